@@ -1,0 +1,331 @@
+"""Sample template bodies (WorldForge docs samples plus a six-room V2 template), for tests and demos."""
+
+from __future__ import annotations
+
+import json
+
+ONE_BEDROOM_HOUSE: dict = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Footprint": {"DesiredAspectRatio": {"x": 1, "y": 1}},
+                        "Ceiling": {"Height": 3},
+                        "Rooms": [
+                            {
+                                "Type": "Bedroom",
+                                "Name": "Bedroom",
+                                "DesiredShape": {"Area": 25, "AspectRatio": {"x": 1, "y": 1.2}},
+                            },
+                            {
+                                "Type": "Living",
+                                "Name": "Living room",
+                                "DesiredShape": {"Area": 30, "AspectRatio": {"x": 1, "y": 1.5}},
+                            },
+                            {
+                                "Type": "Bathroom",
+                                "Name": "Bathroom",
+                                "DesiredShape": {"Area": 10, "AspectRatio": {"x": 1, "y": 1.5}},
+                            },
+                            {
+                                "Type": "Kitchen",
+                                "Name": "Kitchen",
+                                "DesiredShape": {"Area": 15, "AspectRatio": {"x": 1.5, "y": 1}},
+                            },
+                        ],
+                        "DesiredConnections": [
+                            {"Location": ["Bathroom", "Living room"], "ConnectionType": "Doorway"},
+                            {"Location": ["Living room", "Kitchen"], "ConnectionType": "Opening"},
+                            {"Location": ["Bedroom", "Living room"], "ConnectionType": "Doorway"},
+                        ],
+                    },
+                    "Interior": {
+                        "Flooring": {
+                            "MaterialSets": [
+                                {
+                                    "Name": "Floorboard room types",
+                                    "TargetSet": {"RoomTypes": ["Kitchen"]},
+                                    "SampleSet": {"MaterialTypes": ["Floorboards"]},
+                                },
+                                {
+                                    "Name": "Carpet room types",
+                                    "TargetSet": {"RoomTypes": ["Living", "Bedroom"]},
+                                    "SampleSet": {"MaterialTypes": ["Carpet"]},
+                                },
+                                {
+                                    "Name": "Bathroom",
+                                    "TargetSet": {"RoomNames": ["Bathroom"]},
+                                    "SampleSet": {"MaterialTypes": ["Parquetry"]},
+                                },
+                            ]
+                        },
+                        "Walls": {
+                            "MaterialSets": [
+                                {
+                                    "Name": "Brick room types",
+                                    "TargetSet": {"RoomTypes": ["Living"]},
+                                    "SampleSet": {"MaterialTypes": ["Brick"]},
+                                },
+                                {
+                                    "Name": "Tiles room types",
+                                    "TargetSet": {"RoomTypes": ["Bathroom"]},
+                                    "SampleSet": {"MaterialTypes": ["Tiles"]},
+                                },
+                            ]
+                        },
+                        "Furniture": {
+                            "FurnitureArrangements": [
+                                {
+                                    "Name": "Dense furniture room types",
+                                    "TargetSet": {"RoomTypes": ["Living", "Bedroom", "Kitchen", "Bathroom"]},
+                                    "DesiredSpatialDensity": "Dense",
+                                },
+                            ]
+                        },
+                    },
+                }
+            ]
+        }
+    ],
+}
+
+ONE_ROOM: dict = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Footprint": {"DesiredAspectRatio": {"x": 1, "y": 1}},
+                        "Ceiling": {"Height": 3},
+                        "Rooms": [
+                            {
+                                "Type": "Bedroom",
+                                "Name": "Bedroom",
+                                "DesiredShape": {"Area": 40, "AspectRatio": {"x": 1, "y": 1.61}},
+                            }
+                        ],
+                        "DesiredConnections": [],
+                    },
+                    "Interior": {
+                        "Furniture": {
+                            "FurnitureArrangements": [
+                                {
+                                    "Name": "Bedroom furniture",
+                                    "TargetSet": {"RoomNames": ["Bedroom"]},
+                                    "DesiredSpatialDensity": "Dense",
+                                }
+                            ]
+                        }
+                    },
+                }
+            ]
+        }
+    ],
+}
+
+TWO_ROOMS: dict = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Footprint": {"DesiredAspectRatio": {"x": 1, "y": 1}},
+                        "Ceiling": {"Height": 3},
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "Living room",
+                                "DesiredShape": {"Area": 30, "AspectRatio": {"x": 1, "y": 1.5}},
+                            },
+                            {
+                                "Type": "Dining",
+                                "Name": "Dining room",
+                                "DesiredShape": {"Area": 30, "AspectRatio": {"x": 1, "y": 1.5}},
+                            },
+                        ],
+                        "DesiredConnections": [],
+                    },
+                    "Interior": {},
+                }
+            ]
+        }
+    ],
+}
+
+DEFAULT_FLOOR_V2: dict = {
+    "Version": "2",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Footprint": {"DesiredAspectRatio": {"x": 1, "y": 1}},
+                        "Ceiling": {"Height": 3},
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "My_Living_Room",
+                                "OriginalName": "My Living Room",
+                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
+                            }
+                        ],
+                        "DesiredConnections": [],
+                    },
+                    "Interior": {
+                        "Doorways": {"DoorwaySets": []},
+                        "Flooring": {"MaterialSets": []},
+                        "Walls": {"MaterialSets": []},
+                        "Furniture": {"FurnitureArrangements": []},
+                    },
+                }
+            ]
+        }
+    ],
+}
+
+SIX_ROOMS_V2: dict = {
+    "Version": "2",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Footprint": {"DesiredAspectRatio": {"x": 1.5, "y": 1}},
+                        "Ceiling": {"Height": 2.7},
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "Living",
+                                "OriginalName": "Living Room",
+                                "DesiredShape": {"Area": 32, "AspectRatio": {"x": 1.4, "y": 1}},
+                            },
+                            {
+                                "Type": "Kitchen",
+                                "Name": "Kitchen",
+                                "DesiredShape": {"Area": 14, "AspectRatio": {"x": 1.2, "y": 1}},
+                            },
+                            {
+                                "Type": "Dining",
+                                "Name": "Dining",
+                                "DesiredShape": {"Area": 16, "AspectRatio": {"x": 1, "y": 1}},
+                            },
+                            {
+                                "Type": "Hallway",
+                                "Name": "Hall",
+                                "DesiredShape": {"Area": 10, "AspectRatio": {"x": 3, "y": 1}},
+                            },
+                            {
+                                "Type": "Bedroom",
+                                "Name": "Main Bedroom",
+                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1.2}},
+                            },
+                            {
+                                "Type": "Bathroom",
+                                "Name": "Bath",
+                                "DesiredShape": {"Area": 10, "AspectRatio": {"x": 1, "y": 1.3}},
+                            },
+                        ],
+                        "DesiredConnections": [
+                            {"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"},
+                            {"Location": ["Living", "Dining"], "ConnectionType": "Doorway"},
+                            {"Location": ["Hall", "Main Bedroom"], "ConnectionType": "Doorway"},
+                            {"Location": ["Hall", "Bath"], "ConnectionType": "Doorway"},
+                            {"Location": ["Hall", "Living"], "ConnectionType": "Doorway"},
+                        ],
+                    },
+                    "Interior": {
+                        "Doorways": {
+                            "DoorwaySets": [
+                                {
+                                    "Name": "All doors half open",
+                                    "TargetSet": "Target.All",
+                                    "Door": {"InitialState": {"OpenPosition": {"Percent": 50}}},
+                                },
+                                {
+                                    "Name": "Bathroom door closed",
+                                    "TargetSet": {
+                                        "From": {"RoomTypes": ["Hallway"]},
+                                        "To": {"RoomNames": ["Bath"]},
+                                    },
+                                    "Door": {"InitialState": {"OpenPosition": {"Percent": 0}}},
+                                },
+                                {
+                                    "Name": "Bedroom door random",
+                                    "TargetSet": {
+                                        "From": {"RoomNames": ["Main Bedroom"]},
+                                        "To": {"RoomTypes": ["Hallway"]},
+                                    },
+                                    "Door": {"InitialState": {"OpenPosition": {"Percent": "Random"}}},
+                                },
+                            ]
+                        },
+                        "Flooring": {
+                            "MaterialSets": [
+                                {
+                                    "Name": "Everywhere",
+                                    "TargetSet": "Target.All",
+                                    "SampleSet": {"MaterialTypes": ["Floorboards"]},
+                                },
+                                {
+                                    "Name": "Wet rooms",
+                                    "TargetSet": {"RoomTypes": ["Bathroom", "Kitchen"]},
+                                    "SampleSet": {"MaterialTypes": ["Tiles"]},
+                                },
+                                {
+                                    "Name": "Bedroom carpet",
+                                    "TargetSet": {"RoomNames": ["Main Bedroom"]},
+                                    "SampleSet": {"MaterialTypes": ["Carpet"]},
+                                },
+                            ]
+                        },
+                        "Walls": {
+                            "MaterialSets": [
+                                {
+                                    "Name": "Painted",
+                                    "TargetSet": "Target.All",
+                                    "SampleSet": {"MaterialTypes": ["WallPaint"]},
+                                },
+                            ]
+                        },
+                        "Furniture": {
+                            "FurnitureArrangements": [
+                                {
+                                    "Name": "Sparse everywhere",
+                                    "TargetSet": "Target.All",
+                                    "DesiredSpatialDensity": "Sparse",
+                                },
+                                {
+                                    "Name": "Dense living",
+                                    "TargetSet": {"RoomNames": ["Living"]},
+                                    "DesiredSpatialDensity": "Dense",
+                                },
+                                {
+                                    "Name": "Empty hall",
+                                    "TargetSet": {"RoomTypes": ["Hallway"]},
+                                    "SampleSet": {"ModelTypes": []},
+                                },
+                            ]
+                        },
+                    },
+                }
+            ]
+        }
+    ],
+}
+
+SAMPLE_TEMPLATES: dict[str, dict] = {
+    "OneBedroomHouse": ONE_BEDROOM_HOUSE,
+    "OneRoom": ONE_ROOM,
+    "TwoRooms": TWO_ROOMS,
+    "DefaultFloorV2": DEFAULT_FLOOR_V2,
+    "SixRoomsV2": SIX_ROOMS_V2,
+}
+
+
+def sample_body(name: str) -> str:
+    """A sample template as the JSON string the API carries."""
+    return json.dumps(SAMPLE_TEMPLATES[name])
