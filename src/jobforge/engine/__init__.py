@@ -1,0 +1,48 @@
+"""The service-agnostic job engine: durable records, the job state machine, idempotency,
+tags, pagination, quotas, cancellation, restart recovery and executors."""
+
+from jobforge.engine.control import JobControl
+from jobforge.engine.core import JobEngine
+from jobforge.engine.errors import (
+    AlreadyExists,
+    EngineError,
+    IdempotencyMismatch,
+    IllegalTransition,
+    InvalidToken,
+    JobCanceled,
+    JobFailed,
+    NotFound,
+    QuotaExceeded,
+)
+from jobforge.engine.executor import JobContext, JobHandler, JobOutcome
+from jobforge.engine.jobs import ClientToken, Job, JobStore, Quota
+from jobforge.engine.listing import Page
+from jobforge.engine.resources import Resource, ResourceStore, Scope
+from jobforge.engine.states import JobState, StatusWords
+
+__all__ = [
+    "AlreadyExists",
+    "ClientToken",
+    "EngineError",
+    "IdempotencyMismatch",
+    "IllegalTransition",
+    "InvalidToken",
+    "Job",
+    "JobCanceled",
+    "JobContext",
+    "JobControl",
+    "JobEngine",
+    "JobFailed",
+    "JobHandler",
+    "JobOutcome",
+    "JobState",
+    "JobStore",
+    "NotFound",
+    "Page",
+    "Quota",
+    "QuotaExceeded",
+    "Resource",
+    "ResourceStore",
+    "Scope",
+    "StatusWords",
+]

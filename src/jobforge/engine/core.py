@@ -1,0 +1,72 @@
+"""The job engine facade: one database, its stores, the executor and the control hooks."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from jobforge.engine.control import JobControl
+from jobforge.engine.db import Database, settings
+from jobforge.engine.executor import InProcessExecutor, JobHandler
+from jobforge.engine.jobs import JobStore
+from jobforge.engine.pagination import PageTokens
+from jobforge.engine.resources import ResourceStore
+from jobforge.engine.tags import TagStore
+
+
+class JobEngine:
+    """Everything services share: durable records, tags, pagination, jobs and their execution."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int = 4,
+        cpu_workers: int | None = None,
+        single_node: bool = True,
+        control: JobControl | None = None,
+    ) -> None:
+        self.db = Database(database_url)
+        self.db.migrate()
+        self.tokens = PageTokens(self._secret("page-token-secret"))
+        self.tags = TagStore(self.db)
+        self.jobs = JobStore(self.db, self.tokens, self.tags)
+        self.control = control or JobControl()
+        self.executor = InProcessExecutor(
+            self.jobs, self.control, workers=workers, cpu_workers=cpu_workers, single_node=single_node
+        )
+        self._stores: dict[str, ResourceStore] = {}
+
+    def resources(self, service: str) -> ResourceStore:
+        if service not in self._stores:
+            self._stores[service] = ResourceStore(self.db, self.tokens, self.tags, service)
+        return self._stores[service]
+
+    def register(self, handler: JobHandler) -> None:
+        self.executor.register(handler)
+
+    def start(self) -> None:
+        self.executor.start()
+
+    def stop(self) -> None:
+        self.executor.stop()
+        self.db.dispose()
+
+    def secret(self, name: str) -> bytes:
+        """A persistent random secret (for signing tokens and URLs), created on first use."""
+        return self._secret(name)
+
+    def _secret(self, name: str) -> bytes:
+        with self.db.read() as conn:
+            value = conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+        if value is None:
+            try:
+                with self.db.begin() as conn:
+                    conn.execute(insert(settings).values(name=name, value=secrets.token_hex(32)))
+            except IntegrityError:
+                pass  # another process created it first
+            with self.db.read() as conn:
+                value = conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar_one()
+        return bytes.fromhex(value)

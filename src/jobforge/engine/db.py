@@ -1,0 +1,216 @@
+"""Durable storage of the engine: SQLAlchemy tables, engine set-up and migrations.
+
+SQLite (WAL) is the embedded default; the same schema runs on PostgreSQL. The schema is
+created and upgraded by Alembic migrations in ``engine/migrations``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Connection
+
+log = logging.getLogger("jobforge.db")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+# Every service's non-job resources (templates, worlds, data sets, revisions, assets, ...).
+resources = Table(
+    "resources",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("resource_id", String(255), nullable=False),
+    Column("arn", String(1224), nullable=False),
+    Column("parent_id", String(255), nullable=True),
+    Column("name", String(1024), nullable=True),
+    Column("status", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("data", JSON, nullable=False),
+    UniqueConstraint("arn", name="uq_resources_arn"),
+    UniqueConstraint("service", "kind", "account_id", "region", "resource_id", name="uq_resources_identity"),
+    Index("ix_resources_listing", "service", "kind", "account_id", "region", "created_at", "pk"),
+    Index("ix_resources_parent", "service", "kind", "account_id", "region", "parent_id"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(128), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("arn", String(1224), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("parent_id", String(255), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("request", JSON, nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("progress", JSON, nullable=False),
+    Column("failure_code", String(128), nullable=True),
+    Column("failure_reason", Text, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime(), nullable=True),
+    Column("timeout_seconds", Integer, nullable=True),
+    UniqueConstraint("arn", name="uq_jobs_arn"),
+    UniqueConstraint("service", "account_id", "region", "job_id", name="uq_jobs_identity"),
+    Index("ix_jobs_listing", "service", "kind", "account_id", "region", "created_at", "pk"),
+    Index("ix_jobs_state", "state", "created_at"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("arn", String(1224), primary_key=True),
+    Column("tag_key", String(128), primary_key=True),
+    Column("tag_value", String(256), nullable=False),
+    Column("account_id", String(12), nullable=False),
+)
+
+idempotency_tokens = Table(
+    "idempotency_tokens",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("scope", String(128), primary_key=True),  # service + operation
+    Column("token", String(128), primary_key=True),
+    Column("params_hash", String(64), nullable=False),
+    Column("target_arn", String(1224), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the SQLAlchemy engine; SQLite gets WAL, a busy timeout and immediate transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            # Writers serialize up front instead of failing on lock upgrade mid-transaction;
+            # readers (``Database.read``) take no write lock.
+            if conn.get_execution_options().get("jobforge_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'jobforge.db'}"
+
+
+def run_migrations(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
+
+
+class Database:
+    """Owns the SQLAlchemy engine; hands out transactional connections."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = url.startswith("sqlite")
+
+    def migrate(self) -> None:
+        run_migrations(self.engine)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed on success, rolled back on any exception."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; on SQLite no write lock is taken."""
+        with self.engine.connect() as conn:
+            conn.execution_options(jobforge_read_only=True)
+            yield conn
+            conn.rollback()
+
+    def lock_scope(self, conn: Connection, key: str) -> None:
+        """Serialize check-then-insert sections (quotas) across processes sharing PostgreSQL."""
+        if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serializes writers
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(k)s))", {"k": key})
+
+    def dispose(self) -> None:
+        self.engine.dispose()

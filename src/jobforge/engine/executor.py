@@ -1,0 +1,310 @@
+"""Executors run job handlers. The in-process one: a dispatcher thread, a thread pool for job
+orchestration and a process pool for CPU-heavy pieces, so the API never stalls.
+
+Restart recovery happens when an executor starts: jobs left Running or Canceling by a worker
+that is gone are resumed (handlers that can resume) or ended Failed with a clear reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from jobforge.engine.control import JobControl
+from jobforge.engine.errors import IllegalTransition, JobCanceled, JobFailed
+from jobforge.engine.jobs import Job, JobStore
+from jobforge.engine.states import JobState
+
+log = logging.getLogger("jobforge.jobs")
+
+
+class JobTimedOut(Exception):
+    """The job ran past its time limit."""
+
+
+@dataclass
+class JobOutcome:
+    """What a handler reports when it returns normally."""
+
+    state: JobState = JobState.SUCCEEDED
+    result: dict[str, Any] | None = None
+    failure_code: str | None = None
+    failure_reason: str | None = None
+
+
+class JobHandler(Protocol):
+    """The work of one job kind. ``run`` returns an outcome or raises JobFailed/JobCanceled."""
+
+    kind: str
+    resumable: bool  # after a crash: run again (with the saved partial result) or fail
+    internal_failure_code: str  # failure code for unexpected errors and interrupted jobs
+
+    def run(self, ctx: JobContext) -> JobOutcome: ...
+
+
+class JobContext:
+    """A running job's view of the engine: its record, progress reports, cancellation."""
+
+    def __init__(
+        self,
+        job: Job,
+        jobs: JobStore,
+        control: JobControl,
+        cpu_pool: Callable[[], Executor],
+        check_interval: float = 0.2,
+    ) -> None:
+        self.job = job
+        self.result: dict[str, Any] = dict(job.result)
+        self.progress: dict[str, Any] = dict(job.progress)
+        self._jobs = jobs
+        self._control = control
+        self._cpu_pool = cpu_pool
+        self._check_interval = check_interval
+        self._last_check = 0.0
+        self.cancelled = threading.Event()
+        self._deadline = (
+            job.started_at + timedelta(seconds=job.timeout_seconds)
+            if job.started_at is not None and job.timeout_seconds
+            else None
+        )
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.job.request
+
+    @property
+    def cpu_pool(self) -> Executor:
+        """Worker processes for CPU-bound pieces of work (shared by all jobs)."""
+        return self._cpu_pool()
+
+    def report(self, progress: dict[str, Any] | None = None, result: dict[str, Any] | None = None) -> None:
+        """Persist progress counters and/or the partial result (visible to Describe/Get at once)."""
+        if progress is not None:
+            self.progress.update(progress)
+        if result is not None:
+            self.result = result
+        self._jobs.save_progress(self.job.pk, self.progress, self.result)
+
+    def is_cancel_requested(self) -> bool:
+        now = time.monotonic()
+        if not self.cancelled.is_set() and now - self._last_check >= self._check_interval:
+            self._last_check = now
+            if self._jobs.cancel_requested(self.job.pk):
+                self.cancelled.set()
+        return self.cancelled.is_set()
+
+    def check(self) -> None:
+        """Raise JobCanceled / JobTimedOut at a safe point if the job must stop."""
+        if self.is_cancel_requested():
+            raise JobCanceled()
+        if self._deadline is not None and datetime.now(UTC) > self._deadline:
+            raise JobTimedOut()
+
+    def step(self) -> None:
+        """Between units of work: honour the pace set through the control API, then check."""
+        self._control.step(self.job.job_id, self.cancelled)
+        self.check()
+
+
+def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver/spawn: forking a process that runs threads (uvicorn, workers) is unsafe.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+
+
+class InProcessExecutor:
+    """Claims pending jobs from the database and runs them on local threads."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        control: JobControl,
+        *,
+        workers: int = 4,
+        cpu_workers: int | None = None,
+        lease_seconds: float = 30.0,
+        poll_interval: float = 1.0,
+        single_node: bool = True,
+        max_attempts: int = 3,
+    ) -> None:
+        self.jobs = jobs
+        self.control = control
+        self.handlers: dict[str, JobHandler] = {}
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.workers = workers
+        self.cpu_workers = cpu_workers or os.cpu_count() or 1
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
+        self.single_node = single_node
+        self.max_attempts = max_attempts
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobforge-job")
+        self._cpu: ProcessPoolExecutor | None = None
+        self._cpu_lock = threading.Lock()
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._dispatcher: threading.Thread | None = None
+        jobs.on_created.append(lambda _job: self._wake.set())
+
+    def register(self, handler: JobHandler) -> None:
+        self.handlers[handler.kind] = handler
+
+    def cpu_pool(self) -> Executor:
+        with self._cpu_lock:
+            if self._cpu is None:
+                self._cpu = _spawn_pool(self.cpu_workers)
+            return self._cpu
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.recover(all_foreign=self.single_node)
+        self._dispatcher = threading.Thread(
+            target=self._dispatch_loop, name="jobforge-dispatcher", daemon=True
+        )
+        self._dispatcher.start()
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout=5)
+        self._threads.shutdown(wait=wait, cancel_futures=True)
+        with self._cpu_lock:
+            if self._cpu is not None:
+                self._cpu.shutdown(wait=wait, cancel_futures=True)
+                self._cpu = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    def recover(self, *, all_foreign: bool) -> None:
+        """Resume or fail jobs whose worker died (a crash, a kill, an expired lease)."""
+        for job in self.jobs.orphans(self.owner, all_foreign=all_foreign):
+            handler = self.handlers.get(job.kind)
+            try:
+                if job.state is JobState.CANCELING:
+                    self.jobs.transition(
+                        job, JobState.CANCELED, failure_reason="Canceled; the worker stopped"
+                    )
+                elif handler is not None and handler.resumable and job.attempt < self.max_attempts:
+                    self.jobs.transition(job, JobState.PENDING)
+                    log.info("job resumed after restart", extra={"job": job.arn, "attempt": job.attempt})
+                else:
+                    code = handler.internal_failure_code if handler else "InternalServiceError"
+                    self.jobs.transition(
+                        job,
+                        JobState.FAILED,
+                        failure_code=code,
+                        failure_reason="The job was interrupted: the jobforge worker running it stopped",
+                    )
+                    log.warning("interrupted job failed", extra={"job": job.arn})
+            except IllegalTransition:
+                continue  # somebody else got to it first
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _dispatch_loop(self) -> None:
+        last_renewal = last_sweep = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.poll_interval)
+            self._wake.clear()
+            try:
+                self._fill_slots()
+                now = time.monotonic()
+                if now - last_renewal > self.lease_seconds / 3:
+                    self.jobs.renew_leases(self.owner, self.lease_seconds)
+                    last_renewal = now
+                if not self.single_node and now - last_sweep > self.lease_seconds:
+                    self.recover(all_foreign=False)
+                    last_sweep = now
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("job dispatcher error")
+                time.sleep(self.poll_interval)
+
+    def _fill_slots(self) -> None:
+        kinds = list(self.handlers)
+        while not self._stop.is_set():
+            with self._busy_lock:
+                if self._busy >= self.workers:
+                    return
+            job = self._claim(kinds)
+            if job is None:
+                return
+            with self._busy_lock:
+                self._busy += 1
+            self._threads.submit(self._run, job)
+
+    def _claim(self, kinds: list[str]) -> Job | None:
+        if self.control.pace == "step":
+            # only jobs that were given a step credit may start
+            for job in self.jobs.list_pending(kinds):
+                if self.control.may_start(job.job_id):
+                    claimed = self.jobs.claim(job.pk, self.owner, self.lease_seconds)
+                    if claimed is not None:
+                        return claimed
+            return None
+        return self.jobs.claim_next(self.owner, kinds, self.lease_seconds)
+
+    def _run(self, job: Job) -> None:
+        try:
+            self._execute(job)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+            self._wake.set()
+
+    def _execute(self, job: Job) -> None:
+        handler = self.handlers[job.kind]
+        ctx = JobContext(job, self.jobs, self.control, self.cpu_pool)
+        started = time.monotonic()
+        log.info("job started", extra={"job": job.arn, "kind": job.kind, "attempt": job.attempt})
+        try:
+            forced = self.control.take_failure(job.job_id, job.kind)
+            if forced is not None:
+                raise JobFailed(forced.code, forced.reason)
+            outcome = handler.run(ctx)
+            self._finish(job, outcome.state, outcome.result, outcome.failure_code, outcome.failure_reason)
+        except JobCanceled:
+            self._finish(job, JobState.CANCELED, ctx.result, None, "Canceled on request")
+        except JobTimedOut:
+            self._finish(job, JobState.TIMED_OUT, ctx.result, "TimedOut", "The job exceeded its time limit")
+        except JobFailed as failure:
+            self._finish(job, JobState.FAILED, ctx.result, failure.code, failure.reason)
+        except Exception as exc:
+            log.exception("job handler crashed", extra={"job": job.arn})
+            self._finish(
+                job, JobState.FAILED, ctx.result, handler.internal_failure_code, f"Internal error: {exc}"
+            )
+        log.info(
+            "job finished",
+            extra={"job": job.arn, "duration_ms": round((time.monotonic() - started) * 1000)},
+        )
+
+    def _finish(
+        self,
+        job: Job,
+        state: JobState,
+        result: dict[str, Any] | None,
+        code: str | None,
+        reason: str | None,
+    ) -> None:
+        current = self.jobs.load(job.pk)
+        if current.state is JobState.CANCELING and state is not JobState.FAILED:
+            state, code, reason = JobState.CANCELED, None, reason or "Canceled on request"
+        try:
+            self.jobs.transition(current, state, failure_code=code, failure_reason=reason, result=result)
+        except IllegalTransition:
+            log.warning("job state changed under the worker", extra={"job": job.arn, "target": state.value})

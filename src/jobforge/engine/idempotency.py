@@ -1,0 +1,65 @@
+"""Client request tokens: the same token and parameters return the first result."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from jobforge.engine.db import idempotency_tokens
+from jobforge.engine.errors import IdempotencyMismatch
+
+
+def params_hash(params: dict[str, Any]) -> str:
+    raw = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class IdempotencyTokens:
+    """Looks tokens up and records them inside the caller's transaction."""
+
+    def lookup(
+        self, conn: Connection, account_id: str, region: str, scope: str, token: str, params: dict[str, Any]
+    ) -> str | None:
+        """The ARN the token produced before, or None; raises on a parameter mismatch."""
+        row = conn.execute(
+            select(idempotency_tokens.c.params_hash, idempotency_tokens.c.target_arn).where(
+                idempotency_tokens.c.account_id == account_id,
+                idempotency_tokens.c.region == region,
+                idempotency_tokens.c.scope == scope,
+                idempotency_tokens.c.token == token,
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.params_hash != params_hash(params):
+            raise IdempotencyMismatch(
+                f"The client token {token} was already used with different request parameters"
+            )
+        return str(row.target_arn)
+
+    def record(
+        self,
+        conn: Connection,
+        account_id: str,
+        region: str,
+        scope: str,
+        token: str,
+        params: dict[str, Any],
+        target_arn: str,
+    ) -> None:
+        conn.execute(
+            insert(idempotency_tokens).values(
+                account_id=account_id,
+                region=region,
+                scope=scope,
+                token=token,
+                params_hash=params_hash(params),
+                target_arn=target_arn,
+                created_at=datetime.now(UTC),
+            )
+        )

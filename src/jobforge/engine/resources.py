@@ -1,0 +1,246 @@
+"""Durable non-job resources (templates, worlds, data sets, ...) of every service.
+
+A resource is a JSON document plus the columns the engine indexes (identity, ARN, parent,
+name, status, timestamps). Everything is scoped by account and region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from jobforge.engine.db import Database, resources
+from jobforge.engine.errors import AlreadyExists, NotFound
+from jobforge.engine.listing import Page, keyset_page
+from jobforge.engine.pagination import PageTokens
+from jobforge.engine.tags import TagStore
+
+
+class Scope(Protocol):
+    """Who owns a record: an account in a region (a RequestContext fits)."""
+
+    account_id: str
+    region: str
+
+
+_UNSET: Any = object()
+
+
+@dataclass
+class Resource:
+    service: str
+    kind: str
+    account_id: str
+    region: str
+    resource_id: str
+    arn: str
+    created_at: datetime
+    updated_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    parent_id: str | None = None
+    name: str | None = None
+    status: str | None = None
+    pk: int = 0
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Resource:
+        return cls(
+            service=row.service,
+            kind=row.kind,
+            account_id=row.account_id,
+            region=row.region,
+            resource_id=row.resource_id,
+            arn=row.arn,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            data=dict(row.data),
+            parent_id=row.parent_id,
+            name=row.name,
+            status=row.status,
+            pk=row.pk,
+        )
+
+
+@contextmanager
+def transaction(db: Database, conn: Connection | None) -> Iterator[Connection]:
+    """Join the caller's transaction, or open one."""
+    if conn is not None:
+        yield conn
+    else:
+        with db.begin() as tx:
+            yield tx
+
+
+class ResourceStore:
+    """CRUD and listing of one service's resources."""
+
+    def __init__(self, db: Database, tokens: PageTokens, tags: TagStore, service: str) -> None:
+        self.db = db
+        self.tokens = tokens
+        self.tags = tags
+        self.service = service
+
+    def create(
+        self,
+        scope: Scope,
+        kind: str,
+        resource_id: str,
+        arn: str,
+        data: dict[str, Any],
+        *,
+        name: str | None = None,
+        parent_id: str | None = None,
+        status: str | None = None,
+        created_at: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> Resource:
+        now = created_at or datetime.now(UTC)
+        values = {
+            "service": self.service,
+            "kind": kind,
+            "account_id": scope.account_id,
+            "region": scope.region,
+            "resource_id": resource_id,
+            "arn": arn,
+            "parent_id": parent_id,
+            "name": name,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+            "data": data,
+        }
+        try:
+            with transaction(self.db, conn) as tx:
+                pk = tx.execute(insert(resources).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError as exc:
+            raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
+        return Resource(**values, pk=pk)
+
+    def _where(self, scope: Scope, kind: str) -> list[Any]:
+        return [
+            resources.c.service == self.service,
+            resources.c.kind == kind,
+            resources.c.account_id == scope.account_id,
+            resources.c.region == scope.region,
+        ]
+
+    def find(
+        self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None
+    ) -> Resource | None:
+        query = select(resources).where(*self._where(scope, kind), resources.c.resource_id == resource_id)
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self.db.read() as read_conn:
+                row = read_conn.execute(query).first()
+        return None if row is None else Resource.from_row(row)
+
+    def get(self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None) -> Resource:
+        found = self.find(scope, kind, resource_id, conn)
+        if found is None:
+            raise NotFound(kind, resource_id)
+        return found
+
+    def get_by_arn(self, scope: Scope, arn: str, conn: Connection | None = None) -> Resource:
+        query = select(resources).where(
+            resources.c.service == self.service,
+            resources.c.account_id == scope.account_id,
+            resources.c.region == scope.region,
+            resources.c.arn == arn,
+        )
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self.db.read() as read_conn:
+                row = read_conn.execute(query).first()
+        if row is None:
+            raise NotFound("resource", arn)
+        return Resource.from_row(row)
+
+    def update(
+        self,
+        scope: Scope,
+        kind: str,
+        resource_id: str,
+        *,
+        data: dict[str, Any] | None = None,
+        name: Any = _UNSET,
+        status: Any = _UNSET,
+        conn: Connection | None = None,
+    ) -> Resource:
+        """Replace the document and/or indexed columns; bumps ``updated_at``."""
+        values: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+        if data is not None:
+            values["data"] = data
+        if name is not _UNSET:
+            values["name"] = name
+        if status is not _UNSET:
+            values["status"] = status
+        with transaction(self.db, conn) as tx:
+            result = tx.execute(
+                update(resources)
+                .where(*self._where(scope, kind), resources.c.resource_id == resource_id)
+                .values(**values)
+            )
+            if result.rowcount == 0:
+                raise NotFound(kind, resource_id)
+            return self.get(scope, kind, resource_id, tx)
+
+    def delete(self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None) -> Resource:
+        with transaction(self.db, conn) as tx:
+            found = self.get(scope, kind, resource_id, tx)
+            tx.execute(delete(resources).where(resources.c.pk == found.pk))
+            self.tags.drop(found.arn, tx)
+            return found
+
+    def list(
+        self,
+        scope: Scope,
+        kind: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        parent_id: str | None = None,
+        name: str | None = None,
+        status: str | None = None,
+        keep: Callable[[Resource], bool] | None = None,
+        newest_first: bool = False,
+        token_scope: Any = None,
+    ) -> Page[Resource]:
+        where = self._where(scope, kind)
+        if parent_id is not None:
+            where.append(resources.c.parent_id == parent_id)
+        if name is not None:
+            where.append(resources.c.name == name)
+        if status is not None:
+            where.append(resources.c.status == status)
+        fingerprint = [
+            self.service,
+            kind,
+            scope.account_id,
+            scope.region,
+            parent_id,
+            name,
+            status,
+            token_scope,
+        ]
+        with self.db.read() as conn:
+            return keyset_page(
+                conn,
+                resources,
+                where,
+                tokens=self.tokens,
+                token_scope=fingerprint,
+                max_results=max_results,
+                next_token=next_token,
+                newest_first=newest_first,
+                build=Resource.from_row,
+                keep=keep,
+            )
