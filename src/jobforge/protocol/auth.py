@@ -1,0 +1,321 @@
+"""Who is calling: SigV4 credential scope -> access key, account, region, signing service.
+
+Mode ``none`` (default) trusts whatever credentials the client signs with, like local emulators;
+mode ``sigv4`` recomputes the signature with the configured secret and answers AWS's 403 errors.
+A 12-digit access key *is* the account id; other unknown keys map to the default account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+from jobforge.protocol.errors import ServiceError
+
+DEFAULT_ACCOUNT_ID = "000000000000"
+DEFAULT_REGION = "us-east-1"
+ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+_AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)")
+
+
+@dataclass(frozen=True)
+class AccountCredentials:
+    """A configured access key's secret and the account it belongs to."""
+
+    secret_key: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller as far as the protocol layer knows it."""
+
+    access_key: str | None
+    account_id: str
+    region: str
+    signing_service: str | None  # the credential scope's service, e.g. "geo"; None when unsigned
+    signed: bool
+
+
+@dataclass(frozen=True)
+class _Signature:
+    access_key: str
+    date: str  # yyyymmdd of the scope
+    region: str
+    service: str
+    signed_headers: list[str]
+    signature: str
+    amz_date: str | None
+    presigned: bool
+    expires: int | None
+
+
+def _auth_error(code: str, message: str) -> ServiceError:
+    return ServiceError(code, message, status=403)
+
+
+def missing_token() -> ServiceError:
+    return _auth_error("MissingAuthenticationTokenException", "Missing Authentication Token")
+
+
+def _parse_credential(credential: str) -> tuple[str, str, str, str]:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request":
+        raise _auth_error(
+            "IncompleteSignatureException",
+            f"Credential should be scoped to a valid region, not '{credential}'.",
+        )
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def _read_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> _Signature | None:
+    authorization = headers.get("authorization")
+    if authorization:
+        if not authorization.startswith(ALGORITHM):
+            raise _auth_error(
+                "IncompleteSignatureException",
+                "Authorization header requires the AWS4-HMAC-SHA256 signature algorithm.",
+            )
+        fields = dict(_AUTH_FIELDS.findall(authorization))
+        missing = [name for name in ("Credential", "SignedHeaders", "Signature") if name not in fields]
+        if missing:
+            raise _auth_error(
+                "IncompleteSignatureException",
+                f"Authorization header requires '{missing[0]}' parameter.",
+            )
+        access_key, day, region, service = _parse_credential(fields["Credential"])
+        return _Signature(
+            access_key,
+            day,
+            region,
+            service,
+            fields["SignedHeaders"].split(";"),
+            fields["Signature"],
+            headers.get("x-amz-date"),
+            presigned=False,
+            expires=None,
+        )
+    credential = query.get("X-Amz-Credential")
+    if credential:
+        access_key, day, region, service = _parse_credential(credential[-1])
+        expires = query.get("X-Amz-Expires")
+        return _Signature(
+            access_key,
+            day,
+            region,
+            service,
+            (query.get("X-Amz-SignedHeaders") or ["host"])[-1].split(";"),
+            (query.get("X-Amz-Signature") or [""])[-1],
+            (query.get("X-Amz-Date") or [None])[-1],
+            presigned=True,
+            expires=int(expires[-1]) if expires and expires[-1].isdigit() else None,
+        )
+    return None
+
+
+@lru_cache(maxsize=256)
+def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    key = hmac.new(f"AWS4{secret}".encode(), day.encode(), hashlib.sha256).digest()
+    for part in (region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def canonical_uri(raw_path: str) -> str:
+    """SigV4 canonical URI for non-S3 services: dot segments and empty segments removed, then
+    URI-encoded once more (the path on the wire is already encoded, as SDKs sign it)."""
+    if not raw_path:
+        return "/"
+    segments: list[str] = []
+    for segment in raw_path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    path = "/" + "/".join(segments)
+    if raw_path.endswith("/") and segments:
+        path += "/"
+    return quote(path, safe="/~")
+
+
+def canonical_query(query_string: str, presigned: bool) -> str:
+    """Sorted, uniformly percent-encoded query pairs (without X-Amz-Signature when presigned)."""
+    pairs = []
+    for part in query_string.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        key, value = unquote(key), unquote(value)
+        if presigned and key == "X-Amz-Signature":
+            continue
+        pairs.append((quote(key, safe="-_.~"), quote(value, safe="-_.~")))
+    pairs.sort()
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def string_to_sign(
+    method: str,
+    raw_path: str,
+    query_string: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    sig: _Signature,
+) -> str:
+    """The SigV4 string to sign, rebuilt from the request as received."""
+    canonical_headers = "".join(
+        f"{name}:{' '.join(headers.get(name, '').split())}\n" for name in sig.signed_headers
+    )
+    payload_hash = headers.get("x-amz-content-sha256")
+    if payload_hash is None:
+        payload_hash = "UNSIGNED-PAYLOAD" if sig.presigned else hashlib.sha256(body).hexdigest()
+    canonical_request = "\n".join(
+        [
+            method.upper(),
+            canonical_uri(raw_path),
+            canonical_query(query_string, sig.presigned),
+            canonical_headers,
+            ";".join(sig.signed_headers),
+            payload_hash,
+        ]
+    )
+    scope = f"{sig.date}/{sig.region}/{sig.service}/aws4_request"
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return f"{ALGORITHM}\n{sig.amz_date}\n{scope}\n{digest}"
+
+
+class Authenticator:
+    """Resolves (and in ``sigv4`` mode verifies) the caller of each request."""
+
+    def __init__(
+        self,
+        mode: str = "none",
+        accounts: Mapping[str, AccountCredentials | tuple[str, str]] | None = None,
+        default_account_id: str = DEFAULT_ACCOUNT_ID,
+        default_region: str = DEFAULT_REGION,
+        max_clock_skew: timedelta = timedelta(minutes=15),
+        default_secret: str | None = None,
+    ) -> None:
+        """``accounts``: access key -> (secret, account id). ``default_secret``: in sigv4 mode, the
+        secret assumed for keys not in ``accounts`` (e.g. "test"); None rejects unknown keys."""
+        if mode not in ("none", "sigv4"):
+            raise ValueError(f"unknown auth mode {mode!r} (expected 'none' or 'sigv4')")
+        self.mode = mode
+        self.accounts: dict[str, AccountCredentials] = {
+            key: value if isinstance(value, AccountCredentials) else AccountCredentials(*value)
+            for key, value in (accounts or {}).items()
+        }
+        self.default_account_id = default_account_id
+        self.default_region = default_region
+        self.max_clock_skew = max_clock_skew
+        self.default_secret = default_secret
+
+    def account_for(self, access_key: str | None) -> str:
+        """Configured account of a key; a 12-digit key is itself the account; else the default."""
+        if access_key is None:
+            return self.default_account_id
+        known = self.accounts.get(access_key)
+        if known is not None:
+            return known.account_id
+        if _TWELVE_DIGITS.fullmatch(access_key):
+            return access_key
+        return self.default_account_id
+
+    def authenticate(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+        now: datetime | None = None,
+    ) -> Identity:
+        """Identify the caller; raises a 403 :class:`ServiceError` when sigv4 mode rejects it."""
+        sig = _read_signature(headers, query)
+        if sig is None:
+            if self.mode == "sigv4":
+                raise missing_token()
+            return Identity(None, self.default_account_id, self.default_region, None, signed=False)
+        if self.mode == "sigv4":
+            self._verify(method, raw_path, query_string, headers, body, sig, now or datetime.now(UTC))
+        return Identity(
+            sig.access_key,
+            self.account_for(sig.access_key),
+            sig.region or self.default_region,
+            sig.service,
+            signed=True,
+        )
+
+    def _verify(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        sig: _Signature,
+        now: datetime,
+    ) -> None:
+        known = self.accounts.get(sig.access_key)
+        secret = known.secret_key if known is not None else self.default_secret
+        if secret is None:
+            raise _auth_error(
+                "UnrecognizedClientException", "The security token included in the request is invalid."
+            )
+        if not sig.amz_date:
+            raise _auth_error(
+                "IncompleteSignatureException", "Authorization requires the X-Amz-Date header or parameter."
+            )
+        try:
+            signed_at = datetime.strptime(sig.amz_date, _AMZ_DATE).replace(tzinfo=UTC)
+        except ValueError:
+            raise _auth_error(
+                "IncompleteSignatureException", f"Invalid X-Amz-Date value '{sig.amz_date}'."
+            ) from None
+        self._check_time(signed_at, sig, now)
+        expected = hmac.new(
+            _signing_key(secret, sig.date, sig.region, sig.service),
+            string_to_sign(method, raw_path, query_string, headers, body, sig).encode("utf-8"),
+            hashlib.sha256,
+        ).hexdigest()
+        if not hmac.compare_digest(expected, sig.signature):
+            raise _auth_error(
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your AWS Secret Access Key and signing method.",
+            )
+
+    def _check_time(self, signed_at: datetime, sig: _Signature, now: datetime) -> None:
+        fmt = _AMZ_DATE
+        if sig.presigned:
+            if sig.expires is not None and now > signed_at + timedelta(seconds=sig.expires):
+                raise _auth_error(
+                    "InvalidSignatureException",
+                    f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
+                    f"{(now - timedelta(seconds=sig.expires)).strftime(fmt)}",
+                )
+            return
+        if signed_at < now - self.max_clock_skew:
+            minutes = int(self.max_clock_skew.total_seconds() // 60)
+            raise _auth_error(
+                "InvalidSignatureException",
+                f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
+                f"{(now - self.max_clock_skew).strftime(fmt)} ({now.strftime(fmt)} - {minutes} min.)",
+            )
+        if signed_at > now + self.max_clock_skew:
+            minutes = int(self.max_clock_skew.total_seconds() // 60)
+            raise _auth_error(
+                "InvalidSignatureException",
+                f"Signature not yet current: {signed_at.strftime(fmt)} is still later than "
+                f"{(now + self.max_clock_skew).strftime(fmt)} ({now.strftime(fmt)} + {minutes} min.)",
+            )

@@ -1,0 +1,320 @@
+"""The ASGI application that speaks AWS rest-json for every bound service.
+
+auth -> pick the service -> route -> parse -> validate -> provider (in a worker thread) ->
+serialize. Every failure, including crashes and unparseable requests, is answered in the
+protocol's error format, so SDKs always see a modeled error and a request id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import OperationModel, ServiceModel
+
+from jobforge.protocol.auth import Authenticator, Identity
+from jobforge.protocol.context import RequestContext
+from jobforge.protocol.errors import NotImplementedOperation, ServiceError
+from jobforge.protocol.parser import InputParser, RequestParseError
+from jobforge.protocol.router import Router, UnknownRoute, parse_query
+from jobforge.protocol.serializer import ErrorSerializer, Headers, OutputSerializer
+from jobforge.protocol.validate import compile_pattern, validate
+
+logger = logging.getLogger("jobforge.gateway")
+request_logger = logging.getLogger("jobforge.request")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ValidationErrorFactory = Callable[[str, list[tuple[str, str]]], ServiceError]
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class ServiceBinding:
+    """A service model served by a provider object (one snake_case method per operation)."""
+
+    model: ServiceModel
+    provider: object
+    validation_error: ValidationErrorFactory  # (message, [(path, problem)]) -> the service's error
+
+
+class _Operation:
+    """Everything precomputed for one operation."""
+
+    __slots__ = ("method_name", "model", "name", "parser", "serializer")
+
+    def __init__(self, model: OperationModel) -> None:
+        self.model = model
+        self.name = model.name
+        self.method_name = xform_name(model.name)
+        self.parser = InputParser(model)
+        self.serializer = OutputSerializer(model)
+
+
+class _Service:
+    """A binding with its routing table, parsers and serializers built once."""
+
+    def __init__(self, binding: ServiceBinding) -> None:
+        model = binding.model
+        self.binding = binding
+        self.name = model.service_name
+        self.signing_name = model.signing_name or model.endpoint_prefix
+        self.endpoint_prefix = model.endpoint_prefix
+        self.router = Router(model)
+        self.errors = ErrorSerializer(model)
+        self.operations = {name: _Operation(model.operation_model(name)) for name in model.operation_names}
+        self._warm_patterns(model)
+
+    @staticmethod
+    def _warm_patterns(model: ServiceModel) -> None:
+        for shape_name in model.shape_names:
+            pattern = model.shape_for(shape_name).metadata.get("pattern")
+            if pattern is not None:
+                compile_pattern(pattern)
+
+
+class _RequestTooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> ServiceError:
+    return ServiceError(
+        "RequestEntityTooLargeException", f"Request body exceeds the limit of {limit} bytes", status=413
+    )
+
+
+class AwsGateway:
+    """ASGI app serving AWS rest-json requests for the bound services (nothing else)."""
+
+    def __init__(
+        self,
+        bindings: list[ServiceBinding],
+        authenticator: Authenticator | None = None,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_workers: int = 32,
+        validate_requests: bool = True,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self.authenticator = authenticator or Authenticator()
+        self.max_body_bytes = max_body_bytes
+        self.validate_requests = validate_requests
+        self.services = [_Service(binding) for binding in bindings]
+        self._by_signing_name = {service.signing_name: service for service in self.services}
+        for service in self.services:  # credential scopes may also use the service name
+            self._by_signing_name.setdefault(service.name, service)
+        self._generic_errors = ErrorSerializer(None)
+        self._own_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="jobforge-provider"
+        )
+
+    def close(self) -> None:
+        """Stop the provider thread pool (if the gateway created it)."""
+        if self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._handle_http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._handle_lifespan(receive, send)
+
+    async def _handle_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _read_body(self, scope: Scope, receive: Receive, headers: dict[str, str]) -> bytes | None:
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _RequestTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise _RequestTooLarge
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        method = scope["method"]
+        raw_path_bytes = scope.get("raw_path")
+        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope.get("path", "/")
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        service: _Service | None = None
+        operation: _Operation | None = None
+        try:
+            try:
+                body = await self._read_body(scope, receive, headers)
+            except _RequestTooLarge:
+                raise _too_large(self.max_body_bytes) from None
+            if body is None:
+                return  # client went away
+            query = parse_query(query_string)
+            identity = self.authenticator.authenticate(method, raw_path, query_string, query, headers, body)
+            service, match = self._route(identity, headers, method, raw_path, query)
+            operation = service.operations[match.operation.name]
+            try:
+                request = operation.parser.parse(match.labels, query, headers, body)
+            except RequestParseError as exc:
+                raise service.binding.validation_error(
+                    exc.message, [(exc.path, exc.message)] if exc.path else []
+                ) from None
+            if self.validate_requests:
+                problems = validate(operation.model.input_shape, request)
+                if problems is not None:
+                    raise service.binding.validation_error(*problems)
+            ctx = RequestContext(
+                account_id=identity.account_id,
+                region=identity.region,
+                service=service.name,
+                operation=operation.name,
+                request_id=request_id,
+                base_url=self._base_url(scope, headers),
+                access_key=identity.access_key,
+                headers=headers,
+            )
+            output = await self._invoke(service, operation, ctx, request)
+            status, out_headers, out_body = operation.serializer.serialize(output)
+        except ServiceError as error:
+            status, out_headers, out_body = self._serialize_error(service, error)
+        except Exception:
+            logger.exception(
+                "Unhandled error in %s.%s (request %s)",
+                service.name if service else "?",
+                operation.name if operation else "?",
+                request_id,
+            )
+            errors = service.errors if service else self._generic_errors
+            status, out_headers, out_body = errors.serialize(errors.internal_error())
+        await self._respond(send, status, out_headers, out_body, request_id)
+        if request_logger.isEnabledFor(logging.INFO):
+            self._log(started, request_id, service, operation, status, out_headers, method, raw_path)
+
+    def _route(
+        self,
+        identity: Identity,
+        headers: dict[str, str],
+        method: str,
+        raw_path: str,
+        query: dict[str, list[str]],
+    ) -> tuple[_Service, Any]:
+        """Pick the service (credential scope first, then host hints, then any router that matches)."""
+        if identity.signing_service is not None:
+            service = self._by_signing_name.get(identity.signing_service)
+            if service is not None:
+                return service, service.router.match(method, raw_path, query)
+        host = headers.get("host", "")
+        candidates = sorted(self.services, key=lambda s: not host.startswith(f"{s.endpoint_prefix}."))
+        first_error: UnknownRoute | None = None
+        for service in candidates:
+            try:
+                return service, service.router.match(method, raw_path, query)
+            except UnknownRoute as exc:
+                first_error = first_error or exc
+        raise first_error or UnknownRoute(method, raw_path)
+
+    async def _invoke(
+        self, service: _Service, operation: _Operation, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Call the provider method: coroutines on the loop, plain functions in the thread pool."""
+        method = getattr(service.binding.provider, operation.method_name, None)
+        if method is None:
+            raise NotImplementedOperation(service.name, operation.name)
+        try:
+            if inspect.iscoroutinefunction(method):
+                return await method(ctx, request)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, partial(method, ctx, request))
+        except NotImplementedError:
+            raise NotImplementedOperation(service.name, operation.name) from None
+
+    def _serialize_error(self, service: _Service | None, error: ServiceError) -> tuple[int, Headers, bytes]:
+        errors = service.errors if service else self._generic_errors
+        try:
+            return errors.serialize(error)
+        except Exception:
+            logger.exception("Could not serialize %r", error)
+            return self._generic_errors.serialize(errors.internal_error())
+
+    @staticmethod
+    def _base_url(scope: Scope, headers: dict[str, str]) -> str:
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}"
+
+    @staticmethod
+    async def _respond(send: Send, status: int, headers: Headers, body: bytes, request_id: str) -> None:
+        headers.append((b"x-amzn-requestid", request_id.encode("ascii")))
+        headers.append((b"content-length", str(len(body)).encode("ascii")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _log(
+        started: float,
+        request_id: str,
+        service: _Service | None,
+        operation: _Operation | None,
+        status: int,
+        headers: Headers,
+        method: str,
+        raw_path: str,
+    ) -> None:
+        duration_ms = (time.perf_counter() - started) * 1000
+        error_code = next((v.decode() for k, v in headers if k == b"x-amzn-errortype"), None)
+        fields = {
+            "service": service.name if service else None,
+            "operation": operation.name if operation else None,
+            "status": status,
+            "duration_ms": round(duration_ms, 2),
+            "request_id": request_id,
+            "error_code": error_code,
+        }
+        request_logger.info(
+            "%s %s -> %s.%s %d %.1fms %s%s",
+            method,
+            raw_path,
+            fields["service"] or "-",
+            fields["operation"] or "-",
+            status,
+            duration_ms,
+            request_id,
+            f" {error_code}" if error_code else "",
+            extra=fields,
+        )

@@ -1,0 +1,349 @@
+"""Turn the HTTP pieces of a rest-json request into the operation's input dict, typed by shape.
+
+Wire values become Python values (ints, floats, bools, UTC datetimes, bytes, lists, dicts);
+anything that does not fit the shape raises :class:`RequestParseError`, which the gateway answers
+with the service's own validation error, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botocore.model import OperationModel, Shape, StructureShape
+
+_NO_VALUE = object()
+
+
+class RequestParseError(Exception):
+    """The request does not fit the operation's input shape (bad JSON, wrong types...)."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _type_error(path: str, expected: str, value: Any) -> RequestParseError:
+    where = f" at '{path}'" if path else ""
+    return RequestParseError(
+        f"Invalid type for value{where}: expected {expected}, got {_describe(value)}", path
+    )
+
+
+def parse_timestamp(value: Any, path: str = "") -> datetime:
+    """Epoch seconds (number or numeric string), ISO-8601 or RFC-822 -> aware UTC datetime."""
+    if isinstance(value, bool):
+        raise _type_error(path, "timestamp", value)
+    try:
+        if isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise ValueError(value)
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return datetime.fromtimestamp(float(text), UTC)
+            except ValueError:
+                pass
+            if "," in text or text.endswith("GMT"):
+                parsed = parsedate_to_datetime(text)
+            else:
+                parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError, TypeError, IndexError):
+        pass
+    where = f" at '{path}'" if path else ""
+    raise RequestParseError(f"Invalid timestamp{where}: {value!r}", path)
+
+
+def _parse_number_text(text: str, shape: Shape, path: str) -> Any:
+    try:
+        if shape.type_name in ("integer", "long"):
+            return int(text)
+        return float(text)
+    except ValueError:
+        raise RequestParseError(f"Invalid {shape.type_name} value at '{path}': {text!r}", path) from None
+
+
+def _parse_bool_text(text: str, path: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise RequestParseError(f"Invalid boolean value at '{path}': {text!r}", path)
+
+
+def parse_text_value(shape: Shape, text: str, path: str) -> Any:
+    """A scalar that arrived as text (URI label, query parameter, header) -> typed value."""
+    kind = shape.type_name
+    if kind == "string":
+        return text
+    if kind in ("integer", "long", "float", "double"):
+        return _parse_number_text(text, shape, path)
+    if kind == "boolean":
+        return _parse_bool_text(text, path)
+    if kind == "timestamp":
+        return parse_timestamp(text, path)
+    if kind == "blob":
+        return _decode_base64(text, path)
+    raise RequestParseError(f"Unsupported text binding for {kind} at '{path}'", path)
+
+
+def _decode_base64(text: str, path: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestParseError(f"Invalid base64 value at '{path}'", path) from None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
+    """A decoded JSON value -> Python value of ``shape``; ``null`` members are dropped upstream."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type:
+            return value
+        if not isinstance(value, dict):
+            raise _type_error(path, "object", value)
+        return _parse_structure_body(shape, value, path)
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _type_error(path, "string", value)
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _type_error(path, "array", value)
+        member = shape.member
+        return [
+            None if item is None else parse_json_value(member, item, f"{path}.{i + 1}.member")
+            for i, item in enumerate(value)
+        ]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _type_error(path, "object", value)
+        key_shape, value_shape = shape.key, shape.value
+        result = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            result[parse_json_value(key_shape, key, path)] = parse_json_value(
+                value_shape, item, _join(path, key)
+            )
+        return result
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _type_error(path, kind, value)
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise _type_error(path, kind, value)
+            return int(value)
+        return value
+    if kind in ("float", "double"):
+        if isinstance(value, bool):
+            raise _type_error(path, kind, value)
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str) and value in ("NaN", "Infinity", "-Infinity"):
+            return float(value.replace("Infinity", "inf"))
+        raise _type_error(path, kind, value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _type_error(path, "boolean", value)
+        return value
+    if kind == "timestamp":
+        return parse_timestamp(value, path)
+    if kind == "blob":
+        if not isinstance(value, str):
+            raise _type_error(path, "base64 string", value)
+        return _decode_base64(value, path)
+    return value  # unknown/future types: pass through
+
+
+def _parse_structure_body(shape: StructureShape, body: dict, path: str) -> dict:
+    result = {}
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location is not None:
+            continue  # bound to the URI/query/headers, never read from the body
+        raw = body.get(member.serialization.get("name", name), _NO_VALUE)
+        if raw is _NO_VALUE or raw is None:
+            continue
+        result[name] = parse_json_value(member, raw, _join(path, member.serialization.get("name", name)))
+    return result
+
+
+def decode_json_body(body: bytes) -> Any:
+    """Body bytes -> JSON value; an empty body is ``{}``."""
+    if not body or not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestParseError(f"Request body is not valid JSON: {exc}") from None
+
+
+@dataclass(frozen=True)
+class _Binding:
+    name: str
+    wire: str
+    shape: Shape
+    jsonvalue: bool = False
+
+
+class InputParser:
+    """Precomputed member bindings of one operation's input shape."""
+
+    def __init__(self, operation: OperationModel) -> None:
+        self.operation = operation
+        shape = operation.input_shape
+        self.shape: StructureShape | None = shape
+        self.uri: list[_Binding] = []
+        self.query: list[_Binding] = []
+        self.query_map: _Binding | None = None
+        self.headers: list[_Binding] = []
+        self.header_maps: list[_Binding] = []  # wire = the header name prefix (lower-cased)
+        self.payload: _Binding | None = None
+        self.has_body_members = False
+        if shape is None:
+            return
+        payload_name = shape.serialization.get("payload")
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri":
+                self.uri.append(_Binding(name, wire, member))
+            elif location == "querystring":
+                if member.type_name == "map":
+                    self.query_map = _Binding(name, wire, member)
+                else:
+                    self.query.append(_Binding(name, wire, member))
+            elif location == "header":
+                jsonvalue = bool(member.serialization.get("jsonvalue"))
+                self.headers.append(_Binding(name, wire.lower(), member, jsonvalue))
+            elif location == "headers":
+                self.header_maps.append(_Binding(name, wire.lower(), member))
+            elif name == payload_name:
+                self.payload = _Binding(name, wire, member)
+            elif location is None:
+                self.has_body_members = True
+        self._query_names = {b.wire for b in self.query}
+
+    def parse(
+        self,
+        labels: dict[str, str],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> dict[str, Any]:
+        """Build the input dict; raises :class:`RequestParseError` on anything ill-typed."""
+        if self.shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        if self.payload is not None:
+            self._parse_payload(body, params)
+        elif self.has_body_members:
+            decoded = decode_json_body(body)
+            if not isinstance(decoded, dict):
+                raise RequestParseError(f"Request body must be a JSON object, got {_describe(decoded)}")
+            params.update(_parse_structure_body(self.shape, decoded, ""))
+        for b in self.uri:
+            text = labels.get(b.wire)
+            if text is not None:
+                params[b.name] = parse_text_value(b.shape, text, b.wire)
+        for b in self.query:
+            values = query.get(b.wire)
+            if values is None:
+                continue
+            if b.shape.type_name == "list":
+                params[b.name] = [parse_text_value(b.shape.member, v, b.wire) for v in values]
+            else:
+                params[b.name] = parse_text_value(b.shape, values[-1], b.wire)
+        if self.query_map is not None:
+            self._parse_query_map(query, params)
+        for b in self.headers:
+            text = headers.get(b.wire)
+            if text is not None:
+                params[b.name] = self._parse_header(b, text)
+        for b in self.header_maps:
+            found = {
+                key[len(b.wire) :]: value
+                for key, value in headers.items()
+                if key.startswith(b.wire) and len(key) > len(b.wire)
+            }
+            if found:
+                params[b.name] = found
+        return params
+
+    def _parse_payload(self, body: bytes, params: dict[str, Any]) -> None:
+        assert self.payload is not None
+        b = self.payload
+        kind = b.shape.type_name
+        if kind == "blob":
+            if body:
+                params[b.name] = body
+        elif kind == "string":
+            if body:
+                try:
+                    params[b.name] = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise RequestParseError("Request body is not valid UTF-8 text", b.wire) from None
+        else:
+            decoded = decode_json_body(body)
+            if kind == "structure" and not b.shape.is_document_type and not isinstance(decoded, dict):
+                raise RequestParseError(f"Request body must be a JSON object, got {_describe(decoded)}")
+            if body.strip():
+                params[b.name] = parse_json_value(b.shape, decoded, b.wire)
+
+    def _parse_query_map(self, query: dict[str, list[str]], params: dict[str, Any]) -> None:
+        assert self.query_map is not None
+        value_shape = self.query_map.shape.value
+        result: dict[str, Any] = {}
+        for key, values in query.items():
+            if key in self._query_names:
+                continue
+            if value_shape.type_name == "list":
+                result[key] = list(values)
+            else:
+                result[key] = values[-1]
+        if result:
+            params[self.query_map.name] = result
+
+    @staticmethod
+    def _parse_header(b: _Binding, text: str) -> Any:
+        if b.jsonvalue:
+            try:
+                return json.loads(base64.b64decode(text))
+            except (ValueError, binascii.Error):
+                raise RequestParseError(f"Invalid JSON value in header '{b.wire}'", b.wire) from None
+        if b.shape.type_name == "list":
+            return [parse_text_value(b.shape.member, part.strip(), b.wire) for part in text.split(",")]
+        return parse_text_value(b.shape, text, b.wire)
