@@ -1,0 +1,90 @@
+"""ASGI assembly: the AWS gateway for the three services next to jobforge's own endpoints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jobforge.config import Settings
+from jobforge.engine import JobControl, JobEngine
+from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
+from jobforge.protocol.auth import Authenticator
+from jobforge.protocol.gateway import AwsGateway
+from jobforge.services.registry import build_bindings
+from jobforge.storage import ObjectStore, make_object_store
+
+log = logging.getLogger("jobforge")
+
+
+class JobforgeApp:
+    """One server: engine, object store, providers, gateway. Jobs start with the ASGI lifespan."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.prepare()
+        self.engine = JobEngine(
+            settings.resolved_database_url,
+            workers=settings.workers,
+            cpu_workers=settings.cpu_workers,
+            single_node=settings.single_node,
+            control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
+        )
+        self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
+        bindings = build_bindings(self.engine, self.store, settings)
+        self.gateway = AwsGateway(
+            bindings,
+            Authenticator(
+                settings.auth,
+                settings.credentials,
+                default_account_id=settings.default_account,
+                default_region=settings.default_region,
+            ),
+        )
+        self.internal = InternalRoutes(self.engine, [b.model.service_name for b in bindings])
+        self.started = False
+
+    def start(self) -> None:
+        if not self.started:
+            self.engine.start()
+            self.started = True
+            log.info(
+                "jobforge started",
+                extra={
+                    "data_dir": str(self.settings.data_dir),
+                    "database": self.engine.db.engine.url.drivername,
+                },
+            )
+
+    def stop(self) -> None:
+        if self.started:
+            self.engine.stop()
+            self.gateway.close()
+            self.started = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope["path"].startswith(PREFIX):
+                await self.internal(scope, receive, send)
+            else:
+                await self.gateway(scope, receive, send)  # type: ignore[arg-type]
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.start()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def build_app(settings: Settings | None = None) -> JobforgeApp:
+    return JobforgeApp(settings or Settings.from_env())

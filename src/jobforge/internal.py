@@ -1,0 +1,91 @@
+"""jobforge's own HTTP endpoints under ``/_jobforge/``: health and the job control API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from jobforge import __version__
+from jobforge.engine import JobEngine
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+PREFIX = "/_jobforge/"
+
+
+async def respond(send: Send, status: int, payload: Any, content_type: str = "application/json") -> None:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_json(receive: Receive, limit: int = 1 << 20) -> Any:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ValueError("request body too large")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    raw = b"".join(chunks)
+    return json.loads(raw) if raw else {}
+
+
+class InternalRoutes:
+    """Health (``GET /_jobforge/health``) and control (``/_jobforge/control/...``)."""
+
+    def __init__(self, engine: JobEngine, services: list[str]) -> None:
+        self.engine = engine
+        self.services = services
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        try:
+            if path == "/_jobforge/health" and method in ("GET", "HEAD"):
+                return await respond(
+                    send, 200, {"status": "ok", "version": __version__, "services": self.services}
+                )
+            if path == "/_jobforge/control" and method == "GET":
+                return await respond(send, 200, self.engine.control.snapshot())
+            if path.startswith("/_jobforge/control/") and method == "POST":
+                return await self._control(
+                    path.removeprefix("/_jobforge/control/"), await read_json(receive), send
+                )
+        except (ValueError, KeyError, TypeError) as exc:
+            return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
+        await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+
+    async def _control(self, action: str, body: dict[str, Any], send: Send) -> None:
+        control = self.engine.control
+        if action == "pace":
+            pace = body["pace"]
+            if pace not in ("instant", "realistic", "step"):
+                raise ValueError("pace must be instant, realistic or step")
+            control.set_pace(pace, body.get("stepDelay"))
+            self.engine.executor.wake()
+        elif action == "fail":
+            control.fail(
+                body["target"],
+                body["failureCode"],
+                body.get("reason", "Failure forced through the control API"),
+            )
+        elif action == "advance":
+            control.advance(body["jobId"], int(body.get("steps", 1)))
+            self.engine.executor.wake()
+        else:
+            raise ValueError(f"unknown control action {action!r}")
+        await respond(send, 200, control.snapshot())

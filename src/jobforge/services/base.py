@@ -1,0 +1,92 @@
+"""What every provider shares: turning engine and storage errors into the service's own
+modeled errors, so provider methods contain business logic only."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jobforge.engine.errors import (
+    AlreadyExists,
+    EngineError,
+    IdempotencyMismatch,
+    IllegalTransition,
+    InvalidToken,
+    NotFound,
+    QuotaExceeded,
+)
+from jobforge.protocol.errors import ServiceError
+from jobforge.storage.errors import InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id(length: int = 12, alphabet: str = _ID_ALPHABET) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+@dataclass(frozen=True)
+class ErrorNames:
+    """The error shapes a service models for the engine's generic failures."""
+
+    invalid: str  # bad input: InvalidParameterException / ValidationException
+    not_found: str = "ResourceNotFoundException"
+    conflict: str = "ConflictException"
+    limit: str = "LimitExceededException"
+    idempotency: str = "IdempotentParameterMismatchException"
+    already_exists: str = "ResourceAlreadyExistsException"
+
+
+class ServiceProvider:
+    """Base of the per-service providers: public methods are operations, ``(ctx, request) -> dict``."""
+
+    errors: ErrorNames = ErrorNames(invalid="ValidationException")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(member):
+                setattr(cls, name, _translating(member))
+
+    def translate(self, exc: Exception) -> ServiceError | None:
+        """The modeled error for an engine or storage error (services may refine it)."""
+        names = self.errors
+        match exc:
+            case NotFound():
+                return ServiceError(names.not_found, exc.message)
+            case InvalidToken():
+                return ServiceError(names.invalid, exc.message)
+            case IdempotencyMismatch():
+                return ServiceError(names.idempotency, exc.message)
+            case QuotaExceeded():
+                return ServiceError(names.limit, exc.message)
+            case AlreadyExists():
+                return ServiceError(names.already_exists, exc.message)
+            case IllegalTransition():
+                return ServiceError(names.conflict, exc.message)
+            case InvalidObjectName():
+                return ServiceError(names.invalid, str(exc))
+            case NoSuchBucket() | NoSuchKey():
+                return ServiceError(names.not_found, str(exc))
+            case EngineError() | StorageError():
+                return ServiceError(names.invalid, str(exc))
+        return None
+
+
+def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: ServiceProvider, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (EngineError, StorageError) as exc:
+            translated = self.translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    return wrapper

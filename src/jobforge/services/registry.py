@@ -1,0 +1,44 @@
+"""Which providers serve which service models, and how each spells a validation error."""
+
+from __future__ import annotations
+
+from jobforge.engine import JobEngine
+from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.gateway import ServiceBinding
+from jobforge.protocol.specs import load_service_model
+from jobforge.storage import ObjectStore
+
+
+def robomaker_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
+    return ServiceError("InvalidParameterException", message)
+
+
+def dataexchange_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
+    return ServiceError("ValidationException", message)
+
+
+def location_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
+    return ServiceError(
+        "ValidationException",
+        message,
+        Reason="FieldValidationFailed" if problems else "CannotParse",
+        FieldList=[{"Name": name, "Message": problem} for name, problem in problems],
+    )
+
+
+class Unimplemented:
+    """A model with no provider yet: every operation answers 501 naming it."""
+
+
+def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
+    from jobforge.services.robomaker.provider import RoboMakerProvider
+
+    return [
+        ServiceBinding(
+            load_service_model("robomaker"),
+            RoboMakerProvider(engine, store, settings),
+            robomaker_validation_error,
+        ),
+        ServiceBinding(load_service_model("dataexchange"), Unimplemented(), dataexchange_validation_error),
+        ServiceBinding(load_service_model("location"), Unimplemented(), location_validation_error),
+    ]

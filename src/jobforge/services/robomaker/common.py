@@ -1,0 +1,81 @@
+"""What the RoboMaker operation groups share: stores, ids, ARNs, status words, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobforge.engine import JobEngine, JobState, NotFound, Resource, StatusWords
+from jobforge.protocol.context import RequestContext
+from jobforge.protocol.errors import ServiceError
+from jobforge.services.arns import build_arn, owned_id
+from jobforge.services.base import ErrorNames, ServiceProvider
+from jobforge.storage import ObjectStore
+
+SERVICE = "robomaker"
+
+TEMPLATE = "world-template"
+WORLD = "world"
+GENERATION_JOB = "world-generation-job"
+EXPORT_JOB = "world-export-job"
+
+GENERATION_STATUS = StatusWords(
+    {
+        JobState.PENDING: "Pending",
+        JobState.RUNNING: "Running",
+        JobState.SUCCEEDED: "Completed",
+        JobState.PARTIALLY_SUCCEEDED: "PartialFailed",
+        JobState.FAILED: "Failed",
+        JobState.TIMED_OUT: "Failed",
+        JobState.CANCELING: "Canceling",
+        JobState.CANCELED: "Canceled",
+    }
+)
+EXPORT_STATUS = StatusWords({**GENERATION_STATUS.words, JobState.PARTIALLY_SUCCEEDED: "Failed"})
+
+
+def invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterException", message)
+
+
+def not_found(message: str) -> ServiceError:
+    return ServiceError("ResourceNotFoundException", message)
+
+
+class RoboMakerBase(ServiceProvider):
+    """State and helpers shared by the template, generation and export operations."""
+
+    errors = ErrorNames(invalid="InvalidParameterException", conflict="InvalidParameterException")
+
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
+        self.engine = engine
+        self.store = store
+        self.settings = settings
+        self.resources = engine.resources(SERVICE)
+
+    def _arn(self, ctx: RequestContext, resource_type: str, resource_id: str) -> str:
+        return build_arn(SERVICE, ctx, resource_type, resource_id)
+
+    def _resource(self, ctx: RequestContext, kind: str, arn: str, label: str) -> Resource:
+        """The caller's resource named by ``arn``; ResourceNotFoundException otherwise."""
+        resource_id = owned_id(arn, SERVICE, kind, ctx)
+        found = None if resource_id is None else self.resources.find(ctx, kind, resource_id)
+        if found is None:
+            raise not_found(f"The {label} {arn} does not exist")
+        return found
+
+    def _find_tagged(self, ctx: RequestContext, arn: str) -> str:
+        """Any taggable RoboMaker resource or job by ARN: its kind, or ResourceNotFoundException."""
+        for kind in (TEMPLATE, WORLD):
+            if owned_id(arn, SERVICE, kind, ctx) is not None:
+                self._resource(ctx, kind, arn, kind.replace("-", " "))
+                return kind
+        for kind in (GENERATION_JOB, EXPORT_JOB):
+            job_id = owned_id(arn, SERVICE, kind, ctx)
+            if job_id is not None:
+                try:
+                    job = self.engine.jobs.get(ctx, SERVICE, job_id)
+                except NotFound:
+                    break
+                if job.arn == arn:
+                    return kind
+        raise not_found(f"The resource {arn} does not exist")

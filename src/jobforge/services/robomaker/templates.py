@@ -1,0 +1,162 @@
+"""World template operations: create, describe, read the body, update, delete, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobforge.engine import NotFound, Resource
+from jobforge.engine.idempotency import IdempotencyTokens
+from jobforge.protocol.context import RequestContext
+from jobforge.services.arns import owned_id
+from jobforge.services.base import new_id
+from jobforge.services.robomaker.common import (
+    GENERATION_JOB,
+    SERVICE,
+    TEMPLATE,
+    RoboMakerBase,
+    invalid,
+    not_found,
+)
+from jobforge.services.robomaker.template_format import TemplateFormatError, parse_template_body
+from jobforge.storage import InvalidObjectName, StorageError
+
+
+class TemplateOperations(RoboMakerBase):
+    def _body_from_request(self, request: dict[str, Any], required: bool) -> str | None:
+        """The template body, given inline or as an object-store location, validated."""
+        body = request.get("templateBody")
+        location = request.get("templateLocation")
+        if body is not None and location is not None:
+            raise invalid("Specify either templateBody or templateLocation, not both")
+        if location is not None:
+            where = f"s3://{location['s3Bucket']}/{location['s3Key']}"
+            try:
+                raw = self.store.get_bytes(location["s3Bucket"], location["s3Key"])
+            except InvalidObjectName as exc:
+                raise invalid(f"Invalid templateLocation {where}: {exc}") from exc
+            except StorageError as exc:
+                raise not_found(f"Cannot read the template body from {where}: {exc}") from exc
+            try:
+                body = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise invalid("The template body at templateLocation is not UTF-8 text") from exc
+        if body is None:
+            if required:
+                raise invalid("A template body is required: give templateBody or templateLocation")
+            return None
+        try:
+            parse_template_body(body)
+        except TemplateFormatError as exc:
+            raise invalid(f"Invalid template body: {exc}") from exc
+        return body
+
+    def _template(self, ctx: RequestContext, arn: str) -> Resource:
+        return self._resource(ctx, TEMPLATE, arn, "world template")
+
+    def create_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        body = self._body_from_request(request, required=True)
+        assert body is not None
+        token = request.get("clientRequestToken")
+        params = {k: v for k, v in request.items() if k != "clientRequestToken"}
+        tokens = IdempotencyTokens()
+        with self.engine.db.begin() as conn:
+            if token:
+                earlier = tokens.lookup(
+                    conn, ctx.account_id, ctx.region, "CreateWorldTemplate", token, params
+                )
+                if earlier is not None:
+                    template = self.resources.get_by_arn(ctx, earlier, conn)
+                    return self._created(ctx, template)
+            template_id = f"template-{new_id()}"
+            arn = self._arn(ctx, TEMPLATE, template_id)
+            template = self.resources.create(
+                ctx,
+                TEMPLATE,
+                template_id,
+                arn,
+                {"templateBody": body, "clientRequestToken": token},
+                name=request.get("name"),
+                conn=conn,
+            )
+            self.engine.tags.tag(ctx.account_id, arn, request.get("tags") or {}, conn)
+            if token:
+                tokens.record(conn, ctx.account_id, ctx.region, "CreateWorldTemplate", token, params, arn)
+        return self._created(ctx, template)
+
+    def _created(self, ctx: RequestContext, template: Resource) -> dict[str, Any]:
+        return {
+            "arn": template.arn,
+            "clientRequestToken": template.data.get("clientRequestToken"),
+            "createdAt": template.created_at,
+            "name": template.name,
+            "tags": self.engine.tags.list(ctx.account_id, template.arn),
+        }
+
+    def describe_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        template = self._template(ctx, request["template"])
+        return {
+            "arn": template.arn,
+            "clientRequestToken": template.data.get("clientRequestToken"),
+            "name": template.name,
+            "createdAt": template.created_at,
+            "lastUpdatedAt": template.updated_at,
+            "tags": self.engine.tags.list(ctx.account_id, template.arn),
+            "version": _version(template),
+        }
+
+    def get_world_template_body(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("template") and request.get("generationJob"):
+            raise invalid("Specify either template or generationJob, not both")
+        if request.get("template"):
+            return {"templateBody": self._template(ctx, request["template"]).data["templateBody"]}
+        job_arn = request.get("generationJob")
+        if not job_arn:
+            raise invalid("Specify template or generationJob")
+        job_id = owned_id(job_arn, SERVICE, GENERATION_JOB, ctx)
+        try:
+            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
+        except NotFound:
+            raise not_found(f"The world generation job {job_arn} does not exist") from None
+        return {"templateBody": job.request["templateBody"]}
+
+    def update_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        template = self._template(ctx, request["template"])
+        body = self._body_from_request(request, required=False)
+        data = dict(template.data)
+        if body is not None:
+            data["templateBody"] = body
+        name = request["name"] if "name" in request else template.name
+        updated = self.resources.update(ctx, TEMPLATE, template.resource_id, data=data, name=name)
+        return {
+            "arn": updated.arn,
+            "name": updated.name,
+            "createdAt": updated.created_at,
+            "lastUpdatedAt": updated.updated_at,
+        }
+
+    def delete_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        template = self._template(ctx, request["template"])
+        self.resources.delete(ctx, TEMPLATE, template.resource_id)
+        return {}
+
+    def list_world_templates(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        page = self.resources.list(
+            ctx, TEMPLATE, max_results=request.get("maxResults", 100), next_token=request.get("nextToken")
+        )
+        return {
+            "templateSummaries": [
+                {
+                    "arn": t.arn,
+                    "createdAt": t.created_at,
+                    "lastUpdatedAt": t.updated_at,
+                    "name": t.name,
+                    "version": _version(t),
+                }
+                for t in page.items
+            ],
+            "nextToken": page.next_token,
+        }
+
+
+def _version(template: Resource) -> str:
+    return parse_template_body(template.data["templateBody"]).version
