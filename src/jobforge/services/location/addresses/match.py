@@ -1,0 +1,499 @@
+"""Matching a ParsedAddress against reference points and the US ZIP table.
+
+Produces per-component Status/StatusDetail pairs, the validation granularity, a confidence score
+and a position. Premise granularity is only ever claimed when a reference address point with the
+same house number on the matched street exists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .countries import Country, resolve_region
+from .parse import ParsedAddress
+from .reference import AddressPoint, Block, ReferenceIndex, StreetGroup, UsZipTable, ZipInfo, us_zip_table
+from .standardize import StreetParts, name_key, number_key, postcode_regions, standardize_street
+
+VALIDATED = "Validated"
+UNCONFIRMED = "Unconfirmed"
+EXACT = "Exact"
+CORRECTED = "Corrected"
+ALIAS = "Alias"
+APPENDED = "Appended"
+NO_MATCH = "StandardizedNoMatch"
+NOT_FOUND = "NotFound"
+OUT_OF_RANGE = "OutOfRange"
+
+PREMISE = "Premise"
+STREET = "Street"
+LOCALITY_AND_POSTAL = "LocalityAndPostalCode"
+LOCALITY = "Locality"
+
+COMPONENTS: tuple[str, ...] = (
+    "Country",
+    "Region",
+    "Locality",
+    "Street",
+    "AddressNumber",
+    "PostalCodeDetails_Base",
+    "PostalCodeDetails_Extension",
+    "SecondaryAddressComponents_Unit",
+    "SecondaryAddressComponents_Floor",
+)
+
+_GRANULARITY_WEIGHT = {PREMISE: 1.0, STREET: 0.8, LOCALITY_AND_POSTAL: 0.6, LOCALITY: 0.45, None: 0.15}
+_LEVEL_COMPONENTS = {
+    PREMISE: frozenset(COMPONENTS),
+    STREET: frozenset({"Country", "Region", "Locality", "Street", "PostalCodeDetails_Base"}),
+    LOCALITY_AND_POSTAL: frozenset({"Country", "Region", "Locality", "PostalCodeDetails_Base"}),
+    LOCALITY: frozenset({"Country", "Region", "Locality"}),
+    None: frozenset({"Country"}),
+}
+STREET_CUTOFF = 85.0
+LOCALITY_CUTOFF = 85.0
+POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
+
+
+def confidence_label(score: float) -> str:
+    """Map a 0..1 score to the MatchConfidence enum."""
+    if score >= 0.9:
+        return "High"
+    if score >= 0.78:
+        return "MediumHigh"
+    if score >= 0.58:
+        return "Medium"
+    if score >= 0.4:
+        return "MediumLow"
+    return "Low"
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """Standardized/corrected components plus validation results for one address."""
+
+    country: Country
+    number: str | None = None
+    street: StreetParts | None = None
+    unit_designator: str | None = None
+    unit_number: str | None = None
+    floor_designator: str | None = None
+    floor_number: str | None = None
+    locality: str | None = None
+    region: tuple[str, str] | None = None
+    sub_region: str | None = None
+    postcode: str | None = None
+    postcode_ext: str | None = None
+    statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
+    granularity: str | None = None
+    score: float = 0.0
+    confidence: str = "Low"
+    position: tuple[float, float] | None = None
+    zip_valid: bool | None = None
+    _sims: dict[str, float] = field(default_factory=dict)
+
+    def set(self, component: str, status: str, detail: str, similarity: float = 1.0) -> None:
+        self.statuses[component] = (status, detail)
+        self._sims[component] = similarity
+
+
+def _factor(detail: str, sim: float) -> float:
+    if detail == CORRECTED:
+        return 0.6 + 0.35 * sim
+    if detail == APPENDED:
+        return 0.97
+    if detail == ALIAS:
+        return 0.98
+    if detail in (NO_MATCH, OUT_OF_RANGE):
+        return 0.95
+    return 1.0
+
+
+def _fuzzy(key: str, choices: list[str], cutoff: float) -> tuple[str, float] | None:
+    if not key or not choices:
+        return None
+    hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return (hit[0], hit[1] / 100.0) if hit else None
+
+
+def _ratio(a: str, b: str) -> float:
+    return fuzz.ratio(a, b) / 100.0
+
+
+class Matcher:
+    """Matches parsed addresses; holds the reference index and memoizes fuzzy lookups."""
+
+    def __init__(self, reference: ReferenceIndex | None) -> None:
+        self.ref = reference
+        self._street_fuzzy: dict[tuple[int, str], tuple[str, float] | None] = {}
+        self.fuzzy_locality = lru_cache(maxsize=65536)(self._fuzzy_locality)
+        self.fuzzy_us_city = lru_cache(maxsize=65536)(self._fuzzy_us_city)
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def _street_in(self, block: Block, key: str) -> tuple[StreetGroup, float] | None:
+        group = block.streets.get(key)
+        if group is not None:
+            return group, 1.0
+        if not block.keys:
+            return None
+        memo_key = (id(block), key)
+        if memo_key not in self._street_fuzzy:
+            if len(self._street_fuzzy) > 200_000:
+                self._street_fuzzy.clear()
+            self._street_fuzzy[memo_key] = _fuzzy(key, block.keys, STREET_CUTOFF)
+        hit = self._street_fuzzy[memo_key]
+        return (block.streets[hit[0]], hit[1]) if hit else None
+
+    def _fuzzy_locality(self, country: str, key: str) -> tuple[str, float] | None:
+        assert self.ref is not None
+        locs = self.ref.localities(country)
+        if key in locs:
+            return key, 1.0
+        return _fuzzy(key, list(locs), LOCALITY_CUTOFF)
+
+    def _fuzzy_us_city(self, state: str, key: str) -> tuple[str, float] | None:
+        cities = us_zip_table().cities_by_state.get(state, {})
+        if key in cities or us_zip_table().zips_for(state, key):
+            return key, 1.0
+        return _fuzzy(key, list(cities), LOCALITY_CUTOFF)
+
+    def _find_street(
+        self, p: ParsedAddress, c: str, pc: str | None, loc_key: str
+    ) -> tuple[StreetGroup, float] | None:
+        """Street group for the address: by postcode, then by (corrected) locality, then country-wide."""
+        assert self.ref is not None and p.street is not None
+        key = p.street.key
+        by_pc = self._street_in(self.ref.by_postcode(c, pc), key) if pc else None
+        if by_pc is not None:
+            cities = {pt.city_key for pt in by_pc[0].points}
+            if not loc_key or loc_key in cities or not any(cities):
+                return by_pc
+            if max(_ratio(loc_key, ck) for ck in cities) >= LOCALITY_CUTOFF / 100:
+                return by_pc
+        if loc_key:
+            loc = self.fuzzy_locality(c, loc_key)
+            if loc is not None:
+                hit = self._street_in(self.ref.by_locality(c, loc[0]), key)
+                if hit is not None:
+                    return hit
+        if c == "US" and pc and (zi := us_zip_table().get(pc)) is not None:
+            hit = self._street_in(self.ref.by_locality(c, name_key(zi.city)), key)
+            if hit is not None:
+                return hit
+        if by_pc is not None:
+            return by_pc
+        if not pc and not loc_key:
+            block = self.ref.by_street(c, key)
+            group = block.streets.get(key)
+            if group is not None and len({(pt.city_key, pt.postcode) for pt in group.points}) == 1:
+                return group, 1.0
+        return None
+
+    # -- main ---------------------------------------------------------------------------------
+
+    def match(self, p: ParsedAddress) -> MatchResult:
+        """Validate one parsed address."""
+        c = p.country.code2
+        r = MatchResult(country=p.country)
+        r.set("Country", VALIDATED, EXACT if p.country_given else APPENDED)
+        r.number = p.number
+        r.street = p.street
+        r.unit_designator, r.unit_number = p.unit_designator, p.unit_number
+        r.floor_designator, r.floor_number = p.floor_designator, p.floor_number
+        pc = p.postcode[0] if p.postcode else None
+        r.postcode_ext = p.postcode[1] if p.postcode else None
+        loc_key = name_key(p.locality)
+
+        hit = None
+        if self.ref is not None and p.street is not None:
+            hit = self._find_street(p, c, pc, loc_key)
+        if hit is not None:
+            self._apply_street(r, p, hit[0], hit[1], pc, loc_key)
+        else:
+            self._apply_place(r, p, pc, loc_key)
+        self._secondary(r, p)
+        self._finish(r, p)
+        return r
+
+    def _apply_street(
+        self, r: MatchResult, p: ParsedAddress, group: StreetGroup, sim: float, pc: str | None, loc_key: str
+    ) -> None:
+        c = p.country.code2
+        r.street = standardize_street(group.street, c) or p.street
+        r.set("Street", VALIDATED, EXACT if sim >= 1.0 else CORRECTED, sim)
+        point: AddressPoint | None = None
+        candidates: list[AddressPoint] = group.points
+        if p.number:
+            pts = group.by_number.get(number_key(p.number))
+            if pts:
+                if p.unit_number:
+                    pts = [pt for pt in pts if pt.unit == p.unit_number] or pts
+                if pc:
+                    pts = [pt for pt in pts if pt.postcode == pc] or pts
+                point = pts[0]
+                candidates = pts
+                r.number = point.number
+                r.set("AddressNumber", VALIDATED, EXACT)
+            else:
+                rng = group.numeric_range()
+                key = number_key(p.number)
+                outside = rng is not None and key.isdigit() and not rng[0] <= int(key) <= rng[1]
+                r.set("AddressNumber", UNCONFIRMED, OUT_OF_RANGE if outside else NO_MATCH)
+        else:
+            r.set("AddressNumber", UNCONFIRMED, NOT_FOUND)
+
+        # postcode from the point, or from the street when all its points agree
+        ref_pcs = Counter(pt.postcode for pt in candidates if pt.postcode)
+        if pc and pc in ref_pcs:
+            r.postcode = pc
+            r.set("PostalCodeDetails_Base", VALIDATED, EXACT)
+        elif len(ref_pcs) == 1:
+            r.postcode = next(iter(ref_pcs))
+            if p.postcode_text:
+                r.set(
+                    "PostalCodeDetails_Base", VALIDATED, CORRECTED, _ratio(pc or p.postcode_text, r.postcode)
+                )
+            else:
+                r.set("PostalCodeDetails_Base", VALIDATED, APPENDED)
+        else:
+            r.postcode = pc
+            r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
+
+        # locality from the points (falling back to the ZIP table for US)
+        ref_cities = Counter(
+            pt.city for pt in candidates if pt.postcode == r.postcode and pt.city
+        ) or Counter(pt.city for pt in candidates if pt.city)
+        zi = us_zip_table().get(r.postcode) if c == "US" and r.postcode else None
+        if not ref_cities and zi is not None:
+            ref_cities = Counter({zi.city: 1})
+        if loc_key and any(name_key(city) == loc_key for city in ref_cities):
+            r.locality = next(city for city in ref_cities if name_key(city) == loc_key)
+            r.set("Locality", VALIDATED, EXACT)
+        elif zi is not None and loc_key and loc_key in {name_key(a) for a in zi.acceptable}:
+            r.locality = zi.city
+            r.set("Locality", VALIDATED, ALIAS)
+        elif len(ref_cities) >= 1 and (len(ref_cities) == 1 or not loc_key):
+            r.locality = ref_cities.most_common(1)[0][0]
+            if p.locality:
+                r.set("Locality", VALIDATED, CORRECTED, _ratio(loc_key, name_key(r.locality)))
+            else:
+                r.set("Locality", VALIDATED, APPENDED)
+        else:
+            r.locality = p.locality
+            r.set("Locality", UNCONFIRMED, NO_MATCH if p.locality else NOT_FOUND)
+
+        regions = Counter(pt.region for pt in candidates if pt.region)
+        ref_region = regions.most_common(1)[0][0] if len(regions) == 1 else None
+        if ref_region is None and zi is not None:
+            ref_region = zi.state
+        self._region(r, p, ref_region)
+        if zi is not None:
+            r.sub_region = zi.county
+            r.zip_valid = True
+        elif c == "US":
+            r.zip_valid = False if r.postcode else None
+
+        if point is not None:
+            r.granularity = PREMISE
+            if point.lon is not None and point.lat is not None:
+                r.position = (point.lon, point.lat)
+        else:
+            r.granularity = STREET
+            r.position = group.centroid()
+
+    def _region(self, r: MatchResult, p: ParsedAddress, ref_region: str | None) -> None:
+        c = p.country.code2
+        if (
+            ref_region is None
+            and r.postcode
+            and r.statuses.get("PostalCodeDetails_Base", ("",))[0] == VALIDATED
+        ):
+            rules = postcode_regions(r.postcode, c)
+            if len(rules) == 1:
+                ref_region = rules[0]
+        resolved = resolve_region(c, ref_region) if ref_region else None
+        if resolved is None:
+            r.region = p.region
+            if p.region is not None and r.postcode and p.region[0] in postcode_regions(r.postcode, c):
+                r.set("Region", VALIDATED, EXACT)
+            elif c == "GB" and p.region is None and p.region_text is None:
+                pass  # GB addresses carry no postal region
+            else:
+                r.set("Region", UNCONFIRMED, NO_MATCH if p.region_text else NOT_FOUND)
+            return
+        r.region = resolved
+        if p.region is not None and p.region[0] == resolved[0]:
+            r.set("Region", VALIDATED, EXACT)
+        elif p.region_text:
+            r.set("Region", VALIDATED, CORRECTED, 0.5)
+        else:
+            r.set("Region", VALIDATED, APPENDED)
+
+    def _apply_place(self, r: MatchResult, p: ParsedAddress, pc: str | None, loc_key: str) -> None:
+        """No street match: validate locality/postcode/region only."""
+        r.set("Street", UNCONFIRMED, NO_MATCH if p.street else NOT_FOUND)
+        r.set("AddressNumber", UNCONFIRMED, NO_MATCH if p.number else NOT_FOUND)
+        if p.country.code2 == "US":
+            self._us_place(r, p, pc, loc_key)
+        else:
+            self._ref_place(r, p, pc, loc_key)
+        loc_ok = r.statuses.get("Locality", ("",))[0] == VALIDATED
+        pc_ok = r.statuses.get("PostalCodeDetails_Base", ("",))[0] == VALIDATED
+        if loc_ok and pc_ok:
+            r.granularity = LOCALITY_AND_POSTAL
+        elif loc_ok:
+            r.granularity = LOCALITY
+
+    def _us_place(self, r: MatchResult, p: ParsedAddress, pc: str | None, loc_key: str) -> None:
+        zt: UsZipTable = us_zip_table()
+        zi: ZipInfo | None = zt.get(pc) if pc else None
+        state_in = p.region[0] if p.region else None
+        r.postcode = pc
+        if zi is not None:
+            r.set("PostalCodeDetails_Base", VALIDATED, EXACT)
+            if not loc_key:
+                r.locality = zi.city
+                r.set("Locality", VALIDATED, APPENDED)
+            elif loc_key == name_key(zi.city):
+                r.locality = zi.city
+                r.set("Locality", VALIDATED, EXACT)
+            elif loc_key in {name_key(a) for a in zi.acceptable}:
+                r.locality = zi.city
+                r.set("Locality", VALIDATED, ALIAS)
+            elif (sim := _ratio(loc_key, name_key(zi.city))) >= LOCALITY_CUTOFF / 100:
+                r.locality = zi.city
+                r.set("Locality", VALIDATED, CORRECTED, sim)
+            else:
+                # the city may be right and the ZIP wrong
+                city = self.fuzzy_us_city(state_in or zi.state, loc_key)
+                zips = zt.zips_for(state_in or zi.state, city[0]) if city else []
+                if city and zips:
+                    r.locality = zt.cities_by_state.get(state_in or zi.state, {}).get(city[0], p.locality)
+                    r.set("Locality", VALIDATED, EXACT if city[1] >= 1.0 else CORRECTED, city[1])
+                    zi = zt.get(zips[0])
+                    if len(zips) == 1:
+                        r.postcode = zips[0]
+                        r.set("PostalCodeDetails_Base", VALIDATED, CORRECTED, _ratio(pc or "", zips[0]))
+                    else:
+                        r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH)
+                else:
+                    r.locality = p.locality
+                    r.set("Locality", UNCONFIRMED, NO_MATCH)
+        else:
+            r.locality = p.locality
+            states = [state_in] if state_in else sorted(zt.states_by_city.get(loc_key, ()))
+            city = self.fuzzy_us_city(states[0], loc_key) if loc_key and len(states) == 1 else None
+            zips = zt.zips_for(states[0], city[0]) if city else []
+            if city and zips:
+                zi = zt.get(zips[0])
+                r.locality = zt.cities_by_state.get(states[0], {}).get(city[0]) or (
+                    zi.city if zi else p.locality
+                )
+                r.set("Locality", VALIDATED, EXACT if city[1] >= 1.0 else CORRECTED, city[1])
+                if len(zips) == 1:
+                    r.postcode = zips[0]
+                    if p.postcode_text:
+                        r.set("PostalCodeDetails_Base", VALIDATED, CORRECTED, 0.5)
+                    else:
+                        r.set("PostalCodeDetails_Base", VALIDATED, APPENDED)
+                else:
+                    r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
+            else:
+                r.set("Locality", UNCONFIRMED, NO_MATCH if p.locality else NOT_FOUND)
+                r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
+        if r.postcode is None and p.postcode_text and p.postcode is None:
+            r.postcode = p.postcode_text
+        self._region(r, p, zi.state if zi is not None else None)
+        r.zip_valid = zi is not None and r.postcode == zi.zip if r.postcode else None
+        if zi is not None and r.statuses["PostalCodeDetails_Base"][0] == VALIDATED:
+            r.sub_region = zi.county
+            if zi.lon is not None and zi.lat is not None:
+                r.position = (zi.lon, zi.lat)
+
+    def _ref_place(self, r: MatchResult, p: ParsedAddress, pc: str | None, loc_key: str) -> None:
+        c = p.country.code2
+        pcs = self.ref.postcodes(c) if self.ref is not None else {}
+        pc_info = pcs.get(pc) if pc else None
+        loc = self.fuzzy_locality(c, loc_key) if self.ref is not None and loc_key else None
+        locs = self.ref.localities(c) if self.ref is not None else {}
+        loc_info = locs.get(loc[0]) if loc else None
+        r.postcode = pc or p.postcode_text
+        if pc_info is not None:
+            r.set("PostalCodeDetails_Base", VALIDATED, EXACT)
+        elif pc:
+            r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH)
+        else:
+            r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
+        if loc_info is not None and loc is not None:
+            r.locality = loc_info.name
+            r.set("Locality", VALIDATED, EXACT if loc[1] >= 1.0 else CORRECTED, loc[1])
+            if pc_info is not None and pc not in loc_info.related:
+                if len(loc_info.related) == 1:
+                    r.postcode = next(iter(loc_info.related))
+                    r.set("PostalCodeDetails_Base", VALIDATED, CORRECTED, 0.5)
+                else:
+                    r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH)
+            elif pc_info is None and len(loc_info.related) == 1:
+                r.postcode = next(iter(loc_info.related))
+                detail = CORRECTED if p.postcode_text else APPENDED
+                r.set("PostalCodeDetails_Base", VALIDATED, detail, 0.5)
+        elif pc_info is not None and len(pc_info.related) == 1:
+            key = next(iter(pc_info.related))
+            r.locality = locs[key].name if key in locs else p.locality
+            if loc_key:
+                r.set("Locality", VALIDATED, CORRECTED, _ratio(loc_key, key))
+            else:
+                r.set("Locality", VALIDATED, APPENDED)
+        else:
+            r.locality = p.locality
+            r.set("Locality", UNCONFIRMED, NO_MATCH if p.locality else NOT_FOUND)
+        regions: set[str] = set()
+        if r.postcode in pcs:
+            regions = pcs[r.postcode].regions
+        elif loc_info is not None:
+            regions = loc_info.regions
+        self._region(r, p, next(iter(regions)) if len(regions) == 1 else None)
+        if r.statuses["PostalCodeDetails_Base"][0] == VALIDATED and r.postcode in pcs:
+            info = pcs[r.postcode]
+            if info.lon is not None and info.lat is not None:
+                r.position = (info.lon, info.lat)
+
+    def _secondary(self, r: MatchResult, p: ParsedAddress) -> None:
+        if p.unit_number:
+            if r.granularity == PREMISE and r.statuses.get("AddressNumber", ("",))[0] == VALIDATED:
+                units = self._units_at(r, p)
+                if p.unit_number in units:
+                    r.set("SecondaryAddressComponents_Unit", VALIDATED, EXACT)
+                else:
+                    r.set("SecondaryAddressComponents_Unit", UNCONFIRMED, NO_MATCH)
+            else:
+                r.set("SecondaryAddressComponents_Unit", UNCONFIRMED, NO_MATCH)
+        if p.floor_number:
+            r.set("SecondaryAddressComponents_Floor", UNCONFIRMED, NO_MATCH)
+        if r.postcode_ext:
+            r.set("PostalCodeDetails_Extension", UNCONFIRMED, NO_MATCH)
+
+    def _units_at(self, r: MatchResult, p: ParsedAddress) -> set[str]:
+        assert self.ref is not None
+        block = self.ref.by_postcode(p.country.code2, r.postcode) if r.postcode else None
+        if block is None or r.street is None:
+            return set()
+        group = block.streets.get(r.street.key)
+        if group is None:
+            return set()
+        return {pt.unit for pt in group.by_number.get(number_key(r.number), ()) if pt.unit}
+
+    def _finish(self, r: MatchResult, p: ParsedAddress) -> None:
+        if p.country.code2 not in POSITION_COUNTRIES or r.granularity in (None, LOCALITY):
+            r.position = None
+        level = _LEVEL_COMPONENTS[r.granularity]
+        score = _GRANULARITY_WEIGHT[r.granularity]
+        for comp, (_status, detail) in r.statuses.items():
+            if comp in level:
+                score *= _factor(detail, r._sims.get(comp, 1.0))
+        r.score = round(score, 4)
+        r.confidence = confidence_label(r.score)

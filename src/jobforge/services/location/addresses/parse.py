@@ -1,0 +1,395 @@
+"""Parsing of address lines and components into a ParsedAddress.
+
+US street lines go through fast deterministic rules first and fall back to the `usaddress` CRF
+tagger whenever the rules cannot account for every token (the tagger costs ~0.25 ms per call, so
+the rules keep the common case fast). CA, GB and AU use rules only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import usaddress
+
+from .countries import Country, region_keys, resolve_country, resolve_region
+from .record import InputRecord
+from .standardize import (
+    StreetParts,
+    floor_designator,
+    standardize_postcode,
+    standardize_street,
+    tokens,
+    unit_designator,
+)
+from .vocab import STREET_TYPES
+
+
+class AddressParseError(ValueError):
+    """The row cannot be interpreted as an address (missing/unsupported country, no content)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreetLine:
+    """First-line components: house number, street, unit and floor."""
+
+    number: str | None = None
+    street: StreetParts | None = None
+    unit_designator: str | None = None
+    unit_number: str | None = None
+    floor_designator: str | None = None
+    floor_number: str | None = None
+    rest: str | None = None  # trailing text the rules took for a last line (single-line input)
+
+
+@dataclass(slots=True)
+class ParsedAddress:
+    """Standardized view of one input record, before reference matching."""
+
+    country: Country
+    country_given: bool = True
+    number: str | None = None
+    street: StreetParts | None = None
+    unit_designator: str | None = None
+    unit_number: str | None = None
+    floor_designator: str | None = None
+    floor_number: str | None = None
+    locality: str | None = None
+    region_text: str | None = None
+    region: tuple[str, str] | None = None
+    sub_region: str | None = None
+    postcode_text: str | None = None
+    postcode: tuple[str, str | None] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_NUMBER = re.compile(r"^\d+[A-Z]?$")
+_NUMBER_RANGE = re.compile(r"^\d+[A-Z]?-\d+[A-Z]?$")
+_FRACTION = re.compile(r"^\d/\d$")
+_UNIT_SLASH = re.compile(r"^([A-Z]?\d+[A-Z]?)/(\d+[A-Z]?)$")  # AU "5/12"
+_UNIT_HYPHEN = re.compile(r"^([A-Z]?\d+[A-Z]?)-(\d+[A-Z]?)$")  # CA "4B-123"
+_UNIT_ID = re.compile(r"^(?=.*\d)[A-Z0-9\-]{1,8}$|^[A-Z]$")
+_DIGITS5 = re.compile(r"^\d{5}(?:-\d{4})?$")
+
+
+def _take_secondary(words: list[str], i: int, country: str) -> tuple[str, str, str, int] | None:
+    """Recognize '<designator> <id>' or '#<id>' at words[i]: (kind, designator, id, next index)."""
+    word = words[i]
+    if word.startswith("#") and len(word) > 1:
+        return "unit", "#", word[1:], i + 1
+    if i + 1 < len(words):
+        nxt = words[i + 1].lstrip("#")
+        if not nxt or not _UNIT_ID.match(nxt):
+            return None
+        if (u := unit_designator(word, country)) is not None:
+            return "unit", u, nxt, i + 2
+        if (f := floor_designator(word, country)) is not None:
+            return "floor", f, nxt, i + 2
+    return None
+
+
+def _rules_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
+    """Deterministic parse of '[unit] number [dir] name [type] [dir] [unit]'; None if unsure."""
+    words = tokens(line)
+    if not words:
+        return None
+    n = len(words)
+    i = 0
+    unit_d = unit_n = floor_d = floor_n = None
+    number = None
+    # leading secondary components ("Flat 3 12 High Street", "Level 2 ...")
+    while i < n and (sec := _take_secondary(words, i, country)) is not None:
+        kind, desig, ident, i = sec
+        if kind == "unit":
+            unit_d, unit_n = desig, ident
+        else:
+            floor_d, floor_n = desig, ident
+    if i < n:
+        w = words[i]
+        if country in ("AU", "CA") and (m := (_UNIT_SLASH.match(w) or _UNIT_HYPHEN.match(w))):
+            unit_n, number = m.group(1), m.group(2)
+            i += 1
+        elif _NUMBER.match(w) or (_NUMBER_RANGE.match(w) and country != "CA"):
+            number = w
+            i += 1
+            if country == "US" and i < n and _FRACTION.match(words[i]):
+                number = f"{number} {words[i]}"
+                i += 1
+    # trailing secondary components and (single-line input) trailing last-line text
+    street_words: list[str] = []
+    rest: list[str] = []
+    types = STREET_TYPES[country]
+    j = i
+    trailing_secondary = False
+    while j < n:
+        w = words[j]
+        if street_words and not rest and (sec := _take_secondary(words, j, country)) is not None:
+            kind, desig, ident, j = sec
+            if kind == "unit":
+                unit_d, unit_n = desig, ident
+            else:
+                floor_d, floor_n = desig, ident
+            trailing_secondary = True
+            continue
+        if trailing_secondary:
+            rest.append(w)
+        else:
+            street_words.append(w)
+        j += 1
+    if rest and not allow_rest:
+        return None
+    if allow_rest and not rest and number is not None:
+        # "12 Main St Springfield IL 62704": split after the last street-type word
+        last_type = max((k for k, w in enumerate(street_words) if w in types and k > 0), default=-1)
+        if 0 < last_type < len(street_words) - 1:
+            cut = last_type + 1
+            if cut < len(street_words) and street_words[cut] in ("N", "S", "E", "W", "NE", "NW", "SE", "SW"):
+                cut += 1
+            rest = street_words[cut:]
+            street_words = street_words[:cut]
+    if country == "US":
+        # Rules only for the plain grammar; anything odd goes to usaddress.
+        if any(_DIGITS5.match(w) for w in street_words) or len(street_words) > 6:
+            return None
+        if street_words and street_words[0] in ("PO", "P", "BOX", "POBOX", "RR", "HC"):
+            return None
+    if not street_words and number is None and unit_n is None and floor_n is None:
+        return None
+    street = standardize_street(" ".join(street_words), country) if street_words else None
+    return StreetLine(number, street, unit_d, unit_n, floor_d, floor_n, " ".join(rest) or None)
+
+
+def _usaddress_street_line(line: str) -> StreetLine:
+    """Tag a US line with usaddress (the CRF model); tolerant of repeated labels."""
+    try:
+        tagged, _kind = usaddress.tag(line)
+        parts: dict[str, str] = dict(tagged)
+    except usaddress.RepeatedLabelError as exc:
+        parts = {}
+        for text, label in exc.parsed_string:
+            parts.setdefault(label, text)
+    number = " ".join(
+        p
+        for p in (
+            parts.get("AddressNumberPrefix"),
+            parts.get("AddressNumber"),
+            parts.get("AddressNumberSuffix"),
+        )
+        if p
+    )
+    street_text = " ".join(
+        p
+        for p in (
+            parts.get("StreetNamePreDirectional"),
+            parts.get("StreetNamePreModifier"),
+            parts.get("StreetNamePreType"),
+            parts.get("StreetName"),
+            parts.get("StreetNamePostType"),
+            parts.get("StreetNamePostDirectional"),
+        )
+        if p
+    )
+    unit_d = unit_n = floor_d = floor_n = None
+    for type_key, id_key in (
+        ("OccupancyType", "OccupancyIdentifier"),
+        ("SubaddressType", "SubaddressIdentifier"),
+    ):
+        ident = parts.get(id_key)
+        desig = parts.get(type_key)
+        if not ident and not desig:
+            continue
+        if desig and floor_designator(desig, "US"):
+            floor_d, floor_n = floor_designator(desig, "US"), (ident or "").lstrip("#") or None
+        elif unit_n is None:
+            if desig:
+                unit_d = unit_designator(desig, "US") or desig.title()
+            elif ident and ident.startswith("#"):
+                unit_d = "#"
+            unit_n = (ident or "").lstrip("#").upper() or None
+    rest = " ".join(p for p in (parts.get("PlaceName"), parts.get("StateName"), parts.get("ZipCode")) if p)
+    street = standardize_street(street_text, "US") if street_text else None
+    return StreetLine(
+        number.upper() or None, street, unit_d, unit_n, floor_d, floor_n, rest.replace(",", " ") or None
+    )
+
+
+@lru_cache(maxsize=131072)
+def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
+    """Parse a first address line for a supported country; cached per distinct line."""
+    parsed = _rules_street_line(line, country, allow_rest)
+    if parsed is None and country == "US":
+        return _usaddress_street_line(line)
+    return parsed
+
+
+# --- last line (locality, region, postcode) ------------------------------------------------------
+
+_POSTCODE_AT_END: dict[str, re.Pattern[str]] = {
+    "US": re.compile(r"(?:^|[\s,])(\d{5}(?:-\d{4})?)\s*$"),
+    "CA": re.compile(r"(?:^|[\s,])([A-Z]\d[A-Z]\s?\d[A-Z]\d)\s*$"),
+    "GB": re.compile(r"(?:^|[\s,])([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\s*$"),
+    "AU": re.compile(r"(?:^|[\s,])(\d{4})\s*$"),
+}
+
+
+@lru_cache(maxsize=65536)
+def parse_last_line(text: str, country: str) -> tuple[str | None, str | None, str | None]:
+    """Split 'Seattle, WA 98112' style text into (locality, region text, postcode text)."""
+    work = text.strip().upper()
+    postcode = None
+    if m := _POSTCODE_AT_END[country].search(work):
+        postcode = m.group(1)
+        work = work[: m.start(1)]
+    work = work.strip(" ,")
+    region = None
+    if country != "GB":
+        words = tokens(work)
+        keys = region_keys(country)
+        for size in (4, 3, 2, 1):
+            if len(words) >= size and " ".join(words[-size:]) in keys:
+                # keep a lone token that is the whole text as locality only if it is not a region code
+                region = " ".join(words[-size:])
+                cut = work.upper().rfind(words[-size])
+                work = work[:cut] if size == 1 else _strip_words(work, size)
+                break
+    parts = [p.strip() for p in work.split(",") if p.strip()]
+    locality = parts[-1] if parts else None
+    return locality, region, postcode
+
+
+def _strip_words(text: str, count: int) -> str:
+    words = text.rstrip(" ,").split()
+    return " ".join(words[:-count])
+
+
+# --- country inference ---------------------------------------------------------------------------
+
+
+def _infer_country(texts: list[str]) -> Country | None:
+    """Guess the country from postcode shapes and region names; only when unambiguous."""
+    joined = " ".join(texts).upper()
+    hits = []
+    for code in ("CA", "GB", "US", "AU"):
+        m = _POSTCODE_AT_END[code].search(joined)
+        if m is None:
+            continue
+        _locality, region, _ = parse_last_line(joined, code)
+        if code in ("US", "AU") and region is None:
+            continue
+        hits.append(code)
+    if len(hits) == 1:
+        return resolve_country(hits[0])
+    return None
+
+
+# --- record --------------------------------------------------------------------------------------
+
+
+def _looks_like_country(segment: str) -> Country | None:
+    if len(segment.strip()) < 3:
+        return None
+    return resolve_country(segment)
+
+
+def parse_record(record: InputRecord) -> ParsedAddress:
+    """Turn a §9 input row into a standardized ParsedAddress; raises AddressParseError."""
+    segments: list[str] = []
+    for line in record.address_lines:
+        if line:
+            segments.extend(s.strip() for s in line.split(",") if s.strip())
+    country = resolve_country(record.country) if record.country else None
+    if record.country and country is None:
+        raise AddressParseError(f"Unrecognized country: {record.country!r}")
+    if segments and (tail_country := _looks_like_country(segments[-1])) is not None:
+        if country is None or tail_country == country:
+            country = tail_country
+            segments.pop()
+    country_given = country is not None
+    if country is None:
+        texts = [*segments, *(t for t in (record.region, record.postal_code, record.locality) if t)]
+        country = _infer_country(texts)
+        if country is None:
+            raise AddressParseError("Country is missing and could not be inferred")
+    if not country.supported:
+        raise AddressParseError(
+            f"Unsupported country {country.code2} ({country.name}); supported: AU, CA, GB, US"
+        )
+    code = country.code2
+    out = ParsedAddress(country=country, country_given=country_given)
+
+    # first-line parts from components
+    if record.street:
+        line = parse_street_line(record.street, code)
+        if line is not None and line.street is not None and line.number is None:
+            out.street = line.street
+            out.unit_designator, out.unit_number = line.unit_designator, line.unit_number
+        else:
+            out.street = standardize_street(record.street, code)
+    out.number = record.address_number.upper() if record.address_number else None
+    if record.unit:
+        unit = record.unit.upper().lstrip("#").strip()
+        desig = record.unit_designator
+        out.unit_number = unit or None
+        if desig:
+            out.unit_designator = unit_designator(desig, code) or desig.strip().title()
+        elif record.unit.strip().startswith("#"):
+            out.unit_designator = "#"
+
+    # lines: optional building/unit segments, the street segment, then last-line text
+    tail: list[str] = []
+    street_done = out.street is not None or out.number is not None
+    for idx, seg in enumerate(segments):
+        if street_done:
+            if (
+                not tail
+                and (sec := _rules_street_line(seg, code, False)) is not None
+                and _secondary_only(sec)
+            ):
+                _merge_secondary(out, sec)
+                continue
+            tail.append(seg)
+            continue
+        line = parse_street_line(seg, code, len(segments) == 1)
+        if line is None:
+            if idx + 1 < len(segments):
+                continue  # unreadable leading segment, e.g. a building name
+            tail.append(seg)
+            continue
+        if _secondary_only(line):
+            _merge_secondary(out, line)
+            continue
+        if line.number is None and _has_number(segments[idx + 1 :]):
+            continue  # "Rose Cottage, 12 High Street": the numbered segment is the street
+        out.number = out.number or line.number
+        out.street = out.street or line.street
+        _merge_secondary(out, line)
+        if line.rest:
+            tail.append(line.rest)
+        street_done = True
+
+    locality = region_text = postcode_text = None
+    if tail:
+        locality, region_text, postcode_text = parse_last_line(", ".join(tail), code)
+    out.locality = record.locality or (locality.title() if locality else None)
+    out.region_text = record.region or region_text
+    out.region = resolve_region(code, out.region_text) if out.region_text else None
+    out.sub_region = record.sub_region
+    out.postcode_text = record.postal_code or postcode_text
+    out.postcode = standardize_postcode(out.postcode_text, code) if out.postcode_text else None
+    return out
+
+
+def _has_number(segments: list[str]) -> bool:
+    return any(s[:1].isdigit() for s in segments)
+
+
+def _secondary_only(line: StreetLine) -> bool:
+    return line.street is None and line.number is None
+
+
+def _merge_secondary(out: ParsedAddress, line: StreetLine) -> None:
+    out.unit_designator = out.unit_designator or line.unit_designator
+    out.unit_number = out.unit_number or line.unit_number
+    out.floor_designator = out.floor_designator or line.floor_designator
+    out.floor_number = out.floor_number or line.floor_number

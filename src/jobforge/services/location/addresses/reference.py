@@ -1,0 +1,446 @@
+"""Reference data: an SQLite index of OpenAddresses points plus the US ZIP table from `zipcodes`.
+
+The SQLite file is written once by `import_openaddresses` and then only read; lookups load whole
+postcode/locality blocks into small in-memory structures behind LRU caches, so a validation run
+touches SQLite once per distinct postcode or locality rather than once per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+import zipcodes
+
+from .countries import SUPPORTED_COUNTRIES, resolve_country, resolve_region
+from .standardize import display_name, name_key, number_key, standardize_postcode, standardize_street
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS points (
+    id INTEGER PRIMARY KEY,
+    country TEXT NOT NULL,
+    number TEXT,
+    number_key TEXT,
+    street TEXT,
+    street_key TEXT,
+    unit TEXT,
+    city TEXT,
+    city_key TEXT,
+    district TEXT,
+    region TEXT,
+    postcode TEXT,
+    lon REAL,
+    lat REAL,
+    source_id TEXT
+);
+"""
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS points_postcode ON points (country, postcode)",
+    "CREATE INDEX IF NOT EXISTS points_street_city ON points (country, street_key, city_key)",
+    "CREATE INDEX IF NOT EXISTS points_city ON points (country, city_key)",
+)
+_FIELDS = ("LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE", "ID")
+_BATCH = 5000
+
+
+class ReferenceImportError(ValueError):
+    """The file is not an OpenAddresses CSV/GeoJSON we can read."""
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def _iter_csv(fh: IO[str]) -> Iterator[dict[str, Any]]:
+    reader = csv.reader(fh)
+    header = next(reader, None)
+    if header is None:
+        return
+    names = [h.strip().upper() for h in header]
+    if "STREET" not in names or "NUMBER" not in names:
+        raise ReferenceImportError("OpenAddresses CSV needs at least NUMBER and STREET columns")
+    for row in reader:
+        yield dict(zip(names, row, strict=False))
+
+
+def _feature_row(feature: dict[str, Any]) -> dict[str, Any]:
+    props = {str(k).upper(): v for k, v in (feature.get("properties") or {}).items()}
+    geom = feature.get("geometry") or {}
+    coords = geom.get("coordinates") if geom.get("type") == "Point" else None
+    if coords and len(coords) >= 2:
+        props["LON"], props["LAT"] = coords[0], coords[1]
+    return props
+
+
+def _iter_geojson(fh: IO[str]) -> Iterator[dict[str, Any]]:
+    """Stream features from line-delimited GeoJSON or a FeatureCollection without loading it whole."""
+    decoder = json.JSONDecoder()
+    buf = fh.read(1 << 16)
+    stripped = buf.lstrip()
+    if not stripped:
+        return
+    first_line = stripped.split("\n", 1)[0].strip()
+    line_delimited = False
+    try:
+        line_delimited = json.loads(first_line).get("type") == "Feature"
+    except (json.JSONDecodeError, AttributeError):
+        line_delimited = False
+    if line_delimited:
+        pending = buf
+        while True:
+            lines = pending.split("\n")
+            pending = lines.pop()
+            for line in lines:
+                if line.strip():
+                    yield _feature_row(json.loads(line))
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                if pending.strip():
+                    yield _feature_row(json.loads(pending))
+                return
+            pending += chunk
+    # FeatureCollection: find the "features" array, then decode one object at a time.
+    while (pos := buf.find('"features"')) < 0:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            raise ReferenceImportError("GeoJSON has no 'features' array")
+        buf = buf[-16:] + chunk
+    buf = buf[pos + len('"features"') :]
+    while "[" not in buf:
+        buf += fh.read(1 << 16)
+    buf = buf[buf.index("[") + 1 :]
+    while True:
+        buf = buf.lstrip(" \r\n\t,")
+        if buf.startswith("]"):
+            return
+        try:
+            obj, end = decoder.raw_decode(buf)
+        except json.JSONDecodeError:
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                raise ReferenceImportError("truncated GeoJSON feature collection") from None
+            buf += chunk
+            continue
+        yield _feature_row(obj)
+        buf = buf[end:]
+        if len(buf) < 1024:
+            buf += fh.read(1 << 16)
+
+
+def _to_float(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if out == out else None
+
+
+def _point_row(raw: dict[str, Any], country: str, zips: UsZipTable | None) -> tuple[Any, ...] | None:
+    get = raw.get
+    street_text = str(get("STREET") or "").strip()
+    if not street_text:
+        return None
+    parts = standardize_street(street_text, country)
+    if parts is None:
+        return None
+    number = str(get("NUMBER") or "").strip().upper() or None
+    city = display_name(str(get("CITY") or "")) or None
+    region = str(get("REGION") or "").strip() or None
+    postcode_raw = str(get("POSTCODE") or "").strip()
+    std = standardize_postcode(postcode_raw, country) if postcode_raw else None
+    postcode = std[0] if std else (postcode_raw.upper() or None)
+    if region:
+        resolved = resolve_region(country, region)
+        region = resolved[0] if resolved else region.upper()
+    if zips is not None and std is not None and (info := zips.get(std[0])) is not None:
+        # Many US OpenAddresses sources omit city/state; the ZIP table supplies them.
+        city = city or info.city
+        region = region or info.state
+    unit = str(get("UNIT") or "").strip().upper() or None
+    return (
+        country,
+        number,
+        number_key(number),
+        parts.full,
+        parts.key,
+        unit,
+        city,
+        name_key(city),
+        str(get("DISTRICT") or "").strip() or None,
+        region,
+        postcode,
+        _to_float(get("LON")),
+        _to_float(get("LAT")),
+        str(get("ID") or "").strip() or None,
+    )
+
+
+def _iter_rows(path: Path) -> Iterator[dict[str, Any]]:
+    name = path.name.lower().removesuffix(".gz")
+    with _open_text(path) as fh:
+        if name.endswith((".geojson", ".json", ".geojsonl", ".ndjson")):
+            yield from _iter_geojson(fh)
+        else:
+            yield from _iter_csv(fh)
+
+
+def import_openaddresses(path: Path, index_path: Path, country: str) -> int:
+    """Stream an OpenAddresses CSV/GeoJSON (optionally .gz) into the SQLite index; returns rows added."""
+    resolved = resolve_country(country)
+    if resolved is None or resolved.code2 not in SUPPORTED_COUNTRIES:
+        raise ReferenceImportError(f"country must be one of AU, CA, GB, US (got {country!r})")
+    code = resolved.code2
+    zips = us_zip_table() if code == "US" else None
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(index_path)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.executescript(_SCHEMA)
+        sql = (
+            "INSERT INTO points (country, number, number_key, street, street_key, unit, city, city_key,"
+            " district, region, postcode, lon, lat, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        total = 0
+        batch: list[tuple[Any, ...]] = []
+        for raw in _iter_rows(Path(path)):
+            row = _point_row(raw, code, zips)
+            if row is None:
+                continue
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                conn.executemany(sql, batch)
+                total += len(batch)
+                batch.clear()
+        if batch:
+            conn.executemany(sql, batch)
+            total += len(batch)
+        for stmt in _INDEXES:
+            conn.execute(stmt)
+        conn.commit()
+        conn.execute("ANALYZE")
+        return total
+    finally:
+        conn.close()
+
+
+# --- US ZIP table --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ZipInfo:
+    """One US ZIP code from the `zipcodes` package."""
+
+    zip: str
+    city: str
+    state: str
+    county: str | None
+    lat: float | None
+    lon: float | None
+    acceptable: tuple[str, ...]
+
+
+class UsZipTable:
+    """In-memory ZIP <-> city/state maps built once from `zipcodes` (about 42k ZIPs)."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.by_zip: dict[str, ZipInfo] = {}
+        self.by_city: dict[tuple[str, str], list[str]] = {}
+        self.cities_by_state: dict[str, dict[str, str]] = {}
+        self.states_by_city: dict[str, set[str]] = {}
+        for row in rows:
+            info = ZipInfo(
+                row["zip_code"],
+                row["city"],
+                row["state"],
+                row.get("county") or None,
+                _to_float(row.get("lat")),
+                _to_float(row.get("long")),
+                tuple(row.get("acceptable_cities") or ()),
+            )
+            self.by_zip[info.zip] = info
+            for city in (info.city, *info.acceptable):
+                key = name_key(city)
+                self.by_city.setdefault((info.state, key), []).append(info.zip)
+                self.states_by_city.setdefault(key, set()).add(info.state)
+            self.cities_by_state.setdefault(info.state, {})[name_key(info.city)] = info.city
+
+    def get(self, zip5: str) -> ZipInfo | None:
+        return self.by_zip.get(zip5)
+
+    def zips_for(self, state: str, city_key: str) -> list[str]:
+        return self.by_city.get((state, city_key), [])
+
+
+@lru_cache(maxsize=1)
+def us_zip_table() -> UsZipTable:
+    """The process-wide ZIP table (loaded lazily, ~1 s once)."""
+    return UsZipTable(zipcodes.list_all())
+
+
+# --- reading the index ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AddressPoint:
+    """One reference address point."""
+
+    number: str | None
+    number_key: str
+    street: str
+    street_key: str
+    unit: str | None
+    city: str | None
+    city_key: str
+    region: str | None
+    postcode: str | None
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(slots=True)
+class StreetGroup:
+    """All points of one street inside a block (postcode or locality)."""
+
+    street: str
+    points: list[AddressPoint] = field(default_factory=list)
+    by_number: dict[str, list[AddressPoint]] = field(default_factory=dict)
+
+    def add(self, point: AddressPoint) -> None:
+        self.points.append(point)
+        self.by_number.setdefault(point.number_key, []).append(point)
+
+    def numeric_range(self) -> tuple[int, int] | None:
+        nums = [int(p.number_key) for p in self.points if p.number_key.isdigit()]
+        return (min(nums), max(nums)) if nums else None
+
+    def centroid(self) -> tuple[float, float] | None:
+        pts = [(p.lon, p.lat) for p in self.points if p.lon is not None and p.lat is not None]
+        if not pts:
+            return None
+        return sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts)
+
+
+@dataclass(slots=True)
+class Block:
+    """Streets of one postcode or locality, keyed by street match key."""
+
+    streets: dict[str, StreetGroup] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PlaceInfo:
+    """Summary of a postcode or locality seen in the reference points."""
+
+    name: str
+    regions: set[str] = field(default_factory=set)
+    related: set[str] = field(default_factory=set)  # postcodes of a locality / city keys of a postcode
+    lon: float | None = None
+    lat: float | None = None
+
+
+_POINT_COLUMNS = "number, number_key, street, street_key, unit, city, city_key, region, postcode, lon, lat"
+
+
+def _block(rows: Iterable[tuple[Any, ...]]) -> Block:
+    block = Block()
+    for row in rows:
+        point = AddressPoint(*row)
+        group = block.streets.get(point.street_key)
+        if group is None:
+            group = block.streets[point.street_key] = StreetGroup(point.street)
+        group.add(point)
+    block.keys = list(block.streets)
+    return block
+
+
+class ReferenceIndex:
+    """Read side of the SQLite index with per-postcode/locality caches."""
+
+    def __init__(self, index_path: Path | str, cache_size: int = 4096) -> None:
+        self.path = Path(index_path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"reference index not found: {self.path}")
+        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self.by_postcode = lru_cache(maxsize=cache_size)(self._load_postcode)
+        self.by_locality = lru_cache(maxsize=cache_size)(self._load_locality)
+        self.by_street = lru_cache(maxsize=cache_size)(self._load_street)
+        self._postcodes: dict[str, dict[str, PlaceInfo]] = {}
+        self._localities: dict[str, dict[str, PlaceInfo]] = {}
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def count(self, country: str | None = None) -> int:
+        if country:
+            return self._conn.execute("SELECT count(*) FROM points WHERE country=?", (country,)).fetchone()[0]
+        return self._conn.execute("SELECT count(*) FROM points").fetchone()[0]
+
+    def _load_postcode(self, country: str, postcode: str) -> Block:
+        sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND postcode=?"
+        return _block(self._conn.execute(sql, (country, postcode)))
+
+    def _load_locality(self, country: str, city_key: str) -> Block:
+        sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND city_key=?"
+        return _block(self._conn.execute(sql, (country, city_key)))
+
+    def _load_street(self, country: str, street_key: str) -> Block:
+        sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND street_key=?"
+        return _block(self._conn.execute(sql, (country, street_key)))
+
+    def _load_places(self, country: str) -> None:
+        postcodes: dict[str, PlaceInfo] = {}
+        localities: dict[str, PlaceInfo] = {}
+        sql = (
+            "SELECT postcode, city, city_key, region, avg(lon), avg(lat) FROM points WHERE country=?"
+            " GROUP BY postcode, city_key, region"
+        )
+        pc_sums: dict[str, list[float]] = {}
+        for postcode, city, city_key, region, lon, lat in self._conn.execute(sql, (country,)):
+            if postcode:
+                info = postcodes.setdefault(postcode, PlaceInfo(postcode))
+                if city_key:
+                    info.related.add(city_key)
+                if region:
+                    info.regions.add(region)
+                if lon is not None and lat is not None:
+                    acc = pc_sums.setdefault(postcode, [0.0, 0.0, 0.0])
+                    acc[0] += lon
+                    acc[1] += lat
+                    acc[2] += 1
+            if city_key:
+                loc = localities.setdefault(city_key, PlaceInfo(city or city_key))
+                if postcode:
+                    loc.related.add(postcode)
+                if region:
+                    loc.regions.add(region)
+        for postcode, (sx, sy, n) in pc_sums.items():
+            postcodes[postcode].lon, postcodes[postcode].lat = sx / n, sy / n
+        self._postcodes[country] = postcodes
+        self._localities[country] = localities
+
+    def postcodes(self, country: str) -> dict[str, PlaceInfo]:
+        """Postcodes present in the points, with their localities and centroid."""
+        if country not in self._postcodes:
+            self._load_places(country)
+        return self._postcodes[country]
+
+    def localities(self, country: str) -> dict[str, PlaceInfo]:
+        """Localities (by name key) present in the points, with their postcodes and regions."""
+        if country not in self._localities:
+            self._load_places(country)
+        return self._localities[country]

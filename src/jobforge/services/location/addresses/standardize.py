@@ -1,0 +1,220 @@
+"""Standardization: street names (type/directional abbreviations), units, postcodes, match keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .vocab import DIRECTIONALS, FLOOR_DESIGNATORS, PREFIX_TYPES_CA, STREET_TYPES, UNIT_DESIGNATORS
+
+_PUNCT = re.compile(r"[^\w#/\- ]+")
+_SPACES = re.compile(r"\s+")
+_KEY_STRIP = re.compile(r"[^0-9A-Z ]+")
+
+# Words normalized only inside match keys so "Saint Louis" and "St. Louis" share one key.
+_KEY_WORDS: dict[str, str] = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT", "SAINTE": "STE"}
+
+
+def tokens(text: str) -> list[str]:
+    """Upper-case tokens with punctuation (except # / -) removed."""
+    return _SPACES.sub(" ", _PUNCT.sub(" ", text.upper())).split()
+
+
+@lru_cache(maxsize=65536)
+def name_key(text: str | None) -> str:
+    """Match key for locality names: upper-case, no punctuation, common word forms unified."""
+    if not text:
+        return ""
+    words = _KEY_STRIP.sub(" ", text.upper().replace("'", "")).split()
+    return " ".join(_KEY_WORDS.get(w, w) for w in words)
+
+
+def smart_title(text: str) -> str:
+    """Title-case words, but keep ordinals/mixed alphanumerics ('1st', '4B') sensible."""
+    out = []
+    for word in text.split(" "):
+        if not word:
+            continue
+        if word[0].isdigit():
+            out.append(
+                word.upper()
+                if len(word) <= 3 and word[-1].isalpha() and word[:-1].isdigit()
+                else word.lower()
+            )
+        elif word.isupper() and len(word) <= 3 and not word.isalpha():
+            out.append(word)
+        else:
+            out.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
+    return " ".join(out)
+
+
+def display_name(text: str) -> str:
+    """Clean a free-text name for output; title-case it only when it is all upper or all lower."""
+    cleaned = _SPACES.sub(" ", text.strip().strip(","))
+    if cleaned.isupper() or cleaned.islower():
+        return smart_title(cleaned)
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class StreetParts:
+    """A standardized street: base name plus abbreviated type and directionals."""
+
+    base_name: str
+    type: str | None = None
+    type_placement: str | None = None  # "BeforeBaseName" | "AfterBaseName"
+    prefix: str | None = None
+    suffix: str | None = None
+
+    @property
+    def full(self) -> str:
+        parts: list[str] = []
+        if self.prefix:
+            parts.append(self.prefix)
+        if self.type and self.type_placement == "BeforeBaseName":
+            parts.append(self.type)
+        parts.append(self.base_name)
+        if self.type and self.type_placement != "BeforeBaseName":
+            parts.append(self.type)
+        if self.suffix:
+            parts.append(self.suffix)
+        return " ".join(p for p in parts if p)
+
+    @property
+    def key(self) -> str:
+        return name_key(self.full)
+
+
+def _type_of(word: str, country: str) -> str | None:
+    return STREET_TYPES[country].get(word)
+
+
+@lru_cache(maxsize=131072)
+def standardize_street(text: str, country: str) -> StreetParts | None:
+    """Split a street name (no house number) into base/type/directionals, abbreviating per country."""
+    words = tokens(text)
+    if not words:
+        return None
+    dirs = DIRECTIONALS[country]
+    prefix = suffix = st_type = placement = None
+    # post-directional: "Main St NW"
+    if len(words) >= 3 and words[-1] in dirs and _type_of(words[-2], country):
+        suffix = dirs[words.pop()]
+    elif len(words) >= 2 and words[-1] in dirs and len(words[-1]) <= 2 and not _type_of(words[-2], country):
+        suffix = dirs[words.pop()]
+    if len(words) >= 2 and (t := _type_of(words[-1], country)) is not None:
+        st_type, placement = t, "AfterBaseName"
+        words.pop()
+    elif country == "CA" and len(words) >= 2 and words[0] in PREFIX_TYPES_CA:
+        st_type, placement = PREFIX_TYPES_CA[words[0]], "BeforeBaseName"
+        words.pop(0)
+    if len(words) >= 2 and words[0] in dirs:
+        prefix = dirs[words.pop(0)]
+    base = smart_title(" ".join(words))
+    return StreetParts(base, st_type, placement, prefix, suffix)
+
+
+@lru_cache(maxsize=131072)
+def street_key(text: str | None, country: str) -> str:
+    """Match key of a free-text street name after standardization ('East Main Street' -> 'E MAIN ST')."""
+    if not text:
+        return ""
+    parts = standardize_street(text, country)
+    return parts.key if parts else ""
+
+
+def unit_designator(word: str, country: str) -> str | None:
+    """Standard form of a unit designator word (Apartment -> Apt, Suite -> Ste for US)."""
+    return UNIT_DESIGNATORS[country].get(word.upper().rstrip("."))
+
+
+def floor_designator(word: str, country: str) -> str | None:
+    """Standard form of a floor designator word (Floor -> Fl for US, Level for AU)."""
+    return FLOOR_DESIGNATORS[country].get(word.upper().rstrip("."))
+
+
+def number_key(number: str | None) -> str:
+    """Match key of a house number: upper-case, no spaces ('12 a' -> '12A')."""
+    if not number:
+        return ""
+    return number.upper().replace(" ", "")
+
+
+# --- postcodes -----------------------------------------------------------------------------------
+
+_US_ZIP = re.compile(r"^(\d{5})(?:[-\s]?(\d{4}))?$")
+_CA_POST = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s*(\d[ABCEGHJ-NPRSTV-Z]\d)$")
+_GB_POST = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?|GIR)\s*(\d[A-Z]{2})$")
+_AU_POST = re.compile(r"^(\d{4})$")
+
+
+@lru_cache(maxsize=65536)
+def standardize_postcode(text: str | None, country: str) -> tuple[str, str | None] | None:
+    """Return (base, extension) in national format ('M5V2T6' -> 'M5V 2T6'), or None if malformed."""
+    if not text:
+        return None
+    raw = text.strip().upper()
+    if country == "US":
+        if raw.isdigit() and len(raw) == 4:
+            raw = "0" + raw  # leading zero lost by spreadsheets
+        m = _US_ZIP.match(raw)
+        return (m.group(1), m.group(2)) if m else None
+    if country == "CA":
+        m = _CA_POST.match(raw)
+        return (f"{m.group(1)} {m.group(2)}", None) if m else None
+    if country == "GB":
+        m = _GB_POST.match(raw)
+        return (f"{m.group(1)} {m.group(2)}", None) if m else None
+    if country == "AU":
+        m = _AU_POST.match(raw)
+        return (m.group(1), None) if m else None
+    return None
+
+
+# Canadian postal districts by first letter (a format rule, not address data).
+CA_POSTAL_REGIONS: dict[str, tuple[str, ...]] = {
+    "A": ("NL",),
+    "B": ("NS",),
+    "C": ("PE",),
+    "E": ("NB",),
+    "G": ("QC",),
+    "H": ("QC",),
+    "J": ("QC",),
+    "K": ("ON",),
+    "L": ("ON",),
+    "M": ("ON",),
+    "N": ("ON",),
+    "P": ("ON",),
+    "R": ("MB",),
+    "S": ("SK",),
+    "T": ("AB",),
+    "V": ("BC",),
+    "X": ("NT", "NU"),
+    "Y": ("YT",),
+}
+
+
+def postcode_regions(postcode: str, country: str) -> tuple[str, ...]:
+    """Regions a well-formed postcode can belong to by national allocation rules (CA, AU)."""
+    if country == "CA":
+        return CA_POSTAL_REGIONS.get(postcode[:1], ())
+    if country == "AU":
+        n = int(postcode)
+        if 200 <= n <= 299 or 2600 <= n <= 2618 or 2900 <= n <= 2920:
+            return ("ACT",)
+        if 800 <= n <= 999:
+            return ("NT",)
+        if 1000 <= n <= 2999:
+            return ("NSW",)
+        if 3000 <= n <= 3999 or 8000 <= n <= 8999:
+            return ("VIC",)
+        if 4000 <= n <= 4999 or 9000 <= n <= 9999:
+            return ("QLD",)
+        if 5000 <= n <= 5999:
+            return ("SA",)
+        if 6000 <= n <= 6999:
+            return ("WA",)
+        if 7000 <= n <= 7999:
+            return ("TAS",)
+    return ()
