@@ -1,0 +1,91 @@
+"""One object-store interface for every job's inputs and outputs, with two backends.
+
+* :class:`LocalObjectStore` (default): files at ``<data-dir>/buckets/<bucket>/<key>``. This
+  layout is a public contract: drop inputs there, pick results up there.
+* :class:`S3ObjectStore`: any S3-compatible endpoint through boto3 (``--s3-endpoint-url`` plus
+  the standard AWS credential variables, or a ready boto3 client).
+
+The interface (:class:`ObjectStore`)::
+
+    create_bucket(bucket) -> None                      # no-op if it exists
+    bucket_exists(bucket) -> bool
+    head(bucket, key) -> ObjectInfo                    # NoSuchBucket / NoSuchKey
+    open_read(bucket, key) -> BinaryIO                 # seekable; use as a context manager
+    iter_chunks(bucket, key, chunk_size=8 MiB) -> Iterator[bytes]
+    get_bytes(bucket, key) -> bytes                    # small objects only
+    put_bytes(bucket, key, data, content_type=None) -> ObjectInfo
+    writer(bucket, key, content_type=None) -> ObjectWriter
+    put_stream(bucket, key, chunks, content_type=None) -> ObjectInfo
+    list_objects(bucket, prefix="", start_after=None) -> Iterator[ObjectInfo]   # key order
+    delete(bucket, key) -> None                        # idempotent
+    copy(src_bucket, src_key, dst_bucket, dst_key) -> ObjectInfo
+
+:class:`ObjectWriter` streams in bounded memory and publishes atomically: ``with
+store.writer(b, k) as out: out.write(...)`` commits on a clean exit and aborts on an exception
+(no object, no temp file, no pending multipart upload); ``out.info`` is the result.
+
+Every bucket name, key and prefix is validated (:mod:`jobforge.storage.keys`) so that user input
+can never leave a bucket; violations raise :class:`InvalidObjectName`, which services turn into
+their own validation error. All errors derive from :class:`StorageError` and carry bucket and key.
+Stores are safe to share between threads; a single writer or reader belongs to one thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jobforge.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.errors import (
+    AccessDenied,
+    InvalidBucketName,
+    InvalidObjectName,
+    KeyConflict,
+    NoSuchBucket,
+    NoSuchKey,
+    StorageError,
+)
+from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
+from jobforge.storage.local import LocalObjectStore
+from jobforge.storage.s3 import S3ObjectStore
+
+
+def make_object_store(
+    data_dir: Path | str, s3_endpoint_url: str | None = None, **s3_options: Any
+) -> ObjectStore:
+    """The store the server runs with: S3 when an endpoint URL (or a ``client``) is given, else local.
+
+    ``s3_options`` go to :meth:`S3ObjectStore.connect` (credentials, ``session``, ``config``,
+    ``part_size``...) or, with ``client=``, straight to :class:`S3ObjectStore`.
+    """
+    client = s3_options.pop("client", None)
+    if client is not None:
+        if s3_endpoint_url is not None:
+            raise ValueError("Pass either s3_endpoint_url or a ready S3 client, not both")
+        return S3ObjectStore(client, **s3_options)
+    if s3_endpoint_url:
+        return S3ObjectStore.connect(s3_endpoint_url, **s3_options)
+    if s3_options:
+        raise ValueError(f"S3 options {sorted(s3_options)} given without an S3 endpoint URL")
+    return LocalObjectStore(data_dir)
+
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "AccessDenied",
+    "InvalidBucketName",
+    "InvalidObjectName",
+    "KeyConflict",
+    "LocalObjectStore",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "ObjectInfo",
+    "ObjectStore",
+    "ObjectWriter",
+    "S3ObjectStore",
+    "StorageError",
+    "make_object_store",
+    "validate_bucket_name",
+    "validate_key",
+    "validate_prefix",
+]

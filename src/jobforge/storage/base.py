@@ -1,0 +1,210 @@
+"""The object-store interface every backend implements, and the helpers shared by all of them."""
+
+from __future__ import annotations
+
+import shutil
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import BinaryIO, Self
+
+from jobforge.storage.errors import StorageError
+
+MiB = 1024 * 1024
+DEFAULT_CHUNK_SIZE = 8 * MiB
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a listing or HEAD says about one object."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str  # without quotes; MD5 hex locally, whatever S3 returned on S3
+    last_modified: datetime  # timezone-aware (UTC)
+    content_type: str | None = None
+
+
+class ObjectWriter(ABC):
+    """A streaming upload that becomes visible under its key only when committed.
+
+    Use it as a context manager: a clean exit commits, an exception aborts (no object is created
+    and nothing is left behind). One writer belongs to one thread.
+    """
+
+    def __init__(self, bucket: str, key: str) -> None:
+        self.bucket = bucket
+        self.key = key
+        self._info: ObjectInfo | None = None
+        self._aborted = False
+        self._written = 0
+
+    # -- what backends implement ----------------------------------------------------------------
+    @abstractmethod
+    def _write(self, data: memoryview) -> None:
+        """Accept the next bytes of the object."""
+
+    @abstractmethod
+    def _commit(self) -> ObjectInfo:
+        """Publish the object atomically and describe it."""
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Discard everything written so far; must not raise for an already-clean state."""
+
+    # -- public API -----------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once the writer was committed or aborted."""
+        return self._info is not None or self._aborted
+
+    @property
+    def info(self) -> ObjectInfo:
+        """The committed object; only available after :meth:`commit`."""
+        if self._info is None:
+            raise StorageError(f"Object {self.key!r} has not been committed", self.bucket, self.key)
+        return self._info
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Append ``data`` to the object; returns the number of bytes accepted (all of them)."""
+        if self.closed:
+            raise StorageError(f"Writer for {self.key!r} is already closed", self.bucket, self.key)
+        view = memoryview(data).cast("B")
+        if view.nbytes:
+            try:
+                self._write(view)
+            except BaseException:
+                self.abort()
+                raise
+            self._written += view.nbytes
+        return view.nbytes
+
+    def tell(self) -> int:
+        """Bytes written so far (lets zipfile and similar writers stream into us)."""
+        return self._written
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        """Nothing to push early: data becomes visible only at commit."""
+        if self._aborted:
+            raise StorageError(f"Writer for {self.key!r} was aborted", self.bucket, self.key)
+
+    def commit(self) -> ObjectInfo:
+        """Publish the object under its key; idempotent once committed."""
+        if self._info is not None:
+            return self._info
+        if self._aborted:
+            raise StorageError(f"Writer for {self.key!r} was aborted", self.bucket, self.key)
+        try:
+            self._info = self._commit()
+        except BaseException:
+            self.abort()
+            raise
+        return self._info
+
+    def abort(self) -> None:
+        """Discard the upload; nothing appears under the key. Idempotent; no-op after commit."""
+        if self.closed:
+            return
+        self._aborted = True
+        self._abort()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def __del__(self) -> None:
+        # A writer dropped without commit must not leave a temp file or a pending multipart upload.
+        try:
+            if not self.closed:
+                self.abort()
+        except Exception:
+            pass
+
+
+class ObjectStore(ABC):
+    """A flat namespace of buckets holding immutable objects, addressed by key."""
+
+    @abstractmethod
+    def create_bucket(self, bucket: str) -> None:
+        """Create ``bucket``; a no-op if it already exists."""
+
+    @abstractmethod
+    def bucket_exists(self, bucket: str) -> bool:
+        """Whether ``bucket`` exists (and is reachable)."""
+
+    @abstractmethod
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        """Describe one object; raises NoSuchBucket or NoSuchKey."""
+
+    @abstractmethod
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        """A readable, seekable binary file over the object; close it (use ``with``)."""
+
+    @abstractmethod
+    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
+        """Start a streaming, atomic upload of ``key``; see :class:`ObjectWriter`."""
+
+    @abstractmethod
+    def list_objects(
+        self, bucket: str, prefix: str = "", start_after: str | None = None
+    ) -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix`` and sorts after ``start_after``, in key order."""
+
+    @abstractmethod
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove an object; deleting a missing key is not an error (a missing bucket is)."""
+
+    # -- defaults built on the primitives above; backends override where they can do better -----
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
+        """The object's bytes as chunks of at most ``chunk_size`` bytes, in memory bounded by it."""
+        with self.open_read(bucket, key) as stream:
+            while chunk := stream.read(chunk_size):
+                yield chunk
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        """The whole object in memory: for small objects only."""
+        with self.open_read(bucket, key) as stream:
+            return stream.read()
+
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes | bytearray | memoryview, content_type: str | None = None
+    ) -> ObjectInfo:
+        """Store ``data`` under ``key``, replacing any previous object atomically."""
+        with self.writer(bucket, key, content_type) as out:
+            out.write(data)
+        return out.info
+
+    def put_stream(
+        self, bucket: str, key: str, chunks: Iterable[bytes], content_type: str | None = None
+    ) -> ObjectInfo:
+        """Store the concatenation of ``chunks``; nothing is published if the iterable raises."""
+        with self.writer(bucket, key, content_type) as out:
+            for chunk in chunks:
+                out.write(chunk)
+        return out.info
+
+    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
+        """Copy an object, keeping its content type; streamed through memory bounded by a chunk."""
+        source = self.head(src_bucket, src_key)
+        if (src_bucket, src_key) == (dst_bucket, dst_key):
+            return source  # nothing to do (and S3 refuses such a copy)
+        with self.open_read(src_bucket, src_key) as stream:
+            with self.writer(dst_bucket, dst_key, source.content_type) as out:
+                shutil.copyfileobj(stream, out, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
+        return out.info

@@ -1,0 +1,381 @@
+"""The default backend: objects are plain files under ``<data-dir>/buckets/<bucket>/<key>``.
+
+That layout is a public contract: users drop inputs there and pick results up there. Uploads go
+to ``<data-dir>/buckets/.tmp/`` first (``.tmp`` can never be a bucket name) and are moved into
+place with ``os.replace`` once complete and fsynced, so a key never shows a half-written file.
+ETags are MD5 hex digests; the store remembers them (with the content type) in a ``user.jobforge``
+extended attribute, checked against size and mtime, so HEAD and listings rarely re-read files.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import secrets
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from jobforge.storage.base import MiB, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.errors import (
+    AccessDenied,
+    InvalidObjectName,
+    KeyConflict,
+    NoSuchBucket,
+    NoSuchKey,
+    StorageError,
+)
+from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
+
+TMP_DIR_NAME = ".tmp"
+_XATTR = "user.jobforge"
+_HASH_BLOCK = 1 * MiB
+_PLACE_ATTEMPTS = 5
+
+
+class LocalObjectStore(ObjectStore):
+    """Objects as files in a directory tree; safe for concurrent use from many threads."""
+
+    def __init__(self, data_dir: Path | str, *, fsync: bool = True) -> None:
+        self.root = Path(data_dir) / "buckets"
+        self.tmp_dir = self.root / TMP_DIR_NAME
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.fsync = fsync
+        self._etags = _EtagCache()  # only used where extended attributes are unavailable
+
+    def __repr__(self) -> str:
+        return f"LocalObjectStore({str(self.root.parent)!r})"
+
+    # -- buckets --------------------------------------------------------------------------------
+    def create_bucket(self, bucket: str) -> None:
+        path = self.root / validate_bucket_name(bucket)
+        try:
+            path.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise StorageError(
+                f"Cannot create bucket {bucket!r}: {path} is not a directory", bucket
+            ) from None
+        except PermissionError as exc:
+            raise AccessDenied(f"Cannot create bucket {bucket!r}: {exc}", bucket) from exc
+
+    def bucket_exists(self, bucket: str) -> bool:
+        return (self.root / validate_bucket_name(bucket)).is_dir()
+
+    def _bucket_dir(self, bucket: str) -> Path:
+        """The bucket's resolved directory (a bucket may be a symlink to another directory)."""
+        path = self.root / validate_bucket_name(bucket)
+        if not path.is_dir():
+            raise NoSuchBucket(f"The bucket {bucket!r} does not exist (no directory {path})", bucket)
+        return path.resolve()
+
+    def _object_path(self, bucket: str, key: str) -> tuple[Path, Path]:
+        """(bucket dir, file path) for ``key``, refusing anything that resolves outside the bucket."""
+        validate_key(key, bucket=bucket)
+        bucket_dir = self._bucket_dir(bucket)
+        path = (bucket_dir / key).resolve()
+        if path == bucket_dir or not path.is_relative_to(bucket_dir):
+            raise AccessDenied(
+                f"Object key {key!r} resolves outside bucket {bucket!r} (through a symlink)", bucket, key
+            )
+        return bucket_dir, path
+
+    # -- reading --------------------------------------------------------------------------------
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        _, path = self._object_path(bucket, key)
+        return self._describe(bucket, key, path, self._stat_object(bucket, key, path))
+
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        _, path = self._object_path(bucket, key)
+        self._stat_object(bucket, key, path)  # refuses directories and FIFOs before open() can block
+        try:
+            return path.open("rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise _no_such_key(bucket, key) from None
+        except PermissionError as exc:
+            raise AccessDenied(f"Cannot read {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+
+    def list_objects(
+        self, bucket: str, prefix: str = "", start_after: str | None = None
+    ) -> Iterator[ObjectInfo]:
+        validate_prefix(prefix, bucket=bucket)
+        bucket_dir = self._bucket_dir(bucket)
+        # Start at the deepest directory the prefix names completely, not at the bucket root.
+        base = prefix.rpartition("/")[0]
+        start_dir = (bucket_dir / base).resolve() if base else bucket_dir
+        if not start_dir.is_relative_to(bucket_dir):
+            raise AccessDenied(f"Prefix {prefix!r} resolves outside bucket {bucket!r}", bucket, prefix)
+        key_base = f"{base}/" if base else ""
+        return self._walk(bucket, bucket_dir, start_dir, key_base, prefix, start_after)
+
+    def _walk(
+        self, bucket: str, bucket_dir: Path, directory: Path, key_base: str, prefix: str, after: str | None
+    ) -> Iterator[ObjectInfo]:
+        """Yield the files below ``directory`` in S3 key order.
+
+        A directory ``d`` sorts as ``d/`` among its siblings, which puts every key below it exactly
+        where S3's byte-wise ordering would (``d-x`` < ``d/y`` < ``d0``).
+        """
+        try:
+            with os.scandir(directory) as it:
+                entries = []
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            entries.append((f"{key_base}{entry.name}/", entry, True))
+                        elif entry.is_file():
+                            entries.append((key_base + entry.name, entry, False))
+                    except OSError:
+                        continue  # vanished or unreadable while we looked
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        entries.sort(key=lambda item: item[0])
+        for name, entry, is_dir in entries:
+            if is_dir:
+                if not (name.startswith(prefix) or prefix.startswith(name)):
+                    continue
+                if after is not None and after > name and not after.startswith(name):
+                    continue  # every key below sorts before start_after
+                yield from self._walk(bucket, bucket_dir, Path(entry.path), name, prefix, after)
+                continue
+            if not name.startswith(prefix) or (after is not None and name <= after):
+                continue
+            try:
+                validate_key(name, bucket=bucket)  # hand-made names the API could not address
+            except InvalidObjectName:
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                path = path.resolve()
+                if not path.is_relative_to(bucket_dir):
+                    continue
+            try:
+                st = path.stat()
+                if stat.S_ISREG(st.st_mode):
+                    yield self._describe(bucket, name, path, st)
+            except (FileNotFoundError, PermissionError):
+                continue
+
+    def _stat_object(self, bucket: str, key: str, path: Path) -> os.stat_result:
+        try:
+            st = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise _no_such_key(bucket, key) from None
+        except PermissionError as exc:
+            raise AccessDenied(f"Cannot access {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+        if not stat.S_ISREG(st.st_mode):
+            raise _no_such_key(bucket, key)
+        return st
+
+    def _describe(self, bucket: str, key: str, path: Path, st: os.stat_result) -> ObjectInfo:
+        """ObjectInfo from a stat result, hashing the file only when no valid ETag is remembered."""
+        meta = _read_meta(path)
+        content_type = None
+        etag = None
+        if meta and meta.get("size") == st.st_size and meta.get("mtime_ns") == st.st_mtime_ns:
+            etag, content_type = meta.get("md5"), meta.get("content_type")
+        if not etag:
+            etag = self._etags.get(st)
+        if not etag:
+            etag, st = self._hash_file(bucket, key, path)
+            if not _write_meta(path, etag, st, None):
+                self._etags.put(st, etag)
+        return ObjectInfo(
+            bucket=bucket,
+            key=key,
+            size=st.st_size,
+            etag=etag,
+            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
+            content_type=content_type,
+        )
+
+    def _hash_file(self, bucket: str, key: str, path: Path) -> tuple[str, os.stat_result]:
+        """MD5 of a file plus the stat of the very inode that was hashed."""
+        try:
+            with path.open("rb") as stream:
+                st = os.fstat(stream.fileno())
+                digest = hashlib.md5(usedforsecurity=False)
+                while block := stream.read(_HASH_BLOCK):
+                    digest.update(block)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise _no_such_key(bucket, key) from None
+        return digest.hexdigest(), st
+
+    # -- writing --------------------------------------------------------------------------------
+    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
+        self._object_path(bucket, key)  # fail before any byte is written
+        return _LocalWriter(self, bucket, key, content_type)
+
+    def delete(self, bucket: str, key: str) -> None:
+        bucket_dir, path = self._object_path(bucket, key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return
+        except PermissionError as exc:
+            raise AccessDenied(f"Cannot delete {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+        # S3 has no directories: drop the ones this delete emptied, so 'a' can be stored later.
+        for parent in path.parents:
+            if parent == bucket_dir or not parent.is_relative_to(bucket_dir):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
+    def _place(self, bucket: str, key: str, tmp: Path) -> Path:
+        """Move a finished temp file to its key, creating parent directories as needed."""
+        for _ in range(_PLACE_ATTEMPTS):
+            bucket_dir, path = self._object_path(bucket, key)
+            try:
+                self._make_parents(bucket, key, bucket_dir, path.parent)
+                if path.is_dir():
+                    try:
+                        path.rmdir()  # an empty leftover directory is not an object
+                    except OSError:
+                        raise _conflict(bucket, key, key, "holds other objects below it") from None
+                os.replace(tmp, path)
+            except FileNotFoundError:
+                continue  # a concurrent delete pruned a parent directory: try again
+            except IsADirectoryError:
+                raise _conflict(bucket, key, key, "holds other objects below it") from None
+            except OSError as exc:
+                if exc.errno == errno.EXDEV:
+                    raise StorageError(
+                        f"Cannot store {key!r}: bucket {bucket!r} is on another filesystem than "
+                        f"{self.tmp_dir}, so the upload cannot be moved into place atomically",
+                        bucket,
+                        key,
+                    ) from exc
+                if isinstance(exc, PermissionError):
+                    raise AccessDenied(f"Cannot store {key!r} in {bucket!r}: {exc}", bucket, key) from exc
+                raise
+            if self.fsync:
+                _fsync_dir(path.parent)
+            return path
+        raise StorageError(f"Cannot store {key!r}: its directory kept disappearing", bucket, key)
+
+    def _make_parents(self, bucket: str, key: str, bucket_dir: Path, parent: Path) -> None:
+        """Create the directories between the bucket and the object, one level at a time."""
+        current = bucket_dir
+        for part in parent.relative_to(bucket_dir).parts:
+            current = current / part
+            try:
+                current.mkdir()
+            except FileExistsError:
+                if not current.is_dir():
+                    existing = current.relative_to(bucket_dir).as_posix()
+                    raise _conflict(bucket, key, existing, "is an object") from None
+        if parent.resolve() != parent:
+            raise AccessDenied(f"Object key {key!r} resolves outside bucket {bucket!r}", bucket, key)
+
+
+class _LocalWriter(ObjectWriter):
+    """Writes into a temp file beside the buckets, hashing as it goes; commit is one rename."""
+
+    def __init__(self, store: LocalObjectStore, bucket: str, key: str, content_type: str | None) -> None:
+        super().__init__(bucket, key)
+        self._store = store
+        self._content_type = content_type
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._tmp = store.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
+        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide.
+        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        self._file = os.fdopen(fd, "wb")
+
+    def _write(self, data: memoryview) -> None:
+        self._file.write(data)
+        self._md5.update(data)
+
+    def _commit(self) -> ObjectInfo:
+        self._file.flush()
+        if self._store.fsync:
+            os.fsync(self._file.fileno())
+        self._file.close()
+        etag = self._md5.hexdigest()
+        st = os.stat(self._tmp)
+        if not _write_meta(self._tmp, etag, st, self._content_type):
+            self._store._etags.put(st, etag)
+        self._store._place(self.bucket, self.key, self._tmp)
+        return ObjectInfo(
+            bucket=self.bucket,
+            key=self.key,
+            size=st.st_size,
+            etag=etag,
+            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
+            content_type=self._content_type,
+        )
+
+    def _abort(self) -> None:
+        self._file.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+class _EtagCache:
+    """Remembers MD5s by inode, size and mtime when the filesystem has no extended attributes."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._items: dict[tuple[int, int, int, int], str] = {}
+
+    @staticmethod
+    def _key(st: os.stat_result) -> tuple[int, int, int, int]:
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def get(self, st: os.stat_result) -> str | None:
+        with self._lock:
+            return self._items.get(self._key(st))
+
+    def put(self, st: os.stat_result, etag: str) -> None:
+        with self._lock:
+            if len(self._items) >= self._limit:
+                self._items.pop(next(iter(self._items)))
+            self._items[self._key(st)] = etag
+
+
+def _read_meta(path: Path) -> dict | None:
+    try:
+        return json.loads(os.getxattr(path, _XATTR))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_meta(path: Path, etag: str, st: os.stat_result, content_type: str | None) -> bool:
+    """Best effort: remember the ETag beside the file; False if the filesystem would not."""
+    meta = {"md5": etag, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "content_type": content_type}
+    try:
+        os.setxattr(path, _XATTR, json.dumps(meta).encode())
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _no_such_key(bucket: str, key: str) -> NoSuchKey:
+    return NoSuchKey(f"The key {key!r} does not exist in bucket {bucket!r}", bucket, key)
+
+
+def _conflict(bucket: str, key: str, existing: str, what: str) -> KeyConflict:
+    return KeyConflict(
+        f"Cannot store {key!r} in bucket {bucket!r}: {existing!r} {what}, and the local backend "
+        "cannot hold both 'a' and 'a/b' (a file cannot also be a directory)",
+        bucket,
+        key,
+    )

@@ -1,0 +1,456 @@
+"""The S3 backend: any S3-compatible endpoint, spoken to through boto3 only.
+
+Writes buffer at most one part in memory: small objects go up with one ``PutObject``, larger ones
+as a multipart upload that is aborted on any failure so no partial upload lingers. Copies are
+server-side through boto3's managed copy (multipart ``UploadPartCopy`` beyond 5 GiB).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, BinaryIO
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobforge.storage.base import MiB, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.errors import AccessDenied, NoSuchBucket, NoSuchKey, StorageError
+from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
+
+DEFAULT_PART_SIZE = 8 * MiB
+MIN_PART_SIZE = 5 * MiB  # S3's floor for every part but the last
+MAX_COPY_OBJECT_SIZE = 5 * 1024 * MiB  # above this CopyObject refuses; multipart copy takes over
+READ_BUFFER_SIZE = 1 * MiB
+_CHECKSUM_FIELDS = ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256")
+
+_BUCKET_MISSING = {"NoSuchBucket"}
+_KEY_MISSING = {"NoSuchKey", "404", "NotFound"}
+_DENIED = {
+    "AccessDenied",
+    "403",
+    "Forbidden",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "AccountProblem",
+}
+
+
+class S3ObjectStore(ObjectStore):
+    """Objects in an S3-compatible service, through a ready boto3 S3 client (thread-safe)."""
+
+    def __init__(
+        self, client: Any, *, part_size: int = DEFAULT_PART_SIZE, copy_threshold: int = MAX_COPY_OBJECT_SIZE
+    ) -> None:
+        if part_size < MIN_PART_SIZE:
+            raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
+        if not MIN_PART_SIZE <= copy_threshold <= MAX_COPY_OBJECT_SIZE:
+            raise ValueError(f"copy_threshold must be between {MIN_PART_SIZE} and {MAX_COPY_OBJECT_SIZE}")
+        self.client = client
+        self.part_size = part_size
+        self.copy_threshold = copy_threshold
+
+    @classmethod
+    def connect(
+        cls,
+        endpoint_url: str | None = None,
+        *,
+        session: boto3.session.Session | None = None,
+        region_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        config: Config | None = None,
+        **store_options: Any,
+    ) -> S3ObjectStore:
+        """Build a client for ``endpoint_url``; credentials default to the standard AWS chain.
+
+        Explicit credentials (say, from STS AssumeRole) override the environment. Custom endpoints
+        get path-style addressing, which S3-compatible servers support without wildcard DNS.
+        """
+        session = session or boto3.session.Session()
+        defaults = Config(s3={"addressing_style": "path"}) if endpoint_url else Config()
+        client = session.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region_name or session.region_name or "us-east-1",
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            config=defaults.merge(config) if config else defaults,
+        )
+        return cls(client, **store_options)
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore({self.client.meta.endpoint_url!r})"
+
+    # -- buckets --------------------------------------------------------------------------------
+    def create_bucket(self, bucket: str) -> None:
+        validate_bucket_name(bucket)
+        params: dict[str, Any] = {"Bucket": bucket}
+        region = self.client.meta.region_name
+        if region and region != "us-east-1":
+            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            self.client.create_bucket(**params)
+        except ClientError as exc:
+            if _code(exc) != "BucketAlreadyOwnedByYou":
+                raise _translate(exc, "CreateBucket", bucket) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "CreateBucket", bucket) from exc
+
+    def bucket_exists(self, bucket: str) -> bool:
+        validate_bucket_name(bucket)
+        try:
+            self.client.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if _code(exc) in _BUCKET_MISSING | _KEY_MISSING:
+                return False
+            raise _translate(exc, "HeadBucket", bucket) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "HeadBucket", bucket) from exc
+        return True
+
+    # -- reading --------------------------------------------------------------------------------
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        self._check(bucket, key)
+        try:
+            response = self.client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _KEY_MISSING and not self.bucket_exists(bucket):
+                raise _no_such_bucket(bucket) from exc  # a bare 404 does not say which is missing
+            raise _translate(exc, "HeadObject", bucket, key) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "HeadObject", bucket, key) from exc
+        return ObjectInfo(
+            bucket=bucket,
+            key=key,
+            size=response["ContentLength"],
+            etag=_etag(response),
+            last_modified=response["LastModified"],
+            content_type=response.get("ContentType"),
+        )
+
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        info = self.head(bucket, key)
+        raw = _RangeReader(self.client, info)
+        return io.BufferedReader(raw, READ_BUFFER_SIZE)  # type: ignore[return-value]
+
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = 8 * MiB) -> Iterator[bytes]:
+        self._check(bucket, key)
+        return self._iter_chunks(bucket, key, chunk_size)
+
+    def _iter_chunks(self, bucket: str, key: str, chunk_size: int) -> Iterator[bytes]:
+        body = self._get_body(bucket, key)
+        try:
+            while chunk := _call(body.read, chunk_size, op="GetObject", bucket=bucket, key=key):
+                yield chunk
+        finally:
+            body.close()
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        self._check(bucket, key)
+        body = self._get_body(bucket, key)
+        try:
+            return _call(body.read, op="GetObject", bucket=bucket, key=key)
+        finally:
+            body.close()
+
+    def _get_body(self, bucket: str, key: str) -> Any:
+        return self._request("get_object", "GetObject", bucket, key, Bucket=bucket, Key=key)["Body"]
+
+    def list_objects(
+        self, bucket: str, prefix: str = "", start_after: str | None = None
+    ) -> Iterator[ObjectInfo]:
+        validate_bucket_name(bucket)
+        validate_prefix(prefix, bucket=bucket, allow_empty_segments=True)
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if start_after:
+            params["StartAfter"] = start_after
+        return self._list(bucket, params)
+
+    def _list(self, bucket: str, params: dict[str, Any]) -> Iterator[ObjectInfo]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(**params)
+        try:
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    yield ObjectInfo(
+                        bucket=bucket,
+                        key=item["Key"],
+                        size=item["Size"],
+                        etag=item["ETag"].strip('"'),
+                        last_modified=item["LastModified"],
+                    )
+        except ClientError as exc:
+            raise _translate(exc, "ListObjectsV2", bucket) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "ListObjectsV2", bucket) from exc
+
+    # -- writing --------------------------------------------------------------------------------
+    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
+        self._check(bucket, key)
+        return _S3Writer(self, bucket, key, content_type)
+
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes | bytearray | memoryview, content_type: str | None = None
+    ) -> ObjectInfo:
+        self._check(bucket, key)
+        if len(data) > self.part_size:
+            return super().put_bytes(bucket, key, data, content_type)
+        return self._put_object(bucket, key, bytes(data), content_type)
+
+    def _put_object(self, bucket: str, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
+        extra = {"ContentType": content_type} if content_type else {}
+        response = self._request(
+            "put_object", "PutObject", bucket, key, Bucket=bucket, Key=key, Body=data, **extra
+        )
+        return _written(bucket, key, len(data), response, content_type)
+
+    def delete(self, bucket: str, key: str) -> None:
+        self._check(bucket, key)
+        self._request("delete_object", "DeleteObject", bucket, key, Bucket=bucket, Key=key)
+
+    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
+        source = self.head(src_bucket, src_key)
+        self._check(dst_bucket, dst_key)
+        if (src_bucket, src_key) == (dst_bucket, dst_key):
+            return source  # S3 refuses a copy onto itself that changes nothing; it is a no-op
+        # Up to the threshold one CopyObject (atomic, keeps the MD5 ETag); beyond it boto3 copies
+        # part by part, raising the part size by itself when 10,000 parts would not be enough.
+        transfer = TransferConfig(multipart_threshold=self.copy_threshold, multipart_chunksize=self.part_size)
+        extra = {"ContentType": source.content_type} if source.content_type else None
+        try:
+            self.client.copy(
+                {"Bucket": src_bucket, "Key": src_key},
+                dst_bucket,
+                dst_key,
+                ExtraArgs=extra,
+                Config=transfer,
+                SourceClient=self.client,
+            )
+        except ClientError as exc:
+            raise _translate(exc, "CopyObject", dst_bucket, dst_key) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "CopyObject", dst_bucket, dst_key) from exc
+        return self.head(dst_bucket, dst_key)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    @staticmethod
+    def _check(bucket: str, key: str) -> None:
+        validate_bucket_name(bucket)
+        validate_key(key, bucket=bucket, allow_empty_segments=True)
+
+    def _request(self, method: str, op: str, bucket: str, key: str | None, **params: Any) -> Any:
+        """Call a client method, turning boto errors into storage errors."""
+        try:
+            return getattr(self.client, method)(**params)
+        except ClientError as exc:
+            raise _translate(exc, op, bucket, key) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, op, bucket, key) from exc
+
+
+class _S3Writer(ObjectWriter):
+    """Buffers at most one part; switches to a multipart upload once a full part is reached."""
+
+    def __init__(self, store: S3ObjectStore, bucket: str, key: str, content_type: str | None) -> None:
+        super().__init__(bucket, key)
+        self._store = store
+        self._content_type = content_type
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+
+    def _write(self, data: memoryview) -> None:
+        part_size = self._store.part_size
+        while data:
+            room = part_size - len(self._buffer)
+            self._buffer += data[:room]
+            data = data[room:]
+            if len(self._buffer) >= part_size:
+                self._upload_part()
+
+    def _upload_part(self) -> None:
+        store = self._store
+        if self._upload_id is None:
+            extra = {"ContentType": self._content_type} if self._content_type else {}
+            response = store._request(
+                "create_multipart_upload",
+                "CreateMultipartUpload",
+                self.bucket,
+                self.key,
+                Bucket=self.bucket,
+                Key=self.key,
+                **extra,
+            )
+            self._upload_id = response["UploadId"]
+        body, self._buffer = self._buffer, bytearray()  # hand the buffer over: no copy
+        number = len(self._parts) + 1
+        response = store._request(
+            "upload_part",
+            "UploadPart",
+            self.bucket,
+            self.key,
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        part = {"PartNumber": number, "ETag": response["ETag"]}
+        for field in _CHECKSUM_FIELDS:
+            if response.get(field):
+                part[field] = response[field]
+        self._parts.append(part)
+
+    def _commit(self) -> ObjectInfo:
+        store = self._store
+        if self._upload_id is None:
+            data, self._buffer = bytes(self._buffer), bytearray()
+            return store._put_object(self.bucket, self.key, data, self._content_type)
+        if self._buffer:
+            self._upload_part()
+        response = store._request(
+            "complete_multipart_upload",
+            "CompleteMultipartUpload",
+            self.bucket,
+            self.key,
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+        self._upload_id = None
+        return _written(self.bucket, self.key, self._written, response, self._content_type)
+
+    def _abort(self) -> None:
+        self._buffer = bytearray()
+        if self._upload_id is not None:
+            upload_id, self._upload_id = self._upload_id, None
+            self._store._request(
+                "abort_multipart_upload",
+                "AbortMultipartUpload",
+                self.bucket,
+                self.key,
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=upload_id,
+            )
+
+
+class _RangeReader(io.RawIOBase):
+    """Random access to one object version through ranged GETs, each pinned by ``If-Match``.
+
+    Wrapped in a BufferedReader, so each GET fetches at least a buffer's worth; the ETag pin makes
+    a concurrent overwrite fail the read instead of mixing two versions.
+    """
+
+    def __init__(self, client: Any, info: ObjectInfo) -> None:
+        super().__init__()
+        self._client = client
+        self._info = info
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._info.size}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        end = min(self._pos + view.nbytes, self._info.size)
+        if end <= self._pos:
+            return 0
+        info = self._info
+        try:
+            response = self._client.get_object(
+                Bucket=info.bucket,
+                Key=info.key,
+                Range=f"bytes={self._pos}-{end - 1}",
+                IfMatch=f'"{info.etag}"',
+            )
+            with response["Body"] as body:
+                data = body.read()
+        except ClientError as exc:
+            if _code(exc) in {"PreconditionFailed", "412"}:
+                raise StorageError(
+                    f"Object {info.key!r} in bucket {info.bucket!r} changed while being read",
+                    info.bucket,
+                    info.key,
+                ) from exc
+            raise _translate(exc, "GetObject", info.bucket, info.key) from exc
+        except BotoCoreError as exc:
+            raise _unreachable(exc, "GetObject", info.bucket, info.key) from exc
+        count = len(data)
+        view[:count] = data
+        self._pos += count
+        return count
+
+
+def _call(func: Any, *args: Any, op: str, bucket: str, key: str | None) -> Any:
+    try:
+        return func(*args)
+    except ClientError as exc:
+        raise _translate(exc, op, bucket, key) from exc
+    except BotoCoreError as exc:
+        raise _unreachable(exc, op, bucket, key) from exc
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translate(exc: ClientError, op: str, bucket: str, key: str | None = None) -> StorageError:
+    """Map an S3 error code onto the backend-neutral storage errors."""
+    code = _code(exc)
+    message = exc.response.get("Error", {}).get("Message") or code
+    if code in _BUCKET_MISSING or (code in _KEY_MISSING and key is None):
+        return _no_such_bucket(bucket)
+    if code in _KEY_MISSING:
+        return NoSuchKey(f"The key {key!r} does not exist in bucket {bucket!r}", bucket, key)
+    if code in _DENIED:
+        where = f"{key!r} in bucket {bucket!r}" if key else f"bucket {bucket!r}"
+        return AccessDenied(f"{op} on {where} was denied: {message}", bucket, key)
+    return StorageError(f"{op} failed for bucket {bucket!r} key {key!r}: {code}: {message}", bucket, key)
+
+
+def _unreachable(exc: BotoCoreError, op: str, bucket: str, key: str | None = None) -> StorageError:
+    return StorageError(f"{op} failed for bucket {bucket!r} key {key!r}: {exc}", bucket, key)
+
+
+def _no_such_bucket(bucket: str) -> NoSuchBucket:
+    return NoSuchBucket(f"The bucket {bucket!r} does not exist", bucket)
+
+
+def _etag(response: Mapping[str, Any]) -> str:
+    return str(response.get("ETag", "")).strip('"')
+
+
+def _written(
+    bucket: str, key: str, size: int, response: Mapping[str, Any], content_type: str | None
+) -> ObjectInfo:
+    """ObjectInfo for an upload: S3 returns no LastModified on writes, so its Date header stands in."""
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        when = parsedate_to_datetime(headers["date"])
+    except (KeyError, TypeError, ValueError):
+        when = datetime.now(UTC)
+    return ObjectInfo(bucket, key, size, _etag(response), when, content_type or "binary/octet-stream")
