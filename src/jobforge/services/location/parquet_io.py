@@ -1,0 +1,292 @@
+"""Parquet input/output for ValidateAddress jobs: schema checks, streaming read, transform, write.
+
+Everything streams: input is read one row group at a time (in batches of at most `batch_size`
+rows) and output is written batch by batch, so memory stays flat in the file size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .addresses.columns import (
+    ADDRESS_COLUMNS,
+    COUNTRY_SPECIFIC_COLUMNS,
+    ERROR_COLUMNS,
+    OUTCOME_INDEX,
+    POSITION_COLUMNS,
+    RESULT_COLUMNS,
+)
+from .addresses.record import ADDRESS_LINE_COLUMNS, COMPONENT_COLUMNS, INPUT_COLUMNS, InputRecord
+from .addresses.validator import (
+    ERROR_INTERNAL,
+    AddressValidator,
+    ValidationOptions,
+    ValidationOutcome,
+    error_outcome,
+)
+
+MAX_ROW_GROUP_BYTES = 1 << 30  # 1 GB per row group (service quota)
+MAX_FILE_BYTES = 10 << 30  # 10 GB per input file
+DEFAULT_BATCH_SIZE = 16_384
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "InputSchemaError",
+    "OutputWriter",
+    "ProcessStats",
+    "check_input_schema",
+    "iter_input_batches",
+    "open_input",
+    "output_schema",
+    "process_file",
+    "validate_batches",
+]
+
+
+class InputSchemaError(ValueError):
+    """The input file cannot be processed (bad Parquet, wrong column types, quota exceeded).
+
+    The job turns this into Status=Failed with Error.Code=ValidationError and str(exc) as message.
+    """
+
+
+_STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
+
+
+def _is_stringish(t: pa.DataType) -> bool:
+    if t in _STRING_TYPES or (hasattr(pa, "string_view") and t == pa.string_view()):
+        return True
+    return pa.types.is_dictionary(t) and (
+        pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)
+    )
+
+
+def check_input_schema(schema: pa.Schema) -> None:
+    """Validate §9 columns: known columns must be strings; at least one address column must exist."""
+    names = schema.names
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputSchemaError(f"Duplicate input columns: {', '.join(dupes)}")
+    wrong = [f"{f.name} ({f.type})" for f in schema if f.name in INPUT_COLUMNS and not _is_stringish(f.type)]
+    if wrong:
+        raise InputSchemaError(f"Input columns must be of type string; wrong type for: {', '.join(wrong)}")
+    if not any(n in names for n in (*ADDRESS_LINE_COLUMNS, *COMPONENT_COLUMNS)):
+        raise InputSchemaError(
+            "Input has no address columns; expected AddressLines_1..5 and/or AddressComponents_* columns"
+        )
+    clashes = [
+        n
+        for n in names
+        if n not in INPUT_COLUMNS and (n.startswith("Output_") or n in ("ErrorType", "ErrorMessage"))
+    ]
+    if clashes:
+        raise InputSchemaError(f"Input column names clash with output columns: {', '.join(clashes)}")
+
+
+def open_input(file_obj: IO[bytes]) -> pq.ParquetFile:
+    """Open a seekable binary file object as Parquet and check schema and size quotas."""
+    try:
+        pf = pq.ParquetFile(file_obj)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        raise InputSchemaError(f"Input is not a readable Parquet file: {exc}") from exc
+    check_input_schema(pf.schema_arrow)
+    meta = pf.metadata
+    for i in range(meta.num_row_groups):
+        size = meta.row_group(i).total_byte_size
+        if size > MAX_ROW_GROUP_BYTES:
+            raise InputSchemaError(f"Row group {i} is {size} bytes; the limit is 1 GB per row group")
+    return pf
+
+
+def iter_input_batches(
+    file_obj: IO[bytes] | pq.ParquetFile, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[pa.RecordBatch]:
+    """Yield record batches row group by row group; never materializes the whole file."""
+    pf = file_obj if isinstance(file_obj, pq.ParquetFile) else open_input(file_obj)
+    for rg in range(pf.num_row_groups):
+        yield from pf.iter_batches(batch_size=batch_size, row_groups=[rg], use_threads=False)
+
+
+def _extra_input_fields(input_schema: pa.Schema) -> list[pa.Field]:
+    return [
+        pa.field(f"Input_{f.name}", f.type if not pa.types.is_dictionary(f.type) else f.type.value_type)
+        for f in input_schema
+        if f.name not in INPUT_COLUMNS
+    ]
+
+
+def _outcome_fields(options: ValidationOptions) -> list[tuple[str, pa.DataType]]:
+    cols = [*ADDRESS_COLUMNS, *RESULT_COLUMNS]
+    if options.position:
+        cols.extend(POSITION_COLUMNS)
+    if options.country_specific:
+        cols.extend(COUNTRY_SPECIFIC_COLUMNS)
+    cols.extend(ERROR_COLUMNS)
+    return cols
+
+
+def output_schema(input_schema: pa.Schema, options: ValidationOptions) -> pa.Schema:
+    """Output columns: Input_<§9 column> (all, string), Input_<extra>, Output_Id, Output_*, errors.
+
+    Position and CountrySpecificAttributes columns appear only when those features were requested.
+    """
+    fields = [pa.field(f"Input_{name}", pa.string()) for name in INPUT_COLUMNS]
+    fields.extend(_extra_input_fields(input_schema))
+    fields.append(pa.field("Output_Id", pa.string()))
+    fields.extend(pa.field(name, t) for name, t in _outcome_fields(options))
+    return pa.schema(fields)
+
+
+def _input_column(batch: pa.RecordBatch, name: str) -> pa.Array:
+    idx = batch.schema.get_field_index(name)
+    if idx < 0:
+        return pa.nulls(batch.num_rows, pa.string())
+    col = batch.column(idx)
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    return col if col.type == pa.string() else col.cast(pa.string())
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _transform(
+    batch: pa.RecordBatch, validator: AddressValidator, options: ValidationOptions, schema: pa.Schema
+) -> pa.RecordBatch:
+    n = batch.num_rows
+    inputs = [_input_column(batch, name) for name in INPUT_COLUMNS]
+    pylists = [col.to_pylist() for col in inputs]
+    ids = pylists[0]
+    address_lists = pylists[1:]
+    cache: dict[tuple[Any, ...], ValidationOutcome] = {}
+    rows: list[tuple[Any, ...]] = []
+    validate = validator.validate
+    for i, raw in enumerate(zip(*address_lists, strict=True)):
+        outcome = cache.get(raw)
+        if outcome is None:
+            vals = [_clean(x) for x in raw]
+            record = InputRecord(_clean(ids[i]), tuple(vals[:5]), *vals[5:])
+            try:
+                outcome = validate(record, options)
+            except Exception as exc:  # defensive: the validator already captures row errors
+                outcome = error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
+            cache[raw] = outcome
+        rows.append(outcome.values)
+    columns_by_index = list(zip(*rows, strict=True)) if rows else [()] * len(OUTCOME_INDEX)
+    arrays: list[pa.Array] = list(inputs)
+    for f in schema:
+        if f.name.startswith("Input_") and f.name[6:] not in INPUT_COLUMNS:
+            col = batch.column(f.name[6:])
+            arrays.append(col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
+    arrays.append(pa.array([str(uuid.uuid4()) for _ in range(n)], pa.string()))
+    for name, t in _outcome_fields(options):
+        arrays.append(pa.array(columns_by_index[OUTCOME_INDEX[name]], type=t))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def validate_batches(
+    batches: Iterable[pa.RecordBatch],
+    validator: AddressValidator,
+    options: ValidationOptions,
+    should_cancel: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[int], None] = lambda _n: None,
+) -> Iterator[pa.RecordBatch]:
+    """Validate input batches into output batches (schema per `output_schema`).
+
+    Row-level problems land in ErrorType/ErrorMessage. `should_cancel` is checked before each
+    batch is read and processed; when it returns True the generator stops. `on_progress` gets the
+    number of rows of each finished batch.
+    """
+    schema: pa.Schema | None = None
+    iterator = iter(batches)
+    while True:
+        if should_cancel():
+            return
+        batch = next(iterator, None)
+        if batch is None:
+            return
+        if schema is None:
+            check_input_schema(batch.schema)
+            schema = output_schema(batch.schema, options)
+        out = _transform(batch, validator, options, schema)
+        on_progress(batch.num_rows)
+        yield out
+
+
+class OutputWriter:
+    """Streaming Parquet writer onto a binary file object (one row group per written batch)."""
+
+    def __init__(self, file_obj: IO[bytes], schema: pa.Schema, compression: str = "snappy") -> None:
+        self.schema = schema
+        self.rows = 0
+        self._writer = pq.ParquetWriter(file_obj, schema, compression=compression)
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(slots=True)
+class ProcessStats:
+    """What process_file did."""
+
+    rows: int = 0
+    batches: int = 0
+    error_rows: int = 0
+    cancelled: bool = False
+
+
+def process_file(
+    input_obj: IO[bytes],
+    output_obj: IO[bytes],
+    validator: AddressValidator,
+    options: ValidationOptions,
+    should_cancel: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[int], None] = lambda _n: None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ProcessStats:
+    """Read one input Parquet file, validate every row, write the output Parquet file.
+
+    Raises InputSchemaError for job-level input problems (before any output is written).
+    On cancellation the output holds the batches finished so far (a valid Parquet file).
+    """
+    pf = open_input(input_obj)
+    schema = output_schema(pf.schema_arrow, options)
+    stats = ProcessStats()
+    cancelled = False
+
+    def cancel_probe() -> bool:
+        nonlocal cancelled
+        cancelled = should_cancel()
+        return cancelled
+
+    err_idx = schema.get_field_index("ErrorType")
+    with OutputWriter(output_obj, schema) as writer:
+        for out in validate_batches(
+            iter_input_batches(pf, batch_size), validator, options, cancel_probe, on_progress
+        ):
+            writer.write_batch(out)
+            stats.rows += out.num_rows
+            stats.batches += 1
+            stats.error_rows += out.num_rows - out.column(err_idx).null_count
+    stats.cancelled = cancelled
+    return stats
