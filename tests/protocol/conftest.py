@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 import time
@@ -123,7 +124,9 @@ def start_server(gateway: AwsGateway, providers: dict[str, Any]) -> LiveServer:
     return LiveServer(f"http://127.0.0.1:{port}", gateway, providers, server, thread)
 
 
-def build_gateway(authenticator: Authenticator | None = None, robomaker_provider: Any = None) -> tuple:
+def build_gateway(
+    authenticator: Authenticator | None = None, robomaker_provider: Any = None, **gateway_options: Any
+) -> tuple[AwsGateway, dict[str, Any]]:
     providers = {
         "robomaker": robomaker_provider or RecordingProvider(),
         "dataexchange": RecordingProvider(),
@@ -140,7 +143,7 @@ def build_gateway(authenticator: Authenticator | None = None, robomaker_provider
         ),
         ServiceBinding(load_service_model("location"), providers["location"], location_validation_error),
     ]
-    return AwsGateway(bindings, authenticator or Authenticator()), providers
+    return AwsGateway(bindings, authenticator or Authenticator(), **gateway_options), providers
 
 
 @pytest.fixture(scope="session")
@@ -151,15 +154,26 @@ def live() -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def lenient() -> Iterator[LiveServer]:
+    """The same services with request validation off: routing tests send type-correct junk."""
+    gateway, providers = build_gateway(validate_requests=False)
+    server = start_server(gateway, providers)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _reset_providers(request: pytest.FixtureRequest) -> None:
-    if "live" in request.fixturenames:
-        for provider in request.getfixturevalue("live").providers.values():
-            if isinstance(provider, RecordingProvider):
-                provider.calls.clear()
-                provider.responses.clear()
+    for name in ("live", "lenient"):
+        if name in request.fixturenames:
+            for provider in request.getfixturevalue(name).providers.values():
+                if isinstance(provider, RecordingProvider):
+                    provider.calls.clear()
+                    provider.responses.clear()
 
 
+@functools.cache
 def botocore_session() -> botocore.session.Session:
     """A botocore session that can also build ``robomaker`` clients (gone from current botocore)."""
     session = botocore.session.get_session()
@@ -170,6 +184,7 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
+@functools.cache
 def make_client(
     url: str,
     service: str,
@@ -180,6 +195,7 @@ def make_client(
     validate: bool = True,
     signature_version: Any = None,
 ) -> Any:
+    """A (cached) boto3 client for ``service`` at ``url``; host prefixes are never injected."""
     session = boto3.Session(botocore_session=botocore_session())
     config = Config(
         parameter_validation=validate,

@@ -255,7 +255,11 @@ class InputParser:
                 self.payload = _Binding(name, wire, member)
             elif location is None:
                 self.has_body_members = True
-        self._query_names = {b.wire for b in self.query}
+        # Query names claimed by members or by the requestUri itself never land in a query map.
+        literal_query = operation.http.get("requestUri", "").partition("?")[2]
+        self._query_names = {b.wire for b in self.query} | {
+            part.partition("=")[0] for part in literal_query.split("&") if part
+        }
 
     def parse(
         self,

@@ -169,6 +169,9 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
+_SENSITIVE = object()  # stands for a value the model marks sensitive: never echoed back
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "null"
@@ -214,19 +217,20 @@ class _Walker:
         elif kind == "string":
             if not isinstance(value, str):
                 return
-            self._length(meta, value, len(value), path)
+            shown = _SENSITIVE if meta.get("sensitive") else value
+            self._length(meta, shown, len(value), path)
             enum = meta.get("enum")
             if enum and value not in enum:
-                self.fail(path, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+                self.fail(path, shown, f"Member must satisfy enum value set: [{', '.join(enum)}]")
             pattern = meta.get("pattern")
             if pattern is not None:
                 compiled = compile_pattern(pattern)
                 if compiled is not None and compiled.fullmatch(value) is None:
-                    self.fail(path, value, f"Member must satisfy regular expression pattern: {pattern}")
+                    self.fail(path, shown, f"Member must satisfy regular expression pattern: {pattern}")
         elif kind == "list":
             if not isinstance(value, list):
                 return
-            self._length(meta, value, len(value), path)
+            self._length(meta, _SENSITIVE if meta.get("sensitive") else value, len(value), path)
             member = shape.member
             for i, item in enumerate(value):
                 if item is not None:
@@ -247,10 +251,11 @@ class _Walker:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return
             low, high = meta.get("min"), meta.get("max")
+            shown = _SENSITIVE if meta.get("sensitive") else value
             if low is not None and value < low:
-                self.fail(path, value, f"Member must have value greater than or equal to {low}")
+                self.fail(path, shown, f"Member must have value greater than or equal to {low}")
             if high is not None and value > high:
-                self.fail(path, value, f"Member must have value less than or equal to {high}")
+                self.fail(path, shown, f"Member must have value less than or equal to {high}")
 
     def _length(self, meta: dict, value: Any, length: int, path: str) -> None:
         low, high = meta.get("min"), meta.get("max")
@@ -260,21 +265,32 @@ class _Walker:
             self.fail(path, value, f"Member must have length less than or equal to {high}")
 
 
-def validate_input(shape: Shape | None, params: dict[str, Any]) -> list[tuple[str, str, str]]:
+def validate_input(shape: Shape | None, params: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     """Every constraint violation of ``params`` as ``(path, shown value, constraint)``."""
     if shape is None:
         return []
     walker = _Walker()
     walker.check(shape, params, "")
-    return [(path, _show(value), constraint) for path, value, constraint in walker.problems]
+    return [(path, _display(value), constraint) for path, value, constraint in walker.problems]
 
 
-def format_problem(path: str, shown: str, constraint: str) -> str:
-    value = "null" if shown == "null" else f"'{shown}'"
-    return f"Value {value} at '{path}' failed to satisfy constraint: {constraint}"
+def _display(value: Any) -> str | None:
+    """How a value appears in a message: quoted, ``null``, or None (sensitive: left out)."""
+    if value is _SENSITIVE:
+        return None
+    if value is None:
+        return "null"
+    return f"'{_show(value)}'"
 
 
-def format_validation_message(problems: list[tuple[str, str, str]]) -> str:
+def format_problem(path: str, shown: str | None, constraint: str) -> str:
+    """``shown`` comes from :func:`validate_input` (already quoted; None for sensitive values)."""
+    if shown is None:
+        return f"Value at '{path}' failed to satisfy constraint: {constraint}"
+    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def format_validation_message(problems: list[tuple[str, str | None, str]]) -> str:
     """AWS's summary: ``N validation error(s) detected: ...; ...``."""
     count = len(problems)
     noun = "error" if count == 1 else "errors"

@@ -1,0 +1,1 @@
+"""Tests of the AWS wire layer, through real clients over HTTP."""
