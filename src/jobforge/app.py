@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from jobforge.config import Settings
 from jobforge.engine import JobControl, JobEngine
+from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.gateway import AwsGateway
@@ -29,6 +31,8 @@ class JobforgeApp:
             control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
         )
         self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
+        if os.environ.get("JOBFORGE_DIAGNOSTIC_JOBS") == "1":
+            self.engine.register(DiagnosticJobHandler())
         bindings = build_bindings(self.engine, self.store, settings)
         self.gateway = AwsGateway(
             bindings,

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jobforge import __version__
-from jobforge.engine import JobEngine
+from jobforge.engine import JobEngine, diagnostics
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 PREFIX = "/_jobforge/"
+
+
+class _Scope:
+    """Diagnostic jobs belong to the default account and region."""
+
+    account_id = "000000000000"
+    region = "us-east-1"
+
+
+def new_diagnostic_id() -> str:
+    return f"diag-{uuid.uuid4().hex[:12]}"
 
 
 async def respond(send: Send, status: int, payload: Any, content_type: str = "application/json") -> None:
@@ -61,6 +73,8 @@ class InternalRoutes:
                 )
             if path == "/_jobforge/control" and method == "GET":
                 return await respond(send, 200, self.engine.control.snapshot())
+            if path.startswith("/_jobforge/control/diagnostic-job/") and method == "GET":
+                return await self._diagnostic(path.rsplit("/", 1)[1], send)
             if path.startswith("/_jobforge/control/") and method == "POST":
                 return await self._control(
                     path.removeprefix("/_jobforge/control/"), await read_json(receive), send
@@ -68,6 +82,22 @@ class InternalRoutes:
         except (ValueError, KeyError, TypeError) as exc:
             return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
         await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+
+    async def _diagnostic(self, job_id: str, send: Send) -> None:
+        job = self.engine.jobs.find(_Scope(), "jobforge", job_id)
+        if job is None:
+            return await respond(send, 404, {"error": "NotFound", "message": f"no diagnostic job {job_id}"})
+        await respond(
+            send,
+            200,
+            {
+                "jobId": job.job_id,
+                "state": job.state.value,
+                "progress": job.progress,
+                "failureCode": job.failure_code,
+                "failureReason": job.failure_reason,
+            },
+        )
 
     async def _control(self, action: str, body: dict[str, Any], send: Send) -> None:
         control = self.engine.control
@@ -86,6 +116,17 @@ class InternalRoutes:
         elif action == "advance":
             control.advance(body["jobId"], int(body.get("steps", 1)))
             self.engine.executor.wake()
+        elif action == "diagnostic-job" and diagnostics.KIND in self.engine.executor.handlers:
+            job_id = new_diagnostic_id()
+            job, _ = self.engine.jobs.create(
+                _Scope(),
+                service="jobforge",
+                kind=diagnostics.KIND,
+                job_id=job_id,
+                arn=f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}",
+                request={"seconds": float(body.get("seconds", 1))},
+            )
+            return await respond(send, 200, {"jobId": job.job_id, "state": job.state.value})
         else:
             raise ValueError(f"unknown control action {action!r}")
         await respond(send, 200, control.snapshot())

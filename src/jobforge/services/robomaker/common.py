@@ -55,6 +55,14 @@ class RoboMakerBase(ServiceProvider):
     def _arn(self, ctx: RequestContext, resource_type: str, resource_id: str) -> str:
         return build_arn(SERVICE, ctx, resource_type, resource_id)
 
+    @staticmethod
+    def _page_size(request: dict[str, Any]) -> int:
+        """``maxResults``: documented as 1..100 (the model sets no bounds), default 100."""
+        size = request.get("maxResults", 100)
+        if not 1 <= size <= 100:
+            raise invalid(f"maxResults must be between 1 and 100, got {size}")
+        return int(size)
+
     def _resource(self, ctx: RequestContext, kind: str, arn: str, label: str) -> Resource:
         """The caller's resource named by ``arn``; ResourceNotFoundException otherwise."""
         resource_id = owned_id(arn, SERVICE, kind, ctx)

@@ -141,7 +141,7 @@ class TemplateOperations(RoboMakerBase):
 
     def list_world_templates(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         page = self.resources.list(
-            ctx, TEMPLATE, max_results=request.get("maxResults", 100), next_token=request.get("nextToken")
+            ctx, TEMPLATE, max_results=self._page_size(request), next_token=request.get("nextToken")
         )
         return {
             "templateSummaries": [

@@ -1,0 +1,128 @@
+"""Test support shared by the suites: a real jobforge server process and SDK clients for it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+import httpx
+from botocore.config import Config
+
+from jobforge.model_files import models_data_path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+AWS_MODELS = SHARED / "models"  # AWS's last published RoboMaker model (reference copy)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class JobforgeServer:
+    """``jobforge serve`` in a child process, exactly as a user starts it."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.args = list(args)
+        self.env = {**os.environ, **(env or {})}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+
+    def start(self, timeout: float = 60) -> JobforgeServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jobforge.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *self.args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jobforge exited early:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{self.url}/_jobforge/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"jobforge did not become healthy:\n{self.log_path.read_text()[-4000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, like a crash."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def control(self, action: str, **body: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/_jobforge/control/{action}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+def session_with_models(*search_paths: Path) -> boto3.Session:
+    """A boto3 session whose botocore loader also looks in ``search_paths`` (first)."""
+    core = botocore.session.Session()
+    loader = core.get_component("data_loader")
+    for path in reversed(search_paths):
+        loader.search_paths.insert(0, str(path))
+    return boto3.Session(botocore_session=core)
+
+
+def client(
+    service: str,
+    url: str,
+    *,
+    models: Path | None = None,
+    access_key: str = "AKIDJOBFORGETEST",
+    secret_key: str = "secret",
+    region: str = "us-east-1",
+    **config: Any,
+) -> Any:
+    """A boto3 client for ``service`` at ``url``; RoboMaker uses the project's model by default."""
+    if service == "robomaker" and models is None:
+        models = models_data_path()
+    session = session_with_models(models) if models is not None else boto3.Session()
+    if service == "location":
+        config.setdefault("inject_host_prefix", False)
+    return session.client(
+        service,
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
