@@ -1,0 +1,92 @@
+"""WorldForge-style procedural world generator (pure Python, usable without the server).
+
+Typical use by the world generation job::
+
+    spec = parse_template_body(body)
+    for fp_index in range(floorplan_count):
+        for int_index in range(interior_count):
+            seeds = world_seeds(job_seed, fp_index, int_index)
+            world = generate_world(spec, *seeds, world_id=...)   # raises WorldGenerationError
+            store(world.to_dict(), world_description(world), render_preview(world))
+
+``generate_world`` caches floorplans, so the interiors of one floorplan share its layout, and
+checks :func:`quality_report` before returning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from jobforge.services.robomaker.template_format import WorldTemplateSpec
+from jobforge.services.robomaker.worldgen.description import world_description
+from jobforge.services.robomaker.worldgen.floorplan import Floorplan
+from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan as _generate_floorplan
+from jobforge.services.robomaker.worldgen.interior import furnish
+from jobforge.services.robomaker.worldgen.preview import render_preview
+from jobforge.services.robomaker.worldgen.quality import quality_report
+from jobforge.services.robomaker.worldgen.world import (
+    Doorway,
+    FurnitureItem,
+    Room,
+    Wall,
+    World,
+    WorldGenerationError,
+)
+
+__all__ = [
+    "Doorway",
+    "Floorplan",
+    "FurnitureItem",
+    "Room",
+    "Wall",
+    "World",
+    "WorldGenerationError",
+    "furnish",
+    "generate_floorplan",
+    "generate_world",
+    "quality_report",
+    "render_preview",
+    "world_description",
+    "world_seeds",
+]
+
+
+INTERIOR_ATTEMPTS = 3
+
+
+@lru_cache(maxsize=32)
+def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
+    """Deterministic floorplan for a template and seed (cached: interiors share it)."""
+    return _generate_floorplan(spec, seed)
+
+
+def world_seeds(job_seed: int | str, floorplan_index: int, interior_index: int) -> tuple[int, int]:
+    """Stable (floorplan_seed, interior_seed) for world (floorplan_index, interior_index) of a job."""
+
+    def h(text: str) -> int:
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:6], "big")
+
+    return h(f"{job_seed}/fp/{floorplan_index}"), h(f"{job_seed}/fp/{floorplan_index}/int/{interior_index}")
+
+
+def generate_world(
+    spec: WorldTemplateSpec,
+    floorplan_seed: int,
+    interior_seed: int,
+    world_id: str = "world",
+    check_quality: bool = True,
+) -> World:
+    """A furnished world; raises :class:`WorldGenerationError` when no valid world can be made."""
+    floorplan = generate_floorplan(spec, floorplan_seed)
+    failures: list[str] = []
+    for attempt in range(INTERIOR_ATTEMPTS):
+        # Retry with derived interior seeds (still deterministic) before giving up on the world.
+        seed = interior_seed if attempt == 0 else interior_seed * 7919 + attempt
+        world = furnish(floorplan, spec, seed, world_id=world_id)
+        if not check_quality:
+            return world
+        failures = quality_report(world)["failures"]
+        if not failures:
+            return world
+    raise WorldGenerationError("generated world failed quality checks: " + "; ".join(failures))

@@ -1,0 +1,508 @@
+"""Interior stage: materials, door states and furniture for a floorplan.
+
+Furniture is placed room by room as *groups* (a bed with nightstands, a desk with its chair, a
+sofa with a coffee table and side tables, a dining table with chairs, or a single item). A group
+is laid out in a local frame where the wall is the x axis and the room lies at y > 0, then
+transformed onto one of the four walls (or, for free-standing groups, around the room centre).
+Every item is axis-aligned (yaw is a multiple of 90°), so the hot checks are numpy box tests:
+inside the room (off the walls), no overlap with placed items, their front-clearance zones,
+doorway clearance zones or the spawn cylinder; then the raster :class:`NavGrid` confirms the
+0.25 m robot can still reach every room from the spawn point with no enclosed pockets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+
+from jobforge.services.robomaker.template_format import DEFAULT_FURNITURE, WorldTemplateSpec
+from jobforge.services.robomaker.worldgen.catalog import (
+    CATALOG,
+    DENSITY_COVERAGE,
+    GROUP_CHILDREN,
+    PRIORITY,
+    Variant,
+)
+from jobforge.services.robomaker.worldgen.floorplan import EXTERIOR_WALL, Floorplan, doorway_keepouts
+from jobforge.services.robomaker.worldgen.geometry import (
+    Box,
+    any_overlap,
+    boxes_array,
+    circle_hits_box,
+    expand,
+    inside,
+)
+from jobforge.services.robomaker.worldgen.navgrid import NavGrid
+from jobforge.services.robomaker.worldgen.world import FurnitureItem, Room, World, _r
+
+WALL_GAP = 0.02  # furniture back to wall face
+ROOM_INSET = EXTERIOR_WALL / 2 + WALL_GAP
+SPAWN_FURNITURE_RADIUS = 0.75  # furniture keeps further from the spawn than the guaranteed 0.5 m
+SIDE_GAP = 0.02
+CENTER_CLEARANCE = 0.6
+HALF_PI = math.pi / 2
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One item of a group in the group's local frame."""
+
+    type: str
+    variant: Variant
+    box: Box
+    yaw: float
+    child: bool = False
+
+
+@dataclass(frozen=True)
+class _Group:
+    parts: tuple[_Part, ...]
+    zones: tuple[Box, ...]  # front/pull-out clearance, local frame
+
+    def extent(self) -> Box:
+        xs0 = min(p.box[0] for p in self.parts)
+        ys0 = min(p.box[1] for p in self.parts)
+        xs1 = max(p.box[2] for p in self.parts)
+        ys1 = max(p.box[3] for p in self.parts)
+        return (xs0, ys0, xs1, ys1)
+
+
+@lru_cache(maxsize=16)
+def _navgrid(floorplan: Floorplan) -> NavGrid:
+    boxes = [b for w in floorplan.walls for b in w.solid_boxes()]
+    return NavGrid(floorplan.footprint, [r.bounds for r in floorplan.rooms], boxes, floorplan.spawn)
+
+
+# ----------------------------------------------------------------------------------------------
+# Group layouts (local frame: wall along x at y = 0, room at y > 0, yaw 0 faces +y)
+
+
+def _single(type_: str, v: Variant) -> _Group:
+    fc = CATALOG[type_].front_clearance
+    zones = ((0.0, v.depth, v.width, v.depth + fc),) if fc > 0 else ()
+    return _Group((_Part(type_, v, (0.0, 0.0, v.width, v.depth), 0.0),), zones)
+
+
+def _with_sides(main: _Part, side_type: str, sv: Variant, left: bool, right: bool) -> list[_Part]:
+    parts = [main]
+    x0, _, x1, _ = main.box
+    if left:
+        parts.append(
+            _Part(side_type, sv, (x0 - SIDE_GAP - sv.width, 0.0, x0 - SIDE_GAP, sv.depth), 0.0, True)
+        )
+    if right:
+        parts.append(
+            _Part(side_type, sv, (x1 + SIDE_GAP, 0.0, x1 + SIDE_GAP + sv.width, sv.depth), 0.0, True)
+        )
+    return parts
+
+
+def _bed_group(v: Variant, nightstand: Variant | None, left: bool, right: bool) -> _Group:
+    bed = _Part("Beds", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    parts = _with_sides(bed, "Nightstands", nightstand, left, right) if nightstand else [bed]
+    # Foot of the bed, plus a walkway along the long side(s): both for double beds, one for singles.
+    start = max(nightstand.depth, 0.6) if nightstand else 0.6
+    zones = [(0.0, v.depth, v.width, v.depth + 0.6), (v.width, start, v.width + 0.5, v.depth)]
+    if v.width >= 1.4:
+        zones.append((-0.5, start, 0.0, v.depth))
+    return _Group(tuple(parts), tuple(zones))
+
+
+def _desk_group(v: Variant, chair: Variant | None) -> _Group:
+    desk = _Part("Desks", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    parts = [desk]
+    if chair:
+        cx = v.width / 2
+        y0 = v.depth + 0.05
+        parts.append(
+            _Part(
+                "DeskChairs",
+                chair,
+                (cx - chair.width / 2, y0, cx + chair.width / 2, y0 + chair.depth),
+                math.pi,
+                True,
+            )
+        )
+    return _Group(tuple(parts), ((0.0, v.depth, v.width, v.depth + 0.8),))
+
+
+def _sofa_group(v: Variant, table: Variant | None, side: Variant | None) -> _Group:
+    sofa = _Part("Sofas", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    parts = _with_sides(sofa, "EndAndSideTables", side, True, True) if side else [sofa]
+    depth = v.depth + 0.6
+    if table:
+        cx = v.width / 2
+        y0 = v.depth + 0.45
+        parts.append(
+            _Part(
+                "CoffeeTables",
+                table,
+                (cx - table.width / 2, y0, cx + table.width / 2, y0 + table.depth),
+                0.0,
+                True,
+            )
+        )
+        depth = y0 + table.depth + 0.5
+    return _Group(tuple(parts), ((0.0, v.depth, v.width, depth),))
+
+
+def _dining_group(v: Variant, chair: Variant | None) -> _Group:
+    table = _Part("DiningTables", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    parts = [table]
+    if chair:
+        n = max(1, int((v.width + 0.1) // 0.6))
+        for i in range(n):
+            cx = v.width * (i + 0.5) / n
+            hw = chair.width / 2
+            parts.append(
+                _Part("DiningChairs", chair, (cx - hw, -0.05 - chair.depth, cx + hw, -0.05), 0.0, True)
+            )
+            parts.append(
+                _Part(
+                    "DiningChairs",
+                    chair,
+                    (cx - hw, v.depth + 0.05, cx + hw, v.depth + 0.05 + chair.depth),
+                    math.pi,
+                    True,
+                )
+            )
+        if v.width >= 1.4:
+            cy, hw = v.depth / 2, chair.width / 2
+            parts.append(
+                _Part("DiningChairs", chair, (-0.05 - chair.depth, cy - hw, -0.05, cy + hw), -HALF_PI, True)
+            )
+            parts.append(
+                _Part(
+                    "DiningChairs",
+                    chair,
+                    (v.width + 0.05, cy - hw, v.width + 0.05 + chair.depth, cy + hw),
+                    HALF_PI,
+                    True,
+                )
+            )
+    group = _Group(tuple(parts), ())
+    return _Group(group.parts, (expand(group.extent(), 0.45),))
+
+
+def _center_single(type_: str, v: Variant) -> _Group:
+    part = _Part(type_, v, (0.0, 0.0, v.width, v.depth), 0.0)
+    margin = 0.8 if type_ == "KitchenIslandsAndCarts" else CENTER_CLEARANCE
+    return _Group((part,), (expand(part.box, margin),))
+
+
+# ----------------------------------------------------------------------------------------------
+# Frames
+
+
+def _wall_transform(side: str, room: Box):
+    """(to_world(box) -> box, yaw offset, wall length) for one wall of the room interior."""
+    x0, y0, x1, y1 = room
+    if side == "s":
+        return (lambda b: (x0 + b[0], y0 + b[1], x0 + b[2], y0 + b[3])), 0.0, x1 - x0
+    if side == "n":
+        return (lambda b: (x1 - b[2], y1 - b[3], x1 - b[0], y1 - b[1])), math.pi, x1 - x0
+    if side == "w":
+        return (lambda b: (x0 + b[1], y1 - b[2], x0 + b[3], y1 - b[0])), -HALF_PI, y1 - y0
+    return (lambda b: (x1 - b[3], y0 + b[0], x1 - b[1], y0 + b[2])), HALF_PI, y1 - y0
+
+
+def _along_ranges(side: str, room: Box, boxes: np.ndarray) -> list[tuple[float, float]]:
+    """Along-wall ranges (local x) of placed boxes that stand against this wall."""
+    x0, y0, x1, y1 = room
+    out = []
+    for b in boxes:
+        if side == "s" and b[1] <= y0 + 0.05:
+            out.append((b[0] - x0, b[2] - x0))
+        elif side == "n" and b[3] >= y1 - 0.05:
+            out.append((x1 - b[2], x1 - b[0]))
+        elif side == "w" and b[0] <= x0 + 0.05:
+            out.append((y1 - b[3], y1 - b[1]))
+        elif side == "e" and b[2] >= x1 - 0.05:
+            out.append((b[1] - y0, b[3] - y0))
+    return out
+
+
+def _wrap(yaw: float) -> float:
+    yaw = math.remainder(yaw, 2 * math.pi)
+    return math.pi if abs(yaw + math.pi) < 1e-9 else yaw
+
+
+# ----------------------------------------------------------------------------------------------
+# Room furnishing
+
+
+class _RoomFurnisher:
+    """Places groups in one room, tracking boxes, clearance zones and the navigation mask."""
+
+    def __init__(
+        self,
+        room: Room,
+        rng: random.Random,
+        nav: NavGrid,
+        mask: np.ndarray,
+        keepouts: np.ndarray,
+        spawn: tuple[float, float],
+    ) -> None:
+        b = room.bounds
+        self.room = room
+        self.inner: Box = (b[0] + ROOM_INSET, b[1] + ROOM_INSET, b[2] - ROOM_INSET, b[3] - ROOM_INSET)
+        self.rng = rng
+        self.nav = nav
+        self.mask = mask
+        self.keepouts = keepouts
+        self.spawn = spawn
+        self.boxes = boxes_array([])
+        self.zones = boxes_array([])
+        self.parts: list[tuple[_Part, Box, float, int]] = []  # part, world box, world yaw, group index
+        self.groups = 0
+        self.covered = 0.0
+
+    @property
+    def inner_area(self) -> float:
+        x0, y0, x1, y1 = self.inner
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+    def _valid(self, boxes: list[Box], zones: list[Box]) -> bool:
+        sx, sy = self.spawn
+        for box in boxes:
+            if not inside(box, self.inner):
+                return False
+            if (
+                any_overlap(box, self.boxes)
+                or any_overlap(box, self.zones)
+                or any_overlap(box, self.keepouts)
+            ):
+                return False
+            if circle_hits_box(sx, sy, SPAWN_FURNITURE_RADIUS, box):
+                return False
+        for zone in zones:
+            if not inside(zone, self.inner) or any_overlap(zone, self.boxes):
+                return False
+        return True
+
+    def _commit(self, group: _Group, boxes: list[Box], zones: list[Box], yaw0: float) -> bool:
+        if not self._valid(boxes, zones):
+            return False
+        trial = self.nav.try_add(self.mask, boxes)
+        if trial is None:
+            return False
+        self.mask = trial
+        self.boxes = np.vstack([self.boxes, boxes_array(boxes)])
+        if zones:
+            self.zones = np.vstack([self.zones, boxes_array(zones)])
+        for part, box in zip(group.parts, boxes, strict=True):
+            self.parts.append((part, box, _wrap(part.yaw + yaw0), self.groups))
+            self.covered += (box[2] - box[0]) * (box[3] - box[1])
+        self.groups += 1
+        return True
+
+    def place_on_wall(self, group: _Group, corner: bool = False, tries: int = 10) -> bool:
+        e0, _, e1, _ = group.extent()
+        sides = ["s", "n", "w", "e"]
+        self.rng.shuffle(sides)
+        for side in sides:
+            to_world, yaw0, length = _wall_transform(side, self.inner)
+            lo, hi = -e0, length - e1
+            if hi < lo:
+                continue
+            cands = [lo, hi]
+            if not corner:
+                for a, b in _along_ranges(side, self.inner, self.boxes):
+                    cands += [b + SIDE_GAP - e0, a - SIDE_GAP - e1]
+                self.rng.shuffle(cands)
+                cands += [self.rng.uniform(lo, hi) for _ in range(4)]
+            else:
+                self.rng.shuffle(cands)
+            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:tries]:
+                boxes = [to_world((p.box[0] + s, p.box[1], p.box[2] + s, p.box[3])) for p in group.parts]
+                zones = [to_world((z[0] + s, z[1], z[2] + s, z[3])) for z in group.zones]
+                if self._commit(group, boxes, zones, yaw0):
+                    return True
+        return False
+
+    def place_in_center(self, group: _Group, tries: int = 12) -> bool:
+        x0, y0, x1, y1 = self.inner
+        ex = group.extent()
+        long_x = (x1 - x0) >= (y1 - y0)
+        for i in range(tries):
+            rot = long_x if i % 4 != 3 else not long_x
+            # Rotate the local frame by 90° when the group's long side should run along y.
+            if rot:
+                gw, gh = ex[2] - ex[0], ex[3] - ex[1]
+
+                def tf(b: Box, ex: Box = ex) -> Box:
+                    return (b[0] - ex[0], b[1] - ex[1], b[2] - ex[0], b[3] - ex[1])
+
+                yaw0 = 0.0
+            else:
+                gw, gh = ex[3] - ex[1], ex[2] - ex[0]
+
+                def tf(b: Box, ex: Box = ex) -> Box:
+                    # rotate +90°: (x, y) -> (-y, x), then shift to the positive quadrant
+                    return (ex[3] - b[3], b[0] - ex[0], ex[3] - b[1], b[2] - ex[0])
+
+                yaw0 = HALF_PI
+            cx = (x0 + x1) / 2 + self.rng.uniform(-0.35, 0.35) * max(0.0, x1 - x0 - gw)
+            cy = (y0 + y1) / 2 + self.rng.uniform(-0.35, 0.35) * max(0.0, y1 - y0 - gh)
+            ox, oy = cx - gw / 2, cy - gh / 2
+            boxes = [_offset(tf(p.box), ox, oy) for p in group.parts]
+            zones = [_offset(tf(z), ox, oy) for z in group.zones]
+            zones = [_clip(z, self.inner) for z in zones]
+            if self._commit(group, boxes, [z for z in zones if z is not None], yaw0):
+                return True
+        return False
+
+
+def _offset(b: Box, dx: float, dy: float) -> Box:
+    return (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
+
+
+def _clip(z: Box, outer: Box) -> Box | None:
+    x0, y0, x1, y1 = max(z[0], outer[0]), max(z[1], outer[1]), min(z[2], outer[2]), min(z[3], outer[3])
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _variants(rng: random.Random, type_: str) -> list[Variant]:
+    vs = list(CATALOG[type_].variants)
+    rng.shuffle(vs)
+    return vs
+
+
+def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
+    """Try to place one group anchored on ``type_`` (with its children when they are allowed)."""
+    rng = f.rng
+    kids = [k for k in GROUP_CHILDREN.get(type_, ()) if k in allowed]
+    for v in _variants(rng, type_):
+        options: list[_Group] = []
+        if type_ == "Beds":
+            ns = CATALOG["Nightstands"].variants[0] if "Nightstands" in kids else None
+            if ns:
+                options += [_bed_group(v, ns, True, True), _bed_group(v, ns, rng.random() < 0.5, True)]
+            options.append(_bed_group(v, None, False, False))
+        elif type_ == "Desks":
+            chair = CATALOG["DeskChairs"].variants[0] if "DeskChairs" in kids else None
+            options.append(_desk_group(v, chair))
+        elif type_ == "Sofas":
+            table = _variants(rng, "CoffeeTables")[0] if "CoffeeTables" in kids else None
+            side = CATALOG["EndAndSideTables"].variants[0] if "EndAndSideTables" in kids else None
+            options += [_sofa_group(v, table, side), _sofa_group(v, table, None), _sofa_group(v, None, None)]
+        elif type_ == "DiningTables":
+            chair = CATALOG["DiningChairs"].variants[0] if "DiningChairs" in kids else None
+            options.append(_dining_group(v, chair))
+            if chair:
+                options.append(_dining_group(v, None))
+        else:
+            options.append(
+                _single(type_, v) if CATALOG[type_].placement != "center" else _center_single(type_, v)
+            )
+        for group in options:
+            placement = CATALOG[type_].placement
+            if placement == "center":
+                ok = f.place_in_center(group)
+            else:
+                ok = f.place_on_wall(group, corner=placement == "corner")
+            if ok:
+                return True
+    return False
+
+
+def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str) -> None:
+    allowed = set(model_types)
+    if not allowed:
+        return
+    target = DENSITY_COVERAGE[density] * f.inner_area
+    # Anchors: the first types typical for the room type (a kitchen gets its fridge before a table),
+    # else the biggest allowed types; the rest are fillers in random order.
+    typical = [t for t in DEFAULT_FURNITURE[f.room.type] if t in allowed]
+    by_priority = [t for t in PRIORITY if t in allowed]
+    anchors = typical[:3] if typical else by_priority[:2]
+    fillers = [t for t in by_priority if t not in anchors]
+    f.rng.shuffle(fillers)
+    counts: dict[str, int] = {}
+    placed_parents: set[str] = set()
+    passes = 3 if density == "Dense" else 2 if density == "Moderate" else 1
+    for round_ in range(passes):
+        for t in anchors + fillers if round_ == 0 else fillers:
+            if f.covered >= target:
+                return
+            parent = next((p for p, kids in GROUP_CHILDREN.items() if t in kids), None)
+            if parent is not None and parent in placed_parents:
+                continue  # placed with its parent
+            if counts.get(t, 0) >= (1 if round_ == 0 else CATALOG[t].max_per_room):
+                continue
+            if _place_type(f, t, allowed):
+                counts[t] = counts.get(t, 0) + 1
+                placed_parents.add(t)
+
+
+# ----------------------------------------------------------------------------------------------
+# Public entry point
+
+
+def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: str = "world") -> World:
+    """A deterministic interior for ``seed`` on ``floorplan``: materials, door states, furniture."""
+    rng = random.Random(f"interior:{seed}")
+    nav = _navgrid(floorplan)
+    mask = nav.blocked.copy()
+    doorways = []
+    for d in floorplan.doorways:
+        if d.has_door:
+            pos = spec.door_open_for(*d.rooms)
+            percent = float(rng.randrange(0, 101)) if pos == "Random" else float(pos)
+            d = replace(d, open_percent=percent)
+        doorways.append(d)
+    keepouts = boxes_array([k for d in doorways for k in doorway_keepouts(d)])
+    rooms: list[Room] = []
+    furniture: list[FurnitureItem] = []
+    counter = 0
+    for room in floorplan.rooms:
+        flooring = rng.choice(spec.flooring_for(room.name).material_types)
+        wall_mat = rng.choice(spec.walls_for(room.name).material_types)
+        choice = spec.furniture_for(room.name)
+        rooms.append(
+            replace(room, flooring=flooring, wall_material=wall_mat, furniture_density=choice.density)
+        )
+        f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn)
+        _furnish_room(f, choice.model_types, choice.density)
+        mask = f.mask
+        group_ids: dict[int, str] = {}
+        for part, box, yaw, gi in f.parts:
+            item_id = f"furniture_{counter}"
+            counter += 1
+            parent = group_ids.get(gi) if part.child else None
+            if not part.child:
+                group_ids[gi] = item_id
+            furniture.append(
+                FurnitureItem(
+                    id=item_id,
+                    type=part.type,
+                    model=part.variant.model,
+                    room=room.name,
+                    x=_r((box[0] + box[2]) / 2),
+                    y=_r((box[1] + box[3]) / 2),
+                    yaw=_r(yaw),
+                    width=part.variant.width,
+                    depth=part.variant.depth,
+                    height=part.variant.height,
+                    parent=parent,
+                )
+            )
+    return World(
+        world_id=world_id,
+        template_version=floorplan.template_version,
+        floorplan_seed=floorplan.seed,
+        interior_seed=seed,
+        ceiling_height=floorplan.ceiling_height,
+        footprint=floorplan.footprint,
+        rooms=tuple(rooms),
+        walls=floorplan.walls,
+        doorways=tuple(doorways),
+        furniture=tuple(furniture),
+        spawn=floorplan.spawn,
+        spawn_clear_radius=0.5,
+        unmet_connections=floorplan.unmet_connections,
+    )

@@ -1,0 +1,92 @@
+"""Raster navigability check for a round robot, fast enough to run after every furniture placement.
+
+Cells are blocked when their centre lies within ``radius`` of an obstacle (walls, furniture) or
+outside every room. The radius is the robot radius plus half a cell, so a 4-connected path of free
+cells keeps the exact clearance of the robot radius; the quality report re-checks with exact
+shapely geometry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from jobforge.services.robomaker.worldgen.geometry import Box
+
+ROBOT_RADIUS = 0.25
+POCKET_CELLS = 4  # free components smaller than this are raster noise, not pockets
+
+
+class NavGrid:
+    """Free-space raster over a floorplan with incremental obstacles."""
+
+    def __init__(
+        self,
+        footprint: Box,
+        rooms: list[Box],
+        wall_boxes: list[Box],
+        spawn: tuple[float, float],
+        robot_radius: float = ROBOT_RADIUS,
+    ) -> None:
+        x0, y0, x1, y1 = footprint
+        area = (x1 - x0) * (y1 - y0)
+        self.res = float(min(0.1, max(0.05, 0.05 * (area / 150.0) ** 0.5)))
+        self.radius = robot_radius + self.res / 2
+        self.x0, self.y0 = x0 - 0.2, y0 - 0.2
+        nx = int(np.ceil((x1 - x0 + 0.4) / self.res))
+        ny = int(np.ceil((y1 - y0 + 0.4) / self.res))
+        self.cx = self.x0 + (np.arange(nx) + 0.5) * self.res
+        self.cy = self.y0 + (np.arange(ny) + 0.5) * self.res
+        self.room_id = np.full((ny, nx), -1, dtype=np.int16)
+        for i, (rx0, ry0, rx1, ry1) in enumerate(rooms):
+            xs = (self.cx > rx0) & (self.cx < rx1)
+            ys = (self.cy > ry0) & (self.cy < ry1)
+            self.room_id[np.ix_(ys, xs)] = i
+        self.n_rooms = len(rooms)
+        self.min_room_cells = max(1, int(0.05 / self.res**2))
+        self.blocked = self.room_id < 0
+        for box in wall_boxes:
+            self.block(self.blocked, box)
+        self.spawn_cell = (
+            int(np.clip((spawn[1] - self.y0) // self.res, 0, ny - 1)),
+            int(np.clip((spawn[0] - self.x0) // self.res, 0, nx - 1)),
+        )
+
+    def block(self, mask: np.ndarray, box: Box) -> None:
+        """Mark cells whose centre lies within the robot radius of ``box``."""
+        r = self.radius
+        i0 = max(0, int((box[0] - r - self.x0) // self.res))
+        i1 = min(mask.shape[1], int((box[2] + r - self.x0) // self.res) + 2)
+        j0 = max(0, int((box[1] - r - self.y0) // self.res))
+        j1 = min(mask.shape[0], int((box[3] + r - self.y0) // self.res) + 2)
+        if i0 >= i1 or j0 >= j1:
+            return
+        cx = self.cx[i0:i1]
+        cy = self.cy[j0:j1]
+        dx = np.maximum(np.maximum(box[0] - cx, cx - box[2]), 0.0)
+        dy = np.maximum(np.maximum(box[1] - cy, cy - box[3]), 0.0)
+        mask[j0:j1, i0:i1] |= (dy[:, None] ** 2 + dx[None, :] ** 2) <= r * r
+
+    def evaluate(self, mask: np.ndarray) -> tuple[bool, list[int]]:
+        """(ok, reachable cells per room): ok when the spawn's free component reaches every room and
+        no other free component (pocket) of meaningful size exists."""
+        labels, n = ndimage.label(~mask)
+        spawn_label = labels[self.spawn_cell]
+        if spawn_label == 0:
+            return False, [0] * self.n_rooms
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
+        sizes[0] = 0
+        sizes[spawn_label] = 0
+        pockets = bool(np.any(sizes >= POCKET_CELLS))
+        reach = labels == spawn_label
+        per_room = np.bincount(self.room_id[reach] + 1, minlength=self.n_rooms + 1)[1:]
+        ok = not pockets and bool(np.all(per_room >= self.min_room_cells))
+        return ok, per_room.tolist()
+
+    def try_add(self, mask: np.ndarray, boxes: list[Box]) -> np.ndarray | None:
+        """A new mask with ``boxes`` blocked if navigability still holds, else None."""
+        trial = mask.copy()
+        for box in boxes:
+            self.block(trial, box)
+        ok, _ = self.evaluate(trial)
+        return trial if ok else None

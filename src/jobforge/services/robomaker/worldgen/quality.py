@@ -1,0 +1,185 @@
+"""Machine-checkable quality report of a generated world (world-generation.md §2), in exact geometry.
+
+Independent of the generator's raster shortcuts: shapely polygons, an STRtree for overlap pairs,
+``free.buffer(-r)`` for robot reachability. Hinged doors are treated as pushable (door leaves are
+not obstacles for reachability); closed doors are counted separately.
+
+Report keys: ``rooms`` (per room: requested/actual area, area_error, requested/actual aspect,
+aspect_error (|log ratio|), reachable), ``room_graph_connected``, ``free_space_components``,
+``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
+``doorway_clearance_violations``, ``front_clearance_violations``, ``spawn`` (inside_room, clear),
+``unmet_connections``, ``closed_doors``, ``max_area_error``, ``failures`` (list of failed checks),
+``passed``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+import shapely
+from shapely.geometry import Point, box
+
+from jobforge.services.robomaker.worldgen.catalog import CATALOG
+from jobforge.services.robomaker.worldgen.floorplan import doorway_keepouts
+from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
+from jobforge.services.robomaker.worldgen.world import FurnitureItem, World
+
+AREA_TOLERANCE = 0.15
+OVERLAP_TOLERANCE = 1e-4  # m²
+MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slivers
+
+
+def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
+    """Box kept free in front of an item used from the front."""
+    fc = CATALOG[item.type].front_clearance
+    if fc <= 0 or item.parent is not None:
+        return None
+    x0, y0, x1, y1 = item.box()
+    fx, fy = -math.sin(item.yaw), math.cos(item.yaw)
+    if abs(fx) > 0.5:
+        return (x1, y0, x1 + fc, y1) if fx > 0 else (x0 - fc, y0, x0, y1)
+    return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
+
+
+def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str, Any]:
+    """Quality metrics and an overall ``passed`` flag for one world."""
+    room_polys = {r.name: shapely.Polygon(r.polygon) for r in world.rooms}
+    wall_boxes = [b for w in world.walls for b in w.solid_boxes()]
+    walls = shapely.union_all([box(*b) for b in wall_boxes]) if wall_boxes else shapely.Polygon()
+    items = list(world.furniture)
+    polys = [box(*it.box()) for it in items]
+    shapely.prepare(walls)
+
+    # Furniture-furniture overlaps (STRtree pairs), furniture-wall, furniture outside its room.
+    overlaps = 0
+    if polys:
+        tree = shapely.STRtree(polys)
+        left, right = tree.query(polys, predicate="intersects")
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i < j and polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
+                overlaps += 1
+    wall_hits = sum(
+        1 for p in polys if walls.intersects(p) and walls.intersection(p).area > OVERLAP_TOLERANCE
+    )
+    outside = sum(
+        1
+        for it, p in zip(items, polys, strict=True)
+        if p.difference(room_polys[it.room]).area > OVERLAP_TOLERANCE
+    )
+    furniture_union = shapely.union_all(polys) if polys else shapely.Polygon()
+
+    # Doorway clearance zones and front clearance zones.
+    keepouts = [box(*k) for d in world.doorways for k in doorway_keepouts(d)]
+    door_violations = sum(
+        1
+        for k in keepouts
+        if not furniture_union.is_empty and k.intersection(furniture_union).area > OVERLAP_TOLERANCE
+    )
+    house = shapely.union_all(list(room_polys.values()))
+    groups = {it.id: (it.parent or it.id) for it in items}
+    front_violations = 0
+    for it in items:
+        zone = front_zone(it)
+        if zone is None:
+            continue
+        zpoly = box(*zone)
+        for other, p in zip(items, polys, strict=True):
+            if groups[other.id] != groups[it.id] and zpoly.intersection(p).area > OVERLAP_TOLERANCE:
+                front_violations += 1
+        if zpoly.intersection(walls).area > OVERLAP_TOLERANCE or zpoly.difference(house).area > 1e-3:
+            front_violations += 1
+
+    # Reachability for a round robot from the spawn point.
+    free = house.difference(walls)
+    if not furniture_union.is_empty:
+        free = free.difference(furniture_union)
+    eroded = free.buffer(-robot_radius, quad_segs=4)
+    parts = [g for g in getattr(eroded, "geoms", [eroded]) if not g.is_empty and g.area > MIN_COMPONENT_AREA]
+    spawn = Point(world.spawn)
+    spawn_part = next((g for g in parts if g.covers(spawn)), None)
+    if spawn_part is None and parts:
+        near = min(parts, key=lambda g: g.distance(spawn))
+        spawn_part = near if near.distance(spawn) < 1e-6 else None
+
+    rooms_report = []
+    max_area_error = 0.0
+    for r in world.rooms:
+        area = r.area
+        area_error = abs(area - r.requested_area) / r.requested_area
+        max_area_error = max(max_area_error, area_error)
+        reach = spawn_part is not None and spawn_part.intersection(room_polys[r.name]).area > 0.01
+        rooms_report.append(
+            {
+                "name": r.name,
+                "type": r.type,
+                "requested_area": r.requested_area,
+                "area": round(area, 3),
+                "area_error": round(area_error, 4),
+                "requested_aspect": r.requested_aspect,
+                "aspect": round(r.aspect, 3),
+                "aspect_error": round(abs(math.log(r.aspect / r.requested_aspect)), 4),
+                "reachable": bool(reach),
+            }
+        )
+
+    graph = nx.Graph()
+    graph.add_nodes_from(r.name for r in world.rooms)
+    graph.add_edges_from(d.rooms for d in world.doorways)
+
+    disc = spawn.buffer(world.spawn_clear_radius, quad_segs=16)
+    leaves = [shapely.LineString(leaf) for d in world.doorways if (leaf := d.door_leaf()) is not None]
+    spawn_clear = (
+        not disc.intersects(walls)
+        and (furniture_union.is_empty or not disc.intersects(furniture_union))
+        and not any(disc.intersects(leaf) for leaf in leaves)
+    )
+    spawn_inside = any(p.contains(spawn) for p in room_polys.values())
+
+    report: dict[str, Any] = {
+        "rooms": rooms_report,
+        "room_graph_connected": bool(nx.is_connected(graph)),
+        "free_space_components": len(parts),
+        "furniture_count": len(items),
+        "furniture_overlaps": overlaps,
+        "furniture_wall_overlaps": wall_hits,
+        "furniture_outside_room": outside,
+        "doorway_clearance_violations": door_violations,
+        "front_clearance_violations": front_violations,
+        "spawn": {"inside_room": spawn_inside, "clear": spawn_clear, "radius": world.spawn_clear_radius},
+        "unmet_connections": [list(u) for u in world.unmet_connections],
+        "closed_doors": sum(1 for d in world.doorways if d.has_door and (d.open_percent or 0) <= 0),
+        "max_area_error": round(max_area_error, 4),
+        "robot_radius": robot_radius,
+    }
+    report["failures"] = failed_checks(report, world.ceiling_height)
+    report["passed"] = not report["failures"]
+    return report
+
+
+def failed_checks(report: dict[str, Any], ceiling_height: float) -> list[str]:
+    """Human-readable names of the checks a report fails (empty when it passes)."""
+    failures = [f"room {r['name']!r} not reachable" for r in report["rooms"] if not r["reachable"]]
+    failures += [f"room {r['name']!r} area error {r['area_error']:.0%}" for r in report["rooms"]
+                 if r["area_error"] > AREA_TOLERANCE]  # fmt: skip
+    if not report["room_graph_connected"]:
+        failures.append("rooms not connected")
+    if report["free_space_components"] != 1:
+        failures.append(f"free space in {report['free_space_components']} pieces")
+    for key in (
+        "furniture_overlaps",
+        "furniture_wall_overlaps",
+        "furniture_outside_room",
+        "doorway_clearance_violations",
+        "front_clearance_violations",
+    ):
+        if report[key]:
+            failures.append(f"{key}={report[key]}")
+    if not report["spawn"]["inside_room"]:
+        failures.append("spawn point outside the rooms")
+    if not report["spawn"]["clear"]:
+        failures.append("spawn cylinder not clear")
+    if not 2.4 <= ceiling_height <= 4.0:
+        failures.append("ceiling height out of range")
+    return failures

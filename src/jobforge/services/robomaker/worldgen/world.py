@@ -1,0 +1,257 @@
+"""Serializable world model shared by the generator, the description, the preview and the SDF export.
+
+Coordinates are metres in the world frame: x east, y north, z up, floor at z = 0, the robot spawn
+point at the origin. Yaw is radians, counter-clockwise from +x; a furniture item's *front* faces
+its local +y axis rotated by yaw (yaw 0 = front faces +y). All values are plain floats/strings so
+``to_dict()`` is JSON-safe and ``from_dict(to_dict(w)) == w``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+class WorldGenerationError(RuntimeError):
+    """A world could not be generated for a (valid) template; the job reports it as a failed world."""
+
+
+def _r(value: float) -> float:
+    """Round to 0.1 mm so serialized worlds are tidy and stable."""
+    return round(float(value), 4) + 0.0
+
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room: axis-aligned rectangle on wall centre lines, plus its chosen materials."""
+
+    name: str
+    type: str
+    original_name: str | None
+    polygon: tuple[Point, ...]  # counter-clockwise, wall centre lines
+    requested_area: float
+    requested_aspect: float
+    flooring: str = ""
+    wall_material: str = ""
+    furniture_density: str = "Moderate"
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def area(self) -> float:
+        x0, y0, x1, y1 = self.bounds
+        return (x1 - x0) * (y1 - y0)
+
+    @property
+    def aspect(self) -> float:
+        x0, y0, x1, y1 = self.bounds
+        w, h = x1 - x0, y1 - y0
+        return max(w, h) / min(w, h)
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A straight wall on a centre line from start to end, with gaps (doorways/openings) along it.
+
+    ``gaps`` are (from, to) distances along the wall measured from ``start``.
+    """
+
+    id: str
+    start: Point
+    end: Point
+    thickness: float
+    height: float
+    rooms: tuple[str, ...]  # one room (exterior wall) or two (interior wall)
+    gaps: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def length(self) -> float:
+        return abs(self.end[0] - self.start[0]) + abs(self.end[1] - self.start[1])
+
+    def solid_pieces(self) -> list[tuple[Point, Point]]:
+        """Centre-line pieces that are actually built (the wall minus its gaps)."""
+        length = self.length
+        if length <= 0:
+            return []
+        ux = (self.end[0] - self.start[0]) / length
+        uy = (self.end[1] - self.start[1]) / length
+        pieces: list[tuple[Point, Point]] = []
+        cursor = 0.0
+        for g0, g1 in sorted(self.gaps):
+            if g0 - cursor > 1e-6:
+                pieces.append((cursor, g0))
+            cursor = max(cursor, g1)
+        if length - cursor > 1e-6:
+            pieces.append((cursor, length))
+        sx, sy = self.start
+        return [((sx + ux * a, sy + uy * a), (sx + ux * b, sy + uy * b)) for a, b in pieces]
+
+    def solid_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Axis-aligned boxes (x0, y0, x1, y1) of the built wall pieces (thickness across, exact
+        length along: gaps keep their full width)."""
+        half = self.thickness / 2
+        along_x = abs(self.end[0] - self.start[0]) >= abs(self.end[1] - self.start[1])
+        hx, hy = (0.0, half) if along_x else (half, 0.0)
+        out = []
+        for (ax, ay), (bx, by) in self.solid_pieces():
+            out.append((min(ax, bx) - hx, min(ay, by) - hy, max(ax, bx) + hx, max(ay, by) + hy))
+        return out
+
+
+@dataclass(frozen=True)
+class Doorway:
+    """A connection between two rooms: a doorway (door-width gap, optionally a hinged door) or an
+    opening (the shared wall removed).
+
+    ``center`` is the middle of the gap on the wall centre line; ``axis`` is the wall direction
+    ("x" or "y"). A hinged door (V2 templates) has its hinge at ``hinge``, swings into
+    ``swing_room`` and starts ``open_percent`` open (0 closed, 100 = 90 degrees).
+    """
+
+    id: str
+    kind: str  # "Doorway" | "Opening"
+    rooms: tuple[str, str]
+    wall: str
+    center: Point
+    width: float
+    axis: str
+    requested: bool
+    height: float = 2.1
+    has_door: bool = False
+    hinge: Point | None = None
+    swing_room: str | None = None
+    swing_sign: float = 0.0  # +1/-1: side of the wall (perpendicular axis) the door swings into
+    open_percent: float | None = None
+
+    def door_leaf(self) -> tuple[Point, Point] | None:
+        """The door leaf as a segment from the hinge at its initial open position."""
+        if not self.has_door or self.hinge is None or self.open_percent is None:
+            return None
+        import math
+
+        hx, hy = self.hinge
+        cx, cy = self.center
+        # Closed: the leaf points from the hinge along the wall towards the gap centre.
+        if self.axis == "x":
+            along = (1.0 if cx > hx else -1.0, 0.0)
+            normal = (0.0, self.swing_sign)
+        else:
+            along = (0.0, 1.0 if cy > hy else -1.0)
+            normal = (self.swing_sign, 0.0)
+        theta = math.radians(90.0 * self.open_percent / 100.0)
+        dx = along[0] * math.cos(theta) + normal[0] * math.sin(theta)
+        dy = along[1] * math.cos(theta) + normal[1] * math.sin(theta)
+        return (hx, hy), (hx + dx * self.width, hy + dy * self.width)
+
+
+@dataclass(frozen=True)
+class FurnitureItem:
+    """A piece of furniture: catalogue model, pose on the floor and box size (width along its front)."""
+
+    id: str
+    type: str  # one of the template ModelTypes
+    model: str
+    room: str
+    x: float
+    y: float
+    yaw: float
+    width: float
+    depth: float
+    height: float
+    parent: str | None = None  # group parent (e.g. the table of a dining chair)
+
+    def box(self) -> tuple[float, float, float, float]:
+        """Axis-aligned footprint (yaw is always a multiple of 90 degrees)."""
+        quarter = round(self.yaw / (3.141592653589793 / 2)) % 2
+        w, d = (self.depth, self.width) if quarter else (self.width, self.depth)
+        return (self.x - w / 2, self.y - d / 2, self.x + w / 2, self.y + d / 2)
+
+
+@dataclass(frozen=True)
+class World:
+    """A generated world: architecture, interior and the seeds that reproduce it."""
+
+    world_id: str
+    template_version: str
+    floorplan_seed: int
+    interior_seed: int
+    ceiling_height: float
+    footprint: tuple[float, float, float, float]  # x0, y0, x1, y1 on wall centre lines
+    rooms: tuple[Room, ...]
+    walls: tuple[Wall, ...]
+    doorways: tuple[Doorway, ...]
+    furniture: tuple[FurnitureItem, ...]
+    spawn: Point = (0.0, 0.0)
+    spawn_clear_radius: float = 0.5
+    unmet_connections: tuple[tuple[str, str, str], ...] = ()
+
+    def room(self, name: str) -> Room:
+        for r in self.rooms:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (lists instead of tuples)."""
+        return _to_plain(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> World:
+        """Inverse of :meth:`to_dict`."""
+        return World(
+            world_id=data["world_id"],
+            template_version=data["template_version"],
+            floorplan_seed=int(data["floorplan_seed"]),
+            interior_seed=int(data["interior_seed"]),
+            ceiling_height=float(data["ceiling_height"]),
+            footprint=_tup(data["footprint"]),
+            rooms=tuple(
+                Room(**{**r, "polygon": tuple(_tup(p) for p in r["polygon"])}) for r in data["rooms"]
+            ),
+            walls=tuple(
+                Wall(
+                    **{
+                        **w,
+                        "start": _tup(w["start"]),
+                        "end": _tup(w["end"]),
+                        "rooms": tuple(w["rooms"]),
+                        "gaps": tuple(_tup(g) for g in w["gaps"]),
+                    }
+                )
+                for w in data["walls"]
+            ),
+            doorways=tuple(
+                Doorway(
+                    **{
+                        **d,
+                        "rooms": tuple(d["rooms"]),
+                        "center": _tup(d["center"]),
+                        "hinge": None if d["hinge"] is None else _tup(d["hinge"]),
+                    }
+                )
+                for d in data["doorways"]
+            ),
+            furniture=tuple(FurnitureItem(**f) for f in data["furniture"]),
+            spawn=_tup(data["spawn"]),
+            spawn_clear_radius=float(data["spawn_clear_radius"]),
+            unmet_connections=tuple(tuple(u) for u in data["unmet_connections"]),
+        )
+
+
+def _tup(value: Any) -> tuple:
+    return tuple(value)
+
+
+def _to_plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_to_plain(v) for v in value]
+    return value
