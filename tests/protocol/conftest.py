@@ -165,9 +165,13 @@ def lenient() -> Iterator[LiveServer]:
 
 @pytest.fixture(autouse=True)
 def _reset_providers(request: pytest.FixtureRequest) -> None:
-    for name in ("live", "lenient"):
-        if name in request.fixturenames:
-            for provider in request.getfixturevalue(name).providers.values():
+    """Each test starts with empty call logs and canned responses on every server it uses."""
+    for name in request.fixturenames:
+        if name.startswith("_") or name in ("request", "monkeypatch", "caplog"):
+            continue
+        value = request.getfixturevalue(name)
+        if isinstance(value, LiveServer):
+            for provider in value.providers.values():
                 if isinstance(provider, RecordingProvider):
                     provider.calls.clear()
                     provider.responses.clear()

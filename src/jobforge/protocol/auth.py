@@ -170,14 +170,14 @@ def string_to_sign(
     headers: Mapping[str, str],
     body: bytes,
     sig: _Signature,
+    payload_hash: str | None = None,
 ) -> str:
     """The SigV4 string to sign, rebuilt from the request as received."""
     canonical_headers = "".join(
         f"{name}:{' '.join(headers.get(name, '').split())}\n" for name in sig.signed_headers
     )
-    payload_hash = headers.get("x-amz-content-sha256")
     if payload_hash is None:
-        payload_hash = "UNSIGNED-PAYLOAD" if sig.presigned else hashlib.sha256(body).hexdigest()
+        payload_hash = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
     canonical_request = "\n".join(
         [
             method.upper(),
@@ -283,17 +283,20 @@ class Authenticator:
                 "IncompleteSignatureException", f"Invalid X-Amz-Date value '{sig.amz_date}'."
             ) from None
         self._check_time(signed_at, sig, now)
-        expected = hmac.new(
-            _signing_key(secret, sig.date, sig.region, sig.service),
-            string_to_sign(method, raw_path, query_string, headers, body, sig).encode("utf-8"),
-            hashlib.sha256,
-        ).hexdigest()
-        if not hmac.compare_digest(expected, sig.signature):
-            raise _auth_error(
-                "InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your AWS Secret Access Key and signing method.",
-            )
+        key = _signing_key(secret, sig.date, sig.region, sig.service)
+        # Presigned URLs of non-S3 services sign the (empty) body's hash; S3-style ones sign
+        # UNSIGNED-PAYLOAD. Accept either for query signatures.
+        payload_hashes: tuple[str | None, ...] = (None, "UNSIGNED-PAYLOAD") if sig.presigned else (None,)
+        for payload_hash in payload_hashes:
+            text = string_to_sign(method, raw_path, query_string, headers, body, sig, payload_hash)
+            expected = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected, sig.signature):
+                return
+        raise _auth_error(
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method.",
+        )
 
     def _check_time(self, signed_at: datetime, sig: _Signature, now: datetime) -> None:
         fmt = _AMZ_DATE
