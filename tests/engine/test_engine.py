@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -58,8 +57,8 @@ def wait_for(engine: JobEngine, job: Job, states: set[JobState], timeout: float 
 
 
 @pytest.fixture
-def engine(tmp_path: Path):
-    eng = JobEngine(f"sqlite:///{tmp_path / 'jobs.db'}", workers=2, cpu_workers=1)
+def engine(database_url: str):
+    eng = JobEngine(database_url, workers=2, cpu_workers=1)
     eng.register(CountingHandler())
     eng.start()
     yield eng
@@ -198,8 +197,8 @@ class NotResumable(CountingHandler):
     internal_failure_code = "InternalServiceError"
 
 
-def test_restart_recovery(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+def test_restart_recovery(database_url: str) -> None:
+    url = database_url
     first = JobEngine(url, workers=1, cpu_workers=1)
     first.register(CountingHandler())
     first.register(NotResumable())
@@ -234,13 +233,13 @@ def test_restart_recovery(tmp_path: Path) -> None:
         second.stop()
 
 
-def test_schema_matches_migrations(tmp_path: Path) -> None:
+def test_schema_matches_migrations(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from jobforge.engine.db import metadata
 
-    eng = JobEngine(f"sqlite:///{tmp_path / 'm.db'}")
+    eng = JobEngine(database_url)
     with eng.db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     eng.stop()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the real servers the test suite talks to (installing them with apt-get when missing):
+# PostgreSQL, for the engine's PostgreSQL tests. Prints the environment to export.
+set -euo pipefail
+
+have_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  if have_root; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "test-services: need root to apt-get install $*" >&2
+    return 1
+  fi
+}
+
+# PostgreSQL ------------------------------------------------------------------------------------
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  apt_install postgresql >&2
+fi
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  if ! pg_lsclusters -h | grep -q "^$version main"; then
+    pg_createcluster "$version" main >&2
+  fi
+  pg_ctlcluster "$version" main start >&2 2>/dev/null || true
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 0.5
+  done
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='jobforge'\"" | grep -q 1 \
+    || su postgres -c "psql -qc \"CREATE ROLE jobforge LOGIN SUPERUSER PASSWORD 'jobforge'\"" >&2
+  echo "export JOBFORGE_TEST_POSTGRES_URL=postgresql+psycopg://jobforge:jobforge@127.0.0.1:5432/postgres"
+fi
