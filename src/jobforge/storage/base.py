@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from typing import BinaryIO, Self
 from jobforge.storage.errors import StorageError
 
 MiB = 1024 * 1024
+_log = logging.getLogger(__name__)
 DEFAULT_CHUNK_SIZE = 8 * MiB
 
 
@@ -77,7 +79,7 @@ class ObjectWriter(ABC):
             try:
                 self._write(view)
             except BaseException:
-                self.abort()
+                self._abort_after_failure()
                 raise
             self._written += view.nbytes
         return view.nbytes
@@ -106,7 +108,7 @@ class ObjectWriter(ABC):
         try:
             self._info = self._commit()
         except BaseException:
-            self.abort()
+            self._abort_after_failure()
             raise
         return self._info
 
@@ -126,7 +128,16 @@ class ObjectWriter(ABC):
         if exc_type is None:
             self.commit()
         else:
+            self._abort_after_failure()
+
+    def _abort_after_failure(self) -> None:
+        """Abort while another exception is on its way: a failing abort is logged, not raised over it."""
+        try:
             self.abort()
+        except Exception:
+            _log.warning(
+                "Could not abort the upload of %r to bucket %r", self.key, self.bucket, exc_info=True
+            )
 
     def __del__(self) -> None:
         # A writer dropped without commit must not leave a temp file or a pending multipart upload.

@@ -5,6 +5,7 @@ to ``<data-dir>/buckets/.tmp/`` first (``.tmp`` can never be a bucket name) and 
 place with ``os.replace`` once complete and fsynced, so a key never shows a half-written file.
 ETags are MD5 hex digests; the store remembers them (with the content type) in a ``user.jobforge``
 extended attribute, checked against size and mtime, so HEAD and listings rarely re-read files.
+Temp files older than a day (left by a crash) are swept when a store is opened.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import secrets
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ TMP_DIR_NAME = ".tmp"
 _XATTR = "user.jobforge"
 _HASH_BLOCK = 1 * MiB
 _PLACE_ATTEMPTS = 5
+STALE_UPLOAD_SECONDS = 24 * 3600
 
 
 class LocalObjectStore(ObjectStore):
@@ -47,6 +50,17 @@ class LocalObjectStore(ObjectStore):
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self._etags = _EtagCache()  # only used where extended attributes are unavailable
+        self._sweep_stale_uploads()
+
+    def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> None:
+        """Drop temp files a crashed process left behind; recent ones may belong to a live writer."""
+        cutoff = time.time() - max_age
+        for leftover in self.tmp_dir.glob("upload-*.part"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+            except OSError:
+                continue
 
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root.parent)!r})"
@@ -74,11 +88,16 @@ class LocalObjectStore(ObjectStore):
         return path.resolve()
 
     def _object_path(self, bucket: str, key: str) -> tuple[Path, Path]:
-        """(bucket dir, file path) for ``key``, refusing anything that resolves outside the bucket."""
+        """(bucket dir, file path) for ``key``, refusing anything that resolves outside the bucket.
+
+        The path is returned unresolved so that writing or deleting a symlinked key replaces or
+        removes the link itself, as S3 would, never the file it points to.
+        """
         validate_key(key, bucket=bucket)
         bucket_dir = self._bucket_dir(bucket)
-        path = (bucket_dir / key).resolve()
-        if path == bucket_dir or not path.is_relative_to(bucket_dir):
+        path = bucket_dir / key
+        resolved = path.resolve()
+        if resolved == bucket_dir or not resolved.is_relative_to(bucket_dir):
             raise AccessDenied(
                 f"Object key {key!r} resolves outside bucket {bucket!r} (through a symlink)", bucket, key
             )
@@ -270,7 +289,7 @@ class LocalObjectStore(ObjectStore):
                 if not current.is_dir():
                     existing = current.relative_to(bucket_dir).as_posix()
                     raise _conflict(bucket, key, existing, "is an object") from None
-        if parent.resolve() != parent:
+        if not parent.resolve().is_relative_to(bucket_dir):  # a symlink swapped in meanwhile
             raise AccessDenied(f"Object key {key!r} resolves outside bucket {bucket!r}", bucket, key)
 
 

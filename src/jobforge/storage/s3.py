@@ -47,7 +47,12 @@ class S3ObjectStore(ObjectStore):
     """Objects in an S3-compatible service, through a ready boto3 S3 client (thread-safe)."""
 
     def __init__(
-        self, client: Any, *, part_size: int = DEFAULT_PART_SIZE, copy_threshold: int = MAX_COPY_OBJECT_SIZE
+        self,
+        client: Any,
+        *,
+        part_size: int = DEFAULT_PART_SIZE,
+        copy_threshold: int = MAX_COPY_OBJECT_SIZE,
+        list_page_size: int = 1000,
     ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
@@ -56,6 +61,7 @@ class S3ObjectStore(ObjectStore):
         self.client = client
         self.part_size = part_size
         self.copy_threshold = copy_threshold
+        self.list_page_size = list_page_size
 
     @classmethod
     def connect(
@@ -177,7 +183,8 @@ class S3ObjectStore(ObjectStore):
         return self._list(bucket, params)
 
     def _list(self, bucket: str, params: dict[str, Any]) -> Iterator[ObjectInfo]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(**params)
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(**params, PaginationConfig={"PageSize": self.list_page_size})
         try:
             for page in pages:
                 for item in page.get("Contents", ()):
@@ -380,6 +387,7 @@ class _RangeReader(io.RawIOBase):
         if end <= self._pos:
             return 0
         info = self._info
+        count = 0
         try:
             response = self._client.get_object(
                 Bucket=info.bucket,
@@ -388,7 +396,12 @@ class _RangeReader(io.RawIOBase):
                 IfMatch=f'"{info.etag}"',
             )
             with response["Body"] as body:
-                data = body.read()
+                while count < end - self._pos:  # straight into the caller's buffer, 1 MiB at a time
+                    piece = body.read(min(end - self._pos - count, READ_BUFFER_SIZE))
+                    if not piece:
+                        break
+                    view[count : count + len(piece)] = piece
+                    count += len(piece)
         except ClientError as exc:
             if _code(exc) in {"PreconditionFailed", "412"}:
                 raise StorageError(
@@ -399,10 +412,17 @@ class _RangeReader(io.RawIOBase):
             raise _translate(exc, "GetObject", info.bucket, info.key) from exc
         except BotoCoreError as exc:
             raise _unreachable(exc, "GetObject", info.bucket, info.key) from exc
-        count = len(data)
-        view[:count] = data
         self._pos += count
         return count
+
+    def readall(self) -> bytes:
+        """The rest of the object in one GET (the default would issue one per 8 KiB)."""
+        remaining = bytearray(max(self._info.size - self._pos, 0))
+        filled = 0
+        while filled < len(remaining) and (count := self.readinto(memoryview(remaining)[filled:])):
+            filled += count
+        del remaining[filled:]
+        return bytes(remaining)
 
 
 def _call(func: Any, *args: Any, op: str, bucket: str, key: str | None) -> Any:
