@@ -15,9 +15,11 @@ import sys
 import time
 import tracemalloc
 import uuid
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -102,12 +104,16 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(scope="session")
+def s3_client(moto_endpoint: str) -> Any:
+    return S3ObjectStore.connect(moto_endpoint, **CREDENTIALS).client  # clients are thread-safe
+
+
 @pytest.fixture(params=["local", "s3"])
 def store(request: pytest.FixtureRequest, data_dir: Path) -> ObjectStore:
     if request.param == "local":
         return LocalObjectStore(data_dir)
-    endpoint = request.getfixturevalue("moto_endpoint")
-    return S3ObjectStore.connect(endpoint, part_size=PART, **CREDENTIALS)
+    return S3ObjectStore(request.getfixturevalue("s3_client"), part_size=PART)
 
 
 @pytest.fixture
@@ -187,6 +193,23 @@ def test_open_read_is_seekable(store: ObjectStore, bucket: str) -> None:
         assert stream.read(1) == b""
 
 
+def test_s3_reads_use_few_requests(moto_endpoint: str) -> None:
+    store = S3ObjectStore.connect(moto_endpoint, part_size=PART, **CREDENTIALS)
+    bucket = f"reads-{uuid.uuid4().hex[:8]}"
+    store.create_bucket(bucket)
+    data = _pattern(3 * MiB, seed=6)
+    store.put_bytes(bucket, "blob", data)
+    gets: list[str] = []
+    store.client.meta.events.register("before-call.s3.GetObject", lambda params, **_: gets.append(params))
+    with store.open_read(bucket, "blob") as stream:
+        assert stream.read() == data
+    assert len(gets) == 1
+    with store.open_read(bucket, "blob") as stream:
+        while stream.read(1000):  # small reads are served from a 1 MiB buffer
+            pass
+    assert len(gets) == 1 + 3
+
+
 def test_parquet_through_the_store(store: ObjectStore, bucket: str) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -197,6 +220,16 @@ def test_parquet_through_the_store(store: ObjectStore, bucket: str) -> None:
         assert pq.read_table(stream, columns=["name"]).column("name").to_pylist()[-1] == "row 49999"
     with store.open_read(bucket, "tables/t.parquet") as stream:
         assert pq.ParquetFile(stream).metadata.num_rows == 50_000
+
+
+def test_zip_archive_streams_into_a_writer(store: ObjectStore, bucket: str) -> None:
+    with store.writer(bucket, "export/world.zip", "application/zip") as out:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+            archive.writestr("model.sdf", "<sdf/>" * 1000)
+            archive.writestr("meshes/a.dae", _pattern(200_000))
+    with store.open_read(bucket, "export/world.zip") as stream, zipfile.ZipFile(stream) as archive:
+        assert archive.namelist() == ["model.sdf", "meshes/a.dae"]
+        assert archive.read("meshes/a.dae") == _pattern(200_000)
 
 
 # -- streaming writes ------------------------------------------------------------------------------
@@ -290,6 +323,38 @@ def test_explicit_abort_and_failing_iterable(store: ObjectStore, bucket: str, da
     _assert_no_leftovers(store, bucket, data_dir)
 
 
+def test_s3_failed_part_aborts_the_upload_and_keeps_the_first_error(s3_client: Any) -> None:
+    class FlakyClient:
+        """The real client, except that parts fail and so, optionally, does the abort."""
+
+        def __init__(self, real: Any, abort_fails: bool) -> None:
+            self.real, self.abort_fails, self.aborted = real, abort_fails, 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.real, name)
+
+        def upload_part(self, **params: object) -> None:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "disk on fire"}}, "UploadPart")
+
+        def abort_multipart_upload(self, **params: object) -> object:
+            self.aborted += 1
+            if self.abort_fails:
+                raise ClientError({"Error": {"Code": "SlowDown", "Message": "later"}}, "AbortMultipartUpload")
+            return self.real.abort_multipart_upload(**params)
+
+    bucket = f"flaky-{uuid.uuid4().hex[:8]}"
+    s3_client.create_bucket(Bucket=bucket)
+    for abort_fails in (False, True):
+        flaky = FlakyClient(s3_client, abort_fails)
+        store = S3ObjectStore(flaky, part_size=PART)
+        with pytest.raises(StorageError, match="disk on fire"):
+            with store.writer(bucket, "k") as out:
+                out.write(_pattern(PART + 1))
+        assert flaky.aborted == 1
+    uploads = s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    assert len(uploads) == 1  # only the one whose abort was made to fail
+
+
 def test_previous_version_survives_failed_overwrite(store: ObjectStore, bucket: str) -> None:
     store.put_bytes(bucket, "k", b"good")
     with pytest.raises(RuntimeError):
@@ -355,11 +420,13 @@ def test_list_is_in_s3_byte_order(store: ObjectStore, bucket: str) -> None:
 
 
 def test_list_many_pages(store: ObjectStore, bucket: str) -> None:
-    keys = [f"p/{i:05d}" for i in range(1100)]  # more than one ListObjectsV2 page on S3
+    if isinstance(store, S3ObjectStore):
+        store = S3ObjectStore(store.client, part_size=PART, list_page_size=7)  # many ListObjectsV2 pages
+    keys = [f"p/{i:03d}" for i in range(40)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda k: store.put_bytes(bucket, k, b"x"), keys))
     assert [o.key for o in store.list_objects(bucket, prefix="p/")] == keys
-    assert [o.key for o in store.list_objects(bucket, prefix="p/", start_after="p/01000")] == keys[1001:]
+    assert [o.key for o in store.list_objects(bucket, prefix="p/", start_after="p/020")] == keys[21:]
 
 
 # -- head, delete, copy ----------------------------------------------------------------------------
@@ -579,6 +646,13 @@ def test_local_symlinks_cannot_escape_the_bucket(data_dir: Path, tmp_path: Path)
     assert sorted(p.name for p in secret.iterdir()) == ["passwd"]
     assert store.get_bytes("bkt", "alias") == b"inside"
     assert [o.key for o in store.list_objects("bkt")] == ["alias", "real"]
+    store.put_bytes("bkt", "alias", b"replaced")  # replaces the link, not the file behind it
+    assert store.get_bytes("bkt", "real") == b"inside"
+    assert not (bucket_dir / "alias").is_symlink()
+    (bucket_dir / "alias2").symlink_to(bucket_dir / "real")
+    store.delete("bkt", "alias2")
+    assert store.get_bytes("bkt", "real") == b"inside"
+    assert [o.key for o in store.list_objects("bkt")] == ["alias", "real"]
 
 
 def test_local_invisible_temp_dir_and_concurrent_writers(data_dir: Path) -> None:
@@ -591,6 +665,18 @@ def test_local_invisible_temp_dir_and_concurrent_writers(data_dir: Path) -> None
     assert store.head("bkt", "same/key").etag in {i.etag for i in infos}
     assert list((data_dir / "buckets" / ".tmp").iterdir()) == []
     assert sorted(p.name for p in (data_dir / "buckets").iterdir()) == [".tmp", "bkt"]
+
+
+def test_local_sweeps_uploads_left_by_a_crash(data_dir: Path) -> None:
+    tmp_dir = data_dir / "buckets" / ".tmp"
+    tmp_dir.mkdir(parents=True)
+    stale, live = tmp_dir / "upload-old.part", tmp_dir / "upload-new.part"
+    stale.write_bytes(b"half")
+    live.write_bytes(b"in progress")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    LocalObjectStore(data_dir)
+    assert sorted(p.name for p in tmp_dir.iterdir()) == ["upload-new.part"]
 
 
 def test_local_etag_without_extended_attributes(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
