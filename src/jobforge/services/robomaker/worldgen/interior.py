@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+import shapely
 
 from jobforge.services.robomaker.template_format import DEFAULT_FURNITURE, WorldTemplateSpec
 from jobforge.services.robomaker.worldgen.catalog import (
@@ -36,7 +37,8 @@ from jobforge.services.robomaker.worldgen.geometry import (
     expand,
     inside,
 )
-from jobforge.services.robomaker.worldgen.navgrid import NavGrid
+from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS, NavGrid
+from jobforge.services.robomaker.worldgen.quality import reachable_space
 from jobforge.services.robomaker.worldgen.world import FurnitureItem, Room, World, _r
 
 WALL_GAP = 0.02  # furniture back to wall face
@@ -45,6 +47,7 @@ SPAWN_FURNITURE_RADIUS = 0.75  # furniture keeps further from the spawn than the
 SIDE_GAP = 0.02
 CENTER_CLEARANCE = 0.6
 HALF_PI = math.pi / 2
+MAX_REPAIRS = 6
 
 
 @dataclass(frozen=True)
@@ -439,6 +442,31 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
                 placed_parents.add(t)
 
 
+def _repair_pockets(floorplan: Floorplan, furniture: list[FurnitureItem]) -> list[FurnitureItem]:
+    """Exact re-check of the raster's navigability verdict: while the robot-centre space has an
+    enclosed pocket or misses a room, drop the most recently placed group next to the problem."""
+    house = shapely.union_all([shapely.Polygon(r.polygon) for r in floorplan.rooms])
+    walls = shapely.union_all([shapely.box(*b) for w in floorplan.walls for b in w.solid_boxes()])
+    spawn = shapely.Point(floorplan.spawn)
+    rooms = {r.name: shapely.Polygon(r.polygon) for r in floorplan.rooms}
+    for _ in range(MAX_REPAIRS):
+        polys = [shapely.box(*f.box()) for f in furniture]
+        union = shapely.union_all(polys) if polys else shapely.Polygon()
+        parts, spawn_part = reachable_space(house, walls, union, spawn, ROBOT_RADIUS)
+        problems = [p for p in parts if p is not spawn_part]
+        if spawn_part is not None:
+            problems += [rooms[n] for n, poly in rooms.items() if spawn_part.intersection(poly).area <= 0.01]
+        if not problems:
+            break
+        near = [i for i, p in enumerate(polys) if any(p.distance(q) < ROBOT_RADIUS + 0.1 for q in problems)]
+        if not near:
+            break
+        victim = furniture[max(near)]
+        group = victim.parent or victim.id
+        furniture = [f for f in furniture if f.id != group and f.parent != group]
+    return furniture
+
+
 # ----------------------------------------------------------------------------------------------
 # Public entry point
 
@@ -491,6 +519,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     parent=parent,
                 )
             )
+    furniture = _repair_pockets(floorplan, furniture)
     return World(
         world_id=world_id,
         template_version=floorplan.template_version,

@@ -1,9 +1,10 @@
 """Raster navigability check for a round robot, fast enough to run after every furniture placement.
 
-Cells are blocked when their centre lies within ``radius`` of an obstacle (walls, furniture) or
-outside every room. The radius is the robot radius plus half a cell, so a 4-connected path of free
-cells keeps the exact clearance of the robot radius; the quality report re-checks with exact
-shapely geometry.
+Cells are blocked when their centre lies within a radius of an obstacle (walls, furniture) or
+outside every room. Two layers are kept: for reachability the radius is the robot radius plus half
+a cell (a 4-connected path of free cells keeps the exact clearance), for enclosed pockets it is the
+robot radius minus half a cell (so small pockets the exact check would see are not missed). The
+quality report re-checks everything with exact shapely geometry.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from scipy import ndimage
 from jobforge.services.robomaker.worldgen.geometry import Box
 
 ROBOT_RADIUS = 0.25
-POCKET_CELLS = 4  # free components smaller than this are raster noise, not pockets
+POCKET_CELLS = 2  # free components smaller than this are raster noise, not pockets
 
 
 class NavGrid:
@@ -32,6 +33,7 @@ class NavGrid:
         area = (x1 - x0) * (y1 - y0)
         self.res = float(min(0.1, max(0.05, 0.05 * (area / 150.0) ** 0.5)))
         self.radius = robot_radius + self.res / 2
+        self.pocket_radius = robot_radius - self.res / 2
         self.x0, self.y0 = x0 - 0.2, y0 - 0.2
         nx = int(np.ceil((x1 - x0 + 0.4) / self.res))
         ny = int(np.ceil((y1 - y0 + 0.4) / self.res))
@@ -44,7 +46,8 @@ class NavGrid:
             self.room_id[np.ix_(ys, xs)] = i
         self.n_rooms = len(rooms)
         self.min_room_cells = max(1, int(0.05 / self.res**2))
-        self.blocked = self.room_id < 0
+        outside = self.room_id < 0
+        self.blocked = np.stack([outside, outside.copy()])  # [reachability layer, pocket layer]
         for box in wall_boxes:
             self.block(self.blocked, box)
         self.spawn_cell = (
@@ -53,35 +56,43 @@ class NavGrid:
         )
 
     def block(self, mask: np.ndarray, box: Box) -> None:
-        """Mark cells whose centre lies within the robot radius of ``box``."""
+        """Mark cells whose centre lies within each layer's radius of ``box``."""
         r = self.radius
         i0 = max(0, int((box[0] - r - self.x0) // self.res))
-        i1 = min(mask.shape[1], int((box[2] + r - self.x0) // self.res) + 2)
+        i1 = min(mask.shape[2], int((box[2] + r - self.x0) // self.res) + 2)
         j0 = max(0, int((box[1] - r - self.y0) // self.res))
-        j1 = min(mask.shape[0], int((box[3] + r - self.y0) // self.res) + 2)
+        j1 = min(mask.shape[1], int((box[3] + r - self.y0) // self.res) + 2)
         if i0 >= i1 or j0 >= j1:
             return
         cx = self.cx[i0:i1]
         cy = self.cy[j0:j1]
         dx = np.maximum(np.maximum(box[0] - cx, cx - box[2]), 0.0)
         dy = np.maximum(np.maximum(box[1] - cy, cy - box[3]), 0.0)
-        mask[j0:j1, i0:i1] |= (dy[:, None] ** 2 + dx[None, :] ** 2) <= r * r
+        d2 = dy[:, None] ** 2 + dx[None, :] ** 2
+        mask[0, j0:j1, i0:i1] |= d2 <= r * r
+        mask[1, j0:j1, i0:i1] |= d2 <= self.pocket_radius**2
 
     def evaluate(self, mask: np.ndarray) -> tuple[bool, list[int]]:
         """(ok, reachable cells per room): ok when the spawn's free component reaches every room and
         no other free component (pocket) of meaningful size exists."""
-        labels, n = ndimage.label(~mask)
+        labels, n = ndimage.label(~mask[0])
         spawn_label = labels[self.spawn_cell]
         if spawn_label == 0:
             return False, [0] * self.n_rooms
+        reach = labels == spawn_label
+        per_room = np.bincount(self.room_id[reach] + 1, minlength=self.n_rooms + 1)[1:]
+        if not np.all(per_room >= self.min_room_cells):
+            return False, per_room.tolist()
         sizes = np.bincount(labels.ravel(), minlength=n + 1)
         sizes[0] = 0
         sizes[spawn_label] = 0
-        pockets = bool(np.any(sizes >= POCKET_CELLS))
-        reach = labels == spawn_label
-        per_room = np.bincount(self.room_id[reach] + 1, minlength=self.n_rooms + 1)[1:]
-        ok = not pockets and bool(np.all(per_room >= self.min_room_cells))
-        return ok, per_room.tolist()
+        if np.any(sizes >= POCKET_CELLS):
+            return False, per_room.tolist()
+        pocket_labels, n = ndimage.label(~mask[1])
+        sizes = np.bincount(pocket_labels.ravel(), minlength=n + 1)
+        sizes[0] = 0
+        sizes[pocket_labels[self.spawn_cell]] = 0
+        return not bool(np.any(sizes >= POCKET_CELLS)), per_room.tolist()
 
     def try_add(self, mask: np.ndarray, boxes: list[Box]) -> np.ndarray | None:
         """A new mask with ``boxes`` blocked if navigability still holds, else None."""

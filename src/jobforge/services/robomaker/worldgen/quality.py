@@ -43,6 +43,27 @@ def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
 
 
+def reachable_space(
+    house: shapely.Geometry,
+    walls: shapely.Geometry,
+    furniture: shapely.Geometry,
+    spawn: Point,
+    robot_radius: float = ROBOT_RADIUS,
+) -> tuple[list[shapely.Geometry], shapely.Geometry | None]:
+    """Components of the robot-centre space (free floor eroded by the robot radius), and the one
+    holding the spawn point (None if the spawn is not free)."""
+    free = house.difference(walls)
+    if not furniture.is_empty:
+        free = free.difference(furniture)
+    eroded = free.buffer(-robot_radius, quad_segs=4)
+    parts = [g for g in getattr(eroded, "geoms", [eroded]) if not g.is_empty and g.area > MIN_COMPONENT_AREA]
+    spawn_part = next((g for g in parts if g.covers(spawn)), None)
+    if spawn_part is None and parts:
+        near = min(parts, key=lambda g: g.distance(spawn))
+        spawn_part = near if near.distance(spawn) < 1e-6 else None
+    return parts, spawn_part
+
+
 def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str, Any]:
     """Quality metrics and an overall ``passed`` flag for one world."""
     room_polys = {r.name: shapely.Polygon(r.polygon) for r in world.rooms}
@@ -92,16 +113,8 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
             front_violations += 1
 
     # Reachability for a round robot from the spawn point.
-    free = house.difference(walls)
-    if not furniture_union.is_empty:
-        free = free.difference(furniture_union)
-    eroded = free.buffer(-robot_radius, quad_segs=4)
-    parts = [g for g in getattr(eroded, "geoms", [eroded]) if not g.is_empty and g.area > MIN_COMPONENT_AREA]
     spawn = Point(world.spawn)
-    spawn_part = next((g for g in parts if g.covers(spawn)), None)
-    if spawn_part is None and parts:
-        near = min(parts, key=lambda g: g.distance(spawn))
-        spawn_part = near if near.distance(spawn) < 1e-6 else None
+    parts, spawn_part = reachable_space(house, walls, furniture_union, spawn, robot_radius)
 
     rooms_report = []
     max_area_error = 0.0
