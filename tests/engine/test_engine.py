@@ -243,3 +243,21 @@ def test_schema_matches_migrations(database_url: str) -> None:
     with eng.db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     eng.stop()
+
+
+def test_resource_read_cache_follows_commits_and_rollbacks(engine: JobEngine) -> None:
+    store = engine.resources("test")
+    scope = Scope()
+    store.create(scope, "thing", "t1", "arn:aws:test:us-east-1:000000000000:thing/t1", {"v": 1})
+    assert store.get(scope, "thing", "t1").data == {"v": 1}  # now cached
+    store.update(scope, "thing", "t1", data={"v": 2})
+    assert store.get(scope, "thing", "t1").data == {"v": 2}
+    with pytest.raises(RuntimeError), engine.db.begin() as conn:
+        store.update(scope, "thing", "t1", data={"v": 3}, conn=conn)
+        raise RuntimeError("roll back")
+    assert store.get(scope, "thing", "t1").data == {"v": 2}
+    copy = store.get(scope, "thing", "t1")
+    copy.data["v"] = 99  # a caller's edit must not leak into the cache
+    assert store.get(scope, "thing", "t1").data == {"v": 2}
+    store.delete(scope, "thing", "t1")
+    assert store.find(scope, "thing", "t1") is None

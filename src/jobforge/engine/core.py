@@ -31,7 +31,8 @@ class JobEngine:
         self.db = Database(database_url)
         self.db.migrate()
         self.tokens = PageTokens(self._secret("page-token-secret"))
-        self.tags = TagStore(self.db)
+        self.single_node = single_node
+        self.tags = TagStore(self.db, cache=single_node)
         self.jobs = JobStore(self.db, self.tokens, self.tags)
         self.control = control or JobControl()
         self.executor = InProcessExecutor(
@@ -41,7 +42,9 @@ class JobEngine:
 
     def resources(self, service: str) -> ResourceStore:
         if service not in self._stores:
-            self._stores[service] = ResourceStore(self.db, self.tokens, self.tags, service)
+            self._stores[service] = ResourceStore(
+                self.db, self.tokens, self.tags, service, cache=self.single_node
+            )
         return self._stores[service]
 
     def register(self, handler: JobHandler) -> None:

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from jobforge.engine.cache import pending_callbacks
+
 log = logging.getLogger("jobforge.db")
 
 
@@ -195,9 +197,17 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on any exception."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One transaction: committed on success, rolled back on any exception. Callbacks that
+        cache users registered (``pending_callbacks``) run once it has ended either way."""
+        callbacks: list[Any] = []
+        try:
+            with self.engine.begin() as conn:
+                callbacks = pending_callbacks(conn)
+                yield conn
+        finally:
+            for callback in callbacks:
+                callback()
+            callbacks.clear()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

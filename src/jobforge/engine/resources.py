@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from jobforge.engine.cache import ReadCache
 from jobforge.engine.db import Database, resources
 from jobforge.engine.errors import AlreadyExists, NotFound
 from jobforge.engine.listing import Page, keyset_page
@@ -81,11 +82,28 @@ def transaction(db: Database, conn: Connection | None) -> Iterator[Connection]:
 class ResourceStore:
     """CRUD and listing of one service's resources."""
 
-    def __init__(self, db: Database, tokens: PageTokens, tags: TagStore, service: str) -> None:
+    def __init__(
+        self, db: Database, tokens: PageTokens, tags: TagStore, service: str, cache: bool = False
+    ) -> None:
         self.db = db
         self.tokens = tokens
         self.tags = tags
         self.service = service
+        self.cache: ReadCache[Resource] | None = ReadCache() if cache else None
+        self._find = select(resources).where(
+            resources.c.service == bindparam("service"),
+            resources.c.kind == bindparam("kind"),
+            resources.c.account_id == bindparam("account_id"),
+            resources.c.region == bindparam("region"),
+            resources.c.resource_id == bindparam("resource_id"),
+        )
+
+    def _key(self, scope: Scope, kind: str, resource_id: str) -> tuple[str, ...]:
+        return (self.service, kind, scope.account_id, scope.region, resource_id)
+
+    def _invalidate(self, conn: Connection, scope: Scope, kind: str, resource_id: str) -> None:
+        if self.cache is not None:
+            self.cache.invalidate_on_end(conn, self._key(scope, kind, resource_id))
 
     def create(
         self,
@@ -118,6 +136,7 @@ class ResourceStore:
         }
         try:
             with transaction(self.db, conn) as tx:
+                self._invalidate(tx, scope, kind, resource_id)
                 pk = tx.execute(insert(resources).values(**values)).inserted_primary_key[0]  # type: ignore[index]
         except IntegrityError as exc:
             raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
@@ -134,13 +153,30 @@ class ResourceStore:
     def find(
         self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None
     ) -> Resource | None:
-        query = select(resources).where(*self._where(scope, kind), resources.c.resource_id == resource_id)
+        params = {
+            "service": self.service,
+            "kind": kind,
+            "account_id": scope.account_id,
+            "region": scope.region,
+            "resource_id": resource_id,
+        }
         if conn is not None:
-            row = conn.execute(query).first()
-        else:
+            row = conn.execute(self._find, params).first()
+            return None if row is None else Resource.from_row(row)
+        if self.cache is None:
             with self.db.read() as read_conn:
-                row = read_conn.execute(query).first()
-        return None if row is None else Resource.from_row(row)
+                row = read_conn.execute(self._find, params).first()
+            return None if row is None else Resource.from_row(row)
+        key = self._key(scope, kind, resource_id)
+        cached, version = self.cache.get(key)
+        if cached is None:
+            with self.db.read() as read_conn:
+                row = read_conn.execute(self._find, params).first()
+            if row is None:
+                return None
+            cached = Resource.from_row(row)
+            self.cache.put(key, cached, version)
+        return replace(cached, data=dict(cached.data))  # callers may edit their copy
 
     def get(self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None) -> Resource:
         found = self.find(scope, kind, resource_id, conn)
@@ -184,6 +220,7 @@ class ResourceStore:
         if status is not _UNSET:
             values["status"] = status
         with transaction(self.db, conn) as tx:
+            self._invalidate(tx, scope, kind, resource_id)
             result = tx.execute(
                 update(resources)
                 .where(*self._where(scope, kind), resources.c.resource_id == resource_id)
@@ -196,8 +233,9 @@ class ResourceStore:
     def delete(self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None) -> Resource:
         with transaction(self.db, conn) as tx:
             found = self.get(scope, kind, resource_id, tx)
+            self._invalidate(tx, scope, kind, resource_id)
             tx.execute(delete(resources).where(resources.c.pk == found.pk))
-            self.tags.drop(found.arn, tx)
+            self.tags.drop(found.account_id, found.arn, tx)
             return found
 
     def list(

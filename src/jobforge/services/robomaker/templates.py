@@ -17,7 +17,11 @@ from jobforge.services.robomaker.common import (
     invalid,
     not_found,
 )
-from jobforge.services.robomaker.template_format import TemplateFormatError, parse_template_body
+from jobforge.services.robomaker.template_format import (
+    TemplateFormatError,
+    parse_template_body,
+    template_version,
+)
 from jobforge.storage import InvalidObjectName, StorageError
 
 
@@ -50,6 +54,10 @@ class TemplateOperations(RoboMakerBase):
             raise invalid(f"Invalid template body: {exc}") from exc
         return body
 
+    @staticmethod
+    def _template_data(body: str, token: str | None) -> dict[str, Any]:
+        return {"templateBody": body, "clientRequestToken": token, "version": template_version(body)}
+
     def _template(self, ctx: RequestContext, arn: str) -> Resource:
         return self._resource(ctx, TEMPLATE, arn, "world template")
 
@@ -74,7 +82,7 @@ class TemplateOperations(RoboMakerBase):
                 TEMPLATE,
                 template_id,
                 arn,
-                {"templateBody": body, "clientRequestToken": token},
+                self._template_data(body, token),
                 name=request.get("name"),
                 conn=conn,
             )
@@ -122,9 +130,9 @@ class TemplateOperations(RoboMakerBase):
     def update_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         template = self._template(ctx, request["template"])
         body = self._body_from_request(request, required=False)
-        data = dict(template.data)
+        data = template.data
         if body is not None:
-            data["templateBody"] = body
+            data = self._template_data(body, data.get("clientRequestToken"))
         name = request["name"] if "name" in request else template.name
         updated = self.resources.update(ctx, TEMPLATE, template.resource_id, data=data, name=name)
         return {
@@ -159,4 +167,4 @@ class TemplateOperations(RoboMakerBase):
 
 
 def _version(template: Resource) -> str:
-    return parse_template_body(template.data["templateBody"]).version
+    return str(template.data.get("version") or template_version(template.data["templateBody"]))
