@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from botocore import xform_name
@@ -38,6 +37,14 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ValidationErrorFactory = Callable[[str, list[tuple[str, str]]], ServiceError]
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+INLINE_ATTRIBUTE = "__jobforge_inline__"
+
+
+def runs_inline(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a provider method as cheap and non-blocking: the gateway calls it on the event loop,
+    saving the thread hop. Only for methods that never wait on I/O (no database, no network)."""
+    setattr(method, INLINE_ATTRIBUTE, True)
+    return method
 
 
 @dataclass
@@ -82,6 +89,28 @@ class _Service:
             pattern = model.shape_for(shape_name).metadata.get("pattern")
             if pattern is not None:
                 compile_pattern(pattern)
+
+
+def _new_request_id() -> str:
+    """A random (version 4) UUID string, without the cost of building a ``uuid.UUID``."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def _header_dict(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """ASGI headers -> {lower-case name: value}; repeated headers joined with commas."""
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+    if len(headers) != len(raw):
+        headers = {}
+        for raw_name, raw_value in raw:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def _is_coroutine_function(method: Any) -> bool:
+    code = getattr(getattr(method, "__func__", method), "__code__", None)
+    return code is not None and bool(code.co_flags & inspect.CO_COROUTINE)
 
 
 class _RequestTooLarge(Exception):
@@ -164,12 +193,8 @@ class AwsGateway:
 
     async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id = str(uuid.uuid4())
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        request_id = _new_request_id()
+        headers = _header_dict(scope["headers"])
         method = scope["method"]
         raw_path_bytes = scope.get("raw_path")
         raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope.get("path", "/")
@@ -255,12 +280,38 @@ class AwsGateway:
         if method is None:
             raise NotImplementedOperation(service.name, operation.name)
         try:
-            if inspect.iscoroutinefunction(method):
+            if _is_coroutine_function(method):
                 return await method(ctx, request)
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, partial(method, ctx, request))
+            if getattr(method, INLINE_ATTRIBUTE, False):
+                return method(ctx, request)
+            return await self._in_thread(method, ctx, request)
         except NotImplementedError:
             raise NotImplementedOperation(service.name, operation.name) from None
+
+    def _in_thread(self, method: Callable[..., Any], ctx: RequestContext, request: dict[str, Any]) -> Any:
+        """Run a blocking provider method in the pool; one loop wake-up when it finishes."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def settle(ok: bool, value: Any) -> None:
+            if future.cancelled():
+                return
+            if ok:
+                future.set_result(value)
+            elif isinstance(value, Exception) and not isinstance(value, StopIteration):
+                future.set_exception(value)
+            else:  # StopIteration, SystemExit...: futures cannot carry these
+                future.set_exception(RuntimeError(f"provider method aborted: {value!r}"))
+
+        def work() -> None:
+            try:
+                result = (True, method(ctx, request))
+            except BaseException as exc:  # handed back to the event loop, re-raised there
+                result = (False, exc)
+            loop.call_soon_threadsafe(settle, *result)
+
+        self._executor.submit(work)
+        return future
 
     def _serialize_error(self, service: _Service | None, error: ServiceError) -> tuple[int, Headers, bytes]:
         errors = service.errors if service else self._generic_errors

@@ -129,16 +129,16 @@ def _join(path: str, name: str) -> str:
 def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
     """A decoded JSON value -> Python value of ``shape``; ``null`` members are dropped upstream."""
     kind = shape.type_name
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _type_error(path, "string", value)
+        return value
     if kind == "structure":
         if shape.is_document_type:
             return value
         if not isinstance(value, dict):
             raise _type_error(path, "object", value)
         return _parse_structure_body(shape, value, path)
-    if kind == "string":
-        if not isinstance(value, str):
-            raise _type_error(path, "string", value)
-        return value
     if kind == "list":
         if not isinstance(value, list):
             raise _type_error(path, "array", value)
@@ -188,16 +188,31 @@ def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
     return value  # unknown/future types: pass through
 
 
+# id(shape) -> (shape, {wire name: (member name, member shape)}) for body members.
+_BODY_PLANS: dict[int, tuple[Shape, dict[str, tuple[str, Shape]]]] = {}
+
+
+def _body_plan(shape: StructureShape) -> dict[str, tuple[str, Shape]]:
+    cached = _BODY_PLANS.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    plan = {
+        member.serialization.get("name", name): (name, member)
+        for name, member in shape.members.items()
+        if member.serialization.get("location") is None  # URI/query/header members never come from the body
+    }
+    _BODY_PLANS[id(shape)] = (shape, plan)
+    return plan
+
+
 def _parse_structure_body(shape: StructureShape, body: dict, path: str) -> dict:
+    plan = _body_plan(shape)
     result = {}
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        if location is not None:
-            continue  # bound to the URI/query/headers, never read from the body
-        raw = body.get(member.serialization.get("name", name), _NO_VALUE)
-        if raw is _NO_VALUE or raw is None:
-            continue
-        result[name] = parse_json_value(member, raw, _join(path, member.serialization.get("name", name)))
+    for wire, raw in body.items():
+        bound = plan.get(wire)
+        if bound is None or raw is None:
+            continue  # unknown members are ignored, like AWS does
+        result[bound[0]] = parse_json_value(bound[1], raw, f"{path}.{wire}" if path else wire)
     return result
 
 

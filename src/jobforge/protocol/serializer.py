@@ -28,7 +28,9 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 def _as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None or value.tzinfo is UTC:
+            return value
+        return value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, int | float):
@@ -40,14 +42,14 @@ def _as_datetime(value: Any) -> datetime:
 
 def format_timestamp(value: Any, fmt: str) -> Any:
     """``datetime`` (naive = UTC) -> wire form: epoch number, ISO-8601 or RFC-822 text."""
-    moment = _as_datetime(value)
+    moment = _as_datetime(value)  # naive or UTC from here on
     if fmt == "iso8601":
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-        if moment.microsecond:
-            text += f".{moment.microsecond // 1000:03d}"
-        return text + "Z"
+        text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+        return f"{text[:-6] if moment.tzinfo is not None else text}Z"
     if fmt == "rfc822":
-        return format_datetime(moment, usegmt=True)
+        return format_datetime(moment.replace(tzinfo=UTC), usegmt=True)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     epoch = moment.timestamp()
     return int(epoch) if epoch.is_integer() else round(epoch, 3)
 
@@ -66,6 +68,8 @@ def _as_bytes(value: Any) -> bytes:
 def to_json_value(shape: Shape, value: Any) -> Any:
     """A Python value of ``shape`` -> a JSON-ready value (wire names, encoded scalars)."""
     kind = shape.type_name
+    if kind == "string" or kind == "boolean":
+        return value
     if kind == "structure":
         if shape.is_document_type:
             return value
@@ -92,13 +96,33 @@ def to_json_value(shape: Shape, value: Any) -> Any:
     return value
 
 
+# id(shape) -> (shape, {member name: (wire name, member shape)}) for body members; shapes live as
+# long as their model, and keeping the shape in the value pins the id.
+_BODY_PLANS: dict[int, tuple[Shape, dict[str, tuple[str, Shape]]]] = {}
+
+
+def _body_plan(shape: StructureShape) -> dict[str, tuple[str, Shape]]:
+    cached = _BODY_PLANS.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    plan = {
+        name: (member.serialization.get("name", name), member)
+        for name, member in shape.members.items()
+        if member.serialization.get("location") is None
+    }
+    _BODY_PLANS[id(shape)] = (shape, plan)
+    return plan
+
+
 def _structure_body(shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
+    plan = _body_plan(shape)
     body: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        item = value.get(name)
-        if item is None or member.serialization.get("location") is not None:
+    for name, item in value.items():
+        if item is None:
             continue
-        body[member.serialization.get("name", name)] = to_json_value(member, item)
+        bound = plan.get(name)
+        if bound is not None:
+            body[bound[0]] = to_json_value(bound[1], item)
     return body
 
 
@@ -119,9 +143,12 @@ def _header_text(shape: Shape, value: Any) -> str:
     return str(value)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps would build one per call
+
+
 def dump_json(data: Any) -> bytes:
     """Compact JSON bytes; non-ASCII kept as UTF-8 like AWS."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
 
 
 class OutputSerializer:
