@@ -159,6 +159,14 @@ def test_put_get_head_round_trip(store: ObjectStore, bucket: str) -> None:
     assert store.get_bytes(bucket, "empty") == b""
     assert store.head(bucket, "empty").size == 0
     assert list(store.iter_chunks(bucket, "empty")) == []
+    with store.open_read(bucket, "empty") as stream:
+        assert stream.read() == b""
+
+
+def test_chunk_size_must_be_positive(store: ObjectStore, bucket: str) -> None:
+    store.put_bytes(bucket, "k", b"data")
+    with pytest.raises(ValueError, match="chunk_size"):
+        list(store.iter_chunks(bucket, "k", chunk_size=0))
 
 
 def test_overwrite_replaces_content(store: ObjectStore, bucket: str) -> None:
@@ -208,6 +216,21 @@ def test_s3_reads_use_few_requests(moto_endpoint: str) -> None:
         while stream.read(1000):  # small reads are served from a 1 MiB buffer
             pass
     assert len(gets) == 1 + 3
+
+
+def test_reader_never_mixes_two_versions(store: ObjectStore, bucket: str) -> None:
+    old, new = _pattern(2 * MiB, seed=7), _pattern(2 * MiB, seed=8)
+    store.put_bytes(bucket, "v", old)
+    with store.open_read(bucket, "v") as stream:
+        assert stream.read(10) == old[:10]
+        store.put_bytes(bucket, "v", new)
+        stream.seek(MiB + MiB // 2)
+        if isinstance(store, S3ObjectStore):  # each ranged GET is pinned to the first version's ETag
+            with pytest.raises(StorageError, match="changed while being read"):
+                stream.read()
+        else:  # the open file keeps the replaced version
+            assert stream.read() == old[MiB + MiB // 2 :]
+    assert store.get_bytes(bucket, "v") == new
 
 
 def test_parquet_through_the_store(store: ObjectStore, bucket: str) -> None:

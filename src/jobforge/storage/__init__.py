@@ -25,9 +25,16 @@ store.writer(b, k) as out: out.write(...)`` commits on a clean exit and aborts o
 (no object, no temp file, no pending multipart upload); ``out.info`` is the result.
 
 Every bucket name, key and prefix is validated (:mod:`jobforge.storage.keys`) so that user input
-can never leave a bucket; violations raise :class:`InvalidObjectName`, which services turn into
-their own validation error. All errors derive from :class:`StorageError` and carry bucket and key.
-Stores are safe to share between threads; a single writer or reader belongs to one thread.
+can never leave a bucket; violations raise :class:`InvalidObjectName` (:class:`InvalidBucketName`
+for buckets), which services turn into their own validation error. Errors derive from
+:class:`StorageError` and carry ``bucket`` and ``key``: :class:`NoSuchBucket`, :class:`NoSuchKey`,
+:class:`AccessDenied`, :class:`KeyConflict`. Stores are safe to share between threads; a single
+writer or reader belongs to one thread.
+
+Where the backends differ, because files are not S3 objects: the local one refuses empty key
+segments (``a//b``, ``dir/``) and segments over 255 bytes, cannot hold ``a`` beside ``a/b``
+(:class:`KeyConflict`), and reports ``content_type=None`` for files dropped in by hand; S3 reports
+``binary/octet-stream`` for objects stored without a content type.
 """
 
 from __future__ import annotations

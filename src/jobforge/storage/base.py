@@ -184,6 +184,7 @@ class ObjectStore(ABC):
     # -- defaults built on the primitives above; backends override where they can do better -----
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """The object's bytes as chunks of at most ``chunk_size`` bytes, in memory bounded by it."""
+        check_chunk_size(chunk_size)
         with self.open_read(bucket, key) as stream:
             while chunk := stream.read(chunk_size):
                 yield chunk
@@ -219,3 +220,9 @@ class ObjectStore(ABC):
             with self.writer(dst_bucket, dst_key, source.content_type) as out:
                 shutil.copyfileobj(stream, out, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
         return out.info
+
+
+def check_chunk_size(chunk_size: int) -> None:
+    """A zero chunk size would silently yield an empty object."""
+    if chunk_size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")

@@ -18,7 +18,14 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jobforge.storage.base import MiB, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    MiB,
+    ObjectInfo,
+    ObjectStore,
+    ObjectWriter,
+    check_chunk_size,
+)
 from jobforge.storage.errors import AccessDenied, NoSuchBucket, NoSuchKey, StorageError
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 
@@ -149,8 +156,9 @@ class S3ObjectStore(ObjectStore):
         raw = _RangeReader(self.client, info)
         return io.BufferedReader(raw, READ_BUFFER_SIZE)  # type: ignore[return-value]
 
-    def iter_chunks(self, bucket: str, key: str, chunk_size: int = 8 * MiB) -> Iterator[bytes]:
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         self._check(bucket, key)
+        check_chunk_size(chunk_size)
         return self._iter_chunks(bucket, key, chunk_size)
 
     def _iter_chunks(self, bucket: str, key: str, chunk_size: int) -> Iterator[bytes]:
