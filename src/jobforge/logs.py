@@ -7,7 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+_STANDARD |= {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from jobforge.engine.artifacts import ArtifactStore
 from jobforge.engine.control import JobControl
 from jobforge.engine.db import Database, settings
 from jobforge.engine.executor import InProcessExecutor, JobHandler
@@ -34,6 +35,7 @@ class JobEngine:
         self.single_node = single_node
         self.tags = TagStore(self.db, cache=single_node)
         self.jobs = JobStore(self.db, self.tokens, self.tags)
+        self.artifacts = ArtifactStore(self.db)
         self.control = control or JobControl()
         self.executor = InProcessExecutor(
             self.jobs, self.control, workers=workers, cpu_workers=cpu_workers, single_node=single_node

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -129,6 +130,18 @@ idempotency_tokens = Table(
     Column("token", String(128), primary_key=True),
     Column("params_hash", String(64), nullable=False),
     Column("target_arn", String(1224), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Binary outputs owned by a resource (a world's preview PNG, its world document...), written in
+# the same transaction as their owner so that no half-made resource is ever visible.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("owner_arn", String(1224), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("content_type", String(128), nullable=False),
+    Column("data", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 

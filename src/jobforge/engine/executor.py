@@ -7,6 +7,7 @@ that is gone are resumed (handlers that can resume) or ended Failed with a clear
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -115,6 +116,11 @@ class JobContext:
         self.check()
 
 
+def _import_all(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
 def _spawn_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver/spawn: forking a process that runs threads (uvicorn, workers) is unsafe.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -154,10 +160,15 @@ class InProcessExecutor:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._dispatcher: threading.Thread | None = None
+        self._preload: list[str] = []
         jobs.on_created.append(lambda _job: self._wake.set())
 
     def register(self, handler: JobHandler) -> None:
         self.handlers[handler.kind] = handler
+
+    def preload(self, module: str) -> None:
+        """Import ``module`` in every worker process when the executor starts (warm start)."""
+        self._preload.append(module)
 
     def cpu_pool(self) -> Executor:
         with self._cpu_lock:
@@ -173,6 +184,18 @@ class InProcessExecutor:
             target=self._dispatch_loop, name="jobforge-dispatcher", daemon=True
         )
         self._dispatcher.start()
+        if self._preload:
+            threading.Thread(target=self._warm_up, name="jobforge-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        """Start the worker processes and import the job libraries before the first job needs them."""
+        try:
+            pool = self.cpu_pool()
+            futures = [pool.submit(_import_all, tuple(self._preload)) for _ in range(self.cpu_workers)]
+            for future in futures:
+                future.result(timeout=120)
+        except Exception:
+            log.warning("worker warm-up failed", exc_info=True)
 
     def stop(self, wait: bool = True) -> None:
         self._stop.set()

@@ -31,8 +31,11 @@ class Unimplemented:
 
 
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
+    from jobforge.services.robomaker.generation_job import WorldGenerationHandler
     from jobforge.services.robomaker.provider import RoboMakerProvider
 
+    engine.register(WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers))
+    engine.executor.preload("jobforge.services.robomaker.generation_job")
     return [
         ServiceBinding(
             load_service_model("robomaker"),

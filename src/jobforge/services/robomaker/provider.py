@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from jobforge.services.robomaker.generation import GenerationOperations
 from jobforge.services.robomaker.tagging import TagOperations
 from jobforge.services.robomaker.templates import TemplateOperations
+from jobforge.services.robomaker.worlds import WorldOperations
 
 
-class RoboMakerProvider(TemplateOperations, TagOperations):
-    """World templates and tags (generation and export operations join here as they land)."""
+class RoboMakerProvider(TemplateOperations, GenerationOperations, WorldOperations, TagOperations):
+    """World templates, world generation jobs, worlds and tags (export jobs join here next)."""

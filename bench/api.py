@@ -1,0 +1,156 @@
+"""API throughput: DescribeWorldTemplate on jobforge vs a bare endpoint on the same ASGI stack
+(uvicorn) vs moto's server on a comparable describe call (IoT DescribeThing, rest-json).
+
+    python bench/api.py [--seconds 10] [--connections 16]
+
+Prints requests/s and p50/p99 latency for each, and the ratios. Targets: jobforge >= 50% of the
+bare stack's throughput and several times moto's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import PYTHON, ChildServer, LoadResult, free_port, run_load
+from jobforge.model_files import models_data_path
+
+BODY = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "Living",
+                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
+                            }
+                        ]
+                    }
+                }
+            ]
+        }
+    ],
+}
+
+
+def auth_header(service: str) -> str:
+    return (
+        f"AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+    )
+
+
+def measure_jobforge(seconds: float, connections: int) -> LoadResult:
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="bench-jobforge-")
+    argv = [PYTHON, "-m", "jobforge.cli", "serve", "--port", str(port), "--data-dir", data_dir]
+    url = f"http://127.0.0.1:{port}"
+    with ChildServer(argv, f"{url}/_jobforge/health"):
+        import botocore.session
+
+        core = botocore.session.Session()
+        core.get_component("data_loader").search_paths.insert(0, str(models_data_path()))
+        robomaker = boto3.Session(botocore_session=core).client(
+            "robomaker",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIDBENCH",
+            aws_secret_access_key="x",
+        )
+        arn = robomaker.create_world_template(name="bench", templateBody=json.dumps(BODY))["arn"]
+        robomaker.describe_world_template(template=arn)
+        return run_load(
+            f"{url}/describeWorldTemplate",
+            "POST",
+            json.dumps({"template": arn}).encode(),
+            {
+                "Content-Type": "application/json",
+                "Authorization": auth_header("robomaker"),
+                "X-Amz-Date": "20260101T000000Z",
+            },
+            seconds,
+            connections,
+        )
+
+
+def measure_bare(seconds: float, connections: int) -> LoadResult:
+    port = free_port()
+    argv = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "bare_app:app",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--app-dir",
+        str(Path(__file__).resolve().parent),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with ChildServer(argv, url):
+        return run_load(
+            f"{url}/describeWorldTemplate",
+            "POST",
+            b'{"template": "x"}',
+            {"Content-Type": "application/json"},
+            seconds,
+            connections,
+        )
+
+
+def measure_moto(seconds: float, connections: int) -> LoadResult:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with ChildServer([PYTHON, "-m", "moto.server", "-p", str(port)], f"{url}/moto-api/"):
+        iot = boto3.client(
+            "iot",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIDBENCH",
+            aws_secret_access_key="x",
+        )
+        iot.create_thing(thingName="bench")
+        iot.describe_thing(thingName="bench")
+        return run_load(
+            f"{url}/things/bench",
+            "GET",
+            b"",
+            {"Authorization": auth_header("iot"), "X-Amz-Date": "20260101T000000Z"},
+            seconds,
+            connections,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--skip-moto", action="store_true")
+    args = parser.parse_args()
+    bare = measure_bare(args.seconds, args.connections)
+    print(f"bare ASGI endpoint (uvicorn)      {bare}")
+    jobforge = measure_jobforge(args.seconds, args.connections)
+    print(f"jobforge DescribeWorldTemplate    {jobforge}")
+    print(f"ratio jobforge / bare stack       {jobforge.rps / bare.rps:9.2f}   (target >= 0.50)")
+    if not args.skip_moto:
+        moto = measure_moto(args.seconds, args.connections)
+        print(f"moto server IoT DescribeThing     {moto}")
+        print(f"ratio jobforge / moto             {jobforge.rps / moto.rps:9.2f}   (target: several times)")
+
+
+if __name__ == "__main__":
+    main()

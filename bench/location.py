@@ -1,0 +1,225 @@
+"""Benchmark the ValidateAddress pipeline: N input rows against a synthetic OpenAddresses reference.
+
+Usage: python bench/location.py [--rows 200000] [--points 100000] [--workdir DIR]
+
+Builds a fictional reference (street names invented, real US ZIPs/cities), imports it, writes an
+input Parquet file with a realistic mix of exact, typo'd, partial, free-form and invalid rows, then
+times (a) pyarrow alone reading+writing the same file and (b) the full validation. Prints rows/s,
+peak RSS during validation, RSS growth across the run, and the ratio against pyarrow alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import zipcodes
+
+from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions
+from jobforge.services.location.addresses.reference import import_openaddresses
+from jobforge.services.location.parquet_io import iter_input_batches, process_file
+
+_SYL = ["quil", "bran", "dle", "cor", "mar", "wick", "ton", "vale", "ash", "fen", "holt", "bry", "lark", "mere",
+        "stan", "wyn", "del", "rox", "per", "gate", "sol", "ebb", "tor", "lin"]  # fmt: skip
+_TYPES = ["Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Court", "Place", "Way", "Terrace"]
+_DIRS = ["", "", "", "North", "South", "East", "West"]
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_kb() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def build_reference(rng: random.Random, points: int, path: Path) -> list[dict[str, Any]]:
+    """Write an OpenAddresses CSV; returns the points (as dicts) for input generation."""
+    zips = [z for z in zipcodes.list_all() if z["zip_code_type"] == "STANDARD" and z["active"] and z["lat"]]
+    per_zip = 200
+    chosen = rng.sample(zips, max(1, points // per_zip))
+    out: list[dict[str, Any]] = []
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE", "ID", "HASH"])
+        for z in chosen:
+            lat, lon = float(z["lat"]), float(z["long"])
+            for s in range(per_zip // 20):
+                base = "".join(rng.choice(_SYL) for _ in range(rng.choice((2, 3)))).title()
+                street = " ".join(x for x in (rng.choice(_DIRS), base, rng.choice(_TYPES)) if x)
+                for i in range(20):
+                    if len(out) >= points:
+                        break
+                    num = str(100 + 4 * i + s)
+                    p = {"number": num, "street": street, "city": z["city"], "state": z["state"],
+                         "zip": z["zip_code"], "zips_city": None}  # fmt: skip
+                    out.append(p)
+                    w.writerow([lon + s * 1e-3, lat + i * 1e-4, num, street.upper() if s % 3 == 0 else street, "",
+                                z["city"], "", z["state"], z["zip_code"], len(out), ""])  # fmt: skip
+    return out
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    if len(text) < 5:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    return text[:i] + text[i + 1 :] if rng.random() < 0.5 else text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def make_row(i: int, p: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One input row: a realistic mix of clean, typo'd, partial, free-form and invalid records."""
+    r = rng.random()
+    row: dict[str, Any] = {"Id": f"rec-{i}"}
+    num, street, city, state, zip5 = p["number"], p["street"], p["city"], p["state"], p["zip"]
+    comps = {"AddressComponents_Locality": city, "AddressComponents_Region": state,
+             "AddressComponents_PostalCode": zip5, "AddressComponents_Country": rng.choice(("US", "USA"))}  # fmt: skip
+    if r < 0.55:
+        row.update(comps, AddressLines_1=f"{num} {street}")
+        if rng.random() < 0.15:
+            row["AddressLines_2"] = f"Apt {rng.randrange(1, 40)}"
+    elif r < 0.70:
+        row["AddressLines_1"] = f"{num} {street}, {city}, {state} {zip5}"
+    elif r < 0.76:
+        row.update(comps, AddressLines_1=f"{num} {_typo(street, rng)}")
+    elif r < 0.80:
+        row.update(comps, AddressLines_1=f"{num} {street}", AddressComponents_Locality=_typo(city, rng))
+    elif r < 0.84:
+        row.update(comps, AddressLines_1=f"{num} {street}", AddressComponents_PostalCode=f"{int(zip5) ^ 7:05d}")
+    elif r < 0.88:
+        row.update(comps, AddressLines_1=f"{num} {street}")
+        row.pop(rng.choice(("AddressComponents_Locality", "AddressComponents_PostalCode")))
+    elif r < 0.92:
+        row.update(comps, AddressLines_1=street)
+    elif r < 0.95:
+        row.update(comps, AddressLines_1=f"{int(num) + 2000} {street}")
+    elif r < 0.975:
+        row.update(comps)
+    elif r < 0.99:
+        row.update(AddressLines_1=f"{num} Rue {street}", AddressComponents_Country="FR")
+    elif r < 0.995:
+        row.update(AddressLines_1=f"PO Box {num}", AddressComponents_Country="US")
+    return row
+
+
+def write_input(path: Path, pts: list[dict[str, Any]], rows: int, rng: random.Random, rg: int) -> None:
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    with pq.ParquetWriter(path, schema) as w:
+        for start in range(0, rows, rg):
+            chunk = [make_row(i, rng.choice(pts), rng) for i in range(start, min(rows, start + rg))]
+            w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+
+
+def pyarrow_baseline(path: Path, out: Path, batch_size: int) -> float:
+    t = time.perf_counter()
+    with path.open("rb") as fh, out.open("wb") as oh:
+        writer = None
+        for batch in iter_input_batches(fh, batch_size):
+            if writer is None:
+                writer = pq.ParquetWriter(oh, batch.schema)
+            writer.write_batch(batch)
+        if writer is not None:
+            writer.close()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--points", type=int, default=100_000)
+    ap.add_argument("--row-group-size", type=int, default=100_000)
+    ap.add_argument("--batch-size", type=int, default=16_384)
+    ap.add_argument("--features", default="Position", help="comma list: Position,CountrySpecificAttributes")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="jobforge-locbench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    try:
+        t = time.perf_counter()
+        csv_path, index = work / "ref.csv", work / "ref.sqlite"
+        index.unlink(missing_ok=True)
+        pts = build_reference(rng, args.points, csv_path)
+        t_gen = time.perf_counter() - t
+        t = time.perf_counter()
+        n_points = import_openaddresses(csv_path, index, "US")
+        t_import = time.perf_counter() - t
+        in_path = work / "input.parquet"
+        t = time.perf_counter()
+        write_input(in_path, pts, args.rows, rng, args.row_group_size)
+        t_input = time.perf_counter() - t
+        del pts
+        print(f"reference: {n_points} points (gen {t_gen:.1f}s, import {t_import:.1f}s, "
+              f"{n_points / t_import:,.0f} points/s)")  # fmt: skip
+        print(f"input: {args.rows:,} rows, {in_path.stat().st_size / 1e6:.1f} MB (gen {t_input:.1f}s)")
+
+        base = pyarrow_baseline(in_path, work / "baseline.parquet", args.batch_size)
+        print(f"pyarrow alone read+write: {base:.2f}s ({args.rows / base:,.0f} rows/s)")
+
+        options = ValidationOptions.from_features([f for f in args.features.split(",") if f])
+        validator = AddressValidator(index)
+        validator.matcher.match  # noqa: B018 - warm imports
+        rss_samples: list[int] = []
+        seen = 0
+
+        def progress(n: int) -> None:
+            nonlocal seen
+            seen += n
+            rss_samples.append(_rss_kb())
+
+        peak_reset = _reset_peak()
+        rss_start = _rss_kb()
+        t = time.perf_counter()
+        with in_path.open("rb") as fh, (work / "output.parquet").open("wb") as oh:
+            stats = process_file(fh, oh, validator, options, on_progress=progress, batch_size=args.batch_size)
+        elapsed = time.perf_counter() - t
+        peak = _peak_kb()
+        out_mb = (work / "output.parquet").stat().st_size / 1e6
+        rate = stats.rows / elapsed
+        print(f"validation: {stats.rows:,} rows in {elapsed:.2f}s = {rate:,.0f} rows/s "
+              f"({stats.error_rows:,} row errors), output {out_mb:.1f} MB")  # fmt: skip
+        tenth = rss_samples[max(0, len(rss_samples) // 10 - 1)] if rss_samples else 0
+        print(f"memory: RSS start {rss_start / 1024:.0f} MB, after 10% {tenth / 1024:.0f} MB, "
+              f"end {rss_samples[-1] / 1024 if rss_samples else 0:.0f} MB, "
+              f"peak{'' if peak_reset else ' (process lifetime)'} {peak / 1024:.0f} MB")  # fmt: skip
+        print(f"ratio validation/pyarrow-alone time: {elapsed / base:.1f}x")
+        print(f"target >= 20,000 rows/s: {'met' if rate >= 20_000 else 'NOT met'}")
+        table = pq.read_table(work / "output.parquet", columns=["Output_ValidationResults_ValidationGranularity"])
+        counts = table.column(0).value_counts().to_pylist()
+        print("granularity:", {c["values"]: c["counts"] for c in counts})
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    _ = io
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""World generation job operations: create, describe, list, cancel."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from jobforge.engine import ClientToken, Job, NotFound, Quota
+from jobforge.protocol.context import RequestContext
+from jobforge.services.arns import owned_id
+from jobforge.services.base import new_id
+from jobforge.services.robomaker.common import (
+    GENERATION_JOB,
+    GENERATION_STATUS,
+    SERVICE,
+    RoboMakerBase,
+    invalid,
+    not_found,
+)
+from jobforge.services.robomaker.generation_job import KIND
+
+MAX_WORLDS_PER_JOB = 50
+
+
+class GenerationOperations(RoboMakerBase):
+    def _generation_job(self, ctx: RequestContext, arn: str) -> Job:
+        job_id = owned_id(arn, SERVICE, GENERATION_JOB, ctx)
+        try:
+            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
+        except NotFound:
+            raise not_found(f"The world generation job {arn} does not exist") from None
+        if job.kind != KIND:
+            raise not_found(f"The world generation job {arn} does not exist")
+        return job
+
+    def create_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        count = request["worldCount"]
+        floorplans = count.get("floorplanCount", 1)
+        interiors = count.get("interiorCountPerFloorplan", 1)
+        if floorplans < 1 or interiors < 1:
+            raise invalid(
+                "worldCount.floorplanCount and worldCount.interiorCountPerFloorplan must be at least 1"
+            )
+        if floorplans * interiors > MAX_WORLDS_PER_JOB:
+            raise invalid(
+                f"A world generation job makes at most {MAX_WORLDS_PER_JOB} worlds; "
+                f"{floorplans} x {interiors} = {floorplans * interiors} requested"
+            )
+        template = self._resource(ctx, "world-template", request["template"], "world template")
+        world_count = {"floorplanCount": floorplans, "interiorCountPerFloorplan": interiors}
+        params = {
+            "template": template.arn,
+            "worldCount": world_count,
+            "tags": request.get("tags") or {},
+            "worldTags": request.get("worldTags") or {},
+        }
+        token = request.get("clientRequestToken")
+        job_id = new_id()
+        job, _ = self.engine.jobs.create(
+            ctx,
+            service=SERVICE,
+            kind=KIND,
+            job_id=job_id,
+            arn=self._arn(ctx, GENERATION_JOB, job_id),
+            request={
+                **params,
+                "templateBody": template.data["templateBody"],
+                "seed": secrets.randbits(48),
+                "clientRequestToken": token,
+            },
+            parent_id=template.arn,
+            client_token=ClientToken("robomaker:CreateWorldGenerationJob", token, params) if token else None,
+            quotas=[self._generation_quota()],
+            tags=params["tags"],
+        )
+        return {
+            "arn": job.arn,
+            "status": GENERATION_STATUS.word(job.state),
+            "createdAt": job.created_at,
+            "failureCode": job.failure_code,
+            "clientRequestToken": job.request.get("clientRequestToken"),
+            "template": job.request["template"],
+            "worldCount": job.request["worldCount"],
+            "tags": self.engine.tags.list(ctx.account_id, job.arn),
+            "worldTags": job.request["worldTags"],
+        }
+
+    def _generation_quota(self) -> Quota:
+        limit = getattr(self.settings, "generation_concurrency", 3)
+        return Quota("concurrent world generation jobs", limit, (KIND,))
+
+    def describe_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        job = self._generation_job(ctx, request["job"])
+        return {
+            "arn": job.arn,
+            "status": GENERATION_STATUS.word(job.state),
+            "createdAt": job.created_at,
+            "failureCode": job.failure_code,
+            "failureReason": job.failure_reason,
+            "clientRequestToken": job.request.get("clientRequestToken"),
+            "template": job.request["template"],
+            "worldCount": job.request["worldCount"],
+            "finishedWorldsSummary": finished_worlds_summary(job),
+            "tags": self.engine.tags.list(ctx.account_id, job.arn),
+            "worldTags": job.request["worldTags"],
+        }
+
+    def list_world_generation_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        states, template = None, None
+        for item in request.get("filters") or []:
+            name, value = item["name"], item["values"][0]
+            if name == "status":
+                states = GENERATION_STATUS.states(value)
+                if not states:
+                    raise invalid(f"Unknown status {value!r} in filters")
+            elif name == "templateId":
+                template = value
+            else:
+                raise invalid(f"Unknown filter {name!r}: use status or templateId")
+        page = self.engine.jobs.list(
+            ctx,
+            SERVICE,
+            [KIND],
+            max_results=self._page_size(request),
+            next_token=request.get("nextToken"),
+            states=states,
+            keep=None if template is None else (lambda job: _is_template(job.parent_id, template)),
+            newest_first=True,
+            token_scope=template,
+        )
+        summaries = []
+        for job in page.items:
+            summary = finished_worlds_summary(job)
+            summaries.append(
+                {
+                    "arn": job.arn,
+                    "template": job.request["template"],
+                    "createdAt": job.created_at,
+                    "status": GENERATION_STATUS.word(job.state),
+                    "worldCount": job.request["worldCount"],
+                    "succeededWorldCount": len(summary["succeededWorlds"]),
+                    "failedWorldCount": summary["failureSummary"]["totalFailureCount"],
+                }
+            )
+        return {"worldGenerationJobSummaries": summaries, "nextToken": page.next_token}
+
+    def cancel_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        job = self._generation_job(ctx, request["job"])
+        if job.state.terminal:
+            raise invalid(
+                f"The world generation job {job.arn} has ended ({GENERATION_STATUS.word(job.state)})"
+            )
+        self.engine.jobs.request_cancel(job)
+        return {}
+
+
+def _is_template(template_arn: str | None, wanted: str) -> bool:
+    return template_arn is not None and (template_arn == wanted or template_arn.endswith("/" + wanted))
+
+
+def finished_worlds_summary(job: Job) -> dict[str, Any]:
+    """The model's FinishedWorldsSummary from the job's running result."""
+    summary = job.result.get("summary") or {"succeeded": [], "failures": {}, "finished": []}
+    failures = summary.get("failures", {})
+    return {
+        "finishedCount": len(summary.get("finished", [])),
+        "succeededWorlds": list(summary.get("succeeded", []))[:100],
+        "failureSummary": {
+            "totalFailureCount": sum(group["count"] for group in failures.values()),
+            "failures": [
+                {
+                    "failureCode": code,
+                    "sampleFailureReason": group["sample"][:1024],
+                    "failureCount": group["count"],
+                }
+                for code, group in failures.items()
+            ],
+        },
+    }

@@ -1,0 +1,176 @@
+"""The world generation job: builds every world of a job from its template snapshot.
+
+Worlds are built in parallel on the engine's worker processes. Each finished world is stored
+with its artifacts in one transaction, so there are never half-made worlds; the job's
+``finishedWorldsSummary`` grows as worlds finish. After a restart the job resumes and keeps
+the worlds that were already stored.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from jobforge.engine import JobCanceled, JobContext, JobEngine, JobOutcome, JobState
+from jobforge.services.robomaker.common import SERVICE, WORLD
+from jobforge.services.robomaker.template_format import WorldTemplateSpec, parse_template_body
+from jobforge.services.robomaker.worldgen import (
+    WorldGenerationError,
+    generate_world,
+    quality_report,
+    render_preview,
+    world_description,
+    world_seeds,
+)
+
+KIND = "robomaker.world-generation"
+PREVIEW = "preview.png"
+WORLD_DOCUMENT = "world.json"
+
+
+@lru_cache(maxsize=8)
+def _spec(body: str) -> WorldTemplateSpec:
+    return parse_template_body(body)
+
+
+def build_world(body: str, job_seed: int, floorplan: int, interior: int, world_id: str) -> dict[str, Any]:
+    """One world with its description, preview and quality report (runs in a worker process)."""
+    floorplan_seed, interior_seed = world_seeds(job_seed, floorplan, interior)
+    world = generate_world(_spec(body), floorplan_seed, interior_seed, world_id=world_id)
+    return {
+        "world": world.to_dict(),
+        "description": json.dumps(world_description(world), separators=(",", ":")),
+        "preview": render_preview(world),
+        "quality": quality_report(world),
+    }
+
+
+def world_id(job_id: str, number: int) -> str:
+    return f"generation_{job_id}_world_{number}"
+
+
+class WorldGenerationHandler:
+    kind = KIND
+    resumable = True
+    internal_failure_code = "InternalServiceError"
+
+    def __init__(self, engine: JobEngine, parallelism: int) -> None:
+        self.engine = engine
+        self.worlds = engine.resources(SERVICE)
+        self.parallelism = max(1, parallelism)
+
+    def run(self, ctx: JobContext) -> JobOutcome:
+        job, request = ctx.job, ctx.request
+        counts = request["worldCount"]
+        plan = [
+            (number, fp, interior)
+            for number, (fp, interior) in enumerate(
+                (
+                    (fp, i)
+                    for fp in range(counts["floorplanCount"])
+                    for i in range(counts["interiorCountPerFloorplan"])
+                ),
+                start=1,
+            )
+        ]
+        summary = ctx.result.get("summary") or {"succeeded": [], "failures": {}}
+        done = {entry["number"] for entry in summary.get("finished", [])}
+        pending = [item for item in plan if item[0] not in done]
+        ctx.step()  # honour pace controls before the first world
+        running: dict[Future[dict[str, Any]], int] = {}
+        try:
+            while pending or running:
+                while pending and len(running) < self.parallelism:
+                    number, fp, interior = pending.pop(0)
+                    future = ctx.cpu_pool.submit(
+                        build_world,
+                        request["templateBody"],
+                        request["seed"],
+                        fp,
+                        interior,
+                        world_id(job.job_id, number),
+                    )
+                    running[future] = number
+                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    number = running.pop(future)
+                    self._record(ctx, summary, number, future)
+                if not finished:
+                    ctx.check()  # cancel promptly even while long worlds are being built
+                else:
+                    ctx.step()
+        finally:
+            for future in running:
+                future.cancel()
+        return self._outcome(summary, len(plan))
+
+    def _record(
+        self, ctx: JobContext, summary: dict[str, Any], number: int, future: Future[dict[str, Any]]
+    ) -> None:
+        finished = summary.setdefault("finished", [])
+        try:
+            built = future.result()
+        except WorldGenerationError as exc:
+            self._fail(summary, "InvalidInput", str(exc))
+            finished.append({"number": number})
+        except Exception as exc:  # a crashed worker process, a bug: this world failed, the job goes on
+            self._fail(summary, "InternalServiceError", f"World generation failed: {exc}")
+            finished.append({"number": number})
+        else:
+            if ctx.is_cancel_requested():
+                raise JobCanceled()  # a canceled job stores no further worlds
+            arn = self._store(ctx, number, built)
+            summary["succeeded"].append(arn)
+            finished.append({"number": number, "arn": arn})
+        ctx.report(progress={"finishedCount": len(finished)}, result={"summary": summary})
+
+    def _store(self, ctx: JobContext, number: int, built: dict[str, Any]) -> str:
+        """The world, its tags and artifacts, in one transaction."""
+        job, request = ctx.job, ctx.request
+        identifier = world_id(job.job_id, number)
+        arn = f"arn:aws:robomaker:{job.region}:{job.account_id}:world/{identifier}"
+        with self.engine.db.begin() as conn:
+            if self.worlds.find(job, WORLD, identifier, conn) is not None:
+                return arn  # stored before a restart
+            self.worlds.create(
+                job,
+                WORLD,
+                identifier,
+                arn,
+                {
+                    "generationJob": job.arn,
+                    "template": request["template"],
+                    "worldDescriptionBody": built["description"],
+                    "quality": built["quality"],
+                    "floorplanIndex": built["world"].get("floorplan_index"),
+                },
+                parent_id=job.job_id,
+                name=identifier,
+                created_at=datetime.now(UTC),
+                conn=conn,
+            )
+            self.engine.tags.tag(job.account_id, arn, request.get("worldTags") or {}, conn)
+            self.engine.artifacts.put(conn, arn, PREVIEW, built["preview"], "image/png")
+            self.engine.artifacts.put(
+                conn, arn, WORLD_DOCUMENT, json.dumps(built["world"]).encode(), "application/json"
+            )
+        return arn
+
+    @staticmethod
+    def _fail(summary: dict[str, Any], code: str, reason: str) -> None:
+        group = summary["failures"].setdefault(code, {"count": 0, "sample": reason})
+        group["count"] += 1
+
+    @staticmethod
+    def _outcome(summary: dict[str, Any], total: int) -> JobOutcome:
+        succeeded = len(summary["succeeded"])
+        result = {"summary": summary}
+        if succeeded == total:
+            return JobOutcome(JobState.SUCCEEDED, result)
+        if succeeded == 0:
+            sample = next(iter(summary["failures"].values()), {}).get("sample", "no world could be generated")
+            return JobOutcome(JobState.FAILED, result, "AllWorldGenerationFailed", sample)
+        return JobOutcome(JobState.PARTIALLY_SUCCEEDED, result)

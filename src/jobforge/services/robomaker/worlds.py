@@ -1,0 +1,76 @@
+"""World operations: describe, list, batch delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobforge.protocol.context import RequestContext
+from jobforge.services.arns import owned_id
+from jobforge.services.robomaker.common import SERVICE, WORLD, RoboMakerBase, invalid
+
+
+class WorldOperations(RoboMakerBase):
+    def describe_world(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        world = self._resource(ctx, WORLD, request["world"], "world")
+        return {
+            "arn": world.arn,
+            "generationJob": world.data["generationJob"],
+            "template": world.data["template"],
+            "createdAt": world.created_at,
+            "tags": self.engine.tags.list(ctx.account_id, world.arn),
+            "worldDescriptionBody": world.data["worldDescriptionBody"],
+        }
+
+    def list_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        generation_job = template = None
+        for item in request.get("filters") or []:
+            name, value = item["name"], item["values"][0]
+            if name in ("generationJobId", "generationJob"):
+                generation_job = value
+            elif name == "templateId":
+                template = value
+            elif name != "status":  # documented, though worlds have no status: every world matches
+                raise invalid(f"Unknown filter {name!r}: use status, generationJobId or templateId")
+
+        def keep(world: Any) -> bool:
+            return (generation_job is None or _names(world.data["generationJob"], generation_job)) and (
+                template is None or _names(world.data["template"], template)
+            )
+
+        page = self.resources.list(
+            ctx,
+            WORLD,
+            max_results=self._page_size(request),
+            next_token=request.get("nextToken"),
+            keep=keep if generation_job or template else None,
+            token_scope=[generation_job, template],
+        )
+        return {
+            "worldSummaries": [
+                {
+                    "arn": world.arn,
+                    "createdAt": world.created_at,
+                    "generationJob": world.data["generationJob"],
+                    "template": world.data["template"],
+                }
+                for world in page.items
+            ],
+            "nextToken": page.next_token,
+        }
+
+    def batch_delete_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        unprocessed = []
+        for arn in request["worlds"]:
+            world_id = owned_id(arn, SERVICE, WORLD, ctx)
+            world = None if world_id is None else self.resources.find(ctx, WORLD, world_id)
+            if world is None:
+                unprocessed.append(arn)
+                continue
+            with self.engine.db.begin() as conn:
+                self.resources.delete(ctx, WORLD, world.resource_id, conn)
+                self.engine.artifacts.drop(conn, world.arn)
+        return {"unprocessedWorlds": unprocessed}
+
+
+def _names(arn: str, wanted: str) -> bool:
+    return arn == wanted or arn.endswith("/" + wanted)
