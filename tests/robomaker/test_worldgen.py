@@ -79,10 +79,9 @@ def test_floorplans_and_interiors_distinct(generated: tuple[str, list[World]]) -
     _, worlds = generated
     dicts = [json.dumps(w.to_dict(), sort_keys=True) for w in worlds]
     assert len(set(dicts)) == 4
-    # Interiors of one floorplan share its rooms; the two floorplans differ (multi-room templates).
+    # Interiors of one floorplan share its rooms; the two floorplans differ.
     assert worlds[0].rooms[0].polygon == worlds[1].rooms[0].polygon
-    if len(worlds[0].rooms) > 1:
-        assert [r.polygon for r in worlds[0].rooms] != [r.polygon for r in worlds[2].rooms]
+    assert [r.polygon for r in worlds[0].rooms] != [r.polygon for r in worlds[2].rooms]
 
 
 def test_round_trip_and_json(generated: tuple[str, list[World]]) -> None:

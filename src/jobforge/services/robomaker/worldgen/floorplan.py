@@ -85,6 +85,24 @@ def doorway_keepouts(d: Doorway) -> list[Box]:
     return boxes
 
 
+def door_swing_box(
+    axis: str, hinge: tuple[float, float], center: tuple[float, float], width: float, sign: float
+) -> Box:
+    """Axis-aligned box holding a hinged door's quarter-circle swing."""
+    hx, hy = hinge
+    if axis == "x":
+        tx = hx + (width if center[0] > hx else -width)
+        ty = hy + sign * width
+    else:
+        tx = hx + sign * width
+        ty = hy + (width if center[1] > hy else -width)
+    return (min(hx, tx), min(hy, ty), max(hx, tx), max(hy, ty))
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] - 1e-6 and b[0] < a[2] - 1e-6 and a[1] < b[3] - 1e-6 and b[1] < a[3] - 1e-6
+
+
 # ----------------------------------------------------------------------------------------------
 # Layout search
 
@@ -233,6 +251,7 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
         choices = [room_ar, 1 / room_ar]
         fp = min(choices, key=lambda a: abs(math.log(a / req_fp)) + rng.random() * 0.01)
         fp = math.exp((2 * math.log(fp) + 0.75 * math.log(req_fp)) / 2.75)
+        fp *= math.exp(rng.uniform(-0.04, 0.04))  # small seeded variation: distinct floorplans per seed
         height = math.sqrt(total / fp)
         rects = {spec.rooms[0].name: (0.0, 0.0, total / height, height)}
         return _Layout(rects, total / height, height, _score(spec, rects, fp))
@@ -350,6 +369,7 @@ def _make_doorways(
         raise WorldGenerationError("rooms could not all be connected")
 
     out: list[Doorway] = []
+    swings: list[Box] = []
     for i, (a, b, kind, requested, c, width) in enumerate(doorways):
         axis, fixed, _, _ = segments[frozenset((a, b))]
         center = (c, fixed) if axis == "x" else (fixed, c)
@@ -360,12 +380,24 @@ def _make_doorways(
         sign = 0.0
         if has_door:
             private = [n for n in (a, b) if types[n] in _PRIVATE]
-            swing_room = private[0] if len(private) == 1 else rng.choice((a, b))
-            box = rects[swing_room]
-            mid = (box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2
-            sign = 1.0 if mid > fixed else -1.0
-            side = rng.choice((-1.0, 1.0))
-            hinge = (c + side * width / 2, fixed) if axis == "x" else (fixed, c + side * width / 2)
+            preferred = private[0] if len(private) == 1 else rng.choice((a, b))
+            other = b if preferred == a else a
+            side0 = rng.choice((-1.0, 1.0))
+            # Prefer the natural swing; flip hinge side / swing room if the leaf would hit another door.
+            for swing_room, side in (
+                (preferred, side0),
+                (preferred, -side0),
+                (other, side0),
+                (other, -side0),
+            ):
+                box = rects[swing_room]
+                mid = (box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2
+                sign = 1.0 if mid > fixed else -1.0
+                hinge = (c + side * width / 2, fixed) if axis == "x" else (fixed, c + side * width / 2)
+                swing = door_swing_box(axis, hinge, center, width, sign)
+                if not any(_overlaps(swing, s) for s in swings):
+                    break
+            swings.append(swing)
         out.append(
             Doorway(
                 id=f"doorway_{i}",

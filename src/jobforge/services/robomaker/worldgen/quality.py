@@ -7,7 +7,8 @@ not obstacles for reachability); closed doors are counted separately.
 Report keys: ``rooms`` (per room: requested/actual area, area_error, requested/actual aspect,
 aspect_error (|log ratio|), reachable), ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
-``doorway_clearance_violations``, ``front_clearance_violations``, ``spawn`` (inside_room, clear),
+``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
+``spawn`` (inside_room, clear),
 ``unmet_connections``, ``closed_doors``, ``max_area_error``, ``failures`` (list of failed checks),
 ``passed``.
 """
@@ -22,7 +23,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from jobforge.services.robomaker.worldgen.catalog import CATALOG
-from jobforge.services.robomaker.worldgen.floorplan import doorway_keepouts
+from jobforge.services.robomaker.worldgen.floorplan import door_swing_box, doorway_keepouts
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
 from jobforge.services.robomaker.worldgen.world import FurnitureItem, World
 
@@ -141,6 +142,11 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
     graph.add_nodes_from(r.name for r in world.rooms)
     graph.add_edges_from(d.rooms for d in world.doorways)
 
+    swings = [box(*door_swing_box(d.axis, d.hinge, d.center, d.width, d.swing_sign))
+              for d in world.doorways if d.has_door and d.hinge is not None]  # fmt: skip
+    swing_conflicts = sum(
+        1 for i, a in enumerate(swings) for b in swings[i + 1 :] if a.intersection(b).area > OVERLAP_TOLERANCE
+    )
     disc = spawn.buffer(world.spawn_clear_radius, quad_segs=16)
     leaves = [shapely.LineString(leaf) for d in world.doorways if (leaf := d.door_leaf()) is not None]
     spawn_clear = (
@@ -162,6 +168,7 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
         "front_clearance_violations": front_violations,
         "spawn": {"inside_room": spawn_inside, "clear": spawn_clear, "radius": world.spawn_clear_radius},
         "unmet_connections": [list(u) for u in world.unmet_connections],
+        "door_swing_conflicts": swing_conflicts,
         "closed_doors": sum(1 for d in world.doorways if d.has_door and (d.open_percent or 0) <= 0),
         "max_area_error": round(max_area_error, 4),
         "robot_radius": robot_radius,
@@ -186,6 +193,7 @@ def failed_checks(report: dict[str, Any], ceiling_height: float) -> list[str]:
         "furniture_outside_room",
         "doorway_clearance_violations",
         "front_clearance_violations",
+        "door_swing_conflicts",
     ):
         if report[key]:
             failures.append(f"{key}={report[key]}")
