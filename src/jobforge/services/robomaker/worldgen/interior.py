@@ -48,6 +48,9 @@ SIDE_GAP = 0.02
 CENTER_CLEARANCE = 0.6
 HALF_PI = math.pi / 2
 MAX_REPAIRS = 6
+WALL_TRIES = 10
+OPPOSITE = {"s": "n", "n": "s", "w": "e", "e": "w"}
+COUNTER_RUN = frozenset({"Fridges", "Ovens", "DishWashers", "Storage", "WashingMachinesAndDryers"})
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,7 @@ class _RoomFurnisher:
         self.parts: list[tuple[_Part, Box, float, int]] = []  # part, world box, world yaw, group index
         self.groups = 0
         self.covered = 0.0
+        self.sides: dict[str, str] = {}  # first wall side used per furniture type
 
     @property
     def inner_area(self) -> float:
@@ -303,29 +307,43 @@ class _RoomFurnisher:
         self.groups += 1
         return True
 
-    def place_on_wall(self, group: _Group, corner: bool = False, tries: int = 10) -> bool:
+    def place_on_wall(
+        self, group: _Group, corner: bool = False, prefer_side: str | None = None, cluster: bool = False
+    ) -> str | None:
+        """Place ``group`` with its back to a wall; returns the wall side used, or None.
+
+        ``cluster`` tries positions next to items already on the wall first (kitchen runs).
+        """
         e0, _, e1, _ = group.extent()
         sides = ["s", "n", "w", "e"]
         self.rng.shuffle(sides)
+        if prefer_side is not None:
+            sides.remove(prefer_side)
+            sides.insert(0, prefer_side)
         for side in sides:
             to_world, yaw0, length = _wall_transform(side, self.inner)
             lo, hi = -e0, length - e1
             if hi < lo:
                 continue
-            cands = [lo, hi]
-            if not corner:
-                for a, b in _along_ranges(side, self.inner, self.boxes):
-                    cands += [b + SIDE_GAP - e0, a - SIDE_GAP - e1]
-                self.rng.shuffle(cands)
-                cands += [self.rng.uniform(lo, hi) for _ in range(4)]
+            ends = [lo, hi]
+            self.rng.shuffle(ends)
+            if corner:
+                cands = ends
             else:
-                self.rng.shuffle(cands)
-            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:tries]:
+                nexts: list[float] = []
+                for a, b in _along_ranges(side, self.inner, self.boxes):
+                    nexts += [b + SIDE_GAP - e0, a - SIDE_GAP - e1]
+                self.rng.shuffle(nexts)
+                cands = nexts + ends if cluster else ends + nexts
+                if not cluster:
+                    self.rng.shuffle(cands)
+                cands += [self.rng.uniform(lo, hi) for _ in range(4)]
+            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:WALL_TRIES]:
                 boxes = [to_world((p.box[0] + s, p.box[1], p.box[2] + s, p.box[3])) for p in group.parts]
                 zones = [to_world((z[0] + s, z[1], z[2] + s, z[3])) for z in group.zones]
                 if self._commit(group, boxes, zones, yaw0):
-                    return True
-        return False
+                    return side
+        return None
 
     def place_in_center(self, group: _Group, tries: int = 12) -> bool:
         x0, y0, x1, y1 = self.inner
@@ -405,10 +423,15 @@ def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
         for group in options:
             placement = CATALOG[type_].placement
             if placement == "center":
-                ok = f.place_in_center(group)
-            else:
-                ok = f.place_on_wall(group, corner=placement == "corner")
-            if ok:
+                if f.place_in_center(group):
+                    return True
+                continue
+            # A media unit faces the sofa; kitchen appliances line up into a counter run.
+            prefer = OPPOSITE.get(f.sides.get("Sofas", "")) if type_ == "MediaStorage" else None
+            cluster = type_ in COUNTER_RUN and f.room.type == "Kitchen"
+            side = f.place_on_wall(group, corner=placement == "corner", prefer_side=prefer, cluster=cluster)
+            if side is not None:
+                f.sides.setdefault(type_, side)
                 return True
     return False
 

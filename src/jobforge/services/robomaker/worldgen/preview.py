@@ -88,7 +88,7 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
         if abbr:
             cx, cy = px(item.x, item.y)
             tw = draw.textlength(abbr, font=tiny_font)
-            if tw < (b[2] - b[0]) * scale - 2 or tw < (b[3] - b[1]) * scale - 2:
+            if tw < (b[2] - b[0]) * scale - 4 and tiny_font.size < (b[3] - b[1]) * scale - 2:
                 draw.text((cx, cy), abbr, fill=(255, 255, 255), font=tiny_font, anchor="mm")
 
     for wall in world.walls:
@@ -146,7 +146,7 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
     draw.text((10, 8), world.world_id, fill=(60, 60, 60), font=small_font)
 
     out = io.BytesIO()
-    img.save(out, format="PNG", optimize=False)
+    img.save(out, format="PNG", compress_level=3)
     return out.getvalue()
 
 
