@@ -257,3 +257,29 @@ def test_random_templates_hold_invariants(body: str, seed: int) -> None:
     report = quality_report(world)
     assert report["passed"], report["failures"]
     assert math.isclose(sum(r.area for r in world.rooms), sum(r.area for r in spec.rooms), rel_tol=1e-3)
+
+
+def test_ids_unique_when_names_differ_only_in_punctuation() -> None:
+    body = {
+        "Buildings": [
+            {
+                "Floors": [
+                    {
+                        "Floorplan": {
+                            "Rooms": [
+                                {"Type": "Bedroom", "Name": "Bed room"},
+                                {"Type": "Bedroom", "Name": "Bed_room"},
+                                {"Type": "Living", "Name": "Living"},
+                            ]
+                        }
+                    }
+                ]
+            }
+        ]
+    }
+    world = generate_world(parse_template_body(json.dumps(body)), 1, 1)
+    for items in (world.walls, world.doorways, world.furniture):
+        ids = [x.id for x in items]
+        assert len(ids) == len(set(ids))
+    walls = {w.id for w in world.walls}
+    assert all(d.wall in walls for d in world.doorways)

@@ -373,7 +373,7 @@ def _make_doorways(
     for i, (a, b, kind, requested, c, width) in enumerate(doorways):
         axis, fixed, _, _ = segments[frozenset((a, b))]
         center = (c, fixed) if axis == "x" else (fixed, c)
-        wall_id = "wall_" + "_".join(sorted((_slug(a), _slug(b))))
+        wall_id = _wall_id(spec, a, b)
         has_door = kind == "Doorway" and spec.version == "2"
         hinge = None
         swing_room = None
@@ -419,8 +419,11 @@ def _make_doorways(
     return out, unmet, segments
 
 
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower() or "room"
+def _wall_id(spec: WorldTemplateSpec, a: str, b: str) -> str:
+    """Stable, unique wall id from room indices (names may differ only in spaces vs underscores)."""
+    names = [r.name for r in spec.rooms]
+    i, j = sorted((names.index(a), names.index(b)))
+    return f"wall_r{i}_r{j}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -436,6 +439,7 @@ def _make_walls(
     segments: dict[frozenset[str], tuple[str, float, float, float]],
 ) -> list[Wall]:
     ceiling = spec.ceiling_height
+    index = {r.name: i for i, r in enumerate(spec.rooms)}
     walls: list[Wall] = []
     ext = EXTERIOR_WALL / 2
     eps = 1e-6
@@ -459,7 +463,7 @@ def _make_walls(
                 ey = ey + ext if abs(ey - height) < eps else ey
             walls.append(
                 Wall(
-                    id=f"wall_{_slug(r.name)}_{side}",
+                    id=f"wall_r{index[r.name]}_{side}",
                     start=(sx, sy),
                     end=(ex, ey),
                     thickness=EXTERIOR_WALL,
@@ -472,7 +476,7 @@ def _make_walls(
         by_wall.setdefault(d.wall, []).append(d)
     for key, (axis, fixed, lo, hi) in segments.items():
         a, b = sorted(key)
-        wall_id = "wall_" + "_".join(sorted((_slug(a), _slug(b))))
+        wall_id = _wall_id(spec, a, b)
         start, end = ((lo, fixed), (hi, fixed)) if axis == "x" else ((fixed, lo), (fixed, hi))
         gaps = []
         for d in by_wall.get(wall_id, []):
