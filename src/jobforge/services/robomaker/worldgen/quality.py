@@ -9,7 +9,9 @@ aspect_error (|log ratio|), reachable), ``room_graph_connected``, ``free_space_c
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
 ``spawn`` (inside_room, clear),
-``unmet_connections``, ``closed_doors``, ``max_area_error``, ``failures`` (list of failed checks),
+``unmet_connections``, ``closed_doors``, ``doors_narrowing_passage`` (informational: door leaves at
+their initial position that leave < 2r + 0.1 m; reachability treats leaves as pushable),
+``max_area_error``, ``failures`` (list of failed checks),
 ``passed``.
 """
 
@@ -169,6 +171,9 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
         "spawn": {"inside_room": spawn_inside, "clear": spawn_clear, "radius": world.spawn_clear_radius},
         "unmet_connections": [list(u) for u in world.unmet_connections],
         "door_swing_conflicts": swing_conflicts,
+        "doors_narrowing_passage": sum(
+            1 for d in world.doorways if d.has_door and d.clear_width() < 2 * robot_radius + 0.1
+        ),
         "closed_doors": sum(1 for d in world.doorways if d.has_door and (d.open_percent or 0) <= 0),
         "max_area_error": round(max_area_error, 4),
         "robot_radius": robot_radius,

@@ -8,6 +8,7 @@ its local +y axis rotated by yaw (yaw 0 = front faces +y). All values are plain 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -130,12 +131,16 @@ class Doorway:
     swing_sign: float = 0.0  # +1/-1: side of the wall (perpendicular axis) the door swings into
     open_percent: float | None = None
 
+    def clear_width(self) -> float:
+        """Width left free by the door leaf at its initial position (the full gap when door-less)."""
+        if not self.has_door or self.open_percent is None:
+            return self.width
+        return self.width * (1.0 - math.cos(math.radians(90.0 * self.open_percent / 100.0)))
+
     def door_leaf(self) -> tuple[Point, Point] | None:
         """The door leaf as a segment from the hinge at its initial open position."""
         if not self.has_door or self.hinge is None or self.open_percent is None:
             return None
-        import math
-
         hx, hy = self.hinge
         cx, cy = self.center
         # Closed: the leaf points from the hinge along the wall towards the gap centre.
@@ -169,7 +174,7 @@ class FurnitureItem:
 
     def box(self) -> tuple[float, float, float, float]:
         """Axis-aligned footprint (yaw is always a multiple of 90 degrees)."""
-        quarter = round(self.yaw / (3.141592653589793 / 2)) % 2
+        quarter = round(self.yaw / (math.pi / 2)) % 2
         w, d = (self.depth, self.width) if quarter else (self.width, self.depth)
         return (self.x - w / 2, self.y - d / 2, self.x + w / 2, self.y + d / 2)
 
