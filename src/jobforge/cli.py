@@ -50,6 +50,22 @@ def _models_install(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worlds_preview(args: argparse.Namespace) -> int:
+    import httpx
+
+    response = httpx.get(
+        f"{args.endpoint_url.rstrip('/')}/_jobforge/worlds/preview.png",
+        params={"arn": args.world},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        print(f"jobforge: {response.status_code} {response.text}", file=sys.stderr)
+        return 1
+    args.output.write_bytes(response.content)
+    print(f"wrote {args.output} ({len(response.content)} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobforge", description=__doc__)
     parser.add_argument("--version", action="version", version=f"jobforge {__version__}")
@@ -81,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--target", type=Path, help="models directory (default ~/.aws/models)")
     install.add_argument("--print-path", action="store_true", help="only print a directory for AWS_DATA_PATH")
     install.set_defaults(func=_models_install)
+
+    worlds = commands.add_parser("worlds", help="generated RoboMaker worlds")
+    worlds_commands = worlds.add_subparsers(dest="worlds_command", required=True)
+    preview = worlds_commands.add_parser("preview", help="write a world's top-down preview PNG to a file")
+    preview.add_argument("world", help="the world's ARN")
+    preview.add_argument("-o", "--output", type=Path, default=Path("preview.png"))
+    preview.add_argument("--endpoint-url", default="http://127.0.0.1:4580", help="the jobforge server")
+    preview.set_defaults(func=_worlds_preview)
     return parser
 
 

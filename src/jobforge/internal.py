@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from jobforge import __version__
 from jobforge.engine import JobEngine, diagnostics
+from jobforge.services.arns import parse_arn
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -16,11 +19,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 PREFIX = "/_jobforge/"
 
 
+@dataclass(frozen=True)
 class _Scope:
-    """Diagnostic jobs belong to the default account and region."""
+    """An owner: diagnostic jobs belong to the default account and region."""
 
-    account_id = "000000000000"
-    region = "us-east-1"
+    account_id: str = "000000000000"
+    region: str = "us-east-1"
 
 
 def new_diagnostic_id() -> str:
@@ -71,6 +75,8 @@ class InternalRoutes:
                 return await respond(
                     send, 200, {"status": "ok", "version": __version__, "services": self.services}
                 )
+            if path.startswith("/_jobforge/worlds/") and method == "GET":
+                return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, send)
             if path == "/_jobforge/control" and method == "GET":
                 return await respond(send, 200, self.engine.control.snapshot())
             if path.startswith("/_jobforge/control/diagnostic-job/") and method == "GET":
@@ -82,6 +88,24 @@ class InternalRoutes:
         except (ValueError, KeyError, TypeError) as exc:
             return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
         await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+
+    async def _world(self, what: str, scope: dict[str, Any], send: Send) -> None:
+        """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
+        query = parse_qs(scope.get("query_string", b"").decode())
+        arn = parse_arn(query.get("arn", [""])[0])
+        if arn is None or arn.service != "robomaker" or arn.resource_type != "world":
+            raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
+        owner = _Scope(arn.account_id, arn.region)
+        world = self.engine.resources("robomaker").find(owner, "world", arn.resource_id)
+        if world is None:
+            return await respond(send, 404, {"error": "NotFound", "message": f"no world {arn}"})
+        if what == "quality":
+            return await respond(send, 200, world.data.get("quality", {}))
+        if what == "preview.png":
+            artifact = self.engine.artifacts.get(world.arn, "preview.png")
+            if artifact is not None:
+                return await respond(send, 200, artifact.data, artifact.content_type)
+        await respond(send, 404, {"error": "NotFound", "message": f"no {what} for {arn}"})
 
     async def _diagnostic(self, job_id: str, send: Send) -> None:
         job = self.engine.jobs.find(_Scope(), "jobforge", job_id)
