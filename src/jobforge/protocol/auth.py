@@ -218,6 +218,8 @@ class Authenticator:
         self.default_region = default_region
         self.max_clock_skew = max_clock_skew
         self.default_secret = default_secret
+        self._anonymous = Identity(None, default_account_id, default_region, None, signed=False)
+        self._identities: dict[str, Identity] = {}
 
     def account_for(self, access_key: str | None) -> str:
         """Configured account of a key; a 12-digit key is itself the account; else the default."""
@@ -241,6 +243,8 @@ class Authenticator:
         now: datetime | None = None,
     ) -> Identity:
         """Identify the caller; raises a 403 :class:`ServiceError` when sigv4 mode rejects it."""
+        if self.mode == "none":
+            return self._identify(headers, query)
         sig = _read_signature(headers, query)
         if sig is None:
             if self.mode == "sigv4":
@@ -255,6 +259,34 @@ class Authenticator:
             sig.service,
             signed=True,
         )
+
+    def _identify(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Identity:
+        """Mode ``none``: the credential scope alone, cached per scope string (it repeats all day)."""
+        authorization = headers.get("authorization")
+        credential = None
+        if authorization:
+            start = authorization.find("Credential=")
+            if start >= 0:
+                start += len("Credential=")
+                end = authorization.find(",", start)
+                credential = authorization[start : end if end >= 0 else None].strip()
+        else:
+            values = query.get("X-Amz-Credential")
+            credential = values[-1] if values else None
+        if not credential:
+            return self._anonymous
+        identity = self._identities.get(credential)
+        if identity is None:
+            try:
+                access_key, _, region, service = _parse_credential(credential)
+            except ServiceError:
+                return self._anonymous  # anything goes in this mode
+            identity = Identity(
+                access_key, self.account_for(access_key), region or self.default_region, service, signed=True
+            )
+            if len(self._identities) < 10_000:
+                self._identities[credential] = identity
+        return identity
 
     def _verify(
         self,

@@ -136,6 +136,11 @@ class AwsGateway:
         validate_requests: bool = True,
         executor: ThreadPoolExecutor | None = None,
     ) -> None:
+        """Build every routing table, parser and serializer now, so requests do no model walks.
+
+        ``max_workers`` sizes the provider thread pool (0: call providers on the event loop);
+        ``validate_requests=False`` skips constraint checks (types are still enforced).
+        """
         self.authenticator = authenticator or Authenticator()
         self.max_body_bytes = max_body_bytes
         self.validate_requests = validate_requests
@@ -144,14 +149,17 @@ class AwsGateway:
         for service in self.services:  # credential scopes may also use the service name
             self._by_signing_name.setdefault(service.name, service)
         self._generic_errors = ErrorSerializer(None)
+        # max_workers=0: every provider call runs on the event loop (in-memory providers, benchmarks).
         self._own_executor = executor is None
-        self._executor = executor or ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="jobforge-provider"
+        self._executor = executor or (
+            ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jobforge-provider")
+            if max_workers > 0
+            else None
         )
 
     def close(self) -> None:
         """Stop the provider thread pool (if the gateway created it)."""
-        if self._own_executor:
+        if self._own_executor and self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -282,7 +290,7 @@ class AwsGateway:
         try:
             if _is_coroutine_function(method):
                 return await method(ctx, request)
-            if getattr(method, INLINE_ATTRIBUTE, False):
+            if self._executor is None or getattr(method, INLINE_ATTRIBUTE, False):
                 return method(ctx, request)
             return await self._in_thread(method, ctx, request)
         except NotImplementedError:
@@ -310,6 +318,7 @@ class AwsGateway:
                 result = (False, exc)
             loop.call_soon_threadsafe(settle, *result)
 
+        assert self._executor is not None
         self._executor.submit(work)
         return future
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
+from functools import partial
 from typing import Any
 
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -65,65 +67,107 @@ def _as_bytes(value: Any) -> bytes:
     raise TypeError(f"cannot serialize {type(value).__name__} as a blob")
 
 
-def to_json_value(shape: Shape, value: Any) -> Any:
-    """A Python value of ``shape`` -> a JSON-ready value (wire names, encoded scalars)."""
-    kind = shape.type_name
-    if kind == "string" or kind == "boolean":
-        return value
-    if kind == "structure":
-        if shape.is_document_type:
-            return value
-        return _structure_body(shape, value)
-    if kind == "list":
-        member = shape.member
-        return [None if item is None else to_json_value(member, item) for item in value]
-    if kind == "map":
-        value_shape = shape.value
-        return {str(k): to_json_value(value_shape, v) for k, v in value.items() if v is not None}
-    if kind == "timestamp":
-        return format_timestamp(value, shape.serialization.get("timestampFormat", _BODY_TIMESTAMP_DEFAULT))
-    if kind == "blob":
-        return base64.b64encode(_as_bytes(value)).decode("ascii")
-    if kind in ("float", "double"):
-        number = float(value)
-        if math.isnan(number):
-            return "NaN"
-        if math.isinf(number):
-            return "Infinity" if number > 0 else "-Infinity"
-        return value
-    if kind in ("integer", "long"):
-        return int(value)
+Encoder = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
     return value
 
 
-# id(shape) -> (shape, {member name: (wire name, member shape)}) for body members; shapes live as
-# long as their model, and keeping the shape in the value pins the id.
-_BODY_PLANS: dict[int, tuple[Shape, dict[str, tuple[str, Shape]]]] = {}
+def _encode_blob(value: Any) -> str:
+    return base64.b64encode(_as_bytes(value)).decode("ascii")
 
 
-def _body_plan(shape: StructureShape) -> dict[str, tuple[str, Shape]]:
-    cached = _BODY_PLANS.get(id(shape))
+def _encode_float(value: Any) -> Any:
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return value
+
+
+def _encode_int(value: Any) -> int:
+    return value if type(value) is int else int(value)
+
+
+# id(shape) -> (shape, encoder). Shapes live as long as their model; keeping the shape in the
+# value pins its id. Encoders are built once per shape, so a response costs no model walk.
+_ENCODERS: dict[int, tuple[Shape, Encoder]] = {}
+
+
+def encoder_for(shape: Shape) -> Encoder:
+    """A function turning a Python value of ``shape`` into its JSON-ready wire form."""
+    cached = _ENCODERS.get(id(shape))
     if cached is not None and cached[0] is shape:
         return cached[1]
+    kind = shape.type_name
+    encoder: Encoder
+    if kind in ("string", "boolean") or (kind == "structure" and shape.is_document_type):
+        encoder = _identity
+    elif kind == "timestamp":
+        fmt = shape.serialization.get("timestampFormat", _BODY_TIMESTAMP_DEFAULT)
+        encoder = partial(format_timestamp, fmt=fmt)
+    elif kind == "blob":
+        encoder = _encode_blob
+    elif kind in ("float", "double"):
+        encoder = _encode_float
+    elif kind in ("integer", "long"):
+        encoder = _encode_int
+    elif kind in ("structure", "list", "map"):
+        slot: list[Encoder] = []  # filled below; lets recursive shapes refer to themselves
+        encoder = _deferred(slot)
+        _ENCODERS[id(shape)] = (shape, encoder)
+        slot.append(_build_container_encoder(shape))
+        return encoder
+    else:
+        encoder = _identity
+    _ENCODERS[id(shape)] = (shape, encoder)
+    return encoder
+
+
+def _deferred(slot: list[Encoder]) -> Encoder:
+    def encode(value: Any) -> Any:
+        return slot[0](value)
+
+    return encode
+
+
+def _build_container_encoder(shape: Shape) -> Encoder:
+    kind = shape.type_name
+    if kind == "list":
+        item_encoder = encoder_for(shape.member)
+        if item_encoder is _identity:
+            return list
+        return lambda value: [None if item is None else item_encoder(item) for item in value]
+    if kind == "map":
+        value_encoder = encoder_for(shape.value)
+        return lambda value: {str(k): value_encoder(v) for k, v in value.items() if v is not None}
     plan = {
-        name: (member.serialization.get("name", name), member)
+        name: (member.serialization.get("name", name), encoder_for(member))
         for name, member in shape.members.items()
         if member.serialization.get("location") is None
     }
-    _BODY_PLANS[id(shape)] = (shape, plan)
-    return plan
+
+    def encode_structure(value: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name, item in value.items():
+            if item is not None:
+                bound = plan.get(name)
+                if bound is not None:
+                    body[bound[0]] = bound[1](item)
+        return body
+
+    return encode_structure
+
+
+def to_json_value(shape: Shape, value: Any) -> Any:
+    """A Python value of ``shape`` -> a JSON-ready value (wire names, encoded scalars)."""
+    return encoder_for(shape)(value)
 
 
 def _structure_body(shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
-    plan = _body_plan(shape)
-    body: dict[str, Any] = {}
-    for name, item in value.items():
-        if item is None:
-            continue
-        bound = plan.get(name)
-        if bound is not None:
-            body[bound[0]] = to_json_value(bound[1], item)
-    return body
+    return encoder_for(shape)(value)
 
 
 def _header_text(shape: Shape, value: Any) -> str:
