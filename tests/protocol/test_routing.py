@@ -119,3 +119,19 @@ def test_unknown_method_names_allowed_methods(router: Router) -> None:
     with pytest.raises(UnknownRoute) as info:
         router.match("PATCH", "/things/abc", {})
     assert "DELETE" in info.value.message and "GET" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("service", "arn"),
+    [
+        ("dataexchange", "arn:aws:dataexchange:us-east-1:123456789012:data-sets/abc"),
+        ("location", "arn:aws:geo:us-east-1:123456789012:tracker/t"),
+        ("robomaker", "arn:aws:robomaker:us-east-1:123456789012:world-template/w"),
+    ],
+)
+def test_unsigned_shared_tag_routes_follow_the_arn(lenient: LiveServer, service: str, arn: str) -> None:
+    client = make_client(lenient.url, service, validate=False, signature_version=UNSIGNED)
+    arn_member = "resourceArn" if service == "robomaker" else "ResourceArn"
+    client.list_tags_for_resource(**{arn_member: arn})
+    assert lenient.providers[service].last.operation == "list_tags_for_resource"
+    assert lenient.providers[service].last.request == {arn_member: arn}

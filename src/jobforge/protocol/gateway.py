@@ -270,8 +270,7 @@ class AwsGateway:
             service = self._by_signing_name.get(identity.signing_service)
             if service is not None:
                 return service, service.router.match(method, raw_path, query)
-        host = headers.get("host", "")
-        candidates = sorted(self.services, key=lambda s: not host.startswith(f"{s.endpoint_prefix}."))
+        candidates = self._unsigned_candidates(headers.get("host", ""), raw_path)
         first_error: UnknownRoute | None = None
         for service in candidates:
             try:
@@ -279,6 +278,19 @@ class AwsGateway:
             except UnknownRoute as exc:
                 first_error = first_error or exc
         raise first_error or UnknownRoute(method, raw_path)
+
+    def _unsigned_candidates(self, host: str, raw_path: str) -> list[_Service]:
+        """Services to try for an unsigned request: one named by the Host prefix or by an ARN in
+        the path (``/tags/arn:aws:geo:...`` exists in all three models) first."""
+        if len(self.services) < 2:
+            return self.services
+        path = raw_path.replace("%3A", ":").replace("%3a", ":")
+
+        def hinted(service: _Service) -> bool:
+            names = {service.endpoint_prefix, service.signing_name}
+            return any(host.startswith(f"{n}.") or f"arn:aws:{n}:" in path for n in names)
+
+        return sorted(self.services, key=lambda service: not hinted(service))
 
     async def _invoke(
         self, service: _Service, operation: _Operation, ctx: RequestContext, request: dict[str, Any]
