@@ -4,7 +4,9 @@ Approach (world-generation.md §5): the footprint rectangle has exactly the sum 
 room areas, so a *slicing* partition (recursive guillotine cuts at area-proportional positions)
 gives every room exactly its requested area. Many random slicing trees are sampled per seed and
 the best is kept by a score over room aspect-ratio error, footprint aspect error, unmet desired
-connections and reachability. Rooms sharing a wall long enough for a doorway are adjacent (a
+connections and reachability; its cut positions and footprint aspect are then refined
+(Nelder-Mead), letting a room trade at most 10% of its area for a better aspect ratio.
+Rooms sharing a wall long enough for a doorway are adjacent (a
 networkx graph); desired connections become doorways/openings, and a minimum spanning tree over
 plausibility weights adds doorways until every room is reachable, as WorldForge did.
 
@@ -22,6 +24,8 @@ import random
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
+import numpy as np
+from scipy import optimize
 
 from jobforge.services.robomaker.template_format import RoomSpec, WorldTemplateSpec
 from jobforge.services.robomaker.worldgen.geometry import Box, circle_hits_box
@@ -38,6 +42,8 @@ DOOR_CLEARANCE = 0.5
 SPAWN_CLEAR_RADIUS = 0.5
 MIN_ROOM_SIDE = 1.5
 CANDIDATES = 160
+MAX_AREA_TRADE = 0.10  # rooms may give up to 10% of their area for a better aspect ratio
+REFINE_EVALS = 400
 
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
 _PRIVATE = {"Bedroom", "Bathroom", "Closet"}
@@ -166,11 +172,14 @@ def _order(spec: WorldTemplateSpec, rng: random.Random) -> list[RoomSpec]:
     return [by_name[n] for n in order]
 
 
-def _slice(rooms: list[RoomSpec], rect: Box, rng: random.Random, out: dict[str, Box]) -> None:
+Tree = str | tuple[bool, float, "Tree", "Tree"]  # room name | (vertical cut, fraction, first, second)
+
+
+def _slice(rooms: list[RoomSpec], rect: Box, rng: random.Random, out: dict[str, Box]) -> Tree:
     """Recursive guillotine cut of ``rect`` into ``rooms`` with area-proportional cut positions."""
     if len(rooms) == 1:
         out[rooms[0].name] = rect
-        return
+        return rooms[0].name
     total = sum(r.area for r in rooms)
     x0, y0, x1, y1 = rect
     w, h = x1 - x0, y1 - y0
@@ -191,8 +200,70 @@ def _slice(rooms: list[RoomSpec], rect: Box, rng: random.Random, out: dict[str, 
     while pick < len(options) - 1 and rng.random() < 0.35:
         pick += 1
     _, k, a, b = options[pick]
-    _slice(rooms[:k], a, rng, out)
-    _slice(rooms[k:], b, rng, out)
+    vertical = abs(a[3] - rect[3]) < 1e-9 and abs(a[2] - rect[2]) > 1e-9
+    frac = sum(r.area for r in rooms[:k]) / total
+    return (vertical, frac, _slice(rooms[:k], a, rng, out), _slice(rooms[k:], b, rng, out))
+
+
+def _realize(tree: Tree, rect: Box, fracs: list[float], out: dict[str, Box]) -> None:
+    """Rectangles of a slicing tree with the given cut fractions (pre-order), into ``out``."""
+    if isinstance(tree, str):
+        out[tree] = rect
+        return
+    vertical, _, first, second = tree
+    f = fracs.pop(0)
+    x0, y0, x1, y1 = rect
+    if vertical:
+        xm = x0 + f * (x1 - x0)
+        a, b = (x0, y0, xm, y1), (xm, y0, x1, y1)
+    else:
+        ym = y0 + f * (y1 - y0)
+        a, b = (x0, y0, x1, ym), (x0, ym, x1, y1)
+    _realize(first, a, fracs, out)
+    _realize(second, b, fracs, out)
+
+
+def _fractions(tree: Tree) -> list[float]:
+    if isinstance(tree, str):
+        return []
+    return [tree[1], *_fractions(tree[2]), *_fractions(tree[3])]
+
+
+def _area_penalty(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
+    penalty = 0.0
+    for r in spec.rooms:
+        b = rects[r.name]
+        e = (b[2] - b[0]) * (b[3] - b[1]) / r.area - 1.0
+        penalty += 8.0 * e * e + (100.0 if abs(e) > MAX_AREA_TRADE else 0.0)
+    return penalty
+
+
+def _refine(
+    spec: WorldTemplateSpec, tree: Tree, fp: float, total: float
+) -> tuple[dict[str, Box], float, float]:
+    """Nudge cut positions and the footprint aspect to trade a little area (<= MAX_AREA_TRADE) for
+    better room aspect ratios; returns (rects, footprint aspect, score)."""
+    base = _fractions(tree)
+    logits = [math.log(f / (1 - f)) for f in base]
+
+    def build(x: np.ndarray) -> tuple[dict[str, Box], float]:
+        fpa = fp * math.exp(float(x[0]))
+        fr = [1 / (1 + math.exp(-(lg + float(d)))) for lg, d in zip(logits, x[1:], strict=True)]
+        height = math.sqrt(total / fpa)
+        rects: dict[str, Box] = {}
+        _realize(tree, (0.0, 0.0, total / height, height), fr, rects)
+        return rects, fpa
+
+    def objective(x: np.ndarray) -> float:
+        rects, fpa = build(x)
+        return _score(spec, rects, fpa) + _area_penalty(spec, rects)
+
+    x0 = np.zeros(len(base) + 1)
+    result = optimize.minimize(objective, x0, method="Nelder-Mead",
+                               options={"maxfev": REFINE_EVALS, "xatol": 1e-3, "fatol": 1e-4})  # fmt: skip
+    x = result.x if result.fun < objective(x0) else x0
+    rects, fpa = build(x)
+    return rects, fpa, objective(x)
 
 
 def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
@@ -255,16 +326,23 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
         height = math.sqrt(total / fp)
         rects = {spec.rooms[0].name: (0.0, 0.0, total / height, height)}
         return _Layout(rects, total / height, height, _score(spec, rects, fp))
+    best_tree: Tree = spec.rooms[0].name
+    best_fp = req_fp
     for i in range(n):
         fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.2))
         height = math.sqrt(total / fp)
         width = total / height
         rects: dict[str, Box] = {}
-        _slice(_order(spec, rng), (0.0, 0.0, width, height), rng, rects)
+        tree = _slice(_order(spec, rng), (0.0, 0.0, width, height), rng, rects)
         s = _score(spec, rects, fp)
         if best is None or s < best.score:
             best = _Layout(rects, width, height, s)
+            best_tree, best_fp = tree, fp
     assert best is not None
+    rects, fp, score = _refine(spec, best_tree, best_fp, total)
+    if score < best.score:
+        height = math.sqrt(total / fp)
+        best = _Layout(rects, total / height, height, score)
     return best
 
 
