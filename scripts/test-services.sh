@@ -15,6 +15,11 @@ apt_install() {
   fi
 }
 
+# libsdformat's checker (`ign sdf -k`), for the exported Gazebo worlds ----------------------------
+if ! command -v ign >/dev/null 2>&1 || ! ign sdf --help >/dev/null 2>&1; then
+  apt_install libsdformat-dev sdformat-sdf ignition-tools >&2
+fi
+
 # PostgreSQL ------------------------------------------------------------------------------------
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   apt_install postgresql >&2
