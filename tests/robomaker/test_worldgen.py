@@ -24,6 +24,7 @@ from jobforge.services.robomaker.worldgen import (
     World,
     WorldGenerationError,
     furnish,
+    generate_job_worlds,
     generate_world,
     quality_report,
     render_preview,
@@ -81,7 +82,7 @@ def test_floorplans_and_interiors_distinct(generated: tuple[str, list[World]]) -
     assert len(set(dicts)) == 4
     # Interiors of one floorplan share its rooms; the two floorplans differ.
     assert worlds[0].rooms[0].polygon == worlds[1].rooms[0].polygon
-    assert [r.polygon for r in worlds[0].rooms] != [r.polygon for r in worlds[2].rooms]
+    assert (worlds[0].rooms, worlds[0].doorways) != (worlds[2].rooms, worlds[2].doorways)
 
 
 def test_round_trip_and_json(generated: tuple[str, list[World]]) -> None:
@@ -283,3 +284,13 @@ def test_ids_unique_when_names_differ_only_in_punctuation() -> None:
         assert len(ids) == len(set(ids))
     walls = {w.id for w in world.walls}
     assert all(d.wall in walls for d in world.doorways)
+
+
+def test_generate_job_worlds_ids_and_sharing() -> None:
+    spec = _spec("TwoRooms")
+    results = list(generate_job_worlds(spec, 2, 3, "abc123def456", "generation_abc123def456_world"))
+    assert [wid for wid, _ in results] == [f"generation_abc123def456_world_{n}" for n in range(1, 7)]
+    worlds = [w for _, w in results]
+    assert all(isinstance(w, World) for w in worlds)
+    assert worlds[0].floorplan_seed == worlds[2].floorplan_seed != worlds[3].floorplan_seed
+    assert len({w.interior_seed for w in worlds}) == 6

@@ -3,11 +3,14 @@
 Typical use by the world generation job::
 
     spec = parse_template_body(body)
-    for fp_index in range(floorplan_count):
-        for int_index in range(interior_count):
-            seeds = world_seeds(job_seed, fp_index, int_index)
-            world = generate_world(spec, *seeds, world_id=...)   # raises WorldGenerationError
-            store(world.to_dict(), world_description(world), render_preview(world))
+    for world_id, result in generate_job_worlds(spec, fp_count, int_count, job_id,
+                                                f"generation_{job_id}_world"):
+        if isinstance(result, WorldGenerationError):
+            record_failure(world_id, str(result))      # failureCode e.g. InternalServiceError
+        else:
+            store(result.to_dict(), world_description(result), render_preview(result))
+
+or, world by world, ``generate_world(spec, *world_seeds(job_seed, i, j), world_id=...)``.
 
 ``generate_world`` caches floorplans, so the interiors of one floorplan share its layout, and
 checks :func:`quality_report` before returning.
@@ -16,6 +19,7 @@ checks :func:`quality_report` before returning.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from functools import lru_cache
 
 from jobforge.services.robomaker.template_format import WorldTemplateSpec
@@ -44,6 +48,7 @@ __all__ = [
     "WorldGenerationError",
     "furnish",
     "generate_floorplan",
+    "generate_job_worlds",
     "generate_world",
     "quality_report",
     "render_preview",
@@ -90,3 +95,25 @@ def generate_world(
         if not failures:
             return world
     raise WorldGenerationError("generated world failed quality checks: " + "; ".join(failures))
+
+
+def generate_job_worlds(
+    spec: WorldTemplateSpec,
+    floorplan_count: int,
+    interior_count_per_floorplan: int,
+    job_seed: int | str,
+    world_id_prefix: str = "world",
+) -> Iterator[tuple[str, World | WorldGenerationError]]:
+    """All worlds of a generation job, floorplan-major: yields ``(world_id, world or error)`` with
+    ids ``f"{world_id_prefix}_{n}"``, n = 1..floorplan_count * interior_count_per_floorplan
+    (e.g. prefix ``generation_<jobId>_world`` gives AWS-style ``generation_<jobId>_world_3``)."""
+    n = 0
+    for fp_index in range(floorplan_count):
+        for int_index in range(interior_count_per_floorplan):
+            n += 1
+            world_id = f"{world_id_prefix}_{n}"
+            fp_seed, int_seed = world_seeds(job_seed, fp_index, int_index)
+            try:
+                yield world_id, generate_world(spec, fp_seed, int_seed, world_id=world_id)
+            except WorldGenerationError as exc:
+                yield world_id, exc
