@@ -8,7 +8,7 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "worldId": str, "templateVersion": "1" | "2",
       "seeds": {"floorplan": int, "interior": int},
       "ceilingHeight": float,
-      "footprint": {"min": [x, y], "max": [x, y]},
+      "footprint": {"min": [x, y], "max": [x, y], "aspectRatio": x/y, "requestedAspectRatio"},
       "spawn": {"position": [0.0, 0.0, 0.0], "clearRadius": 0.5},
       "rooms": [{"name", "originalName" (V2, may be null), "type",
                  "polygon": [[x, y], ...] (counter-clockwise, wall centre lines),
@@ -47,7 +47,12 @@ def world_description(world: World) -> dict[str, Any]:
         "templateVersion": world.template_version,
         "seeds": {"floorplan": world.floorplan_seed, "interior": world.interior_seed},
         "ceilingHeight": world.ceiling_height,
-        "footprint": {"min": [fx0, fy0], "max": [fx1, fy1]},
+        "footprint": {
+            "min": [fx0, fy0],
+            "max": [fx1, fy1],
+            "aspectRatio": round((fx1 - fx0) / (fy1 - fy0), 3),
+            "requestedAspectRatio": world.requested_footprint_aspect,
+        },
         "spawn": {"position": [world.spawn[0], world.spawn[1], 0.0], "clearRadius": world.spawn_clear_radius},
         "rooms": [
             {

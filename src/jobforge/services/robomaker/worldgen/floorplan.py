@@ -63,6 +63,7 @@ class Floorplan:
     doorways: tuple[Doorway, ...]
     spawn: tuple[float, float]
     unmet_connections: tuple[tuple[str, str, str], ...]
+    requested_footprint_aspect: float = 1.0
     score: float = field(default=0.0, compare=False)
 
     def room_box(self, name: str) -> Box:
@@ -650,6 +651,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
         doorways=tuple(doorways),
         spawn=(0.0, 0.0),
         unmet_connections=tuple(unmet),
+        requested_footprint_aspect=_r(spec.footprint_aspect_x / spec.footprint_aspect_y),
         score=layout.score,
     )
 

@@ -557,4 +557,5 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
         spawn=floorplan.spawn,
         spawn_clear_radius=0.5,
         unmet_connections=floorplan.unmet_connections,
+        requested_footprint_aspect=floorplan.requested_footprint_aspect,
     )

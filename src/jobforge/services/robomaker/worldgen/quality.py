@@ -8,7 +8,7 @@ Report keys: ``rooms`` (per room: requested/actual area, area_error, requested/a
 aspect_error (|log ratio|), reachable), ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
-``spawn`` (inside_room, clear),
+``spawn`` (inside_room, clear), ``footprint`` (requested/actual x:y aspect, aspect_error),
 ``unmet_connections``, ``closed_doors``, ``doors_narrowing_passage`` (informational: door leaves at
 their initial position that leave < 2r + 0.1 m; reachability treats leaves as pushable),
 ``max_area_error``, ``failures`` (list of failed checks),
@@ -140,6 +140,8 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
             }
         )
 
+    fx0, fy0, fx1, fy1 = world.footprint
+    fp_aspect = (fx1 - fx0) / (fy1 - fy0)  # x / y, like the template's DesiredAspectRatio
     graph = nx.Graph()
     graph.add_nodes_from(r.name for r in world.rooms)
     graph.add_edges_from(d.rooms for d in world.doorways)
@@ -170,6 +172,11 @@ def quality_report(world: World, robot_radius: float = ROBOT_RADIUS) -> dict[str
         "front_clearance_violations": front_violations,
         "spawn": {"inside_room": spawn_inside, "clear": spawn_clear, "radius": world.spawn_clear_radius},
         "unmet_connections": [list(u) for u in world.unmet_connections],
+        "footprint": {
+            "requested_aspect": world.requested_footprint_aspect,
+            "aspect": round(fp_aspect, 3),
+            "aspect_error": round(abs(math.log(fp_aspect / world.requested_footprint_aspect)), 4),
+        },
         "door_swing_conflicts": swing_conflicts,
         "doors_narrowing_passage": sum(
             1 for d in world.doorways if d.has_door and d.clear_width() < 2 * robot_radius + 0.1

@@ -196,6 +196,7 @@ class World:
     spawn: Point = (0.0, 0.0)
     spawn_clear_radius: float = 0.5
     unmet_connections: tuple[tuple[str, str, str], ...] = ()
+    requested_footprint_aspect: float = 1.0  # template Footprint x / y
 
     def room(self, name: str) -> Room:
         for r in self.rooms:
@@ -247,6 +248,7 @@ class World:
             spawn=_tup(data["spawn"]),
             spawn_clear_radius=float(data["spawn_clear_radius"]),
             unmet_connections=tuple(tuple(u) for u in data["unmet_connections"]),
+            requested_footprint_aspect=float(data.get("requested_footprint_aspect", 1.0)),
         )
 
 
