@@ -160,3 +160,19 @@ def test_missing_provider_method_is_501(partial: LiveServer) -> None:
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Error"]["Code"] == "NotImplementedException"
     assert "ListWorlds" in error["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fragment"),
+    [
+        ("/v1/data-sets?maxResults=99999999999999999999", b"", "out of range for type integer"),
+        ("/tracking/v0/list-trackers", b'{"MaxResults": 3000000000}', "out of range for type integer"),
+        ("/tracking/v0/list-trackers", b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_numbers_and_nesting_beyond_limits_are_4xx(
+    live: LiveServer, path: str, body: bytes, fragment: str
+) -> None:
+    method = "GET" if path.startswith("/v1/data-sets") else "POST"
+    response = httpx.request(method, f"{live.url}{path}", content=body)
+    assert fragment in _assert_json_error(response, 400, "ValidationException")["message"]

@@ -81,10 +81,21 @@ def parse_timestamp(value: Any, path: str = "") -> datetime:
     raise RequestParseError(f"Invalid timestamp{where}: {value!r}", path)
 
 
+_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
+def _check_int_range(kind: str, value: int, path: str) -> int:
+    """AWS's integers are Java ints and longs; bigger numbers would only fail later, in storage."""
+    low, high = _INT_RANGES[kind]
+    if not low <= value <= high:
+        raise RequestParseError(f"Value at '{path}' is out of range for type {kind}", path)
+    return value
+
+
 def _parse_number_text(text: str, shape: Shape, path: str) -> Any:
     try:
         if shape.type_name in ("integer", "long"):
-            return int(text)
+            return _check_int_range(shape.type_name, int(text), path)
         return float(text)
     except ValueError:
         raise RequestParseError(f"Invalid {shape.type_name} value at '{path}': {text!r}", path) from None
@@ -165,8 +176,8 @@ def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
         if isinstance(value, float):
             if not value.is_integer():
                 raise _type_error(path, kind, value)
-            return int(value)
-        return value
+            value = int(value)
+        return _check_int_range(kind, value, path)
     if kind in ("float", "double"):
         if isinstance(value, bool):
             raise _type_error(path, kind, value)
@@ -224,6 +235,8 @@ def decode_json_body(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestParseError(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise RequestParseError("Request body is nested too deeply") from None
 
 
 @dataclass(frozen=True)

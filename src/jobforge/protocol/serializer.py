@@ -148,6 +148,8 @@ def _build_container_encoder(shape: Shape) -> Encoder:
         for name, member in shape.members.items()
         if member.serialization.get("location") is None
     }
+    for wire, encoder in list(plan.values()):  # also accept wire names ("fieldList"), as errors do
+        plan.setdefault(wire, (wire, encoder))
 
     def encode_structure(value: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {}
