@@ -7,7 +7,10 @@ transformed onto one of the four walls (or, for free-standing groups, around the
 Every item is axis-aligned (yaw is a multiple of 90°), so the hot checks are numpy box tests:
 inside the room (off the walls), no overlap with placed items, their front-clearance zones,
 doorway clearance zones or the spawn cylinder; then the raster :class:`NavGrid` confirms the
-0.25 m robot can still reach every room from the spawn point with no enclosed pockets.
+0.25 m robot can still reach every room from the spawn point with no enclosed pockets. A final
+exact (shapely) re-check drops the most recent group next to any pocket the raster missed.
+
+Spawn: furniture keeps 0.75 m from the spawn point (the guaranteed clear radius is 0.5 m).
 """
 
 from __future__ import annotations
