@@ -109,6 +109,9 @@ def test_description_and_preview(generated: tuple[str, list[World]]) -> None:
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
     assert 700 <= max(image.size) <= 900
+    colors = {c for _, c in image.convert("RGB").getcolors(maxcolors=1 << 16) or []}
+    assert (210, 40, 40) in colors  # spawn marker
+    assert (30, 30, 30) in colors  # walls
 
 
 def test_determinism() -> None:
@@ -246,7 +249,7 @@ def template_bodies(draw: st.DrawFn) -> str:
     return json.dumps(body)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=template_bodies(), seed=st.integers(0, 2**31))
 def test_random_templates_hold_invariants(body: str, seed: int) -> None:
     spec = parse_template_body(body)
