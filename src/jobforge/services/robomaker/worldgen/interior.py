@@ -453,19 +453,26 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
     f.rng.shuffle(fillers)
     counts: dict[str, int] = {}
     placed_parents: set[str] = set()
-    passes = 3 if density == "Dense" else 2 if density == "Moderate" else 1
+    # Big rooms (more than ~30 m² of floor) may repeat items, anchors included, over extra rounds.
+    scale = max(1, int(f.inner_area // 30))
+    passes = (3 if density == "Dense" else 2 if density == "Moderate" else 1) + min(scale - 1, 4)
     for round_ in range(passes):
-        for t in anchors + fillers if round_ == 0 else fillers:
+        placed_any = False
+        for t in anchors + fillers if round_ == 0 or scale > 1 else fillers:
             if f.covered >= target:
                 return
             parent = next((p for p, kids in GROUP_CHILDREN.items() if t in kids), None)
             if parent is not None and parent in placed_parents:
                 continue  # placed with its parent
-            if counts.get(t, 0) >= (1 if round_ == 0 else CATALOG[t].max_per_room):
+            limit = 1 if round_ == 0 else (scale if t in anchors else CATALOG[t].max_per_room * scale)
+            if counts.get(t, 0) >= limit:
                 continue
             if _place_type(f, t, allowed):
                 counts[t] = counts.get(t, 0) + 1
                 placed_parents.add(t)
+                placed_any = True
+        if not placed_any and round_ > 0:
+            return
 
 
 def _repair_pockets(floorplan: Floorplan, furniture: list[FurnitureItem]) -> list[FurnitureItem]:
