@@ -1,0 +1,144 @@
+"""The export archive: WorldForge's package layout, streamed as a zip into any binary stream.
+
+Entries are written one at a time into the output (a zip with data descriptors, so the stream
+need not be seekable), so memory stays bounded by one world however many worlds are exported::
+
+    aws_robomaker_worldforge_pkgs/
+      aws_robomaker_worldforge_shared_models/  package.xml CMakeLists.txt README.md LICENSE env-hooks/
+                                               models/<model>/{model.config, model.sdf, meshes/<model>.dae}
+      aws_robomaker_worldforge_worlds/         package.xml CMakeLists.txt README.md LICENSE env-hooks/
+                                               launch/launch_world.launch  launch/launch_world.py
+                                               worlds/<worldId>/{<worldId>.world, model.config, model.sdf,
+                                                                 world_description.json, preview.png}
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from jobforge.services.robomaker.export import launch, package
+from jobforge.services.robomaker.export.models import furniture_model
+from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+from jobforge.services.robomaker.worldgen.world import World
+
+ROOT = "aws_robomaker_worldforge_pkgs"
+MODELS_DIR = f"{ROOT}/{package.MODELS_PACKAGE}"
+WORLDS_DIR = f"{ROOT}/{package.WORLDS_PACKAGE}"
+DATE_TIME = (2020, 8, 1, 0, 0, 0)  # fixed entry times: the same worlds give the same archive
+_STORED_SUFFIXES = (".png",)  # already compressed
+
+
+@dataclass(frozen=True)
+class ExportWorld:
+    """One world to export: the generator's world, its description document and preview image."""
+
+    world: World
+    description: str
+    preview: bytes | None = None
+
+
+@dataclass
+class ArchiveSummary:
+    worlds: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    entries: int = 0
+    bytes_written: int = 0
+
+
+class ArchiveWriter:
+    """Adds worlds one by one, then (on :meth:`close`) the shared models and package files."""
+
+    def __init__(self, out: IO[bytes], *, ceilings: bool = True, compresslevel: int = 6) -> None:
+        self._out = out
+        self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self._ceilings = ceilings
+        self._models: set[str] = set()
+        self.summary = ArchiveSummary()
+
+    def _add(self, name: str, data: bytes | str, mode: int = 0o644) -> None:
+        info = zipfile.ZipInfo(name, DATE_TIME)
+        info.external_attr = (0o100000 | mode) << 16
+        stored = name.endswith(_STORED_SUFFIXES)
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        self._zip.writestr(info, data.encode() if isinstance(data, str) else data)
+        self.summary.entries += 1
+
+    def add_world(self, item: ExportWorld) -> None:
+        world_id = item.world.world_id
+        if world_id in self.summary.worlds:
+            return  # a world listed twice is exported once
+        folder = f"{WORLDS_DIR}/worlds/{world_id}"
+        writer = WorldSdf(item.world, ceilings=self._ceilings)
+        self._add(f"{folder}/{world_id}.world", writer.world_document())
+        self._add(f"{folder}/model.config", writer.model_config())
+        self._add(f"{folder}/model.sdf", writer.model_document())
+        self._add(f"{folder}/world_description.json", item.description)
+        if item.preview:
+            self._add(f"{folder}/preview.png", item.preview)
+        self._models.update(used_models(item.world))
+        self.summary.worlds.append(world_id)
+
+    def _add_models(self) -> None:
+        for name in sorted(self._models):
+            for path, data in furniture_model(name).files.items():
+                self._add(f"{MODELS_DIR}/models/{name}/{path}", data)
+        self.summary.models = sorted(self._models)
+
+    def _add_packages(self) -> None:
+        models, worlds = package.MODELS_PACKAGE, package.WORLDS_PACKAGE
+        first = self.summary.worlds[0] if self.summary.worlds else ""
+        self._add(
+            f"{MODELS_DIR}/package.xml",
+            package.package_xml(models, "Shared furniture and fixture models of WorldForge worlds", "models"),
+        )
+        self._add(f"{MODELS_DIR}/CMakeLists.txt", package.cmakelists(models, ("models",), "models"))
+        self._add(f"{MODELS_DIR}/README.md", package.models_readme(self.summary.models))
+        self._add(f"{MODELS_DIR}/LICENSE", package.LICENSE)
+        self._add(f"{MODELS_DIR}/env-hooks/{models}.dsv.in", package.ros2_env_hook(models, "models"))
+        self._add(f"{MODELS_DIR}/env-hooks/50.{models}.sh.em", package.ros1_env_hook(models, "models"))
+        self._add(
+            f"{WORLDS_DIR}/package.xml",
+            package.package_xml(worlds, "Exported AWS RoboMaker WorldForge worlds", "worlds", (models,)),
+        )
+        self._add(f"{WORLDS_DIR}/CMakeLists.txt", package.cmakelists(worlds, ("launch", "worlds"), "worlds"))
+        self._add(f"{WORLDS_DIR}/README.md", package.worlds_readme(self.summary.worlds))
+        self._add(f"{WORLDS_DIR}/LICENSE", package.LICENSE)
+        self._add(f"{WORLDS_DIR}/env-hooks/{worlds}.dsv.in", package.ros2_env_hook(worlds, "worlds"))
+        self._add(f"{WORLDS_DIR}/env-hooks/50.{worlds}.sh.em", package.ros1_env_hook(worlds, "worlds"))
+        self._add(f"{WORLDS_DIR}/launch/launch_world.launch", launch.ros1_launch(first))
+        self._add(f"{WORLDS_DIR}/launch/launch_world.py", launch.ros2_launch(first), 0o755)
+
+    def close(self) -> ArchiveSummary:
+        """Write the shared models and the package files, then the zip directory."""
+        self._add_models()
+        self._add_packages()
+        self._zip.close()
+        self.summary.bytes_written = self._out.tell()
+        return self.summary
+
+
+def write_archive(
+    out: IO[bytes],
+    worlds: Iterable[ExportWorld],
+    *,
+    ceilings: bool = True,
+    between_worlds: Callable[[], None] | None = None,
+) -> ArchiveSummary:
+    """Stream an export archive of ``worlds`` into ``out`` (which is not closed).
+
+    ``between_worlds`` runs before each world is fetched and written: a job checks for
+    cancellation there (an exception stops the archive where it is).
+    """
+    writer = ArchiveWriter(out, ceilings=ceilings)
+    iterator = iter(worlds)
+    while True:
+        if between_worlds is not None:
+            between_worlds()
+        item = next(iterator, None)
+        if item is None:
+            break
+        writer.add_world(item)
+    return writer.close()

@@ -1,0 +1,303 @@
+"""SDF 1.6 for a generated world: what Gazebo classic (WorldForge's target) reads, and what
+current gz-sim up-converts on load.
+
+The world is self-contained apart from the shared furniture models it includes by
+``model://<name>``: light, ground plane, floors, walls, ceilings and doors are written inline, so
+nothing else needs to be on the model path. Floors sit at z = 0 (the floor slabs span
+-0.03..0 and the ground plane lies under them), as the world description documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+
+from jobforge.services.robomaker.export.xml import fmt, pose_text, text
+from jobforge.services.robomaker.worldgen.world import Doorway, Wall, World
+
+Colour = tuple[float, float, float]
+
+# Colours for the documented flooring and wall material types; other names get a stable colour.
+FLOORING_COLOURS: dict[str, Colour] = {
+    "Carpet": (0.55, 0.50, 0.46),
+    "Floorboards": (0.66, 0.48, 0.32),
+    "Parquetry": (0.56, 0.38, 0.22),
+    "Tiles": (0.84, 0.84, 0.80),
+    "Linoleum": (0.74, 0.71, 0.60),
+    "Concrete": (0.60, 0.60, 0.58),
+    "Stone": (0.55, 0.53, 0.50),
+}
+WALL_COLOURS: dict[str, Colour] = {
+    "WallPaint": (0.92, 0.91, 0.87),
+    "Wallpaper": (0.86, 0.80, 0.70),
+    "Brick": (0.62, 0.33, 0.26),
+    "WoodPanels": (0.56, 0.39, 0.25),
+    "Tiles": (0.88, 0.90, 0.90),
+    "Concrete": (0.66, 0.66, 0.64),
+    "Stone": (0.60, 0.58, 0.54),
+}
+EXTERIOR: Colour = (0.80, 0.78, 0.74)
+CEILING: Colour = (0.96, 0.96, 0.95)
+FLOOR_THICKNESS = 0.03
+CEILING_THICKNESS = 0.05
+DOOR_THICKNESS = 0.04
+DOOR_MASS = 15.0
+HINGE_CLEARANCE = 0.03  # the leaf turns clear of the wall end
+
+
+def material_colour(name: str, table: dict[str, Colour]) -> Colour:
+    """The colour of a material type; unknown types get a muted colour derived from the name."""
+    if name in table:
+        return table[name]
+    digest = hashlib.sha256(name.encode()).digest()
+    return tuple(0.45 + 0.4 * b / 255 for b in digest[:3])  # type: ignore[return-value]
+
+
+def sdf_name(value: str) -> str:
+    """A safe SDF element name (letters, digits, underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", value) or "_"
+
+
+def _material(colour: Colour) -> str:
+    rgb = fmt(colour)
+    return (
+        f"<material><ambient>{rgb} 1</ambient><diffuse>{rgb} 1</diffuse>"
+        "<specular>0.05 0.05 0.05 1</specular></material>"
+    )
+
+
+def _box_size(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> tuple[str, str]:
+    pose = pose_text((x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2)
+    return pose, f"<geometry><box><size>{fmt((x1 - x0, y1 - y0, z1 - z0))}</size></box></geometry>"
+
+
+def _collision(name: str, *extents: float) -> str:
+    pose, geometry = _box_size(*extents)
+    return f'<collision name="{name}_collision"><pose>{pose}</pose>{geometry}</collision>'
+
+
+def _visual(name: str, colour: Colour, *extents: float) -> str:
+    pose, geometry = _box_size(*extents)
+    return f'<visual name="{name}_visual"><pose>{pose}</pose>{geometry}{_material(colour)}</visual>'
+
+
+@dataclass(frozen=True)
+class WorldSdf:
+    """Writes one world's SDF. ``ceilings`` adds a ceiling slab over every room."""
+
+    world: World
+    ceilings: bool = True
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def _side_colours(self, wall: Wall) -> tuple[Colour, Colour]:
+        """Wall colours on the (negative, positive) side across the wall: each room's wall material."""
+        along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
+        line = wall.start[1] if along_x else wall.start[0]
+        sides = [EXTERIOR, EXTERIOR]
+        for name in wall.rooms:
+            room = self.world.room(name)
+            x0, y0, x1, y1 = room.bounds
+            centre = (y0 + y1) / 2 if along_x else (x0 + x1) / 2
+            sides[1 if centre > line else 0] = material_colour(room.wall_material, WALL_COLOURS)
+        return sides[0], sides[1]
+
+    def _wall_block(
+        self, name: str, wall: Wall, box: tuple[float, float, float, float], z0: float, z1: float
+    ) -> str:
+        """One solid wall block: a full-thickness collision and a visual half per side."""
+        x0, y0, x1, y1 = box
+        negative, positive = self._side_colours(wall)
+        along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
+        parts = [_collision(name, x0, y0, z0, x1, y1, z1)]
+        if along_x:
+            mid = wall.start[1]
+            parts.append(_visual(f"{name}_a", negative, x0, y0, z0, x1, mid, z1))
+            parts.append(_visual(f"{name}_b", positive, x0, mid, z0, x1, y1, z1))
+        else:
+            mid = wall.start[0]
+            parts.append(_visual(f"{name}_a", negative, x0, y0, z0, mid, y1, z1))
+            parts.append(_visual(f"{name}_b", positive, mid, y0, z0, x1, y1, z1))
+        return "".join(parts)
+
+    def walls(self) -> str:
+        blocks = []
+        walls = {wall.id: wall for wall in self.world.walls}
+        for wall in self.world.walls:
+            for i, box in enumerate(wall.solid_boxes()):
+                blocks.append(self._wall_block(f"{sdf_name(wall.id)}_{i}", wall, box, 0.0, wall.height))
+        for door in self.world.doorways:
+            wall = walls.get(door.wall)
+            if door.kind != "Doorway" or wall is None or wall.height <= door.height:
+                continue
+            half, cx, cy, t = door.width / 2, door.center[0], door.center[1], wall.thickness / 2
+            box = (
+                (cx - half, cy - t, cx + half, cy + t)
+                if door.axis == "x"
+                else (cx - t, cy - half, cx + t, cy + half)
+            )
+            blocks.append(
+                self._wall_block(f"lintel_{sdf_name(door.id)}", wall, box, door.height, wall.height)
+            )
+        return (
+            '<model name="walls"><static>true</static><link name="link">'
+            + "".join(blocks)
+            + "</link></model>"
+        )
+
+    def floors(self) -> str:
+        slabs = []
+        for i, room in enumerate(self.world.rooms):
+            x0, y0, x1, y1 = room.bounds
+            colour = material_colour(room.flooring, FLOORING_COLOURS)
+            name = f"floor_{i}_{sdf_name(room.name)}"
+            slabs.append(_collision(name, x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
+            slabs.append(_visual(name, colour, x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
+        return (
+            '<model name="floors"><static>true</static><link name="link">'
+            + "".join(slabs)
+            + "</link></model>"
+        )
+
+    def ceiling(self) -> str:
+        slabs = []
+        for i, room in enumerate(self.world.rooms):
+            x0, y0, x1, y1 = room.bounds
+            z0 = self.world.ceiling_height
+            name = f"ceiling_{i}_{sdf_name(room.name)}"
+            slabs.append(_collision(name, x0, y0, z0, x1, y1, z0 + CEILING_THICKNESS))
+            slabs.append(_visual(name, CEILING, x0, y0, z0, x1, y1, z0 + CEILING_THICKNESS))
+        return (
+            '<model name="ceiling"><static>true</static><link name="link">'
+            + "".join(slabs)
+            + "</link></model>"
+        )
+
+    def door(self, door: Doorway) -> str:
+        """A hinged door: a leaf on a revolute joint to the world, posed at its initial opening."""
+        hx, hy = door.hinge or door.center
+        cx, cy = door.center
+        if door.axis == "x":
+            along, normal = (1.0 if cx > hx else -1.0, 0.0), (0.0, door.swing_sign or 1.0)
+        else:
+            along, normal = (0.0, 1.0 if cy > hy else -1.0), (door.swing_sign or 1.0, 0.0)
+        turn = along[0] * normal[1] - along[1] * normal[0]  # +1: opening turns counter-clockwise
+        opened = math.radians(90.0 * (door.open_percent or 0.0) / 100.0)
+        yaw = math.atan2(along[1], along[0]) + turn * opened
+        px, py = hx + along[0] * HINGE_CLEARANCE, hy + along[1] * HINGE_CLEARANCE
+        width = door.width - 2 * HINGE_CLEARANCE + 0.01
+        height = door.height - 0.02
+        lower, upper = sorted((turn * -opened, turn * (math.pi / 2 - opened)))
+        leaf = (0.0, -DOOR_THICKNESS / 2, 0.01, width, DOOR_THICKNESS / 2, 0.01 + height)
+        m = DOOR_MASS
+        ixx = m * (DOOR_THICKNESS**2 + height**2) / 12
+        iyy = m * (width**2 + height**2) / 12
+        izz = m * (width**2 + DOOR_THICKNESS**2) / 12
+        handle_x = width - 0.08
+        return (
+            f'<model name="door_{sdf_name(door.id)}"><static>false</static>'
+            f'<link name="leaf"><pose>{pose_text(px, py, 0.0, 0.0, 0.0, yaw)}</pose>'
+            f"<inertial><pose>{pose_text(width / 2, 0, 0.01 + height / 2)}</pose><mass>{fmt(m)}</mass>"
+            f"<inertia><ixx>{fmt(ixx)}</ixx><ixy>0</ixy><ixz>0</ixz><iyy>{fmt(iyy)}</iyy><iyz>0</iyz>"
+            f"<izz>{fmt(izz)}</izz></inertia></inertial>"
+            + _collision("leaf", *leaf)
+            + _visual("leaf", (0.72, 0.60, 0.45), *leaf)
+            + _visual("handle", (0.8, 0.8, 0.82), handle_x, -0.07, 1.0, handle_x + 0.12, 0.07, 1.03)
+            + "</link>"
+            '<joint name="hinge" type="revolute"><parent>world</parent><child>leaf</child>'
+            f"<axis><xyz>0 0 1</xyz><limit><lower>{fmt(lower)}</lower><upper>{fmt(upper)}</upper>"
+            "<effort>50</effort><velocity>2</velocity></limit>"
+            "<dynamics><damping>4</damping><friction>1</friction></dynamics></axis></joint>"
+            "</model>"
+        )
+
+    def furniture(self) -> str:
+        return "".join(
+            f"<include><uri>model://{item.model}</uri><name>{sdf_name(item.id)}</name>"
+            f"<pose>{pose_text(item.x, item.y, 0.0, 0.0, 0.0, item.yaw)}</pose></include>"
+            for item in self.world.furniture
+        )
+
+    def building(self) -> str:
+        """Everything that makes up the house (no light, ground or physics)."""
+        doors = "".join(self.door(d) for d in self.world.doorways if d.has_door and d.hinge is not None)
+        return (
+            self.floors()
+            + self.walls()
+            + (self.ceiling() if self.ceilings else "")
+            + doors
+            + self.furniture()
+        )
+
+    def lights(self) -> str:
+        sun = (
+            '<light type="directional" name="sun"><cast_shadows>false</cast_shadows>'
+            "<pose>0 0 10 0 0 0</pose><diffuse>0.8 0.8 0.8 1</diffuse><specular>0.2 0.2 0.2 1</specular>"
+            "<attenuation><range>1000</range><constant>0.9</constant><linear>0.01</linear>"
+            "<quadratic>0.001</quadratic></attenuation><direction>-0.5 0.1 -0.9</direction></light>"
+        )
+        lamps = []
+        for i, room in enumerate(self.world.rooms):
+            x0, y0, x1, y1 = room.bounds
+            reach = math.hypot(x1 - x0, y1 - y0) + 1.0
+            lamps.append(
+                f'<light type="point" name="room_light_{i}"><cast_shadows>false</cast_shadows>'
+                f"<pose>{pose_text((x0 + x1) / 2, (y0 + y1) / 2, self.world.ceiling_height - 0.3)}</pose>"
+                "<diffuse>0.6 0.6 0.55 1</diffuse><specular>0.1 0.1 0.1 1</specular>"
+                f"<attenuation><range>{fmt(reach)}</range><constant>0.6</constant><linear>0.05</linear>"
+                "<quadratic>0.01</quadratic></attenuation></light>"
+            )
+        return sun + "".join(lamps)
+
+    def ground(self) -> str:
+        fx0, fy0, fx1, fy1 = self.world.footprint
+        size = max(fx1 - fx0, fy1 - fy0) + 40.0
+        plane = f"<plane><normal>0 0 1</normal><size>{fmt((size, size))}</size></plane>"
+        return (
+            '<model name="ground_plane"><static>true</static>'
+            f"<pose>{pose_text((fx0 + fx1) / 2, (fy0 + fy1) / 2, -FLOOR_THICKNESS)}</pose>"
+            f'<link name="link"><collision name="ground_collision"><geometry>{plane}</geometry>'
+            "<surface><friction><ode><mu>100</mu><mu2>50</mu2></ode></friction></surface></collision>"
+            f'<visual name="ground_visual"><cast_shadows>false</cast_shadows><geometry>{plane}</geometry>'
+            f"{_material((0.45, 0.55, 0.40))}</visual></link></model>"
+        )
+
+    # -- documents --------------------------------------------------------------------------------
+    def world_document(self) -> str:
+        """The ``<worldId>.world`` file."""
+        name = sdf_name(self.world.world_id)
+        return (
+            '<?xml version="1.0"?>\n<!-- Generated by jobforge (RoboMaker WorldForge export) -->\n'
+            f'<sdf version="1.6">\n<world name="{name}">\n'
+            '<physics name="default_physics" default="true" type="ode"><max_step_size>0.001</max_step_size>'
+            "<real_time_factor>1</real_time_factor><real_time_update_rate>1000</real_time_update_rate></physics>\n"
+            "<gravity>0 0 -9.8</gravity>\n"
+            "<scene><ambient>0.6 0.6 0.6 1</ambient><background>0.75 0.82 0.9 1</background>"
+            "<shadows>false</shadows><grid>false</grid></scene>\n"
+            f"{self.lights()}\n{self.ground()}\n"
+            f"{self.building()}\n"
+            "</world>\n</sdf>\n"
+        )
+
+    def model_document(self) -> str:
+        """``model.sdf`` of the world directory: the house as one model other worlds can include."""
+        return (
+            f'<?xml version="1.0"?>\n<sdf version="1.6">\n<model name="{sdf_name(self.world.world_id)}">\n'
+            f"{self.building()}\n</model>\n</sdf>\n"
+        )
+
+    def model_config(self) -> str:
+        return (
+            '<?xml version="1.0"?>\n<model>\n'
+            f"  <name>{text(self.world.world_id)}</name>\n  <version>1.0</version>\n"
+            '  <sdf version="1.6">model.sdf</sdf>\n'
+            "  <author>\n    <name>jobforge</name>\n    <email>jobforge@localhost</email>\n  </author>\n"
+            f"  <description>WorldForge world {text(self.world.world_id)} ({len(self.world.rooms)} rooms), "
+            "exported by jobforge</description>\n</model>\n"
+        )
+
+
+def used_models(world: World) -> list[str]:
+    """The shared models a world includes, sorted."""
+    return sorted({item.model for item in world.furniture})
