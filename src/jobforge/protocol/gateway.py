@@ -25,8 +25,8 @@ from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import NotImplementedOperation, ServiceError
 from jobforge.protocol.parser import InputParser, RequestParseError
 from jobforge.protocol.router import Router, UnknownRoute, parse_query
-from jobforge.protocol.serializer import ErrorSerializer, Headers, OutputSerializer
-from jobforge.protocol.validate import compile_pattern, validate
+from jobforge.protocol.serializer import ErrorSerializer, Headers, OutputSerializer, encoder_for
+from jobforge.protocol.validate import checker_for, compile_pattern, validate
 
 logger = logging.getLogger("jobforge.gateway")
 request_logger = logging.getLogger("jobforge.request")
@@ -82,6 +82,11 @@ class _Service:
         self.errors = ErrorSerializer(model)
         self.operations = {name: _Operation(model.operation_model(name)) for name in model.operation_names}
         self._warm_patterns(model)
+        for operation in self.operations.values():  # compile checkers and encoders now, not per request
+            if operation.model.input_shape is not None:
+                checker_for(operation.model.input_shape)
+            if operation.model.output_shape is not None:
+                encoder_for(operation.model.output_shape)
 
     @staticmethod
     def _warm_patterns(model: ServiceModel) -> None:

@@ -118,7 +118,11 @@ def encoder_for(shape: Shape) -> Encoder:
         slot: list[Encoder] = []  # filled below; lets recursive shapes refer to themselves
         encoder = _deferred(slot)
         _ENCODERS[id(shape)] = (shape, encoder)
-        slot.append(_build_container_encoder(shape))
+        try:
+            slot.append(_build_container_encoder(shape))
+        except BaseException:
+            del _ENCODERS[id(shape)]
+            raise
         return encoder
     else:
         encoder = _identity

@@ -13,6 +13,7 @@ import re
 import sys
 import unicodedata
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -192,86 +193,178 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-class _Walker:
-    def __init__(self) -> None:
-        self.problems: list[tuple[str, Any, str]] = []  # (path, value, constraint)
+# A checker appends (path, value, constraint) for each violation; None means "nothing to check".
+Checker = Callable[[Any, str, list], None]
 
-    def fail(self, path: str, value: Any, constraint: str) -> None:
-        self.problems.append((path, value, constraint))
+# id(shape) -> (shape, checker), built once per shape; keeping the shape pins its id.
+_CHECKERS: dict[int, tuple[Shape, Checker | None]] = {}
 
-    def check(self, shape: Shape, value: Any, path: str) -> None:
-        kind = shape.type_name
-        meta = shape.metadata
-        if kind == "structure":
-            if shape.is_document_type or not isinstance(value, dict):
+
+def checker_for(shape: Shape) -> Checker | None:
+    """The compiled constraint checker of ``shape`` (None when it and its members have none)."""
+    cached = _CHECKERS.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    kind = shape.type_name
+    if kind in ("list", "map") or (kind == "structure" and not shape.is_document_type):
+        slot: list[Checker | None] = [None]
+
+        def deferred(value: Any, path: str, problems: list) -> None:  # for recursive shapes
+            if slot[0] is not None:
+                slot[0](value, path, problems)
+
+        _CHECKERS[id(shape)] = (shape, deferred)
+        try:
+            built = _container_checker(shape)
+        except BaseException:
+            del _CHECKERS[id(shape)]  # never leave a placeholder that silently checks nothing
+            raise
+        slot[0] = built
+    else:
+        built = _scalar_checker(shape)
+    _CHECKERS[id(shape)] = (shape, built)
+    return built
+
+
+def _length_messages(meta: dict) -> tuple[int | None, str, int | None, str]:
+    low, high = meta.get("min"), meta.get("max")
+    return (
+        low,
+        f"Member must have length greater than or equal to {low}",
+        high,
+        f"Member must have length less than or equal to {high}",
+    )
+
+
+def _scalar_checker(shape: Shape) -> Checker | None:
+    kind = shape.type_name
+    meta = shape.metadata
+    sensitive = bool(meta.get("sensitive"))
+    if kind in ("string", "blob"):
+        low, low_msg, high, high_msg = _length_messages(meta)
+        enum = frozenset(meta.get("enum") or ()) if kind == "string" else frozenset()
+        enum_msg = f"Member must satisfy enum value set: [{', '.join(meta.get('enum') or ())}]"
+        pattern = meta.get("pattern") if kind == "string" else None
+        compiled = compile_pattern(pattern) if pattern is not None else None
+        pattern_msg = f"Member must satisfy regular expression pattern: {pattern}"
+        if low is None and high is None and not enum and compiled is None:
+            return None
+        types = (str,) if kind == "string" else (bytes, str)
+
+        def check_text(value: Any, path: str, problems: list) -> None:
+            if not isinstance(value, types):
                 return
-            members = shape.members
-            for name in shape.required_members:
-                if value.get(name) is None:
-                    wire = members[name].serialization.get("name", name) if name in members else name
-                    self.fail(_join(path, wire), None, "Member must not be null")
-            for name, item in value.items():
-                member = members.get(name)
-                if member is not None and item is not None:
-                    self.check(member, item, _join(path, member.serialization.get("name", name)))
-        elif kind == "string":
-            if not isinstance(value, str):
-                return
-            shown = _SENSITIVE if meta.get("sensitive") else value
-            self._length(meta, shown, len(value), path)
-            enum = meta.get("enum")
+            shown = _SENSITIVE if sensitive else value
+            length = len(value)
+            if low is not None and length < low:
+                problems.append((path, shown, low_msg))
+            if high is not None and length > high:
+                problems.append((path, shown, high_msg))
             if enum and value not in enum:
-                self.fail(path, shown, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-            pattern = meta.get("pattern")
-            if pattern is not None:
-                compiled = compile_pattern(pattern)
-                if compiled is not None and compiled.fullmatch(value) is None:
-                    self.fail(path, shown, f"Member must satisfy regular expression pattern: {pattern}")
-        elif kind == "list":
-            if not isinstance(value, list):
-                return
-            self._length(meta, _SENSITIVE if meta.get("sensitive") else value, len(value), path)
-            member = shape.member
-            for i, item in enumerate(value):
-                if item is not None:
-                    self.check(member, item, f"{path}.{i + 1}.member" if path else f"{i + 1}.member")
-        elif kind == "map":
-            if not isinstance(value, dict):
-                return
-            self._length(meta, value, len(value), path)
-            key_shape, value_shape = shape.key, shape.value
-            for key, item in value.items():
-                self.check(key_shape, key, f"{path}.key" if path else "key")
-                if item is not None:
-                    self.check(value_shape, item, _join(path, str(key)))
-        elif kind == "blob":
-            if isinstance(value, bytes | str):
-                self._length(meta, value, len(value), path)
-        elif kind in ("integer", "long", "float", "double"):
+                problems.append((path, shown, enum_msg))
+            if compiled is not None and compiled.fullmatch(value) is None:
+                problems.append((path, shown, pattern_msg))
+
+        return check_text
+    if kind in ("integer", "long", "float", "double"):
+        low, high = meta.get("min"), meta.get("max")
+        if low is None and high is None:
+            return None
+        low_msg = f"Member must have value greater than or equal to {low}"
+        high_msg = f"Member must have value less than or equal to {high}"
+
+        def check_number(value: Any, path: str, problems: list) -> None:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return
-            low, high = meta.get("min"), meta.get("max")
-            shown = _SENSITIVE if meta.get("sensitive") else value
+            shown = _SENSITIVE if sensitive else value
             if low is not None and value < low:
-                self.fail(path, shown, f"Member must have value greater than or equal to {low}")
+                problems.append((path, shown, low_msg))
             if high is not None and value > high:
-                self.fail(path, shown, f"Member must have value less than or equal to {high}")
+                problems.append((path, shown, high_msg))
 
-    def _length(self, meta: dict, value: Any, length: int, path: str) -> None:
-        low, high = meta.get("min"), meta.get("max")
-        if low is not None and length < low:
-            self.fail(path, value, f"Member must have length greater than or equal to {low}")
-        if high is not None and length > high:
-            self.fail(path, value, f"Member must have length less than or equal to {high}")
+        return check_number
+    return None
+
+
+def _container_checker(shape: Shape) -> Checker | None:
+    kind = shape.type_name
+    meta = shape.metadata
+    sensitive = bool(meta.get("sensitive"))
+    low, low_msg, high, high_msg = _length_messages(meta)
+    if kind == "list":
+        item_checker = checker_for(shape.member)
+        if item_checker is None and low is None and high is None:
+            return None
+
+        def check_list(value: Any, path: str, problems: list) -> None:
+            if not isinstance(value, list):
+                return
+            length = len(value)
+            if low is not None and length < low:
+                problems.append((path, _SENSITIVE if sensitive else value, low_msg))
+            if high is not None and length > high:
+                problems.append((path, _SENSITIVE if sensitive else value, high_msg))
+            if item_checker is not None:
+                for i, item in enumerate(value):
+                    if item is not None:
+                        item_checker(item, f"{path}.{i + 1}.member" if path else f"{i + 1}.member", problems)
+
+        return check_list
+    if kind == "map":
+        key_checker, value_checker = checker_for(shape.key), checker_for(shape.value)
+        if key_checker is None and value_checker is None and low is None and high is None:
+            return None
+
+        def check_map(value: Any, path: str, problems: list) -> None:
+            if not isinstance(value, dict):
+                return
+            length = len(value)
+            if low is not None and length < low:
+                problems.append((path, value, low_msg))
+            if high is not None and length > high:
+                problems.append((path, value, high_msg))
+            for key, item in value.items():
+                if key_checker is not None:
+                    key_checker(key, f"{path}.key" if path else "key", problems)
+                if value_checker is not None and item is not None:
+                    value_checker(item, _join(path, str(key)), problems)
+
+        return check_map
+    members = shape.members
+    required = [
+        (name, members[name].serialization.get("name", name) if name in members else name)
+        for name in shape.required_members
+    ]
+    nested = {}
+    for name, member in members.items():
+        member_checker = checker_for(member)
+        if member_checker is not None:
+            nested[name] = (member.serialization.get("name", name), member_checker)
+    if not required and not nested:
+        return None
+
+    def check_structure(value: Any, path: str, problems: list) -> None:
+        if not isinstance(value, dict):
+            return
+        for name, wire in required:
+            if value.get(name) is None:
+                problems.append((_join(path, wire), None, "Member must not be null"))
+        for name, item in value.items():
+            bound = nested.get(name)
+            if bound is not None and item is not None:
+                bound[1](item, _join(path, bound[0]), problems)
+
+    return check_structure
 
 
 def validate_input(shape: Shape | None, params: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     """Every constraint violation of ``params`` as ``(path, shown value, constraint)``."""
-    if shape is None:
+    checker = checker_for(shape) if shape is not None else None
+    if checker is None:
         return []
-    walker = _Walker()
-    walker.check(shape, params, "")
-    return [(path, _display(value), constraint) for path, value, constraint in walker.problems]
+    problems: list[tuple[str, Any, str]] = []
+    checker(params, "", problems)
+    return [(path, _display(value), constraint) for path, value, constraint in problems]
 
 
 def _display(value: Any) -> str | None:
