@@ -31,10 +31,12 @@ class Unimplemented:
 
 
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
+    from jobforge.services.robomaker.export_job import WorldExportHandler
     from jobforge.services.robomaker.generation_job import WorldGenerationHandler
     from jobforge.services.robomaker.provider import RoboMakerProvider
 
     engine.register(WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers))
+    engine.register(WorldExportHandler(engine, store, settings))
     engine.executor.preload("jobforge.services.robomaker.generation_job")
     return [
         ServiceBinding(

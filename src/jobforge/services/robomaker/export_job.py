@@ -1,0 +1,139 @@
+"""The world export job: streams the requested worlds as one zip of Gazebo ROS packages to S3.
+
+The archive is written straight into an object-store writer (multipart on S3), one world at a
+time, and appears only when complete: a failed or canceled export aborts the upload and leaves
+no object and no pending multipart upload. With an S3 endpoint configured, the job's ``iamRole``
+is assumed through that endpoint's STS when it offers one and the archive is written with the
+role's credentials; otherwise the role is only recorded (``result.role``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobforge.engine import JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
+from jobforge.services.arns import owned_id
+from jobforge.services.robomaker.common import SERVICE, WORLD
+from jobforge.services.robomaker.export import ExportWorld, write_archive
+from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
+from jobforge.services.robomaker.worldgen.world import World
+from jobforge.storage import AccessDenied, NoSuchBucket, ObjectStore, S3ObjectStore, StorageError
+
+KIND = "robomaker.world-export"
+CONTENT_TYPE = "application/zip"
+_STS_DENIED = {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken"}
+
+
+def archive_key(prefix: str | None, job_id: str) -> str:
+    """``<s3Prefix>/aws-robomaker-worldforge-export-<id>.zip`` (the id without ``export-``)."""
+    name = f"aws-robomaker-worldforge-export-{job_id.removeprefix('export-')}.zip"
+    prefix = (prefix or "").strip("/")
+    return f"{prefix}/{name}" if prefix else name
+
+
+class WorldExportHandler:
+    kind = KIND
+    resumable = True  # nothing is published before the end, so a restart simply starts over
+    internal_failure_code = "InternalServiceError"
+
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
+        self.engine = engine
+        self.store = store
+        self.settings = settings
+        self.worlds = engine.resources(SERVICE)
+
+    def run(self, ctx: JobContext) -> JobOutcome:
+        job, request = ctx.job, ctx.request
+        worlds = self._find_worlds(ctx)
+        location = request["outputLocation"]
+        bucket, key = location["s3Bucket"], archive_key(location.get("s3Prefix"), job.job_id)
+        store, role = self._output_store(ctx)
+        ctx.report(progress={"worldsWritten": 0, "worldCount": len(worlds)}, result={"role": role})
+        try:
+            if not store.bucket_exists(bucket):
+                raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
+            with store.writer(bucket, key, CONTENT_TYPE) as out:
+                summary = write_archive(out, self._items(ctx, worlds), between_worlds=ctx.step)
+        except NoSuchBucket:
+            raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist") from None
+        except AccessDenied as exc:
+            raise JobFailed(
+                "AccessDenied", f"Writing s3://{bucket}/{key} was denied (role {request['iamRole']}): {exc}"
+            ) from None
+        except StorageError as exc:
+            raise JobFailed("InternalServiceError", f"Could not write s3://{bucket}/{key}: {exc}") from None
+        info = out.info
+        result = {
+            "role": role,
+            "object": {"bucket": bucket, "key": key, "size": info.size, "etag": info.etag},
+            "models": len(summary.models),
+        }
+        return JobOutcome(JobState.SUCCEEDED, result)
+
+    def _find_worlds(self, ctx: JobContext) -> list[Resource]:
+        """Every requested world (each once), or the job fails with ResourceNotFound."""
+        found: dict[str, Resource] = {}
+        for arn in ctx.request["worlds"]:
+            world_id = owned_id(arn, SERVICE, WORLD, ctx.job)
+            world = None if world_id is None else self.worlds.find(ctx.job, WORLD, world_id)
+            if world is None:
+                raise JobFailed("ResourceNotFound", f"The world {arn} does not exist")
+            found.setdefault(world.arn, world)
+        return list(found.values())
+
+    def _items(self, ctx: JobContext, worlds: list[Resource]) -> Iterator[ExportWorld]:
+        """The worlds' documents, fetched one at a time so memory holds one world."""
+        for done, world in enumerate(worlds):
+            document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
+            if document is None:  # deleted while the export runs
+                raise JobFailed("ResourceNotFound", f"The world {world.arn} does not exist")
+            preview = self.engine.artifacts.get(world.arn, PREVIEW)
+            yield ExportWorld(
+                World.from_dict(json.loads(document.data)),
+                world.data.get("worldDescriptionBody") or "{}",
+                preview.data if preview is not None else None,
+            )
+            ctx.report(progress={"worldsWritten": done + 1})
+
+    def _output_store(self, ctx: JobContext) -> tuple[ObjectStore, str]:
+        """The store to write with: the role's credentials where STS can give them, else the server's."""
+        endpoint = getattr(self.settings, "s3_endpoint_url", None)
+        if not endpoint:
+            return self.store, "recorded"
+        role = ctx.request["iamRole"]
+        try:
+            sts = boto3.session.Session().client(
+                "sts",
+                endpoint_url=endpoint,
+                region_name=ctx.job.region,
+                config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+            )
+            credentials = sts.assume_role(
+                RoleArn=role, RoleSessionName=f"jobforge-{ctx.job.job_id}", DurationSeconds=3600
+            )["Credentials"]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") in _STS_DENIED:
+                raise JobFailed(
+                    "AccessDenied",
+                    f"The role {role} could not be assumed: {error.get('Message') or error['Code']}",
+                ) from None
+            return self.store, "recorded"  # the endpoint offers no STS
+        except (BotoCoreError, KeyError):
+            return self.store, "recorded"
+        part_size = getattr(self.store, "part_size", None)
+        store = S3ObjectStore.connect(
+            endpoint,
+            region_name=ctx.job.region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            **({"part_size": part_size} if part_size else {}),
+        )
+        return store, "assumed"

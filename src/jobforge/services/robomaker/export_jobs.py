@@ -1,0 +1,156 @@
+"""World export job operations: create, describe, list, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobforge.engine import ClientToken, Job, NotFound, Quota
+from jobforge.protocol.context import RequestContext
+from jobforge.services.arns import owned_id
+from jobforge.services.base import new_id
+from jobforge.services.robomaker.common import (
+    EXPORT_JOB,
+    EXPORT_STATUS,
+    SERVICE,
+    WORLD,
+    RoboMakerBase,
+    invalid,
+    not_found,
+)
+from jobforge.services.robomaker.export_job import KIND, archive_key
+from jobforge.storage import validate_bucket_name, validate_key
+
+
+class ExportOperations(RoboMakerBase):
+    def _export_job(self, ctx: RequestContext, arn: str) -> Job:
+        job_id = owned_id(arn, SERVICE, EXPORT_JOB, ctx)
+        try:
+            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
+        except NotFound:
+            raise not_found(f"The world export job {arn} does not exist") from None
+        if job.kind != KIND:
+            raise not_found(f"The world export job {arn} does not exist")
+        return job
+
+    def create_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        worlds = list(dict.fromkeys(request["worlds"]))
+        for arn in worlds:
+            parts = arn.split(":", 5)
+            if len(parts) != 6 or parts[2] != SERVICE or not parts[5].startswith(WORLD + "/"):
+                raise invalid(f"{arn} is not a world ARN (arn:aws:robomaker:<region>:<account>:world/<id>)")
+        location = request["outputLocation"]
+        bucket = location.get("s3Bucket")
+        if not bucket:
+            raise invalid("outputLocation.s3Bucket is required")
+        validate_bucket_name(bucket)
+        prefix = location.get("s3Prefix")
+        validate_key(archive_key(prefix, "export-" + "0" * 12), bucket=bucket)
+        output = {"s3Bucket": bucket, **({"s3Prefix": prefix} if prefix is not None else {})}
+        params = {
+            "worlds": worlds,
+            "outputLocation": output,
+            "iamRole": request["iamRole"],
+            "tags": request.get("tags") or {},
+        }
+        origins = self._origins(ctx, worlds)
+        token = request.get("clientRequestToken")
+        job_id = "export-" + new_id()
+        job, _ = self.engine.jobs.create(
+            ctx,
+            service=SERVICE,
+            kind=KIND,
+            job_id=job_id,
+            arn=self._arn(ctx, EXPORT_JOB, job_id),
+            request={**params, **origins, "clientRequestToken": token},
+            client_token=ClientToken("robomaker:CreateWorldExportJob", token, params) if token else None,
+            quotas=[self._export_quota()],
+            tags=params["tags"],
+        )
+        return {
+            "arn": job.arn,
+            "status": EXPORT_STATUS.word(job.state),
+            "createdAt": job.created_at,
+            "failureCode": job.failure_code,
+            "clientRequestToken": job.request.get("clientRequestToken"),
+            "outputLocation": job.request["outputLocation"],
+            "iamRole": job.request["iamRole"],
+            "tags": self.engine.tags.list(ctx.account_id, job.arn),
+        }
+
+    def _origins(self, ctx: RequestContext, worlds: list[str]) -> dict[str, list[str]]:
+        """Generation jobs and templates of the worlds that exist (for the list filters)."""
+        jobs, templates = [], []
+        for arn in worlds:
+            world_id = owned_id(arn, SERVICE, WORLD, ctx)
+            world = None if world_id is None else self.resources.find(ctx, WORLD, world_id)
+            if world is not None:
+                jobs.append(world.data.get("generationJob"))
+                templates.append(world.data.get("template"))
+        return {
+            "generationJobs": sorted({j for j in jobs if j}),
+            "templates": sorted({t for t in templates if t}),
+        }
+
+    def _export_quota(self) -> Quota:
+        limit = getattr(self.settings, "export_concurrency", 3)
+        return Quota("concurrent world export jobs", limit, (KIND,))
+
+    def describe_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        job = self._export_job(ctx, request["job"])
+        return {
+            "arn": job.arn,
+            "status": EXPORT_STATUS.word(job.state),
+            "createdAt": job.created_at,
+            "failureCode": job.failure_code,
+            "failureReason": job.failure_reason,
+            "clientRequestToken": job.request.get("clientRequestToken"),
+            "worlds": job.request["worlds"],
+            "outputLocation": job.request["outputLocation"],
+            "iamRole": job.request["iamRole"],
+            "tags": self.engine.tags.list(ctx.account_id, job.arn),
+        }
+
+    def list_world_export_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        field = value = None
+        for item in request.get("filters") or []:
+            name, value = item["name"], item["values"][0]
+            if name == "generationJobId":
+                field = "generationJobs"
+            elif name == "templateId":
+                field = "templates"
+            else:
+                raise invalid(f"Unknown filter {name!r}: use generationJobId or templateId")
+
+        def keep(job: Job) -> bool:
+            return any(arn == value or arn.endswith("/" + value) for arn in job.request.get(field, []))
+
+        page = self.engine.jobs.list(
+            ctx,
+            SERVICE,
+            [KIND],
+            max_results=self._page_size(request),
+            next_token=request.get("nextToken"),
+            keep=keep if field else None,
+            newest_first=True,
+            token_scope=[field, value] if field else None,
+        )
+        return {
+            "worldExportJobSummaries": [
+                {
+                    "arn": job.arn,
+                    "status": EXPORT_STATUS.word(job.state),
+                    "createdAt": job.created_at,
+                    "worlds": job.request["worlds"],
+                    "outputLocation": job.request["outputLocation"],
+                }
+                for job in page.items
+            ],
+            "nextToken": page.next_token,
+        }
+
+    def cancel_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        job = self._export_job(ctx, request["job"])
+        if job.state.terminal:
+            raise invalid(f"The world export job {job.arn} has ended ({EXPORT_STATUS.word(job.state)})")
+        self.engine.jobs.request_cancel(job)
+        return {}
