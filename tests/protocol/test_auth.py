@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -181,3 +182,19 @@ def test_future_dated_signature_is_rejected() -> None:
     with pytest.raises(Exception) as info:
         auth.authenticate("GET", "/", "", {}, headers, b"", now=now - timedelta(hours=1))
     assert "Signature not yet current" in str(info.value)
+
+
+def test_payload_hash_header_must_match_the_body(strict: LiveServer) -> None:
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{strict.url}/tracking/v0/list-trackers"
+    body = b'{"MaxResults": 5}'
+    request = AWSRequest(method="POST", url=url, data=body)
+    request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(body).hexdigest()
+    botocore.auth.SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "geo", "us-east-1").add_auth(request)
+    headers = dict(request.headers)
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    swapped = httpx.post(url, content=b'{"MaxResults": 6}', headers=headers)
+    assert swapped.status_code == 403
+    assert "x-amz-content-sha256" in swapped.json()["message"]

@@ -24,6 +24,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _TWELVE_DIGITS = re.compile(r"\d{12}")
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)")
 
 
@@ -315,6 +316,16 @@ class Authenticator:
                 "IncompleteSignatureException", f"Invalid X-Amz-Date value '{sig.amz_date}'."
             ) from None
         self._check_time(signed_at, sig, now)
+        if "host" not in sig.signed_headers:
+            raise _auth_error(
+                "IncompleteSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization."
+            )
+        claimed = headers.get("x-amz-content-sha256", "")
+        if _HEX_SHA256.fullmatch(claimed) and claimed != hashlib.sha256(body).hexdigest():
+            raise _auth_error(
+                "InvalidSignatureException",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            )
         key = _signing_key(secret, sig.date, sig.region, sig.service)
         # Presigned URLs of non-S3 services sign the (empty) body's hash; S3-style ones sign
         # UNSIGNED-PAYLOAD. Accept either for query signatures.
