@@ -12,6 +12,8 @@ from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.gateway import AwsGateway
+from jobforge.services.dataexchange import signed_url_app
+from jobforge.services.dataexchange.signed_urls import PREFIX as DATAEXCHANGE_PREFIX
 from jobforge.services.registry import build_bindings
 from jobforge.storage import ObjectStore, make_object_store
 
@@ -44,6 +46,7 @@ class JobforgeApp:
             ),
         )
         self.internal = InternalRoutes(self.engine, [b.model.service_name for b in bindings])
+        self.dataexchange_urls = signed_url_app(self.engine, self.store, settings)
         self.started = False
 
     def start(self) -> None:
@@ -66,7 +69,9 @@ class JobforgeApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            if scope["path"].startswith(PREFIX):
+            if scope["path"].startswith(DATAEXCHANGE_PREFIX):
+                await self.dataexchange_urls(scope, receive, send)
+            elif scope["path"].startswith(PREFIX):
                 await self.internal(scope, receive, send)
             else:
                 await self.gateway(scope, receive, send)  # type: ignore[arg-type]

@@ -31,6 +31,8 @@ class Settings:
     log_format: str = "json"  # json | text
     generation_concurrency: int = 3  # concurrent world generation jobs per account and region
     export_concurrency: int = 3  # concurrent world export jobs per account and region
+    dataexchange_bucket: str = "jobforge-dataexchange"  # internal bucket holding asset bytes
+    dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
 
     @property
     def resolved_database_url(self) -> str:

@@ -31,6 +31,7 @@ class Unimplemented:
 
 
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
+    from jobforge.services.dataexchange import build_dataexchange
     from jobforge.services.robomaker.export_job import WorldExportHandler
     from jobforge.services.robomaker.generation_job import WorldGenerationHandler
     from jobforge.services.robomaker.provider import RoboMakerProvider
@@ -44,6 +45,10 @@ def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> l
             RoboMakerProvider(engine, store, settings),
             robomaker_validation_error,
         ),
-        ServiceBinding(load_service_model("dataexchange"), Unimplemented(), dataexchange_validation_error),
+        ServiceBinding(
+            load_service_model("dataexchange"),
+            build_dataexchange(engine, store, settings),
+            dataexchange_validation_error,
+        ),
         ServiceBinding(load_service_model("location"), Unimplemented(), location_validation_error),
     ]

@@ -1,0 +1,764 @@
+"""The work of each job type, run by the engine's executor after StartJob.
+
+Imports stage every object under its asset's storage key first and create all asset records in
+one transaction at the end, after re-checking that the revision is still open and within its
+limits; any failure deletes what was staged, so a revision never holds half an import. Exports
+check every source, destination and key before writing anything, and on a later failure remove
+the objects this job created. Errors name the failing sources in ``Errors[].Details``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jobforge.engine import JobContext, JobOutcome, JobState, Resource
+from jobforge.services.dataexchange.common import (
+    ASSET,
+    DATA_SET,
+    REVISION,
+    UPLOAD,
+    DataExchangeRuntime,
+    asset_arn,
+    iso,
+)
+from jobforge.services.dataexchange.job_types import GB, JOB_TYPES, JobType
+from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
+from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at
+from jobforge.services.dataexchange.transfer import copy_object
+from jobforge.storage import (
+    AccessDenied,
+    InvalidObjectName,
+    NoSuchBucket,
+    NoSuchKey,
+    ObjectInfo,
+    StorageError,
+    validate_key,
+)
+
+COPY_PARALLELISM = 4
+UPLOAD_POLL_SECONDS = 0.25
+
+PER_REVISION_LIMITS = {
+    "S3_SNAPSHOT": "Assets per revision",
+    "REDSHIFT_DATA_SHARE": "Amazon Redshift datashare assets per revision",
+    "API_GATEWAY_API": "Amazon API Gateway API assets per revision",
+    "S3_DATA_ACCESS": "Amazon S3 data access assets per revision",
+    "LAKE_FORMATION_DATA_PERMISSION": "AWS Lake Formation data permission assets per revision",
+}
+JOB_ERROR_LIMIT_NAMES = {
+    "Assets per revision",
+    "Asset size in GB",
+    "Amazon Redshift datashare assets per revision",
+    "AWS Lake Formation data permission assets per revision",
+    "Amazon S3 data access assets per revision",
+}
+
+
+def job_error(
+    code: str,
+    message: str,
+    *,
+    resource_id: str | None = None,
+    resource_type: str | None = None,
+    limit_name: str | None = None,
+    limit_value: float | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One JobError as the model has it (absent members left out)."""
+    error: dict[str, Any] = {"Code": code, "Message": message}
+    if resource_id is not None:
+        error["ResourceId"] = resource_id
+    if resource_type is not None:
+        error["ResourceType"] = resource_type
+    if limit_name is not None and limit_name in JOB_ERROR_LIMIT_NAMES:
+        error["LimitName"] = limit_name
+    if limit_value is not None:
+        error["LimitValue"] = float(limit_value)
+    if details:
+        error["Details"] = details
+    return error
+
+
+class JobProblem(Exception):
+    """Ends a job ERROR (or TIMED_OUT) with these JobErrors."""
+
+    def __init__(self, errors: list[dict[str, Any]], state: JobState = JobState.FAILED) -> None:
+        super().__init__(errors[0]["Message"])
+        self.errors = errors
+        self.state = state
+
+
+def storage_error_code(exc: StorageError) -> str:
+    if isinstance(exc, NoSuchKey | NoSuchBucket):
+        return "RESOURCE_NOT_FOUND_EXCEPTION"
+    if isinstance(exc, AccessDenied):
+        return "ACCESS_DENIED_EXCEPTION"
+    if isinstance(exc, InvalidObjectName):
+        return "VALIDATION_EXCEPTION"
+    return "INTERNAL_SERVER_EXCEPTION"
+
+
+@dataclass
+class Work:
+    """One run's leftovers to undo if it does not complete."""
+
+    staged: list[str] = field(default_factory=list)  # keys in the asset bucket
+    created: list[tuple[str, str]] = field(default_factory=list)  # (bucket, key) written by an export
+
+
+@dataclass
+class NewAsset:
+    asset_id: str
+    name: str
+    details: dict[str, Any]
+    storage_key: str | None = None
+    checksum: str | None = None
+
+
+class DataExchangeJobHandler:
+    """Shared skeleton: outcome and error reporting, cleanup, revision checks, asset commits."""
+
+    resumable = True  # every job type can simply run again after a crash (fixed asset ids)
+    internal_failure_code = "INTERNAL_SERVER_EXCEPTION"
+
+    def __init__(self, runtime: DataExchangeRuntime, spec: JobType) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.kind = spec.kind
+
+    def run(self, ctx: JobContext) -> JobOutcome:
+        work = Work()
+        try:
+            ctx.step()
+            added = self.execute(ctx, self.details(ctx), work)
+        except JobProblem as problem:
+            self.cleanup(ctx, work)
+            first = problem.errors[0]
+            return JobOutcome(
+                problem.state,
+                {"Errors": problem.errors},
+                failure_code=first["Code"],
+                failure_reason=first["Message"],
+            )
+        except BaseException:
+            self.cleanup(ctx, work)
+            raise
+        return JobOutcome(JobState.SUCCEEDED, {"Details": added or {}, "Errors": []})
+
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def details(self, ctx: JobContext) -> dict[str, Any]:
+        return dict(ctx.request["Details"][self.spec.member])
+
+    def cleanup(self, ctx: JobContext, work: Work) -> None:
+        for key in work.staged:
+            self.runtime.storage.discard(key)
+        for bucket, key in work.created:
+            try:
+                self.runtime.store.delete(bucket, key)
+            except Exception:
+                pass
+
+    # -- shared checks ---------------------------------------------------------------------
+
+    def revision(self, ctx: JobContext, revision_id: str, conn: Any = None) -> Resource:
+        revision = self.runtime.resources.find(ctx.job, REVISION, revision_id, conn)
+        if revision is None:
+            raise JobProblem(
+                [
+                    job_error(
+                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        f"Revision {revision_id} no longer exists",
+                        resource_id=revision_id,
+                        resource_type="REVISION",
+                    )
+                ]
+            )
+        return revision
+
+    def open_revision(self, ctx: JobContext, revision_id: str, conn: Any = None) -> Resource:
+        revision = self.revision(ctx, revision_id, conn)
+        if revision.data.get("Finalized") or revision.data.get("Revoked"):
+            raise JobProblem(
+                [
+                    job_error(
+                        "VALIDATION_EXCEPTION",
+                        f"Revision {revision_id} was finalized; assets can only be added to an open revision",
+                        resource_id=revision_id,
+                        resource_type="REVISION",
+                    )
+                ]
+            )
+        return revision
+
+    def already_done(self, ctx: JobContext) -> bool:
+        """After a restart: the assets were committed before the crash."""
+        ids = ctx.request.get("AssetIds") or []
+        return bool(ids) and self.runtime.resources.find(ctx.job, ASSET, ids[0]) is not None
+
+    def commit_assets(self, ctx: JobContext, revision_id: str, assets: list[NewAsset]) -> None:
+        """Create every asset record in one transaction, if the revision is still open and has room."""
+        runtime, job = self.runtime, ctx.job
+        data_set_id = ctx.request["DataSetId"]
+        tags = ctx.request.get("AssetTags") or {}
+        with runtime.engine.db.begin() as conn:
+            runtime.engine.db.lock_scope(conn, f"dataexchange:revision:{revision_id}")
+            self.open_revision(ctx, revision_id, conn)
+            existing = runtime.count(job, ASSET, revision_id, conn)
+            limit_names = ["Assets per revision", PER_REVISION_LIMITS[self.spec.asset_type]]
+            for limit_name in dict.fromkeys(limit_names):
+                limit = runtime.limits[limit_name]
+                if existing + len(assets) > limit:
+                    raise JobProblem(
+                        [
+                            job_error(
+                                "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                                f"Revision {revision_id} has {existing} assets; adding {len(assets)} would "
+                                f"exceed the limit '{limit_name}' of {limit:g}",
+                                resource_id=revision_id,
+                                resource_type="REVISION",
+                                limit_name=limit_name,
+                                limit_value=limit,
+                            )
+                        ]
+                    )
+            for asset in assets:
+                data: dict[str, Any] = {
+                    "DataSetId": data_set_id,
+                    "AssetType": self.spec.asset_type,
+                    "AssetDetails": asset.details,
+                    "SourceJobId": job.job_id,
+                }
+                if asset.storage_key:
+                    data["StorageKey"] = asset.storage_key
+                    data["Checksum"] = asset.checksum
+                arn = asset_arn(job, data_set_id, revision_id, asset.asset_id)
+                runtime.resources.create(
+                    job, ASSET, asset.asset_id, arn, data, name=asset.name, parent_id=revision_id, conn=conn
+                )
+                runtime.engine.tags.tag(job.account_id, arn, tags, conn)
+
+    def run_parallel(self, ctx: JobContext, tasks: list[Callable[[], Any]]) -> list[Any]:
+        """Run blocking copies a few at a time, checking for cancellation and time-outs meanwhile.
+
+        Returns each task's result or the exception it raised, in task order.
+        """
+        results: list[Any] = [None] * len(tasks)
+        pending = list(enumerate(tasks))
+        running: dict[Future[Any], int] = {}
+        with ThreadPoolExecutor(max_workers=COPY_PARALLELISM, thread_name_prefix="dataexchange-copy") as pool:
+            try:
+                while pending or running:
+                    while pending and len(running) < COPY_PARALLELISM:
+                        index, task = pending.pop(0)
+                        running[pool.submit(task)] = index
+                    finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = running.pop(future)
+                        try:
+                            results[index] = future.result()
+                        except Exception as exc:
+                            results[index] = exc
+                    ctx.check()
+            finally:
+                for future in running:
+                    future.cancel()
+                for future in list(running):  # a copy in flight finishes before cleanup runs
+                    try:
+                        index = running[future]
+                        results[index] = future.result()
+                    except BaseException as exc:
+                        results[index] = exc
+        return results
+
+
+# -- imports -------------------------------------------------------------------------------------
+
+
+class ImportAssetsFromS3Handler(DataExchangeJobHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        runtime = self.runtime
+        sources = details["AssetSources"]
+        revision_id = details["RevisionId"]
+        self.open_revision(ctx, revision_id)
+        size_limit = runtime.limits["Asset size in GB"]
+        failures: list[tuple[dict[str, Any], str, str]] = []  # (source, code, message)
+        for source in sources:
+            try:
+                info = runtime.store.head(source["Bucket"], source["Key"])
+            except StorageError as exc:
+                failures.append((source, storage_error_code(exc), str(exc)))
+                continue
+            if info.size > size_limit * GB:
+                failures.append(
+                    (source, "SERVICE_QUOTA_EXCEEDED_EXCEPTION", f"{source['Key']} is over {size_limit:g} GB")
+                )
+        if failures:
+            raise JobProblem(self._errors(failures, size_limit))
+        runtime.storage.ensure_bucket()
+        keys = ctx.request["StorageKeys"]
+        work.staged.extend(keys)
+        tasks = [
+            (lambda s=source, k=key: runtime.store.copy(s["Bucket"], s["Key"], runtime.storage.bucket, k))
+            for source, key in zip(sources, keys, strict=True)
+        ]
+        results = self.run_parallel(ctx, tasks)
+        for source, result in zip(sources, results, strict=True):
+            if isinstance(result, StorageError):
+                failures.append((source, storage_error_code(result), str(result)))
+            elif isinstance(result, Exception):
+                failures.append((source, "INTERNAL_SERVER_EXCEPTION", f"Copy failed: {result}"))
+        if failures:
+            raise JobProblem(self._errors(failures, size_limit))
+        ctx.step()
+        assets = [
+            NewAsset(
+                asset_id,
+                source["Key"],
+                {"S3SnapshotAsset": {"Size": float(info.size)}},
+                key,
+                info.etag,
+            )
+            for asset_id, source, key, info in zip(
+                ctx.request["AssetIds"], sources, keys, results, strict=True
+            )
+        ]
+        self.commit_assets(ctx, revision_id, assets)
+        return None
+
+    @staticmethod
+    def _errors(failures: list[tuple[dict[str, Any], str, str]], size_limit: float) -> list[dict[str, Any]]:
+        """One JobError per failure kind, each listing its sources in ImportAssetsFromS3JobErrorDetails."""
+        by_code: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        for source, code, message in failures:
+            by_code.setdefault(code, []).append((source, message))
+        errors = []
+        for code, items in by_code.items():
+            listed = "; ".join(message for _, message in items[:10])
+            errors.append(
+                job_error(
+                    code,
+                    f"{len(items)} source object(s) could not be imported: {listed}",
+                    limit_name="Asset size in GB" if code == "SERVICE_QUOTA_EXCEEDED_EXCEPTION" else None,
+                    limit_value=size_limit if code == "SERVICE_QUOTA_EXCEEDED_EXCEPTION" else None,
+                    details={
+                        "ImportAssetsFromS3JobErrorDetails": [
+                            {"Bucket": s["Bucket"], "Key": s["Key"]} for s, _ in items
+                        ]
+                    },
+                )
+            )
+        return errors
+
+
+class UploadImportHandler(DataExchangeJobHandler):
+    """Imports whose bytes arrive at a signed upload URL (a file, or an API specification)."""
+
+    expires_field = "SignedUrlExpiresAt"
+
+    def wait_for_upload(self, ctx: JobContext, details: dict[str, Any], work: Work) -> ObjectInfo:
+        job, runtime = ctx.job, self.runtime
+        key = ctx.request["StorageKeys"][0]
+        work.staged.append(key)
+        deadline = datetime.fromisoformat(details[self.expires_field].replace("Z", "+00:00")).timestamp()
+        while True:
+            upload = runtime.resources.find(job, UPLOAD, job.job_id)
+            state = upload.data.get("State") if upload is not None else None
+            if state == "UPLOADED":
+                try:
+                    return runtime.store.head(runtime.storage.bucket, key)
+                except NoSuchKey:
+                    raise JobProblem(
+                        [self.upload_error("The uploaded file is gone from storage", details)]
+                    ) from None
+            if state == "REJECTED":
+                reason = upload.data.get("Reason", "") if upload is not None else ""
+                raise JobProblem(
+                    [
+                        self.upload_error(
+                            f"The uploaded file did not match the job's MD5 hash ({reason})", details
+                        )
+                    ]
+                )
+            if state != "RECEIVING" and time.time() > deadline:
+                raise JobProblem(
+                    [self.upload_error("Nothing was uploaded to the signed URL before it expired", details)],
+                    JobState.TIMED_OUT,
+                )
+            ctx.check()
+            time.sleep(UPLOAD_POLL_SECONDS)
+
+    def upload_error(self, message: str, details: dict[str, Any]) -> dict[str, Any]:
+        return job_error("VALIDATION_EXCEPTION", message)
+
+
+class ImportAssetFromSignedUrlHandler(UploadImportHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        self.open_revision(ctx, details["RevisionId"])
+        info = self.wait_for_upload(ctx, details, work)
+        ctx.step()
+        asset = NewAsset(
+            ctx.request["AssetIds"][0],
+            details["AssetName"],
+            {"S3SnapshotAsset": {"Size": float(info.size)}},
+            info.key,
+            details["Md5Hash"],
+        )
+        self.commit_assets(ctx, details["RevisionId"], [asset])
+        self.runtime.resources.delete(ctx.job, UPLOAD, ctx.job.job_id)
+        return None
+
+    def upload_error(self, message: str, details: dict[str, Any]) -> dict[str, Any]:
+        return job_error(
+            "VALIDATION_EXCEPTION",
+            message,
+            details={"ImportAssetFromSignedUrlJobErrorDetails": {"AssetName": details["AssetName"]}},
+        )
+
+
+class ImportAssetFromApiGatewayApiHandler(UploadImportHandler):
+    expires_field = "ApiSpecificationUploadUrlExpiresAt"
+
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        self.open_revision(ctx, details["RevisionId"])
+        info = self.wait_for_upload(ctx, details, work)
+        problem = self._check_spec(self.runtime.store.get_bytes(info.bucket, info.key))
+        if problem:
+            raise JobProblem(
+                [job_error("VALIDATION_EXCEPTION", f"The API specification is not usable: {problem}")]
+            )
+        job = ctx.job
+        api = {
+            "ApiDescription": details.get("ApiDescription"),
+            "ApiEndpoint": f"https://{details['ApiId']}.execute-api.{job.region}.amazonaws.com/{details['Stage']}",
+            "ApiId": details["ApiId"],
+            "ApiKey": details.get("ApiKey"),
+            "ApiName": details["ApiName"],
+            "ProtocolType": details["ProtocolType"],
+            "Stage": details["Stage"],
+        }
+        asset = NewAsset(
+            ctx.request["AssetIds"][0],
+            details["ApiName"],
+            {"ApiGatewayApiAsset": {k: v for k, v in api.items() if v is not None}},
+            info.key,
+            details["ApiSpecificationMd5Hash"],
+        )
+        self.commit_assets(ctx, details["RevisionId"], [asset])
+        self.runtime.resources.delete(job, UPLOAD, job.job_id)
+        return None
+
+    @staticmethod
+    def _check_spec(raw: bytes) -> str | None:
+        """An OpenAPI 3.0 document in JSON: what API Gateway imports accept."""
+        try:
+            spec = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return f"not JSON ({exc})"
+        if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3."):
+            return "no 'openapi': '3.x' field"
+        if not isinstance(spec.get("info"), dict) or not isinstance(spec.get("paths"), dict):
+            return "'info' and 'paths' objects are required"
+        return None
+
+
+class ImportAssetsFromRedshiftDataSharesHandler(DataExchangeJobHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        assets = [
+            NewAsset(
+                asset_id,
+                source["DataShareArn"].rsplit("/", 1)[1],
+                {"RedshiftDataShareAsset": {"Arn": source["DataShareArn"]}},
+            )
+            for asset_id, source in zip(ctx.request["AssetIds"], details["AssetSources"], strict=True)
+        ]
+        self.commit_assets(ctx, details["RevisionId"], assets)
+        return None
+
+
+class CreateS3DataAccessHandler(DataExchangeJobHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        store, job = self.runtime.store, ctx.job
+        source = details["AssetSource"]
+        bucket = source["Bucket"]
+        missing: list[str] = []
+        try:
+            if not store.bucket_exists(bucket):
+                missing.append(f"bucket {bucket}")
+            else:
+                for key in source.get("Keys", []):
+                    try:
+                        store.head(bucket, key)
+                    except NoSuchKey:
+                        missing.append(f"key {key}")
+                for prefix in source.get("KeyPrefixes", []):
+                    if next(iter(store.list_objects(bucket, prefix)), None) is None:
+                        missing.append(f"prefix {prefix}")
+        except StorageError as exc:
+            raise JobProblem([job_error(storage_error_code(exc), str(exc))]) from None
+        if missing:
+            raise JobProblem(
+                [job_error("RESOURCE_NOT_FOUND_EXCEPTION", f"Not found in the source: {', '.join(missing)}")]
+            )
+        asset_id = ctx.request["AssetIds"][0]
+        access_point = f"dx-{asset_id[:24]}"
+        access = {
+            "Bucket": bucket,
+            "KeyPrefixes": source.get("KeyPrefixes", []),
+            "Keys": source.get("Keys", []),
+            "S3AccessPointAlias": f"{access_point}-{asset_id[24:]}-s3alias",
+            "S3AccessPointArn": f"arn:aws:s3:{job.region}:{job.account_id}:accesspoint/{access_point}",
+        }
+        if source.get("KmsKeysToGrant"):
+            access["KmsKeysToGrant"] = source["KmsKeysToGrant"]
+        self.commit_assets(
+            ctx, details["RevisionId"], [NewAsset(asset_id, bucket, {"S3DataAccessAsset": access})]
+        )
+        return None
+
+
+class ImportAssetsFromLakeFormationHandler(DataExchangeJobHandler):
+    NAMES = {
+        "DATABASE": "Database(s) included in LF-tag policy",
+        "TABLE": "Table(s) included in LF-tag policy",
+    }
+
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        if self.already_done(ctx):
+            return None
+        assets = []
+        ids = iter(ctx.request["AssetIds"])
+        for member, resource_type in (("Database", "DATABASE"), ("Table", "TABLE")):
+            policy = details.get(member)
+            if not policy:
+                continue
+            permission = {
+                "LakeFormationDataPermissionType": "LFTagPolicy",
+                "LakeFormationDataPermissionDetails": {
+                    "LFTagPolicy": {
+                        "CatalogId": details["CatalogId"],
+                        "ResourceType": resource_type,
+                        "ResourceDetails": {member: {"Expression": policy["Expression"]}},
+                    }
+                },
+                "Permissions": policy["Permissions"],
+                "RoleArn": details["RoleArn"],
+            }
+            assets.append(
+                NewAsset(
+                    next(ids), self.NAMES[resource_type], {"LakeFormationDataPermissionAsset": permission}
+                )
+            )
+        self.commit_assets(ctx, details["RevisionId"], assets)
+        return None
+
+
+# -- exports -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Destination:
+    asset: Resource
+    bucket: str
+    key: str
+
+
+class S3ExportHandler(DataExchangeJobHandler):
+    """Copies assets to S3 destinations, all checks first, objects it created removed on failure."""
+
+    def export(self, ctx: JobContext, destinations: list[Destination], encryption: Any, work: Work) -> None:
+        store = self.runtime.store
+        problems = []
+        for bucket in sorted({d.bucket for d in destinations}):
+            try:
+                if not store.bucket_exists(bucket):
+                    problems.append(
+                        job_error(
+                            "RESOURCE_NOT_FOUND_EXCEPTION", f"Destination bucket {bucket} does not exist"
+                        )
+                    )
+            except StorageError as exc:
+                problems.append(job_error(storage_error_code(exc), str(exc)))
+        if problems:
+            raise JobProblem(problems)
+        for destination in destinations:
+            ctx.step()
+            try:
+                existed = self._exists(destination.bucket, destination.key)
+                copy_object(
+                    store,
+                    self.runtime.storage.bucket,
+                    destination.asset.data["StorageKey"],
+                    destination.bucket,
+                    destination.key,
+                    encryption,
+                )
+            except StorageError as exc:
+                raise JobProblem(
+                    [
+                        job_error(
+                            storage_error_code(exc),
+                            f"Export of asset {destination.asset.resource_id} to "
+                            f"s3://{destination.bucket}/{destination.key} failed: {exc}",
+                            resource_id=destination.asset.resource_id,
+                            resource_type="ASSET",
+                        )
+                    ]
+                ) from None
+            if not existed:
+                work.created.append((destination.bucket, destination.key))
+
+    def _exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.runtime.store.head(bucket, key)
+        except NoSuchKey:
+            return False
+        return True
+
+    def asset(self, ctx: JobContext, asset_id: str, revision_id: str) -> Resource:
+        asset = self.runtime.resources.find(ctx.job, ASSET, asset_id)
+        if asset is None or asset.parent_id != revision_id:
+            raise JobProblem(
+                [
+                    job_error(
+                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        f"Asset {asset_id} no longer exists",
+                        resource_id=asset_id,
+                        resource_type="ASSET",
+                    )
+                ]
+            )
+        return asset
+
+    @staticmethod
+    def check_keys(destinations: list[Destination]) -> None:
+        """Every key usable, and no two assets written to the same object."""
+        seen: dict[tuple[str, str], Destination] = {}
+        errors = []
+        for destination in destinations:
+            try:
+                validate_key(destination.key, bucket=destination.bucket, allow_empty_segments=True)
+            except InvalidObjectName as exc:
+                errors.append(
+                    job_error(
+                        "VALIDATION_EXCEPTION",
+                        f"Asset {destination.asset.resource_id} would be exported to an invalid key: {exc}",
+                        resource_id=destination.asset.resource_id,
+                        resource_type="ASSET",
+                    )
+                )
+                continue
+            where = (destination.bucket, destination.key)
+            if where in seen:
+                errors.append(
+                    job_error(
+                        "VALIDATION_EXCEPTION",
+                        f"Assets {seen[where].asset.resource_id} ({seen[where].asset.name}) and "
+                        f"{destination.asset.resource_id} ({destination.asset.name}) would both be exported "
+                        f"to s3://{where[0]}/{where[1]}; "
+                        "use ${Asset.Id} in the key pattern to make keys unique",
+                        resource_id=destination.asset.resource_id,
+                        resource_type="ASSET",
+                    )
+                )
+            else:
+                seen[where] = destination
+        if errors:
+            raise JobProblem(errors)
+
+
+class ExportAssetsToS3Handler(S3ExportHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        self.revision(ctx, details["RevisionId"])
+        destinations = []
+        for entry in details["AssetDestinations"]:
+            asset = self.asset(ctx, entry["AssetId"], details["RevisionId"])
+            destinations.append(
+                Destination(asset, entry["Bucket"], entry.get("Key") or asset.name or asset.resource_id)
+            )
+        self.check_keys(destinations)
+        self.export(ctx, destinations, details.get("Encryption"), work)
+        return None
+
+
+class ExportRevisionsToS3Handler(S3ExportHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        runtime, job = self.runtime, ctx.job
+        data_set = runtime.resources.find(job, DATA_SET, details["DataSetId"])
+        if data_set is None:
+            raise JobProblem(
+                [
+                    job_error(
+                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        f"Data set {details['DataSetId']} no longer exists",
+                        resource_id=details["DataSetId"],
+                        resource_type="DATA_SET",
+                    )
+                ]
+            )
+        destinations = []
+        for entry in details["RevisionDestinations"]:
+            revision = self.revision(ctx, entry["RevisionId"])
+            try:
+                pattern = KeyPattern(entry.get("KeyPattern") or "${Asset.Name}")
+            except KeyPatternError as exc:
+                raise JobProblem([job_error("VALIDATION_EXCEPTION", str(exc))]) from None
+            for asset in runtime.children(job, ASSET, revision.resource_id):
+                if not asset.data.get("StorageKey"):
+                    continue  # only S3 snapshot assets have bytes to export
+                key = pattern.render(
+                    KeyContext(
+                        asset_id=asset.resource_id,
+                        asset_name=asset.name or "",
+                        data_set_id=data_set.resource_id,
+                        data_set_name=data_set.name or "",
+                        revision_id=revision.resource_id,
+                        revision_created_at=revision.created_at,
+                    )
+                )
+                destinations.append(Destination(asset, entry["Bucket"], key))
+        self.check_keys(destinations)
+        self.export(ctx, destinations, details.get("Encryption"), work)
+        return None
+
+
+class ExportAssetToSignedUrlHandler(S3ExportHandler):
+    def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        self.asset(ctx, details["AssetId"], details["RevisionId"])
+        expires = expires_at(self.runtime.limits["Export signed URL lifetime in seconds"])
+        url = self.runtime.signer.url(ctx.request["BaseUrl"], EXPORT_ACTION, ctx.job, ctx.job.job_id, expires)
+        return {"SignedUrl": url, "SignedUrlExpiresAt": iso(expires)}
+
+
+HANDLERS: dict[str, type[DataExchangeJobHandler]] = {
+    "IMPORT_ASSETS_FROM_S3": ImportAssetsFromS3Handler,
+    "IMPORT_ASSET_FROM_SIGNED_URL": ImportAssetFromSignedUrlHandler,
+    "EXPORT_ASSETS_TO_S3": ExportAssetsToS3Handler,
+    "EXPORT_ASSET_TO_SIGNED_URL": ExportAssetToSignedUrlHandler,
+    "EXPORT_REVISIONS_TO_S3": ExportRevisionsToS3Handler,
+    "IMPORT_ASSETS_FROM_REDSHIFT_DATA_SHARES": ImportAssetsFromRedshiftDataSharesHandler,
+    "IMPORT_ASSET_FROM_API_GATEWAY_API": ImportAssetFromApiGatewayApiHandler,
+    "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET": CreateS3DataAccessHandler,
+    "IMPORT_ASSETS_FROM_LAKE_FORMATION_TAG_POLICY": ImportAssetsFromLakeFormationHandler,
+}
+
+
+def build_handlers(runtime: DataExchangeRuntime) -> list[DataExchangeJobHandler]:
+    return [HANDLERS[name](runtime, spec) for name, spec in JOB_TYPES.items()]
