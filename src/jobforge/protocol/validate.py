@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -47,17 +46,25 @@ _POSIX_CLASSES = {
 }
 
 
+# Planes 4-13 are unassigned and 15-16 are private use: scanning only where categories vary keeps
+# start-up fast (the whole table is built once, on the first \p{..} pattern).
+_SCANNED_CODE_POINTS = (range(0, 0x32400), range(0xE0000, 0xE1000))
+_PRIVATE_USE_PLANES = [(0xF0000, 0xFFFFD), (0x100000, 0x10FFFD)]
+
+
 @cache
 def _category_table() -> dict[str, list[tuple[int, int]]]:
     """Code-point ranges of every two-letter Unicode general category, built in one pass."""
     table: dict[str, list[tuple[int, int]]] = {}
     category = unicodedata.category
-    for cp in range(sys.maxunicode + 1):
-        ranges = table.setdefault(category(chr(cp)), [])
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1] = (ranges[-1][0], cp)
-        else:
-            ranges.append((cp, cp))
+    for block in _SCANNED_CODE_POINTS:
+        for cp in block:
+            ranges = table.setdefault(category(chr(cp)), [])
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    table.setdefault("Co", []).extend(_PRIVATE_USE_PLANES)
     return table
 
 
