@@ -6,12 +6,14 @@ rows) and output is written batch by batch, so memory stays flat in the file siz
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .addresses.columns import (
@@ -153,11 +155,24 @@ def _input_column(batch: pa.RecordBatch, name: str) -> pa.Array:
     return col if col.type == pa.string() else col.cast(pa.string())
 
 
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+def _clean_column(col: pa.Array) -> pa.Array:
+    """Trim whitespace and turn empty strings into nulls, vectorized."""
+    trimmed = pc.utf8_trim_whitespace(col)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _uuid_column(n: int) -> pa.Array:
+    """n random (version 4) UUID strings, without a Python uuid object per row."""
+    raw = bytearray(os.urandom(16 * n))
+    octets = np.frombuffer(raw, dtype=np.uint8).reshape(n, 16)
+    octets[:, 6] = (octets[:, 6] & 0x0F) | 0x40
+    octets[:, 8] = (octets[:, 8] & 0x3F) | 0x80
+    h = raw.hex()
+    return pa.array(
+        [f"{h[j : j + 8]}-{h[j + 8 : j + 12]}-{h[j + 12 : j + 16]}-{h[j + 16 : j + 20]}-{h[j + 20 : j + 32]}"
+         for j in range(0, 32 * n, 32)],
+        pa.string(),
+    )  # fmt: skip
 
 
 def _transform(
@@ -165,17 +180,15 @@ def _transform(
 ) -> pa.RecordBatch:
     n = batch.num_rows
     inputs = [_input_column(batch, name) for name in INPUT_COLUMNS]
-    pylists = [col.to_pylist() for col in inputs]
-    ids = pylists[0]
-    address_lists = pylists[1:]
+    cleaned = [_clean_column(col).to_pylist() for col in inputs]
+    ids = cleaned[0]
     cache: dict[tuple[Any, ...], ValidationOutcome] = {}
     rows: list[tuple[Any, ...]] = []
     validate = validator.validate
-    for i, raw in enumerate(zip(*address_lists, strict=True)):
+    for i, raw in enumerate(zip(*cleaned[1:], strict=True)):
         outcome = cache.get(raw)
         if outcome is None:
-            vals = [_clean(x) for x in raw]
-            record = InputRecord(_clean(ids[i]), tuple(vals[:5]), *vals[5:])
+            record = InputRecord(ids[i], raw[:5], *raw[5:])
             try:
                 outcome = validate(record, options)
             except Exception as exc:  # defensive: the validator already captures row errors
@@ -188,7 +201,7 @@ def _transform(
         if f.name.startswith("Input_") and f.name[6:] not in INPUT_COLUMNS:
             col = batch.column(f.name[6:])
             arrays.append(col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
-    arrays.append(pa.array([str(uuid.uuid4()) for _ in range(n)], pa.string()))
+    arrays.append(_uuid_column(n))
     for name, t in _outcome_fields(options):
         arrays.append(pa.array(columns_by_index[OUTCOME_INDEX[name]], type=t))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

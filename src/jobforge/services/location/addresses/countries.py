@@ -49,29 +49,32 @@ class Country:
         return self.code2 in SUPPORTED_COUNTRIES
 
 
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Normalized alpha-2/alpha-3/name/official/common name -> alpha-2, for every ISO country."""
+    table: dict[str, str] = {}
+    for record in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(record, attr, None)
+            if value:
+                table.setdefault(_key(value), record.alpha_2)
+    for record in pycountry.countries:
+        table[record.alpha_3] = record.alpha_2
+        table[record.alpha_2] = record.alpha_2
+    table.update(_COUNTRY_ALIASES)
+    return table
+
+
 @lru_cache(maxsize=4096)
 def resolve_country(text: str | None) -> Country | None:
     """Resolve an alpha-2, alpha-3 or country name (any case) to a Country; None if unknown."""
     if not text:
         return None
     key = _key(text)
-    if not key:
+    code = _country_names().get(key) if key else None
+    if code is None:
         return None
-    code = _COUNTRY_ALIASES.get(key)
-    record = None
-    if code:
-        record = pycountry.countries.get(alpha_2=code)
-    elif len(key) == 2:
-        record = pycountry.countries.get(alpha_2=key)
-    elif len(key) == 3:
-        record = pycountry.countries.get(alpha_3=key)
-    if record is None:
-        try:
-            record = pycountry.countries.lookup(text.strip())
-        except LookupError:
-            record = None
-    if record is None:
-        return None
+    record = pycountry.countries.get(alpha_2=code)
     return Country(record.alpha_2, record.alpha_3, record.name)
 
 

@@ -7,7 +7,7 @@ same house number on the matched street exists.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -97,7 +97,8 @@ class MatchResult:
 
     def set(self, component: str, status: str, detail: str, similarity: float = 1.0) -> None:
         self.statuses[component] = (status, detail)
-        self._sims[component] = similarity
+        if similarity != 1.0:
+            self._sims[component] = similarity
 
 
 def _factor(detail: str, sim: float) -> float:
@@ -117,6 +118,11 @@ def _fuzzy(key: str, choices: list[str], cutoff: float) -> tuple[str, float] | N
         return None
     hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
     return (hit[0], hit[1] / 100.0) if hit else None
+
+
+@lru_cache(maxsize=65536)
+def _acceptable_keys(zi: ZipInfo) -> frozenset[str]:
+    return frozenset(name_key(a) for a in zi.acceptable)
 
 
 def _ratio(a: str, b: str) -> float:
@@ -169,7 +175,7 @@ class Matcher:
         key = p.street.key
         by_pc = self._street_in(self.ref.by_postcode(c, pc), key) if pc else None
         if by_pc is not None:
-            cities = {pt.city_key for pt in by_pc[0].points}
+            cities = by_pc[0].summary().city_keys
             if not loc_key or loc_key in cities or not any(cities):
                 return by_pc
             if max(_ratio(loc_key, ck) for ck in cities) >= LOCALITY_CUTOFF / 100:
@@ -223,71 +229,77 @@ class Matcher:
         self, r: MatchResult, p: ParsedAddress, group: StreetGroup, sim: float, pc: str | None, loc_key: str
     ) -> None:
         c = p.country.code2
+        summary = group.summary()
         r.street = standardize_street(group.street, c) or p.street
         r.set("Street", VALIDATED, EXACT if sim >= 1.0 else CORRECTED, sim)
         point: AddressPoint | None = None
-        candidates: list[AddressPoint] = group.points
         if p.number:
-            pts = group.by_number.get(number_key(p.number))
+            key = number_key(p.number)
+            pts = group.by_number.get(key)
             if pts:
-                if p.unit_number:
-                    pts = [pt for pt in pts if pt.unit == p.unit_number] or pts
-                if pc:
-                    pts = [pt for pt in pts if pt.postcode == pc] or pts
                 point = pts[0]
-                candidates = pts
+                if len(pts) > 1:
+                    for pt in pts:
+                        if (not p.unit_number or pt.unit == p.unit_number) and (not pc or pt.postcode == pc):
+                            point = pt
+                            break
                 r.number = point.number
                 r.set("AddressNumber", VALIDATED, EXACT)
             else:
-                rng = group.numeric_range()
-                key = number_key(p.number)
+                rng = summary.numeric_range
                 outside = rng is not None and key.isdigit() and not rng[0] <= int(key) <= rng[1]
                 r.set("AddressNumber", UNCONFIRMED, OUT_OF_RANGE if outside else NO_MATCH)
         else:
             r.set("AddressNumber", UNCONFIRMED, NOT_FOUND)
 
-        # postcode from the point, or from the street when all its points agree
-        ref_pcs = Counter(pt.postcode for pt in candidates if pt.postcode)
+        # postcode, locality and region: from the point, else from the street when unambiguous
+        if point is not None:
+            ref_pcs: Iterable[str] = (point.postcode,) if point.postcode else ()
+            cities: tuple[tuple[str, str], ...] = ((point.city, point.city_key),) if point.city else ()
+            ref_regions: Iterable[str] = (point.region,) if point.region else ()
+        else:
+            ref_pcs, cities, ref_regions = summary.postcodes, summary.cities, summary.regions
         if pc and pc in ref_pcs:
             r.postcode = pc
             r.set("PostalCodeDetails_Base", VALIDATED, EXACT)
-        elif len(ref_pcs) == 1:
+        elif len(ref_pcs) == 1:  # type: ignore[arg-type]
             r.postcode = next(iter(ref_pcs))
             if p.postcode_text:
-                r.set(
-                    "PostalCodeDetails_Base", VALIDATED, CORRECTED, _ratio(pc or p.postcode_text, r.postcode)
-                )
+                sim = _ratio(pc or p.postcode_text, r.postcode)
+                r.set("PostalCodeDetails_Base", VALIDATED, CORRECTED, sim)
             else:
                 r.set("PostalCodeDetails_Base", VALIDATED, APPENDED)
         else:
             r.postcode = pc
             r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
 
-        # locality from the points (falling back to the ZIP table for US)
-        ref_cities = Counter(
-            pt.city for pt in candidates if pt.postcode == r.postcode and pt.city
-        ) or Counter(pt.city for pt in candidates if pt.city)
         zi = us_zip_table().get(r.postcode) if c == "US" and r.postcode else None
-        if not ref_cities and zi is not None:
-            ref_cities = Counter({zi.city: 1})
-        if loc_key and any(name_key(city) == loc_key for city in ref_cities):
-            r.locality = next(city for city in ref_cities if name_key(city) == loc_key)
+        if not cities and zi is not None:
+            cities = ((zi.city, name_key(zi.city)),)
+        matched_city = None
+        if loc_key:
+            for city, key in cities:
+                if key == loc_key:
+                    matched_city = city
+                    break
+        if matched_city is not None:
+            r.locality = matched_city
             r.set("Locality", VALIDATED, EXACT)
-        elif zi is not None and loc_key and loc_key in {name_key(a) for a in zi.acceptable}:
+        elif zi is not None and loc_key and loc_key in _acceptable_keys(zi):
             r.locality = zi.city
             r.set("Locality", VALIDATED, ALIAS)
-        elif len(ref_cities) >= 1 and (len(ref_cities) == 1 or not loc_key):
-            r.locality = ref_cities.most_common(1)[0][0]
+        elif cities and (len(cities) == 1 or not loc_key):
+            r.locality, key = cities[0]
             if p.locality:
-                r.set("Locality", VALIDATED, CORRECTED, _ratio(loc_key, name_key(r.locality)))
+                r.set("Locality", VALIDATED, CORRECTED, _ratio(loc_key, key))
             else:
                 r.set("Locality", VALIDATED, APPENDED)
         else:
             r.locality = p.locality
             r.set("Locality", UNCONFIRMED, NO_MATCH if p.locality else NOT_FOUND)
 
-        regions = Counter(pt.region for pt in candidates if pt.region)
-        ref_region = regions.most_common(1)[0][0] if len(regions) == 1 else None
+        regions = list(ref_regions)
+        ref_region = regions[0] if len(regions) == 1 else None
         if ref_region is None and zi is not None:
             ref_region = zi.state
         self._region(r, p, ref_region)
@@ -303,7 +315,7 @@ class Matcher:
                 r.position = (point.lon, point.lat)
         else:
             r.granularity = STREET
-            r.position = group.centroid()
+            r.position = summary.centroid
 
     def _region(self, r: MatchResult, p: ParsedAddress, ref_region: str | None) -> None:
         c = p.country.code2
@@ -361,7 +373,7 @@ class Matcher:
             elif loc_key == name_key(zi.city):
                 r.locality = zi.city
                 r.set("Locality", VALIDATED, EXACT)
-            elif loc_key in {name_key(a) for a in zi.acceptable}:
+            elif loc_key in _acceptable_keys(zi):
                 r.locality = zi.city
                 r.set("Locality", VALIDATED, ALIAS)
             elif (sim := _ratio(loc_key, name_key(zi.city))) >= LOCALITY_CUTOFF / 100:
@@ -492,8 +504,9 @@ class Matcher:
             r.position = None
         level = _LEVEL_COMPONENTS[r.granularity]
         score = _GRANULARITY_WEIGHT[r.granularity]
+        sims = r._sims
         for comp, (_status, detail) in r.statuses.items():
-            if comp in level:
-                score *= _factor(detail, r._sims.get(comp, 1.0))
+            if detail != EXACT and detail != NOT_FOUND and comp in level:
+                score *= _factor(detail, sims.get(comp, 1.0))
         r.score = round(score, 4)
         r.confidence = confidence_label(r.score)

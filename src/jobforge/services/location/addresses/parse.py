@@ -8,8 +8,9 @@ the rules keep the common case fast). CA, GB and AU use rules only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import usaddress
 
@@ -30,8 +31,7 @@ class AddressParseError(ValueError):
     """The row cannot be interpreted as an address (missing/unsupported country, no content)."""
 
 
-@dataclass(frozen=True, slots=True)
-class StreetLine:
+class StreetLine(NamedTuple):
     """First-line components: house number, street, unit and floor."""
 
     number: str | None = None
@@ -61,7 +61,23 @@ class ParsedAddress:
     sub_region: str | None = None
     postcode_text: str | None = None
     postcode: tuple[str, str | None] | None = None
-    notes: list[str] = field(default_factory=list)
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """Everything matching depends on; equal keys give equal outcomes."""
+        return (
+            self.country.code2,
+            self.country_given,
+            self.number,
+            self.street,
+            self.unit_designator,
+            self.unit_number,
+            self.floor_designator,
+            self.floor_number,
+            self.locality,
+            self.region_text,
+            self.sub_region,
+            self.postcode_text,
+        )
 
 
 _NUMBER = re.compile(r"^\d+[A-Z]?$")
@@ -214,9 +230,53 @@ def _usaddress_street_line(line: str) -> StreetLine:
     )
 
 
+# "123 Main St" / "123 E Main St Apt 4": the overwhelmingly common shape, parsed with plain splits.
+_SIMPLE_UNITS = frozenset({"APT", "APARTMENT", "STE", "SUITE", "UNIT", "FLAT"})
+_NOT_SIMPLE_WORDS = frozenset({"PO", "P", "BOX", "POBOX", "RR", "HC", "FLOOR", "FL", "LEVEL", "L", "U"})
+_SIMPLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .'-")
+
+
+def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
+    """Fast path for plain lines; None means 'use the general rules'."""
+    upper = line.upper()
+    if not _SIMPLE_CHARS.issuperset(upper):
+        return None
+    words = upper.split()
+    if len(words) < 2 or len(words) > 8:
+        return None
+    number = words[0]
+    if not (number.isdigit() or (number[:-1].isdigit() and number[-1].isalpha())) or len(number) > 7:
+        return None
+    desig = unit = None
+    if len(words) >= 4 and words[-2].rstrip(".") in _SIMPLE_UNITS:
+        unit = words[-1]
+        if not any(ch.isdigit() for ch in unit) and len(unit) > 1:
+            return None
+        desig = unit_designator(words[-2], country)
+        if desig is None:
+            return None
+        words = words[1:-2]
+    else:
+        words = words[1:]
+    if not words[0][0].isalpha() and not words[0][0].isdigit():
+        return None
+    for w in words:
+        if w in _NOT_SIMPLE_WORDS or (w.isdigit() and len(w) == 5):
+            return None
+    street = standardize_street(" ".join(words), country)
+    if street is None or (allow_rest and street.type is None and street.suffix is None):
+        return None
+    if allow_rest and street.base_name.count(" ") > 2:
+        return None
+    return StreetLine(number, street, desig, unit)
+
+
 @lru_cache(maxsize=131072)
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
     """Parse a first address line for a supported country; cached per distinct line."""
+    parsed = _simple_street_line(line, country, allow_rest)
+    if parsed is not None:
+        return parsed
     parsed = _rules_street_line(line, country, allow_rest)
     if parsed is None and country == "US":
         return _usaddress_street_line(line)
@@ -287,7 +347,7 @@ def _infer_country(texts: list[str]) -> Country | None:
 
 
 def _looks_like_country(segment: str) -> Country | None:
-    if len(segment.strip()) < 3:
+    if len(segment) < 3 or len(segment) > 60 or any(ch.isdigit() for ch in segment):
         return None
     return resolve_country(segment)
 
@@ -297,7 +357,10 @@ def parse_record(record: InputRecord) -> ParsedAddress:
     segments: list[str] = []
     for line in record.address_lines:
         if line:
-            segments.extend(s.strip() for s in line.split(",") if s.strip())
+            if "," in line:
+                segments.extend(s.strip() for s in line.split(",") if s.strip())
+            else:
+                segments.append(line)
     country = resolve_country(record.country) if record.country else None
     if record.country and country is None:
         raise AddressParseError(f"Unrecognized country: {record.country!r}")
@@ -307,7 +370,7 @@ def parse_record(record: InputRecord) -> ParsedAddress:
             segments.pop()
     country_given = country is not None
     if country is None:
-        texts = [*segments, *(t for t in (record.region, record.postal_code, record.locality) if t)]
+        texts = [*segments[-2:], *(t for t in (record.locality, record.region, record.postal_code) if t)]
         country = _infer_country(texts)
         if country is None:
             raise AddressParseError("Country is missing and could not be inferred")
@@ -341,11 +404,7 @@ def parse_record(record: InputRecord) -> ParsedAddress:
     street_done = out.street is not None or out.number is not None
     for idx, seg in enumerate(segments):
         if street_done:
-            if (
-                not tail
-                and (sec := _rules_street_line(seg, code, False)) is not None
-                and _secondary_only(sec)
-            ):
+            if not tail and (sec := _secondary_segment(seg, code)) is not None:
                 _merge_secondary(out, sec)
                 continue
             tail.append(seg)
@@ -363,7 +422,8 @@ def parse_record(record: InputRecord) -> ParsedAddress:
             continue  # "Rose Cottage, 12 High Street": the numbered segment is the street
         out.number = out.number or line.number
         out.street = out.street or line.street
-        _merge_secondary(out, line)
+        if line.unit_number or line.floor_number:
+            _merge_secondary(out, line)
         if line.rest:
             tail.append(line.rest)
         street_done = True
@@ -382,6 +442,13 @@ def parse_record(record: InputRecord) -> ParsedAddress:
 
 def _has_number(segments: list[str]) -> bool:
     return any(s[:1].isdigit() for s in segments)
+
+
+@lru_cache(maxsize=16384)
+def _secondary_segment(segment: str, country: str) -> StreetLine | None:
+    """A segment holding only a unit/floor ("Apartment 4B", "Level 2"), else None."""
+    line = _rules_street_line(segment, country, False)
+    return line if line is not None and _secondary_only(line) else None
 
 
 def _secondary_only(line: StreetLine) -> bool:

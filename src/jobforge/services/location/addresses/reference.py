@@ -311,6 +311,18 @@ class AddressPoint:
     lat: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """Aggregates of a street group, computed once per group and reused by every row."""
+
+    postcodes: dict[str, int]
+    cities: tuple[tuple[str, str], ...]  # (display name, match key), most common first
+    city_keys: frozenset[str]
+    regions: frozenset[str]
+    numeric_range: tuple[int, int] | None
+    centroid: tuple[float, float] | None
+
+
 @dataclass(slots=True)
 class StreetGroup:
     """All points of one street inside a block (postcode or locality)."""
@@ -318,20 +330,41 @@ class StreetGroup:
     street: str
     points: list[AddressPoint] = field(default_factory=list)
     by_number: dict[str, list[AddressPoint]] = field(default_factory=dict)
+    _summary: GroupSummary | None = None
 
     def add(self, point: AddressPoint) -> None:
         self.points.append(point)
         self.by_number.setdefault(point.number_key, []).append(point)
 
-    def numeric_range(self) -> tuple[int, int] | None:
-        nums = [int(p.number_key) for p in self.points if p.number_key.isdigit()]
-        return (min(nums), max(nums)) if nums else None
+    def summary(self) -> GroupSummary:
+        if self._summary is None:
+            self._summary = _summarize(self.points)
+        return self._summary
 
-    def centroid(self) -> tuple[float, float] | None:
-        pts = [(p.lon, p.lat) for p in self.points if p.lon is not None and p.lat is not None]
-        if not pts:
-            return None
-        return sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts)
+
+def _count(values: Iterable[str | None]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        if v:
+            out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def _summarize(points: list[AddressPoint]) -> GroupSummary:
+    nums = [int(p.number_key) for p in points if p.number_key.isdigit()]
+    coords = [(p.lon, p.lat) for p in points if p.lon is not None and p.lat is not None]
+    centroid = None
+    if coords:
+        centroid = (sum(x for x, _ in coords) / len(coords), sum(y for _, y in coords) / len(coords))
+    keys = {p.city: p.city_key for p in points if p.city}
+    return GroupSummary(
+        _count(p.postcode for p in points),
+        tuple((city, keys[city]) for city in _count(p.city for p in points)),
+        frozenset(p.city_key for p in points),
+        frozenset(p.region for p in points if p.region),
+        (min(nums), max(nums)) if nums else None,
+        centroid,
+    )
 
 
 @dataclass(slots=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .vocab import DIRECTIONALS, FLOOR_DESIGNATORS, PREFIX_TYPES_CA, STREET_TYPES, UNIT_DESIGNATORS
 
@@ -57,33 +57,42 @@ def display_name(text: str) -> str:
     return cleaned
 
 
-@dataclass(frozen=True, slots=True)
-class StreetParts:
-    """A standardized street: base name plus abbreviated type and directionals."""
+class StreetParts(NamedTuple):
+    """A standardized street: base name plus abbreviated type and directionals.
+
+    `full` is the display form ("E Madison St") and `key` its match key; build with make_street().
+    """
 
     base_name: str
     type: str | None = None
     type_placement: str | None = None  # "BeforeBaseName" | "AfterBaseName"
     prefix: str | None = None
     suffix: str | None = None
+    full: str = ""
+    key: str = ""
 
-    @property
-    def full(self) -> str:
-        parts: list[str] = []
-        if self.prefix:
-            parts.append(self.prefix)
-        if self.type and self.type_placement == "BeforeBaseName":
-            parts.append(self.type)
-        parts.append(self.base_name)
-        if self.type and self.type_placement != "BeforeBaseName":
-            parts.append(self.type)
-        if self.suffix:
-            parts.append(self.suffix)
-        return " ".join(p for p in parts if p)
 
-    @property
-    def key(self) -> str:
-        return name_key(self.full)
+def make_street(
+    base_name: str,
+    st_type: str | None = None,
+    placement: str | None = None,
+    prefix: str | None = None,
+    suffix: str | None = None,
+) -> StreetParts:
+    """Assemble StreetParts, precomputing the display form and match key."""
+    parts: list[str] = []
+    if prefix:
+        parts.append(prefix)
+    if st_type and placement == "BeforeBaseName":
+        parts.append(st_type)
+    if base_name:
+        parts.append(base_name)
+    if st_type and placement != "BeforeBaseName":
+        parts.append(st_type)
+    if suffix:
+        parts.append(suffix)
+    full = " ".join(parts)
+    return StreetParts(base_name, st_type, placement, prefix, suffix, full, name_key(full))
 
 
 def _type_of(word: str, country: str) -> str | None:
@@ -112,7 +121,7 @@ def standardize_street(text: str, country: str) -> StreetParts | None:
     if len(words) >= 2 and words[0] in dirs:
         prefix = dirs[words.pop(0)]
     base = smart_title(" ".join(words))
-    return StreetParts(base, st_type, placement, prefix, suffix)
+    return make_street(base, st_type, placement, prefix, suffix)
 
 
 @lru_cache(maxsize=131072)

@@ -137,66 +137,90 @@ def _lines(r: MatchResult) -> list[str]:
     return lines
 
 
+_LINE_IDX = tuple(_I[f"Output_AddressLines_{i}"] for i in range(1, 6))
+_LABEL = _I["Output_Address_Label"]
+_CODE2, _CODE3, _CNAME = (_I[f"Output_Address_Country_{x}"] for x in ("Code2", "Code3", "Name"))
+_REGION_CODE, _REGION_NAME = _I["Output_Address_Region_Code"], _I["Output_Address_Region_Name"]
+_SUBREGION_NAME = _I["Output_Address_SubRegion_Name"]
+_LOCALITY = _I["Output_Address_Locality"]
+_PC, _PC_BASE, _PC_EXT = (
+    _I["Output_Address_PostalCode"],
+    _I["Output_Address_PostalCodeDetails_Base"],
+    _I["Output_Address_PostalCodeDetails_Extension"],
+)
+_STREET = _I["Output_Address_Street"]
+_SC = "Output_Address_StreetComponents_"
+_SC_BASE, _SC_PREFIX, _SC_SUFFIX, _SC_TYPE, _SC_PLACEMENT = (
+    _I[_SC + x] for x in ("BaseName", "Prefix", "Suffix", "Type", "TypePlacement")
+)
+_NUMBER = _I["Output_Address_AddressNumber"]
+_SEC = "Output_Address_SecondaryAddressComponents_"
+_UNIT_NUM, _UNIT_DESIG, _FLOOR_NUM, _FLOOR_DESIG = (
+    _I[_SEC + x] for x in ("Unit_Number", "Unit_Designator", "Floor_Number", "Floor_Designator")
+)
+_LOCATABLE = _I["Output_AddressMetadata_DeliveryIndicators_Locatable"]
+_GRANULARITY = _I["Output_ValidationResults_ValidationGranularity"]
+_CONFIDENCE = _I["Output_ValidationResults_MatchConfidence"]
+_SCORE = _I["Output_ValidationResults_MatchConfidenceScore"]
+_STATUS_IDX = {
+    comp: (
+        _I[f"Output_ValidationResults_Components_Address_{comp}_Status"],
+        _I[f"Output_ValidationResults_Components_Address_{comp}_StatusDetail"],
+    )
+    for comp in COMPONENTS
+}
+_LON, _LAT = _I["Output_Position_Longitude"], _I["Output_Position_Latitude"]
+_ZIP_VALID = _I[ZIP_VALID_COLUMN]
+_EMPTY = [None] * _N
+
+
 def outcome_from_match(r: MatchResult) -> ValidationOutcome:
     """Flatten a MatchResult into the output column values."""
-    v: list[Any] = [None] * _N
+    v: list[Any] = _EMPTY.copy()
     lines = _lines(r)
-    for i, line in enumerate(lines[:5], start=1):
-        v[_I[f"Output_AddressLines_{i}"]] = line
-    v[_I["Output_Address_Label"]] = ", ".join([*lines, r.country.name])
-    v[_I["Output_Address_Country_Code2"]] = r.country.code2
-    v[_I["Output_Address_Country_Code3"]] = r.country.code3
-    v[_I["Output_Address_Country_Name"]] = r.country.name
+    for idx, line in zip(_LINE_IDX, lines, strict=False):
+        v[idx] = line
+    country = r.country
+    v[_LABEL] = ", ".join([*lines, country.name])
+    v[_CODE2], v[_CODE3], v[_CNAME] = country.code2, country.code3, country.name
     if r.region:
-        v[_I["Output_Address_Region_Code"]], v[_I["Output_Address_Region_Name"]] = r.region
-    v[_I["Output_Address_SubRegion_Name"]] = r.sub_region
-    v[_I["Output_Address_Locality"]] = r.locality
+        v[_REGION_CODE], v[_REGION_NAME] = r.region
+    v[_SUBREGION_NAME] = r.sub_region
+    v[_LOCALITY] = r.locality
     if r.postcode:
-        full = f"{r.postcode}-{r.postcode_ext}" if r.postcode_ext else r.postcode
-        v[_I["Output_Address_PostalCode"]] = full
-        v[_I["Output_Address_PostalCodeDetails_Base"]] = r.postcode
-        v[_I["Output_Address_PostalCodeDetails_Extension"]] = r.postcode_ext
-    if r.street:
-        s = r.street
-        v[_I["Output_Address_Street"]] = s.full
-        v[_I["Output_Address_StreetComponents_BaseName"]] = s.base_name
-        v[_I["Output_Address_StreetComponents_Prefix"]] = s.prefix
-        v[_I["Output_Address_StreetComponents_Suffix"]] = s.suffix
-        v[_I["Output_Address_StreetComponents_Type"]] = s.type
-        v[_I["Output_Address_StreetComponents_TypePlacement"]] = s.type_placement
-    v[_I["Output_Address_AddressNumber"]] = r.number
-    v[_I["Output_Address_SecondaryAddressComponents_Unit_Number"]] = r.unit_number
-    v[_I["Output_Address_SecondaryAddressComponents_Unit_Designator"]] = (
-        r.unit_designator if r.unit_number else None
-    )
-    v[_I["Output_Address_SecondaryAddressComponents_Floor_Number"]] = r.floor_number
-    v[_I["Output_Address_SecondaryAddressComponents_Floor_Designator"]] = (
-        r.floor_designator if r.floor_number else None
-    )
-    # Mailability needs postal delivery-point data (USPS DPV, PAF, ...), which we do not have.
-    v[_I["Output_AddressMetadata_DeliveryIndicators_Locatable"]] = r.granularity == PREMISE
-    v[_I["Output_ValidationResults_ValidationGranularity"]] = r.granularity
-    v[_I["Output_ValidationResults_MatchConfidence"]] = r.confidence
-    v[_I["Output_ValidationResults_MatchConfidenceScore"]] = r.score
-    for comp in COMPONENTS:
-        pair = r.statuses.get(comp)
-        if pair is not None:
-            base = f"Output_ValidationResults_Components_Address_{comp}_"
-            v[_I[base + "Status"]], v[_I[base + "StatusDetail"]] = pair
+        v[_PC] = f"{r.postcode}-{r.postcode_ext}" if r.postcode_ext else r.postcode
+        v[_PC_BASE] = r.postcode
+        v[_PC_EXT] = r.postcode_ext
+    s = r.street
+    if s:
+        v[_STREET], v[_SC_BASE], v[_SC_PREFIX], v[_SC_SUFFIX] = s.full, s.base_name, s.prefix, s.suffix
+        v[_SC_TYPE], v[_SC_PLACEMENT] = s.type, s.type_placement
+    v[_NUMBER] = r.number
+    if r.unit_number:
+        v[_UNIT_NUM], v[_UNIT_DESIG] = r.unit_number, r.unit_designator
+    if r.floor_number:
+        v[_FLOOR_NUM], v[_FLOOR_DESIG] = r.floor_number, r.floor_designator
+    # Mailable stays null: it needs postal delivery-point data (USPS DPV, PAF, ...), which we lack.
+    v[_LOCATABLE] = r.granularity == PREMISE
+    v[_GRANULARITY], v[_CONFIDENCE], v[_SCORE] = r.granularity, r.confidence, r.score
+    for comp, pair in r.statuses.items():
+        i_status, i_detail = _STATUS_IDX[comp]
+        v[i_status], v[i_detail] = pair
     if r.position is not None:
-        v[_I["Output_Position_Longitude"]], v[_I["Output_Position_Latitude"]] = r.position
-    if r.country.code2 == "US":
-        v[_I[ZIP_VALID_COLUMN]] = r.zip_valid
+        v[_LON], v[_LAT] = r.position
+    if country.code2 == "US":
+        v[_ZIP_VALID] = r.zip_valid
     return ValidationOutcome(tuple(v))
 
 
 class AddressValidator:
     """Validates input records against an optional OpenAddresses index and built-in open data."""
 
-    def __init__(self, reference_index_path: Path | str | None = None, cache_size: int = 100_000) -> None:
+    def __init__(self, reference_index_path: Path | str | None = None, cache_size: int = 50_000) -> None:
         self.reference = ReferenceIndex(reference_index_path) if reference_index_path else None
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
+        self._parsed_cache: dict[tuple[Any, ...], ValidationOutcome] = {}
         self._cache_size = cache_size
 
     def close(self) -> None:
@@ -236,7 +260,16 @@ class AddressValidator:
             and not (parsed.locality or parsed.postcode_text or parsed.region_text)
         ):
             return error_outcome(ERROR_VALIDATION, "Could not parse an address from the record")
+        # Different spellings of one address ("US"/"USA", case, lines vs components) parse alike.
+        key = parsed.cache_key()
+        hit = self._parsed_cache.get(key)
+        if hit is not None:
+            return hit
         try:
-            return outcome_from_match(self.matcher.match(parsed))
+            outcome = outcome_from_match(self.matcher.match(parsed))
         except Exception as exc:  # a bug for one row must not fail the job
             return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
+        if len(self._parsed_cache) >= self._cache_size:
+            self._parsed_cache.clear()
+        self._parsed_cache[key] = outcome
+        return outcome
