@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import socket
 import subprocess
 import sys
@@ -180,7 +179,7 @@ def start_server(
     return server, buckets
 
 
-@pytest.fixture(scope="module", params=["local", "s3"])
+@pytest.fixture(scope="session", params=["local", "s3"])
 def env(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DataExchangeEnv]:
@@ -196,4 +195,27 @@ def env(
         server.stop()
 
 
-__all__ = ["DataExchangeEnv", "md5_b64", "os", "start_server"]
+LIMITED = {
+    "Import signed URL lifetime in seconds": 2,
+    "Job time limit in seconds": 4,
+    "Assets per revision": 3,
+    "Assets per import job from Amazon S3": 3,
+    "Concurrent in progress jobs to import assets from Amazon S3": 1,
+    "Auto export event actions per data set": 1,
+}
+
+
+@pytest.fixture(scope="session")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DataExchangeEnv]:
+    """A local server with small limits: 2 s upload URLs, 4 s jobs, 3 assets per revision..."""
+    import json
+
+    server, buckets = start_server(
+        "local", tmp_path_factory.mktemp("dx-limited") / "data", None, json.dumps(LIMITED)
+    )
+    try:
+        yield DataExchangeEnv(
+            "local", server, client("dataexchange", server.url, access_key="222233334444"), buckets
+        )
+    finally:
+        server.stop()
