@@ -48,12 +48,33 @@ class ArchiveSummary:
     bytes_written: int = 0
 
 
+class _Counted:
+    """Write-only view of the output that counts bytes (zipfile needs ``tell``, not ``seek``)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self._out.write(data)
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 class ArchiveWriter:
     """Adds worlds one by one, then (on :meth:`close`) the shared models and package files."""
 
     def __init__(self, out: IO[bytes], *, ceilings: bool = True, compresslevel: int = 6) -> None:
-        self._out = out
-        self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self._out = _Counted(out)
+        self._zip = zipfile.ZipFile(
+            self._out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+        )
         self._ceilings = ceilings
         self._models: set[str] = set()
         self.summary = ArchiveSummary()
@@ -111,12 +132,16 @@ class ArchiveWriter:
         self._add(f"{WORLDS_DIR}/launch/launch_world.launch", launch.ros1_launch(first))
         self._add(f"{WORLDS_DIR}/launch/launch_world.py", launch.ros2_launch(first), 0o755)
 
+    def abandon(self) -> None:
+        """Drop an unfinished archive without writing its directory (the output is discarded)."""
+        self._zip.fp = None  # ZipFile.close/__del__ then write nothing more
+
     def close(self) -> ArchiveSummary:
         """Write the shared models and the package files, then the zip directory."""
         self._add_models()
         self._add_packages()
         self._zip.close()
-        self.summary.bytes_written = self._out.tell()
+        self.summary.bytes_written = self._out.written
         return self.summary
 
 
@@ -134,11 +159,15 @@ def write_archive(
     """
     writer = ArchiveWriter(out, ceilings=ceilings)
     iterator = iter(worlds)
-    while True:
-        if between_worlds is not None:
-            between_worlds()
-        item = next(iterator, None)
-        if item is None:
-            break
-        writer.add_world(item)
-    return writer.close()
+    try:
+        while True:
+            if between_worlds is not None:
+                between_worlds()
+            item = next(iterator, None)
+            if item is None:
+                break
+            writer.add_world(item)
+        return writer.close()
+    except BaseException:
+        writer.abandon()
+        raise

@@ -432,7 +432,8 @@ def serving_cart(w: float, d: float, h: float) -> list[Part]:
     ]
     for i, (x, y) in enumerate((x, y) for x in (-w / 2, w / 2 - 0.03) for y in (-d / 2, d / 2 - 0.03)):
         parts.append(box(f"post{i}", x, y, 0.08, x + 0.03, y + 0.03, h - 0.03, "chrome"))
-        parts.append(cylinder(f"wheel{i}", x + 0.015, y + 0.015, 0.04, 0.04, 0.025, "black", axis="x"))
+        wheel_y = min(max(y + 0.015, -d / 2 + 0.04), d / 2 - 0.04)  # the wheel stays under the cart
+        parts.append(cylinder(f"wheel{i}", x + 0.015, wheel_y, 0.04, 0.04, 0.025, "black", axis="x"))
     return parts
 
 
