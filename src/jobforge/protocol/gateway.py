@@ -376,6 +376,8 @@ class AwsGateway:
         duration_ms = (time.perf_counter() - started) * 1000
         error_code = next((v.decode() for k, v in headers if k == b"x-amzn-errortype"), None)
         fields = {
+            "method": method,
+            "path": raw_path,
             "service": service.name if service else None,
             "operation": operation.name if operation else None,
             "status": status,
@@ -383,15 +385,4 @@ class AwsGateway:
             "request_id": request_id,
             "error_code": error_code,
         }
-        request_logger.info(
-            "%s %s -> %s.%s %d %.1fms %s%s",
-            method,
-            raw_path,
-            fields["service"] or "-",
-            fields["operation"] or "-",
-            status,
-            duration_ms,
-            request_id,
-            f" {error_code}" if error_code else "",
-            extra=fields,
-        )
+        request_logger.info("request", extra=fields)

@@ -21,6 +21,7 @@ from jobforge.engine.errors import (
     QuotaExceeded,
 )
 from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.gateway import runs_inline
 from jobforge.storage.errors import InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -42,10 +43,28 @@ class ErrorNames:
     already_exists: str = "ResourceAlreadyExistsException"
 
 
+FAST_READ = "__jobforge_fast_read__"
+
+
+def fast_read(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an operation that only reads through the engine's in-memory read cache (falling back to
+    a local SQLite read on a miss). On a single-node SQLite deployment the gateway runs it on the
+    event loop, saving the thread hop; elsewhere it runs in the thread pool like the rest."""
+    setattr(method, FAST_READ, True)
+    return method
+
+
 class ServiceProvider:
     """Base of the per-service providers: public methods are operations, ``(ctx, request) -> dict``."""
 
     errors: ErrorNames = ErrorNames(invalid="ValidationException")
+
+    def serve_fast_reads_inline(self) -> None:
+        """Let the gateway call the ``@fast_read`` operations on the event loop (per instance)."""
+        for name in dir(type(self)):
+            member = getattr(type(self), name, None)
+            if callable(member) and getattr(member, FAST_READ, False):
+                setattr(self, name, runs_inline(functools.partial(member, self)))
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

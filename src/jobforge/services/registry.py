@@ -39,12 +39,11 @@ def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> l
     engine.register(WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers))
     engine.register(WorldExportHandler(engine, store, settings))
     engine.executor.preload("jobforge.services.robomaker.generation_job")
+    robomaker = RoboMakerProvider(engine, store, settings)
+    if engine.single_node and engine.db.is_sqlite:
+        robomaker.serve_fast_reads_inline()
     return [
-        ServiceBinding(
-            load_service_model("robomaker"),
-            RoboMakerProvider(engine, store, settings),
-            robomaker_validation_error,
-        ),
+        ServiceBinding(load_service_model("robomaker"), robomaker, robomaker_validation_error),
         ServiceBinding(
             load_service_model("dataexchange"),
             build_dataexchange(engine, store, settings),

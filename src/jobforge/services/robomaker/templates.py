@@ -8,7 +8,7 @@ from jobforge.engine import NotFound, Resource
 from jobforge.engine.idempotency import IdempotencyTokens
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import owned_id
-from jobforge.services.base import new_id
+from jobforge.services.base import fast_read, new_id
 from jobforge.services.robomaker.common import (
     GENERATION_JOB,
     SERVICE,
@@ -100,6 +100,7 @@ class TemplateOperations(RoboMakerBase):
             "tags": self.engine.tags.list(ctx.account_id, template.arn),
         }
 
+    @fast_read
     def describe_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         template = self._template(ctx, request["template"])
         return {

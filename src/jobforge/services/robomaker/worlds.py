@@ -6,10 +6,12 @@ from typing import Any
 
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import owned_id
+from jobforge.services.base import fast_read
 from jobforge.services.robomaker.common import SERVICE, WORLD, RoboMakerBase, invalid
 
 
 class WorldOperations(RoboMakerBase):
+    @fast_read
     def describe_world(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         world = self._resource(ctx, WORLD, request["world"], "world")
         return {
