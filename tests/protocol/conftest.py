@@ -23,7 +23,7 @@ from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.gateway import AwsGateway, ServiceBinding
 from jobforge.protocol.specs import PROJECT_MODELS_DIR, load_service_model
 
-SHARED_MODELS = Path("/work/shared/models")
+SHARED_MODELS = Path(__file__).resolve().parents[3] / "shared" / "models"  # shared/ beside the repo
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
