@@ -106,34 +106,46 @@ class WorldExportHandler:
         endpoint = getattr(self.settings, "s3_endpoint_url", None)
         if not endpoint:
             return self.store, "recorded"
-        role = ctx.request["iamRole"]
-        try:
-            sts = boto3.session.Session().client(
-                "sts",
-                endpoint_url=endpoint,
-                region_name=ctx.job.region,
-                config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
-            )
-            credentials = sts.assume_role(
-                RoleArn=role, RoleSessionName=f"jobforge-{ctx.job.job_id}", DurationSeconds=3600
-            )["Credentials"]
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            if error.get("Code") in _STS_DENIED:
-                raise JobFailed(
-                    "AccessDenied",
-                    f"The role {role} could not be assumed: {error.get('Message') or error['Code']}",
-                ) from None
-            return self.store, "recorded"  # the endpoint offers no STS
-        except (BotoCoreError, KeyError):
-            return self.store, "recorded"
-        part_size = getattr(self.store, "part_size", None)
-        store = S3ObjectStore.connect(
+        store = role_store(
             endpoint,
-            region_name=ctx.job.region,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            **({"part_size": part_size} if part_size else {}),
+            ctx.request["iamRole"],
+            f"jobforge-{ctx.job.job_id}",
+            ctx.job.region,
+            getattr(self.store, "part_size", None),
         )
-        return store, "assumed"
+        return (self.store, "recorded") if store is None else (store, "assumed")
+
+
+def role_store(
+    endpoint: str, role: str, session_name: str, region: str, part_size: int | None = None
+) -> S3ObjectStore | None:
+    """An S3 store at ``endpoint`` with ``role``'s credentials from the endpoint's STS AssumeRole.
+
+    None when the endpoint offers no STS; JobFailed(AccessDenied) when STS refuses the role.
+    """
+    try:
+        sts = boto3.session.Session().client(
+            "sts",
+            endpoint_url=endpoint,
+            region_name=region,
+            config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+        )
+        credentials = sts.assume_role(RoleArn=role, RoleSessionName=session_name, DurationSeconds=3600)[
+            "Credentials"
+        ]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") in _STS_DENIED:
+            reason = error.get("Message") or error.get("Code")
+            raise JobFailed("AccessDenied", f"The role {role} could not be assumed: {reason}") from None
+        return None
+    except (BotoCoreError, KeyError):
+        return None
+    return S3ObjectStore.connect(
+        endpoint,
+        region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        **({"part_size": part_size} if part_size else {}),
+    )
