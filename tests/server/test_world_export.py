@@ -1,0 +1,431 @@
+"""World export jobs through boto3 against a running server: local buckets and an S3 endpoint.
+
+Every exported ``.world`` goes through libsdformat (``ign sdf -k``, Debian packages
+libsdformat-dev, sdformat-sdf, ignition-tools) with the archive's model directories on SDF_PATH;
+every ``model://`` URI and mesh file must resolve inside the archive.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR
+from jobforge.services.robomaker.export.check import check_export, sdf_checker
+from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2
+from jobforge.storage import LocalObjectStore
+from tests.support import JobforgeServer, client, free_port
+
+ROLE = "arn:aws:iam::100000000004:role/worldforge-export"
+ACCOUNT_KEY = "100000000004"  # this module's own account: its jobs do not count against others' quotas
+ENDED = ("Completed", "Failed", "Canceled")
+
+
+def require_sdf_checker() -> None:
+    if sdf_checker() is None:
+        message = (
+            "libsdformat's checker is missing: apt-get install libsdformat-dev sdformat-sdf ignition-tools"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def wait_export(robomaker: Any, arn: str, done: tuple[str, ...] = ENDED, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = robomaker.describe_world_export_job(job=arn)
+        if job["status"] in done:
+            return job
+        assert time.monotonic() < deadline, f"export still {job['status']}"
+        time.sleep(0.2)
+
+
+def generate_worlds(robomaker: Any) -> dict[str, Any]:
+    """A six-room V2 template (hinged doors), 2 floorplans x 2 interiors: four worlds."""
+    template = robomaker.create_world_template(name="export-source", templateBody=json.dumps(SIX_ROOMS_V2))
+    job = robomaker.create_world_generation_job(
+        template=template["arn"], worldCount={"floorplanCount": 2, "interiorCountPerFloorplan": 2}
+    )
+    deadline = time.monotonic() + 180
+    while (described := robomaker.describe_world_generation_job(job=job["arn"]))["status"] not in (
+        "Completed",
+        "Failed",
+        "PartialFailed",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert described["status"] == "Completed", described
+    return {
+        "template": template["arn"],
+        "job": job["arn"],
+        "worlds": described["finishedWorldsSummary"]["succeededWorlds"],
+    }
+
+
+def check_archive(data: bytes, tmp_path: Path, worlds: list[str]) -> None:
+    """Unzip and check: WorldForge layout, libsdformat, model:// URIs and mesh files."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert len(names) == len(set(names))
+        archive.extractall(tmp_path)
+    world_ids = sorted(arn.rsplit("/", 1)[1] for arn in worlds)
+    for world_id in world_ids:
+        folder = tmp_path / WORLDS_DIR / "worlds" / world_id
+        for file in (
+            f"{world_id}.world",
+            "world_description.json",
+            "preview.png",
+            "model.config",
+            "model.sdf",
+        ):
+            assert (folder / file).is_file(), f"{folder}/{file}"
+    for launch in ("launch_world.launch", "launch_world.py"):
+        assert (tmp_path / WORLDS_DIR / "launch" / launch).is_file()
+    result = check_export(tmp_path)
+    assert result.problems == [], "\n".join(result.problems[:20])
+    assert result.worlds == world_ids and result.sdf_checked == 4
+    assert result.models and (tmp_path / MODELS_DIR / "package.xml").is_file()
+
+
+# -- local buckets ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def local(server: JobforgeServer) -> dict[str, Any]:
+    robomaker = client("robomaker", server.url, access_key=ACCOUNT_KEY)
+    store = LocalObjectStore(server.data_dir)
+    for bucket in ("exports-local", "exports-denied"):
+        store.create_bucket(bucket)
+    return generate_worlds(robomaker)
+
+
+def test_export_four_worlds_to_a_local_bucket(server: JobforgeServer, local: dict, tmp_path: Path) -> None:
+    require_sdf_checker()
+    robomaker = client("robomaker", server.url, access_key=ACCOUNT_KEY)
+    created = robomaker.create_world_export_job(
+        worlds=local["worlds"],
+        outputLocation={"s3Bucket": "exports-local", "s3Prefix": "runs/first"},
+        iamRole=ROLE,
+        tags={"purpose": "test"},
+    )
+    assert created["arn"].split(":")[5].startswith("world-export-job/export-")
+    job_id = created["arn"].rsplit("/export-", 1)[1]
+    assert len(job_id) == 12 and job_id.isalnum() and job_id == job_id.lower()
+    assert (
+        created["status"] == "Pending"
+        and created["iamRole"] == ROLE
+        and created["tags"] == {"purpose": "test"}
+    )
+    job = wait_export(robomaker, created["arn"])
+    assert job["status"] == "Completed", job.get("failureReason")
+    assert job["worlds"] == local["worlds"] and "failureCode" not in job
+    assert job["outputLocation"] == {"s3Bucket": "exports-local", "s3Prefix": "runs/first"}
+    key = f"runs/first/aws-robomaker-worldforge-export-{job_id}.zip"
+    data = LocalObjectStore(server.data_dir).get_bytes("exports-local", key)
+    check_archive(data, tmp_path, local["worlds"])
+    # listing and filters (filter values are ids: the model's pattern forbids ARNs)
+    generation_id = local["job"].rsplit("/", 1)[1]
+    template_id = local["template"].rsplit("/", 1)[1]
+    for name, value, expected in (
+        ("generationJobId", generation_id, True),
+        ("templateId", template_id, True),
+        ("generationJobId", "generation0000", False),
+    ):
+        listed = robomaker.list_world_export_jobs(filters=[{"name": name, "values": [value]}])
+        arns = [s["arn"] for s in listed["worldExportJobSummaries"]]
+        assert (created["arn"] in arns) is expected, (name, value)
+    summary = next(
+        s for s in robomaker.list_world_export_jobs()["worldExportJobSummaries"] if s["arn"] == created["arn"]
+    )
+    assert summary["status"] == "Completed" and summary["worlds"] == local["worlds"]
+    with pytest.raises(ClientError) as info:
+        robomaker.list_world_export_jobs(filters=[{"name": "status", "values": ["Completed"]}])
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+    # tags on export jobs
+    robomaker.tag_resource(resourceArn=created["arn"], tags={"more": "yes"})
+    robomaker.untag_resource(resourceArn=created["arn"], tagKeys=["purpose"])
+    assert robomaker.list_tags_for_resource(resourceArn=created["arn"])["tags"] == {"more": "yes"}
+    with pytest.raises(ClientError) as info:
+        robomaker.cancel_world_export_job(job=created["arn"])  # it has ended
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_export_failures_and_request_errors(server: JobforgeServer, local: dict, tmp_path: Path) -> None:
+    robomaker = client("robomaker", server.url, access_key=ACCOUNT_KEY)
+    out = {"s3Bucket": "exports-local", "s3Prefix": "failures"}
+    missing_world = local["worlds"][0].rsplit("/", 1)[0] + "/generation_000000000000_world_1"
+    job = robomaker.create_world_export_job(
+        worlds=[local["worlds"][0], missing_world], outputLocation=out, iamRole=ROLE
+    )
+    failed = wait_export(robomaker, job["arn"])
+    assert (failed["status"], failed["failureCode"]) == ("Failed", "ResourceNotFound")
+    assert missing_world in failed["failureReason"]
+    job = robomaker.create_world_export_job(
+        worlds=local["worlds"], outputLocation={"s3Bucket": "no-such-bucket"}, iamRole=ROLE
+    )
+    failed = wait_export(robomaker, job["arn"])
+    assert (failed["status"], failed["failureCode"]) == ("Failed", "ResourceNotFound")
+    assert "no-such-bucket" in failed["failureReason"]
+    # a prefix that leads out of the bucket (a symlink) is denied; nothing is written anywhere
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (server.data_dir / "buckets" / "exports-denied" / "escape").symlink_to(outside)
+    job = robomaker.create_world_export_job(
+        worlds=local["worlds"],
+        outputLocation={"s3Bucket": "exports-denied", "s3Prefix": "escape"},
+        iamRole=ROLE,
+    )
+    failed = wait_export(robomaker, job["arn"])
+    assert (failed["status"], failed["failureCode"]) == ("Failed", "AccessDenied")
+    assert list(outside.iterdir()) == []
+    leftovers = [
+        p for p in (server.data_dir / "buckets" / "exports-local").rglob("*") if "failures" in str(p)
+    ]
+    assert [p for p in leftovers if p.is_file()] == []
+    # request-time errors
+    for kwargs, code in (
+        ({"iamRole": "not-a-role"}, "InvalidParameterException"),
+        ({"iamRole": "arn:aws:iam::123:user/someone"}, "InvalidParameterException"),
+        ({"worlds": [local["template"]]}, "InvalidParameterException"),
+        ({"outputLocation": {"s3Prefix": "x"}}, "InvalidParameterException"),
+        ({"outputLocation": {"s3Bucket": "Bad_Bucket"}}, "InvalidParameterException"),
+    ):
+        request = {"worlds": local["worlds"], "outputLocation": out, "iamRole": ROLE, **kwargs}
+        with pytest.raises(ClientError) as info:
+            robomaker.create_world_export_job(**request)
+        assert info.value.response["Error"]["Code"] == code, kwargs
+    # idempotency: same token and parameters -> same job; different parameters -> mismatch
+    first = robomaker.create_world_export_job(
+        worlds=local["worlds"][:1], outputLocation=out, iamRole=ROLE, clientRequestToken="export-token-1"
+    )
+    again = robomaker.create_world_export_job(
+        worlds=local["worlds"][:1], outputLocation=out, iamRole=ROLE, clientRequestToken="export-token-1"
+    )
+    assert again["arn"] == first["arn"] and again["clientRequestToken"] == "export-token-1"
+    with pytest.raises(ClientError) as info:
+        robomaker.create_world_export_job(
+            worlds=local["worlds"][:2], outputLocation=out, iamRole=ROLE, clientRequestToken="export-token-1"
+        )
+    assert info.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+    assert wait_export(robomaker, first["arn"])["status"] == "Completed"
+    unknown = first["arn"].rsplit("/", 1)[0] + "/export-000000000000"
+    for operation in (robomaker.describe_world_export_job, robomaker.cancel_world_export_job):
+        with pytest.raises(ClientError) as info:
+            operation(job=unknown)
+        assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
+    server = JobforgeServer(tmp_path / "data").start()
+    try:
+        robomaker = client("robomaker", server.url)
+        worlds = generate_worlds(robomaker)["worlds"]
+        bucket = server.data_dir / "buckets" / "exports"
+        LocalObjectStore(server.data_dir).create_bucket("exports")
+        server.control("pace", pace="step")
+        out = {"s3Bucket": "exports", "s3Prefix": "cancel"}
+        jobs = [
+            robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
+            for _ in range(3)
+        ]
+        with pytest.raises(ClientError) as info:
+            robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
+        assert info.value.response["Error"]["Code"] == "LimitExceededException"
+        running = jobs[0]["arn"]
+        server.control("advance", jobId=running.rsplit("/", 1)[1], steps=3)  # start, then two worlds
+        wait_export(robomaker, running, ("Running",))
+        time.sleep(1.0)  # let it write what it may, then wait at the next step
+        robomaker.cancel_world_export_job(job=running)
+        assert robomaker.describe_world_export_job(job=running)["status"] in ("Canceling", "Canceled")
+        server.control("advance", jobId=running.rsplit("/", 1)[1], steps=1)
+        assert wait_export(robomaker, running)["status"] == "Canceled"
+        for job in jobs[1:]:  # pending jobs end at once
+            robomaker.cancel_world_export_job(job=job["arn"])
+            assert robomaker.describe_world_export_job(job=job["arn"])["status"] == "Canceled"
+        assert [p for p in bucket.rglob("*") if p.is_file()] == []
+        assert not list((server.data_dir / "buckets").glob(".*upload*"))
+        # the quota is free again
+        server.control("pace", pace="instant")
+        job = robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
+        assert wait_export(robomaker, job["arn"])["status"] == "Completed"
+    finally:
+        server.stop()
+
+
+# -- an S3 endpoint: moto's server with IAM enforcement ----------------------------------------------
+@dataclass
+class MotoS3:
+    url: str
+    user: dict[str, str]  # jobforge's own credentials: may only call sts:AssumeRole
+    role: str  # may write to ALLOWED only
+
+    def as_role(self, service: str) -> Any:
+        sts = boto3.client("sts", endpoint_url=self.url, region_name="us-east-1", **self.user)
+        credentials = sts.assume_role(RoleArn=self.role, RoleSessionName="test-inspector")["Credentials"]
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+
+ALLOWED, DENIED = "worldforge-exports", "someone-elses-bucket"
+
+
+@pytest.fixture(scope="module")
+def moto_s3() -> Iterator[MotoS3]:
+    """moto's server enforcing IAM after its first 7 requests, which set up a user and a role."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "7"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("moto server did not start")
+                time.sleep(0.1)
+        admin = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", **admin)
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", **admin)
+        s3.create_bucket(Bucket=ALLOWED)
+        s3.create_bucket(Bucket=DENIED)
+        user = iam.create_user(UserName="jobforge")["User"]["Arn"]
+        iam.put_user_policy(
+            UserName="jobforge",
+            PolicyName="assume-only",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+                }
+            ),
+        )
+        key = iam.create_access_key(UserName="jobforge")["AccessKey"]
+        role = iam.create_role(
+            RoleName="worldforge-export",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName="worldforge-export",
+            PolicyName="write-exports",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "s3:*",
+                            "Resource": [f"arn:aws:s3:::{ALLOWED}", f"arn:aws:s3:::{ALLOWED}/*"],
+                        }
+                    ],
+                }
+            ),
+        )
+        yield MotoS3(
+            url,
+            {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
+            role,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_export_to_an_s3_endpoint_through_the_role(moto_s3: MotoS3, tmp_path: Path) -> None:
+    require_sdf_checker()
+    env = {
+        "AWS_ACCESS_KEY_ID": moto_s3.user["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": moto_s3.user["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    server = JobforgeServer(tmp_path / "data", "--s3-endpoint-url", moto_s3.url, env=env).start()
+    try:
+        robomaker = client("robomaker", server.url)
+        worlds = generate_worlds(robomaker)["worlds"]
+        # jobforge's own credentials may not write: a completed export shows the role was used
+        with pytest.raises(ClientError):
+            boto3.client("s3", endpoint_url=moto_s3.url, region_name="us-east-1", **moto_s3.user).put_object(
+                Bucket=ALLOWED, Key="probe", Body=b"x"
+            )
+        job = robomaker.create_world_export_job(
+            worlds=worlds, outputLocation={"s3Bucket": ALLOWED, "s3Prefix": "exports"}, iamRole=moto_s3.role
+        )
+        done = wait_export(robomaker, job["arn"])
+        assert done["status"] == "Completed", done.get("failureReason")
+        s3 = moto_s3.as_role("s3")
+        key = f"exports/aws-robomaker-worldforge-export-{job['arn'].rsplit('/export-', 1)[1]}.zip"
+        data = s3.get_object(Bucket=ALLOWED, Key=key)["Body"].read()
+        check_archive(data, tmp_path / "unzipped", worlds)
+        assert not s3.list_multipart_uploads(Bucket=ALLOWED).get("Uploads")
+        # a bucket the role may not write to, a role STS refuses
+        job = robomaker.create_world_export_job(
+            worlds=worlds, outputLocation={"s3Bucket": DENIED}, iamRole=moto_s3.role
+        )
+        failed = wait_export(robomaker, job["arn"])
+        assert (failed["status"], failed["failureCode"]) == ("Failed", "AccessDenied")
+        assert DENIED in failed["failureReason"]
+        # cancel mid-export: no object, no multipart upload left behind
+        server.control("pace", pace="step")
+        job = robomaker.create_world_export_job(
+            worlds=worlds, outputLocation={"s3Bucket": ALLOWED, "s3Prefix": "canceled"}, iamRole=moto_s3.role
+        )
+        server.control("advance", jobId=job["arn"].rsplit("/", 1)[1], steps=3)
+        wait_export(robomaker, job["arn"], ("Running",))
+        time.sleep(1.0)
+        robomaker.cancel_world_export_job(job=job["arn"])
+        server.control("advance", jobId=job["arn"].rsplit("/", 1)[1], steps=1)
+        assert wait_export(robomaker, job["arn"])["status"] == "Canceled"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ALLOWED).get("Contents", [])]
+        assert not [k for k in keys if k.startswith("canceled/")] and len(keys) == 1
+        assert not s3.list_multipart_uploads(Bucket=ALLOWED).get("Uploads")
+    finally:
+        server.stop()
+
+
+def test_a_role_sts_refuses_fails_with_access_denied(moto_s3: MotoS3, tmp_path: Path) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "AKIDUNKNOWN000000000", "AWS_SECRET_ACCESS_KEY": "wrong"}
+    server = JobforgeServer(tmp_path / "data", "--s3-endpoint-url", moto_s3.url, env=env).start()
+    try:
+        robomaker = client("robomaker", server.url)
+        worlds = generate_worlds(robomaker)["worlds"]
+        job = robomaker.create_world_export_job(
+            worlds=worlds[:1], outputLocation={"s3Bucket": ALLOWED}, iamRole=moto_s3.role
+        )
+        failed = wait_export(robomaker, job["arn"])
+        assert (failed["status"], failed["failureCode"]) == ("Failed", "AccessDenied")
+        assert moto_s3.role in failed["failureReason"]
+    finally:
+        server.stop()
