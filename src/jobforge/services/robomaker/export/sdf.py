@@ -13,6 +13,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from jobforge.services.robomaker.export.xml import fmt, pose_text, text
 from jobforge.services.robomaker.worldgen.world import Doorway, Wall, World
@@ -219,8 +220,9 @@ class WorldSdf:
             for item in self.world.furniture
         )
 
+    @cached_property
     def building(self) -> str:
-        """Everything that makes up the house (no light, ground or physics)."""
+        """Everything that makes up the house (no light, ground or physics); written once per world."""
         doors = "".join(self.door(d) for d in self.world.doorways if d.has_door and d.hinge is not None)
         return (
             self.floors()
@@ -276,7 +278,7 @@ class WorldSdf:
             "<scene><ambient>0.6 0.6 0.6 1</ambient><background>0.75 0.82 0.9 1</background>"
             "<shadows>false</shadows><grid>false</grid></scene>\n"
             f"{self.lights()}\n{self.ground()}\n"
-            f"{self.building()}\n"
+            f"{self.building}\n"
             "</world>\n</sdf>\n"
         )
 
@@ -284,7 +286,7 @@ class WorldSdf:
         """``model.sdf`` of the world directory: the house as one model other worlds can include."""
         return (
             f'<?xml version="1.0"?>\n<sdf version="1.6">\n<model name="{sdf_name(self.world.world_id)}">\n'
-            f"{self.building()}\n</model>\n</sdf>\n"
+            f"{self.building}\n</model>\n</sdf>\n"
         )
 
     def model_config(self) -> str:

@@ -7,15 +7,15 @@ from xml.sax.saxutils import escape
 
 
 def _number(value: float) -> str:
-    text = f"{float(value):.6g}"
-    return "0" if text in ("-0", "0") else text
+    text = f"{value:.6g}"
+    return "0" if text == "-0" else text
 
 
 def fmt(value: float | Iterable[float]) -> str:
     """``1.5`` -> "1.5"; a sequence -> space-separated numbers."""
     if isinstance(value, int | float):
         return _number(value)
-    return " ".join(_number(v) for v in value)
+    return " ".join(map(_number, value))
 
 
 def pose_text(

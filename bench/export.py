@@ -1,0 +1,157 @@
+"""World export: peak memory while exporting 50 worlds, and MB/s against plain zipfile.
+
+    python bench/export.py [--worlds 50] [--s3-endpoint-url URL]
+
+1. Memory: a ``jobforge serve`` child generates the worlds (a six-room V2 template), its peak
+   RSS is reset (``/proc/PID/clear_refs``), and one export job writes all of them to a local
+   bucket; the server's peak RSS during the export (VmHWM) is the number. Target: < 300 MB.
+2. Throughput: the export library (SDF, models, meshes, zip) writing the worlds into an object
+   store writer, against plain ``zipfile`` writing the same entries, already rendered, into the
+   same store (local directory, or S3 with ``--s3-endpoint-url``). Prints MB/s and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import boto3
+import httpx
+from botocore.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import PYTHON, ChildServer, free_port
+from jobforge.model_files import models_data_path
+from jobforge.services.robomaker.export import ExportWorld, write_archive
+from jobforge.services.robomaker.generation_job import build_world
+from jobforge.services.robomaker.worldgen import World
+from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2
+from jobforge.storage import LocalObjectStore, ObjectStore, make_object_store
+
+MB = 1024 * 1024
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _robomaker(url: str):
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.get_component("data_loader").search_paths.insert(0, str(models_data_path()))
+    return boto3.Session(botocore_session=core).client(
+        "robomaker",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDBENCH",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def _wait(describe, arn: str, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while (job := describe(job=arn))["status"] not in ("Completed", "Failed", "PartialFailed", "Canceled"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(arn)
+        time.sleep(0.2)
+    return job
+
+
+def server_peak(worlds: int) -> tuple[float, float, int]:
+    """(peak RSS MB during the export, baseline RSS MB before it, archive bytes)."""
+    port = free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    argv = [PYTHON, "-m", "jobforge.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    url = f"http://127.0.0.1:{port}"
+    with ChildServer(argv, f"{url}/_jobforge/health") as child:
+        assert child.process is not None
+        pid = child.process.pid
+        robomaker = _robomaker(url)
+        template = robomaker.create_world_template(templateBody=json.dumps(SIX_ROOMS_V2))["arn"]
+        floorplans = max(1, worlds // 10)
+        job = robomaker.create_world_generation_job(
+            template=template,
+            worldCount={"floorplanCount": floorplans, "interiorCountPerFloorplan": worlds // floorplans},
+        )
+        done = _wait(robomaker.describe_world_generation_job, job["arn"])
+        arns = done["finishedWorldsSummary"]["succeededWorlds"]
+        LocalObjectStore(data_dir).create_bucket("bench")
+        httpx.get(f"{url}/_jobforge/health")
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak RSS to the current RSS
+        baseline = _status_kb(pid, "VmHWM") / 1024
+        export = robomaker.create_world_export_job(
+            worlds=arns, outputLocation={"s3Bucket": "bench"}, iamRole="arn:aws:iam::000000000000:role/bench"
+        )
+        finished = _wait(robomaker.describe_world_export_job, export["arn"])
+        assert finished["status"] == "Completed", finished
+        peak = _status_kb(pid, "VmHWM") / 1024
+        size = sum(p.stat().st_size for p in (data_dir / "buckets" / "bench").glob("*.zip"))
+        return peak, baseline, size
+
+
+def _one(args: tuple[str, int, int]) -> tuple[str, str, bytes]:
+    body, number, seed = args
+    built = build_world(body, seed, number // 4, number % 4, f"generation_benchbenchben_world_{number + 1}")
+    return json.dumps(built["world"]), built["description"], built["preview"]
+
+
+def throughput(worlds: int, store: ObjectStore, bucket: str) -> None:
+    body = json.dumps(SIX_ROOMS_V2)
+    with ProcessPoolExecutor() as pool:
+        documents = list(pool.map(_one, [(body, n, 7) for n in range(worlds)]))
+
+    def items() -> Iterator[ExportWorld]:  # decoded one at a time, as the job does
+        for document, description, preview in documents:
+            yield ExportWorld(World.from_dict(json.loads(document)), description, preview)
+
+    write_archive(io.BytesIO(), items())  # warm the model cache (the server keeps it warm too)
+    started = time.perf_counter()
+    with store.writer(bucket, "bench/export.zip") as out:
+        summary = write_archive(out, items())
+    ours = time.perf_counter() - started
+    data = store.get_bytes(bucket, "bench/export.zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    started = time.perf_counter()
+    with store.writer(bucket, "bench/plain.zip") as out, zipfile.ZipFile(out, "w") as plain:
+        for info, content in entries:
+            plain.writestr(info, content)
+    baseline = time.perf_counter() - started
+    size = summary.bytes_written / MB
+    print(f"archive: {len(summary.worlds)} worlds, {len(summary.models)} models, {size:.1f} MB")
+    print(f"export library: {size / ours:8.1f} MB/s ({ours:.2f} s, renders SDF/meshes and deflates)")
+    print(f"plain zipfile:  {size / baseline:8.1f} MB/s ({baseline:.2f} s, same entries pre-rendered)")
+    print(f"ratio export/plain: {baseline / ours:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worlds", type=int, default=50)
+    parser.add_argument("--s3-endpoint-url", help="measure throughput against this S3 endpoint")
+    args = parser.parse_args()
+    peak, baseline, size = server_peak(args.worlds)
+    print(f"server peak RSS while exporting {args.worlds} worlds: {peak:.0f} MB (before: {baseline:.0f} MB)")
+    print(f"  archive {size / MB:.1f} MB; ratio peak/target(300 MB): {peak / 300:.2f}")
+    if args.s3_endpoint_url:
+        store = make_object_store(".", args.s3_endpoint_url)
+    else:
+        store = LocalObjectStore(tempfile.mkdtemp(prefix="bench-export-store-"))
+    store.create_bucket("bench-export")
+    throughput(args.worlds, store, "bench-export")
+
+
+if __name__ == "__main__":
+    main()
