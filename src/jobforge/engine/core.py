@@ -28,6 +28,7 @@ class JobEngine:
         cpu_workers: int | None = None,
         single_node: bool = True,
         control: JobControl | None = None,
+        lease_seconds: float = 30.0,
     ) -> None:
         self.db = Database(database_url)
         self.db.migrate()
@@ -38,7 +39,12 @@ class JobEngine:
         self.artifacts = ArtifactStore(self.db)
         self.control = control or JobControl()
         self.executor = InProcessExecutor(
-            self.jobs, self.control, workers=workers, cpu_workers=cpu_workers, single_node=single_node
+            self.jobs,
+            self.control,
+            workers=workers,
+            cpu_workers=cpu_workers,
+            single_node=single_node,
+            lease_seconds=lease_seconds,
         )
         self._stores: dict[str, ResourceStore] = {}
 
