@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from .addresses.columns import (
     ADDRESS_COLUMNS,
+    ALWAYS_NULL,
     COUNTRY_SPECIFIC_COLUMNS,
     ERROR_COLUMNS,
     OUTCOME_INDEX,
@@ -203,7 +204,10 @@ def _transform(
             arrays.append(col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
     arrays.append(_uuid_column(n))
     for name, t in _outcome_fields(options):
-        arrays.append(pa.array(columns_by_index[OUTCOME_INDEX[name]], type=t))
+        if name in ALWAYS_NULL:
+            arrays.append(pa.nulls(n, t))
+        else:
+            arrays.append(pa.array(columns_by_index[OUTCOME_INDEX[name]], type=t))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 

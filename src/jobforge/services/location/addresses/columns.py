@@ -125,5 +125,14 @@ OUTCOME_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     *COUNTRY_SPECIFIC_COLUMNS,
     *ERROR_COLUMNS,
 )
+# Columns this implementation never fills (licensed postal data, place ids): written as all-null arrays.
+ALWAYS_NULL: frozenset[str] = frozenset(
+    {
+        "Output_AddressId",
+        "Output_Address_SubRegion_Code",
+        "Output_AddressMetadata_DeliveryIndicators_Mailable",
+        *(name for name, _ in COUNTRY_SPECIFIC_COLUMNS if not name.endswith("_Usps_ZipValid")),
+    }
+)
 OUTCOME_NAMES: tuple[str, ...] = tuple(name for name, _ in OUTCOME_COLUMNS)
 OUTCOME_INDEX: dict[str, int] = {name: i for i, name in enumerate(OUTCOME_NAMES)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -56,6 +57,7 @@ _LEVEL_COMPONENTS = {
 STREET_CUTOFF = 85.0
 LOCALITY_CUTOFF = 85.0
 POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
+_MISSING: Any = object()
 
 
 def confidence_label(score: float) -> str:
@@ -135,6 +137,7 @@ class Matcher:
     def __init__(self, reference: ReferenceIndex | None) -> None:
         self.ref = reference
         self._street_fuzzy: dict[tuple[int, str], tuple[str, float] | None] = {}
+        self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
         self.fuzzy_locality = lru_cache(maxsize=65536)(self._fuzzy_locality)
         self.fuzzy_us_city = lru_cache(maxsize=65536)(self._fuzzy_us_city)
 
@@ -216,7 +219,13 @@ class Matcher:
 
         hit = None
         if self.ref is not None and p.street is not None:
-            hit = self._find_street(p, c, pc, loc_key)
+            memo_key = (c, p.street.key, pc, loc_key)
+            hit = self._street_memo.get(memo_key, _MISSING)
+            if hit is _MISSING:
+                hit = self._find_street(p, c, pc, loc_key)
+                if len(self._street_memo) >= 200_000:
+                    self._street_memo.clear()
+                self._street_memo[memo_key] = hit
         if hit is not None:
             self._apply_street(r, p, hit[0], hit[1], pc, loc_key)
         else:

@@ -250,7 +250,7 @@ def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine
     desig = unit = None
     if len(words) >= 4 and words[-2].rstrip(".") in _SIMPLE_UNITS:
         unit = words[-1]
-        if not any(ch.isdigit() for ch in unit) and len(unit) > 1:
+        if len(unit) > 1 and not _HAS_DIGIT(unit):
             return None
         desig = unit_designator(words[-2], country)
         if desig is None:
@@ -346,8 +346,11 @@ def _infer_country(texts: list[str]) -> Country | None:
 # --- record --------------------------------------------------------------------------------------
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+
+
 def _looks_like_country(segment: str) -> Country | None:
-    if len(segment) < 3 or len(segment) > 60 or any(ch.isdigit() for ch in segment):
+    if len(segment) < 3 or len(segment) > 60 or _HAS_DIGIT(segment):
         return None
     return resolve_country(segment)
 

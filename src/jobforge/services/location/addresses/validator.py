@@ -80,6 +80,10 @@ def error_outcome(error_type: str, message: str) -> ValidationOutcome:
 def _street_line(r: MatchResult) -> str | None:
     c = r.country.code2
     street = r.street.full if r.street else None
+    if r.unit_number is None and r.floor_number is None:
+        if r.number and street:
+            return f"{r.number} {street}"
+        return street or r.number
     unit = r.unit_number
     desig = r.unit_designator
     floor = f"{r.floor_designator or 'Floor'} {r.floor_number}" if r.floor_number else None
@@ -116,10 +120,15 @@ def _lines(r: MatchResult) -> list[str]:
         if r.postcode:
             lines.append(r.postcode)
         return lines
-    lines = [x for x in (_street_line(r),) if x]
+    first = _street_line(r)
+    lines = [first] if first else []
     postcode = r.postcode
     if c == "US" and postcode and r.postcode_ext:
         postcode = f"{postcode}-{r.postcode_ext}"
+    if r.locality and region and postcode:
+        sep = "," if c == "US" else ""
+        lines.append(f"{r.locality}{sep} {region} {postcode}")
+        return lines
     if c == "US":
         last = " ".join(
             x
@@ -213,6 +222,9 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
     return ValidationOutcome(tuple(v))
 
 
+_EMPTY_ROW = error_outcome(ERROR_VALIDATION, "Record has no address lines and no address components")
+
+
 class AddressValidator:
     """Validates input records against an optional OpenAddresses index and built-in open data."""
 
@@ -236,7 +248,7 @@ class AddressValidator:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        outcome = self._validate(record)
+        outcome = self._validate(record) if any(key) else _EMPTY_ROW
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[key] = outcome
@@ -248,8 +260,6 @@ class AddressValidator:
         return self.validate(InputRecord.from_mapping(row), options)
 
     def _validate(self, record: InputRecord) -> ValidationOutcome:
-        if record.is_empty():
-            return error_outcome(ERROR_VALIDATION, "Record has no address lines and no address components")
         try:
             parsed = parse_record(record)
         except AddressParseError as exc:
