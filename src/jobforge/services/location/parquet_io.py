@@ -6,6 +6,7 @@ rows) and output is written batch by batch, so memory stays flat in the file siz
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -94,6 +95,13 @@ def check_input_schema(schema: pa.Schema) -> None:
 
 def open_input(file_obj: IO[bytes]) -> pq.ParquetFile:
     """Open a seekable binary file object as Parquet and check schema and size quotas."""
+    try:
+        size = file_obj.seek(0, io.SEEK_END)
+        file_obj.seek(0)
+    except (AttributeError, OSError, ValueError):
+        size = None
+    if size is not None and size > MAX_FILE_BYTES:
+        raise InputSchemaError(f"Input file is {size} bytes; the limit is 10 GB per file")
     try:
         pf = pq.ParquetFile(file_obj)
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:

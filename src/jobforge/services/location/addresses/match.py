@@ -213,6 +213,7 @@ class Matcher:
         r.street = p.street
         r.unit_designator, r.unit_number = p.unit_designator, p.unit_number
         r.floor_designator, r.floor_number = p.floor_designator, p.floor_number
+        r.sub_region = p.sub_region  # replaced by the ZIP table's county when a US ZIP validates
         pc = p.postcode[0] if p.postcode else None
         r.postcode_ext = p.postcode[1] if p.postcode else None
         loc_key = name_key(p.locality)
@@ -223,7 +224,7 @@ class Matcher:
             hit = self._street_memo.get(memo_key, _MISSING)
             if hit is _MISSING:
                 hit = self._find_street(p, c, pc, loc_key)
-                if len(self._street_memo) >= 200_000:
+                if len(self._street_memo) >= 100_000:
                     self._street_memo.clear()
                 self._street_memo[memo_key] = hit
         if hit is not None:

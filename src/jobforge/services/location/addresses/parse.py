@@ -271,7 +271,7 @@ def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine
     return StreetLine(number, street, desig, unit)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=65536)
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
     """Parse a first address line for a supported country; cached per distinct line."""
     parsed = _simple_street_line(line, country, allow_rest)

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -409,6 +410,7 @@ class ReferenceIndex:
         if not self.path.exists():
             raise FileNotFoundError(f"reference index not found: {self.path}")
         self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()  # one connection shared by threads; loads are rare (cached)
         self.by_postcode = lru_cache(maxsize=cache_size)(self._load_postcode)
         self.by_locality = lru_cache(maxsize=cache_size)(self._load_locality)
         self.by_street = lru_cache(maxsize=cache_size)(self._load_street)
@@ -425,15 +427,21 @@ class ReferenceIndex:
 
     def _load_postcode(self, country: str, postcode: str) -> Block:
         sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND postcode=?"
-        return _block(self._conn.execute(sql, (country, postcode)))
+        with self._lock:
+            rows = self._conn.execute(sql, (country, postcode)).fetchall()
+        return _block(rows)
 
     def _load_locality(self, country: str, city_key: str) -> Block:
         sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND city_key=?"
-        return _block(self._conn.execute(sql, (country, city_key)))
+        with self._lock:
+            rows = self._conn.execute(sql, (country, city_key)).fetchall()
+        return _block(rows)
 
     def _load_street(self, country: str, street_key: str) -> Block:
         sql = f"SELECT {_POINT_COLUMNS} FROM points WHERE country=? AND street_key=?"
-        return _block(self._conn.execute(sql, (country, street_key)))
+        with self._lock:
+            rows = self._conn.execute(sql, (country, street_key)).fetchall()
+        return _block(rows)
 
     def _load_places(self, country: str) -> None:
         postcodes: dict[str, PlaceInfo] = {}
@@ -443,7 +451,9 @@ class ReferenceIndex:
             " GROUP BY postcode, city_key, region"
         )
         pc_sums: dict[str, list[float]] = {}
-        for postcode, city, city_key, region, lon, lat in self._conn.execute(sql, (country,)):
+        with self._lock:
+            rows = self._conn.execute(sql, (country,)).fetchall()
+        for postcode, city, city_key, region, lon, lat in rows:
             if postcode:
                 info = postcodes.setdefault(postcode, PlaceInfo(postcode))
                 if city_key:

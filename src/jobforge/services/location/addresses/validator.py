@@ -228,7 +228,7 @@ _EMPTY_ROW = error_outcome(ERROR_VALIDATION, "Record has no address lines and no
 class AddressValidator:
     """Validates input records against an optional OpenAddresses index and built-in open data."""
 
-    def __init__(self, reference_index_path: Path | str | None = None, cache_size: int = 50_000) -> None:
+    def __init__(self, reference_index_path: Path | str | None = None, cache_size: int = 20_000) -> None:
         self.reference = ReferenceIndex(reference_index_path) if reference_index_path else None
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
