@@ -292,12 +292,15 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         self.open_revision(ctx, revision_id)
         size_limit = runtime.limits["Asset size in GB"]
         failures: list[tuple[dict[str, Any], str, str]] = []  # (source, code, message)
+        heads: list[ObjectInfo | None] = []
         for source in sources:
             try:
                 info = runtime.store.head(source["Bucket"], source["Key"])
             except StorageError as exc:
                 failures.append((source, storage_error_code(exc), str(exc)))
+                heads.append(None)
                 continue
+            heads.append(info)
             if info.size > size_limit * GB:
                 failures.append(
                     (source, "SERVICE_QUOTA_EXCEEDED_EXCEPTION", f"{source['Key']} is over {size_limit:g} GB")
@@ -308,8 +311,12 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         keys = ctx.request["StorageKeys"]
         work.staged.extend(keys)
         tasks = [
-            (lambda s=source, k=key: runtime.store.copy(s["Bucket"], s["Key"], runtime.storage.bucket, k))
-            for source, key in zip(sources, keys, strict=True)
+            (
+                lambda s=source, k=key, h=head: copy_object(
+                    runtime.store, s["Bucket"], s["Key"], runtime.storage.bucket, k, source=h
+                )
+            )
+            for source, key, head in zip(sources, keys, heads, strict=True)
         ]
         results = self.run_parallel(ctx, tasks)
         for source, result in zip(sources, results, strict=True):
@@ -609,6 +616,7 @@ class S3ExportHandler(DataExchangeJobHandler):
                     destination.bucket,
                     destination.key,
                     encryption,
+                    source=self._stored(destination.asset),
                 )
             except StorageError as exc:
                 raise JobProblem(
@@ -624,6 +632,13 @@ class S3ExportHandler(DataExchangeJobHandler):
                 ) from None
             if not existed:
                 work.created.append((destination.bucket, destination.key))
+
+    def _stored(self, asset: Resource) -> ObjectInfo:
+        """The asset's object as recorded at import (spares a HEAD before the copy)."""
+        size = int(asset.data["AssetDetails"]["S3SnapshotAsset"]["Size"])
+        stamp = asset.created_at
+        bucket, key = self.runtime.storage.bucket, asset.data["StorageKey"]
+        return ObjectInfo(bucket, key, size, asset.data.get("Checksum") or "", stamp, None)
 
     def _exists(self, bucket: str, key: str) -> bool:
         try:

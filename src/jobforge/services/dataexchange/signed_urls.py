@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, quote
 from xml.sax.saxutils import escape
 
 from jobforge.engine import AlreadyExists, Job, JobState, Scope
-from jobforge.storage import ObjectWriter, StorageError
+from jobforge.services.dataexchange.transfer import ByteSink, open_sink
+from jobforge.storage import StorageError
 
 log = logging.getLogger("jobforge.dataexchange")
 
@@ -32,6 +33,7 @@ UPLOAD_ACTION = "upload"
 EXPORT_ACTION = "export"
 API_SPEC_ACTION = "api-spec"
 CHUNK = 8 * 1024 * 1024
+PIPELINE = 2  # pieces received ahead of the one being written
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -137,7 +139,7 @@ class SignedUrlApp:
             )
         await asyncio.to_thread(runtime.storage.ensure_bucket)
         await asyncio.to_thread(self._record, job, {"State": "RECEIVING"})
-        writer: ObjectWriter = await asyncio.to_thread(runtime.store.writer, runtime.storage.bucket, key)
+        writer: ByteSink = await asyncio.to_thread(open_sink, runtime.store, runtime.storage.bucket, key)
         digest = hashlib.md5(usedforsecurity=False)
 
         def write(data: bytes) -> None:
@@ -249,26 +251,60 @@ class SignedUrlApp:
 
 
 async def _stream_body(receive: Receive, write: Callable[[bytes], None], max_bytes: int) -> int | None:
-    """Feed the request body to ``write`` in CHUNK-sized pieces on a worker thread."""
+    """Feed the request body to ``write`` in CHUNK-sized pieces on a worker thread.
+
+    Receiving and writing overlap (a piece is written while the next one arrives); at most
+    ``PIPELINE`` pieces wait in between, so memory stays bounded whatever the upload's size.
+    """
+    pieces: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=PIPELINE)
+
+    async def drain() -> None:
+        while (piece := await pieces.get()) is not None:
+            await asyncio.to_thread(write, piece)
+
+    writer = asyncio.create_task(drain())
     buffer = bytearray()
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        body = message.get("body", b"")
-        size += len(body)
-        if size > max_bytes:
-            return None
-        buffer += body
-        if len(buffer) >= CHUNK:
-            piece, buffer = bytes(buffer), bytearray()
-            await asyncio.to_thread(write, piece)
-        if not message.get("more_body", False):
-            break
-    if buffer:
-        await asyncio.to_thread(write, bytes(buffer))
-    return size
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body = message.get("body", b"")
+            size += len(body)
+            if size > max_bytes:
+                return None
+            buffer += body
+            if len(buffer) >= CHUNK:
+                await _hand_over(pieces, writer, bytes(buffer))
+                buffer = bytearray()
+            if not message.get("more_body", False):
+                break
+        if buffer:
+            await _hand_over(pieces, writer, bytes(buffer))
+        await _hand_over(pieces, writer, None)
+        await writer  # raises what the writing thread raised
+        return size
+    finally:
+        if not writer.done():
+            writer.cancel()
+            try:
+                await writer
+            except (asyncio.CancelledError, Exception):  # the caller aborts the upload
+                pass
+
+
+async def _hand_over(
+    pieces: asyncio.Queue[bytes | None], writer: asyncio.Task[None], piece: bytes | None
+) -> None:
+    """Queue a piece for the writer, unless the writer already failed."""
+    put = asyncio.ensure_future(pieces.put(piece))
+    done, _ = await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if writer in done and put not in done:
+        put.cancel()
+        await writer  # re-raises the write error
+    if put not in done:
+        await put
 
 
 async def _respond(
