@@ -271,11 +271,12 @@ def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
 class MotoS3:
     url: str
     user: dict[str, str]  # jobforge's own credentials: may only call sts:AssumeRole
-    role: str  # may write to ALLOWED only
+    role: str  # the export role, with the permissions WorldForge documents, on ALLOWED only
+    inspector: str  # a role for the test's own checks
 
-    def as_role(self, service: str) -> Any:
+    def as_inspector(self, service: str) -> Any:
         sts = boto3.client("sts", endpoint_url=self.url, region_name="us-east-1", **self.user)
-        credentials = sts.assume_role(RoleArn=self.role, RoleSessionName="test-inspector")["Credentials"]
+        credentials = sts.assume_role(RoleArn=self.inspector, RoleSessionName="test-inspector")["Credentials"]
         return boto3.client(
             service,
             endpoint_url=self.url,
@@ -287,18 +288,28 @@ class MotoS3:
 
 
 ALLOWED, DENIED = "worldforge-exports", "someone-elses-bucket"
+SETUP_REQUESTS = 9  # moto enforces IAM after this many requests
+
+
+def _policy(actions: list[str], resources: list[str], principal: str | None = None) -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": actions}
+    if principal:
+        statement["Principal"] = {"AWS": principal}
+    else:
+        statement["Resource"] = resources
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 @pytest.fixture(scope="module")
 def moto_s3() -> Iterator[MotoS3]:
-    """moto's server enforcing IAM after its first 7 requests, which set up a user and a role."""
+    """moto's server enforcing IAM once a user (sts:AssumeRole only) and two roles are set up."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "7"},
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)},
     )
     try:
         deadline = time.monotonic() + 30
@@ -317,47 +328,23 @@ def moto_s3() -> Iterator[MotoS3]:
         s3.create_bucket(Bucket=DENIED)
         user = iam.create_user(UserName="jobforge")["User"]["Arn"]
         iam.put_user_policy(
-            UserName="jobforge",
-            PolicyName="assume-only",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-                }
-            ),
+            UserName="jobforge", PolicyName="assume", PolicyDocument=_policy(["sts:AssumeRole"], ["*"])
         )
         key = iam.create_access_key(UserName="jobforge")["AccessKey"]
-        role = iam.create_role(
-            RoleName="worldforge-export",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        iam.put_role_policy(
-            RoleName="worldforge-export",
-            PolicyName="write-exports",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "s3:*",
-                            "Resource": [f"arn:aws:s3:::{ALLOWED}", f"arn:aws:s3:::{ALLOWED}/*"],
-                        }
-                    ],
-                }
-            ),
-        )
+        trust = _policy(["sts:AssumeRole"], [], principal=user)
+        roles = {}
+        for name, actions in (
+            ("worldforge-export", ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]),
+            ("test-inspector", ["s3:*"]),
+        ):
+            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+            resources = [f"arn:aws:s3:::{ALLOWED}", f"arn:aws:s3:::{ALLOWED}/*"]
+            iam.put_role_policy(RoleName=name, PolicyName="s3", PolicyDocument=_policy(actions, resources))
         yield MotoS3(
             url,
             {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]},
-            role,
+            roles["worldforge-export"],
+            roles["test-inspector"],
         )
     finally:
         proc.terminate()
@@ -385,7 +372,7 @@ def test_export_to_an_s3_endpoint_through_the_role(moto_s3: MotoS3, tmp_path: Pa
         )
         done = wait_export(robomaker, job["arn"])
         assert done["status"] == "Completed", done.get("failureReason")
-        s3 = moto_s3.as_role("s3")
+        s3 = moto_s3.as_inspector("s3")
         key = f"exports/aws-robomaker-worldforge-export-{job['arn'].rsplit('/export-', 1)[1]}.zip"
         data = s3.get_object(Bucket=ALLOWED, Key=key)["Body"].read()
         check_archive(data, tmp_path / "unzipped", worlds)

@@ -37,6 +37,18 @@ def archive_key(prefix: str | None, job_id: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
 
+def _may_exist(store: ObjectStore, bucket: str) -> bool:
+    """False only for a bucket known to be missing, checked before any work is done.
+
+    The role WorldForge documents (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload) may not
+    list the bucket: a denied HeadBucket says nothing, so the upload itself decides.
+    """
+    try:
+        return store.bucket_exists(bucket)
+    except AccessDenied:
+        return True
+
+
 class WorldExportHandler:
     kind = KIND
     resumable = True  # nothing is published before the end, so a restart simply starts over
@@ -56,7 +68,7 @@ class WorldExportHandler:
         store, role = self._output_store(ctx)
         ctx.report(progress={"worldsWritten": 0, "worldCount": len(worlds)}, result={"role": role})
         try:
-            if not store.bucket_exists(bucket):
+            if not _may_exist(store, bucket):
                 raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
                 summary = write_archive(out, self._items(ctx, worlds), between_worlds=ctx.step)
