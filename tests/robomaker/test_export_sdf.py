@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -152,3 +154,54 @@ def test_worlds_and_world_models_pass_libsdformat(worlds: dict[str, World], tmp_
         "<include><uri>model://wf_no_such_model</uri></include></world></sdf>"
     )
     assert check_sdf_file(broken, [models], command)
+
+
+STRICT_CHECKER = r"""
+#include <sdf/sdf.hh>
+#include <iostream>
+// Load with unknown elements and warnings as errors (ign sdf -k lets an unknown element pass).
+int main(int argc, char **argv) {
+  sdf::ParserConfig config;
+  config.SetUnrecognizedElementsPolicy(sdf::EnforcementPolicy::ERR);
+  config.SetWarningsPolicy(sdf::EnforcementPolicy::ERR);
+  for (int i = 2; i < argc; ++i) config.AddURIPath("model://", argv[i]);
+  sdf::Root root;
+  sdf::Errors errors = root.Load(argv[1], config);
+  for (auto &e : errors)
+    std::cerr << argv[1] << ':' << e.LineNumber().value_or(-1) << ' ' << e.Message() << '\n';
+  return errors.empty() ? 0 : 1;
+}
+"""
+
+
+def test_worlds_pass_a_strict_libsdformat_load(worlds: dict[str, World], tmp_path: Path) -> None:
+    """Where the C++ toolchain and libsdformat12's headers are present (optional)."""
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "sdformat12"], capture_output=True, text=True)
+    if shutil.which("g++") is None or flags.returncode != 0:
+        pytest.skip("g++ or libsdformat12's development files are missing")
+    source, binary = tmp_path / "strict.cc", tmp_path / "strict"
+    source.write_text(STRICT_CHECKER)
+    subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
+    models, world_dirs = tmp_path / "models", tmp_path / "worlds"
+    for world in worlds.values():
+        for name in used_models(world):
+            for path, data in furniture_model(name).files.items():
+                (models / name / path).parent.mkdir(parents=True, exist_ok=True)
+                (models / name / path).write_bytes(data)
+        (world_dirs / world.world_id).mkdir(parents=True)
+        writer = WorldSdf(world)
+        (world_dirs / world.world_id / "model.sdf").write_text(writer.model_document())
+        (world_dirs / world.world_id / "model.config").write_text(writer.model_config())
+        (world_dirs / world.world_id / "x.world").write_text(writer.world_document())
+    files = [*world_dirs.glob("*/*.world"), *world_dirs.glob("*/model.sdf"), *models.glob("*/model.sdf")]
+    failures = []
+    for file in files:
+        done = subprocess.run(
+            [str(binary), str(file), str(models), str(world_dirs)], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            failures.append(done.stderr)
+    assert failures == []
+    broken = tmp_path / "broken.world"
+    broken.write_text('<?xml version="1.0"?><sdf version="1.6"><world name="b"><boxx/></world></sdf>')
+    assert subprocess.run([str(binary), str(broken)], capture_output=True).returncode != 0
