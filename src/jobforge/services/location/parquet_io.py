@@ -6,9 +6,11 @@ rows) and output is written batch by batch, so memory stays flat in the file siz
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -184,7 +186,27 @@ def _uuid_column(n: int) -> pa.Array:
     )  # fmt: skip
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC for one batch: the per-row objects are acyclic and freed by refcounting,
+    while full collections over the large reference caches cost ~20% of the run time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _transform(
+    batch: pa.RecordBatch, validator: AddressValidator, options: ValidationOptions, schema: pa.Schema
+) -> pa.RecordBatch:
+    with _gc_paused():
+        return _transform_batch(batch, validator, options, schema)
+
+
+def _transform_batch(
     batch: pa.RecordBatch, validator: AddressValidator, options: ValidationOptions, schema: pa.Schema
 ) -> pa.RecordBatch:
     n = batch.num_rows

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ADDRESS_LINE_COLUMNS: tuple[str, ...] = tuple(f"AddressLines_{i}" for i in range(1, 6))
 COMPONENT_COLUMNS: tuple[str, ...] = (
@@ -28,9 +27,8 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    """One input row; every field is a stripped string or None."""
+class InputRecord(NamedTuple):
+    """One input row; every field is a stripped string or None (a NamedTuple: cheap to build)."""
 
     id: str | None = None
     address_lines: tuple[str | None, ...] = (None, None, None, None, None)
