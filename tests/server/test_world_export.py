@@ -196,6 +196,7 @@ def test_export_failures_and_request_errors(server: JobforgeServer, local: dict,
         p for p in (server.data_dir / "buckets" / "exports-local").rglob("*") if "failures" in str(p)
     ]
     assert [p for p in leftovers if p.is_file()] == []
+    assert not list(LocalObjectStore(server.data_dir).tmp_dir.glob("upload-*"))
     # request-time errors
     for kwargs, code in (
         ({"iamRole": "not-a-role"}, "InvalidParameterException"),
@@ -257,7 +258,7 @@ def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
             robomaker.cancel_world_export_job(job=job["arn"])
             assert robomaker.describe_world_export_job(job=job["arn"])["status"] == "Canceled"
         assert [p for p in bucket.rglob("*") if p.is_file()] == []
-        assert not list((server.data_dir / "buckets").glob(".*upload*"))
+        assert not list(LocalObjectStore(server.data_dir).tmp_dir.glob("upload-*"))  # no temp file left
         # the quota is free again
         server.control("pace", pace="instant")
         job = robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
