@@ -332,3 +332,21 @@ def test_scores_order_by_granularity(validator: AddressValidator) -> None:
     ]
     place = check(validator, {**SEATTLE, "AddressComponents_Street": "Nonexistent Way"})[SCORE]
     assert 1.0 >= premise > street > place > 0.0
+
+
+def test_acceptable_city_name_is_an_alias(validator: AddressValidator) -> None:
+    # USPS lists "Boston" as an acceptable city for ZIP 02134 (primary name "Allston").
+    out = check(
+        validator,
+        {"AddressComponents_Locality": "Boston", "AddressComponents_PostalCode": "02134",
+         "AddressComponents_Country": "US"},
+    )  # fmt: skip
+    assert status(out, "Locality") == ("Validated", "Alias")
+    assert out["Output_Address_Locality"] == "Allston"
+
+
+def test_wrong_zip_with_similar_street_prefers_exact_street_in_city(validator: AddressValidator) -> None:
+    # 98101 holds streets too; the exact street lives in 98112 (same city) -> ZIP corrected, street exact.
+    out = check(validator, {**SEATTLE, "AddressComponents_PostalCode": "98101"})
+    assert status(out, "Street") == ("Validated", "Exact")
+    assert status(out, "PostalCodeDetails_Base") == ("Validated", "Corrected")

@@ -177,6 +177,12 @@ class Matcher:
         assert self.ref is not None and p.street is not None
         key = p.street.key
         by_pc = self._street_in(self.ref.by_postcode(c, pc), key) if pc else None
+        if by_pc is not None and by_pc[1] < 1.0 and loc_key:
+            # a fuzzy hit in the given postcode loses to an exact street in the given locality
+            loc = self.fuzzy_locality(c, loc_key)
+            exact = self.ref.by_locality(c, loc[0]).streets.get(key) if loc is not None else None
+            if exact is not None:
+                return exact, 1.0
         if by_pc is not None:
             cities = by_pc[0].summary().city_keys
             if not loc_key or loc_key in cities or not any(cities):
