@@ -267,6 +267,32 @@ def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_export_resumes_after_kill(tmp_path: Path) -> None:
+    server = JobforgeServer(tmp_path / "data").start()
+    try:
+        robomaker = client("robomaker", server.url)
+        worlds = generate_worlds(robomaker)["worlds"]
+        LocalObjectStore(server.data_dir).create_bucket("exports")
+        server.control("pace", pace="step")
+        out = {"s3Bucket": "exports"}
+        job = robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
+        server.control("advance", jobId=job["arn"].rsplit("/", 1)[1], steps=3)
+        wait_export(robomaker, job["arn"], ("Running",))
+        time.sleep(1.0)
+        server.kill()  # mid-archive: nothing was published
+        assert not list((server.data_dir / "buckets" / "exports").iterdir())
+        server.start()  # default pace: the job starts over and completes
+        robomaker = client("robomaker", server.url)
+        assert wait_export(robomaker, job["arn"])["status"] == "Completed"
+        store = LocalObjectStore(server.data_dir)
+        (key,) = [info.key for info in store.list_objects("exports")]
+        with zipfile.ZipFile(io.BytesIO(store.get_bytes("exports", key))) as archive:
+            assert archive.testzip() is None
+            assert sum(name.endswith(".world") for name in archive.namelist()) == 4
+    finally:
+        server.stop()
+
+
 # -- an S3 endpoint: moto's server with IAM enforcement ----------------------------------------------
 @dataclass
 class MotoS3:
