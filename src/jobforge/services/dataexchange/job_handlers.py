@@ -30,7 +30,7 @@ from jobforge.services.dataexchange.common import (
 from jobforge.services.dataexchange.job_types import GB, JOB_TYPES, JobType
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at
-from jobforge.services.dataexchange.transfer import copy_object
+from jobforge.services.dataexchange.transfer import copy_object, probe
 from jobforge.storage import (
     AccessDenied,
     InvalidObjectName,
@@ -295,13 +295,14 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         heads: list[ObjectInfo | None] = []
         for source in sources:
             try:
-                info = runtime.store.head(source["Bucket"], source["Key"])
+                found = probe(runtime.store, source["Bucket"], source["Key"])
             except StorageError as exc:
                 failures.append((source, storage_error_code(exc), str(exc)))
                 heads.append(None)
                 continue
-            heads.append(info)
-            if info.size > size_limit * GB:
+            heads.append(found if isinstance(found, ObjectInfo) else None)
+            size = found.size if isinstance(found, ObjectInfo) else found
+            if size > size_limit * GB:
                 failures.append(
                     (source, "SERVICE_QUOTA_EXCEEDED_EXCEPTION", f"{source['Key']} is over {size_limit:g} GB")
                 )
@@ -642,7 +643,7 @@ class S3ExportHandler(DataExchangeJobHandler):
 
     def _exists(self, bucket: str, key: str) -> bool:
         try:
-            self.runtime.store.head(bucket, key)
+            probe(self.runtime.store, bucket, key)
         except NoSuchKey:
             return False
         return True

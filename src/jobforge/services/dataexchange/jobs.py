@@ -15,7 +15,6 @@ from typing import Any
 from jobforge.engine import IllegalTransition, Job, JobState, Quota, Resource, Scope
 from jobforge.protocol.context import RequestContext
 from jobforge.services.dataexchange.common import (
-    ASSET,
     JOB_STATES,
     REVISION,
     SERVICE,
@@ -430,6 +429,3 @@ def discard_upload(runtime: DataExchangeRuntime, job: Job) -> None:
         runtime.storage.discard(key)
     if runtime.resources.find(job, UPLOAD, job.job_id) is not None:
         runtime.resources.delete(job, UPLOAD, job.job_id)
-
-
-__all__ = ["ASSET", "JobOperations", "create_revision_export_job", "discard_upload", "job_view"]

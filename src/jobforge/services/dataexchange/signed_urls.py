@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, quote
 from xml.sax.saxutils import escape
 
 from jobforge.engine import AlreadyExists, Job, JobState, Scope
+from jobforge.services.dataexchange.common import ASSET, SERVICE, UPLOAD
+from jobforge.services.dataexchange.job_types import upload_target
 from jobforge.services.dataexchange.transfer import ByteSink, open_sink
 from jobforge.storage import StorageError
 
@@ -117,10 +119,8 @@ class SignedUrlApp:
     async def _upload(
         self, owner: _Owner, job_id: str, headers: dict[str, str], receive: Receive, send: Send
     ) -> None:
-        from jobforge.services.dataexchange.job_types import upload_target
-
         runtime = self.runtime
-        job = await asyncio.to_thread(runtime.engine.jobs.find, owner, "dataexchange", job_id)
+        job = await asyncio.to_thread(runtime.engine.jobs.find, owner, SERVICE, job_id)
         target = None if job is None else upload_target(job)
         if job is None or target is None or job.state.terminal:
             return await _error(
@@ -142,7 +142,7 @@ class SignedUrlApp:
         writer: ByteSink = await asyncio.to_thread(open_sink, runtime.store, runtime.storage.bucket, key)
         digest = hashlib.md5(usedforsecurity=False)
 
-        def write(data: bytes) -> None:
+        def write(data: bytearray) -> None:
             digest.update(data)
             writer.write(data)
 
@@ -175,8 +175,6 @@ class SignedUrlApp:
 
     def _record(self, job: Job, outcome: dict[str, Any]) -> bool:
         """Remember what arrived for the job; False if the job ended meanwhile."""
-        from jobforge.services.dataexchange.common import UPLOAD
-
         resources = self.runtime.resources
         current = self.runtime.engine.jobs.load(job.pk)
         if current.state.terminal:
@@ -197,10 +195,8 @@ class SignedUrlApp:
     # -- downloads --------------------------------------------------------------------------------
 
     async def _export(self, owner: _Owner, job_id: str, method: str, send: Send) -> None:
-        from jobforge.services.dataexchange.common import ASSET
-
         runtime = self.runtime
-        job = await asyncio.to_thread(runtime.engine.jobs.find, owner, "dataexchange", job_id)
+        job = await asyncio.to_thread(runtime.engine.jobs.find, owner, SERVICE, job_id)
         if (
             job is None
             or job.request.get("Type") != "EXPORT_ASSET_TO_SIGNED_URL"
@@ -214,8 +210,6 @@ class SignedUrlApp:
         await self._send_object(asset.data["StorageKey"], asset.name, method, send)
 
     async def _api_spec(self, owner: _Owner, ident: str, method: str, send: Send) -> None:
-        from jobforge.services.dataexchange.common import ASSET
-
         pieces = ident.split("/")
         if len(pieces) != 3:
             return await _error(send, 404, "NoSuchKey", "No such API specification")
@@ -250,13 +244,13 @@ class SignedUrlApp:
         await send({"type": "http.response.body", "body": b""})
 
 
-async def _stream_body(receive: Receive, write: Callable[[bytes], None], max_bytes: int) -> int | None:
+async def _stream_body(receive: Receive, write: Callable[[bytearray], None], max_bytes: int) -> int | None:
     """Feed the request body to ``write`` in CHUNK-sized pieces on a worker thread.
 
     Receiving and writing overlap (a piece is written while the next one arrives); at most
     ``PIPELINE`` pieces wait in between, so memory stays bounded whatever the upload's size.
     """
-    pieces: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=PIPELINE)
+    pieces: asyncio.Queue[bytearray | None] = asyncio.Queue(maxsize=PIPELINE)
 
     async def drain() -> None:
         while (piece := await pieces.get()) is not None:
@@ -276,12 +270,12 @@ async def _stream_body(receive: Receive, write: Callable[[bytes], None], max_byt
                 return None
             buffer += body
             if len(buffer) >= CHUNK:
-                await _hand_over(pieces, writer, bytes(buffer))
+                await _hand_over(pieces, writer, buffer)  # handed over whole: no copy
                 buffer = bytearray()
             if not message.get("more_body", False):
                 break
         if buffer:
-            await _hand_over(pieces, writer, bytes(buffer))
+            await _hand_over(pieces, writer, buffer)
         await _hand_over(pieces, writer, None)
         await writer  # raises what the writing thread raised
         return size
@@ -295,7 +289,7 @@ async def _stream_body(receive: Receive, write: Callable[[bytes], None], max_byt
 
 
 async def _hand_over(
-    pieces: asyncio.Queue[bytes | None], writer: asyncio.Task[None], piece: bytes | None
+    pieces: asyncio.Queue[bytearray | None], writer: asyncio.Task[None], piece: bytes | None
 ) -> None:
     """Queue a piece for the writer, unless the writer already failed."""
     put = asyncio.ensure_future(pieces.put(piece))

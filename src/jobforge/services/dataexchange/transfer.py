@@ -9,6 +9,8 @@ unfinished multipart upload is aborted, so nothing appears under the key.
 
 from __future__ import annotations
 
+import io
+import shutil
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -29,14 +31,15 @@ from jobforge.storage import (
     validate_key,
 )
 
-PARTS_IN_FLIGHT = 4  # concurrent UploadPart calls of one signed-URL upload
+PARTS_IN_FLIGHT = 3  # concurrent UploadPart calls of one signed-URL upload
+COPY_CHUNK = 8 * 1024 * 1024
 MAX_SINGLE_COPY = 5 * 1024**3  # CopyObject's limit
 
 
 class ByteSink(Protocol):
     """What an upload writes into: an ObjectWriter or a :class:`ParallelS3Upload`."""
 
-    def write(self, data: bytes) -> int: ...
+    def write(self, data: bytes | bytearray) -> int: ...
 
     def commit(self) -> ObjectInfo: ...
 
@@ -84,7 +87,7 @@ def copy_object(
     encryption at rest, so there the setting is recorded by the job, not applied.
     """
     if not isinstance(store, S3ObjectStore):
-        return store.copy(src_bucket, src_key, dst_bucket, dst_key)
+        return _stream_copy(store, src_bucket, src_key, dst_bucket, dst_key)
     validate_bucket_name(dst_bucket)
     validate_key(dst_key, bucket=dst_bucket, allow_empty_segments=True)
     if source is None:
@@ -122,6 +125,26 @@ def copy_object(
     return store.head(dst_bucket, dst_key)
 
 
+def probe(store: ObjectStore, bucket: str, key: str) -> ObjectInfo | int:
+    """Check a source object exists and learn its size, as cheaply as the store allows: a HEAD on
+    S3; elsewhere opening the file (HEAD would hash files that were dropped in by hand)."""
+    if isinstance(store, S3ObjectStore):
+        return store.head(bucket, key)
+    with store.open_read(bucket, key) as stream:
+        return stream.seek(0, io.SEEK_END)
+
+
+def _stream_copy(
+    store: ObjectStore, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str
+) -> ObjectInfo:
+    """One read pass through the store's atomic writer (which computes the MD5 as it writes)."""
+    if (src_bucket, src_key) == (dst_bucket, dst_key):
+        return store.head(src_bucket, src_key)
+    with store.open_read(src_bucket, src_key) as stream, store.writer(dst_bucket, dst_key) as out:
+        shutil.copyfileobj(stream, out, COPY_CHUNK)  # type: ignore[misc]
+    return out.info
+
+
 def open_sink(store: ObjectStore, bucket: str, key: str) -> ByteSink:
     """A streaming, atomic upload of ``key``: parallel multipart on S3, the store's writer elsewhere."""
     if isinstance(store, S3ObjectStore):
@@ -154,16 +177,20 @@ class ParallelS3Upload:
         except (ClientError, BotoCoreError) as exc:
             raise _storage_error(exc, op, self.bucket, self.key) from exc
 
-    def write(self, data: bytes) -> int:
-        self._buffer += data
+    def write(self, data: bytes | bytearray) -> int:
+        """Parts are at least ``part_size`` (S3 allows parts of any size from 5 MiB up), so a big
+        piece becomes a part as it is, without copying."""
         self._size += len(data)
-        while len(self._buffer) >= self.part_size:
-            part = bytes(self._buffer[: self.part_size])
-            del self._buffer[: self.part_size]
+        if not self._buffer and len(data) >= self.part_size:
+            self._send(data)
+            return len(data)
+        self._buffer += data
+        if len(self._buffer) >= self.part_size:
+            part, self._buffer = self._buffer, bytearray()
             self._send(part)
         return len(data)
 
-    def _send(self, part: bytes) -> None:
+    def _send(self, part: bytes | bytearray) -> None:
         if self._upload_id is None:
             self._upload_id = self._call("create_multipart_upload", "CreateMultipartUpload")["UploadId"]
             self._pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="dataexchange-part")
@@ -175,7 +202,7 @@ class ParallelS3Upload:
         assert self._pool is not None
         self._parts.append(self._pool.submit(self._upload_part, number, part))
 
-    def _upload_part(self, number: int, body: bytes) -> dict[str, Any]:
+    def _upload_part(self, number: int, body: bytes | bytearray) -> dict[str, Any]:
         try:
             response = self._call(
                 "upload_part", "UploadPart", UploadId=self._upload_id, PartNumber=number, Body=body
@@ -192,8 +219,8 @@ class ParallelS3Upload:
                 etag = str(response.get("ETag", "")).strip('"')
             else:
                 if self._buffer:
-                    self._send(bytes(self._buffer))
-                    self._buffer = bytearray()
+                    part, self._buffer = self._buffer, bytearray()
+                    self._send(part)
                 parts = [future.result() for future in self._parts]
                 response = self._call(
                     "complete_multipart_upload",
