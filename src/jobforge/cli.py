@@ -66,6 +66,21 @@ def _worlds_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _location_import(args: argparse.Namespace) -> int:
+    from jobforge.config import Settings
+    from jobforge.services.location.addresses import ReferenceImportError, import_openaddresses
+
+    settings = Settings.from_env(data_dir=args.data_dir, location_reference=args.reference)
+    index = settings.resolved_location_reference
+    try:
+        added = import_openaddresses(args.file, index, args.country)
+    except (ReferenceImportError, OSError) as exc:
+        print(f"jobforge: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {added} {args.country} address points into {index}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobforge", description=__doc__)
     parser.add_argument("--version", action="version", version=f"jobforge {__version__}")
@@ -105,6 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("-o", "--output", type=Path, default=Path("preview.png"))
     preview.add_argument("--endpoint-url", default="http://127.0.0.1:4580", help="the jobforge server")
     preview.set_defaults(func=_worlds_preview)
+
+    location = commands.add_parser("location", help="Amazon Location Service address validation")
+    location_commands = location.add_subparsers(dest="location_command", required=True)
+    load = location_commands.add_parser(
+        "import", help="add OpenAddresses points (CSV or GeoJSON, optionally .gz) to the reference index"
+    )
+    load.add_argument("file", type=Path, help="an OpenAddresses CSV/GeoJSON file")
+    load.add_argument("--country", default="US", help="AU, CA, GB or US (default US)")
+    load.add_argument(
+        "--data-dir", type=Path, help="state directory (JOBFORGE_DATA_DIR, default ./.jobforge)"
+    )
+    load.add_argument(
+        "--reference",
+        type=Path,
+        help="index file (JOBFORGE_LOCATION_REFERENCE, default <data-dir>/location/reference.sqlite)",
+    )
+    load.set_defaults(func=_location_import)
     return parser
 
 

@@ -33,10 +33,16 @@ class Settings:
     export_concurrency: int = 3  # concurrent world export jobs per account and region
     dataexchange_bucket: str = "jobforge-dataexchange"  # internal bucket holding asset bytes
     dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
+    location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
+    location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'jobforge.db'}"
+
+    @property
+    def resolved_location_reference(self) -> Path:
+        return self.location_reference or self.data_dir / "location" / "reference.sqlite"
 
     def prepare(self) -> Settings:
         """Create the data directory and load the credentials file."""
@@ -72,7 +78,7 @@ def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, s
 
 
 _INTS = {"port", "workers", "cpu_workers", "generation_concurrency", "export_concurrency"}
-_PATHS = {"data_dir", "credentials_file"}
+_PATHS = {"data_dir", "credentials_file", "location_reference"}
 
 
 def _convert(name: str, raw: str) -> Any:

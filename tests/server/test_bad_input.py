@@ -82,9 +82,9 @@ def test_unknown_route_and_unimplemented_operation(server: JobforgeServer) -> No
     assert 400 <= response.status_code < 500 and response.headers.get("x-amzn-errortype")
     location = client("location", server.url)
     with pytest.raises(ClientError) as info:
-        location.list_jobs()
+        location.list_trackers()  # jobforge serves Location's jobs, not its trackers
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "ListJobs" in info.value.response["Error"]["Message"]
+    assert "ListTrackers" in info.value.response["Error"]["Message"]
 
 
 def test_health(server: JobforgeServer) -> None:

@@ -32,6 +32,7 @@ class Unimplemented:
 
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
     from jobforge.services.dataexchange import build_dataexchange
+    from jobforge.services.location.provider import build_location
     from jobforge.services.robomaker.export_job import WorldExportHandler
     from jobforge.services.robomaker.generation_job import WorldGenerationHandler
     from jobforge.services.robomaker.provider import RoboMakerProvider
@@ -49,5 +50,9 @@ def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> l
             build_dataexchange(engine, store, settings),
             dataexchange_validation_error,
         ),
-        ServiceBinding(load_service_model("location"), Unimplemented(), location_validation_error),
+        ServiceBinding(
+            load_service_model("location"),
+            build_location(engine, store, settings),
+            location_validation_error,
+        ),
     ]

@@ -1,0 +1,115 @@
+"""One input Parquet file -> one output Parquet file, run in the engine's worker processes.
+
+Validation is CPU-bound Python, so it runs outside the server process and never stalls the API.
+A task carries only picklable values; the worker opens its own object store and keeps one
+:class:`AddressValidator` per reference index (re-opened when the index file changes). The
+output goes through an atomic store writer: it appears only when the whole file is written, and a
+cancelled or failed file leaves nothing behind. Cancellation reaches the worker as a flag file
+the job thread creates, checked before every batch.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from jobforge.services.location.addresses import AddressValidator, ValidationOptions
+from jobforge.services.location.parquet_io import InputSchemaError, process_file
+from jobforge.storage import (
+    AccessDenied,
+    NoSuchBucket,
+    NoSuchKey,
+    ObjectStore,
+    StorageError,
+    make_object_store,
+)
+
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
+VALIDATION_ERROR = "ValidationError"
+INTERNAL_ERROR = "InternalServerError"
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """How a worker process reaches the server's object store."""
+
+    data_dir: str
+    s3_endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """Validate ``source`` into ``target``; stop (writing nothing) once ``cancel_flag`` exists."""
+
+    store: StoreSpec
+    reference: str | None
+    features: tuple[str, ...]
+    source: tuple[str, str]  # bucket, key
+    target: tuple[str, str]
+    cancel_flag: str
+
+
+@lru_cache(maxsize=4)
+def _store(spec: StoreSpec) -> ObjectStore:
+    return make_object_store(Path(spec.data_dir), spec.s3_endpoint_url)
+
+
+@lru_cache(maxsize=2)
+def _validator(reference: str | None, version: tuple[int, int]) -> AddressValidator:
+    return AddressValidator(reference)
+
+
+def validator_for(reference: str | None) -> AddressValidator:
+    """The process's validator for this index; a re-import (new mtime/size) opens a fresh one."""
+    if reference is None or not os.path.exists(reference):
+        return _validator(None, (0, 0))
+    stat = os.stat(reference)
+    return _validator(reference, (stat.st_mtime_ns, stat.st_size))
+
+
+def transform_file(task: FileTask) -> dict[str, Any]:
+    """Run one file; never raises: ``{"rows", "errorRows", "cancelled"}`` or ``{"error": {...}}``."""
+    source_uri = f"s3://{task.source[0]}/{task.source[1]}"
+    try:
+        store = _store(task.store)
+        validator = validator_for(task.reference)
+        options = ValidationOptions.from_features(task.features)
+        with store.open_read(*task.source) as source:
+            writer = store.writer(*task.target, content_type=PARQUET_CONTENT_TYPE)
+            try:
+                stats = process_file(
+                    source,
+                    writer,
+                    validator,
+                    options,
+                    should_cancel=lambda: os.path.exists(task.cancel_flag),
+                )
+            except BaseException:
+                writer.abort()
+                raise
+            if stats.cancelled:
+                writer.abort()  # a cut-short file must never look like a finished one
+                return {"cancelled": True, "rows": stats.rows}
+            info = writer.commit()
+        return {"rows": stats.rows, "errorRows": stats.error_rows, "size": info.size, "cancelled": False}
+    except InputSchemaError as exc:
+        return _error(VALIDATION_ERROR, f"{source_uri}: {exc}")
+    except (NoSuchBucket, NoSuchKey):
+        return _error(VALIDATION_ERROR, f"{source_uri} does not exist (it was removed while the job ran)")
+    except AccessDenied as exc:
+        return _error(VALIDATION_ERROR, f"Access to {source_uri} or the output location was denied: {exc}")
+    except (pa.ArrowInvalid, pa.ArrowIOError) as exc:
+        return _error(VALIDATION_ERROR, f"{source_uri} is not a readable Parquet file: {exc}")
+    except StorageError as exc:
+        return _error(INTERNAL_ERROR, f"Could not write s3://{task.target[0]}/{task.target[1]}: {exc}")
+    except Exception as exc:  # a bug must fail this job clearly, not kill the worker
+        return _error(INTERNAL_ERROR, f"Validating {source_uri} failed: {type(exc).__name__}: {exc}")
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}

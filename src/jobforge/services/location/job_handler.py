@@ -1,0 +1,254 @@
+"""The ValidateAddress job: every Parquet file under the input location, validated row by row.
+
+Order of work, so that job-level problems fail the job before any output exists:
+
+1. list the input (a bucket, a prefix or one object; at most ``Input files per job`` files);
+2. check the output bucket, then every input file's footer and column types;
+3. validate the files on the engine's worker processes, several at a time, each into its own
+   atomically written output file ``<output>/<JobId>/part-NNNNN.parquet``;
+4. write ``<output>/<JobId>/manifest.json`` last: its presence means the output is complete.
+
+A Failed or Cancelled job deletes the part files it had already published, so output exists
+only for Completed jobs. A restarted job starts over and overwrites the same keys.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jobforge.engine import JobCanceled, JobContext, JobFailed, JobOutcome, JobState
+from jobforge.services.location.file_worker import (
+    INTERNAL_ERROR,
+    VALIDATION_ERROR,
+    FileTask,
+    StoreSpec,
+    transform_file,
+)
+from jobforge.services.location.limits import LocationLimits
+from jobforge.services.location.locations import LocationError, S3Location, parse_location
+from jobforge.services.location.parquet_io import InputSchemaError, open_input
+from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectInfo, ObjectStore, StorageError
+
+KIND = "location.validate-address"
+MANIFEST = "manifest.json"
+
+
+def part_name(index: int) -> str:
+    """Output file of the ``index``-th input file (inputs in key order, from 0)."""
+    return f"part-{index:05d}.parquet"
+
+
+def requested_features(request: dict[str, Any]) -> list[str]:
+    """ActionOptions.ValidateAddress.AdditionalFeatures (Position, CountrySpecificAttributes)."""
+    options = (request.get("ActionOptions") or {}).get("ValidateAddress") or {}
+    return list(options.get("AdditionalFeatures") or [])
+
+
+def is_input_file(key: str, prefix: str) -> bool:
+    """Objects under the prefix, except folder markers and hidden names (``_SUCCESS``, ``.crc``)."""
+    if key.endswith("/"):
+        return False
+    name = key.rsplit("/", 1)[-1]
+    return not name.startswith(("_", "."))
+
+
+class ValidateAddressHandler:
+    kind = KIND
+    resumable = True  # nothing counts as output before the manifest: a restart starts over
+    internal_failure_code = INTERNAL_ERROR
+
+    def __init__(self, store: ObjectStore, settings: Any, limits: LocationLimits, parallelism: int) -> None:
+        self.store = store
+        self.settings = settings
+        self.limits = limits
+        self.parallelism = max(1, parallelism)
+        data_dir = Path(getattr(settings, "data_dir", ".jobforge"))
+        self.store_spec = StoreSpec(str(data_dir.resolve()), getattr(settings, "s3_endpoint_url", None))
+        self.flags = data_dir.resolve() / "location" / "cancel"
+        reference = getattr(settings, "resolved_location_reference", None)
+        self.reference = str(Path(reference).resolve()) if reference else None
+
+    def run(self, ctx: JobContext) -> JobOutcome:
+        request = ctx.request
+        ctx.step()  # honour pace controls before any work
+        source = _location(request["InputOptions"]["Location"], "InputOptions.Location")
+        output = _location(request["OutputOptions"]["Location"], "OutputOptions.Location").as_prefix()
+        folder = output.child(ctx.job.job_id + "/")
+        inputs = self._input_files(source)
+        self._check_output(output)
+        self._check_inputs(ctx, inputs)
+        ctx.report(progress={"files": len(inputs), "filesDone": 0, "rows": 0})
+        published: list[str] = []
+        try:
+            files = self._validate(ctx, inputs, folder, published)
+            ctx.step()
+            manifest = self._manifest(ctx, source, folder, files)
+            self.store.put_bytes(
+                folder.bucket,
+                folder.key + MANIFEST,
+                json.dumps(manifest, indent=2).encode(),
+                "application/json",
+            )
+        except BaseException:
+            self._remove(folder.bucket, published)
+            raise
+        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(files)})
+
+    # -- phases ------------------------------------------------------------------------------
+
+    def _input_files(self, source: S3Location) -> list[ObjectInfo]:
+        """Every input object, in key order; JobFailed when there is none or too many."""
+        limit = self.limits.max_input_files
+        try:
+            if not source.is_prefix:
+                try:
+                    return [self.store.head(source.bucket, source.key)]
+                except NoSuchKey:
+                    source = source.as_prefix()  # "s3://b/in" may mean the folder in/
+            found: list[ObjectInfo] = []
+            for info in self.store.list_objects(source.bucket, source.key):
+                if is_input_file(info.key, source.key):
+                    found.append(info)
+                    if len(found) > limit:
+                        raise _failed(
+                            f"More than {limit} input files under {source}; a job reads at most {limit}"
+                        )
+        except NoSuchBucket:
+            raise _failed(f"The input bucket {source.bucket} does not exist") from None
+        except AccessDenied as exc:
+            raise _failed(f"Listing the input location {source} was denied: {exc}") from None
+        if not found:
+            raise _failed(f"No input files found at {source}: the prefix is empty or does not exist")
+        return found
+
+    def _check_output(self, output: S3Location) -> None:
+        try:
+            exists = self.store.bucket_exists(output.bucket)
+        except AccessDenied:
+            exists = True  # a role without ListBucket: the writes will tell
+        if not exists:
+            raise _failed(f"The output bucket {output.bucket} does not exist")
+
+    def _check_inputs(self, ctx: JobContext, inputs: list[ObjectInfo]) -> None:
+        """Footer and column types of every file, before any output is written (reads footers only)."""
+        for info in inputs:
+            uri = f"s3://{info.bucket}/{info.key}"
+            try:
+                with self.store.open_read(info.bucket, info.key) as stream:
+                    open_input(stream)
+            except InputSchemaError as exc:
+                raise _failed(f"{uri}: {exc}") from None
+            except (NoSuchBucket, NoSuchKey):
+                raise _failed(f"{uri} does not exist (it was removed while the job ran)") from None
+            except AccessDenied as exc:
+                raise _failed(f"Reading {uri} was denied: {exc}") from None
+            except StorageError as exc:
+                raise JobFailed(INTERNAL_ERROR, f"Could not read {uri}: {exc}") from None
+            ctx.check()
+
+    def _validate(
+        self, ctx: JobContext, inputs: list[ObjectInfo], folder: S3Location, published: list[str]
+    ) -> list[dict[str, Any]]:
+        """Run the files on the worker pool, ``parallelism`` at a time; the manifest entries in order."""
+        self.flags.mkdir(parents=True, exist_ok=True)
+        flag = self.flags / f"{ctx.job.job_id}-{ctx.job.attempt}"
+        flag.unlink(missing_ok=True)
+        features = tuple(requested_features(ctx.request))
+        pending = list(enumerate(inputs))
+        running: dict[Future[dict[str, Any]], int] = {}
+        entries: dict[int, dict[str, Any]] = {}
+        rows = 0
+        try:
+            while pending or running:
+                if ctx.is_cancel_requested():
+                    flag.touch()  # the workers abort their files at the next batch
+                    pending.clear()
+                    if not running:
+                        raise JobCanceled()
+                while pending and len(running) < self.parallelism:
+                    index, info = pending.pop(0)
+                    task = FileTask(
+                        self.store_spec,
+                        self.reference,
+                        features,
+                        (info.bucket, info.key),
+                        (folder.bucket, folder.key + part_name(index)),
+                        str(flag),
+                    )
+                    running[ctx.cpu_pool.submit(transform_file, task)] = index
+                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = running.pop(future)
+                    outcome = _outcome(future)
+                    if "error" in outcome:
+                        flag.touch()
+                        raise JobFailed(outcome["error"]["code"], outcome["error"]["message"])
+                    if not outcome.get("cancelled"):
+                        key = folder.key + part_name(index)
+                        published.append(key)
+                        info = inputs[index]
+                        entries[index] = {
+                            "input": f"s3://{info.bucket}/{info.key}",
+                            "output": f"s3://{folder.bucket}/{key}",
+                            "rows": outcome["rows"],
+                            "errorRows": outcome["errorRows"],
+                        }
+                        rows += outcome["rows"]
+                    ctx.report(progress={"filesDone": len(entries), "rows": rows})
+                if finished and pending:
+                    ctx.step()
+        finally:
+            if running:
+                flag.touch()
+                wait(list(running))  # let the workers abort their uploads before cleaning up
+                for future in running:
+                    outcome = _outcome(future)
+                    if not outcome.get("cancelled") and "error" not in outcome:
+                        published.append(folder.key + part_name(running[future]))
+            flag.unlink(missing_ok=True)
+        return [entries[index] for index in sorted(entries)]
+
+    def _manifest(
+        self, ctx: JobContext, source: S3Location, folder: S3Location, files: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "jobId": ctx.job.job_id,
+            "jobArn": ctx.job.arn,
+            "input": ctx.request["InputOptions"]["Location"],
+            "output": f"s3://{folder.bucket}/{folder.key}",
+            "additionalFeatures": requested_features(ctx.request),
+            "completedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "rows": sum(entry["rows"] for entry in files),
+            "errorRows": sum(entry["errorRows"] for entry in files),
+            "files": files,
+        }
+
+    def _remove(self, bucket: str, keys: list[str]) -> None:
+        """Best effort: a failed or cancelled job leaves no part files behind."""
+        for key in keys:
+            try:
+                self.store.delete(bucket, key)
+            except StorageError:
+                pass
+
+
+def _outcome(future: Future[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process died (out of memory, killed)
+        return {"error": {"code": INTERNAL_ERROR, "message": f"A validation worker failed: {exc}"}}
+
+
+def _location(value: str, field: str) -> S3Location:
+    try:
+        return parse_location(value)
+    except LocationError as exc:  # StartJob checked it; a changed rule must not crash the job
+        raise _failed(f"{field}: {exc}") from None
+
+
+def _failed(message: str) -> JobFailed:
+    return JobFailed(VALIDATION_ERROR, message)
