@@ -1,4 +1,18 @@
-"""Offline address parsing, standardization, reference matching and validation for ValidateAddress jobs."""
+"""Offline address parsing, standardization, reference matching and validation for ValidateAddress jobs.
+
+Typical use by the job handler::
+
+    import_openaddresses(Path("us.csv"), Path("ref.sqlite"), "US")       # once, via the CLI
+    validator = AddressValidator(Path("ref.sqlite"))                       # or None: ZIP table only
+    options = ValidationOptions.from_features(["Position"])
+    stats = parquet_io.process_file(src, dst, validator, options, should_cancel, on_progress)
+
+Reference data: OpenAddresses points (SQLite) for premise/street matches, the `zipcodes` package
+for US ZIP <-> city/state/county/centroid, postcode format rules for CA/GB/AU. Licensed postal data
+(USPS DPV/ZIP+4, Royal Mail PAF, Canada Post, G-NAF ids) is not available, so those output fields
+stay null and Mailable is null. Premise granularity is only reported when an address point with the
+same house number exists on the matched street.
+"""
 
 from .countries import SUPPORTED_COUNTRIES, Country, resolve_country, resolve_region
 from .match import Matcher, MatchResult
