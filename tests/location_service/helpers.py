@@ -1,0 +1,79 @@
+"""Calls the ValidateAddress tests share: start a job, wait for it, read its output."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from tests.support import JobforgeServer
+
+ROLE = "arn:aws:iam::000000000000:role/LocationServiceJobExecutionRole"
+TERMINAL = ("Completed", "Failed", "Cancelled")
+
+
+def put_local(server: JobforgeServer, bucket: str, key: str, data: bytes) -> None:
+    """Drop a file into a local bucket (``<data-dir>/buckets/<bucket>/<key>``, the public layout)."""
+    path = server.data_dir / "buckets" / bucket / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def make_bucket(server: JobforgeServer, bucket: str) -> Path:
+    path = server.data_dir / "buckets" / bucket
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start(location: Any, source: str, output: str, **extra: Any) -> dict[str, Any]:
+    return location.start_job(
+        Action="ValidateAddress",
+        ExecutionRoleArn=ROLE,
+        InputOptions={"Location": source, "Format": "Parquet"},
+        OutputOptions={"Location": output, "Format": "Parquet"},
+        **extra,
+    )
+
+
+def wait_job(location: Any, job_id: str, timeout: float = 90, until: tuple[str, ...] = TERMINAL) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = location.get_job(JobId=job_id)
+        if job["Status"] in until:
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job['Status']} after {timeout}s")
+        time.sleep(0.2)
+
+
+def local_output(server: JobforgeServer, bucket: str, prefix: str, job_id: str) -> tuple[dict, list[dict]]:
+    """The manifest and every output row of a job that wrote to a local bucket."""
+    folder = server.data_dir / "buckets" / bucket / prefix / job_id
+    manifest = json.loads((folder / "manifest.json").read_text())
+    rows: list[dict] = []
+    for entry in manifest["files"]:
+        key = entry["output"].split("/", 3)[3]
+        rows.extend(pq.read_table(server.data_dir / "buckets" / bucket / key).to_pylist())
+    return manifest, rows
+
+
+def s3_output(s3: Any, bucket: str, prefix: str, job_id: str) -> tuple[dict, list[dict], list[str]]:
+    """Manifest, rows and the schema's column names of a job that wrote to S3."""
+    folder = f"{prefix}{job_id}/"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=folder + "manifest.json")["Body"].read())
+    rows: list[dict] = []
+    names: list[str] = []
+    for entry in manifest["files"]:
+        key = entry["output"].split("/", 3)[3]
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        names = table.schema.names
+        rows.extend(table.to_pylist())
+    return manifest, rows, names
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
