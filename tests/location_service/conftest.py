@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from tests.location_service.fixtures import import_reference
 from tests.support import JobforgeServer, MotoServer
 

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +32,19 @@ GB_POINTS = [
     (-0.12760, 51.50740, "12", "Marrowgate Lane", "London", "SW1A 1AA"),
     (-0.12770, 51.50750, "14", "Marrowgate Lane", "London", "SW1A 1AA"),
 ]
-US_COLUMNS = ["LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE", "ID", "HASH"]
+US_COLUMNS = [
+    "LON",
+    "LAT",
+    "NUMBER",
+    "STREET",
+    "UNIT",
+    "CITY",
+    "DISTRICT",
+    "REGION",
+    "POSTCODE",
+    "ID",
+    "HASH",
+]
 
 
 def write_reference(directory: Path) -> tuple[Path, Path]:
@@ -108,7 +119,10 @@ CASES: dict[str, dict[str, str | None]] = {
         "AddressComponents_Region": "WA",
         "AddressComponents_Country": "US",
     },
-    "free-form": {"AddressLines_1": "200 E Brindlecombe St, Seattle, WA 98112", "AddressComponents_Country": "US"},
+    "free-form": {
+        "AddressLines_1": "200 E Brindlecombe St, Seattle, WA 98112",
+        "AddressComponents_Country": "US",
+    },
     "multi-line": {
         "AddressLines_1": "220 East Brindlecombe Street",
         "AddressLines_2": "Seattle WA 98112",

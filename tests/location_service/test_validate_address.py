@@ -7,9 +7,16 @@ import uuid
 from datetime import datetime
 
 import pytest
-
 from tests.location_service.fixtures import CASES, cases_table, parquet_bytes
-from tests.location_service.helpers import ROLE, files_under, local_output, make_bucket, put_local, start, wait_job
+from tests.location_service.helpers import (
+    ROLE,
+    files_under,
+    local_output,
+    make_bucket,
+    put_local,
+    start,
+    wait_job,
+)
 from tests.support import JobforgeServer, client
 
 G = "Output_ValidationResults_"
@@ -25,42 +32,86 @@ POINTS = {  # reference points the matches must land on (lon, lat)
     "unit": (-122.3301, 47.611),
 }
 EXPECTED = {
-    "exact": {G + "ValidationGranularity": "Premise", G + "MatchConfidence": "High",
-              G + "MatchConfidenceScore": 1.0, C + "Street_StatusDetail": "Exact",
-              C + "AddressNumber_StatusDetail": "Exact", C + "PostalCodeDetails_Base_StatusDetail": "Exact",
-              C + "Country_StatusDetail": "Exact", "Output_Address_Country_Code3": "USA",
-              "Output_AddressLines_1": "120 Quillfeather Ave", "Output_AddressLines_2": "Seattle, WA 98101"},
-    "typo-street": {G + "ValidationGranularity": "Premise", C + "Street_Status": "Validated",
-                    C + "Street_StatusDetail": "Corrected", "Output_Address_Street": "Quillfeather Ave",
-                    "Output_Address_StreetComponents_BaseName": "Quillfeather"},
-    "wrong-zip": {G + "ValidationGranularity": "Premise", C + "PostalCodeDetails_Base_StatusDetail": "Corrected",
-                  "Output_Address_PostalCode": "98101"},
-    "missing-zip": {G + "ValidationGranularity": "Premise",
-                    C + "PostalCodeDetails_Base_StatusDetail": "Appended", "Output_Address_PostalCode": "62704",
-                    "Output_Address_Street": "Lanternwick Rd"},
-    "unknown-number": {G + "ValidationGranularity": "Street", C + "AddressNumber_Status": "Unconfirmed",
-                       C + "AddressNumber_StatusDetail": "OutOfRange", C + "Street_StatusDetail": "Exact"},
-    "typo-locality": {G + "ValidationGranularity": "Premise", C + "Locality_StatusDetail": "Corrected",
-                      "Output_Address_Locality": "Austin"},
-    "zip-only": {G + "ValidationGranularity": "LocalityAndPostalCode", C + "Locality_StatusDetail": "Appended",
-                 C + "Street_StatusDetail": "NotFound", "Output_Address_Locality": "Springfield",
-                 "Output_Address_Region_Code": "IL"},
-    "city-only": {G + "ValidationGranularity": "Locality", C + "PostalCodeDetails_Base_StatusDetail": "NotFound",
-                  "Output_Position_Longitude": None},
-    "free-form": {G + "ValidationGranularity": "Premise", "Output_Address_StreetComponents_Prefix": "E",
-                  "Output_Address_PostalCode": "98112"},
+    "exact": {
+        G + "ValidationGranularity": "Premise",
+        G + "MatchConfidence": "High",
+        G + "MatchConfidenceScore": 1.0,
+        C + "Street_StatusDetail": "Exact",
+        C + "AddressNumber_StatusDetail": "Exact",
+        C + "PostalCodeDetails_Base_StatusDetail": "Exact",
+        C + "Country_StatusDetail": "Exact",
+        "Output_Address_Country_Code3": "USA",
+        "Output_AddressLines_1": "120 Quillfeather Ave",
+        "Output_AddressLines_2": "Seattle, WA 98101",
+    },
+    "typo-street": {
+        G + "ValidationGranularity": "Premise",
+        C + "Street_Status": "Validated",
+        C + "Street_StatusDetail": "Corrected",
+        "Output_Address_Street": "Quillfeather Ave",
+        "Output_Address_StreetComponents_BaseName": "Quillfeather",
+    },
+    "wrong-zip": {
+        G + "ValidationGranularity": "Premise",
+        C + "PostalCodeDetails_Base_StatusDetail": "Corrected",
+        "Output_Address_PostalCode": "98101",
+    },
+    "missing-zip": {
+        G + "ValidationGranularity": "Premise",
+        C + "PostalCodeDetails_Base_StatusDetail": "Appended",
+        "Output_Address_PostalCode": "62704",
+        "Output_Address_Street": "Lanternwick Rd",
+    },
+    "unknown-number": {
+        G + "ValidationGranularity": "Street",
+        C + "AddressNumber_Status": "Unconfirmed",
+        C + "AddressNumber_StatusDetail": "OutOfRange",
+        C + "Street_StatusDetail": "Exact",
+    },
+    "typo-locality": {
+        G + "ValidationGranularity": "Premise",
+        C + "Locality_StatusDetail": "Corrected",
+        "Output_Address_Locality": "Austin",
+    },
+    "zip-only": {
+        G + "ValidationGranularity": "LocalityAndPostalCode",
+        C + "Locality_StatusDetail": "Appended",
+        C + "Street_StatusDetail": "NotFound",
+        "Output_Address_Locality": "Springfield",
+        "Output_Address_Region_Code": "IL",
+    },
+    "city-only": {
+        G + "ValidationGranularity": "Locality",
+        C + "PostalCodeDetails_Base_StatusDetail": "NotFound",
+        "Output_Position_Longitude": None,
+    },
+    "free-form": {
+        G + "ValidationGranularity": "Premise",
+        "Output_Address_StreetComponents_Prefix": "E",
+        "Output_Address_PostalCode": "98112",
+    },
     "multi-line": {G + "ValidationGranularity": "Premise", "Output_Address_Street": "E Brindlecombe St"},
-    "unknown-street": {G + "ValidationGranularity": "LocalityAndPostalCode", C + "Street_Status": "Unconfirmed",
-                       C + "Street_StatusDetail": "StandardizedNoMatch"},
-    "unit": {G + "ValidationGranularity": "Premise",
-             "Output_Address_SecondaryAddressComponents_Unit_Number": "4B",
-             "Output_Address_SecondaryAddressComponents_Unit_Designator": "Apt"},
-    "gb": {G + "ValidationGranularity": "Premise", "Output_Address_PostalCode": "SW1A 1AA",
-           "Output_Address_Street": "Marrowgate Lane", "Output_Address_Country_Code2": "GB",
-           "Output_Position_Longitude": None, "Output_Position_Latitude": None},
+    "unknown-street": {
+        G + "ValidationGranularity": "LocalityAndPostalCode",
+        C + "Street_Status": "Unconfirmed",
+        C + "Street_StatusDetail": "StandardizedNoMatch",
+    },
+    "unit": {
+        G + "ValidationGranularity": "Premise",
+        "Output_Address_SecondaryAddressComponents_Unit_Number": "4B",
+        "Output_Address_SecondaryAddressComponents_Unit_Designator": "Apt",
+    },
+    "gb": {
+        G + "ValidationGranularity": "Premise",
+        "Output_Address_PostalCode": "SW1A 1AA",
+        "Output_Address_Street": "Marrowgate Lane",
+        "Output_Address_Country_Code2": "GB",
+        "Output_Position_Longitude": None,
+        "Output_Position_Latitude": None,
+    },
     "unsupported-country": {"ErrorType": "ValidationError", G + "ValidationGranularity": None},
     "empty": {"ErrorType": "ValidationError", "Output_Address_Label": None},
-}  # fmt: skip
+}
 NULL_ALWAYS = (  # licensed postal data jobforge does not have stays null
     "Output_AddressMetadata_DeliveryIndicators_Mailable",
     "Output_CountrySpecificAttributes_USA_Usps_CarrierRoute",
