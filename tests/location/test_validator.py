@@ -350,3 +350,11 @@ def test_wrong_zip_with_similar_street_prefers_exact_street_in_city(validator: A
     out = check(validator, {**SEATTLE, "AddressComponents_PostalCode": "98101"})
     assert status(out, "Street") == ("Validated", "Exact")
     assert status(out, "PostalCodeDetails_Base") == ("Validated", "Corrected")
+
+
+def test_malformed_postcode_is_a_row_result_not_an_internal_error(validator: AddressValidator) -> None:
+    out = validator.validate_mapping(
+        {"AddressLines_5": "WA", "AddressComponents_Country": "AU", "AddressComponents_PostalCode": ":",
+         "AddressComponents_AddressNumber": "0"}
+    )  # fmt: skip
+    assert out.error_type != "InternalServerError", out.error_message

@@ -206,9 +206,9 @@ CA_POSTAL_REGIONS: dict[str, tuple[str, ...]] = {
 
 def postcode_regions(postcode: str, country: str) -> tuple[str, ...]:
     """Regions a well-formed postcode can belong to by national allocation rules (CA, AU)."""
-    if country == "CA":
+    if country == "CA" and standardize_postcode(postcode, "CA") is not None:
         return CA_POSTAL_REGIONS.get(postcode[:1], ())
-    if country == "AU":
+    if country == "AU" and len(postcode) == 4 and postcode.isdigit():
         n = int(postcode)
         if 200 <= n <= 299 or 2600 <= n <= 2618 or 2900 <= n <= 2920:
             return ("ACT",)
