@@ -36,6 +36,13 @@ def invalid(message: str, field: str | None = None, reason: str = "FieldValidati
     return ServiceError("ValidationException", message, Reason=reason if field else "Other", FieldList=fields)
 
 
+def check_tag_keys(tags: dict[str, str]) -> None:
+    """Keys starting with ``aws:`` are reserved for AWS."""
+    reserved = [key for key in tags if key.lower().startswith("aws:")]
+    if reserved:
+        raise invalid(f"Tag keys must not start with 'aws:': {', '.join(reserved)}", "Tags")
+
+
 def not_found(message: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", message)
 

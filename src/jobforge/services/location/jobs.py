@@ -12,6 +12,7 @@ from jobforge.services.location.common import (
     JOB_STATUS,
     SERVICE,
     LocationBase,
+    check_tag_keys,
     invalid,
     job_arn,
     not_found,
@@ -103,6 +104,7 @@ class JobOperations(LocationBase):
                 parse(request[field]["Location"])
             except LocationError as exc:
                 raise invalid(str(exc), f"{field}.Location") from None
+        check_tag_keys(request.get("Tags") or {})
         params = {key: value for key, value in request.items() if key != "ClientToken"}
         token = request.get("ClientToken")
         name = request.get("Name")

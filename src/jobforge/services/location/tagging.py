@@ -11,7 +11,7 @@ from typing import Any
 from jobforge.engine import NotFound
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import owned_id
-from jobforge.services.location.common import JOB, SERVICE, LocationBase, invalid, not_found
+from jobforge.services.location.common import JOB, SERVICE, LocationBase, check_tag_keys, not_found
 from jobforge.services.location.job_handler import KIND
 
 
@@ -29,7 +29,7 @@ class TagOperations(LocationBase):
     def tag_resource(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         self._throttle(ctx)
         arn = self._tagged(ctx, request["ResourceArn"])
-        _check_keys(list(request["Tags"]))
+        check_tag_keys(request["Tags"])
         self.engine.tags.tag(ctx.account_id, arn, request["Tags"])
         return {}
 
@@ -42,9 +42,3 @@ class TagOperations(LocationBase):
     def list_tags_for_resource(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         self._throttle(ctx)
         return {"Tags": self.engine.tags.list(ctx.account_id, self._tagged(ctx, request["ResourceArn"]))}
-
-
-def _check_keys(keys: list[str]) -> None:
-    reserved = [key for key in keys if key.lower().startswith("aws:")]
-    if reserved:
-        raise invalid(f"Tag keys must not start with 'aws:': {', '.join(reserved)}", "Tags")
