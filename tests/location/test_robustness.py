@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+
+pytest.importorskip("hypothesis")  # not declared in pyproject's test extras yet
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
