@@ -1,0 +1,106 @@
+"""Cancelling ValidateAddress jobs: Pending ends Cancelled at once; Running goes Cancelling then
+Cancelled, and the part files it had already published are removed; a worker told to stop
+mid-file publishes nothing."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from tests.location_service.fixtures import cases_table, parquet_bytes
+from tests.location_service.helpers import files_under, make_bucket, put_local, start, wait_job
+from tests.support import JobforgeServer, client
+
+from jobforge.services.location.file_worker import FileTask, StoreSpec, transform_file
+from jobforge.storage import LocalObjectStore
+
+
+@pytest.fixture
+def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
+    """Jobs wait for /_jobforge/control/advance before starting and between steps."""
+    server.control("pace", pace="step")
+    yield server
+    server.control("pace", pace="instant")
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_cancel_pending_and_running(stepping: JobforgeServer) -> None:
+    server = stepping
+    put_local(server, "loc-cancel-in", "one/a.parquet", parquet_bytes(cases_table()))
+    out = make_bucket(server, "loc-cancel-out")
+    location = client("location", server.url)
+    pending = start(location, "s3://loc-cancel-in/one/", "s3://loc-cancel-out/out/")
+    assert location.get_job(JobId=pending["JobId"])["Status"] == "Pending"
+    assert "EndedAt" not in location.get_job(JobId=pending["JobId"])
+    cancelled = location.cancel_job(JobId=pending["JobId"])
+    assert cancelled == {**cancelled, "JobId": pending["JobId"], "Status": "Cancelled"}
+    job = location.get_job(JobId=pending["JobId"])
+    assert job["Status"] == "Cancelled" and "EndedAt" in job and "Error" not in job
+
+    running = start(location, "s3://loc-cancel-in/one/", "s3://loc-cancel-out/out/")
+    server.control("advance", jobId=running["JobId"], steps=1)  # claimed; waits before any work
+    job = wait_job(location, running["JobId"], until=("Running",))
+    assert "EndedAt" not in job and "Error" not in job
+    answer = location.cancel_job(JobId=running["JobId"])
+    assert (answer["Status"], answer["JobArn"]) == ("Cancelling", running["JobArn"])
+    assert location.get_job(JobId=running["JobId"])["Status"] == "Cancelling"
+    assert location.cancel_job(JobId=running["JobId"])["Status"] == "Cancelling"  # again: same
+    assert [e["JobId"] for e in location.list_jobs(Filter={"JobStatus": "Cancelling"})["Entries"]] == [
+        running["JobId"]
+    ]
+    server.control("advance", jobId=running["JobId"], steps=1)
+    job = wait_job(location, running["JobId"])
+    assert job["Status"] == "Cancelled" and job["EndedAt"] >= job["CreatedAt"] and "Error" not in job
+    assert location.cancel_job(JobId=running["JobId"])["Status"] == "Cancelled"  # ended: unchanged
+    assert files_under(out) == []
+
+
+def test_cancel_after_some_files_removes_published_parts(stepping: JobforgeServer) -> None:
+    server = stepping
+    files = (os.cpu_count() or 1) + 2  # more files than worker processes: the job steps between
+    for n in range(files):
+        put_local(server, "loc-cancel-in", f"many/{n:03d}.parquet", parquet_bytes(cases_table()))
+    out = make_bucket(server, "loc-cancel-out")
+    location = client("location", server.url)
+    job_id = start(location, "s3://loc-cancel-in/many/", "s3://loc-cancel-out/parts/")["JobId"]
+    server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
+    folder = out / "parts" / job_id
+    wait_for(lambda: "part-00000.parquet" in files_under(folder))
+    assert "manifest.json" not in files_under(folder)  # not complete: no manifest
+    assert location.cancel_job(JobId=job_id)["Status"] == "Cancelling"
+    server.control("advance", jobId=job_id, steps=1)
+    assert wait_job(location, job_id)["Status"] == "Cancelled"
+    assert files_under(folder) == []
+
+
+def test_worker_told_to_stop_publishes_nothing(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    store.create_bucket("in-bucket")
+    store.create_bucket("out-bucket")
+    store.put_bytes("in-bucket", "a.parquet", parquet_bytes(cases_table()))
+    flag = tmp_path / "stop"
+    source, target = ("in-bucket", "a.parquet"), ("out-bucket", "o.parquet")
+    task = FileTask(StoreSpec(str(tmp_path)), None, ("Position",), source, target, str(flag))
+    flag.touch()
+    assert transform_file(task)["cancelled"] is True
+    assert list(store.list_objects("out-bucket")) == []
+    flag.unlink()
+    done = transform_file(task)
+    assert (done["cancelled"], done["rows"]) == (False, cases_table().num_rows)
+    assert [info.key for info in store.list_objects("out-bucket")] == ["o.parquet"]
+    store.put_bytes("in-bucket", "b.parquet", b"this is not parquet")
+    broken = FileTask(
+        task.store, None, (), ("in-bucket", "b.parquet"), ("out-bucket", "p.parquet"), str(flag)
+    )
+    error = transform_file(broken)["error"]
+    assert error["code"] == "ValidationError" and "s3://in-bucket/b.parquet" in error["message"]
+    assert [info.key for info in store.list_objects("out-bucket")] == ["o.parquet"]
