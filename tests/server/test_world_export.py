@@ -252,7 +252,7 @@ def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
         time.sleep(1.0)  # let it write what it may, then wait at the next step
         robomaker.cancel_world_export_job(job=running)
         assert robomaker.describe_world_export_job(job=running)["status"] in ("Canceling", "Canceled")
-        server.control("advance", jobId=running.rsplit("/", 1)[1], steps=1)
+        server.control("advance", jobId=running.rsplit("/", 1)[1], steps=10)  # let it reach a check
         assert wait_export(robomaker, running)["status"] == "Canceled"
         for job in jobs[1:]:  # pending jobs end at once
             robomaker.cancel_world_export_job(job=job["arn"])
@@ -420,7 +420,7 @@ def test_export_to_an_s3_endpoint_through_the_role(moto_s3: MotoS3, tmp_path: Pa
         wait_export(robomaker, job["arn"], ("Running",))
         time.sleep(1.0)
         robomaker.cancel_world_export_job(job=job["arn"])
-        server.control("advance", jobId=job["arn"].rsplit("/", 1)[1], steps=1)
+        server.control("advance", jobId=job["arn"].rsplit("/", 1)[1], steps=10)  # let it reach a check
         assert wait_export(robomaker, job["arn"])["status"] == "Canceled"
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ALLOWED).get("Contents", [])]
         assert not [k for k in keys if k.startswith("canceled/")] and len(keys) == 1

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jobforge.engine import JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
+from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.export import ExportWorld, write_archive
@@ -72,6 +72,8 @@ class WorldExportHandler:
                 raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
                 summary = write_archive(out, self._items(ctx, worlds), between_worlds=ctx.step)
+                if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
+                    raise JobCanceled()
         except NoSuchBucket:
             raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist") from None
         except AccessDenied as exc:
