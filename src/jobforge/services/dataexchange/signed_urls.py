@@ -17,6 +17,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -36,6 +37,7 @@ EXPORT_ACTION = "export"
 API_SPEC_ACTION = "api-spec"
 CHUNK = 8 * 1024 * 1024
 PIPELINE = 2  # pieces received ahead of the one being written
+_HASHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dataexchange-md5")
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -143,8 +145,11 @@ class SignedUrlApp:
         digest = hashlib.md5(usedforsecurity=False)
 
         def write(data: bytearray) -> None:
-            digest.update(data)
-            writer.write(data)
+            hashing = _HASHERS.submit(digest.update, data)  # MD5 and the write overlap
+            try:
+                writer.write(data)
+            finally:
+                hashing.result()
 
         try:
             size = await _stream_body(receive, write, max_bytes)
