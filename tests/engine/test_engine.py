@@ -289,3 +289,12 @@ def test_two_nodes_share_the_work_and_recover_each_other(database_url: str) -> N
     finally:
         for node in nodes:
             node.stop()
+
+
+def test_cancel_reaches_a_job_held_in_step_mode(engine: JobEngine) -> None:
+    engine.control.set_pace("step")
+    job = create(engine, n=5)
+    engine.control.advance(job.job_id)  # start, then it waits for its first step
+    wait_for(engine, job, {JobState.RUNNING})
+    engine.jobs.request_cancel(engine.jobs.load(job.pk))
+    assert wait_for(engine, job, {JobState.CANCELED}, timeout=5).result.get("done", 0) == 0

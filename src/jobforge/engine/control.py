@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,15 +63,15 @@ class JobControl:
                 return True
             return False
 
-    def step(self, job_id: str, cancelled: threading.Event | None = None) -> None:
+    def step(self, job_id: str, cancelled: Callable[[], bool] | None = None) -> None:
         """Called by a running job between units of work; blocks or slows per the pace."""
         if self.pace == "realistic" and self.step_delay > 0:
             time.sleep(self.step_delay)
             return
         with self._changed:
             while self.pace == "step" and self._credits.get(job_id, 0) <= 0:
-                if cancelled is not None and cancelled.is_set():
-                    return
+                if cancelled is not None and cancelled():
+                    return  # a held job still notices a cancel
                 self._changed.wait(timeout=0.2)
             if self.pace == "step":
                 self._credits[job_id] -= 1

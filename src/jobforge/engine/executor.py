@@ -112,7 +112,7 @@ class JobContext:
 
     def step(self) -> None:
         """Between units of work: honour the pace set through the control API, then check."""
-        self._control.step(self.job.job_id, self.cancelled)
+        self._control.step(self.job.job_id, self.is_cancel_requested)
         self.check()
 
 
