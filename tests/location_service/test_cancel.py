@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from tests.location_service.fixtures import cases_table, parquet_bytes
 from tests.location_service.helpers import files_under, make_bucket, put_local, start, wait_job
@@ -102,3 +104,36 @@ def test_worker_told_to_stop_publishes_nothing(tmp_path: Path) -> None:
     error = transform_file(broken)["error"]
     assert error["code"] == "ValidationError" and "s3://in-bucket/b.parquet" in error["message"]
     assert [info.key for info in store.list_objects("out-bucket")] == ["o.parquet"]
+
+
+def test_cancel_mid_file_while_the_api_stays_responsive(server: JobforgeServer) -> None:
+    """A big file validates on a worker process; GetJob answers quickly meanwhile, and a cancel
+    stops the worker at its next batch without publishing the half-written file."""
+    rows = 300_000
+    numbers = pa.array([str(n) for n in range(1, rows + 1)])
+    table = pa.table(
+        {
+            "Id": numbers,
+            "AddressLines_1": pc.binary_join_element_wise(numbers, pa.scalar(" Quillfeather Ave"), ""),
+            "AddressComponents_Locality": pa.array(["Seattle"] * rows),
+            "AddressComponents_Region": pa.array(["WA"] * rows),
+            "AddressComponents_PostalCode": pa.array(["98101"] * rows),
+            "AddressComponents_Country": pa.array(["US"] * rows),
+        }
+    )
+    put_local(server, "loc-cancel-in", "big/a.parquet", parquet_bytes(table, row_group_size=50_000))
+    out = make_bucket(server, "loc-cancel-out")
+    location = client("location", server.url)
+    job_id = start(location, "s3://loc-cancel-in/big/a.parquet", "s3://loc-cancel-out/big/")["JobId"]
+    wait_job(location, job_id, until=("Running",))
+    time.sleep(1.0)  # the worker is inside the file now
+    slowest = 0.0
+    for _ in range(5):
+        began = time.monotonic()
+        assert location.get_job(JobId=job_id)["Status"] == "Running"
+        slowest = max(slowest, time.monotonic() - began)
+    assert slowest < 0.5, slowest
+    assert location.cancel_job(JobId=job_id)["Status"] == "Cancelling"
+    job = wait_job(location, job_id, timeout=60)
+    assert job["Status"] == "Cancelled"
+    assert files_under(out / "big" / job_id) == []
