@@ -3,9 +3,13 @@ output written there as multipart-capable atomic uploads, failures reported the 
 
 from __future__ import annotations
 
+import pytest
 from tests.location_service.fixtures import CASES, cases_table, parquet_bytes
 from tests.location_service.helpers import s3_output, start, wait_job
-from tests.support import JobforgeServer, MotoServer, client
+from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
+
+from jobforge.services.location.file_worker import StoreSpec, open_store
+from jobforge.services.location.roles import assume_role
 
 G = "Output_ValidationResults_"
 
@@ -69,3 +73,17 @@ def test_failures_on_s3(s3_server: JobforgeServer, moto: MotoServer) -> None:
     assert keys == ["in/notes.txt"]
     uploads = s3.list_multipart_uploads(Bucket="loc-s3-bad").get("Uploads", [])
     assert uploads == []
+
+
+def test_execution_role_is_assumed_where_sts_exists(
+    moto: MotoServer, server: JobforgeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in MOTO_CREDENTIALS.items():  # the server's own credentials call AssumeRole
+        monkeypatch.setenv(name, value)
+    role = "arn:aws:iam::123456789012:role/LocationServiceJobExecutionRole"
+    with_sts = assume_role(moto.url, role, "job.with_odd/chars" * 5, "us-east-1")
+    assert with_sts is not None and all(with_sts)
+    store = open_store(StoreSpec("/nonexistent", moto.url, with_sts))
+    moto.s3().create_bucket(Bucket="loc-role-check")
+    assert store.bucket_exists("loc-role-check")  # the role's credentials reach S3
+    assert assume_role(server.url, role, "job", "us-east-1") is None  # jobforge has no STS: recorded only

@@ -25,6 +25,7 @@ from jobforge.storage import (
     NoSuchBucket,
     NoSuchKey,
     ObjectStore,
+    S3ObjectStore,
     StorageError,
     make_object_store,
 )
@@ -40,6 +41,7 @@ class StoreSpec:
 
     data_dir: str
     s3_endpoint_url: str | None = None
+    credentials: tuple[str, str, str] | None = None  # the job's assumed role, when there is one
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,14 @@ class FileTask:
     cancel_flag: str
 
 
-@lru_cache(maxsize=4)
-def _store(spec: StoreSpec) -> ObjectStore:
+@lru_cache(maxsize=8)
+def open_store(spec: StoreSpec) -> ObjectStore:
+    """The object store a spec describes (cached: one client per endpoint and credentials)."""
+    if spec.s3_endpoint_url and spec.credentials:
+        key, secret, token = spec.credentials
+        return S3ObjectStore.connect(
+            spec.s3_endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token
+        )
     return make_object_store(Path(spec.data_dir), spec.s3_endpoint_url)
 
 
@@ -76,7 +84,7 @@ def transform_file(task: FileTask) -> dict[str, Any]:
     """Run one file; never raises: ``{"rows", "errorRows", "cancelled"}`` or ``{"error": {...}}``."""
     source_uri = f"s3://{task.source[0]}/{task.source[1]}"
     try:
-        store = _store(task.store)
+        store = open_store(task.store)
         validator = validator_for(task.reference)
         options = ValidationOptions.from_features(task.features)
         with store.open_read(*task.source) as source:

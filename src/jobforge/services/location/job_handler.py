@@ -9,7 +9,8 @@ Order of work, so that job-level problems fail the job before any output exists:
 4. write ``<output>/<JobId>/manifest.json`` last: its presence means the output is complete.
 
 A Failed or Cancelled job deletes the part files it had already published, so output exists
-only for Completed jobs. A restarted job starts over and overwrites the same keys.
+only for Completed jobs. A restarted job starts over and overwrites the same keys. On an S3
+endpoint with STS every read and write uses the ExecutionRoleArn's credentials (:mod:`roles`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,13 @@ from jobforge.services.location.file_worker import (
     VALIDATION_ERROR,
     FileTask,
     StoreSpec,
+    open_store,
     transform_file,
 )
 from jobforge.services.location.limits import LocationLimits
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
 from jobforge.services.location.parquet_io import InputSchemaError, open_input
+from jobforge.services.location.roles import assume_role
 from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectInfo, ObjectStore, StorageError
 
 KIND = "location.validate-address"
@@ -79,39 +83,52 @@ class ValidateAddressHandler:
         source = _location(request["InputOptions"]["Location"], "InputOptions.Location")
         output = _location(request["OutputOptions"]["Location"], "OutputOptions.Location").as_prefix()
         folder = output.child(ctx.job.job_id + "/")
-        inputs = self._input_files(source)
-        self._check_output(output)
-        self._check_inputs(ctx, inputs)
+        store, spec = self._job_store(ctx)
+        inputs = self._input_files(store, source)
+        self._check_output(store, output)
+        self._check_inputs(ctx, store, inputs)
         ctx.report(progress={"files": len(inputs), "filesDone": 0, "rows": 0})
         published: list[str] = []
         try:
-            files = self._validate(ctx, inputs, folder, published)
+            files = self._validate(ctx, spec, inputs, folder, published)
             pace(ctx)
             manifest = self._manifest(ctx, source, folder, files)
-            self.store.put_bytes(
+            store.put_bytes(
                 folder.bucket,
                 folder.key + MANIFEST,
                 json.dumps(manifest, indent=2).encode(),
                 "application/json",
             )
         except BaseException:
-            self._remove(folder.bucket, published)
+            _remove(store, folder.bucket, published)
             raise
-        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(files)})
+        role = "assumed" if spec.credentials else "recorded"
+        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(files), "role": role})
 
     # -- phases ------------------------------------------------------------------------------
 
-    def _input_files(self, source: S3Location) -> list[ObjectInfo]:
+    def _job_store(self, ctx: JobContext) -> tuple[ObjectStore, StoreSpec]:
+        """The server's store, or on an S3 endpoint with STS one with the execution role's access."""
+        endpoint = self.store_spec.s3_endpoint_url
+        if not endpoint:
+            return self.store, self.store_spec
+        credentials = assume_role(endpoint, ctx.request["ExecutionRoleArn"], ctx.job.job_id, ctx.job.region)
+        if credentials is None:
+            return self.store, self.store_spec
+        spec = replace(self.store_spec, credentials=credentials)
+        return open_store(spec), spec
+
+    def _input_files(self, store: ObjectStore, source: S3Location) -> list[ObjectInfo]:
         """Every input object, in key order; JobFailed when there is none or too many."""
         limit = self.limits.max_input_files
         try:
             if not source.is_prefix:
                 try:
-                    return [self.store.head(source.bucket, source.key)]
+                    return [store.head(source.bucket, source.key)]
                 except NoSuchKey:
                     source = source.as_prefix()  # "s3://b/in" may mean the folder in/
             found: list[ObjectInfo] = []
-            for info in self.store.list_objects(source.bucket, source.key):
+            for info in store.list_objects(source.bucket, source.key):
                 if is_input_file(info.key, source.key):
                     found.append(info)
                     if len(found) > limit:
@@ -126,20 +143,20 @@ class ValidateAddressHandler:
             raise _failed(f"No input files found at {source}: the prefix is empty or does not exist")
         return found
 
-    def _check_output(self, output: S3Location) -> None:
+    def _check_output(self, store: ObjectStore, output: S3Location) -> None:
         try:
-            exists = self.store.bucket_exists(output.bucket)
+            exists = store.bucket_exists(output.bucket)
         except AccessDenied:
             exists = True  # a role without ListBucket: the writes will tell
         if not exists:
             raise _failed(f"The output bucket {output.bucket} does not exist")
 
-    def _check_inputs(self, ctx: JobContext, inputs: list[ObjectInfo]) -> None:
+    def _check_inputs(self, ctx: JobContext, store: ObjectStore, inputs: list[ObjectInfo]) -> None:
         """Footer and column types of every file, before any output is written (reads footers only)."""
         for info in inputs:
             uri = f"s3://{info.bucket}/{info.key}"
             try:
-                with self.store.open_read(info.bucket, info.key) as stream:
+                with store.open_read(info.bucket, info.key) as stream:
                     open_input(stream)
             except InputSchemaError as exc:
                 raise _failed(f"{uri}: {exc}") from None
@@ -152,7 +169,12 @@ class ValidateAddressHandler:
             ctx.check()
 
     def _validate(
-        self, ctx: JobContext, inputs: list[ObjectInfo], folder: S3Location, published: list[str]
+        self,
+        ctx: JobContext,
+        spec: StoreSpec,
+        inputs: list[ObjectInfo],
+        folder: S3Location,
+        published: list[str],
     ) -> list[dict[str, Any]]:
         """Run the files on the worker pool, ``parallelism`` at a time; the manifest entries in order."""
         self.flags.mkdir(parents=True, exist_ok=True)
@@ -173,7 +195,7 @@ class ValidateAddressHandler:
                 while pending and len(running) < self.parallelism:
                     index, info = pending.pop(0)
                     task = FileTask(
-                        self.store_spec,
+                        spec,
                         self.reference,
                         features,
                         (info.bucket, info.key),
@@ -228,13 +250,14 @@ class ValidateAddressHandler:
             "files": files,
         }
 
-    def _remove(self, bucket: str, keys: list[str]) -> None:
-        """Best effort: a failed or cancelled job leaves no part files behind."""
-        for key in keys:
-            try:
-                self.store.delete(bucket, key)
-            except StorageError:
-                pass
+
+def _remove(store: ObjectStore, bucket: str, keys: list[str]) -> None:
+    """Best effort: a failed or cancelled job leaves no part files behind."""
+    for key in keys:
+        try:
+            store.delete(bucket, key)
+        except StorageError:
+            pass
 
 
 def pace(ctx: JobContext) -> None:
