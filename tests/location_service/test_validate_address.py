@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+from botocore.exceptions import ClientError
 from tests.location_service.fixtures import CASES, cases_table, parquet_bytes
 from tests.location_service.helpers import (
     ROLE,
@@ -256,6 +257,12 @@ def test_list_jobs_filter_pagination_and_tags(server: JobforgeServer, cases_inpu
     location.untag_resource(ResourceArn=arn, TagKeys=["b"])
     assert location.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"a": "one"}
     assert location.get_job(JobId=first["Entries"][0]["JobId"])["Tags"] == {"a": "one"}
+    location.tag_resource(ResourceArn=arn, Tags={f"k{n}": "v" for n in range(49)})
+    with pytest.raises(ClientError) as info:  # 51 tags
+        location.tag_resource(ResourceArn=arn, Tags={"one-too-many": "v"})
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert info.value.response["FieldList"][0]["Name"] == "Tags"
+    assert len(location.list_tags_for_resource(ResourceArn=arn)["Tags"]) == 50
 
 
 def test_client_token_is_idempotent(server: JobforgeServer, cases_input: str) -> None:
@@ -265,8 +272,6 @@ def test_client_token_is_idempotent(server: JobforgeServer, cases_input: str) ->
     again = start(location, cases_input, "s3://loc-results/idem/", ClientToken=token)
     assert again["JobId"] == first["JobId"] and again["Status"] == "Pending"
     assert again["CreatedAt"] == first["CreatedAt"]
-    from botocore.exceptions import ClientError
-
     with pytest.raises(ClientError) as info:
         start(location, cases_input, "s3://loc-results/other/", ClientToken=token)
     error = info.value.response["Error"]

@@ -70,6 +70,8 @@ class LocationBase(ServiceProvider):
                 return invalid(exc.message, "NextToken")
             case IdempotencyMismatch():
                 return invalid(exc.message, "ClientToken")
+            case QuotaExceeded() if exc.limit_name == "tags per resource":
+                return invalid(exc.message, "Tags")
             case QuotaExceeded():
                 return ServiceError("ThrottlingException", f"{exc.message}; retry when a job has ended")
         translated = super().translate(exc)
