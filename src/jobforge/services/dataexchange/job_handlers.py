@@ -203,8 +203,9 @@ class DataExchangeJobHandler:
         ids = ctx.request.get("AssetIds") or []
         return bool(ids) and self.runtime.resources.find(ctx.job, ASSET, ids[0]) is not None
 
-    def commit_assets(self, ctx: JobContext, revision_id: str, assets: list[NewAsset]) -> None:
-        """Create every asset record in one transaction, if the revision is still open and has room."""
+    def commit_assets(self, ctx: JobContext, revision_id: str, assets: list[NewAsset], work: Work) -> None:
+        """Create every asset record in one transaction, if the revision is still open and has room;
+        from then on the staged bytes belong to the assets and are no longer cleaned up."""
         runtime, job = self.runtime, ctx.job
         data_set_id = ctx.request["DataSetId"]
         tags = ctx.request.get("AssetTags") or {}
@@ -244,6 +245,7 @@ class DataExchangeJobHandler:
                     job, ASSET, asset.asset_id, arn, data, name=asset.name, parent_id=revision_id, conn=conn
                 )
                 runtime.engine.tags.tag(job.account_id, arn, tags, conn)
+        work.staged.clear()
 
     def run_parallel(self, ctx: JobContext, tasks: list[Callable[[], Any]]) -> list[Any]:
         """Run blocking copies a few at a time, checking for cancellation and time-outs meanwhile.
@@ -340,7 +342,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
                 ctx.request["AssetIds"], sources, keys, results, strict=True
             )
         ]
-        self.commit_assets(ctx, revision_id, assets)
+        self.commit_assets(ctx, revision_id, assets, work)
         return None
 
     @staticmethod
@@ -423,7 +425,7 @@ class ImportAssetFromSignedUrlHandler(UploadImportHandler):
             info.key,
             details["Md5Hash"],
         )
-        self.commit_assets(ctx, details["RevisionId"], [asset])
+        self.commit_assets(ctx, details["RevisionId"], [asset], work)
         self.runtime.resources.delete(ctx.job, UPLOAD, ctx.job.job_id)
         return None
 
@@ -465,7 +467,7 @@ class ImportAssetFromApiGatewayApiHandler(UploadImportHandler):
             info.key,
             details["ApiSpecificationMd5Hash"],
         )
-        self.commit_assets(ctx, details["RevisionId"], [asset])
+        self.commit_assets(ctx, details["RevisionId"], [asset], work)
         self.runtime.resources.delete(job, UPLOAD, job.job_id)
         return None
 
@@ -495,7 +497,7 @@ class ImportAssetsFromRedshiftDataSharesHandler(DataExchangeJobHandler):
             )
             for asset_id, source in zip(ctx.request["AssetIds"], details["AssetSources"], strict=True)
         ]
-        self.commit_assets(ctx, details["RevisionId"], assets)
+        self.commit_assets(ctx, details["RevisionId"], assets, work)
         return None
 
 
@@ -536,9 +538,8 @@ class CreateS3DataAccessHandler(DataExchangeJobHandler):
         }
         if source.get("KmsKeysToGrant"):
             access["KmsKeysToGrant"] = source["KmsKeysToGrant"]
-        self.commit_assets(
-            ctx, details["RevisionId"], [NewAsset(asset_id, bucket, {"S3DataAccessAsset": access})]
-        )
+        asset = NewAsset(asset_id, bucket, {"S3DataAccessAsset": access})
+        self.commit_assets(ctx, details["RevisionId"], [asset], work)
         return None
 
 
@@ -574,7 +575,7 @@ class ImportAssetsFromLakeFormationHandler(DataExchangeJobHandler):
                     next(ids), self.NAMES[resource_type], {"LakeFormationDataPermissionAsset": permission}
                 )
             )
-        self.commit_assets(ctx, details["RevisionId"], assets)
+        self.commit_assets(ctx, details["RevisionId"], assets, work)
         return None
 
 
