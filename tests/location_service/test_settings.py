@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from tests.location_service.fixtures import input_table, parquet_bytes, write_reference
 from tests.location_service.helpers import local_output, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer
+from tests.support import JobforgeServer, client
 
 
 def test_reference_path_and_limits(tmp_path: Path) -> None:
@@ -74,3 +74,28 @@ def test_reference_path_and_limits(tmp_path: Path) -> None:
         assert start(location, "s3://loc-set-in/in/", "s3://loc-set-out/out/")["Status"] == "Pending"
     finally:
         server.stop()
+
+
+def test_job_running_when_the_server_dies_is_resumed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = JobforgeServer(data, "--pace", "step").start()
+    try:
+        table = input_table([{"Id": "1", "AddressLines_1": "1 Main St, Seattle, WA 98101"}])
+        put_local(server, "loc-crash-in", "in/a.parquet", parquet_bytes(table))
+        make_bucket(server, "loc-crash-out")
+        location = client("location", server.url)
+        job_id = start(location, "s3://loc-crash-in/in/", "s3://loc-crash-out/out/")["JobId"]
+        server.control("advance", jobId=job_id, steps=1)
+        wait_job(location, job_id, until=("Running",))
+        server.kill()  # SIGKILL while Running
+    finally:
+        server.stop()
+    restarted = JobforgeServer(data).start()
+    try:
+        location = client("location", restarted.url)
+        job = wait_job(location, job_id)
+        assert job["Status"] == "Completed", job.get("Error")
+        manifest, rows = local_output(restarted, "loc-crash-out", "out", job_id)
+        assert manifest["rows"] == len(rows) == 1
+    finally:
+        restarted.stop()
