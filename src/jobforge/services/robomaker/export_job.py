@@ -13,10 +13,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
@@ -24,10 +20,10 @@ from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
 from jobforge.services.robomaker.worldgen.world import World
 from jobforge.storage import AccessDenied, NoSuchBucket, ObjectStore, S3ObjectStore, StorageError
+from jobforge.storage.roles import RoleRefused, assume_role
 
 KIND = "robomaker.world-export"
 CONTENT_TYPE = "application/zip"
-_STS_DENIED = {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken"}
 
 
 def archive_key(prefix: str | None, job_id: str) -> str:
@@ -131,35 +127,23 @@ class WorldExportHandler:
 
 
 def role_store(
-    endpoint: str, role: str, session_name: str, region: str, part_size: int | None = None
+    endpoint: str, role: str, session: str, region: str, part_size: int | None = None
 ) -> S3ObjectStore | None:
     """An S3 store at ``endpoint`` with ``role``'s credentials from the endpoint's STS AssumeRole.
 
     None when the endpoint offers no STS; JobFailed(AccessDenied) when STS refuses the role.
     """
     try:
-        sts = boto3.session.Session().client(
-            "sts",
-            endpoint_url=endpoint,
-            region_name=region,
-            config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
-        )
-        credentials = sts.assume_role(RoleArn=role, RoleSessionName=session_name, DurationSeconds=3600)[
-            "Credentials"
-        ]
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        if error.get("Code") in _STS_DENIED:
-            reason = error.get("Message") or error.get("Code")
-            raise JobFailed("AccessDenied", f"The role {role} could not be assumed: {reason}") from None
-        return None
-    except (BotoCoreError, KeyError):
+        credentials = assume_role(endpoint, role, session, region)
+    except RoleRefused as exc:
+        raise JobFailed("AccessDenied", str(exc)) from None
+    if credentials is None:
         return None
     return S3ObjectStore.connect(
         endpoint,
         region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
         **({"part_size": part_size} if part_size else {}),
     )
