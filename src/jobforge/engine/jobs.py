@@ -324,6 +324,15 @@ class JobStore:
             self._notify(updated)
         return updated
 
+    def start(self, scope: Scope, job: Job, quotas: Iterable[Quota] = ()) -> Job:
+        """Queue a WAITING job (an explicit start, e.g. Data Exchange StartJob) within quotas."""
+        with self.db.begin() as conn:
+            for quota in quotas:
+                self._check_quota(conn, scope, quota)
+            started = self.transition(job, JobState.PENDING, conn=conn, allowed_from=[JobState.WAITING])
+        self._notify(started)
+        return started
+
     def request_cancel(self, job: Job) -> Job:
         """Cancel: jobs not yet running end Canceled at once; running ones go Canceling."""
         if job.state in (JobState.WAITING, JobState.PENDING):

@@ -370,12 +370,9 @@ class JobOperations(DataExchangeBase):
             )
         quota = Quota(spec.concurrency_limit, self.limits.count(spec.concurrency_limit), (spec.kind,))
         try:
-            with self.engine.db.begin() as conn:
-                self.engine.jobs._check_quota(conn, ctx, quota)  # the engine's quota check, at start time
-                self.engine.jobs.transition(job, JobState.PENDING, conn=conn, allowed_from=[JobState.WAITING])
+            self.engine.jobs.start(ctx, job, [quota])
         except IllegalTransition:
             raise conflict(f"Job {job.job_id} was started or cancelled already", "job", job.job_id) from None
-        self.engine.executor.wake()
         return {}
 
     def get_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
