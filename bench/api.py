@@ -50,10 +50,11 @@ def auth_header(service: str) -> str:
     )
 
 
-def measure_jobforge(seconds: float, connections: int) -> LoadResult:
+def measure_jobforge(seconds: float, connections: int, log_level: str = "info") -> LoadResult:
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="bench-jobforge-")
     argv = [PYTHON, "-m", "jobforge.cli", "serve", "--port", str(port), "--data-dir", data_dir]
+    argv += ["--log-level", log_level]
     url = f"http://127.0.0.1:{port}"
     with ChildServer(argv, f"{url}/_jobforge/health"):
         import botocore.session
@@ -146,6 +147,9 @@ def main() -> None:
     jobforge = measure_jobforge(args.seconds, args.connections)
     print(f"jobforge DescribeWorldTemplate    {jobforge}")
     print(f"ratio jobforge / bare stack       {jobforge.rps / bare.rps:9.2f}   (target >= 0.50)")
+    quiet = measure_jobforge(args.seconds, args.connections, log_level="warning")
+    print(f"jobforge, no per-request log line {quiet}")
+    print(f"ratio (no request log) / bare     {quiet.rps / bare.rps:9.2f}")
     if not args.skip_moto:
         moto = measure_moto(args.seconds, args.connections)
         print(f"moto server IoT DescribeThing     {moto}")
