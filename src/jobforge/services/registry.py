@@ -26,10 +26,6 @@ def location_validation_error(message: str, problems: list[tuple[str, str]]) -> 
     )
 
 
-class Unimplemented:
-    """A model with no provider yet: every operation answers 501 naming it."""
-
-
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
     from jobforge.services.dataexchange import build_dataexchange
     from jobforge.services.location.provider import build_location
