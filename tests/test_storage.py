@@ -9,9 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import socket
-import subprocess
-import sys
 import time
 import tracemalloc
 import uuid
@@ -40,6 +37,7 @@ from jobforge.storage import (
     make_object_store,
 )
 from jobforge.storage.s3 import _translate
+from tests.support import MotoServer, free_port
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # S3's minimum part size: the smallest that still forces multipart uploads
@@ -70,33 +68,11 @@ BAD_BUCKETS = ["..", "../x", "ab", "A-bucket", "a_b", "-abc", "abc-", "a..b", "1
 
 
 # -- fixtures --------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    moto = MotoServer().start()
+    yield moto.url
+    moto.stop()
 
 
 @pytest.fixture
@@ -591,7 +567,7 @@ def test_s3_error_codes_map_onto_storage_errors() -> None:
 
 def test_s3_unreachable_endpoint_is_a_storage_error() -> None:
     config = Config(retries={"max_attempts": 1}, connect_timeout=2)
-    store = S3ObjectStore.connect(f"http://127.0.0.1:{_free_port()}", config=config, **CREDENTIALS)
+    store = S3ObjectStore.connect(f"http://127.0.0.1:{free_port()}", config=config, **CREDENTIALS)
     with pytest.raises(StorageError, match="HeadObject"):
         store.head("some-bucket", "k")
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support import JobforgeServer, client, free_port
+from tests.support import JobforgeServer, MotoServer, client
 
 S3_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -133,25 +130,9 @@ class DataExchangeEnv:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    moto = MotoServer().start()
+    yield moto.url
+    moto.stop()
 
 
 def start_server(
