@@ -14,12 +14,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow and the address engine load in the worker processes only
+    from jobforge.services.location.addresses import AddressValidator
 
-from jobforge.services.location.addresses import AddressValidator, ValidationOptions
-from jobforge.services.location.parquet_io import InputSchemaError, process_file
 from jobforge.storage import (
     AccessDenied,
     NoSuchBucket,
@@ -69,6 +68,8 @@ def open_store(spec: StoreSpec) -> ObjectStore:
 
 @lru_cache(maxsize=2)
 def _validator(reference: str | None, version: tuple[int, int]) -> AddressValidator:
+    from jobforge.services.location.addresses import AddressValidator
+
     return AddressValidator(reference)
 
 
@@ -82,6 +83,11 @@ def validator_for(reference: str | None) -> AddressValidator:
 
 def transform_file(task: FileTask) -> dict[str, Any]:
     """Run one file; never raises: ``{"rows", "errorRows", "cancelled"}`` or ``{"error": {...}}``."""
+    import pyarrow as pa
+
+    from jobforge.services.location.addresses import ValidationOptions
+    from jobforge.services.location.parquet_io import InputSchemaError, process_file
+
     source_uri = f"s3://{task.source[0]}/{task.source[1]}"
     try:
         store = open_store(task.store)

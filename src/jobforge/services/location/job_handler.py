@@ -34,7 +34,6 @@ from jobforge.services.location.file_worker import (
 )
 from jobforge.services.location.limits import LocationLimits
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
-from jobforge.services.location.parquet_io import InputSchemaError, open_input
 from jobforge.services.location.roles import assume_role
 from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectInfo, ObjectStore, StorageError
 
@@ -153,6 +152,8 @@ class ValidateAddressHandler:
 
     def _check_inputs(self, ctx: JobContext, store: ObjectStore, inputs: list[ObjectInfo]) -> None:
         """Footer and column types of every file, before any output is written (reads footers only)."""
+        from jobforge.services.location.parquet_io import InputSchemaError, open_input  # pyarrow: on use
+
         for info in inputs:
             uri = f"s3://{info.bucket}/{info.key}"
             try:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
-from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
-from jobforge.services.robomaker.worldgen.world import World
 from jobforge.storage import AccessDenied, NoSuchBucket, ObjectStore, S3ObjectStore, StorageError
 from jobforge.storage.roles import RoleRefused, assume_role
+
+if TYPE_CHECKING:  # the export library (trimesh, numpy...) loads only when an export runs
+    from jobforge.services.robomaker.export import ExportWorld
 
 KIND = "robomaker.world-export"
 CONTENT_TYPE = "application/zip"
@@ -67,6 +68,8 @@ class WorldExportHandler:
             if not _may_exist(store, bucket):
                 raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
+                from jobforge.services.robomaker.export import write_archive
+
                 summary = write_archive(out, self._items(ctx, worlds), between_worlds=ctx.step)
                 if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
                     raise JobCanceled()
@@ -98,6 +101,9 @@ class WorldExportHandler:
         return list(found.values())
 
     def _items(self, ctx: JobContext, worlds: list[Resource]) -> Iterator[ExportWorld]:
+        from jobforge.services.robomaker.export import ExportWorld
+        from jobforge.services.robomaker.worldgen.world import World
+
         """The worlds' documents, fetched one at a time so memory holds one world."""
         for done, world in enumerate(worlds):
             document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)

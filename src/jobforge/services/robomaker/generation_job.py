@@ -17,14 +17,6 @@ from typing import Any
 from jobforge.engine import JobCanceled, JobContext, JobEngine, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.template_format import WorldTemplateSpec, parse_template_body
-from jobforge.services.robomaker.worldgen import (
-    WorldGenerationError,
-    generate_world,
-    quality_report,
-    render_preview,
-    world_description,
-    world_seeds,
-)
 
 KIND = "robomaker.world-generation"
 PREVIEW = "preview.png"
@@ -37,9 +29,26 @@ def _spec(body: str) -> WorldTemplateSpec:
 
 
 def build_world(body: str, job_seed: int, floorplan: int, interior: int, world_id: str) -> dict[str, Any]:
-    """One world with its description, preview and quality report (runs in a worker process)."""
+    """One world with its description, preview and quality report (runs in a worker process).
+
+    The generator's libraries (numpy, shapely, Pillow...) are imported here, in the worker, so the
+    API process does not carry them. A template the generator cannot satisfy comes back as
+    ``{"failure": reason}``.
+    """
+    from jobforge.services.robomaker.worldgen import (
+        WorldGenerationError,
+        generate_world,
+        quality_report,
+        render_preview,
+        world_description,
+        world_seeds,
+    )
+
     floorplan_seed, interior_seed = world_seeds(job_seed, floorplan, interior)
-    world = generate_world(_spec(body), floorplan_seed, interior_seed, world_id=world_id)
+    try:
+        world = generate_world(_spec(body), floorplan_seed, interior_seed, world_id=world_id)
+    except WorldGenerationError as exc:
+        return {"failure": str(exc)}
     return {
         "world": world.to_dict(),
         "description": json.dumps(world_description(world), separators=(",", ":")),
@@ -113,13 +122,15 @@ class WorldGenerationHandler:
         finished = summary.setdefault("finished", [])
         try:
             built = future.result()
-        except WorldGenerationError as exc:
-            self._fail(summary, "InvalidInput", str(exc))
-            finished.append({"number": number})
         except Exception as exc:  # a crashed worker process, a bug: this world failed, the job goes on
             self._fail(summary, "InternalServiceError", f"World generation failed: {exc}")
             finished.append({"number": number})
         else:
+            if "failure" in built:  # the template cannot be satisfied for this world
+                self._fail(summary, "InvalidInput", built["failure"])
+                finished.append({"number": number})
+                ctx.report(progress={"finishedCount": len(finished)}, result={"summary": summary})
+                return
             if ctx.is_cancel_requested():
                 raise JobCanceled()  # a canceled job stores no further worlds
             arn = self._store(ctx, number, built)
