@@ -138,9 +138,10 @@ MOTO_CREDENTIALS = {
 class MotoServer:
     """moto's server in a child process: a real S3 (and STS) protocol peer over HTTP."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}  # e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> MotoServer:
@@ -148,13 +149,16 @@ class MotoServer:
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=self.env,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/moto-api/", timeout=1)
+            if self.process.poll() is not None:
+                raise RuntimeError("moto server exited")
+            try:  # a bare connect: no request that moto would count against its no-auth budget
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return self
-            except httpx.HTTPError:
+            except OSError:
                 time.sleep(0.1)
         raise RuntimeError("moto server did not start")
 

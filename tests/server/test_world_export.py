@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -28,7 +25,7 @@ from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR
 from jobforge.services.robomaker.export.check import check_export, sdf_checker
 from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2
 from jobforge.storage import LocalObjectStore
-from tests.support import JobforgeServer, client, free_port
+from tests.support import JobforgeServer, MotoServer, client
 
 ROLE = "arn:aws:iam::100000000004:role/worldforge-export"
 ACCOUNT_KEY = "100000000004"  # this module's own account: its jobs do not count against others' quotas
@@ -330,24 +327,9 @@ def _policy(actions: list[str], resources: list[str], principal: str | None = No
 @pytest.fixture(scope="module")
 def moto_s3() -> Iterator[MotoS3]:
     """moto's server enforcing IAM once a user (sts:AssumeRole only) and two roles are set up."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)},
-    )
+    moto = MotoServer(env={"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)}).start()
+    url = moto.url
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto server did not start")
-                time.sleep(0.1)
         admin = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", **admin)
         iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", **admin)
@@ -374,8 +356,7 @@ def moto_s3() -> Iterator[MotoS3]:
             roles["test-inspector"],
         )
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        moto.stop()
 
 
 def test_export_to_an_s3_endpoint_through_the_role(moto_s3: MotoS3, tmp_path: Path) -> None:
