@@ -20,7 +20,7 @@ from jobforge.engine.errors import IllegalTransition, NotFound, QuotaExceeded
 from jobforge.engine.idempotency import IdempotencyTokens
 from jobforge.engine.listing import Page, keyset_page
 from jobforge.engine.pagination import PageTokens
-from jobforge.engine.resources import Scope, transaction
+from jobforge.engine.resources import Scope, record_values, transaction
 from jobforge.engine.states import JobState, can_transition
 from jobforge.engine.tags import TagStore
 
@@ -52,30 +52,10 @@ class Job:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Job:
-        return cls(
-            pk=row.pk,
-            job_id=row.job_id,
-            service=row.service,
-            kind=row.kind,
-            account_id=row.account_id,
-            region=row.region,
-            arn=row.arn,
-            state=JobState(row.state),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            request=dict(row.request),
-            result=dict(row.result),
-            progress=dict(row.progress),
-            parent_id=row.parent_id,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            failure_code=row.failure_code,
-            failure_reason=row.failure_reason,
-            cancel_requested=bool(row.cancel_requested),
-            attempt=row.attempt,
-            timeout_seconds=row.timeout_seconds,
-            lease_owner=row.lease_owner,
-        )
+        values = record_values(cls, row)
+        values["state"] = JobState(values["state"])
+        values["cancel_requested"] = bool(values["cancel_requested"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -34,6 +34,13 @@ class Scope(Protocol):
 _UNSET: Any = object()
 
 
+def record_values(record_type: type, row: Row[Any]) -> dict[str, Any]:
+    """A table row's columns for the record dataclass's fields (JSON columns copied as dicts)."""
+    mapping = row._mapping
+    values = {f.name: mapping[f.name] for f in fields(record_type)}
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in values.items()}
+
+
 @dataclass
 class Resource:
     service: str
@@ -52,21 +59,7 @@ class Resource:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Resource:
-        return cls(
-            service=row.service,
-            kind=row.kind,
-            account_id=row.account_id,
-            region=row.region,
-            resource_id=row.resource_id,
-            arn=row.arn,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            data=dict(row.data),
-            parent_id=row.parent_id,
-            name=row.name,
-            status=row.status,
-            pk=row.pk,
-        )
+        return cls(**record_values(cls, row))
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import JobEngine, JobState, NotFound, Resource, StatusWords
+from jobforge.engine import Job, JobEngine, JobState, NotFound, Resource, StatusWords
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn, owned_id
@@ -54,6 +54,22 @@ class RoboMakerBase(ServiceProvider):
 
     def _arn(self, ctx: RequestContext, resource_type: str, resource_id: str) -> str:
         return build_arn(SERVICE, ctx, resource_type, resource_id)
+
+    def _job_fields(
+        self, ctx: RequestContext, job: Job, words: StatusWords, *, detailed: bool
+    ) -> dict[str, Any]:
+        """The members every generation/export job response shares (Describe adds the reason)."""
+        fields = {
+            "arn": job.arn,
+            "status": words.word(job.state),
+            "createdAt": job.created_at,
+            "failureCode": job.failure_code,
+            "clientRequestToken": job.request.get("clientRequestToken"),
+            "tags": self.engine.tags.list(ctx.account_id, job.arn),
+        }
+        if detailed:
+            fields["failureReason"] = job.failure_reason
+        return fields
 
     @staticmethod
     def _page_size(request: dict[str, Any]) -> int:

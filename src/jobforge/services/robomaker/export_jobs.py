@@ -66,16 +66,17 @@ class ExportOperations(RoboMakerBase):
             quotas=[self._export_quota()],
             tags=params["tags"],
         )
-        return {
-            "arn": job.arn,
-            "status": EXPORT_STATUS.word(job.state),
-            "createdAt": job.created_at,
-            "failureCode": job.failure_code,
-            "clientRequestToken": job.request.get("clientRequestToken"),
+        return self._export_view(ctx, job, detailed=False)
+
+    def _export_view(self, ctx: RequestContext, job: Job, *, detailed: bool) -> dict[str, Any]:
+        view = {
+            **self._job_fields(ctx, job, EXPORT_STATUS, detailed=detailed),
             "outputLocation": job.request["outputLocation"],
             "iamRole": job.request["iamRole"],
-            "tags": self.engine.tags.list(ctx.account_id, job.arn),
         }
+        if detailed:
+            view["worlds"] = job.request["worlds"]
+        return view
 
     def _origins(self, ctx: RequestContext, worlds: list[str]) -> dict[str, list[str]]:
         """Generation jobs and templates of the worlds that exist (for the list filters)."""
@@ -96,19 +97,7 @@ class ExportOperations(RoboMakerBase):
         return Quota("concurrent world export jobs", limit, (KIND,))
 
     def describe_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        job = self._export_job(ctx, request["job"])
-        return {
-            "arn": job.arn,
-            "status": EXPORT_STATUS.word(job.state),
-            "createdAt": job.created_at,
-            "failureCode": job.failure_code,
-            "failureReason": job.failure_reason,
-            "clientRequestToken": job.request.get("clientRequestToken"),
-            "worlds": job.request["worlds"],
-            "outputLocation": job.request["outputLocation"],
-            "iamRole": job.request["iamRole"],
-            "tags": self.engine.tags.list(ctx.account_id, job.arn),
-        }
+        return self._export_view(ctx, self._export_job(ctx, request["job"]), detailed=True)
 
     def list_world_export_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         field = value = None

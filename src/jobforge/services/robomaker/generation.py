@@ -73,37 +73,25 @@ class GenerationOperations(RoboMakerBase):
             quotas=[self._generation_quota()],
             tags=params["tags"],
         )
-        return {
-            "arn": job.arn,
-            "status": GENERATION_STATUS.word(job.state),
-            "createdAt": job.created_at,
-            "failureCode": job.failure_code,
-            "clientRequestToken": job.request.get("clientRequestToken"),
+        return self._generation_view(ctx, job, detailed=False)
+
+    def _generation_view(self, ctx: RequestContext, job: Job, *, detailed: bool) -> dict[str, Any]:
+        view = {
+            **self._job_fields(ctx, job, GENERATION_STATUS, detailed=detailed),
             "template": job.request["template"],
             "worldCount": job.request["worldCount"],
-            "tags": self.engine.tags.list(ctx.account_id, job.arn),
             "worldTags": job.request["worldTags"],
         }
+        if detailed:
+            view["finishedWorldsSummary"] = finished_worlds_summary(job)
+        return view
 
     def _generation_quota(self) -> Quota:
         limit = getattr(self.settings, "generation_concurrency", 3)
         return Quota("concurrent world generation jobs", limit, (KIND,))
 
     def describe_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        job = self._generation_job(ctx, request["job"])
-        return {
-            "arn": job.arn,
-            "status": GENERATION_STATUS.word(job.state),
-            "createdAt": job.created_at,
-            "failureCode": job.failure_code,
-            "failureReason": job.failure_reason,
-            "clientRequestToken": job.request.get("clientRequestToken"),
-            "template": job.request["template"],
-            "worldCount": job.request["worldCount"],
-            "finishedWorldsSummary": finished_worlds_summary(job),
-            "tags": self.engine.tags.list(ctx.account_id, job.arn),
-            "worldTags": job.request["worldTags"],
-        }
+        return self._generation_view(ctx, self._generation_job(ctx, request["job"]), detailed=True)
 
     def list_world_generation_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         states, template = None, None
