@@ -136,3 +136,6 @@ ALWAYS_NULL: frozenset[str] = frozenset(
 )
 OUTCOME_NAMES: tuple[str, ...] = tuple(name for name, _ in OUTCOME_COLUMNS)
 OUTCOME_INDEX: dict[str, int] = {name: i for i, name in enumerate(OUTCOME_NAMES)}
+# The columns a ValidationOutcome stores a value for (all but ALWAYS_NULL), in output order.
+VALUE_NAMES: tuple[str, ...] = tuple(name for name in OUTCOME_NAMES if name not in ALWAYS_NULL)
+VALUE_INDEX: dict[str, int] = {name: i for i, name in enumerate(VALUE_NAMES)}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .columns import OUTCOME_INDEX, OUTCOME_NAMES, ZIP_VALID_COLUMN
+from .columns import ALWAYS_NULL, OUTCOME_NAMES, VALUE_INDEX, ZIP_VALID_COLUMN
 from .match import COMPONENTS, PREMISE, Matcher, MatchResult
 from .parse import AddressParseError, parse_record
 from .record import InputRecord
@@ -36,37 +36,44 @@ class ValidationOptions:
 
 @dataclass(frozen=True, slots=True)
 class ValidationOutcome:
-    """Result for one row: `values` aligned with columns.OUTCOME_NAMES (output order)."""
+    """Result for one row: `values` aligned with columns.VALUE_NAMES (output order).
+
+    Columns in columns.ALWAYS_NULL carry no value: they read as None.
+    """
 
     values: tuple[Any, ...]
 
     def get(self, column: str) -> Any:
-        return self.values[OUTCOME_INDEX[column]]
+        index = VALUE_INDEX.get(column)
+        if index is not None:
+            return self.values[index]
+        if column in ALWAYS_NULL:
+            return None
+        raise KeyError(column)
 
-    def __getitem__(self, column: str) -> Any:
-        return self.values[OUTCOME_INDEX[column]]
+    __getitem__ = get
 
     def as_dict(self, options: ValidationOptions | None = None) -> dict[str, Any]:
         """Column -> value, dropping feature columns that were not requested."""
         opts = options or ValidationOptions(True, True)
         return {
-            name: value
-            for name, value in zip(OUTCOME_NAMES, self.values, strict=True)
+            name: self.get(name)
+            for name in OUTCOME_NAMES
             if (opts.position or not name.startswith("Output_Position_"))
             and (opts.country_specific or not name.startswith("Output_CountrySpecificAttributes_"))
         }
 
     @property
     def error_type(self) -> str | None:
-        return self.values[OUTCOME_INDEX["ErrorType"]]
+        return self.values[_I["ErrorType"]]
 
     @property
     def error_message(self) -> str | None:
-        return self.values[OUTCOME_INDEX["ErrorMessage"]]
+        return self.values[_I["ErrorMessage"]]
 
 
-_N = len(OUTCOME_NAMES)
-_I = OUTCOME_INDEX
+_N = len(VALUE_INDEX)
+_I = VALUE_INDEX
 
 
 def error_outcome(error_type: str, message: str) -> ValidationOutcome:
@@ -248,6 +255,19 @@ class AddressValidator:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
+        return self._validate_new(key, record)
+
+    def validate_key(self, key: tuple[str | None, ...]) -> ValidationOutcome:
+        """Validate a row given as InputRecord.cache_key() (the §9 columns without Id, cleaned).
+
+        The batch path: no record is built unless the row is new to the cache.
+        """
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        return self._validate_new(key, InputRecord(None, key[:5], *key[5:]))
+
+    def _validate_new(self, key: tuple[str | None, ...], record: InputRecord) -> ValidationOutcome:
         outcome = self._validate(record) if any(key) else _EMPTY_ROW
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
