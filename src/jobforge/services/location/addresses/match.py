@@ -96,6 +96,8 @@ class MatchResult:
     position: tuple[float, float] | None = None
     zip_valid: bool | None = None
     _sims: dict[str, float] = field(default_factory=dict)
+    group: StreetGroup | None = None  # the reference street and point matched, if any
+    point: AddressPoint | None = None
 
     def set(self, component: str, status: str, detail: str, similarity: float = 1.0) -> None:
         self.statuses[component] = (status, detail)
@@ -207,6 +209,32 @@ class Matcher:
             if group is not None and len({(pt.city_key, pt.postcode) for pt in group.points}) == 1:
                 return group, 1.0
         return None
+
+    # -- exact premise matches -------------------------------------------------------------------
+
+    def known_point(self, p: ParsedAddress, loc_key: str) -> tuple[StreetGroup, AddressPoint] | None:
+        """The street group and address point ``match`` would settle on, found from its memo alone.
+
+        Only for addresses whose outcome can be an exact premise match (see ExactPremise): a street
+        already matched exactly in this postcode and locality, a house number, no unit, floor or
+        postcode extension. None otherwise, or when the street is not memoized.
+        """
+        if not p.number or p.unit_number or p.floor_number or p.street is None or p.postcode is None:
+            return None
+        pc, ext = p.postcode
+        if ext is not None:
+            return None
+        hit = self._street_memo.get((p.country.code2, p.street.key, pc, loc_key))
+        if hit is None or hit is _MISSING or hit[1] < 1.0:
+            return None
+        group = hit[0]
+        pts = group.by_number.get(number_key(p.number))
+        if not pts:
+            return None
+        for pt in pts:  # the choice _apply_street makes for an address without unit
+            if pt.postcode == pc:
+                return group, pt
+        return group, pts[0]
 
     # -- main ---------------------------------------------------------------------------------
 
@@ -325,6 +353,7 @@ class Matcher:
         elif c == "US":
             r.zip_valid = False if r.postcode else None
 
+        r.group, r.point = group, point
         if point is not None:
             r.granularity = PREMISE
             if point.lon is not None and point.lat is not None:

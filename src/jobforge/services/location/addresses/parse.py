@@ -236,9 +236,29 @@ _NOT_SIMPLE_WORDS = frozenset({"PO", "P", "BOX", "POBOX", "RR", "HC", "FLOOR", "
 _SIMPLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .'-")
 
 
+# "<number> <words without digits>", the plainest line of all: one regex instead of word checks.
+_PLAIN_LINE = re.compile(r"([0-9]{1,7}|[0-9]{1,6}[A-Z]) ([A-Z][A-Z.' -]*)")
+
+
 def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
     """Fast path for plain lines; None means 'use the general rules'."""
     upper = line.upper()
+    m = _PLAIN_LINE.fullmatch(upper)
+    if m is not None:
+        words = m.group(2).split()
+        if len(words) <= 7 and (len(words) < 3 or words[-2].rstrip(".") not in _SIMPLE_UNITS):
+            if not _NOT_SIMPLE_WORDS.isdisjoint(words):
+                return None
+            street = standardize_street(" ".join(words), country)
+            if street is None or (allow_rest and street.type is None and street.suffix is None):
+                return None
+            if allow_rest and street.base_name.count(" ") > 2:
+                return None
+            return StreetLine(m.group(1), street)
+    return _simple_street_line_words(upper, country, allow_rest)
+
+
+def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> StreetLine | None:
     if not _SIMPLE_CHARS.issuperset(upper):
         return None
     words = upper.split()
@@ -271,12 +291,16 @@ def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine
     return StreetLine(number, street, desig, unit)
 
 
-@lru_cache(maxsize=65536)
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
-    """Parse a first address line for a supported country; cached per distinct line."""
+    """Parse a first address line for a supported country (the unusual shapes cached per line)."""
     parsed = _simple_street_line(line, country, allow_rest)
     if parsed is not None:
-        return parsed
+        return parsed  # cheaper to recompute than to look up in a cache of mostly unique lines
+    return _general_street_line(line, country, allow_rest)
+
+
+@lru_cache(maxsize=65536)
+def _general_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
     parsed = _rules_street_line(line, country, allow_rest)
     if parsed is None and country == "US":
         return _usaddress_street_line(line)
@@ -355,8 +379,55 @@ def _looks_like_country(segment: str) -> Country | None:
     return resolve_country(segment)
 
 
+def _parse_simple_record(record: InputRecord) -> ParsedAddress | None:
+    """The common row shape, parsed without the general machinery: a supported country, one plain
+    street line ("123 Main St", "12 Oak Ave Apt 4") and the rest as components. None: not that shape.
+
+    Gives exactly what the general path gives for such rows.
+    """
+    line = record.address_lines[0]
+    if (
+        line is None
+        or record.country is None
+        or record.street is not None
+        or record.address_number is not None
+        or record.unit is not None
+        or "," in line
+        or any(record.address_lines[1:])
+    ):
+        return None
+    country = resolve_country(record.country)
+    if country is None or not country.supported:
+        return None
+    code = country.code2
+    street = _simple_street_line(line, code, True)
+    if street is None:
+        return None
+    region_text = record.region
+    postcode_text = record.postal_code
+    return ParsedAddress(
+        country,
+        True,
+        street.number,
+        street.street,
+        street.unit_designator,
+        street.unit_number,
+        None,
+        None,
+        record.locality,
+        region_text,
+        resolve_region(code, region_text) if region_text else None,
+        record.sub_region,
+        postcode_text,
+        standardize_postcode(postcode_text, code) if postcode_text else None,
+    )
+
+
 def parse_record(record: InputRecord) -> ParsedAddress:
     """Turn a §9 input row into a standardized ParsedAddress; raises AddressParseError."""
+    simple = _parse_simple_record(record)
+    if simple is not None:
+        return simple
     segments: list[str] = []
     for line in record.address_lines:
         if line:

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .columns import ALWAYS_NULL, OUTCOME_NAMES, VALUE_INDEX, ZIP_VALID_COLUMN
-from .match import COMPONENTS, PREMISE, Matcher, MatchResult
-from .parse import AddressParseError, parse_record
+from .match import APPENDED, COMPONENTS, EXACT, PREMISE, VALIDATED, Matcher, MatchResult
+from .parse import AddressParseError, ParsedAddress, parse_record
 from .record import InputRecord
 from .reference import ReferenceIndex
+from .standardize import name_key
 
 FEATURE_POSITION = "Position"
 FEATURE_COUNTRY_SPECIFIC = "CountrySpecificAttributes"
@@ -153,80 +154,203 @@ def _lines(r: MatchResult) -> list[str]:
     return lines
 
 
-_LINE_IDX = tuple(_I[f"Output_AddressLines_{i}"] for i in range(1, 6))
-_LABEL = _I["Output_Address_Label"]
-_CODE2, _CODE3, _CNAME = (_I[f"Output_Address_Country_{x}"] for x in ("Code2", "Code3", "Name"))
-_REGION_CODE, _REGION_NAME = _I["Output_Address_Region_Code"], _I["Output_Address_Region_Name"]
-_SUBREGION_NAME = _I["Output_Address_SubRegion_Name"]
-_LOCALITY = _I["Output_Address_Locality"]
-_PC, _PC_BASE, _PC_EXT = (
-    _I["Output_Address_PostalCode"],
-    _I["Output_Address_PostalCodeDetails_Base"],
-    _I["Output_Address_PostalCodeDetails_Extension"],
+# outcome_from_match builds its tuple in this order; checked against columns.VALUE_NAMES at import.
+_BUILD_ORDER = (
+    *(f"Output_AddressLines_{i}" for i in range(1, 6)),
+    "Output_Address_Label",
+    *(f"Output_Address_Country_{x}" for x in ("Code2", "Code3", "Name")),
+    "Output_Address_Region_Code",
+    "Output_Address_Region_Name",
+    "Output_Address_SubRegion_Name",
+    "Output_Address_Locality",
+    "Output_Address_PostalCode",
+    "Output_Address_PostalCodeDetails_Base",
+    "Output_Address_PostalCodeDetails_Extension",
+    "Output_Address_Street",
+    *(
+        f"Output_Address_StreetComponents_{x}"
+        for x in ("BaseName", "Prefix", "Suffix", "Type", "TypePlacement")
+    ),
+    "Output_Address_AddressNumber",
+    *(
+        f"Output_Address_SecondaryAddressComponents_{x}"
+        for x in ("Unit_Number", "Unit_Designator", "Floor_Number", "Floor_Designator")
+    ),
+    "Output_AddressMetadata_DeliveryIndicators_Locatable",
+    "Output_ValidationResults_ValidationGranularity",
+    "Output_ValidationResults_MatchConfidence",
+    "Output_ValidationResults_MatchConfidenceScore",
+    *(
+        f"Output_ValidationResults_Components_Address_{comp}_{x}"
+        for comp in COMPONENTS
+        for x in ("Status", "StatusDetail")
+    ),
+    "Output_Position_Longitude",
+    "Output_Position_Latitude",
+    ZIP_VALID_COLUMN,
+    "ErrorType",
+    "ErrorMessage",
 )
-_STREET = _I["Output_Address_Street"]
-_SC = "Output_Address_StreetComponents_"
-_SC_BASE, _SC_PREFIX, _SC_SUFFIX, _SC_TYPE, _SC_PLACEMENT = (
-    _I[_SC + x] for x in ("BaseName", "Prefix", "Suffix", "Type", "TypePlacement")
-)
-_NUMBER = _I["Output_Address_AddressNumber"]
-_SEC = "Output_Address_SecondaryAddressComponents_"
-_UNIT_NUM, _UNIT_DESIG, _FLOOR_NUM, _FLOOR_DESIG = (
-    _I[_SEC + x] for x in ("Unit_Number", "Unit_Designator", "Floor_Number", "Floor_Designator")
-)
-_LOCATABLE = _I["Output_AddressMetadata_DeliveryIndicators_Locatable"]
-_GRANULARITY = _I["Output_ValidationResults_ValidationGranularity"]
-_CONFIDENCE = _I["Output_ValidationResults_MatchConfidence"]
-_SCORE = _I["Output_ValidationResults_MatchConfidenceScore"]
-_STATUS_IDX = {
-    comp: (
-        _I[f"Output_ValidationResults_Components_Address_{comp}_Status"],
-        _I[f"Output_ValidationResults_Components_Address_{comp}_StatusDetail"],
-    )
-    for comp in COMPONENTS
-}
-_LON, _LAT = _I["Output_Position_Longitude"], _I["Output_Position_Latitude"]
-_ZIP_VALID = _I[ZIP_VALID_COLUMN]
-_EMPTY = [None] * _N
+if _BUILD_ORDER != tuple(VALUE_INDEX):
+    raise RuntimeError("outcome_from_match is out of step with columns.VALUE_NAMES")
+
+_NONE2: tuple[None, None] = (None, None)
+_NO_LINES = (None, None, None, None, None)
 
 
 def outcome_from_match(r: MatchResult) -> ValidationOutcome:
-    """Flatten a MatchResult into the output column values."""
-    v: list[Any] = _EMPTY.copy()
+    """Flatten a MatchResult into the output column values (one tuple, in _BUILD_ORDER)."""
     lines = _lines(r)
-    for idx, line in zip(_LINE_IDX, lines, strict=False):
-        v[idx] = line
+    l1, l2, l3, l4, l5 = (*lines, *_NO_LINES)[:5]
     country = r.country
-    v[_LABEL] = ", ".join([*lines, country.name])
-    v[_CODE2], v[_CODE3], v[_CNAME] = country.code2, country.code3, country.name
-    if r.region:
-        v[_REGION_CODE], v[_REGION_NAME] = r.region
-    v[_SUBREGION_NAME] = r.sub_region
-    v[_LOCALITY] = r.locality
-    if r.postcode:
-        v[_PC] = f"{r.postcode}-{r.postcode_ext}" if r.postcode_ext else r.postcode
-        v[_PC_BASE] = r.postcode
-        v[_PC_EXT] = r.postcode_ext
+    region_code, region_name = r.region or _NONE2
+    base = r.postcode
+    ext = r.postcode_ext if base else None
     s = r.street
-    if s:
-        v[_STREET], v[_SC_BASE], v[_SC_PREFIX], v[_SC_SUFFIX] = s.full, s.base_name, s.prefix, s.suffix
-        v[_SC_TYPE], v[_SC_PLACEMENT] = s.type, s.type_placement
-    v[_NUMBER] = r.number
-    if r.unit_number:
-        v[_UNIT_NUM], v[_UNIT_DESIG] = r.unit_number, r.unit_designator
-    if r.floor_number:
-        v[_FLOOR_NUM], v[_FLOOR_DESIG] = r.floor_number, r.floor_designator
+    if s is None:
+        street = base_name = prefix = suffix = st_type = placement = None
+    else:
+        street, base_name, prefix, suffix = s.full, s.base_name, s.prefix, s.suffix
+        st_type, placement = s.type, s.type_placement
+    unit_n, unit_d = (r.unit_number, r.unit_designator) if r.unit_number else _NONE2
+    floor_n, floor_d = (r.floor_number, r.floor_designator) if r.floor_number else _NONE2
+    get = r.statuses.get
+    c_s, c_d = get("Country", _NONE2)
+    rg_s, rg_d = get("Region", _NONE2)
+    lo_s, lo_d = get("Locality", _NONE2)
+    s_s, s_d = get("Street", _NONE2)
+    n_s, n_d = get("AddressNumber", _NONE2)
+    pb_s, pb_d = get("PostalCodeDetails_Base", _NONE2)
+    pe_s, pe_d = get("PostalCodeDetails_Extension", _NONE2)
+    u_s, u_d = get("SecondaryAddressComponents_Unit", _NONE2)
+    f_s, f_d = get("SecondaryAddressComponents_Floor", _NONE2)
+    lon, lat = r.position or _NONE2
     # Mailable stays null: it needs postal delivery-point data (USPS DPV, PAF, ...), which we lack.
-    v[_LOCATABLE] = r.granularity == PREMISE
-    v[_GRANULARITY], v[_CONFIDENCE], v[_SCORE] = r.granularity, r.confidence, r.score
-    for comp, pair in r.statuses.items():
-        i_status, i_detail = _STATUS_IDX[comp]
-        v[i_status], v[i_detail] = pair
-    if r.position is not None:
-        v[_LON], v[_LAT] = r.position
-    if country.code2 == "US":
-        v[_ZIP_VALID] = r.zip_valid
-    return ValidationOutcome(tuple(v))
+    return ValidationOutcome(
+        (
+            l1,
+            l2,
+            l3,
+            l4,
+            l5,
+            ", ".join([*lines, country.name]),
+            country.code2,
+            country.code3,
+            country.name,
+            region_code,
+            region_name,
+            r.sub_region,
+            r.locality,
+            (f"{base}-{ext}" if ext else base) if base else None,
+            base or None,
+            ext,
+            street,
+            base_name,
+            prefix,
+            suffix,
+            st_type,
+            placement,
+            r.number,
+            unit_n,
+            unit_d,
+            floor_n,
+            floor_d,
+            r.granularity == PREMISE,
+            r.granularity,
+            r.confidence,
+            r.score,
+            c_s,
+            c_d,
+            rg_s,
+            rg_d,
+            lo_s,
+            lo_d,
+            s_s,
+            s_d,
+            n_s,
+            n_d,
+            pb_s,
+            pb_d,
+            pe_s,
+            pe_d,
+            u_s,
+            u_d,
+            f_s,
+            f_d,
+            lon,
+            lat,
+            r.zip_valid if country.code2 == "US" else None,
+            None,
+            None,
+        )
+    )
+
+
+_EXACT = (VALIDATED, EXACT)
+_EXACT_STATUSES = {
+    "Street": _EXACT,
+    "AddressNumber": _EXACT,
+    "PostalCodeDetails_Base": _EXACT,
+    "Locality": _EXACT,
+    "Region": _EXACT,
+}
+
+
+class ExactPremise:
+    """Outcomes of exact premise matches, remembered per reference address point.
+
+    When an address matched a point exactly in every component (street, number, postcode, locality,
+    region; no unit, floor or postcode extension), its outcome depends only on that point, on the
+    postcode, locality key and region code given (which all equalled the point's), on whether the
+    country was given, and on the sub-region passed through. Any later address that reaches the
+    same point with the same facts gets the same outcome, without matching again. Entries hold the
+    point itself, so an ``id`` is never reused while its entry lives.
+    """
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._entries: dict[int, tuple[Any, Any, dict[tuple[Any, ...], ValidationOutcome]]] = {}
+
+    @staticmethod
+    def facts(parsed: ParsedAddress, loc_key: str) -> tuple[Any, ...]:
+        region = parsed.region[0] if parsed.region else None
+        pc = parsed.postcode[0] if parsed.postcode else None
+        return (pc, loc_key, region, parsed.country_given, parsed.sub_region)
+
+    def get(self, matcher: Matcher, parsed: ParsedAddress) -> ValidationOutcome | None:
+        loc_key = name_key(parsed.locality)
+        known = matcher.known_point(parsed, loc_key)
+        if known is None:
+            return None
+        group, point = known
+        entry = self._entries.get(id(point))
+        if entry is None or entry[0] is not point or entry[1] is not group:
+            return None
+        return entry[2].get(self.facts(parsed, loc_key))
+
+    def remember(self, parsed: ParsedAddress, result: MatchResult, outcome: ValidationOutcome) -> None:
+        """Keep the outcome if the match was an exact premise match of an address without extras."""
+        statuses = result.statuses
+        if (
+            result.granularity != PREMISE
+            or result.point is None
+            or parsed.unit_number
+            or parsed.floor_number
+            or result.postcode_ext is not None
+            or len(statuses) != 6
+            or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
+            or any(statuses.get(comp) != status for comp, status in _EXACT_STATUSES.items())
+        ):
+            return
+        point, group = result.point, result.group
+        entry = self._entries.get(id(point))
+        if entry is None or entry[0] is not point or entry[1] is not group:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            entry = self._entries[id(point)] = (point, group, {})
+        elif len(entry[2]) >= 8:
+            entry[2].clear()  # a point seen with many different spellings: keep the newest few
+        entry[2][self.facts(parsed, name_key(parsed.locality))] = outcome
 
 
 _EMPTY_ROW = error_outcome(ERROR_VALIDATION, "Record has no address lines and no address components")
@@ -240,6 +364,7 @@ class AddressValidator:
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
         self._parsed_cache: dict[tuple[Any, ...], ValidationOutcome] = {}
+        self._premises = ExactPremise()
         self._cache_size = cache_size
 
     def close(self) -> None:
@@ -295,10 +420,14 @@ class AddressValidator:
         hit = self._parsed_cache.get(key)
         if hit is not None:
             return hit
-        try:
-            outcome = outcome_from_match(self.matcher.match(parsed))
-        except Exception as exc:  # a bug for one row must not fail the job
-            return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
+        outcome = self._premises.get(self.matcher, parsed)
+        if outcome is None:
+            try:
+                result = self.matcher.match(parsed)
+                outcome = outcome_from_match(result)
+            except Exception as exc:  # a bug for one row must not fail the job
+                return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
+            self._premises.remember(parsed, result, outcome)
         if len(self._parsed_cache) >= self._cache_size:
             self._parsed_cache.clear()
         self._parsed_cache[key] = outcome
