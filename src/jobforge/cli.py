@@ -67,17 +67,24 @@ def _worlds_preview(args: argparse.Namespace) -> int:
 
 
 def _location_import(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from jobforge.config import Settings
-    from jobforge.services.location.addresses import ReferenceImportError, import_openaddresses
+    from jobforge.services.location.addresses import ReferenceImportError, import_reference
 
     settings = Settings.from_env(data_dir=args.data_dir, location_reference=args.reference)
     index = settings.resolved_location_reference
     try:
-        added = import_openaddresses(args.file, index, args.country)
-    except (ReferenceImportError, OSError) as exc:
+        result = import_reference(args.file, index, args.country)
+    except (ReferenceImportError, OSError, sqlite3.Error) as exc:
         print(f"jobforge: {exc}", file=sys.stderr)
         return 1
-    print(f"imported {added} {args.country} address points into {index}")
+    if result.removed:
+        print(f"upgraded {index}: removed {result.removed} duplicate address points")
+    print(
+        f"imported {result.added} new {args.country} address points into {index}"
+        f" ({result.present} already present)"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@ cancellation, forced failures, pacing and restart recovery, with a test-only job
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -298,3 +299,105 @@ def test_cancel_reaches_a_job_held_in_step_mode(engine: JobEngine) -> None:
     wait_for(engine, job, {JobState.RUNNING})
     engine.jobs.request_cancel(engine.jobs.load(job.pk))
     assert wait_for(engine, job, {JobState.CANCELED}, timeout=5).result.get("done", 0) == 0
+
+
+class CleaningHandler(CountingHandler):
+    """A counting job kind with the optional ``cleanup`` hook; records every call."""
+
+    kind = "test.clean"
+
+    def __init__(self, broken: str | None = None) -> None:
+        self.cleaned: dict[str, JobState] = {}
+        self.broken = broken
+        self.release = threading.Event()
+        self.release.set()
+
+    def cleanup(self, job: Job) -> None:
+        self.release.wait(10)
+        self.cleaned[job.job_id] = job.state
+        if job.job_id == self.broken:
+            raise RuntimeError("the store is unreachable")
+
+
+def orphan(engine: JobEngine, job_id: str, kind: str, claims: int = 1, cancel: bool = False) -> Job:
+    """A job a dead worker claimed ``claims`` times and left Running (or Canceling)."""
+    job, _ = engine.jobs.create(
+        Scope(),
+        service="test",
+        kind=kind,
+        job_id=job_id,
+        arn=f"arn:aws:test:us-east-1:000000000000:job/{job_id}",
+        request={"n": 2},
+    )
+    for attempt in range(claims):
+        if attempt:
+            engine.jobs.transition(job, JobState.PENDING)
+        job = engine.jobs.claim(job.pk, "dead-worker", 30)
+        assert job is not None
+    return engine.jobs.request_cancel(job) if cancel else job
+
+
+def test_recovery_cleans_up_the_jobs_it_ends(database_url: str) -> None:
+    first = JobEngine(database_url, workers=1, cpu_workers=1)
+    jobs = {
+        "cancelling": orphan(first, "cancelling", "test.clean", cancel=True),
+        "exhausted": orphan(first, "exhausted", "test.clean", claims=2),
+        "resumed": orphan(first, "resumed", "test.clean"),
+        "broken": orphan(first, "broken", "test.clean", cancel=True),
+        "no-hook": orphan(first, "no-hook", "test.count", claims=2),
+        "no-hook-cancelling": orphan(first, "no-hook-cancelling", "test.count", cancel=True),
+    }
+    first.db.dispose()
+
+    second = JobEngine(database_url, workers=1, cpu_workers=1)
+    second.executor.max_attempts = 2
+    handler = CleaningHandler(broken="broken")
+    second.register(handler)
+    second.register(CountingHandler())
+    second.start()  # recovery waits for the cleanups (up to cleanup_wait)
+    try:
+        assert handler.cleaned == {
+            "cancelling": JobState.CANCELED,
+            "exhausted": JobState.FAILED,
+            "broken": JobState.CANCELED,  # its cleanup raised: logged, nothing else changes
+        }
+        states = {name: second.jobs.load(job.pk).state for name, job in jobs.items()}
+        assert states == {
+            "cancelling": JobState.CANCELED,
+            "exhausted": JobState.FAILED,
+            "resumed": states["resumed"],
+            "broken": JobState.CANCELED,
+            "no-hook": JobState.FAILED,
+            "no-hook-cancelling": JobState.CANCELED,
+        }
+        assert wait_for(second, jobs["resumed"], {JobState.SUCCEEDED}).attempt == 2
+        assert "resumed" not in handler.cleaned  # a job that runs again cleans up after itself
+    finally:
+        second.stop()
+
+
+def test_a_slow_cleanup_does_not_hold_up_the_start(database_url: str) -> None:
+    first = JobEngine(database_url, workers=1, cpu_workers=1)
+    job = orphan(first, "slow", "test.clean", cancel=True)
+    first.db.dispose()
+
+    second = JobEngine(database_url, workers=1, cpu_workers=1)
+    second.executor.cleanup_wait = 0.2
+    handler = CleaningHandler()
+    handler.release.clear()  # the store hangs
+    second.register(handler)
+    second.register(CountingHandler())
+    started = time.monotonic()
+    second.start()
+    try:
+        assert time.monotonic() - started < 5
+        assert second.jobs.load(job.pk).state is JobState.CANCELED and handler.cleaned == {}
+        handler.release.set()
+        deadline = time.monotonic() + 10
+        while "slow" not in handler.cleaned:
+            assert time.monotonic() < deadline, "the cleanup never ran"
+            time.sleep(0.02)
+        # the engine keeps working meanwhile
+        assert wait_for(second, create(second, n=1, job_id="next"), {JobState.SUCCEEDED}) is not None
+    finally:
+        second.stop()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from jobforge.services.location.addresses import ReferenceImportError, ReferenceIndex, import_openaddresses
-from jobforge.services.location.addresses.reference import us_zip_table
+from jobforge.services.location.addresses import (
+    ImportResult,
+    ReferenceImportError,
+    ReferenceIndex,
+    import_openaddresses,
+    import_reference,
+)
+from jobforge.services.location.addresses.reference import point_fingerprint, us_zip_table
 
 from .refdata import RefPoint, intl_points, us_points, write_csv, write_geojson
 
@@ -62,8 +69,131 @@ def test_rows_without_street_are_skipped_and_import_appends(tmp_path: Path) -> N
     index = tmp_path / "idx.sqlite"
     pts = [RefPoint(0, 0, "1", "", "", "Sydney", "NSW", "2000"), *intl_points()["AU"][:3]]
     assert import_openaddresses(write_csv(tmp_path / "a.csv", pts), index, "AU") == 3
-    assert import_openaddresses(write_csv(tmp_path / "b.csv", pts), index, "AU") == 3
+    assert import_openaddresses(write_csv(tmp_path / "b.csv", intl_points()["AU"][3:6]), index, "AU") == 3
     assert ReferenceIndex(index).count("AU") == 6
+
+
+def test_reimport_and_overlapping_extracts_add_nothing_twice(tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    au = intl_points()["AU"]
+    first = import_reference(write_csv(tmp_path / "a.csv", au[:8]), index, "AU")
+    assert first == ImportResult(added=8, present=0)
+    assert import_reference(tmp_path / "a.csv", index, "AU") == ImportResult(added=0, present=8)
+    # an overlapping extract, in the other format: only the 4 points not yet there are new
+    overlap = import_reference(write_geojson(tmp_path / "b.geojson", au[4:]), index, "AU")
+    assert overlap == ImportResult(added=len(au) - 8, present=4)
+    # a point repeated within one file counts once
+    assert import_reference(write_csv(tmp_path / "c.csv", [au[0], au[0]]), tmp_path / "c.sqlite", "AU") == (
+        ImportResult(added=1, present=1)
+    )
+    ref = ReferenceIndex(index)
+    assert ref.count("AU") == len(au)
+    # same street and number, another unit or position: distinct points
+    assert {p.unit for p in ref.by_postcode("AU", "2000").streets["KOOKABURRA ST"].by_number["12"]} == {
+        None,
+        "5",
+        "6",
+    }
+
+
+def test_fingerprint_rounds_position_to_a_millionth_of_a_degree() -> None:
+    base = ("US", "120", "E QUILLFEATHER ST", None, "SEATTLE", "98112")
+    same = point_fingerprint(*base, -122.2972341, 47.6301234)
+    assert point_fingerprint(*base, -122.29723412, 47.63012338) == same
+    assert point_fingerprint(*base, -122.2972351, 47.6301234) != same
+    assert point_fingerprint(*base, None, None) != point_fingerprint(*base[:3], "1A", *base[4:], None, None)
+    assert len(point_fingerprint(*base, float("inf"), None)) == 16
+
+
+def test_spelling_variants_of_a_point_are_the_same_point(tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    point = RefPoint(151.2070, -33.8675, "12", "Kookaburra Street", "", "Sydney", "NSW", "2000")
+    import_openaddresses(write_csv(tmp_path / "a.csv", [point]), index, "AU")
+    variant = RefPoint(151.20700001, -33.8675, "12", "KOOKABURRA ST", "", "SYDNEY", "New South Wales", "2000")
+    assert import_reference(write_csv(tmp_path / "b.csv", [variant]), index, "AU") == ImportResult(0, 1)
+
+
+def _legacy_index(tmp_path: Path, points: list[RefPoint], country: str) -> Path:
+    """An index as the version without fingerprints wrote it, after importing the same file twice."""
+    index = tmp_path / "legacy.sqlite"
+    import_openaddresses(write_csv(tmp_path / "legacy.csv", points), index, country)
+    columns = "country, number, number_key, street, street_key, unit, city, city_key, district, region," + (
+        " postcode, lon, lat, source_id"
+    )
+    with sqlite3.connect(index) as conn:
+        conn.execute("DROP INDEX points_fingerprint")
+        conn.execute("ALTER TABLE points DROP COLUMN fingerprint")
+        conn.execute(f"INSERT INTO points ({columns}) SELECT {columns} FROM points ORDER BY id")
+    conn.close()
+    return index
+
+
+def test_index_without_fingerprints_is_upgraded_on_import(tmp_path: Path) -> None:
+    points = us_points()[:40]
+    index = _legacy_index(tmp_path, points, "US")
+    legacy = ReferenceIndex(index)  # the read side reads the old layout
+    assert legacy.count("US") == 80
+    assert len(legacy.by_postcode("US", "98112").streets["E QUILLFEATHER ST"].by_number["100"]) == 2
+    legacy.close()
+
+    more = [RefPoint(-122.2972, 47.6401, "999", "E QUILLFEATHER ST", "", "Seattle", "WA", "98112")]
+    result = import_reference(write_csv(tmp_path / "more.csv", [*points[:5], *more]), index, "US")
+    assert result == ImportResult(added=1, present=5, removed=40)
+    with sqlite3.connect(index) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM points ORDER BY id")]
+        assert ids == list(range(1, 42))  # the first copy of every point is kept, then the new one
+        assert conn.execute("SELECT count(*) FROM points WHERE fingerprint IS NULL").fetchone() == (0,)
+        unique = {row[1]: row[2] for row in conn.execute("PRAGMA index_list(points)")}
+    assert unique["points_fingerprint"] == 1
+    conn.close()
+    ref = ReferenceIndex(index)
+    assert ref.count("US") == 41
+    assert len(ref.by_postcode("US", "98112").streets["E QUILLFEATHER ST"].by_number["100"]) == 1
+    assert import_reference(tmp_path / "legacy.csv", index, "US") == ImportResult(added=0, present=40)
+
+
+def test_points_added_without_fingerprint_by_an_older_version_are_deduplicated(tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    au = intl_points()["AU"]
+    import_openaddresses(write_csv(tmp_path / "au.csv", au), index, "AU")
+    with sqlite3.connect(index) as conn:  # what the previous version's import appends
+        conn.execute(
+            "INSERT INTO points (country, number, number_key, street, street_key, unit, city, city_key,"
+            " region, postcode, lon, lat) SELECT country, number, number_key, street, street_key, unit,"
+            " city, city_key, region, postcode, lon, lat FROM points"
+        )
+    conn.close()
+    assert import_reference(tmp_path / "au.csv", index, "AU") == ImportResult(0, len(au), len(au))
+    assert ReferenceIndex(index).count("AU") == len(au)
+
+
+def test_failed_import_changes_nothing(tmp_path: Path) -> None:
+    index = _legacy_index(tmp_path, intl_points()["AU"][:4], "AU")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [' + json.dumps(
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [151.2, -33.8]},
+         "properties": {"number": "1", "street": "Emu Lane", "postcode": "2000"}}
+    ) + ",")  # fmt: skip
+    with pytest.raises(ReferenceImportError):
+        import_reference(bad, index, "AU")
+    with sqlite3.connect(index) as conn:
+        assert "fingerprint" not in {row[1] for row in conn.execute("PRAGMA table_info(points)")}
+        assert conn.execute("SELECT count(*) FROM points").fetchone() == (8,)
+    conn.close()
+
+
+def test_cli_reports_new_and_present_points(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jobforge.cli import main
+
+    index = _legacy_index(tmp_path, intl_points()["AU"][:4], "AU")
+    src = write_csv(tmp_path / "au.csv", intl_points()["AU"][:6])
+    assert main(["location", "import", str(src), "--country", "AU", "--reference", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert f"upgraded {index}: removed 4 duplicate address points" in out
+    assert f"imported 2 new AU address points into {index} (4 already present)" in out
+    assert main(["location", "import", str(src), "--country", "AU", "--reference", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert out == f"imported 0 new AU address points into {index} (6 already present)\n"
 
 
 def test_import_rejects_bad_input(tmp_path: Path) -> None:

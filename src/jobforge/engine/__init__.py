@@ -14,7 +14,7 @@ from jobforge.engine.errors import (
     NotFound,
     QuotaExceeded,
 )
-from jobforge.engine.executor import JobContext, JobHandler, JobOutcome
+from jobforge.engine.executor import CleansUp, JobContext, JobHandler, JobOutcome
 from jobforge.engine.jobs import ClientToken, Job, JobStore, Quota
 from jobforge.engine.listing import Page
 from jobforge.engine.resources import Resource, ResourceStore, Scope
@@ -22,6 +22,7 @@ from jobforge.engine.states import JobState, StatusWords
 
 __all__ = [
     "AlreadyExists",
+    "CleansUp",
     "ClientToken",
     "EngineError",
     "IdempotencyMismatch",

@@ -2,7 +2,8 @@
 orchestration and a process pool for CPU-heavy pieces, so the API never stalls.
 
 Restart recovery happens when an executor starts: jobs left Running or Canceling by a worker
-that is gone are resumed (handlers that can resume) or ended Failed with a clear reason.
+that is gone are resumed (handlers that can resume) or ended Canceled/Failed with a clear reason;
+for those, a handler's optional ``cleanup(job)`` removes what the interrupted run left behind.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from jobforge.engine.control import JobControl
 from jobforge.engine.errors import IllegalTransition, JobCanceled, JobFailed
@@ -43,13 +44,28 @@ class JobOutcome:
 
 
 class JobHandler(Protocol):
-    """The work of one job kind. ``run`` returns an outcome or raises JobFailed/JobCanceled."""
+    """The work of one job kind. ``run`` returns an outcome or raises JobFailed/JobCanceled.
+
+    A handler may also define ``cleanup(job: Job) -> None`` (see :class:`CleansUp`): restart
+    recovery calls it after ending an interrupted job Canceled or Failed without running it.
+    """
 
     kind: str
     resumable: bool  # after a crash: run again (with the saved partial result) or fail
     internal_failure_code: str  # failure code for unexpected errors and interrupted jobs
 
     def run(self, ctx: JobContext) -> JobOutcome: ...
+
+
+@runtime_checkable
+class CleansUp(Protocol):
+    """The optional part of a handler: remove partial output of a job that recovery ended.
+
+    Best effort and idempotent: it runs at most once per job, on a side thread, and its errors
+    are logged, never raised into recovery.
+    """
+
+    def cleanup(self, job: Job) -> None: ...
 
 
 class JobContext:
@@ -141,6 +157,7 @@ class InProcessExecutor:
         poll_interval: float = 1.0,
         single_node: bool = True,
         max_attempts: int = 3,
+        cleanup_wait: float = 10.0,
     ) -> None:
         self.jobs = jobs
         self.control = control
@@ -152,6 +169,7 @@ class InProcessExecutor:
         self.poll_interval = poll_interval
         self.single_node = single_node
         self.max_attempts = max_attempts
+        self.cleanup_wait = cleanup_wait  # how long recovery waits for handlers' cleanups
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobforge-job")
         self._cpu: ProcessPoolExecutor | None = None
         self._cpu_lock = threading.Lock()
@@ -215,19 +233,21 @@ class InProcessExecutor:
 
     def recover(self, *, all_foreign: bool) -> None:
         """Resume or fail jobs whose worker died (a crash, a kill, an expired lease)."""
+        ended: list[tuple[CleansUp, Job]] = []
         for job in self.jobs.orphans(self.owner, all_foreign=all_foreign):
             handler = self.handlers.get(job.kind)
             try:
                 if job.state is JobState.CANCELING:
-                    self.jobs.transition(
+                    done = self.jobs.transition(
                         job, JobState.CANCELED, failure_reason="Canceled; the worker stopped"
                     )
                 elif handler is not None and handler.resumable and job.attempt < self.max_attempts:
                     self.jobs.transition(job, JobState.PENDING)
                     log.info("job resumed after restart", extra={"job": job.arn, "attempt": job.attempt})
+                    continue
                 else:
                     code = handler.internal_failure_code if handler else "InternalServiceError"
-                    self.jobs.transition(
+                    done = self.jobs.transition(
                         job,
                         JobState.FAILED,
                         failure_code=code,
@@ -236,6 +256,28 @@ class InProcessExecutor:
                     log.warning("interrupted job failed", extra={"job": job.arn})
             except IllegalTransition:
                 continue  # somebody else got to it first
+            if isinstance(handler, CleansUp):
+                ended.append((handler, done))
+        if ended:
+            self._clean_up(ended)
+
+    def _clean_up(self, ended: list[tuple[CleansUp, Job]]) -> None:
+        """Handlers' cleanups of the jobs recovery ended, on a side thread: recovery waits for them
+        at most ``cleanup_wait`` seconds (a slow or unreachable store must not hold up the start)."""
+
+        def run() -> None:
+            for handler, job in ended:
+                try:
+                    handler.cleanup(job)
+                    log.info("interrupted job cleaned up", extra={"job": job.arn})
+                except Exception:
+                    log.warning("cleanup of an interrupted job failed", extra={"job": job.arn}, exc_info=True)
+
+        worker = threading.Thread(target=run, name="jobforge-cleanup", daemon=True)
+        worker.start()
+        worker.join(self.cleanup_wait)
+        if worker.is_alive():
+            log.warning("cleanup of interrupted jobs goes on in the background", extra={"jobs": len(ended)})
 
     # -- dispatch ----------------------------------------------------------------------------
 

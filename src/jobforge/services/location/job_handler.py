@@ -9,13 +9,16 @@ Order of work, so that job-level problems fail the job before any output exists:
 4. write ``<output>/<JobId>/manifest.json`` last: its presence means the output is complete.
 
 A Failed or Cancelled job deletes the part files it had already published, so output exists
-only for Completed jobs. A restarted job starts over and overwrites the same keys. On an S3
+only for Completed jobs; when the server died first and restart recovery ends the job, the
+handler's ``cleanup`` deletes them instead. A restarted job starts over and overwrites the same keys. On an S3
 endpoint with STS every read and write uses the ExecutionRoleArn's credentials (:mod:`roles`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
@@ -23,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jobforge.engine import JobCanceled, JobContext, JobFailed, JobOutcome, JobState
+from jobforge.engine import Job, JobCanceled, JobContext, JobFailed, JobOutcome, JobState
 from jobforge.services.location.file_worker import (
     INTERNAL_ERROR,
     VALIDATION_ERROR,
@@ -39,6 +42,9 @@ from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectInfo, 
 
 KIND = "location.validate-address"
 MANIFEST = "manifest.json"
+PART = re.compile(r"part-\d{5,}\.parquet")
+
+log = logging.getLogger("jobforge.location")
 
 
 def part_name(index: int) -> str:
@@ -82,7 +88,7 @@ class ValidateAddressHandler:
         source = _location(request["InputOptions"]["Location"], "InputOptions.Location")
         output = _location(request["OutputOptions"]["Location"], "OutputOptions.Location").as_prefix()
         folder = output.child(ctx.job.job_id + "/")
-        store, spec = self._job_store(ctx)
+        store, spec = self._job_store(ctx.job)
         inputs = self._input_files(store, source)
         self._check_output(store, output)
         self._check_inputs(ctx, store, inputs)
@@ -106,12 +112,40 @@ class ValidateAddressHandler:
 
     # -- phases ------------------------------------------------------------------------------
 
-    def _job_store(self, ctx: JobContext) -> tuple[ObjectStore, StoreSpec]:
+    def cleanup(self, job: Job) -> None:
+        """After a crash, for a job restart recovery ended Cancelled or Failed: delete the part files
+        under ``<output>/<JobId>/`` unless its manifest exists (then the output is complete)."""
+        try:
+            folder = parse_location(job.request["OutputOptions"]["Location"]).as_prefix()
+        except (KeyError, TypeError, LocationError):
+            return
+        folder = folder.child(job.job_id + "/")
+        try:
+            store, _ = self._job_store(job)
+        except JobFailed:  # the role is refused now: the server's own access may still do
+            store = self.store
+        try:
+            store.head(folder.bucket, folder.key + MANIFEST)
+            return
+        except NoSuchKey:
+            pass
+        except NoSuchBucket:
+            return
+        parts = [
+            info.key
+            for info in store.list_objects(folder.bucket, folder.key)
+            if PART.fullmatch(info.key[len(folder.key) :])
+        ]
+        _remove(store, folder.bucket, parts)
+        if parts:
+            log.info("removed part files of an interrupted job", extra={"job": job.arn, "files": len(parts)})
+
+    def _job_store(self, job: Job) -> tuple[ObjectStore, StoreSpec]:
         """The server's store, or on an S3 endpoint with STS one with the execution role's access."""
         endpoint = self.store_spec.s3_endpoint_url
         if not endpoint:
             return self.store, self.store_spec
-        credentials = assume_role(endpoint, ctx.request["ExecutionRoleArn"], ctx.job.job_id, ctx.job.region)
+        credentials = assume_role(endpoint, job.request["ExecutionRoleArn"], job.job_id, job.region)
         if credentials is None:
             return self.store, self.store_spec
         spec = replace(self.store_spec, credentials=credentials)

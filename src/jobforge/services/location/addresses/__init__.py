@@ -2,7 +2,7 @@
 
 Typical use by the job handler::
 
-    import_openaddresses(Path("us.csv"), Path("ref.sqlite"), "US")       # once, via the CLI
+    import_openaddresses(Path("us.csv"), Path("ref.sqlite"), "US")       # via the CLI; idempotent
     validator = AddressValidator(Path("ref.sqlite"))                       # or None: ZIP table only
     options = ValidationOptions.from_features(["Position"])
     stats = parquet_io.process_file(src, dst, validator, options, should_cancel, on_progress)
@@ -18,7 +18,14 @@ from .countries import SUPPORTED_COUNTRIES, Country, resolve_country, resolve_re
 from .match import Matcher, MatchResult
 from .parse import AddressParseError, ParsedAddress, parse_record, parse_street_line
 from .record import INPUT_COLUMNS, InputRecord
-from .reference import ReferenceImportError, ReferenceIndex, import_openaddresses, us_zip_table
+from .reference import (
+    ImportResult,
+    ReferenceImportError,
+    ReferenceIndex,
+    import_openaddresses,
+    import_reference,
+    us_zip_table,
+)
 from .standardize import StreetParts, standardize_postcode, standardize_street
 from .validator import AddressValidator, ValidationOptions, ValidationOutcome
 
@@ -28,6 +35,7 @@ __all__ = [
     "AddressParseError",
     "AddressValidator",
     "Country",
+    "ImportResult",
     "InputRecord",
     "MatchResult",
     "Matcher",
@@ -38,6 +46,7 @@ __all__ = [
     "ValidationOptions",
     "ValidationOutcome",
     "import_openaddresses",
+    "import_reference",
     "parse_record",
     "parse_street_line",
     "resolve_country",

@@ -1,14 +1,20 @@
 """Reference data: an SQLite index of OpenAddresses points plus the US ZIP table from `zipcodes`.
 
-The SQLite file is written once by `import_openaddresses` and then only read; lookups load whole
+The SQLite file is written by `import_openaddresses` and then only read; lookups load whole
 postcode/locality blocks into small in-memory structures behind LRU caches, so a validation run
 touches SQLite once per distinct postcode or locality rather than once per row.
+
+Imports are idempotent: every point carries a fingerprint (a hash of its match keys and rounded
+position) under a UNIQUE index, so importing a file again, or an overlapping extract, adds only
+the points not already there. Indexes written before fingerprints existed are upgraded in place
+by the next import; the read side never looks at the fingerprint, so it reads both.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import sqlite3
@@ -40,7 +46,8 @@ CREATE TABLE IF NOT EXISTS points (
     postcode TEXT,
     lon REAL,
     lat REAL,
-    source_id TEXT
+    source_id TEXT,
+    fingerprint BLOB
 );
 """
 _INDEXES = (
@@ -48,12 +55,50 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS points_street_city ON points (country, street_key, city_key)",
     "CREATE INDEX IF NOT EXISTS points_city ON points (country, city_key)",
 )
+_UNIQUE_INDEX = "points_fingerprint"
+_FINGERPRINT_COLUMNS = "country, number_key, street_key, unit, city_key, postcode, lon, lat"
 _FIELDS = ("LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE", "ID")
 _BATCH = 5000
+_PLACES_MEMO = 100_000  # distinct (city, region, postcode) kept while importing
 
 
 class ReferenceImportError(ValueError):
     """The file is not an OpenAddresses CSV/GeoJSON we can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did to the index."""
+
+    added: int  # new points
+    present: int  # points skipped: already in the index, or repeated in the file
+    removed: int = 0  # duplicates dropped while upgrading an index written without fingerprints
+
+
+def _micro(value: float | None) -> int | str:
+    """A coordinate rounded to millionths of a degree (about 0.1 m); "" when there is none."""
+    try:
+        return round(value * 1e6)  # type: ignore[operator]
+    except (TypeError, OverflowError):  # None, inf
+        return ""
+
+
+def point_fingerprint(
+    country: str,
+    number_key: str | None,
+    street_key: str | None,
+    unit: str | None,
+    city_key: str | None,
+    postcode: str | None,
+    lon: float | None,
+    lat: float | None,
+) -> bytes:
+    """Identity of a point in the index: its match keys and its rounded position (16 bytes)."""
+    text = (
+        f"{country}\x1f{number_key or ''}\x1f{street_key or ''}\x1f{unit or ''}\x1f{city_key or ''}"
+        f"\x1f{postcode or ''}\x1f{_micro(lon)}\x1f{_micro(lat)}"
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 # --- import --------------------------------------------------------------------------------------
@@ -149,18 +194,16 @@ def _to_float(value: Any) -> float | None:
     return out if out == out else None
 
 
-def _point_row(raw: dict[str, Any], country: str, zips: UsZipTable | None) -> tuple[Any, ...] | None:
-    get = raw.get
-    street_text = str(get("STREET") or "").strip()
-    if not street_text:
-        return None
-    parts = standardize_street(street_text, country)
-    if parts is None:
-        return None
-    number = str(get("NUMBER") or "").strip().upper() or None
-    city = display_name(str(get("CITY") or "")) or None
-    region = str(get("REGION") or "").strip() or None
-    postcode_raw = str(get("POSTCODE") or "").strip()
+_Place = tuple[str | None, str, str | None, str | None]  # city, city_key, region, postcode
+
+
+def _place(
+    city_raw: str, region_raw: str, postcode_raw: str, country: str, zips: UsZipTable | None
+) -> _Place:
+    """City, its match key, region and postcode of a point, standardized (the same for a whole area)."""
+    city = display_name(city_raw) or None
+    region = region_raw.strip() or None
+    postcode_raw = postcode_raw.strip()
     std = standardize_postcode(postcode_raw, country) if postcode_raw else None
     postcode = std[0] if std else (postcode_raw.upper() or None)
     if region:
@@ -170,22 +213,47 @@ def _point_row(raw: dict[str, Any], country: str, zips: UsZipTable | None) -> tu
         # Many US OpenAddresses sources omit city/state; the ZIP table supplies them.
         city = city or info.city
         region = region or info.state
+    return city, name_key(city), region, postcode
+
+
+def _point_row(
+    raw: dict[str, Any], country: str, zips: UsZipTable | None, places: dict[tuple[str, ...], _Place]
+) -> tuple[Any, ...] | None:
+    """One ``points`` row (fingerprint last); ``places`` memoizes :func:`_place` across rows."""
+    get = raw.get
+    street_text = str(get("STREET") or "").strip()
+    if not street_text:
+        return None
+    parts = standardize_street(street_text, country)
+    if parts is None:
+        return None
+    number = str(get("NUMBER") or "").strip().upper() or None
+    area = (str(get("CITY") or ""), str(get("REGION") or ""), str(get("POSTCODE") or ""))
+    place = places.get(area)
+    if place is None:
+        if len(places) >= _PLACES_MEMO:
+            places.clear()
+        place = places[area] = _place(*area, country, zips)
+    city, city_key, region, postcode = place
     unit = str(get("UNIT") or "").strip().upper() or None
+    num_key = number_key(number)
+    lon, lat = _to_float(get("LON")), _to_float(get("LAT"))
     return (
         country,
         number,
-        number_key(number),
+        num_key,
         parts.full,
         parts.key,
         unit,
         city,
-        name_key(city),
+        city_key,
         str(get("DISTRICT") or "").strip() or None,
         region,
         postcode,
-        _to_float(get("LON")),
-        _to_float(get("LAT")),
+        lon,
+        lat,
         str(get("ID") or "").strip() or None,
+        point_fingerprint(country, num_key, parts.key, unit, city_key, postcode, lon, lat),
     )
 
 
@@ -198,44 +266,86 @@ def _iter_rows(path: Path) -> Iterator[dict[str, Any]]:
             yield from _iter_csv(fh)
 
 
-def import_openaddresses(path: Path, index_path: Path, country: str) -> int:
-    """Stream an OpenAddresses CSV/GeoJSON (optionally .gz) into the SQLite index; returns rows added."""
+def _prepare_index(conn: sqlite3.Connection) -> int:
+    """Create the table, or bring an older one up to date; returns the duplicate points removed.
+
+    An index written before fingerprints existed (or by such a version since) has points without
+    one: they get theirs, duplicates are dropped keeping the lowest id, and the UNIQUE index is
+    (re)built. A current index only costs a lookup of NULL fingerprints through that index.
+    """
+    conn.execute(_SCHEMA)
+    if "fingerprint" not in {row[1] for row in conn.execute("PRAGMA table_info(points)")}:
+        conn.execute("ALTER TABLE points ADD COLUMN fingerprint BLOB")
+    if _UNIQUE_INDEX in {row[1] for row in conn.execute("PRAGMA index_list(points)")}:
+        if conn.execute("SELECT 1 FROM points WHERE fingerprint IS NULL LIMIT 1").fetchone() is None:
+            return 0
+        conn.execute(f"DROP INDEX {_UNIQUE_INDEX}")
+    conn.create_function("jobforge_fingerprint", 8, point_fingerprint, deterministic=True)
+    conn.execute(
+        f"UPDATE points SET fingerprint = jobforge_fingerprint({_FINGERPRINT_COLUMNS})"
+        " WHERE fingerprint IS NULL"
+    )
+    removed = conn.execute(
+        "DELETE FROM points WHERE id NOT IN (SELECT min(id) FROM points GROUP BY fingerprint)"
+    ).rowcount
+    conn.execute(f"CREATE UNIQUE INDEX {_UNIQUE_INDEX} ON points (fingerprint)")
+    return max(removed, 0)
+
+
+def import_reference(path: Path, index_path: Path, country: str) -> ImportResult:
+    """Stream an OpenAddresses CSV/GeoJSON (optionally .gz) into the SQLite index, skipping points
+    already there; the whole import (and any upgrade of an older index) is one transaction."""
     resolved = resolve_country(country)
     if resolved is None or resolved.code2 not in SUPPORTED_COUNTRIES:
         raise ReferenceImportError(f"country must be one of AU, CA, GB, US (got {country!r})")
     code = resolved.code2
     zips = us_zip_table() if code == "US" else None
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(index_path)
+    conn = sqlite3.connect(index_path, isolation_level=None)  # transactions are explicit
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.executescript(_SCHEMA)
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MB: the UNIQUE index takes random inserts
+        conn.execute("BEGIN IMMEDIATE")
+        removed = _prepare_index(conn)
         sql = (
-            "INSERT INTO points (country, number, number_key, street, street_key, unit, city, city_key,"
-            " district, region, postcode, lon, lat, source_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            "INSERT OR IGNORE INTO points (country, number, number_key, street, street_key, unit, city,"
+            " city_key, district, region, postcode, lon, lat, source_id, fingerprint)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
-        total = 0
+        read = 0
+        changes = conn.total_changes
         batch: list[tuple[Any, ...]] = []
+        places: dict[tuple[str, ...], _Place] = {}
         for raw in _iter_rows(Path(path)):
-            row = _point_row(raw, code, zips)
+            row = _point_row(raw, code, zips, places)
             if row is None:
                 continue
             batch.append(row)
             if len(batch) >= _BATCH:
                 conn.executemany(sql, batch)
-                total += len(batch)
+                read += len(batch)
                 batch.clear()
         if batch:
             conn.executemany(sql, batch)
-            total += len(batch)
+            read += len(batch)
+        added = conn.total_changes - changes
         for stmt in _INDEXES:
             conn.execute(stmt)
-        conn.commit()
+        conn.execute("COMMIT")
         conn.execute("ANALYZE")
-        return total
+        return ImportResult(added, read - added, removed)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     finally:
         conn.close()
+
+
+def import_openaddresses(path: Path, index_path: Path, country: str) -> int:
+    """:func:`import_reference`, returning only the number of new points."""
+    return import_reference(path, index_path, country).added
 
 
 # --- US ZIP table --------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+"""Restart recovery of ValidateAddress jobs: when the server died while a job was Cancelling, or
+while it was Running with no attempts left, recovery ends the job without running it and the part
+files the dead run had published are removed (unless the manifest says the output is complete)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from tests.location_service.fixtures import input_table, parquet_bytes
+from tests.location_service.helpers import files_under, make_bucket, put_local, start, wait_job
+from tests.support import JobforgeServer, client
+
+from jobforge.engine import Job, JobEngine, JobState
+from jobforge.engine.db import jobs as jobs_table
+
+PARTS = ["part-00000.parquet", "part-00001.parquet"]
+
+
+def _job(engine: JobEngine, job_id: str) -> Job:
+    with engine.db.read() as conn:
+        row = conn.execute(select(jobs_table).where(jobs_table.c.job_id == job_id)).one()
+    return Job.from_row(row)
+
+
+def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = JobforgeServer(data, "--pace", "step").start()
+    try:
+        table = input_table([{"Id": "1", "AddressLines_1": "120 Quillfeather Ave, Seattle, WA 98101"}])
+        put_local(server, "loc-rec-in", "in/a.parquet", parquet_bytes(table))
+        make_bucket(server, "loc-rec-out")
+        location = client("location", server.url)
+        names = ("cancelling", "exhausted", "finished", "resumed")
+        ids = {
+            name: start(location, "s3://loc-rec-in/in/", "s3://loc-rec-out/out/")["JobId"] for name in names
+        }
+        for job_id in ids.values():
+            server.control("advance", jobId=job_id, steps=1)  # claimed, then held before any work
+            wait_job(location, job_id, until=("Running",))
+        server.kill()  # SIGKILL: no handler gets to clean up
+    finally:
+        server.stop()
+
+    # What the dead runs left: published parts, no manifest (but one job got as far as its manifest),
+    # and the job states a crash at that moment leaves behind.
+    engine = JobEngine(f"sqlite:///{data.resolve() / 'jobforge.db'}")
+    try:
+        engine.jobs.request_cancel(_job(engine, ids["cancelling"]))
+        engine.jobs.request_cancel(_job(engine, ids["finished"]))
+        exhausted = _job(engine, ids["exhausted"])
+        for _ in range(2):  # attempts 2 and 3 died too
+            engine.jobs.transition(exhausted, JobState.PENDING)
+            exhausted = engine.jobs.claim(exhausted.pk, "dead-worker", 30)
+            assert exhausted is not None
+        assert exhausted.attempt == 3
+    finally:
+        engine.db.dispose()
+    out = data / "buckets" / "loc-rec-out"
+    for job_id in ids.values():
+        for part in PARTS:
+            (out / "out" / job_id).mkdir(parents=True, exist_ok=True)
+            (out / "out" / job_id / part).write_bytes(parquet_bytes(table))
+        (out / "out" / job_id / "notes" / "part-00009.parquet").parent.mkdir()
+        (out / "out" / job_id / "notes" / "part-00009.parquet").write_bytes(b"not ours")
+    (out / "out" / ids["finished"] / "manifest.json").write_text("{}")
+
+    restarted = JobforgeServer(data).start()  # recovery (and its cleanup) runs before it serves
+    try:
+        location = client("location", restarted.url)
+        cancelled = location.get_job(JobId=ids["cancelling"])
+        assert cancelled["Status"] == "Cancelled"
+        assert files_under(out / "out" / ids["cancelling"]) == ["notes/part-00009.parquet"]
+        failed = location.get_job(JobId=ids["exhausted"])
+        assert (failed["Status"], failed["Error"]["Code"]) == ("Failed", "InternalServerError")
+        assert files_under(out / "out" / ids["exhausted"]) == ["notes/part-00009.parquet"]
+        # a manifest means the output is complete: nothing is deleted
+        assert location.get_job(JobId=ids["finished"])["Status"] == "Cancelled"
+        assert files_under(out / "out" / ids["finished"]) == sorted(
+            ["manifest.json", "notes/part-00009.parquet", *PARTS]
+        )
+        # a job with attempts left is not cleaned up: it runs again and rewrites its output
+        resumed = wait_job(location, ids["resumed"])
+        assert resumed["Status"] == "Completed", resumed.get("Error")
+        assert {"manifest.json", PARTS[0]} <= set(files_under(out / "out" / ids["resumed"]))
+    finally:
+        restarted.stop()
