@@ -154,11 +154,12 @@ def _failures(server: JobforgeServer) -> dict[str, tuple[str, str]]:
 
 def test_job_level_failures_leave_no_output(server: JobforgeServer) -> None:
     location = client("location", server.url)
-    started = {source: start(location, source, OUT["Location"])["JobId"] for source in _failures(server)}
+    failures = _failures(server)  # once: writing the inputs again would race the running jobs
+    started = {source: start(location, source, OUT["Location"])["JobId"] for source in failures}
     started["no output bucket"] = start(location, GOOD["Location"], "s3://no-such-output-bucket/out/")[
         "JobId"
     ]
-    expected = {**_failures(server), "no output bucket": ("output bucket no-such-output-bucket", "")}
+    expected = {**failures, "no output bucket": ("output bucket no-such-output-bucket", "")}
     for source, job_id in started.items():
         job = wait_job(location, job_id)
         assert job["Status"] == "Failed", (source, job)
