@@ -92,6 +92,8 @@ class ValidateAddressHandler:
         inputs = self._input_files(store, source)
         self._check_output(store, output)
         self._check_inputs(ctx, store, inputs)
+        if ctx.job.attempt > 1:  # an earlier attempt's parts never counted; it may have written more
+            _remove(store, folder.bucket, _part_keys(store, folder))
         ctx.report(progress={"files": len(inputs), "filesDone": 0, "rows": 0})
         published: list[str] = []
         try:
@@ -131,11 +133,7 @@ class ValidateAddressHandler:
             pass
         except NoSuchBucket:
             return
-        parts = [
-            info.key
-            for info in store.list_objects(folder.bucket, folder.key)
-            if PART.fullmatch(info.key[len(folder.key) :])
-        ]
+        parts = _part_keys(store, folder)
         _remove(store, folder.bucket, parts)
         if parts:
             log.info("removed part files of an interrupted job", extra={"job": job.arn, "files": len(parts)})
@@ -284,6 +282,15 @@ class ValidateAddressHandler:
             "errorRows": sum(entry["errorRows"] for entry in files),
             "files": files,
         }
+
+
+def _part_keys(store: ObjectStore, folder: S3Location) -> list[str]:
+    """The part files directly under a job's output folder."""
+    return [
+        info.key
+        for info in store.list_objects(folder.bucket, folder.key)
+        if PART.fullmatch(info.key[len(folder.key) :])
+    ]
 
 
 def _remove(store: ObjectStore, bucket: str, keys: list[str]) -> None:
