@@ -372,15 +372,23 @@ class UsZipTable:
         self.by_city: dict[tuple[str, str], list[str]] = {}
         self.cities_by_state: dict[str, dict[str, str]] = {}
         self.states_by_city: dict[str, set[str]] = {}
+        pool: dict[str, str] = {}
+
+        def own(text: str) -> str:
+            # A copy of our own (shared between equal values): holding on to the package's strings
+            # would pin its ~140 MB of records in memory after they are released.
+            return pool.setdefault(text, text.encode().decode())
+
         for row in rows:
+            county = row.get("county")
             info = ZipInfo(
-                row["zip_code"],
-                row["city"],
-                row["state"],
-                row.get("county") or None,
+                own(row["zip_code"]),
+                own(row["city"]),
+                own(row["state"]),
+                own(county) if county else None,
                 _to_float(row.get("lat")),
                 _to_float(row.get("long")),
-                tuple(row.get("acceptable_cities") or ()),
+                tuple(own(city) for city in row.get("acceptable_cities") or ()),
             )
             self.by_zip[info.zip] = info
             for city in (info.city, *info.acceptable):
@@ -398,8 +406,16 @@ class UsZipTable:
 
 @lru_cache(maxsize=1)
 def us_zip_table() -> UsZipTable:
-    """The process-wide ZIP table (loaded lazily, ~1 s once)."""
-    return UsZipTable(zipcodes.list_all())
+    """The process-wide ZIP table (loaded lazily, ~1 s once).
+
+    `zipcodes` keeps its full records (about 140 MB of dicts) cached for the process; the table
+    keeps only what validation reads, so the package's cache is let go once the table is built.
+    """
+    was_cached = getattr(zipcodes, "_zips_cache", None) is not None
+    table = UsZipTable(zipcodes.list_all())
+    if not was_cached and hasattr(zipcodes, "_zips_cache"):
+        zipcodes._zips_cache = None
+    return table
 
 
 # --- reading the index ---------------------------------------------------------------------------

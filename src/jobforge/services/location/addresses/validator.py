@@ -363,7 +363,6 @@ class AddressValidator:
         self.reference = ReferenceIndex(reference_index_path) if reference_index_path else None
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
-        self._parsed_cache: dict[tuple[Any, ...], ValidationOutcome] = {}
         self._premises = ExactPremise()
         self._cache_size = cache_size
 
@@ -415,11 +414,8 @@ class AddressValidator:
             and not (parsed.locality or parsed.postcode_text or parsed.region_text)
         ):
             return error_outcome(ERROR_VALIDATION, "Could not parse an address from the record")
-        # Different spellings of one address ("US"/"USA", case, lines vs components) parse alike.
-        key = parsed.cache_key()
-        hit = self._parsed_cache.get(key)
-        if hit is not None:
-            return hit
+        # Different spellings of one exactly matching address ("US"/"USA", case, lines vs
+        # components) reach the same reference point: its outcome is reused.
         outcome = self._premises.get(self.matcher, parsed)
         if outcome is None:
             try:
@@ -428,7 +424,4 @@ class AddressValidator:
             except Exception as exc:  # a bug for one row must not fail the job
                 return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
             self._premises.remember(parsed, result, outcome)
-        if len(self._parsed_cache) >= self._cache_size:
-            self._parsed_cache.clear()
-        self._parsed_cache[key] = outcome
         return outcome
