@@ -240,21 +240,33 @@ _SIMPLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .'-")
 _PLAIN_LINE = re.compile(r"([0-9]{1,7}|[0-9]{1,6}[A-Z]) ([A-Z][A-Z.' -]*)")
 
 
+_WORDS = object()  # _plain_street's answer for "not plain after all: check it word by word"
+
+
+@lru_cache(maxsize=65536)
+def _plain_street(text: str, country: str, allow_rest: bool) -> StreetParts | object | None:
+    """The street of a plain line, given the text after its number (street names repeat a lot)."""
+    words = text.split()
+    if len(words) > 7 or (len(words) >= 3 and words[-2].rstrip(".") in _SIMPLE_UNITS):
+        return _WORDS
+    if not _NOT_SIMPLE_WORDS.isdisjoint(words):
+        return None
+    street = standardize_street(" ".join(words), country)
+    if street is None or (allow_rest and street.type is None and street.suffix is None):
+        return None
+    if allow_rest and street.base_name.count(" ") > 2:
+        return None
+    return street
+
+
 def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
     """Fast path for plain lines; None means 'use the general rules'."""
     upper = line.upper()
     m = _PLAIN_LINE.fullmatch(upper)
     if m is not None:
-        words = m.group(2).split()
-        if len(words) <= 7 and (len(words) < 3 or words[-2].rstrip(".") not in _SIMPLE_UNITS):
-            if not _NOT_SIMPLE_WORDS.isdisjoint(words):
-                return None
-            street = standardize_street(" ".join(words), country)
-            if street is None or (allow_rest and street.type is None and street.suffix is None):
-                return None
-            if allow_rest and street.base_name.count(" ") > 2:
-                return None
-            return StreetLine(m.group(1), street)
+        street = _plain_street(m.group(2), country, allow_rest)
+        if street is not _WORDS:
+            return StreetLine(m.group(1), street) if street is not None else None  # type: ignore[arg-type]
     return _simple_street_line_words(upper, country, allow_rest)
 
 
@@ -379,32 +391,31 @@ def _looks_like_country(segment: str) -> Country | None:
     return resolve_country(segment)
 
 
-def _parse_simple_record(record: InputRecord) -> ParsedAddress | None:
+def _parse_simple(
+    line: str | None,
+    other_lines: tuple[str | None, ...],
+    country_text: str | None,
+    region_text: str | None,
+    sub_region: str | None,
+    locality: str | None,
+    postcode_text: str | None,
+    has_components: bool,
+) -> ParsedAddress | None:
     """The common row shape, parsed without the general machinery: a supported country, one plain
-    street line ("123 Main St", "12 Oak Ave Apt 4") and the rest as components. None: not that shape.
+    street line ("123 Main St", "12 Oak Ave Apt 4") and the rest as components. None: not that shape
+    (``has_components``: street, number or unit components are given).
 
     Gives exactly what the general path gives for such rows.
     """
-    line = record.address_lines[0]
-    if (
-        line is None
-        or record.country is None
-        or record.street is not None
-        or record.address_number is not None
-        or record.unit is not None
-        or "," in line
-        or any(record.address_lines[1:])
-    ):
+    if line is None or country_text is None or has_components or "," in line or any(other_lines):
         return None
-    country = resolve_country(record.country)
+    country = resolve_country(country_text)
     if country is None or not country.supported:
         return None
     code = country.code2
     street = _simple_street_line(line, code, True)
     if street is None:
         return None
-    region_text = record.region
-    postcode_text = record.postal_code
     return ParsedAddress(
         country,
         True,
@@ -414,20 +425,40 @@ def _parse_simple_record(record: InputRecord) -> ParsedAddress | None:
         street.unit_number,
         None,
         None,
-        record.locality,
+        locality,
         region_text,
         resolve_region(code, region_text) if region_text else None,
-        record.sub_region,
+        sub_region,
         postcode_text,
         standardize_postcode(postcode_text, code) if postcode_text else None,
     )
 
 
+def parse_key(key: tuple[str | None, ...]) -> ParsedAddress:
+    """``parse_record`` of the row whose InputRecord.cache_key() is ``key``; the common shape is
+    parsed without building a record. Raises AddressParseError."""
+    simple = _parse_simple(
+        key[0], key[1:5], key[5], key[6], key[7], key[8], key[9], bool(key[10] or key[11] or key[12])
+    )
+    return simple if simple is not None else _parse_general(InputRecord(None, key[:5], *key[5:]))
+
+
 def parse_record(record: InputRecord) -> ParsedAddress:
     """Turn a §9 input row into a standardized ParsedAddress; raises AddressParseError."""
-    simple = _parse_simple_record(record)
-    if simple is not None:
-        return simple
+    simple = _parse_simple(
+        record.address_lines[0],
+        record.address_lines[1:],
+        record.country,
+        record.region,
+        record.sub_region,
+        record.locality,
+        record.postal_code,
+        record.street is not None or record.address_number is not None or record.unit is not None,
+    )
+    return simple if simple is not None else _parse_general(record)
+
+
+def _parse_general(record: InputRecord) -> ParsedAddress:
     segments: list[str] = []
     for line in record.address_lines:
         if line:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .columns import ALWAYS_NULL, OUTCOME_NAMES, VALUE_INDEX, ZIP_VALID_COLUMN
 from .match import APPENDED, COMPONENTS, EXACT, PREMISE, VALIDATED, Matcher, MatchResult
-from .parse import AddressParseError, ParsedAddress, parse_record
+from .parse import AddressParseError, ParsedAddress, parse_key
 from .record import InputRecord
 from .reference import ReferenceIndex
 from .standardize import name_key
@@ -375,24 +375,18 @@ class AddressValidator:
 
         `options` only affects which columns a writer keeps; the outcome always carries them all.
         """
-        key = record.cache_key()
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        return self._validate_new(key, record)
+        return self.validate_key(record.cache_key())
 
     def validate_key(self, key: tuple[str | None, ...]) -> ValidationOutcome:
         """Validate a row given as InputRecord.cache_key() (the §9 columns without Id, cleaned).
 
-        The batch path: no record is built unless the row is new to the cache.
+        The batch path: rows seen lately come from a cache, the common shape is parsed without
+        building a record.
         """
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        return self._validate_new(key, InputRecord(None, key[:5], *key[5:]))
-
-    def _validate_new(self, key: tuple[str | None, ...], record: InputRecord) -> ValidationOutcome:
-        outcome = self._validate(record) if any(key) else _EMPTY_ROW
+        outcome = self._cache.get(key)
+        if outcome is not None:
+            return outcome
+        outcome = self._validate(key) if any(key) else _EMPTY_ROW
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[key] = outcome
@@ -403,9 +397,9 @@ class AddressValidator:
     ) -> ValidationOutcome:
         return self.validate(InputRecord.from_mapping(row), options)
 
-    def _validate(self, record: InputRecord) -> ValidationOutcome:
+    def _validate(self, key: tuple[str | None, ...]) -> ValidationOutcome:
         try:
-            parsed = parse_record(record)
+            parsed = parse_key(key)
         except AddressParseError as exc:
             return error_outcome(ERROR_VALIDATION, str(exc))
         if (
