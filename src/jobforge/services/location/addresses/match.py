@@ -16,7 +16,16 @@ from rapidfuzz import fuzz, process
 
 from .countries import Country, resolve_region
 from .parse import ParsedAddress
-from .reference import AddressPoint, Block, ReferenceIndex, StreetGroup, UsZipTable, ZipInfo, us_zip_table
+from .reference import (
+    AddressPoint,
+    Block,
+    GroupSummary,
+    ReferenceIndex,
+    StreetGroup,
+    UsZipTable,
+    ZipInfo,
+    us_zip_table,
+)
 from .standardize import StreetParts, name_key, number_key, postcode_regions, standardize_street
 
 VALIDATED = "Validated"
@@ -54,6 +63,12 @@ _LEVEL_COMPONENTS = {
     LOCALITY: frozenset({"Country", "Region", "Locality"}),
     None: frozenset({"Country"}),
 }
+_V_EXACT = (VALIDATED, EXACT)
+_V_APPENDED = (VALIDATED, APPENDED)
+_V_ALIAS = (VALIDATED, ALIAS)
+_U_NO_MATCH = (UNCONFIRMED, NO_MATCH)
+_U_NOT_FOUND = (UNCONFIRMED, NOT_FOUND)
+_U_OUT_OF_RANGE = (UNCONFIRMED, OUT_OF_RANGE)
 STREET_CUTOFF = 85.0
 LOCALITY_CUTOFF = 85.0
 POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
@@ -241,15 +256,24 @@ class Matcher:
     def match(self, p: ParsedAddress) -> MatchResult:
         """Validate one parsed address."""
         c = p.country.code2
-        r = MatchResult(country=p.country)
-        r.set("Country", VALIDATED, EXACT if p.country_given else APPENDED)
-        r.number = p.number
-        r.street = p.street
-        r.unit_designator, r.unit_number = p.unit_designator, p.unit_number
-        r.floor_designator, r.floor_number = p.floor_designator, p.floor_number
-        r.sub_region = p.sub_region  # replaced by the ZIP table's county when a US ZIP validates
-        pc = p.postcode[0] if p.postcode else None
-        r.postcode_ext = p.postcode[1] if p.postcode else None
+        postcode = p.postcode
+        pc = postcode[0] if postcode else None
+        # sub_region is replaced by the ZIP table's county when a US ZIP validates
+        r = MatchResult(
+            p.country,
+            p.number,
+            p.street,
+            p.unit_designator,
+            p.unit_number,
+            p.floor_designator,
+            p.floor_number,
+            None,
+            None,
+            p.sub_region,
+            None,
+            postcode[1] if postcode else None,
+            {"Country": _V_EXACT if p.country_given else _V_APPENDED},
+        )
         loc_key = name_key(p.locality)
 
         hit = None
@@ -265,18 +289,23 @@ class Matcher:
             self._apply_street(r, p, hit[0], hit[1], pc, loc_key)
         else:
             self._apply_place(r, p, pc, loc_key)
-        self._secondary(r, p)
-        self._finish(r, p)
+        if p.unit_number or p.floor_number or r.postcode_ext:
+            self._secondary(r, p)
+        self._finish(r, c)
         return r
 
     def _apply_street(
         self, r: MatchResult, p: ParsedAddress, group: StreetGroup, sim: float, pc: str | None, loc_key: str
     ) -> None:
         c = p.country.code2
-        summary = group.summary()
+        statuses = r.statuses
         r.street = standardize_street(group.street, c) or p.street
-        r.set("Street", VALIDATED, EXACT if sim >= 1.0 else CORRECTED, sim)
+        if sim >= 1.0:
+            statuses["Street"] = _V_EXACT
+        else:
+            r.set("Street", VALIDATED, CORRECTED, sim)
         point: AddressPoint | None = None
+        summary: GroupSummary | None = None
         if p.number:
             key = number_key(p.number)
             pts = group.by_number.get(key)
@@ -288,34 +317,37 @@ class Matcher:
                             point = pt
                             break
                 r.number = point.number
-                r.set("AddressNumber", VALIDATED, EXACT)
+                statuses["AddressNumber"] = _V_EXACT
             else:
+                summary = group.summary()
                 rng = summary.numeric_range
                 outside = rng is not None and key.isdigit() and not rng[0] <= int(key) <= rng[1]
-                r.set("AddressNumber", UNCONFIRMED, OUT_OF_RANGE if outside else NO_MATCH)
+                statuses["AddressNumber"] = _U_OUT_OF_RANGE if outside else _U_NO_MATCH
         else:
-            r.set("AddressNumber", UNCONFIRMED, NOT_FOUND)
+            statuses["AddressNumber"] = _U_NOT_FOUND
 
         # postcode, locality and region: from the point, else from the street when unambiguous
         if point is not None:
             ref_pcs: Iterable[str] = (point.postcode,) if point.postcode else ()
             cities: tuple[tuple[str, str], ...] = ((point.city, point.city_key),) if point.city else ()
-            ref_regions: Iterable[str] = (point.region,) if point.region else ()
+            ref_region = point.region or None
         else:
-            ref_pcs, cities, ref_regions = summary.postcodes, summary.cities, summary.regions
+            summary = summary or group.summary()
+            ref_pcs, cities = summary.postcodes, summary.cities
+            ref_region = next(iter(summary.regions)) if len(summary.regions) == 1 else None
         if pc and pc in ref_pcs:
             r.postcode = pc
-            r.set("PostalCodeDetails_Base", VALIDATED, EXACT)
+            statuses["PostalCodeDetails_Base"] = _V_EXACT
         elif len(ref_pcs) == 1:  # type: ignore[arg-type]
             r.postcode = next(iter(ref_pcs))
             if p.postcode_text:
                 sim = _ratio(pc or p.postcode_text, r.postcode)
                 r.set("PostalCodeDetails_Base", VALIDATED, CORRECTED, sim)
             else:
-                r.set("PostalCodeDetails_Base", VALIDATED, APPENDED)
+                statuses["PostalCodeDetails_Base"] = _V_APPENDED
         else:
             r.postcode = pc
-            r.set("PostalCodeDetails_Base", UNCONFIRMED, NO_MATCH if p.postcode_text else NOT_FOUND)
+            statuses["PostalCodeDetails_Base"] = _U_NO_MATCH if p.postcode_text else _U_NOT_FOUND
 
         zi = us_zip_table().get(r.postcode) if c == "US" and r.postcode else None
         if not cities and zi is not None:
@@ -328,22 +360,20 @@ class Matcher:
                     break
         if matched_city is not None:
             r.locality = matched_city
-            r.set("Locality", VALIDATED, EXACT)
+            statuses["Locality"] = _V_EXACT
         elif zi is not None and loc_key and loc_key in _acceptable_keys(zi):
             r.locality = zi.city
-            r.set("Locality", VALIDATED, ALIAS)
+            statuses["Locality"] = _V_ALIAS
         elif cities and (len(cities) == 1 or not loc_key):
             r.locality, key = cities[0]
             if p.locality:
                 r.set("Locality", VALIDATED, CORRECTED, _ratio(loc_key, key))
             else:
-                r.set("Locality", VALIDATED, APPENDED)
+                statuses["Locality"] = _V_APPENDED
         else:
             r.locality = p.locality
-            r.set("Locality", UNCONFIRMED, NO_MATCH if p.locality else NOT_FOUND)
+            statuses["Locality"] = _U_NO_MATCH if p.locality else _U_NOT_FOUND
 
-        regions = list(ref_regions)
-        ref_region = regions[0] if len(regions) == 1 else None
         if ref_region is None and zi is not None:
             ref_region = zi.state
         self._region(r, p, ref_region)
@@ -360,7 +390,7 @@ class Matcher:
                 r.position = (point.lon, point.lat)
         else:
             r.granularity = STREET
-            r.position = summary.centroid
+            r.position = (summary or group.summary()).centroid
 
     def _region(self, r: MatchResult, p: ParsedAddress, ref_region: str | None) -> None:
         c = p.country.code2
@@ -544,14 +574,16 @@ class Matcher:
             return set()
         return {pt.unit for pt in group.by_number.get(number_key(r.number), ()) if pt.unit}
 
-    def _finish(self, r: MatchResult, p: ParsedAddress) -> None:
-        if p.country.code2 not in POSITION_COUNTRIES or r.granularity in (None, LOCALITY):
+    def _finish(self, r: MatchResult, country: str) -> None:
+        granularity = r.granularity
+        if country not in POSITION_COUNTRIES or granularity is None or granularity == LOCALITY:
             r.position = None
-        level = _LEVEL_COMPONENTS[r.granularity]
-        score = _GRANULARITY_WEIGHT[r.granularity]
+        level = _LEVEL_COMPONENTS[granularity]
+        score = _GRANULARITY_WEIGHT[granularity]
         sims = r._sims
-        for comp, (_status, detail) in r.statuses.items():
+        for comp, pair in r.statuses.items():
+            detail = pair[1]
             if detail != EXACT and detail != NOT_FOUND and comp in level:
                 score *= _factor(detail, sims.get(comp, 1.0))
-        r.score = round(score, 4)
-        r.confidence = confidence_label(r.score)
+        r.score = score = round(score, 4)
+        r.confidence = confidence_label(score)
