@@ -364,7 +364,11 @@ def _strip_words(text: str, count: int) -> str:
 
 def _infer_country(texts: list[str]) -> Country | None:
     """Guess the country from postcode shapes and region names; only when unambiguous."""
-    joined = " ".join(texts).upper()
+    return _infer_country_of(" ".join(texts).upper())
+
+
+@lru_cache(maxsize=16384)
+def _infer_country_of(joined: str) -> Country | None:
     hits = []
     for code in ("CA", "GB", "US", "AU"):
         m = _POSTCODE_AT_END[code].search(joined)
