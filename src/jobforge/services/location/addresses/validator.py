@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from .columns import ALWAYS_NULL, OUTCOME_NAMES, VALUE_INDEX, ZIP_VALID_COLUMN
-from .match import APPENDED, COMPONENTS, EXACT, PREMISE, VALIDATED, Matcher, MatchResult
+from .match import (
+    APPENDED,
+    COMPONENTS,
+    EXACT,
+    POSITION_COUNTRIES,
+    PREMISE,
+    VALIDATED,
+    Matcher,
+    MatchResult,
+)
 from .parse import AddressParseError, ParsedAddress, parse_key
 from .record import InputRecord
 from .reference import ReferenceIndex
@@ -296,26 +305,50 @@ _EXACT_STATUSES = {
 }
 
 
+_LINE1, _LABEL = _I["Output_AddressLines_1"], _I["Output_Address_Label"]
+_STREET, _NUMBER = _I["Output_Address_Street"], _I["Output_Address_AddressNumber"]
+_LON, _LAT = _I["Output_Position_Longitude"], _I["Output_Position_Latitude"]
+
+
+def _first_line(number: str | None, street: str | None) -> str | None:
+    """_street_line of an address without unit or floor."""
+    if number and street:
+        return f"{number} {street}"
+    return street or number
+
+
 class ExactPremise:
-    """Outcomes of exact premise matches, remembered per reference address point.
+    """Outcomes of exact premise matches, remembered per reference street as templates.
 
     When an address matched a point exactly in every component (street, number, postcode, locality,
-    region; no unit, floor or postcode extension), its outcome depends only on that point, on the
-    postcode, locality key and region code given (which all equalled the point's), on whether the
-    country was given, and on the sub-region passed through. Any later address that reaches the
-    same point with the same facts gets the same outcome, without matching again. Entries hold the
-    point itself, so an ``id`` is never reused while its entry lives.
+    region; no unit, floor or postcode extension), its outcome depends only on: the street matched;
+    the postcode, locality key and region code given (which all equalled the point's); whether the
+    country was given; the sub-region passed through; the point's own city, region, postcode and
+    city key; and, per point, its house number and position. So the outcome of one such match is a
+    template for every later address that reaches a point of the same street with the same facts:
+    only the first line, the label, the number and the position change. Entries hold the street
+    group itself, so an ``id`` is never reused while its entry lives.
     """
 
-    def __init__(self, size: int = 100_000) -> None:
+    def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._entries: dict[int, tuple[Any, Any, dict[tuple[Any, ...], ValidationOutcome]]] = {}
+        self._entries: dict[int, tuple[Any, dict[tuple[Any, ...], tuple[tuple[Any, ...], bool]]]] = {}
 
     @staticmethod
-    def facts(parsed: ParsedAddress, loc_key: str) -> tuple[Any, ...]:
+    def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...]:
         region = parsed.region[0] if parsed.region else None
         pc = parsed.postcode[0] if parsed.postcode else None
-        return (pc, loc_key, region, parsed.country_given, parsed.sub_region)
+        return (
+            pc,
+            loc_key,
+            region,
+            parsed.country_given,
+            parsed.sub_region,
+            point.city,
+            point.region,
+            point.postcode,
+            point.city_key,
+        )
 
     def get(self, matcher: Matcher, parsed: ParsedAddress) -> ValidationOutcome | None:
         loc_key = name_key(parsed.locality)
@@ -323,34 +356,53 @@ class ExactPremise:
         if known is None:
             return None
         group, point = known
-        entry = self._entries.get(id(point))
-        if entry is None or entry[0] is not point or entry[1] is not group:
+        entry = self._entries.get(id(group))
+        if entry is None or entry[0] is not group:
             return None
-        return entry[2].get(self.facts(parsed, loc_key))
+        template = entry[1].get(self._key(parsed, loc_key, point))
+        if template is None:
+            return None
+        values, positioned = template
+        v = list(values)
+        line1 = _first_line(point.number, values[_STREET])
+        v[_LINE1], v[_NUMBER] = line1, point.number
+        v[_LABEL] = f"{line1}{values[_LABEL][len(values[_LINE1]) :]}"
+        if positioned and point.lon is not None and point.lat is not None:
+            v[_LON], v[_LAT] = point.lon, point.lat
+        else:
+            v[_LON] = v[_LAT] = None
+        return ValidationOutcome(tuple(v))
 
     def remember(self, parsed: ParsedAddress, result: MatchResult, outcome: ValidationOutcome) -> None:
         """Keep the outcome if the match was an exact premise match of an address without extras."""
         statuses = result.statuses
+        values = outcome.values
         if (
             result.granularity != PREMISE
             or result.point is None
             or parsed.unit_number
             or parsed.floor_number
+            or result.unit_number
+            or result.floor_number
             or result.postcode_ext is not None
             or len(statuses) != 6
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
             or any(statuses.get(comp) != status for comp, status in _EXACT_STATUSES.items())
+            or not values[_LINE1]
+            or values[_LINE1] != _first_line(result.number, values[_STREET])
+            or not values[_LABEL].startswith(f"{values[_LINE1]}, ")
         ):
             return
-        point, group = result.point, result.group
-        entry = self._entries.get(id(point))
-        if entry is None or entry[0] is not point or entry[1] is not group:
+        group = result.group
+        entry = self._entries.get(id(group))
+        if entry is None or entry[0] is not group:
             if len(self._entries) >= self._size:
                 self._entries.clear()
-            entry = self._entries[id(point)] = (point, group, {})
-        elif len(entry[2]) >= 8:
-            entry[2].clear()  # a point seen with many different spellings: keep the newest few
-        entry[2][self.facts(parsed, name_key(parsed.locality))] = outcome
+            entry = self._entries[id(group)] = (group, {})
+        elif len(entry[1]) >= 64:
+            entry[1].clear()  # a street seen with many different facts: keep the newest few
+        key = self._key(parsed, name_key(parsed.locality), result.point)
+        entry[1][key] = (values, parsed.country.code2 in POSITION_COUNTRIES)
 
 
 _EMPTY_ROW = error_outcome(ERROR_VALIDATION, "Record has no address lines and no address components")
@@ -359,12 +411,18 @@ _EMPTY_ROW = error_outcome(ERROR_VALIDATION, "Record has no address lines and no
 class AddressValidator:
     """Validates input records against an optional OpenAddresses index and built-in open data."""
 
-    def __init__(self, reference_index_path: Path | str | None = None, cache_size: int = 20_000) -> None:
+    def __init__(
+        self,
+        reference_index_path: Path | str | None = None,
+        cache_size: int = 20_000,
+        reuse_exact_matches: bool = True,
+    ) -> None:
         self.reference = ReferenceIndex(reference_index_path) if reference_index_path else None
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
-        self._premises = ExactPremise()
+        self._premises = ExactPremise() if reuse_exact_matches else None
         self._cache_size = cache_size
+        self.premise_reuses = 0  # rows answered from an ExactPremise template
 
     def close(self) -> None:
         if self.reference is not None:
@@ -410,12 +468,17 @@ class AddressValidator:
             return error_outcome(ERROR_VALIDATION, "Could not parse an address from the record")
         # Different spellings of one exactly matching address ("US"/"USA", case, lines vs
         # components) reach the same reference point: its outcome is reused.
-        outcome = self._premises.get(self.matcher, parsed)
-        if outcome is None:
-            try:
-                result = self.matcher.match(parsed)
-                outcome = outcome_from_match(result)
-            except Exception as exc:  # a bug for one row must not fail the job
-                return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
-            self._premises.remember(parsed, result, outcome)
+        premises = self._premises
+        if premises is not None:
+            outcome = premises.get(self.matcher, parsed)
+            if outcome is not None:
+                self.premise_reuses += 1
+                return outcome
+        try:
+            result = self.matcher.match(parsed)
+            outcome = outcome_from_match(result)
+        except Exception as exc:  # a bug for one row must not fail the job
+            return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
+        if premises is not None:
+            premises.remember(parsed, result, outcome)
         return outcome

@@ -1,0 +1,60 @@
+"""Reused exact premise outcomes (ExactPremise templates) equal freshly matched ones, everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jobforge.services.location.addresses import AddressValidator
+
+from .refdata import RefPoint, intl_points, us_points
+
+_COUNTRY_SPELLINGS = {"US": ("US", "USA"), "CA": ("CA", "Canada"), "GB": ("GB", "UK"), "AU": ("AU", "AUS")}
+
+
+def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
+    """Several spellings of one reference point: components, upper case, one line, no country."""
+    region = p.region or None
+    last = " ".join(x for x in (p.region, p.postcode) if x)
+    rows: list[dict[str, Any]] = []
+    for spelling in _COUNTRY_SPELLINGS[country]:
+        rows.append(
+            {
+                "AddressLines_1": f"{p.number} {p.street}",
+                "AddressComponents_Locality": p.city,
+                "AddressComponents_Region": region,
+                "AddressComponents_PostalCode": p.postcode,
+                "AddressComponents_Country": spelling,
+            }
+        )
+        rows.append(
+            {
+                "AddressLines_1": f"{p.number} {p.street}, {p.city}, {last}".upper(),
+                "AddressComponents_Country": spelling,
+            }
+        )
+    rows.append({"AddressLines_1": f"{p.number} {p.street}, {p.city}, {last}"})
+    rows.append(
+        {
+            "AddressComponents_AddressNumber": p.number,
+            "AddressComponents_Street": p.street,
+            "AddressComponents_Locality": p.city,
+            "AddressComponents_Region": region,
+            "AddressComponents_PostalCode": p.postcode,
+            "AddressComponents_Country": country,
+            "AddressComponents_SubRegion": "Somewhere County",
+        }
+    )
+    return rows
+
+
+def test_reused_outcomes_equal_fresh_matches(reference_index: Path) -> None:
+    points = [("US", p) for p in us_points()] + [(c, p) for c, ps in intl_points().items() for p in ps]
+    rows = [row for country, p in points if not p.unit for row in _rows(country, p)]
+    reusing = AddressValidator(reference_index, cache_size=1)  # no row cache: every row is validated
+    fresh = AddressValidator(reference_index, cache_size=1, reuse_exact_matches=False)
+    for _ in range(2):
+        for row in rows:
+            assert reusing.validate_mapping(row) == fresh.validate_mapping(row), row
+    assert reusing.premise_reuses > len(rows)  # the second round at least came from templates
+    assert fresh.premise_reuses == 0
