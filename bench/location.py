@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import multiprocessing
 import os
 import random
 import resource
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +213,22 @@ def pyarrow_baseline(path: Path, out: Path, batch_size: int) -> float:
     return time.perf_counter() - t
 
 
+def prepare(work: Path, args: argparse.Namespace) -> tuple[int, float, float, float]:
+    """Write the reference CSV, import it, write the input; (points, gen s, import s, input s)."""
+    rng = random.Random(args.seed)
+    t = time.perf_counter()
+    csv_path, index = work / "ref.csv", work / "ref.sqlite"
+    index.unlink(missing_ok=True)
+    pts = build_reference(rng, args.points, csv_path)
+    t_gen = time.perf_counter() - t
+    t = time.perf_counter()
+    n_points = import_openaddresses(csv_path, index, "US")
+    t_import = time.perf_counter() - t
+    t = time.perf_counter()
+    write_input(work / "input.parquet", pts, args.rows, rng, args.row_group_size)
+    return n_points, t_gen, t_import, time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=200_000)
@@ -224,26 +242,17 @@ def main() -> None:
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jobforge-locbench-"))
     work.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
+    in_path = work / "input.parquet"
     try:
-        t = time.perf_counter()
-        csv_path, index = work / "ref.csv", work / "ref.sqlite"
-        index.unlink(missing_ok=True)
-        pts = build_reference(rng, args.points, csv_path)
-        t_gen = time.perf_counter() - t
-        t = time.perf_counter()
-        n_points = import_openaddresses(csv_path, index, "US")
-        t_import = time.perf_counter() - t
-        in_path = work / "input.parquet"
-        t = time.perf_counter()
-        write_input(in_path, pts, args.rows, rng, args.row_group_size)
-        t_input = time.perf_counter() - t
-        del pts
+        # The data is made in a child process, so this one holds only what validation needs.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            n_points, t_gen, t_import, t_input = pool.submit(prepare, work, args).result()
         print(
             f"reference: {n_points} points (gen {t_gen:.1f}s, import {t_import:.1f}s, "
             f"{n_points / t_import:,.0f} points/s)"
         )
         print(f"input: {args.rows:,} rows, {in_path.stat().st_size / 1e6:.1f} MB (gen {t_input:.1f}s)")
+        index = work / "ref.sqlite"
 
         base = pyarrow_baseline(in_path, work / "baseline.parquet", args.batch_size)
         print(f"pyarrow alone read+write: {base:.2f}s ({args.rows / base:,.0f} rows/s)")
@@ -276,10 +285,15 @@ def main() -> None:
             f"(CPU {cpu:.2f}s = {cpu_rate:,.0f} rows/s per core; {stats.error_rows:,} row errors), "
             f"output {out_mb:.1f} MB, load average {os.getloadavg()[0]:.1f}"
         )
-        tenth = rss_samples[max(0, len(rss_samples) // 10 - 1)] if rss_samples else 0
+
+        def at(share: float) -> str:
+            if not rss_samples:
+                return "?"
+            return f"{rss_samples[max(0, round(len(rss_samples) * share) - 1)] / 1024:.0f}"
+
         print(
-            f"memory: RSS start {rss_start / 1024:.0f} MB, after 10% {tenth / 1024:.0f} MB, "
-            f"end {rss_samples[-1] / 1024 if rss_samples else 0:.0f} MB, "
+            f"memory: RSS start {rss_start / 1024:.0f} MB; after 10% / 25% / 50% / 75% / 100% of the rows "
+            f"{at(0.1)} / {at(0.25)} / {at(0.5)} / {at(0.75)} / {at(1.0)} MB; "
             f"peak{'' if peak_reset else ' (process lifetime)'} {peak / 1024:.0f} MB"
         )
         print(f"ratio validation/pyarrow-alone time: {elapsed / base:.1f}x")

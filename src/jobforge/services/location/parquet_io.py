@@ -281,6 +281,19 @@ _STATISTICS_COLUMNS = (
     "ErrorType",
 )
 
+# Columns with a value per row: dictionary encoding only costs time there (it gives up anyway).
+_NEARLY_UNIQUE_COLUMNS = frozenset(
+    {
+        "Input_Id",
+        "Output_Id",
+        "Output_Address_Label",
+        "Output_Position_Longitude",
+        "Output_Position_Latitude",
+        *(f"Input_AddressLines_{i}" for i in range(1, 6)),
+        *(f"Output_AddressLines_{i}" for i in range(1, 6)),
+    }
+)
+
 
 class OutputWriter:
     """Streaming Parquet writer onto a binary file object (one row group per written batch)."""
@@ -289,7 +302,10 @@ class OutputWriter:
         self.schema = schema
         self.rows = 0
         stats = [name for name in _STATISTICS_COLUMNS if name in schema.names]
-        self._writer = pq.ParquetWriter(file_obj, schema, compression=compression, write_statistics=stats)
+        dictionary = [name for name in schema.names if name not in _NEARLY_UNIQUE_COLUMNS]
+        self._writer = pq.ParquetWriter(
+            file_obj, schema, compression=compression, write_statistics=stats, use_dictionary=dictionary
+        )
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         self._writer.write_batch(batch)

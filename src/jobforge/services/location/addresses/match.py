@@ -139,7 +139,7 @@ def _fuzzy(key: str, choices: list[str], cutoff: float) -> tuple[str, float] | N
     return (hit[0], hit[1] / 100.0) if hit else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def _acceptable_keys(zi: ZipInfo) -> frozenset[str]:
     return frozenset(name_key(a) for a in zi.acceptable)
 
@@ -155,8 +155,8 @@ class Matcher:
         self.ref = reference
         self._street_fuzzy: dict[tuple[int, str], tuple[str, float] | None] = {}
         self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
-        self.fuzzy_locality = lru_cache(maxsize=65536)(self._fuzzy_locality)
-        self.fuzzy_us_city = lru_cache(maxsize=65536)(self._fuzzy_us_city)
+        self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
+        self.fuzzy_us_city = lru_cache(maxsize=32768)(self._fuzzy_us_city)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -168,7 +168,7 @@ class Matcher:
             return None
         memo_key = (id(block), key)
         if memo_key not in self._street_fuzzy:
-            if len(self._street_fuzzy) > 200_000:
+            if len(self._street_fuzzy) >= 32_768:
                 self._street_fuzzy.clear()
             self._street_fuzzy[memo_key] = _fuzzy(key, block.keys, STREET_CUTOFF)
         hit = self._street_fuzzy[memo_key]
@@ -282,7 +282,7 @@ class Matcher:
             hit = self._street_memo.get(memo_key, _MISSING)
             if hit is _MISSING:
                 hit = self._find_street(p, c, pc, loc_key)
-                if len(self._street_memo) >= 100_000:
+                if len(self._street_memo) >= 32_768:
                     self._street_memo.clear()
                 self._street_memo[memo_key] = hit
         if hit is not None:

@@ -243,7 +243,7 @@ _PLAIN_LINE = re.compile(r"([0-9]{1,7}|[0-9]{1,6}[A-Z]) ([A-Z][A-Z.' -]*)")
 _WORDS = object()  # _plain_street's answer for "not plain after all: check it word by word"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def _plain_street(text: str, country: str, allow_rest: bool) -> StreetParts | object | None:
     """The street of a plain line, given the text after its number (street names repeat a lot)."""
     words = text.split()
@@ -311,7 +311,7 @@ def parse_street_line(line: str, country: str, allow_rest: bool = False) -> Stre
     return _general_street_line(line, country, allow_rest)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def _general_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
     parsed = _rules_street_line(line, country, allow_rest)
     if parsed is None and country == "US":
@@ -329,7 +329,7 @@ _POSTCODE_AT_END: dict[str, re.Pattern[str]] = {
 }
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def parse_last_line(text: str, country: str) -> tuple[str | None, str | None, str | None]:
     """Split 'Seattle, WA 98112' style text into (locality, region text, postcode text)."""
     work = text.strip().upper()

@@ -21,7 +21,7 @@ def tokens(text: str) -> list[str]:
     return _SPACES.sub(" ", _PUNCT.sub(" ", text.upper())).split()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def name_key(text: str | None) -> str:
     """Match key for locality names: upper-case, no punctuation, common word forms unified."""
     if not text:
@@ -99,7 +99,7 @@ def _type_of(word: str, country: str) -> str | None:
     return STREET_TYPES[country].get(word)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def standardize_street(text: str, country: str) -> StreetParts | None:
     """Split a street name (no house number) into base/type/directionals, abbreviating per country."""
     words = tokens(text)
@@ -124,7 +124,7 @@ def standardize_street(text: str, country: str) -> StreetParts | None:
     return make_street(base, st_type, placement, prefix, suffix)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def street_key(text: str | None, country: str) -> str:
     """Match key of a free-text street name after standardization ('East Main Street' -> 'E MAIN ST')."""
     if not text:
@@ -158,7 +158,7 @@ _GB_POST = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?|GIR)\s*(\d[A-Z]{2})$")
 _AU_POST = re.compile(r"^(\d{4})$")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)
 def standardize_postcode(text: str | None, country: str) -> tuple[str, str | None] | None:
     """Return (base, extension) in national format ('M5V2T6' -> 'M5V 2T6'), or None if malformed."""
     if not text:
