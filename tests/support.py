@@ -72,6 +72,23 @@ class JobforgeServer:
             time.sleep(0.1)
         raise RuntimeError(f"jobforge did not become healthy:\n{self.log_path.read_text()[-4000:]}")
 
+    def descendants(self) -> set[int]:
+        """Pids of the server's child processes, and theirs (its worker pool), from /proc."""
+        assert self.process is not None
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
+        found: set[int] = set()
+        frontier = {self.process.pid}
+        while frontier:
+            frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+            found |= frontier
+        return found
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, like a crash."""
         assert self.process is not None

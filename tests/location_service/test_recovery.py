@@ -4,6 +4,7 @@ files the dead run had published are removed (unless the manifest says the outpu
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,9 +39,17 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         for job_id in ids.values():
             server.control("advance", jobId=job_id, steps=1)  # claimed, then held before any work
             wait_job(location, job_id, until=("Running",))
+        workers = server.descendants()
+        assert workers  # the worker pool (and its fork server)
         server.kill()  # SIGKILL: no handler gets to clean up
     finally:
         server.stop()
+    deadline = time.monotonic() + 10  # orphaned workers notice within a second or two and exit
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], (
+        "worker processes outlived the server"
+    )
 
     # What the dead runs left: published parts, no manifest (but one job got as far as its manifest),
     # and the job states a crash at that moment leaves behind.

@@ -137,10 +137,35 @@ def _import_all(modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
+def _exit_with(server_pid: int) -> None:
+    """Worker initializer: end this worker once the server process is gone.
+
+    A server killed outright (SIGKILL, out of memory) cannot shut its pool down; without this its
+    workers would live on, idle or still finishing a task for a job that recovery has moved on.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by someone else's process
+                os._exit(0)
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()
+
+
 def _spawn_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver/spawn: forking a process that runs threads (uvicorn, workers) is unsafe.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_exit_with,
+        initargs=(os.getpid(),),
+    )
 
 
 class InProcessExecutor:
