@@ -251,6 +251,12 @@ def _plain_street(text: str, country: str, allow_rest: bool) -> StreetParts | ob
         return _WORDS
     if not _NOT_SIMPLE_WORDS.isdisjoint(words):
         return None
+    return _street_of_words(words, country, allow_rest)
+
+
+def _street_of_words(words: list[str], country: str, allow_rest: bool) -> StreetParts | None:
+    """The standardized street of a plain line's street words; None when the rules should decide
+    (for a single-line input, a street with no type or directional may run into the locality)."""
     street = standardize_street(" ".join(words), country)
     if street is None or (allow_rest and street.type is None and street.suffix is None):
         return None
@@ -295,12 +301,8 @@ def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> Str
     for w in words:
         if w in _NOT_SIMPLE_WORDS or (w.isdigit() and len(w) == 5):
             return None
-    street = standardize_street(" ".join(words), country)
-    if street is None or (allow_rest and street.type is None and street.suffix is None):
-        return None
-    if allow_rest and street.base_name.count(" ") > 2:
-        return None
-    return StreetLine(number, street, desig, unit)
+    street = _street_of_words(words, country, allow_rest)
+    return StreetLine(number, street, desig, unit) if street is not None else None
 
 
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:

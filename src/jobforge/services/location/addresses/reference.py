@@ -518,8 +518,12 @@ _POINT_COLUMNS = "number, number_key, street, street_key, unit, city, city_key, 
 
 def _block(rows: Iterable[tuple[Any, ...]]) -> Block:
     block = Block()
+    # One object per distinct value: points of a street share their street, city, region and
+    # postcode strings, which keeps a block small and its lookups in fewer cache lines.
+    pool: dict[Any, Any] = {}
+    share = pool.setdefault
     for row in rows:
-        point = AddressPoint(*row)
+        point = AddressPoint(*(share(value, value) if type(value) is str else value for value in row))
         group = block.streets.get(point.street_key)
         if group is None:
             group = block.streets[point.street_key] = StreetGroup(point.street)
