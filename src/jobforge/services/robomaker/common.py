@@ -87,6 +87,17 @@ class RoboMakerBase(ServiceProvider):
             raise not_found(f"The {label} {arn} does not exist")
         return found
 
+    def _job(self, ctx: RequestContext, arn: str, resource_type: str, kind: str, label: str) -> Job:
+        """The caller's job of this engine ``kind`` named by ``arn``; ResourceNotFoundException otherwise."""
+        job_id = owned_id(arn, SERVICE, resource_type, ctx)
+        try:
+            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
+        except NotFound:
+            raise not_found(f"The {label} {arn} does not exist") from None
+        if job.kind != kind:
+            raise not_found(f"The {label} {arn} does not exist")
+        return job
+
     def _find_tagged(self, ctx: RequestContext, arn: str) -> str:
         """Any taggable RoboMaker resource or job by ARN: its kind, or ResourceNotFoundException."""
         for kind in (TEMPLATE, WORLD):

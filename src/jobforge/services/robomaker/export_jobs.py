@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import ClientToken, Job, NotFound, Quota
+from jobforge.engine import ClientToken, Job, Quota
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import owned_id
 from jobforge.services.base import new_id
@@ -15,7 +15,6 @@ from jobforge.services.robomaker.common import (
     WORLD,
     RoboMakerBase,
     invalid,
-    not_found,
 )
 from jobforge.services.robomaker.export_job import KIND, archive_key
 from jobforge.storage import validate_bucket_name, validate_key
@@ -23,14 +22,7 @@ from jobforge.storage import validate_bucket_name, validate_key
 
 class ExportOperations(RoboMakerBase):
     def _export_job(self, ctx: RequestContext, arn: str) -> Job:
-        job_id = owned_id(arn, SERVICE, EXPORT_JOB, ctx)
-        try:
-            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
-        except NotFound:
-            raise not_found(f"The world export job {arn} does not exist") from None
-        if job.kind != KIND:
-            raise not_found(f"The world export job {arn} does not exist")
-        return job
+        return self._job(ctx, arn, EXPORT_JOB, KIND, "world export job")
 
     def create_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         worlds = list(dict.fromkeys(request["worlds"]))

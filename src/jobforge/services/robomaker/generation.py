@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from jobforge.engine import ClientToken, Job, NotFound, Quota
+from jobforge.engine import ClientToken, Job, Quota
 from jobforge.protocol.context import RequestContext
-from jobforge.services.arns import owned_id
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
     GENERATION_JOB,
@@ -15,7 +14,6 @@ from jobforge.services.robomaker.common import (
     SERVICE,
     RoboMakerBase,
     invalid,
-    not_found,
 )
 from jobforge.services.robomaker.generation_job import KIND
 
@@ -24,14 +22,7 @@ MAX_WORLDS_PER_JOB = 50
 
 class GenerationOperations(RoboMakerBase):
     def _generation_job(self, ctx: RequestContext, arn: str) -> Job:
-        job_id = owned_id(arn, SERVICE, GENERATION_JOB, ctx)
-        try:
-            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
-        except NotFound:
-            raise not_found(f"The world generation job {arn} does not exist") from None
-        if job.kind != KIND:
-            raise not_found(f"The world generation job {arn} does not exist")
-        return job
+        return self._job(ctx, arn, GENERATION_JOB, KIND, "world generation job")
 
     def create_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         count = request["worldCount"]
