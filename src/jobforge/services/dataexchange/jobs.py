@@ -215,15 +215,19 @@ class JobOperations(DataExchangeBase):
         plan["UploadMaxBytes"] = max_bytes
         return url, expires
 
+    def _check_count(self, items: list[Any], member: str, noun: str, limit_name: str) -> None:
+        """At least one item, and no more than the named quota allows."""
+        if not items:
+            raise invalid(f"{member} must name at least one {noun}")
+        limit = self.limits.count(limit_name)
+        if len(items) > limit:
+            raise limit_exceeded(limit_name, limit)
+
     def _plan_import_assets_from_s3(
         self, ctx: RequestContext, spec: JobType, job_id: str, details: dict[str, Any], plan: dict[str, Any]
     ) -> None:
         sources = details["AssetSources"]
-        limit = self.limits.count("Assets per import job from Amazon S3")
-        if not sources:
-            raise invalid("AssetSources must name at least one object")
-        if len(sources) > limit:
-            raise limit_exceeded("Assets per import job from Amazon S3", limit)
+        self._check_count(sources, "AssetSources", "object", "Assets per import job from Amazon S3")
         for source in sources:
             check_object_name(source["Bucket"], source["Key"])
         _, revision = self._target(ctx, spec, details)
@@ -261,10 +265,7 @@ class JobOperations(DataExchangeBase):
     ) -> None:
         sources = details["AssetSources"]
         limit_name = "Amazon Redshift datashare assets per import job from Redshift"
-        if not sources:
-            raise invalid("AssetSources must name at least one datashare")
-        if len(sources) > self.limits.count(limit_name):
-            raise limit_exceeded(limit_name, self.limits[limit_name])
+        self._check_count(sources, "AssetSources", "datashare", limit_name)
         for source in sources:
             if not _DATASHARE_ARN.fullmatch(source["DataShareArn"]):
                 raise invalid(
@@ -316,11 +317,7 @@ class JobOperations(DataExchangeBase):
         self, ctx: RequestContext, spec: JobType, job_id: str, details: dict[str, Any], plan: dict[str, Any]
     ) -> None:
         destinations = details["AssetDestinations"]
-        limit = self.limits.count("Asset per export job from Amazon S3")
-        if not destinations:
-            raise invalid("AssetDestinations must name at least one asset")
-        if len(destinations) > limit:
-            raise limit_exceeded("Asset per export job from Amazon S3", limit)
+        self._check_count(destinations, "AssetDestinations", "asset", "Asset per export job from Amazon S3")
         check_encryption(details.get("Encryption"))
         for destination in destinations:
             check_object_name(destination["Bucket"], destination.get("Key"))

@@ -98,6 +98,13 @@ class RoboMakerBase(ServiceProvider):
             raise not_found(f"The {label} {arn} does not exist")
         return job
 
+    def _cancel(self, job: Job, words: StatusWords, label: str) -> dict[str, Any]:
+        """Cancel a job that has not ended; InvalidParameterException for one that has."""
+        if job.state.terminal:
+            raise invalid(f"The {label} {job.arn} has ended ({words.word(job.state)})")
+        self.engine.jobs.request_cancel(job)
+        return {}
+
     def _find_tagged(self, ctx: RequestContext, arn: str) -> str:
         """Any taggable RoboMaker resource or job by ARN: its kind, or ResourceNotFoundException."""
         for kind in (TEMPLATE, WORLD):

@@ -130,8 +130,4 @@ class ExportOperations(RoboMakerBase):
         }
 
     def cancel_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        job = self._export_job(ctx, request["job"])
-        if job.state.terminal:
-            raise invalid(f"The world export job {job.arn} has ended ({EXPORT_STATUS.word(job.state)})")
-        self.engine.jobs.request_cancel(job)
-        return {}
+        return self._cancel(self._export_job(ctx, request["job"]), EXPORT_STATUS, "world export job")

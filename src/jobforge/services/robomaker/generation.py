@@ -125,12 +125,7 @@ class GenerationOperations(RoboMakerBase):
 
     def cancel_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         job = self._generation_job(ctx, request["job"])
-        if job.state.terminal:
-            raise invalid(
-                f"The world generation job {job.arn} has ended ({GENERATION_STATUS.word(job.state)})"
-            )
-        self.engine.jobs.request_cancel(job)
-        return {}
+        return self._cancel(job, GENERATION_STATUS, "world generation job")
 
 
 def _is_template(template_arn: str | None, wanted: str) -> bool:
