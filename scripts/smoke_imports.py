@@ -1,0 +1,35 @@
+"""Import every module of the installed jobforge package; fail on the first that cannot be imported.
+
+Run in a virtual environment that has only ``pip install .``: a module importing a package that is
+not a declared runtime dependency fails here, as it would for a user.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import traceback
+
+import jobforge
+
+
+def main() -> int:
+    where = jobforge.__path__[0]
+    if "site-packages" not in where:
+        print(f"smoke_imports: jobforge comes from {where}, not from an installed package", file=sys.stderr)
+        return 1
+    names = [info.name for info in pkgutil.walk_packages(jobforge.__path__, "jobforge.")]
+    failed = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            failed.append(name)
+            traceback.print_exc()
+    print(f"imported {len(names) - len(failed)} of {len(names)} jobforge modules from {where}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
