@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Run every code block of a Markdown file as written, in order, as a new user would.
+"""Run every code block of Markdown files as written, in order, as a new user would.
 
 The blocks run in a copy of the repository (the README's working directory), in a fresh virtual
 environment (``--venv``, created here when missing) that is on ``PATH``, with a fresh ``HOME`` and no
 ``AWS_*`` or ``JOBFORGE_*`` variables, so a block only works if the README itself says what it needs.
 
+- All files share one session (``README.md docs/x.md``: the README's server serves the doc's blocks).
 - ``bash`` blocks run in one shell session: variables exported and ``cd`` in one block hold in the next.
 - ``python`` blocks run as scripts, each on its own, in the shell session's directory and environment.
 - ``text`` (and ``json``, ``console``, ...) blocks are not code; a fence without a language is an error.
@@ -52,7 +53,7 @@ class Block:
     why: str = ""
 
 
-def parse(markdown: str) -> list[Block]:
+def parse(markdown: str, name: str = "markdown") -> list[Block]:
     """The fenced blocks of ``markdown``, with the steering comment of each."""
     blocks: list[Block] = []
     lines = markdown.splitlines()
@@ -70,12 +71,12 @@ def parse(markdown: str) -> list[Block]:
             body.append(lines[index])
             index += 1
         if index == len(lines):
-            raise SystemExit(f"line {start + 1}: the code block never closes")
+            raise SystemExit(f"{name}:{start + 1}: the code block never closes")
         index += 1
         if not language:
-            raise SystemExit(f"line {start + 1}: a code block without a language (tag prose blocks text)")
+            raise SystemExit(f"{name}:{start + 1}: a code block without a language (tag prose blocks text)")
         if language not in CODE and language not in PROSE:
-            raise SystemExit(f"line {start + 1}: unknown block language {language!r}")
+            raise SystemExit(f"{name}:{start + 1}: unknown block language {language!r}")
         steer = STEER.match(lines[start - 1].strip()) if start else None
         blocks.append(
             Block(
@@ -185,13 +186,13 @@ def port_in_use() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("markdown", type=Path, help="the file whose blocks run, e.g. README.md")
+    parser.add_argument("markdown", type=Path, nargs="+", help="files whose blocks run, e.g. README.md")
     parser.add_argument("--venv", type=Path, required=True, help="the virtual environment blocks run in")
     parser.add_argument("--work", type=Path, required=True, help="an empty folder: repo copy, HOME, logs")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per block")
     args = parser.parse_args()
 
-    blocks = parse(args.markdown.read_text())
+    blocks = [(path, block) for path in args.markdown for block in parse(path.read_text(), str(path))]
     if port_in_use():
         raise SystemExit("readme_blocks: something already answers on 127.0.0.1:4580; stop it first")
     if not (args.venv / "bin" / "python").exists():
@@ -203,8 +204,8 @@ def main() -> int:
     session = Session(root, args.venv.resolve(), args.work / "home", args.work / "session.sh")
     ran = 0
     try:
-        for block in blocks:
-            where = f"{args.markdown}:{block.line} ({block.language})"
+        for path, block in blocks:
+            where = f"{path}:{block.line} ({block.language})"
             if block.language == "text":
                 continue
             if block.steer == "skip":
@@ -224,7 +225,7 @@ def main() -> int:
             ran += 1
     finally:
         session.stop()
-    print(f"readme_blocks: {ran} blocks of {args.markdown} ran as written")
+    print(f"readme_blocks: {ran} blocks of {', '.join(map(str, args.markdown))} ran as written")
     return 0
 
 
