@@ -7,7 +7,8 @@ environment (``--venv``, created here when missing) that is on ``PATH``, with a 
 
 - All files share one session (``README.md docs/x.md``: the README's server serves the doc's blocks).
 - ``bash`` blocks run in one shell session: variables exported and ``cd`` in one block hold in the next.
-- ``python`` blocks run as scripts, each on its own, in the shell session's directory and environment.
+- ``python`` blocks of one file run in one interpreter, in order, as pasted into a REPL; each in the
+  shell session's current directory and environment.
 - ``text`` (and ``json``, ``console``, ...) blocks are not code; a fence without a language is an error.
 - An HTML comment on the line before a fence steers a block:
   ``<!-- readme: background -->`` starts it and waits for ``http://127.0.0.1:4580/_jobforge/health``
@@ -19,8 +20,10 @@ Standard library only: it runs before anything is installed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -38,6 +41,27 @@ CODE = {"bash": "bash", "sh": "bash", "shell": "bash", "python": "python", "py":
 PROSE = {"text", "json", "console", "xml", "yaml", "toml", "ini", "output"}
 FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)\s*$")
 STEER = re.compile(r"^<!--\s*readme:\s*(background|skip)\b(.*?)-->\s*$")
+DONE = "\x00readme-block-done "
+# One interpreter per file: each line on stdin names a block's file, its directory and environment.
+INTERPRETER = f"""
+import json, os, sys, traceback
+namespace = {{"__name__": "__main__"}}
+for line in sys.stdin:
+    request = json.loads(line)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    try:
+        exec(compile(open(request["path"]).read(), request["path"], "exec"), namespace)
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    sys.stderr.flush()
+    print({DONE!r} + str(status), flush=True)
+"""
 HEALTH = "http://127.0.0.1:4580/_jobforge/health"
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".jobforge", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache"
@@ -97,6 +121,7 @@ class Session:
         self.cwd = root
         self.state = state
         self.background: list[subprocess.Popen[bytes]] = []
+        self.interpreter: subprocess.Popen[str] | None = None
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -132,9 +157,43 @@ class Session:
         return done.returncode
 
     def python(self, code: str, timeout: float) -> int:
+        """Run a block in the file's Python interpreter (started at its first block), like a REPL."""
+        if self.interpreter is None or self.interpreter.poll() is not None:
+            self.interpreter = subprocess.Popen(
+                ["python", "-u", "-c", INTERPRETER],
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
         with tempfile.NamedTemporaryFile("w", suffix=".py", dir=self.state.parent, delete=False) as file:
             file.write(code)
-        return subprocess.run(["python", file.name], cwd=self.cwd, env=self.env, timeout=timeout).returncode
+        request = {"path": file.name, "cwd": str(self.cwd), "env": self.env}
+        assert self.interpreter.stdin is not None and self.interpreter.stdout is not None
+        self.interpreter.stdin.write(json.dumps(request) + "\n")
+        self.interpreter.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.interpreter.stdout], [], [], 1)
+            if not ready:
+                continue
+            line = self.interpreter.stdout.readline()
+            if not line:
+                return 1  # the interpreter exited
+            if line.startswith(DONE):
+                return int(line[len(DONE) :])
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        self.interpreter.kill()
+        raise subprocess.TimeoutExpired("python block", timeout)
+
+    def end_file(self) -> None:
+        """A new file starts with a new interpreter, as a reader of that page would."""
+        if self.interpreter is not None:
+            self.interpreter.kill()
+            self.interpreter.wait()
+            self.interpreter = None
 
     def start_background(self, code: str, log: Path) -> None:
         script = f"source {shlex.quote(str(self.state))}\nset -euo pipefail\n{code}"
@@ -165,6 +224,7 @@ class Session:
         return False
 
     def stop(self) -> None:
+        self.end_file()
         for process in self.background:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -204,7 +264,9 @@ def main() -> int:
     session = Session(root, args.venv.resolve(), args.work / "home", args.work / "session.sh")
     ran = 0
     try:
-        for path, block in blocks:
+        for index, (path, block) in enumerate(blocks):
+            if index and blocks[index - 1][0] != path:
+                session.end_file()
             where = f"{path}:{block.line} ({block.language})"
             if block.language == "text":
                 continue

@@ -237,8 +237,8 @@ def dataexchange_flow(server: Server) -> None:
 
 def location_flow(server: Server, work: Path) -> None:
     step("Location: import the sample reference, ValidateAddress job on the sample input")
-    reference = SAMPLES / "reference-sample.csv"
-    sample = SAMPLES / "sample-addresses.parquet"
+    reference = SAMPLES / "us_fictional_openaddresses.csv"
+    sample = SAMPLES / "sample_input.parquet"
     data_dir = str(server.data_dir)
     run("jobforge", "location", "import", str(reference), "--country", "US", "--data-dir", data_dir)
     shutil.copy(sample, server.bucket("smoke-addresses") / "sample.parquet")
