@@ -72,9 +72,8 @@ class InternalRoutes:
         path, method = scope["path"], scope["method"]
         try:
             if path == "/_jobforge/health" and method in ("GET", "HEAD"):
-                return await respond(
-                    send, 200, {"status": "ok", "version": __version__, "services": self.services}
-                )
+                status, payload = self.health()
+                return await respond(send, status, payload)
             if path.startswith("/_jobforge/worlds/") and method == "GET":
                 return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, send)
             if path == "/_jobforge/control" and method == "GET":
@@ -88,6 +87,20 @@ class InternalRoutes:
         except (ValueError, KeyError, TypeError) as exc:
             return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
         await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """200 ``ok`` (also while the workers warm up), or 503 ``degraded`` with each problem:
+        ``{"service": ..., "module": ..., "reason": ...}`` for a service that cannot run its jobs."""
+        executor = self.engine.executor
+        problems = executor.problems()
+        payload = {
+            "status": "degraded" if problems else "ok",
+            "version": __version__,
+            "services": self.services,
+            "warming": executor.warming,
+            "problems": problems,
+        }
+        return (503 if problems else 200), payload
 
     async def _world(self, what: str, scope: dict[str, Any], send: Send) -> None:
         """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
