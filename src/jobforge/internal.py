@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from jobforge import __version__
+from jobforge.config import PACES
 from jobforge.engine import JobEngine, diagnostics
 from jobforge.services.arns import parse_arn
 
@@ -140,8 +141,8 @@ class InternalRoutes:
         control = self.engine.control
         if action == "pace":
             pace = body["pace"]
-            if pace not in ("instant", "realistic", "step"):
-                raise ValueError("pace must be instant, realistic or step")
+            if pace not in PACES:
+                raise ValueError(f"pace must be one of {', '.join(PACES)}")
             control.set_pace(pace, body.get("stepDelay"))
             self.engine.executor.wake()
         elif action == "fail":
