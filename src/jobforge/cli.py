@@ -160,11 +160,13 @@ def _location_import(args: argparse.Namespace) -> int:
     except ReferenceImportError as exc:
         raise CliError(str(exc)) from exc
     except OSError as exc:
-        raise CliError(f"{exc.filename or args.file}: {_os_reason(exc)}") from exc
+        if exc.filename is None or Path(exc.filename) == args.file:
+            raise CliError(f"{args.file}: cannot read it ({_os_reason(exc)})") from exc
+        raise CliError(f"cannot write the index {index}: {exc.filename}: {_os_reason(exc)}") from exc
     except sqlite3.Error as exc:
-        raise CliError(f"{index}: {exc}") from exc
+        raise CliError(f"cannot write the index {index}: {exc}") from exc
     except (ValueError, KeyError) as exc:  # a file that is not OpenAddresses CSV/GeoJSON
-        raise CliError(f"{args.file}: cannot read it as OpenAddresses CSV or GeoJSON ({exc!r})") from exc
+        raise CliError(f"{args.file}: cannot read it as OpenAddresses CSV or GeoJSON ({exc})") from exc
     if result.removed:
         print(f"upgraded {index}: removed {result.removed} duplicate address points")
     print(
