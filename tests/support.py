@@ -41,7 +41,8 @@ class JobforgeServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
 
-    def start(self, timeout: float = 60) -> JobforgeServer:
+    def start(self, timeout: float = 60, *, expect_status: int = 200) -> JobforgeServer:
+        """Start the server; return once health answers ``expect_status`` (503: expected degraded)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -65,12 +66,13 @@ class JobforgeServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jobforge exited early:\n{self.log_path.read_text()[-4000:]}")
             try:
-                if httpx.get(f"{self.url}/_jobforge/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/_jobforge/health", timeout=1).status_code == expect_status:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"jobforge did not become healthy:\n{self.log_path.read_text()[-4000:]}")
+        tail = self.log_path.read_text()[-4000:]
+        raise RuntimeError(f"jobforge health never answered {expect_status}:\n{tail}")
 
     def descendants(self) -> set[int]:
         """Pids of the server's child processes, and theirs (its worker pool), from /proc."""
@@ -103,6 +105,9 @@ class JobforgeServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+    def health(self) -> httpx.Response:
+        return httpx.get(f"{self.url}/_jobforge/health", timeout=10)
 
     def control(self, action: str, **body: Any) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/_jobforge/control/{action}", json=body, timeout=10)

@@ -1,16 +1,46 @@
-"""The ``jobforge`` command: serve, models install, and service utilities."""
+"""The ``jobforge`` command: serve, models install, and service utilities.
+
+Every failure the user can cause (impossible settings, a server that is not there, a missing
+file, an unwritable output) ends in one ``jobforge: ...`` line on stderr and a non-zero exit code:
+2 for bad usage or settings, 1 for everything else.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from jobforge import __version__
+from jobforge.config import AUTH_MODES, LOG_FORMATS, LOG_LEVELS, PACES, SettingsError
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class CliError(Exception):
+    """A failure reported as one line on stderr, exiting with ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors in one line (exit code 2) like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"jobforge: {message} (see {self.prog} --help)\n")
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from jobforge.app import build_app
     from jobforge.config import Settings
@@ -28,14 +58,34 @@ def _serve(args: argparse.Namespace) -> int:
         pace=args.pace,
         log_level=args.log_level,
         log_format=args.log_format,
-    )
+    ).prepare()
+    _check_listen(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
-    app = build_app(settings)
+    try:
+        app = build_app(settings)
+    except SQLAlchemyError as exc:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+        raise CliError(f"cannot open the database {url}: {str(exc).splitlines()[0]}") from exc
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, lifespan="on", access_log=False, log_config=None
     )
     uvicorn.Server(config).run()
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail fast, before the engine starts, if the address cannot be listened on (in use, unknown)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {_os_reason(exc)}") from exc
 
 
 def _models_install(args: argparse.Namespace) -> int:
@@ -44,7 +94,11 @@ def _models_install(args: argparse.Namespace) -> int:
     if args.print_path:
         print(models_data_path())
         return 0
-    written = install_models(args.target)
+    try:
+        written = install_models(args.target)
+    except OSError as exc:
+        where = exc.filename or args.target or "~/.aws/models"
+        raise CliError(f"cannot install the models into {where}: {_os_reason(exc)}") from exc
     print(f"RoboMaker model installed in {written}")
     print(f"(or, without installing: export AWS_DATA_PATH={models_data_path()})")
     return 0
@@ -53,17 +107,42 @@ def _models_install(args: argparse.Namespace) -> int:
 def _worlds_preview(args: argparse.Namespace) -> int:
     import httpx
 
-    response = httpx.get(
-        f"{args.endpoint_url.rstrip('/')}/_jobforge/worlds/preview.png",
-        params={"arn": args.world},
-        timeout=30,
-    )
+    from jobforge.services.arns import parse_arn
+
+    arn = parse_arn(args.world)
+    if arn is None or arn.service != "robomaker" or arn.resource_type != "world":
+        raise CliError(
+            f"not a world ARN: {args.world!r} (expected arn:aws:robomaker:<region>:<account>:world/<id>)"
+        )
+    output: Path = args.output
+    if not output.parent.is_dir():
+        raise CliError(f"cannot write {output}: directory {output.parent} does not exist")
+    server = args.endpoint_url.rstrip("/")
+    try:
+        response = httpx.get(f"{server}/_jobforge/worlds/preview.png", params={"arn": args.world}, timeout=30)
+    except httpx.ConnectError as exc:
+        raise CliError(f"cannot reach the jobforge server at {server} ({exc}); is it running?") from exc
+    except httpx.TimeoutException as exc:
+        raise CliError(f"the jobforge server at {server} did not answer in time") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise CliError(f"cannot ask the jobforge server at {server}: {exc}") from exc
     if response.status_code != 200:
-        print(f"jobforge: {response.status_code} {response.text}", file=sys.stderr)
-        return 1
-    args.output.write_bytes(response.content)
+        raise CliError(f"{_server_message(response)} (HTTP {response.status_code} from {server})")
+    try:
+        output.write_bytes(response.content)
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {_os_reason(exc)}") from exc
     print(f"wrote {args.output} ({len(response.content)} bytes)")
     return 0
+
+
+def _server_message(response: httpx.Response) -> str:
+    """The ``message`` of a jobforge error answer, else the start of its body, on one line."""
+    try:
+        message = str(response.json()["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200] or "no answer"
+    return " ".join(message.split())
 
 
 def _location_import(args: argparse.Namespace) -> int:
@@ -74,11 +153,20 @@ def _location_import(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(data_dir=args.data_dir, location_reference=args.reference)
     index = settings.resolved_location_reference
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file")
     try:
         result = import_reference(args.file, index, args.country)
-    except (ReferenceImportError, OSError, sqlite3.Error) as exc:
-        print(f"jobforge: {exc}", file=sys.stderr)
-        return 1
+    except ReferenceImportError as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) == args.file:
+            raise CliError(f"{args.file}: cannot read it ({_os_reason(exc)})") from exc
+        raise CliError(f"cannot write the index {index}: {exc.filename}: {_os_reason(exc)}") from exc
+    except sqlite3.Error as exc:
+        raise CliError(f"cannot write the index {index}: {exc}") from exc
+    except (ValueError, KeyError) as exc:  # a file that is not OpenAddresses CSV/GeoJSON
+        raise CliError(f"{args.file}: cannot read it as OpenAddresses CSV or GeoJSON ({exc})") from exc
     if result.removed:
         print(f"upgraded {index}: removed {result.removed} duplicate address points")
     print(
@@ -89,13 +177,15 @@ def _location_import(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobforge", description=__doc__)
+    parser = _Parser(
+        prog="jobforge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"jobforge {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the server (SQLite + local buckets by default)")
     serve.add_argument("--host", help="address to listen on (JOBFORGE_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (JOBFORGE_PORT, default 4580)")
+    serve.add_argument("--port", help="port, 1-65535 (JOBFORGE_PORT, default 4580)")
     serve.add_argument(
         "--data-dir", type=Path, help="state directory (JOBFORGE_DATA_DIR, default ./.jobforge)"
     )
@@ -103,12 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)"
     )
     serve.add_argument("--s3-endpoint-url", help="use this S3-compatible endpoint instead of local buckets")
-    serve.add_argument("--auth", choices=["none", "sigv4"], help="verify SigV4 signatures (default none)")
+    serve.add_argument(
+        "--auth", metavar="{" + ",".join(AUTH_MODES) + "}", help="verify SigV4 signatures (default none)"
+    )
     serve.add_argument("--credentials-file", type=Path, help='JSON {"AKID": {"secret": ..., "account": ...}}')
-    serve.add_argument("--workers", type=int, help="concurrent jobs (default 4)")
-    serve.add_argument("--pace", choices=["instant", "realistic", "step"], help="how jobs advance")
-    serve.add_argument("--log-level", help="debug, info, warning (default info)")
-    serve.add_argument("--log-format", choices=["json", "text"], help="log line format (default json)")
+    serve.add_argument("--workers", help="concurrent jobs, at least 1 (JOBFORGE_WORKERS, default 4)")
+    serve.add_argument(
+        "--pace", metavar="{" + ",".join(PACES) + "}", help="how jobs advance (default instant)"
+    )
+    serve.add_argument("--log-level", metavar="{" + ",".join(LOG_LEVELS) + "}", help="(default info)")
+    serve.add_argument(
+        "--log-format", metavar="{" + ",".join(LOG_FORMATS) + "}", help="log line format (default json)"
+    )
     serve.set_defaults(func=_serve)
 
     models = commands.add_parser("models", help="service model files for AWS SDKs")
@@ -149,7 +245,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        return _fail(str(exc), 2)
+    except CliError as exc:
+        return _fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"jobforge: {' '.join(message.split())}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

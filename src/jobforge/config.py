@@ -1,13 +1,32 @@
-"""Settings, from command-line flags and ``JOBFORGE_*`` environment variables (flags win)."""
+"""Settings, from command-line flags and ``JOBFORGE_*`` environment variables (flags win).
+
+All checking happens here: :meth:`Settings.from_env` converts text (a bad number names its flag or
+variable), :meth:`Settings.validate` refuses impossible values and :meth:`Settings.prepare` a bad
+data directory or credentials file; each raises :class:`SettingsError` with a one-line message.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+PACES = ("instant", "realistic", "step")
+AUTH_MODES = ("none", "sigv4")
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+class SettingsError(ValueError):
+    """An impossible setting; the message names the flag or variable it came from."""
 
 
 @dataclass
@@ -35,6 +54,8 @@ class Settings:
     dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
     location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
+    sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # name -> flag/var
+    prepared: bool = field(default=False, repr=False, compare=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -44,50 +65,188 @@ class Settings:
     def resolved_location_reference(self) -> Path:
         return self.location_reference or self.data_dir / "location" / "reference.sqlite"
 
-    def prepare(self) -> Settings:
-        """Create the data directory and load the credentials file."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        if self.credentials_file is not None:
-            raw = json.loads(Path(self.credentials_file).read_text())
-            for key, entry in raw.items():
-                self.credentials[key] = (entry["secret"], entry.get("account", self.default_account))
+    def where(self, name: str) -> str:
+        """The flag or variable a setting came from (for messages)."""
+        return self.sources.get(name) or f"JOBFORGE_{name.upper()}"
+
+    def validate(self) -> Settings:
+        """Refuse impossible values (:class:`SettingsError`); touches no file."""
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"{self.where('port')} must be between 1 and 65535, not {self.port}")
+        for name in ("workers", "cpu_workers", "generation_concurrency", "export_concurrency"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise SettingsError(f"{self.where(name)} must be at least 1, not {value}")
+        for name, allowed in (
+            ("pace", PACES),
+            ("auth", AUTH_MODES),
+            ("log_format", LOG_FORMATS),
+            ("log_level", LOG_LEVELS),
+        ):
+            value = getattr(self, name)
+            if (value.lower() if name == "log_level" else value) not in allowed:
+                raise SettingsError(f"{self.where(name)} must be one of {', '.join(allowed)}, not {value!r}")
+        if not (math.isfinite(self.step_delay) and self.step_delay >= 0):
+            raise SettingsError(
+                f"{self.where('step_delay')} must be 0 or more seconds, not {self.step_delay}"
+            )
+        if not _ACCOUNT.fullmatch(self.default_account):
+            raise SettingsError(
+                f"{self.where('default_account')} must be 12 digits, not {self.default_account!r}"
+            )
+        if self.s3_endpoint_url is not None:
+            url = urlsplit(self.s3_endpoint_url)
+            if url.scheme not in ("http", "https") or not url.netloc:
+                raise SettingsError(
+                    f"{self.where('s3_endpoint_url')} must be an http:// or https:// URL,"
+                    f" not {self.s3_endpoint_url!r}"
+                )
+        if self.database_url is not None:
+            self._check_database_url(self.database_url)
+        self._check_limits()
         return self
+
+    def _check_database_url(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(url).get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise SettingsError(f"{self.where('database_url')} is not a usable database URL: {exc}") from exc
+
+    def _check_limits(self) -> None:
+        """The quota overrides parse as the services will parse them at start."""
+        from jobforge.services.dataexchange.common import Limits
+        from jobforge.services.location.limits import LocationLimits
+
+        for name, parse in (
+            ("dataexchange_limits", Limits.from_settings),
+            ("location_limits", LocationLimits.from_settings),
+        ):
+            try:
+                parse(self)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise SettingsError(
+                    f"{self.where(name)} must be a JSON object of known limit names and numbers: {exc}"
+                ) from exc
+
+    def prepare(self) -> Settings:
+        """Validate, create the data directory (it must be writable), load the credentials file."""
+        if self.prepared:
+            return self
+        self.validate()
+        where = self.where("data_dir")
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(f"{where} {self.data_dir}: cannot create it ({_reason(exc)})") from exc
+        try:
+            with tempfile.TemporaryFile(dir=self.data_dir):
+                pass
+        except OSError as exc:
+            raise SettingsError(f"{where} {self.data_dir}: not writable ({_reason(exc)})") from exc
+        if self.credentials_file is not None:
+            self.credentials.update(self._load_credentials_file(Path(self.credentials_file)))
+        self.prepared = True
+        return self
+
+    def _load_credentials_file(self, path: Path) -> dict[str, tuple[str, str]]:
+        where = f"{self.where('credentials_file')} {path}"
+        try:
+            raw = json.loads(path.read_text())
+        except OSError as exc:
+            raise SettingsError(f"{where}: cannot read it ({_reason(exc)})") from exc
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            raise SettingsError(f"{where}: not valid JSON ({exc})") from exc
+        shape = '{"AKID": {"secret": "...", "account": "123456789012"}, ...}'
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{where}: expected a JSON object {shape}")
+        result = {}
+        for key, entry in raw.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("secret"), str) or not entry["secret"]:
+                raise SettingsError(f'{where}: key {key!r} needs a "secret" string; expected {shape}')
+            account = entry.get("account", self.default_account)
+            if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
+                raise SettingsError(f"{where}: the account of key {key!r} must be 12 digits, not {account!r}")
+            result[key] = (entry["secret"], account)
+        return result
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``JOBFORGE_<NAME>`` variables, then explicit overrides (flags)."""
+        """Defaults, then ``JOBFORGE_<NAME>`` variables, then explicit overrides (flags, text or
+        typed values). An empty variable counts as unset."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for spec in fields(cls):
-            raw = env.get(f"JOBFORGE_{spec.name.upper()}")
-            if raw is not None and spec.name != "credentials":
-                values[spec.name] = _convert(spec.name, raw)
+            variable = f"JOBFORGE_{spec.name.upper()}"
+            raw = env.get(variable)
+            if raw and spec.name not in ("credentials", "sources", "prepared"):
+                values[spec.name] = _convert(spec.name, raw, variable)
+                sources[spec.name] = variable
+        for key, value in overrides.items():
+            if value is not None:
+                flag = _FLAGS.get(key, "--" + key.replace("_", "-"))
+                values[key] = _convert(key, value, flag) if isinstance(value, str) else value
+                sources[key] = flag
         if env.get("JOBFORGE_CREDENTIALS"):
-            values["credentials"] = parse_credentials(env["JOBFORGE_CREDENTIALS"], cls.default_account)
-        values.update({key: value for key, value in overrides.items() if value is not None})
-        return cls(**values)
+            account = values.get("default_account", cls.default_account)
+            values["credentials"] = parse_credentials(env["JOBFORGE_CREDENTIALS"], account)
+        return cls(**values, sources=sources)
 
 
 def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, str]]:
     """``AKID:SECRET[:ACCOUNT],AKID2:SECRET2`` -> {key: (secret, account)}."""
     result = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, secret, *account = item.split(":")
-        result[key] = (secret, account[0] if account else default_account)
+    for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
+        parts = item.split(":")
+        key, secret = parts[0], parts[1] if len(parts) > 1 else ""
+        account = parts[2] if len(parts) > 2 else default_account
+        if len(parts) > 3 or not key or not secret or (len(parts) > 2 and not _ACCOUNT.fullmatch(account)):
+            raise SettingsError(  # never echo the secret
+                f"JOBFORGE_CREDENTIALS entry {number} ({key or '?'}) must be AKID:SECRET[:ACCOUNT]"
+                " with a 12-digit account"
+            )
+        result[key] = (secret, account)
     return result
 
 
 _INTS = {"port", "workers", "cpu_workers", "generation_concurrency", "export_concurrency"}
 _PATHS = {"data_dir", "credentials_file", "location_reference"}
+_BOOLS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+_FLAGS = {"location_reference": "--reference"}  # flags not spelled --<setting-name>
 
 
-def _convert(name: str, raw: str) -> Any:
+def _convert(name: str, raw: str, where: str) -> Any:
+    """Text from a flag or variable to the setting's type; ``where`` names it in errors."""
     if name in _INTS:
-        return int(raw)
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{where} must be a whole number, not {raw!r}") from None
     if name in _PATHS:
         return Path(raw)
     if name == "step_delay":
-        return float(raw)
+        try:
+            return float(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{where} must be a number of seconds, not {raw!r}") from None
     if name == "single_node":
-        return raw.lower() in ("1", "true", "yes", "on")
+        if raw.strip().lower() not in _BOOLS:
+            raise SettingsError(f"{where} must be true or false, not {raw!r}")
+        return _BOOLS[raw.strip().lower()]
     return raw
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from jobforge import __version__
+from jobforge.config import PACES
 from jobforge.engine import JobEngine, diagnostics
 from jobforge.services.arns import parse_arn
 
@@ -72,9 +73,8 @@ class InternalRoutes:
         path, method = scope["path"], scope["method"]
         try:
             if path == "/_jobforge/health" and method in ("GET", "HEAD"):
-                return await respond(
-                    send, 200, {"status": "ok", "version": __version__, "services": self.services}
-                )
+                status, payload = self.health()
+                return await respond(send, status, payload)
             if path.startswith("/_jobforge/worlds/") and method == "GET":
                 return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, send)
             if path == "/_jobforge/control" and method == "GET":
@@ -88,6 +88,20 @@ class InternalRoutes:
         except (ValueError, KeyError, TypeError) as exc:
             return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
         await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """200 ``ok`` (also while the workers warm up), or 503 ``degraded`` with each problem:
+        ``{"service": ..., "module": ..., "reason": ...}`` for a service that cannot run its jobs."""
+        executor = self.engine.executor
+        problems = executor.problems()
+        payload = {
+            "status": "degraded" if problems else "ok",
+            "version": __version__,
+            "services": self.services,
+            "warming": executor.warming,
+            "problems": problems,
+        }
+        return (503 if problems else 200), payload
 
     async def _world(self, what: str, scope: dict[str, Any], send: Send) -> None:
         """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
@@ -127,8 +141,8 @@ class InternalRoutes:
         control = self.engine.control
         if action == "pace":
             pace = body["pace"]
-            if pace not in ("instant", "realistic", "step"):
-                raise ValueError("pace must be instant, realistic or step")
+            if pace not in PACES:
+                raise ValueError(f"pace must be one of {', '.join(PACES)}")
             control.set_pace(pace, body.get("stepDelay"))
             self.engine.executor.wake()
         elif action == "fail":

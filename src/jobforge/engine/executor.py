@@ -132,9 +132,15 @@ class JobContext:
         self.check()
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
+def _import_all(modules: tuple[str, ...]) -> dict[str, str]:
+    """Worker side of the warm-up: import each module; return {module: error} for those that fail."""
+    failed: dict[str, str] = {}
     for module in modules:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # an import can raise anything; the server must hear of it
+            failed[module] = str(exc) or type(exc).__name__
+    return failed
 
 
 def _exit_with(server_pid: int) -> None:
@@ -203,15 +209,28 @@ class InProcessExecutor:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._dispatcher: threading.Thread | None = None
-        self._preload: list[str] = []
+        self._preload: dict[str, str] = {}  # module -> the service whose jobs need it
+        self._warming = False
+        self._problems: list[dict[str, str]] = []
         jobs.on_created.append(lambda _job: self._wake.set())
 
     def register(self, handler: JobHandler) -> None:
         self.handlers[handler.kind] = handler
 
-    def preload(self, module: str) -> None:
-        """Import ``module`` in every worker process when the executor starts (warm start)."""
-        self._preload.append(module)
+    def preload(self, module: str, service: str) -> None:
+        """Import ``module`` in every worker process when the executor starts (warm start).
+
+        ``service`` names whose jobs need it: a failed import makes that service unhealthy."""
+        self._preload[module] = service
+
+    @property
+    def warming(self) -> bool:
+        """True while the worker processes are still importing the job libraries."""
+        return self._warming
+
+    def problems(self) -> list[dict[str, str]]:
+        """Why services cannot run their jobs: ``[{"service", "module", "reason"}]`` (empty: fine)."""
+        return list(self._problems)
 
     def cpu_pool(self) -> Executor:
         with self._cpu_lock:
@@ -228,17 +247,34 @@ class InProcessExecutor:
         )
         self._dispatcher.start()
         if self._preload:
+            self._warming = True
             threading.Thread(target=self._warm_up, name="jobforge-warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
-        """Start the worker processes and import the job libraries before the first job needs them."""
+        """Start the worker processes and import the job libraries before the first job needs them.
+
+        A module that fails to import, or a pool that cannot start, is recorded as a problem of the
+        service(s) concerned (see :meth:`problems`): their jobs would fail."""
+        failed: dict[str, str] = {}
         try:
             pool = self.cpu_pool()
             futures = [pool.submit(_import_all, tuple(self._preload)) for _ in range(self.cpu_workers)]
             for future in futures:
-                future.result(timeout=120)
-        except Exception:
-            log.warning("worker warm-up failed", exc_info=True)
+                failed.update(future.result(timeout=120))
+        except Exception as exc:
+            detail = str(exc) or type(exc).__name__
+            failed = dict.fromkeys(self._preload, detail)
+        finally:
+            problems: dict[str, dict[str, str]] = {}
+            for module, error in failed.items():
+                service = self._preload[module]
+                reason = f"worker warm-up failed: {error}"
+                problems.setdefault(service, {"service": service, "module": module, "reason": reason})
+                log.warning(
+                    "worker warm-up failed", extra={"service": service, "import": module, "error": error}
+                )
+            self._problems = list(problems.values())
+            self._warming = False
 
     def stop(self, wait: bool = True) -> None:
         self._stop.set()

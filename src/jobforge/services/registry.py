@@ -35,7 +35,7 @@ def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> l
 
     engine.register(WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers))
     engine.register(WorldExportHandler(engine, store, settings))
-    engine.executor.preload("jobforge.services.robomaker.worldgen")  # numpy, shapely, Pillow
+    engine.executor.preload("jobforge.services.robomaker.worldgen", "robomaker")  # numpy, scipy, Pillow
     robomaker = RoboMakerProvider(engine, store, settings)
     if engine.single_node and engine.db.is_sqlite:
         robomaker.serve_fast_reads_inline()

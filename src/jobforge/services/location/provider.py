@@ -24,5 +24,5 @@ def build_location(engine: JobEngine, store: ObjectStore, settings: Any) -> Loca
 
     limits = LocationLimits.from_settings(settings)
     engine.register(ValidateAddressHandler(store, settings, limits, engine.executor.cpu_workers))
-    engine.executor.preload("jobforge.services.location.parquet_io")  # pyarrow + the address engine
+    engine.executor.preload("jobforge.services.location.parquet_io", "location")  # pyarrow, addresses
     return LocationProvider(engine, store, settings, limits)
