@@ -22,14 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
-import select
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -114,6 +115,14 @@ def parse(markdown: str, name: str = "markdown") -> list[Block]:
     return blocks
 
 
+def _forward_lines(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    """Hand the interpreter's output lines over one by one; None when it has exited."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.put(line)
+    lines.put(None)
+
+
 class Session:
     """A user's terminal: a working directory and an environment that blocks carry forward."""
 
@@ -122,6 +131,7 @@ class Session:
         self.state = state
         self.background: list[subprocess.Popen[bytes]] = []
         self.interpreter: subprocess.Popen[str] | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -167,26 +177,24 @@ class Session:
                 stdout=subprocess.PIPE,
                 text=True,
             )
+            self.lines = queue.Queue()
+            threading.Thread(target=_forward_lines, args=(self.interpreter, self.lines), daemon=True).start()
         with tempfile.NamedTemporaryFile("w", suffix=".py", dir=self.state.parent, delete=False) as file:
             file.write(code)
         request = {"path": file.name, "cwd": str(self.cwd), "env": self.env}
-        assert self.interpreter.stdin is not None and self.interpreter.stdout is not None
+        assert self.interpreter.stdin is not None
         self.interpreter.stdin.write(json.dumps(request) + "\n")
         self.interpreter.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.interpreter.stdout], [], [], 1)
-            if not ready:
-                continue
-            line = self.interpreter.stdout.readline()
-            if not line:
-                return 1  # the interpreter exited
-            if line.startswith(DONE):
-                return int(line[len(DONE) :])
-            sys.stdout.write(line)
-            sys.stdout.flush()
-        self.interpreter.kill()
-        raise subprocess.TimeoutExpired("python block", timeout)
+        try:
+            while (line := self.lines.get(timeout=timeout)) is not None:
+                if line.startswith(DONE):
+                    return int(line[len(DONE) :])
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        except queue.Empty:
+            self.interpreter.kill()
+            raise subprocess.TimeoutExpired("python block", timeout) from None
+        return 1  # the interpreter exited
 
     def end_file(self) -> None:
         """A new file starts with a new interpreter, as a reader of that page would."""
@@ -252,6 +260,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per block")
     args = parser.parse_args()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("readme_blocks: terminated"))
     blocks = [(path, block) for path in args.markdown for block in parse(path.read_text(), str(path))]
     if port_in_use():
         raise SystemExit("readme_blocks: something already answers on 127.0.0.1:4580; stop it first")
