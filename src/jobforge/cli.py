@@ -45,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     from jobforge.app import build_app
     from jobforge.config import Settings
     from jobforge.logs import configure_logging
+    from jobforge.services.registry import check_settings
 
     settings = Settings.from_env(
         host=args.host,
@@ -59,6 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_format=args.log_format,
     ).prepare()
+    check_settings(settings)
     _check_listen(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
     try:

@@ -103,7 +103,6 @@ class Settings:
                 )
         if self.database_url is not None:
             self._check_database_url(self.database_url)
-        self._check_limits()
         return self
 
     def _check_database_url(self, url: str) -> None:
@@ -114,22 +113,6 @@ class Settings:
             make_url(url).get_dialect()
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise SettingsError(f"{self.where('database_url')} is not a usable database URL: {exc}") from exc
-
-    def _check_limits(self) -> None:
-        """The quota overrides parse as the services will parse them at start."""
-        from jobforge.services.dataexchange.common import Limits
-        from jobforge.services.location.limits import LocationLimits
-
-        for name, parse in (
-            ("dataexchange_limits", Limits.from_settings),
-            ("location_limits", LocationLimits.from_settings),
-        ):
-            try:
-                parse(self)
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise SettingsError(
-                    f"{self.where(name)} must be a JSON object of known limit names and numbers: {exc}"
-                ) from exc
 
     def prepare(self) -> Settings:
         """Validate, create the data directory (it must be writable), load the credentials file."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jobforge.config import Settings, SettingsError
 from jobforge.engine import JobEngine
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.gateway import ServiceBinding
@@ -24,6 +25,23 @@ def location_validation_error(message: str, problems: list[tuple[str, str]]) -> 
         Reason="FieldValidationFailed" if problems else "CannotParse",
         FieldList=[{"Name": name, "Message": problem} for name, problem in problems],
     )
+
+
+def check_settings(settings: Settings) -> None:
+    """The services' own settings (quota overrides) parse as the services will parse them at start."""
+    from jobforge.services.dataexchange.common import Limits
+    from jobforge.services.location.limits import LocationLimits
+
+    for name, parse in (
+        ("dataexchange_limits", Limits.from_settings),
+        ("location_limits", LocationLimits.from_settings),
+    ):
+        try:
+            parse(settings)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise SettingsError(
+                f"{settings.where(name)} must be a JSON object of known limit names and numbers: {exc}"
+            ) from exc
 
 
 def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
