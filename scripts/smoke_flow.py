@@ -112,10 +112,12 @@ class Server:
             check(self.process.poll() is None, f"jobforge serve exited:\n{self.log.read_text()[-3000:]}")
             try:
                 health = httpx.get(f"{self.url}/_jobforge/health", timeout=2)
-                if health.status_code == 200:
-                    return
             except httpx.TransportError:
-                pass
+                time.sleep(0.2)
+                continue
+            check(health.status_code != 503, f"jobforge serve is degraded: {health.text}")
+            if health.status_code == 200 and not health.json().get("warming"):
+                return  # ready, and every service's job libraries imported in the workers
             time.sleep(0.2)
         raise SystemExit(f"smoke: jobforge serve never became healthy:\n{self.log.read_text()[-3000:]}")
 
