@@ -97,7 +97,7 @@ BROKEN: list[tuple[str, Callable[[dict], object], str, dict]] = [
     (
         "two-buildings",
         lambda b: b["Buildings"].append({}),
-        "Buildings must contain exactly 1 items",
+        "Buildings must contain exactly 1 item, got",
         SIX_ROOMS_V2,
     ),
     (
@@ -288,19 +288,19 @@ BROKEN: list[tuple[str, Callable[[dict], object], str, dict]] = [
     (
         "target-all-in-v1",
         lambda b: _interior(b)["Walls"]["MaterialSets"][0].update(TargetSet="Target.All"),
-        f"{INTERIOR}.Walls.MaterialSets[0].TargetSet must be an object",
+        f'{INTERIOR}.Walls.MaterialSets[0].TargetSet "Target.All" is a Version "2" feature',
         V1,
     ),
     (
         "doorways-in-v1",
         lambda b: _interior(b).update(Doorways={"DoorwaySets": []}),
-        f"{INTERIOR}.Doorways is not an allowed property",
+        f'{INTERIOR}.Doorways is a Version "2" feature: put "Version": "2" in the template body',
         V1,
     ),
     (
         "original-name-in-v1",
         lambda b: _rooms(b)[0].update(OriginalName="x"),
-        f"{PLAN}.Rooms[0].OriginalName is not an allowed property",
+        f'{PLAN}.Rooms[0].OriginalName is a Version "2" feature',
         V1,
     ),
     (
@@ -360,7 +360,7 @@ BROKEN: list[tuple[str, Callable[[dict], object], str, dict]] = [
     (
         "v2-missing-version",
         lambda b: b.pop("Version"),
-        f"{PLAN}.Rooms[0].OriginalName is not an allowed property",
+        f'{PLAN}.Rooms[0].OriginalName is a Version "2" feature',
         SIX_ROOMS_V2,
     ),
 ]

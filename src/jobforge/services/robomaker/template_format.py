@@ -339,12 +339,19 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Keys only Version "2" bodies may carry: a Version "1" body that uses one is told so.
+_V2_ONLY_KEYS = frozenset({"OriginalName", "Doorways"})
+_NEEDS_V2 = 'is a Version "2" feature: put "Version": "2" in the template body'
+
+
 def _obj(value: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
     if not isinstance(value, dict):
         raise _fail(path or "template body", f"must be an object, got {_describe(value)}")
     for key in value:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
+            if key in _V2_ONLY_KEYS:
+                raise _fail(where, _NEEDS_V2)
             raise _fail(where, f"is not an allowed property (allowed: {', '.join(allowed) or 'none'})")
     for key in required:
         if key not in value:
@@ -358,7 +365,8 @@ def _list(value: Any, path: str, lo: int, hi: int | None) -> list:
         raise _fail(path, f"must be an array, got {_describe(value)}")
     if len(value) < lo or (hi is not None and len(value) > hi):
         bound = f"exactly {lo}" if lo == hi else (f"between {lo} and {hi}" if hi is not None else f">= {lo}")
-        raise _fail(path, f"must contain {bound} items, got {len(value)}")
+        noun = "item" if lo == hi == 1 else "items"
+        raise _fail(path, f"must contain {bound} {noun}, got {len(value)}")
     return value
 
 
@@ -529,10 +537,15 @@ def _connections(raw: list, path: str, names: tuple[str, ...]) -> tuple[Connecti
     return tuple(out)
 
 
-def _target(value: Any, path: str, names: tuple[str, ...], allow_all: bool) -> Target:
+def _target(
+    value: Any, path: str, names: tuple[str, ...], allow_all: bool, all_needs_v2: bool = False
+) -> Target:
+    """A TargetSet; ``all_needs_v2``: "Target.All" is refused only because the body is Version 1."""
     if isinstance(value, str):
         if allow_all and value == TARGET_ALL:
             return Target("all")
+        if value == TARGET_ALL and all_needs_v2:
+            raise _fail(path, f'"{TARGET_ALL}" {_NEEDS_V2}')
         allowed = (
             f'"{TARGET_ALL}" or an object with RoomNames or RoomTypes'
             if allow_all
@@ -560,7 +573,7 @@ def _material_sets(value: Any, path: str, names: tuple[str, ...], v2: bool) -> t
         spath = f"{path}.MaterialSets[{i}]"
         item = _obj(raw, spath, ("Name", "TargetSet", "SampleSet"), ("Name", "TargetSet"))
         name = _name(item["Name"], f"{spath}.Name")
-        target = _target(item["TargetSet"], f"{spath}.TargetSet", names, v2)
+        target = _target(item["TargetSet"], f"{spath}.TargetSet", names, v2, all_needs_v2=not v2)
         types: tuple[str, ...] | None = None
         if "SampleSet" in item:
             sample = _obj(item["SampleSet"], f"{spath}.SampleSet", ("MaterialTypes",), ("MaterialTypes",))
@@ -588,7 +601,7 @@ def _furniture_sets(value: Any, path: str, names: tuple[str, ...], v2: bool) -> 
             raw, spath, ("Name", "TargetSet", "SampleSet", "DesiredSpatialDensity"), ("Name", "TargetSet")
         )
         name = _name(item["Name"], f"{spath}.Name")
-        target = _target(item["TargetSet"], f"{spath}.TargetSet", names, v2)
+        target = _target(item["TargetSet"], f"{spath}.TargetSet", names, v2, all_needs_v2=not v2)
         types: tuple[str, ...] | None = None
         if "SampleSet" in item:
             sample = _obj(item["SampleSet"], f"{spath}.SampleSet", ("ModelTypes",), ("ModelTypes",))
