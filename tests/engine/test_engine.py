@@ -161,7 +161,7 @@ def test_cancel_running_job(engine: JobEngine) -> None:
     wait_for(engine, job, {JobState.RUNNING})
     engine.jobs.request_cancel(engine.jobs.load(job.pk))
     done = wait_for(engine, job, {JobState.CANCELED}, timeout=5)
-    assert done.result["done"] < 1000
+    assert done.result.get("done", 0) < 1000  # a cancel may land before the first step is saved
 
 
 def test_cancel_pending_job_is_immediate(engine: JobEngine) -> None:
