@@ -1,0 +1,146 @@
+"""Room shape accuracy: the share of generated rooms whose area and aspect ratio are within the
+quality report's tolerances, over many templates and floorplan seeds, and the floorplan time.
+
+    python bench/room_shapes.py [--seeds 40] [--random 60]
+
+Templates: the samples of ``worldgen/samples.py``, the 6-room template of ``bench/generation.py``,
+a 6-room hallway house (Hall 3:1, bedrooms 1:1.2, mixed areas), and ``--random`` random feasible
+templates (1..6 rooms, areas 10..60 m² with some up to 150 m², aspects 1:4..4:1, random footprint
+and connections), each over ``--seeds`` floorplan seeds. Aspect ratios are compared
+orientation-free (long side / short side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generation import template as bench_template
+from jobforge.services.robomaker.template_format import ROOM_TYPES, WorldTemplateSpec, parse_template_body
+from jobforge.services.robomaker.worldgen import quality
+from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
+from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES, sample_body
+
+AREA_TOL = getattr(quality, "ROOM_AREA_TOLERANCE", 0.10)
+ASPECT_TOL = getattr(quality, "ROOM_ASPECT_TOLERANCE", 0.15)
+
+
+def _body(rooms: list[dict], connections: list[dict], footprint: tuple[float, float] = (1, 1)) -> str:
+    plan = {
+        "Footprint": {"DesiredAspectRatio": {"x": footprint[0], "y": footprint[1]}},
+        "Rooms": rooms,
+        "DesiredConnections": connections,
+    }
+    return json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]})
+
+
+def _room(kind: str, name: str, area: float, x: float, y: float) -> dict:
+    return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}
+
+
+def hallway_house() -> str:
+    """The issue's case: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
+    rooms = [
+        _room("Hallway", "Hall", 12, 3, 1),
+        _room("Bedroom", "Bedroom 1", 16, 1, 1.2),
+        _room("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        _room("Bathroom", "Bath", 10, 1, 1.3),
+        _room("Living", "Living", 30, 1.5, 1),
+        _room("Kitchen", "Kitchen", 14, 1.2, 1),
+    ]
+    connections = [
+        {"Location": ["Hall", other], "ConnectionType": "Doorway"}
+        for other in ("Bedroom 1", "Bedroom 2", "Bath", "Living")
+    ] + [{"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"}]
+    return _body(rooms, connections, (1.4, 1))
+
+
+def random_template(rng: random.Random) -> str:
+    n = rng.randint(1, 6)
+    rooms = []
+    for i in range(n):
+        area = rng.uniform(10, 150) if rng.random() < 0.15 else rng.uniform(10, 60)
+        x, y = rng.uniform(1, 4), rng.uniform(1, 4)
+        if rng.random() < 0.5:  # many real requests are near-square
+            x, y = 1.0, rng.uniform(1, 1.6)
+        rooms.append(_room(rng.choice(ROOM_TYPES), f"Room {i}", round(area, 1), round(x, 2), round(y, 2)))
+    connections = []
+    pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    for a, b in rng.sample(pairs, min(len(pairs), rng.randint(0, n))):
+        kind = rng.choice(["Doorway", "Opening"])
+        connections.append({"Location": [f"Room {a}", f"Room {b}"], "ConnectionType": kind})
+    return _body(rooms, connections, (round(rng.uniform(1, 2.5), 2), 1))
+
+
+def templates(random_count: int) -> dict[str, str]:
+    out = {name: sample_body(name) for name in sorted(SAMPLE_TEMPLATES)}
+    out["bench 6 rooms"] = bench_template(6)
+    out["hallway house"] = hallway_house()
+    rng = random.Random(7)
+    for i in range(random_count):
+        out[f"random {i}"] = random_template(rng)
+    return out
+
+
+def within(spec: WorldTemplateSpec, seed: int) -> tuple[int, int, float, list[tuple[str, float, float]]]:
+    """(rooms within tolerance, rooms, seconds, misses as (room, area error, aspect error))."""
+    started = time.process_time()
+    plan = generate_floorplan(spec, seed)
+    seconds = time.process_time() - started
+    ok = 0
+    misses = []
+    for room in plan.rooms:
+        area_err = abs(room.area - room.requested_area) / room.requested_area
+        req = max(room.requested_aspect, 1.0)
+        aspect_err = abs(room.aspect - req) / req
+        if area_err <= AREA_TOL + 1e-9 and aspect_err <= ASPECT_TOL + 1e-9:
+            ok += 1
+        else:
+            misses.append((room.name, round(area_err, 3), round(aspect_err, 3)))
+    return ok, len(plan.rooms), seconds, misses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seeds", type=int, default=40)
+    parser.add_argument("--random", type=int, default=60)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    print(f"tolerances: area ±{AREA_TOL:.0%}, aspect ±{ASPECT_TOL:.0%} (long/short)")
+    total_ok = total = 0
+    random_ok = random_total = 0
+    times: list[float] = []
+    for name, body in templates(args.random).items():
+        spec = parse_template_body(body)
+        ok = count = 0
+        for seed in range(args.seeds):
+            good, n, seconds, misses = within(spec, 1000 + seed)
+            ok, count = ok + good, count + n
+            times.append(seconds)
+            if misses and args.verbose:
+                print(f"  {name} seed {1000 + seed}: {misses}")
+        total_ok, total = total_ok + ok, total + count
+        if name.startswith("random"):
+            random_ok, random_total = random_ok + ok, random_total + count
+        else:
+            print(f"{name:20s} {ok:5d}/{count:<5d} rooms within tolerance ({ok / count:.1%})")
+    print(f"{'random templates':20s} {random_ok:5d}/{random_total:<5d} ({random_ok / random_total:.1%})")
+    print(f"{'all':20s} {total_ok:5d}/{total:<5d} ({total_ok / total:.1%})")
+    times.sort()
+    print(
+        f"floorplan time: median {statistics.median(times) * 1000:.0f} ms, "
+        f"p95 {times[int(len(times) * 0.95)] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
