@@ -7,7 +7,9 @@ Templates: the samples of ``worldgen/samples.py``, the 6-room template of ``benc
 a 6-room hallway house (Hall 3:1, bedrooms 1:1.2, mixed areas), and ``--random`` random feasible
 templates (1..6 rooms, areas 10..60 m² with some up to 150 m², aspects 1:4..4:1, random footprint
 and connections), each over ``--seeds`` floorplan seeds. Aspect ratios are compared
-orientation-free (long side / short side).
+orientation-free (long side / short side). "Feasible" requests are those for which some slicing
+floor plan gives every room exactly its requested area and an aspect ratio within tolerance
+(decided exactly by ``floorplan._feasible_trees``); the others may still fit by trading area.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generation import template as bench_template
 from jobforge.services.robomaker.template_format import ROOM_TYPES, WorldTemplateSpec, parse_template_body
-from jobforge.services.robomaker.worldgen import quality
-from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
+from jobforge.services.robomaker.worldgen import shape
+from jobforge.services.robomaker.worldgen.floorplan import _feasible_trees, generate_floorplan
 from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES, sample_body
 
-AREA_TOL = getattr(quality, "ROOM_AREA_TOLERANCE", 0.10)
-ASPECT_TOL = getattr(quality, "ROOM_ASPECT_TOLERANCE", 0.15)
+AREA_TOL = shape.ROOM_AREA_TOLERANCE
+ASPECT_TOL = shape.ROOM_ASPECT_TOLERANCE
 
 
 def _body(rooms: list[dict], connections: list[dict], footprint: tuple[float, float] = (1, 1)) -> str:
@@ -97,13 +99,11 @@ def within(spec: WorldTemplateSpec, seed: int) -> tuple[int, int, float, list[tu
     ok = 0
     misses = []
     for room in plan.rooms:
-        area_err = abs(room.area - room.requested_area) / room.requested_area
-        req = max(room.requested_aspect, 1.0)
-        aspect_err = abs(room.aspect - req) / req
-        if area_err <= AREA_TOL + 1e-9 and aspect_err <= ASPECT_TOL + 1e-9:
+        check = shape.room_shape_check(room.requested_area, room.area, room.requested_aspect, room.aspect)
+        if check["area_ok"] and check["aspect_ok"]:
             ok += 1
         else:
-            misses.append((room.name, round(area_err, 3), round(aspect_err, 3)))
+            misses.append((room.name, check["area_error"], check["aspect_error"]))
     return ok, len(plan.rooms), seconds, misses
 
 
@@ -118,9 +118,11 @@ def main() -> None:
     print(f"tolerances: area ±{AREA_TOL:.0%}, aspect ±{ASPECT_TOL:.0%} (long/short)")
     total_ok = total = 0
     random_ok = random_total = 0
+    by_class = {True: [0, 0], False: [0, 0]}  # feasible? -> [rooms within, rooms]
     times: list[float] = []
     for name, body in templates(args.random).items():
         spec = parse_template_body(body)
+        feasible = bool(_feasible_trees(spec, shape.ROOM_ASPECT_TOLERANCE))
         ok = count = 0
         for seed in range(args.seeds):
             good, n, seconds, misses = within(spec, 1000 + seed)
@@ -129,12 +131,19 @@ def main() -> None:
             if misses and args.verbose:
                 print(f"  {name} seed {1000 + seed}: {misses}")
         total_ok, total = total_ok + ok, total + count
+        by_class[feasible][0] += ok
+        by_class[feasible][1] += count
         if name.startswith("random"):
             random_ok, random_total = random_ok + ok, random_total + count
         else:
-            print(f"{name:20s} {ok:5d}/{count:<5d} rooms within tolerance ({ok / count:.1%})")
-    print(f"{'random templates':20s} {random_ok:5d}/{random_total:<5d} ({random_ok / random_total:.1%})")
-    print(f"{'all':20s} {total_ok:5d}/{total:<5d} ({total_ok / total:.1%})")
+            label = "feasible" if feasible else "not exactly feasible"
+            print(f"{name:20s} {ok:5d}/{count:<5d} rooms within tolerance ({ok / count:6.1%})  {label}")
+    print(f"{'random templates':20s} {random_ok:5d}/{random_total:<5d} ({random_ok / random_total:6.1%})")
+    print(f"{'all':20s} {total_ok:5d}/{total:<5d} ({total_ok / total:6.1%})")
+    for feasible, (ok, count) in by_class.items():
+        label = "feasible requests" if feasible else "other requests"
+        if count:
+            print(f"{label:20s} {ok:5d}/{count:<5d} ({ok / count:6.1%})")
     times.sort()
     print(
         f"floorplan time: median {statistics.median(times) * 1000:.0f} ms, "

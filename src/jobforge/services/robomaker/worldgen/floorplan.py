@@ -3,10 +3,13 @@
 Approach (world-generation.md §5): the footprint rectangle has exactly the sum of the requested
 room areas, so a *slicing* partition (recursive guillotine cuts at area-proportional positions)
 gives every room exactly its requested area. Many random slicing trees are sampled per seed and
-the best is kept by a score over room aspect-ratio error, footprint aspect error, unmet desired
-connections and reachability; its cut positions and footprint aspect are then refined
-(Nelder-Mead), letting a room trade at most 10% of its area for a better aspect ratio.
-Rooms sharing a wall long enough for a doorway are adjacent (a
+ranked by a score in which a room outside the shape tolerances of :mod:`.shape` (area ±10%,
+aspect ±15%, orientation-free) costs far more than anything else; the best few trees then have
+their cut positions and footprint aspect refined (``scipy.optimize.least_squares`` on log aspect
+errors and area errors), letting rooms trade area within the tolerance for a better aspect ratio.
+The footprint aspect is a preference with a small weight: it gives way to the rooms' shapes.
+A request no slicing layout can meet comes out with the rooms as close as the search got, and
+the quality report fails those rooms. Rooms sharing a wall long enough for a doorway are adjacent (a
 networkx graph); desired connections become doorways/openings, and a minimum spanning tree over
 plausibility weights adds doorways until every room is reachable, as WorldForge did.
 
@@ -29,6 +32,7 @@ from scipy import optimize
 
 from jobforge.services.robomaker.template_format import RoomSpec, WorldTemplateSpec
 from jobforge.services.robomaker.worldgen.geometry import Box, circle_hits_box
+from jobforge.services.robomaker.worldgen.shape import ROOM_AREA_TOLERANCE, ROOM_ASPECT_TOLERANCE
 from jobforge.services.robomaker.worldgen.world import Doorway, Room, Wall, WorldGenerationError, _r
 
 EXTERIOR_WALL = 0.15
@@ -42,8 +46,13 @@ DOOR_CLEARANCE = 0.5
 SPAWN_CLEAR_RADIUS = 0.5
 MIN_ROOM_SIDE = 1.5
 CANDIDATES = 160
-MAX_AREA_TRADE = 0.10  # rooms may give up to 10% of their area for a better aspect ratio
-REFINE_EVALS = 400
+SHAPE_AIM = 0.8  # aim inside 80% of the shape tolerances, so rounding never tips a room over
+MISS_PENALTY = 20.0  # a room outside the aim costs more than any connection or footprint preference
+FOOTPRINT_WEIGHT = 0.3  # the footprint aspect is a preference; room shapes win
+REFINE_TREES = 4  # best sampled trees refined first
+MUTATIONS = 48  # further trees (mutations of the best ones) tried while a room misses its shape
+ELITE = 6  # best refined trees kept as parents for mutations
+PROPOSALS = 12  # structures from the interval search refined first
 
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
 _PRIVATE = {"Bedroom", "Bathroom", "Closet"}
@@ -230,22 +239,51 @@ def _fractions(tree: Tree) -> list[float]:
     return [tree[1], *_fractions(tree[2]), *_fractions(tree[3])]
 
 
-def _area_penalty(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
-    penalty = 0.0
+def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, int]:
+    """(cost, rooms missing the aim): closeness of every room's area and aspect to its request,
+    with MISS_PENALTY for each room outside SHAPE_AIM of the tolerances."""
+    cost = 0.0
+    misses = 0
     for r in spec.rooms:
-        b = rects[r.name]
-        e = (b[2] - b[0]) * (b[3] - b[1]) / r.area - 1.0
-        penalty += 8.0 * e * e + (100.0 if abs(e) > MAX_AREA_TRADE else 0.0)
-    return penalty
+        x0, y0, x1, y1 = rects[r.name]
+        w, h = x1 - x0, y1 - y0
+        ar = max(w, h) / min(w, h)
+        area_err = abs(w * h - r.area) / r.area
+        aspect_err = abs(ar - r.aspect) / r.aspect
+        cost += abs(math.log(ar / r.aspect)) + 2.0 * area_err
+        excess = max(0.0, aspect_err / ROOM_ASPECT_TOLERANCE - SHAPE_AIM) + max(
+            0.0, area_err / ROOM_AREA_TOLERANCE - SHAPE_AIM
+        )
+        if excess > 0:
+            cost += MISS_PENALTY + 10.0 * excess
+            misses += 1
+        if min(w, h) < MIN_ROOM_SIDE:
+            cost += 5.0
+    return cost, misses
+
+
+def _fits(spec: WorldTemplateSpec, rects: dict[str, Box], margin: float = 0.97) -> bool:
+    """Every room inside ``margin`` of the quality report's shape tolerances."""
+    for r in spec.rooms:
+        x0, y0, x1, y1 = rects[r.name]
+        w, h = x1 - x0, y1 - y0
+        if abs(w * h - r.area) / r.area > margin * ROOM_AREA_TOLERANCE:
+            return False
+        if abs(max(w, h) / min(w, h) - r.aspect) / r.aspect > margin * ROOM_ASPECT_TOLERANCE:
+            return False
+    return True
 
 
 def _refine(
     spec: WorldTemplateSpec, tree: Tree, fp: float, total: float
 ) -> tuple[dict[str, Box], float, float]:
-    """Nudge cut positions and the footprint aspect to trade a little area (<= MAX_AREA_TRADE) for
-    better room aspect ratios; returns (rects, footprint aspect, score)."""
+    """Move cut positions and the footprint aspect so every room gets close to its requested
+    aspect ratio, trading area within the tolerance; returns (rects, footprint aspect, score)."""
     base = _fractions(tree)
     logits = [math.log(f / (1 - f)) for f in base]
+    req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
+    aspect_scale = math.log(1 + SHAPE_AIM * ROOM_ASPECT_TOLERANCE)
+    area_scale = SHAPE_AIM * ROOM_AREA_TOLERANCE
 
     def build(x: np.ndarray) -> tuple[dict[str, Box], float]:
         fpa = fp * math.exp(float(x[0]))
@@ -255,16 +293,28 @@ def _refine(
         _realize(tree, (0.0, 0.0, total / height, height), fr, rects)
         return rects, fpa
 
-    def objective(x: np.ndarray) -> float:
+    def residuals(x: np.ndarray) -> np.ndarray:
         rects, fpa = build(x)
-        return _score(spec, rects, fpa) + _area_penalty(spec, rects)
+        out = []
+        for r in spec.rooms:
+            x0, y0, x1, y1 = rects[r.name]
+            w, h = x1 - x0, y1 - y0
+            # e * sqrt(1 + e²): squares to e² + e⁴, so the worst room dominates (near minimax).
+            e = (abs(math.log(w / h)) - math.log(r.aspect)) / aspect_scale
+            out.append(e * math.sqrt(1.0 + e * e))
+            e = (w * h / r.area - 1.0) / area_scale
+            out.append(e * math.sqrt(1.0 + e * e))
+            out.append(10.0 * max(0.0, MIN_ROOM_SIDE - min(w, h)))
+        out.append(FOOTPRINT_WEIGHT * math.log(fpa / req_fp) / aspect_scale)
+        return np.asarray(out)
 
     x0 = np.zeros(len(base) + 1)
-    result = optimize.minimize(objective, x0, method="Nelder-Mead",
-                               options={"maxfev": REFINE_EVALS, "xatol": 1e-3, "fatol": 1e-4})  # fmt: skip
-    x = result.x if result.fun < objective(x0) else x0
-    rects, fpa = build(x)
-    return rects, fpa, objective(x)
+    result = optimize.least_squares(residuals, x0, method="trf", max_nfev=60 * len(x0), x_scale=1.0)
+    rects, fpa = build(result.x)
+    score = _score(spec, rects, fpa)
+    rects0, fpa0 = build(x0)
+    score0 = _score(spec, rects0, fpa0)
+    return (rects, fpa, score) if score < score0 else (rects0, fpa0, score0)
 
 
 def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
@@ -278,14 +328,18 @@ def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
 
 
 def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> float:
-    score = 0.0
-    for r in spec.rooms:
-        box = rects[r.name]
-        score += abs(math.log(_aspect(box) / r.aspect))
-        if min(box[2] - box[0], box[3] - box[1]) < MIN_ROOM_SIDE:
-            score += 5.0
+    """Layout score (lower is better): room shapes, footprint preference, connectivity and
+    desired connections."""
+    score, _ = _shape_cost(spec, rects)
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
-    score += 0.75 * abs(math.log(fp_aspect / req_fp))
+    score += FOOTPRINT_WEIGHT * abs(math.log(fp_aspect / req_fp))
+    disconnected, unmet = _connection_misses(spec, rects)
+    return score + (100.0 if disconnected else 0.0) + 1.5 * unmet
+
+
+def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[bool, int]:
+    """(rooms not all joined by walls long enough for a doorway, desired connections with no
+    wall long enough for them)."""
     spans: dict[frozenset[str], float] = {}
     names = [r.name for r in spec.rooms]
     parent = {n: n for n in names}
@@ -303,48 +357,253 @@ def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> 
             spans[frozenset((a, b))] = seg[3] - seg[2]
             if seg[3] - seg[2] >= MIN_DOOR_SPAN:
                 parent[find(a)] = find(b)
-    if len({find(n) for n in names}) > 1:
-        score += 100.0
+    unmet = 0
     for c in spec.connections:
         need = MIN_DOOR_SPAN if c.connection_type == "Doorway" else MIN_OPENING_SPAN
         if spans.get(frozenset((c.room_a, c.room_b)), 0.0) < need:
-            score += 1.5
-    return score
+            unmet += 1
+    return len({find(n) for n in names}) > 1, unmet
 
 
 def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
     total = sum(r.area for r in spec.rooms)
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     best: _Layout | None = None
-    n = 1 if len(spec.rooms) == 1 else CANDIDATES
     if len(spec.rooms) == 1:
-        # One room: the footprint is the room; balance room vs footprint aspect (room weighs more).
+        # One room: the footprint is the room, so it takes the room's shape in the orientation
+        # closest to the footprint preference (the room's shape is what the report checks).
         room_ar = spec.rooms[0].aspect
         choices = [room_ar, 1 / room_ar]
         fp = min(choices, key=lambda a: abs(math.log(a / req_fp)) + rng.random() * 0.01)
-        fp = math.exp((2 * math.log(fp) + 0.75 * math.log(req_fp)) / 2.75)
         fp *= math.exp(rng.uniform(-0.04, 0.04))  # small seeded variation: distinct floorplans per seed
         height = math.sqrt(total / fp)
         rects = {spec.rooms[0].name: (0.0, 0.0, total / height, height)}
         return _Layout(rects, total / height, height, _score(spec, rects, fp))
-    best_tree: Tree = spec.rooms[0].name
-    best_fp = req_fp
-    for i in range(n):
-        fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.2))
+    areas = {r.name: r.area for r in spec.rooms}
+    elite: list[tuple[float, int, Tree, float]] = []  # (score, tie-break, tree, footprint aspect)
+    seen: set[str] = set()
+
+    def consider(tree: Tree, fp: float) -> None:
+        nonlocal best
+        seen.add(_tree_key(tree))
+        rects, fpa, score = _refine(spec, tree, fp, total)
+        elite.append((score, len(seen), tree, fpa))
+        elite.sort(key=lambda e: (e[0], e[1]))
+        del elite[ELITE:]
+        if best is None or score < best.score:
+            height = math.sqrt(total / fpa)
+            best = _Layout(rects, total / height, height, score)
+
+    def done() -> bool:
+        """Every room fits its shape, and every desired connection has a wall to go through."""
+        return (
+            best is not None
+            and _fits(spec, best.rects)
+            and _connection_misses(spec, best.rects) == (False, 0)
+        )
+
+    # 1. Structures the interval search proves (nearly) feasible, refined with area trading.
+    for lo, hi, tree in _proposals(spec):
+        tree = _mirror(tree, rng)
+        if _tree_key(tree) not in seen:
+            log_fp = min(max(math.log(req_fp), lo), hi)
+            consider(tree, math.exp(log_fp + (hi - lo) * rng.uniform(-0.1, 0.1)))
+    if done():
+        assert best is not None
+        return best
+    # 2. Randomly sampled slicing trees, the best few refined.
+    candidates: dict[str, tuple[float, Tree, float]] = {}  # tree key -> (score, tree, footprint)
+    for i in range(CANDIDATES):
+        fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.3))
         height = math.sqrt(total / fp)
         width = total / height
         rects: dict[str, Box] = {}
         tree = _slice(_order(spec, rng), (0.0, 0.0, width, height), rng, rects)
         s = _score(spec, rects, fp)
-        if best is None or s < best.score:
-            best = _Layout(rects, width, height, s)
-            best_tree, best_fp = tree, fp
+        key = _tree_key(tree)
+        if key not in candidates or s < candidates[key][0]:
+            candidates[key] = (s, tree, fp)
+            if best is None or s < best.score:
+                best = _Layout(rects, width, height, s)
+    ranked = sorted(candidates.values(), key=lambda c: c[0])
+    for _, tree, fp in ranked[:REFINE_TREES]:
+        if _tree_key(tree) not in seen:
+            consider(tree, fp)
+    # 3. Evolutionary search over tree structures: mutate good trees until every room fits.
+    for _ in range(MUTATIONS):
+        if done():
+            break
+        _, _, tree, fp = rng.choice(elite)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            tree = _mutate(tree, rng)
+        tree = _with_fractions(tree, areas)
+        if _tree_key(tree) not in seen:
+            consider(tree, fp * math.exp(rng.gauss(0.0, 0.1)))
     assert best is not None
-    rects, fp, score = _refine(spec, best_tree, best_fp, total)
-    if score < best.score:
-        height = math.sqrt(total / fp)
-        best = _Layout(rects, total / height, height, score)
     return best
+
+
+def _proposals(spec: WorldTemplateSpec, wanted: int = PROPOSALS) -> list[Interval]:
+    """Up to ``wanted`` slicing structures from :func:`_feasible_trees`, loosening the aspect
+    tolerance step by step (area trading in the refinement makes up for the loosening)."""
+    out: list[Interval] = []
+    keys: set[str] = set()
+    for factor in (SHAPE_AIM, 1.0, 1.4, 2.0, 3.0):
+        for iv in _feasible_trees(spec, factor * ROOM_ASPECT_TOLERANCE):
+            key = _tree_key(iv[2])
+            if key not in keys:
+                keys.add(key)
+                out.append(iv)
+        if len(out) >= wanted:
+            break
+    return out[:wanted]
+
+
+Interval = tuple[float, float, Tree]  # feasible log(width / height) range of a block, and its tree
+
+
+def _feasible_trees(spec: WorldTemplateSpec, tolerance: float) -> list[Interval]:
+    """Every slicing structure (up to pruning) whose rooms can all have exactly their requested
+    area and an aspect ratio within ``tolerance``, with the footprint log aspects that allow it.
+
+    Exact interval dynamic programming over room subsets: a room may take log(w/h) in
+    ±[log(r(1-t)), log(r(1+t))] (and a short side of at least MIN_ROOM_SIDE); two blocks of areas
+    A1, A2 side by side in a block of aspect a have aspects a*A1/A and a*A2/A, stacked a*A/A1 and
+    a*A/A2, so a block's feasible log aspects are intersections of shifted child intervals.
+    """
+    rooms = spec.rooms
+    n = len(rooms)
+    feasible: dict[int, list[Interval]] = {}
+    area: dict[int, float] = {}
+    for i, r in enumerate(rooms):
+        lo = math.log(max(1.0, r.aspect * (1 - tolerance)))
+        hi = min(math.log(r.aspect * (1 + tolerance)), math.log(r.area / MIN_ROOM_SIDE**2))
+        area[1 << i] = r.area
+        if hi < lo:
+            feasible[1 << i] = []
+        elif lo == 0.0:
+            feasible[1 << i] = [(-hi, hi, r.name)]
+        else:
+            feasible[1 << i] = [(lo, hi, r.name), (-hi, -lo, r.name)]
+    for mask in sorted(range(1, 1 << n), key=lambda m: m.bit_count()):
+        if mask.bit_count() < 2:
+            continue
+        low = mask & -mask
+        area[mask] = area[low] + area[mask ^ low]
+        total = area[mask]
+        out: list[Interval] = []
+        sub = (mask - 1) & mask
+        while sub:
+            if sub & low:
+                other = mask ^ sub
+                a1, a2 = area[sub], area[other]
+                for vertical in (True, False):
+                    s1 = math.log(a1 / total) if vertical else math.log(total / a1)
+                    s2 = math.log(a2 / total) if vertical else math.log(total / a2)
+                    for lo1, hi1, t1 in feasible[sub]:
+                        for lo2, hi2, t2 in feasible[other]:
+                            lo, hi = max(lo1 - s1, lo2 - s2), min(hi1 - s1, hi2 - s2)
+                            if lo <= hi:
+                                out.append((lo, hi, (vertical, a1 / total, t1, t2)))
+            sub = (sub - 1) & mask
+        feasible[mask] = _prune(out)
+    return feasible[(1 << n) - 1]
+
+
+def _prune(intervals: list[Interval], cap: int = 10) -> list[Interval]:
+    """Drop intervals inside another one; keep the ``cap`` widest (the most room to spare)."""
+    intervals.sort(key=lambda iv: iv[0] - iv[1])
+    kept: list[Interval] = []
+    for iv in intervals:
+        if not any(k[0] <= iv[0] and iv[1] <= k[1] for k in kept):
+            kept.append(iv)
+        if len(kept) == cap:
+            break
+    return kept
+
+
+def _mirror(tree: Tree, rng: random.Random) -> Tree:
+    """The same shapes with randomly mirrored cuts (children swapped), for variety per seed."""
+    if isinstance(tree, str):
+        return tree
+    a, b = _mirror(tree[2], rng), _mirror(tree[3], rng)
+    return (tree[0], 1 - tree[1], b, a) if rng.random() < 0.5 else (tree[0], tree[1], a, b)
+
+
+def _leaves(tree: Tree) -> list[str]:
+    return [tree] if isinstance(tree, str) else [*_leaves(tree[2]), *_leaves(tree[3])]
+
+
+def _nodes(tree: Tree, path: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    """Paths (child indices 2/3) of the internal nodes, pre-order."""
+    if isinstance(tree, str):
+        return []
+    return [path, *_nodes(tree[2], (*path, 2)), *_nodes(tree[3], (*path, 3))]
+
+
+def _get(tree: Tree, path: tuple[int, ...]) -> Tree:
+    for i in path:
+        assert not isinstance(tree, str)
+        tree = tree[i]
+    return tree
+
+
+def _put(tree: Tree, path: tuple[int, ...], sub: Tree) -> Tree:
+    if not path:
+        return sub
+    assert not isinstance(tree, str)
+    parts = list(tree)
+    parts[path[0]] = _put(tree[path[0]], path[1:], sub)
+    return (parts[0], parts[1], parts[2], parts[3])  # type: ignore[return-value]
+
+
+def _mutate(tree: Tree, rng: random.Random) -> Tree:
+    """A random neighbour of a slicing tree: swap two rooms, flip a cut, swap a cut's sides, or
+    rotate two nested cuts (re-associate (a|b)|c into a|(b|c))."""
+    nodes = _nodes(tree)
+    kind = rng.randrange(4)
+    if kind == 0:
+        names = _leaves(tree)
+        a, b = rng.sample(names, 2)
+
+        def swap(t: Tree) -> Tree:
+            if isinstance(t, str):
+                return b if t == a else a if t == b else t
+            return (t[0], t[1], swap(t[2]), swap(t[3]))
+
+        return swap(tree)
+    path = rng.choice(nodes)
+    node = _get(tree, path)
+    assert not isinstance(node, str)
+    if kind == 1:
+        return _put(tree, path, (not node[0], node[1], node[2], node[3]))
+    if kind == 2:
+        return _put(tree, path, (node[0], node[1], node[3], node[2]))
+    for side in (2, 3):
+        child = node[side]
+        if not isinstance(child, str):
+            if side == 2:  # ((x|y)|z) -> (x|(y|z))
+                inner = (node[0], 0.5, child[3], node[3])
+                return _put(tree, path, (child[0], 0.5, child[2], inner))
+            inner = (node[0], 0.5, node[2], child[2])  # (x|(y|z)) -> ((x|y)|z)
+            return _put(tree, path, (child[0], 0.5, inner, child[3]))
+    return _put(tree, path, (not node[0], node[1], node[2], node[3]))
+
+
+def _with_fractions(tree: Tree, areas: dict[str, float]) -> Tree:
+    """The tree with every cut at the area-proportional position."""
+    if isinstance(tree, str):
+        return tree
+    a, b = _with_fractions(tree[2], areas), _with_fractions(tree[3], areas)
+    first = sum(areas[n] for n in _leaves(a))
+    return (tree[0], first / (first + sum(areas[n] for n in _leaves(b))), a, b)
+
+
+def _tree_key(tree: Tree) -> str:
+    """A slicing tree's structure (cut directions and room order), without cut positions."""
+    if isinstance(tree, str):
+        return tree
+    return f"({'v' if tree[0] else 'h'} {_tree_key(tree[2])} {_tree_key(tree[3])})"
 
 
 # ----------------------------------------------------------------------------------------------

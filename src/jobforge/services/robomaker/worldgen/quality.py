@@ -30,15 +30,13 @@ from shapely.geometry import Point, box
 from jobforge.services.robomaker.worldgen.catalog import CATALOG
 from jobforge.services.robomaker.worldgen.floorplan import door_swing_box, doorway_keepouts
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
+from jobforge.services.robomaker.worldgen.shape import (
+    ROOM_AREA_TOLERANCE,
+    ROOM_ASPECT_TOLERANCE,
+    room_shape_check,
+)
 from jobforge.services.robomaker.worldgen.world import FurnitureItem, World
 
-# Room shape tolerances: how far a room may be from its template's DesiredShape and still count
-# as "close to the request". Both are relative errors |achieved - requested| / requested; the
-# aspect ratio is compared orientation-free (long side / short side). 10% of area is at most 2 m²
-# on a 20 m² room (a 4.5 x 4.5 m room becoming 4.5 x 4.0 m); 15% of aspect keeps a requested 3:1
-# hall between 2.55:1 and 3.45:1 and a 1.2 bedroom between 1.02 and 1.38.
-ROOM_AREA_TOLERANCE = 0.10
-ROOM_ASPECT_TOLERANCE = 0.15
 OVERLAP_TOLERANCE = 1e-4  # m²
 MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slivers
 
@@ -74,26 +72,6 @@ def reachable_space(
         near = min(parts, key=lambda g: g.distance(spawn))
         spawn_part = near if near.distance(spawn) < 1e-6 else None
     return parts, spawn_part
-
-
-def room_shape_check(
-    requested_area: float, area: float, requested_aspect: float, aspect: float
-) -> dict[str, Any]:
-    """Requested vs achieved area and aspect ratio of one room, their errors and the outcomes."""
-    requested_aspect = max(requested_aspect, 1 / requested_aspect)
-    aspect = max(aspect, 1 / aspect)
-    area_error = abs(area - requested_area) / requested_area
-    aspect_error = abs(aspect - requested_aspect) / requested_aspect
-    return {
-        "requested_area": requested_area,
-        "area": round(area, 3),
-        "area_error": round(area_error, 4),
-        "area_ok": area_error <= ROOM_AREA_TOLERANCE + 1e-9,
-        "requested_aspect": round(requested_aspect, 3),
-        "aspect": round(aspect, 3),
-        "aspect_error": round(aspect_error, 4),
-        "aspect_ok": aspect_error <= ROOM_ASPECT_TOLERANCE + 1e-9,
-    }
 
 
 def quality_report(
