@@ -50,9 +50,10 @@ SHAPE_AIM = 0.8  # aim inside 80% of the shape tolerances, so rounding never tip
 MISS_PENALTY = 20.0  # a room outside the aim costs more than any connection or footprint preference
 FOOTPRINT_WEIGHT = 0.3  # the footprint aspect is a preference; room shapes win
 REFINE_TREES = 4  # best sampled trees refined first
-MUTATIONS = 48  # further trees (mutations of the best ones) tried while a room misses its shape
+MUTATIONS = 16  # further trees (mutations of the best ones) tried while a room misses its shape
 ELITE = 6  # best refined trees kept as parents for mutations
 PROPOSALS = 12  # structures from the interval search refined first
+CONNECTION_TRIES = 8  # mutations tried for unmet desired connections once every room fits
 
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
 _PRIVATE = {"Bedroom", "Bathroom", "Closet"}
@@ -309,7 +310,7 @@ def _refine(
         return np.asarray(out)
 
     x0 = np.zeros(len(base) + 1)
-    result = optimize.least_squares(residuals, x0, method="trf", max_nfev=60 * len(x0), x_scale=1.0)
+    result = optimize.least_squares(residuals, x0, method="trf", max_nfev=30 * len(x0), x_scale=1.0)
     rects, fpa = build(result.x)
     score = _score(spec, rects, fpa)
     rects0, fpa0 = build(x0)
@@ -394,13 +395,13 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
             height = math.sqrt(total / fpa)
             best = _Layout(rects, total / height, height, score)
 
+    def shapes_fit() -> bool:
+        """Every room fits its shape and all rooms can be joined by doorways."""
+        return best is not None and _fits(spec, best.rects) and not _connection_misses(spec, best.rects)[0]
+
     def done() -> bool:
-        """Every room fits its shape, and every desired connection has a wall to go through."""
-        return (
-            best is not None
-            and _fits(spec, best.rects)
-            and _connection_misses(spec, best.rects) == (False, 0)
-        )
+        """Shapes fit, and every desired connection has a wall to go through."""
+        return shapes_fit() and _connection_misses(spec, best.rects)[1] == 0  # type: ignore[union-attr]
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading.
     for lo, hi, tree in _proposals(spec):
@@ -411,9 +412,10 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
     if done():
         assert best is not None
         return best
-    # 2. Randomly sampled slicing trees, the best few refined.
+    fitted = shapes_fit()
+    # 2. Randomly sampled slicing trees, the best few refined (skipped when shapes already fit).
     candidates: dict[str, tuple[float, Tree, float]] = {}  # tree key -> (score, tree, footprint)
-    for i in range(CANDIDATES):
+    for i in range(0 if fitted else CANDIDATES):
         fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.3))
         height = math.sqrt(total / fp)
         width = total / height
@@ -429,8 +431,9 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
     for _, tree, fp in ranked[:REFINE_TREES]:
         if _tree_key(tree) not in seen:
             consider(tree, fp)
-    # 3. Evolutionary search over tree structures: mutate good trees until every room fits.
-    for _ in range(MUTATIONS):
+    # 3. Evolutionary search over tree structures: mutate good trees until every room fits (a
+    # few tries only for desired connections when the shapes already fit: those are best effort).
+    for _ in range(CONNECTION_TRIES if fitted else MUTATIONS):
         if done():
             break
         _, _, tree, fp = rng.choice(elite)
