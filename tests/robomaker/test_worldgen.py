@@ -33,7 +33,11 @@ from jobforge.services.robomaker.worldgen import (
 )
 from jobforge.services.robomaker.worldgen.floorplan import _feasible_trees, generate_floorplan
 from jobforge.services.robomaker.worldgen.samples import sample_body
-from jobforge.services.robomaker.worldgen.shape import ROOM_ASPECT_TOLERANCE
+from jobforge.services.robomaker.worldgen.shape import (
+    ROOM_AREA_TOLERANCE,
+    ROOM_ASPECT_TOLERANCE,
+    room_shape_check,
+)
 
 TEMPLATES = ["OneBedroomHouse", "OneRoom", "TwoRooms", "SixRoomsV2"]
 
@@ -128,7 +132,9 @@ def test_determinism() -> None:
 
 def test_template_rules_applied() -> None:
     spec = _spec("SixRoomsV2")
-    world = generate_world(spec, 3, 4)
+    # Desired connections are best effort (room shapes come first): use a floorplan that met them.
+    seed = next(s for s in range(10) if not generate_floorplan(spec, s).unmet_connections)
+    world = generate_world(spec, seed, 4)
     assert not [f for f in world.furniture if f.room == "Hall"]  # ModelTypes: []
     assert world.room("Main Bedroom").flooring == "Carpet"
     assert world.room("Bath").flooring == "Tiles"
@@ -174,6 +180,104 @@ def test_quality_report_detects_problems() -> None:
     assert report["furniture_overlaps"] >= 1
     assert report["furniture_wall_overlaps"] >= 1
     assert report["doorway_clearance_violations"] >= 1
+
+
+def _hallway_house() -> WorldTemplateSpec:
+    """The issue's case: a 3:1 hall serving 1:1.2 bedrooms and a bath, mixed areas."""
+
+    def room(kind: str, name: str, area: float, x: float, y: float) -> dict:
+        return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}
+
+    rooms = [
+        room("Hallway", "Hall", 12, 3, 1),
+        room("Bedroom", "Bedroom 1", 16, 1, 1.2),
+        room("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        room("Bathroom", "Bath", 10, 1, 1.3),
+        room("Living", "Living", 30, 1.5, 1),
+        room("Kitchen", "Kitchen", 14, 1.2, 1),
+    ]
+    connections = [
+        {"Location": ["Hall", other], "ConnectionType": "Doorway"}
+        for other in ("Bedroom 1", "Bedroom 2", "Bath", "Living")
+    ]
+    plan = {
+        "Footprint": {"DesiredAspectRatio": {"x": 1.4, "y": 1}},
+        "Rooms": rooms,
+        "DesiredConnections": connections,
+    }
+    return parse_template_body(json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]}))
+
+
+@pytest.mark.parametrize("name", ["hallway house", "SixRoomsV2", "OneBedroomHouse", "OneRoom"])
+def test_room_shapes_within_tolerance(name: str) -> None:
+    """Area within ±10% and aspect (long/short) within ±15% of the request, for every room and
+    seed (the old generator made a 1.2 bedroom 2.25 and a 3.0 hall 1.64)."""
+    spec = _hallway_house() if name == "hallway house" else _spec(name)
+    for seed in range(12):
+        plan = generate_floorplan(spec, 500 + seed)
+        for room in plan.rooms:
+            check = room_shape_check(room.requested_area, room.area, room.requested_aspect, room.aspect)
+            assert check["area_ok"] and check["aspect_ok"], (seed, room.name, check)
+
+
+def test_room_shape_check_is_orientation_free() -> None:
+    assert room_shape_check(20, 20, 3.0, 1 / 3.0)["aspect_ok"]  # a 1:3 room meets a 3:1 request
+    tall = room_shape_check(20, 20, 1.2, 2.25)
+    assert not tall["aspect_ok"] and tall["aspect_error"] == pytest.approx(0.875)
+    assert room_shape_check(20, 22, 1.0, 1.0)["area_ok"]
+    assert not room_shape_check(20, 22.5, 1.0, 1.0)["area_ok"]
+    assert room_shape_check(10, 10, 3.0, 3.0 * (1 + ROOM_ASPECT_TOLERANCE))["aspect_ok"]
+    assert not room_shape_check(10, 10, 3.0, 3.0 * (1 + ROOM_ASPECT_TOLERANCE) + 0.01)["aspect_ok"]
+    assert ROOM_AREA_TOLERANCE == 0.10 and ROOM_ASPECT_TOLERANCE == 0.15
+
+
+def test_quality_report_fails_rooms_off_their_shape() -> None:
+    world = _worlds("SixRoomsV2", 1, 1)[0]
+    assert quality_report(world)["passed"]
+    # The same rooms judged against other requests: the hall as if 1.64 had been asked for 3.0's
+    # place, the bedroom as if a much bigger one had been requested.
+    hall, bedroom = world.room("Hall"), world.room("Main Bedroom")
+    rooms = tuple(
+        dataclasses.replace(r, requested_aspect=r.aspect * 1.8)
+        if r is hall
+        else dataclasses.replace(r, requested_area=r.area * 1.25)
+        if r is bedroom
+        else r
+        for r in world.rooms
+    )
+    report = quality_report(dataclasses.replace(world, rooms=rooms))
+    assert not report["passed"]
+    by_name = {r["name"]: r for r in report["rooms"]}
+    assert not by_name["Hall"]["aspect_ok"] and by_name["Hall"]["area_ok"]
+    assert not by_name["Main Bedroom"]["area_ok"] and by_name["Main Bedroom"]["aspect_ok"]
+    assert by_name["Hall"]["requested_aspect"] == pytest.approx(hall.aspect * 1.8, abs=1e-3)
+    assert len(report["shape_failures"]) == 2 and set(report["shape_failures"]) <= set(report["failures"])
+    assert (
+        "'Hall' aspect ratio" in report["shape_failures"][0]
+        or "'Hall' aspect ratio" in report["shape_failures"][1]
+    )
+    assert report["tolerances"] == {"room_area": 0.10, "room_aspect": 0.15}
+
+
+def test_shape_misses_keep_the_world_and_fail_its_report() -> None:
+    """A request no slicing layout meets (a square 150 m² room beside a square 10 m² one: the
+    small room must span a whole side of the big one) still generates: shapes are preferences,
+    and the quality report says which rooms missed."""
+
+    def room(name: str, area: float) -> dict:
+        return {
+            "Type": "Living",
+            "Name": name,
+            "DesiredShape": {"Area": area, "AspectRatio": {"x": 1, "y": 1}},
+        }
+
+    body = {"Buildings": [{"Floors": [{"Floorplan": {"Rooms": [room("Big", 150), room("Small", 10)]}}]}]}
+    spec = parse_template_body(json.dumps(body))
+    assert not _feasible_trees(spec, ROOM_ASPECT_TOLERANCE)
+    world = generate_world(spec, 1, 1)
+    report = quality_report(world)
+    assert not report["passed"] and report["shape_failures"]
+    assert set(report["failures"]) == set(report["shape_failures"])
 
 
 def test_six_room_world_is_fast() -> None:

@@ -46,14 +46,17 @@ DOOR_CLEARANCE = 0.5
 SPAWN_CLEAR_RADIUS = 0.5
 MIN_ROOM_SIDE = 1.5
 CANDIDATES = 160
-SHAPE_AIM = 0.8  # aim inside 80% of the shape tolerances, so rounding never tips a room over
+SHAPE_AIM = 0.8  # the refinement and the interval search aim inside 80% of the shape tolerances
+FIT_MARGIN = 0.97  # a room counts as fitting inside 97% of them (rounding never tips it over)
 MISS_PENALTY = 20.0  # a room outside the aim costs more than any connection or footprint preference
 FOOTPRINT_WEIGHT = 0.3  # the footprint aspect is a preference; room shapes win
+CLOSENESS_WEIGHT = 0.3  # inside the tolerances, a met desired connection (1.5) beats closeness
 REFINE_TREES = 4  # best sampled trees refined first
 MUTATIONS = 16  # further trees (mutations of the best ones) tried while a room misses its shape
 ELITE = 6  # best refined trees kept as parents for mutations
 PROPOSALS = 12  # structures from the interval search refined first
 CONNECTION_TRIES = 8  # mutations tried for unmet desired connections once every room fits
+MIRRORS = 4  # mirrored variants of a proposed structure compared for desired connections
 
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
 _PRIVATE = {"Bedroom", "Bathroom", "Closet"}
@@ -242,7 +245,7 @@ def _fractions(tree: Tree) -> list[float]:
 
 def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, int]:
     """(cost, rooms missing the aim): closeness of every room's area and aspect to its request,
-    with MISS_PENALTY for each room outside SHAPE_AIM of the tolerances."""
+    with MISS_PENALTY for each room outside FIT_MARGIN of the tolerances."""
     cost = 0.0
     misses = 0
     for r in spec.rooms:
@@ -251,9 +254,9 @@ def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, 
         ar = max(w, h) / min(w, h)
         area_err = abs(w * h - r.area) / r.area
         aspect_err = abs(ar - r.aspect) / r.aspect
-        cost += abs(math.log(ar / r.aspect)) + 2.0 * area_err
-        excess = max(0.0, aspect_err / ROOM_ASPECT_TOLERANCE - SHAPE_AIM) + max(
-            0.0, area_err / ROOM_AREA_TOLERANCE - SHAPE_AIM
+        cost += CLOSENESS_WEIGHT * (abs(math.log(ar / r.aspect)) + 2.0 * area_err)
+        excess = max(0.0, aspect_err / ROOM_ASPECT_TOLERANCE - FIT_MARGIN) + max(
+            0.0, area_err / ROOM_AREA_TOLERANCE - FIT_MARGIN
         )
         if excess > 0:
             cost += MISS_PENALTY + 10.0 * excess
@@ -263,7 +266,7 @@ def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, 
     return cost, misses
 
 
-def _fits(spec: WorldTemplateSpec, rects: dict[str, Box], margin: float = 0.97) -> bool:
+def _fits(spec: WorldTemplateSpec, rects: dict[str, Box], margin: float = FIT_MARGIN) -> bool:
     """Every room inside ``margin`` of the quality report's shape tolerances."""
     for r in spec.rooms:
         x0, y0, x1, y1 = rects[r.name]
@@ -338,6 +341,14 @@ def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> 
     return score + (100.0 if disconnected else 0.0) + 1.5 * unmet
 
 
+def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
+    """How promising an unrefined layout is: its connections count fully, its shapes only by
+    their log aspect errors (the refinement trades area to fix those)."""
+    disconnected, unmet = _connection_misses(spec, rects)
+    shape = sum(abs(math.log(_aspect(rects[r.name]) / r.aspect)) for r in spec.rooms)
+    return (100.0 if disconnected else 0.0) + 1.5 * unmet + shape
+
+
 def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[bool, int]:
     """(rooms not all joined by walls long enough for a doorway, desired connections with no
     wall long enough for them)."""
@@ -405,28 +416,35 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading.
     for lo, hi, tree in _proposals(spec):
-        tree = _mirror(tree, rng)
-        if _tree_key(tree) not in seen:
-            log_fp = min(max(math.log(req_fp), lo), hi)
-            consider(tree, math.exp(log_fp + (hi - lo) * rng.uniform(-0.1, 0.1)))
+        fp = math.exp(min(max(math.log(req_fp), lo), hi) + (hi - lo) * rng.uniform(-0.1, 0.1))
+        height = math.sqrt(total / fp)
+        # Mirrored variants have the same shapes but other neighbours: keep the best-connected.
+        variants = []
+        for k in range(MIRRORS):
+            variant = tree if k == 0 else _mirror(tree, rng)
+            rects: dict[str, Box] = {}
+            _realize(variant, (0.0, 0.0, total / height, height), _fractions(variant), rects)
+            variants.append((_score(spec, rects, fp), k, variant))
+        variant = min(variants)[2]
+        if _tree_key(variant) not in seen:
+            consider(variant, fp)
     if done():
         assert best is not None
         return best
     fitted = shapes_fit()
-    # 2. Randomly sampled slicing trees, the best few refined (skipped when shapes already fit).
+    # 2. Randomly sampled slicing trees (their room order follows the desired connections), the
+    # best few refined.
     candidates: dict[str, tuple[float, Tree, float]] = {}  # tree key -> (score, tree, footprint)
-    for i in range(0 if fitted else CANDIDATES):
+    for i in range(CANDIDATES):
         fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.3))
         height = math.sqrt(total / fp)
         width = total / height
         rects: dict[str, Box] = {}
         tree = _slice(_order(spec, rng), (0.0, 0.0, width, height), rng, rects)
-        s = _score(spec, rects, fp)
+        s = _rank(spec, rects)
         key = _tree_key(tree)
         if key not in candidates or s < candidates[key][0]:
             candidates[key] = (s, tree, fp)
-            if best is None or s < best.score:
-                best = _Layout(rects, width, height, s)
     ranked = sorted(candidates.values(), key=lambda c: c[0])
     for _, tree, fp in ranked[:REFINE_TREES]:
         if _tree_key(tree) not in seen:
