@@ -1,5 +1,6 @@
-"""Room shape accuracy: the share of generated rooms whose area and aspect ratio are within the
-quality report's tolerances, over many templates and floorplan seeds, and the floorplan time.
+"""Room shape accuracy and desired connections: the share of generated rooms whose area and aspect
+ratio are within the quality report's tolerances, the share of floor plans with every desired
+connection met, over many templates and floorplan seeds, and the floorplan time.
 
     python bench/room_shapes.py [--seeds 40] [--random 60]
 
@@ -10,6 +11,8 @@ and connections), each over ``--seeds`` floorplan seeds. Aspect ratios are compa
 orientation-free (long side / short side). "Feasible" requests are those for which some slicing
 floor plan gives every room exactly its requested area and an aspect ratio within tolerance
 (decided exactly by ``floorplan._feasible_trees``); the others may still fit by trading area.
+"Jointly feasible" requests are those for which some such floor plan also has a wall long enough
+for every desired connection (``floorplan._feasible_trees(..., connections=True)``).
 """
 
 from __future__ import annotations
@@ -91,8 +94,11 @@ def templates(random_count: int) -> dict[str, str]:
     return out
 
 
-def within(spec: WorldTemplateSpec, seed: int) -> tuple[int, int, float, list[tuple[str, float, float]]]:
-    """(rooms within tolerance, rooms, seconds, misses as (room, area error, aspect error))."""
+def within(
+    spec: WorldTemplateSpec, seed: int
+) -> tuple[int, int, float, list[tuple[str, float, float]], int]:
+    """(rooms within tolerance, rooms, seconds, misses as (room, area error, aspect error),
+    unmet desired connections)."""
     started = time.process_time()
     plan = generate_floorplan(spec, seed)
     seconds = time.process_time() - started
@@ -104,7 +110,15 @@ def within(spec: WorldTemplateSpec, seed: int) -> tuple[int, int, float, list[tu
             ok += 1
         else:
             misses.append((room.name, check["area_error"], check["aspect_error"]))
-    return ok, len(plan.rooms), seconds, misses
+    return ok, len(plan.rooms), seconds, misses, len(plan.unmet_connections)
+
+
+def jointly_feasible(spec: WorldTemplateSpec) -> bool:
+    """Some slicing floor plan meets every room's shape and every desired connection."""
+    try:
+        return bool(_feasible_trees(spec, shape.ROOM_ASPECT_TOLERANCE, connections=True))
+    except TypeError:  # a generator without the joint search
+        return False
 
 
 def main() -> None:
@@ -116,34 +130,43 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     print(f"tolerances: area ±{AREA_TOL:.0%}, aspect ±{ASPECT_TOL:.0%} (long/short)")
+    print(f"{'template':20s} {'rooms within tolerance':>28s}   {'plans with all connections':>26s}")
     total_ok = total = 0
-    random_ok = random_total = 0
-    by_class = {True: [0, 0], False: [0, 0]}  # feasible? -> [rooms within, rooms]
+    random_ok = random_total = random_met = random_plans = 0
+    # class -> [rooms within, rooms, plans with all desired connections met, plans]
+    by_class: dict[str, list[int]] = {}
     times: list[float] = []
     for name, body in templates(args.random).items():
         spec = parse_template_body(body)
         feasible = bool(_feasible_trees(spec, shape.ROOM_ASPECT_TOLERANCE))
-        ok = count = 0
+        joint = feasible and jointly_feasible(spec)
+        ok = count = met = 0
         for seed in range(args.seeds):
-            good, n, seconds, misses = within(spec, 1000 + seed)
-            ok, count = ok + good, count + n
+            good, n, seconds, misses, unmet = within(spec, 1000 + seed)
+            ok, count, met = ok + good, count + n, met + (unmet == 0)
             times.append(seconds)
-            if misses and args.verbose:
-                print(f"  {name} seed {1000 + seed}: {misses}")
+            if (misses or unmet) and args.verbose:
+                print(f"  {name} seed {1000 + seed}: {misses} unmet {unmet}")
         total_ok, total = total_ok + ok, total + count
-        by_class[feasible][0] += ok
-        by_class[feasible][1] += count
+        label = "jointly feasible" if joint else "shapes feasible" if feasible else "not exactly feasible"
+        row = by_class.setdefault(label, [0, 0, 0, 0])
+        row[0], row[1], row[2], row[3] = row[0] + ok, row[1] + count, row[2] + met, row[3] + args.seeds
         if name.startswith("random"):
             random_ok, random_total = random_ok + ok, random_total + count
+            random_met, random_plans = random_met + met, random_plans + args.seeds
         else:
-            label = "feasible" if feasible else "not exactly feasible"
-            print(f"{name:20s} {ok:5d}/{count:<5d} rooms within tolerance ({ok / count:6.1%})  {label}")
-    print(f"{'random templates':20s} {random_ok:5d}/{random_total:<5d} ({random_ok / random_total:6.1%})")
+            print(
+                f"{name:20s} {ok:5d}/{count:<5d} ({ok / count:6.1%})  {met:5d}/{args.seeds:<5d}"
+                f" ({met / args.seeds:6.1%})  {label}"
+            )
+    print(
+        f"{'random templates':20s} {random_ok:5d}/{random_total:<5d} ({random_ok / random_total:6.1%})"
+        f"  {random_met:5d}/{random_plans:<5d} ({random_met / random_plans:6.1%})"
+    )
     print(f"{'all':20s} {total_ok:5d}/{total:<5d} ({total_ok / total:6.1%})")
-    for feasible, (ok, count) in by_class.items():
-        label = "feasible requests" if feasible else "other requests"
-        if count:
-            print(f"{label:20s} {ok:5d}/{count:<5d} ({ok / count:6.1%})")
+    for label, (ok, count, met, plans) in sorted(by_class.items()):
+        share = f"{met:5d}/{plans:<5d} ({met / plans:6.1%})"
+        print(f"{label:20s} {ok:5d}/{count:<5d} ({ok / count:6.1%})  {share}")
     times.sort()
     print(
         f"floorplan time: median {statistics.median(times) * 1000:.0f} ms, "

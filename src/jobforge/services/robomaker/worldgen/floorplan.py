@@ -48,14 +48,22 @@ MIN_ROOM_SIDE = 1.5
 CANDIDATES = 160
 SHAPE_AIM = 0.8  # the refinement and the interval search aim inside 80% of the shape tolerances
 FIT_MARGIN = 0.97  # a room counts as fitting inside 97% of them (rounding never tips it over)
-MISS_PENALTY = 20.0  # a room outside the aim costs more than any connection or footprint preference
+MISS_PENALTY = 20.0  # a room outside the aim costs more than closeness or the footprint preference
+UNMET_PENALTY = 1000.0  # an unmet desired connection costs more than any room's shape miss
+DISCONNECTED_PENALTY = 10000.0  # rooms that cannot all be joined by doorways: worst of all
+CONNECTION_WEIGHT = 20.0  # refinement residual per metre a desired connection's wall falls short
+CONNECTION_SLACK = 0.05  # the refinement keeps desired connections' walls this much longer than needed
 FOOTPRINT_WEIGHT = 0.3  # the footprint aspect is a preference; room shapes win
 CLOSENESS_WEIGHT = 0.3  # inside the tolerances, a met desired connection (1.5) beats closeness
 REFINE_TREES = 4  # best sampled trees refined first
 MUTATIONS = 16  # further trees (mutations of the best ones) tried while a room misses its shape
 ELITE = 6  # best refined trees kept as parents for mutations
 PROPOSALS = 12  # structures from the interval search refined first
-CONNECTION_TRIES = 8  # mutations tried for unmet desired connections once every room fits
+JOINT_FACTORS = (3.0, 8.0)  # aspect tolerances (x ROOM_ASPECT_TOLERANCE) of the joint search
+SHAPES_CAP = 300  # blocks kept per room subset when structures with distinct room shapes are ranked
+JOINT_CAP = 40  # blocks kept per room subset by the joint shape and connection search
+POLISH_ITERATIONS = 100  # SLSQP iterations of the minimax polish of a layout that still misses
+JOINT_MUTATIONS = 6  # mutations tried when the proposals meet the desired connections but not the shapes
 MIRRORS = 4  # mirrored variants of a proposed structure compared for desired connections
 
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
@@ -282,12 +290,14 @@ def _refine(
     spec: WorldTemplateSpec, tree: Tree, fp: float, total: float
 ) -> tuple[dict[str, Box], float, float]:
     """Move cut positions and the footprint aspect so every room gets close to its requested
-    aspect ratio, trading area within the tolerance; returns (rects, footprint aspect, score)."""
+    aspect ratio, trading area within the tolerance, while every desired connection keeps a wall
+    long enough for it; returns (rects, footprint aspect, score)."""
     base = _fractions(tree)
     logits = [math.log(f / (1 - f)) for f in base]
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     aspect_scale = math.log(1 + SHAPE_AIM * ROOM_ASPECT_TOLERANCE)
     area_scale = SHAPE_AIM * ROOM_AREA_TOLERANCE
+    needs = list(_connection_needs(spec).items())
 
     def build(x: np.ndarray) -> tuple[dict[str, Box], float]:
         fpa = fp * math.exp(float(x[0]))
@@ -309,16 +319,63 @@ def _refine(
             e = (w * h / r.area - 1.0) / area_scale
             out.append(e * math.sqrt(1.0 + e * e))
             out.append(10.0 * max(0.0, MIN_ROOM_SIDE - min(w, h)))
+        for key, need in needs:
+            a, b = tuple(key)
+            short = need + CONNECTION_SLACK - _wall_length(rects[a], rects[b])
+            out.append(CONNECTION_WEIGHT * max(0.0, short))
         out.append(FOOTPRINT_WEIGHT * math.log(fpa / req_fp) / aspect_scale)
+        return np.asarray(out)
+
+    def constraints(z: np.ndarray) -> np.ndarray:
+        """Minimax form: every room's errors at most z[-1] times the tolerances, walls long enough."""
+        rects, _ = build(np.clip(z[:-1], -30.0, 30.0))
+        out = []
+        for r in spec.rooms:
+            x0, y0, x1, y1 = rects[r.name]
+            w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+            out.append(z[-1] - abs(max(w, h) / min(w, h) - r.aspect) / r.aspect / ROOM_ASPECT_TOLERANCE)
+            out.append(z[-1] - abs(w * h - r.area) / r.area / ROOM_AREA_TOLERANCE)
+            out.append(min(w, h) - MIN_ROOM_SIDE)
+        for key, need in needs:
+            a, b = tuple(key)
+            out.append(_wall_length(rects[a], rects[b]) - need - CONNECTION_SLACK)
         return np.asarray(out)
 
     x0 = np.zeros(len(base) + 1)
     result = optimize.least_squares(residuals, x0, method="trf", max_nfev=30 * len(x0), x_scale=1.0)
     rects, fpa = build(result.x)
     score = _score(spec, rects, fpa)
+    if not _fits(spec, rects) and needs:
+        # Least squares is not minimax: when a room still misses, minimise the worst room's error
+        # under the desired connections' walls (SLSQP), from the least-squares result.
+        start = np.append(result.x, 3.0)
+        polished = optimize.minimize(
+            lambda z: z[-1],
+            start,
+            method="SLSQP",
+            constraints=[{"type": "ineq", "fun": constraints}],
+            options={"maxiter": POLISH_ITERATIONS},
+        )
+        rects_p, fpa_p = build(np.clip(polished.x[:-1], -30.0, 30.0))
+        if all(min(b[2] - b[0], b[3] - b[1]) > 0.1 for b in rects_p.values()):
+            score_p = _score(spec, rects_p, fpa_p)
+            if score_p < score:
+                rects, fpa, score = rects_p, fpa_p, score_p
     rects0, fpa0 = build(x0)
     score0 = _score(spec, rects0, fpa0)
     return (rects, fpa, score) if score < score0 else (rects0, fpa0, score0)
+
+
+def _wall_length(a: Box, b: Box) -> float:
+    """Length of the wall two rectangles share; when they do not touch, minus how far apart they
+    are (continuous, for the refinement)."""
+    ox = min(a[2], b[2]) - max(a[0], b[0])
+    oy = min(a[3], b[3]) - max(a[1], b[1])
+    if abs(oy) < 1e-6:
+        return ox
+    if abs(ox) < 1e-6:
+        return oy
+    return min(ox, oy)
 
 
 def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
@@ -332,13 +389,13 @@ def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
 
 
 def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> float:
-    """Layout score (lower is better): room shapes, footprint preference, connectivity and
-    desired connections."""
+    """Layout score (lower is better): connectivity, then desired connections, then room shapes,
+    then closeness and the footprint preference."""
     score, _ = _shape_cost(spec, rects)
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     score += FOOTPRINT_WEIGHT * abs(math.log(fp_aspect / req_fp))
     disconnected, unmet = _connection_misses(spec, rects)
-    return score + (100.0 if disconnected else 0.0) + 1.5 * unmet
+    return score + (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet
 
 
 def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
@@ -346,7 +403,7 @@ def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
     their log aspect errors (the refinement trades area to fix those)."""
     disconnected, unmet = _connection_misses(spec, rects)
     shape = sum(abs(math.log(_aspect(rects[r.name]) / r.aspect)) for r in spec.rooms)
-    return (100.0 if disconnected else 0.0) + 1.5 * unmet + shape
+    return (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet + shape
 
 
 def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[bool, int]:
@@ -414,9 +471,13 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
         """Shapes fit, and every desired connection has a wall to go through."""
         return shapes_fit() and _connection_misses(spec, best.rects)[1] == 0  # type: ignore[union-attr]
 
-    # 1. Structures the interval search proves (nearly) feasible, refined with area trading.
-    for lo, hi, tree in _proposals(spec):
-        fp = math.exp(min(max(math.log(req_fp), lo), hi) + (hi - lo) * rng.uniform(-0.1, 0.1))
+    # 1. Structures the interval search proves (nearly) feasible, refined with area trading:
+    # those meeting every desired connection when there are any.
+    proposals, joint = _proposals(spec, rng)
+    for lo, hi, tree in proposals:
+        inset = 0.01 * (hi - lo)  # at the interval's ends a desired connection's wall is just long enough
+        log_fp = min(max(math.log(req_fp), lo), hi) + (hi - lo) * rng.uniform(-0.1, 0.1)
+        fp = math.exp(min(max(log_fp, lo + inset), hi - inset))
         height = math.sqrt(total / fp)
         # Mirrored variants have the same shapes but other neighbours: keep the best-connected.
         variants = []
@@ -428,14 +489,15 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
         variant = min(variants)[2]
         if _tree_key(variant) not in seen:
             consider(variant, fp)
+        if done():
+            break
     if done():
         assert best is not None
         return best
-    fitted = shapes_fit()
     # 2. Randomly sampled slicing trees (their room order follows the desired connections), the
-    # best few refined.
+    # best few refined; not needed when the interval search found the desired connections.
     candidates: dict[str, tuple[float, Tree, float]] = {}  # tree key -> (score, tree, footprint)
-    for i in range(CANDIDATES):
+    for i in range(0 if joint else CANDIDATES):
         fp = req_fp if i % 3 == 0 else req_fp * math.exp(rng.gauss(0.0, 0.3))
         height = math.sqrt(total / fp)
         width = total / height
@@ -449,9 +511,9 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
     for _, tree, fp in ranked[:REFINE_TREES]:
         if _tree_key(tree) not in seen:
             consider(tree, fp)
-    # 3. Evolutionary search over tree structures: mutate good trees until every room fits (a
-    # few tries only for desired connections when the shapes already fit: those are best effort).
-    for _ in range(CONNECTION_TRIES if fitted else MUTATIONS):
+    # 3. Evolutionary search over tree structures: mutate good trees until every desired
+    # connection is met and every room fits.
+    for _ in range(JOINT_MUTATIONS if joint else MUTATIONS):
         if done():
             break
         _, _, tree, fp = rng.choice(elite)
@@ -464,9 +526,21 @@ def _search(spec: WorldTemplateSpec, rng: random.Random) -> _Layout:
     return best
 
 
-def _proposals(spec: WorldTemplateSpec, wanted: int = PROPOSALS) -> list[Interval]:
-    """Up to ``wanted`` slicing structures from :func:`_feasible_trees`, loosening the aspect
-    tolerance step by step (area trading in the refinement makes up for the loosening)."""
+def _proposals(
+    spec: WorldTemplateSpec, rng: random.Random, wanted: int = PROPOSALS
+) -> tuple[list[Interval], bool]:
+    """Up to ``wanted`` slicing structures to refine, and whether they meet every desired connection.
+
+    With desired connections: structures from :func:`_interval_search` that meet them all, one per
+    set of room shapes, best exact-area shapes first, each with a narrow interval around the
+    footprint aspect where its shapes are best (the refinement then trades area). Only when no
+    structure meets them all (or there are none): structures for the shapes alone, loosening the
+    aspect tolerance step by step."""
+    if spec.connections:
+        for factor in JOINT_FACTORS:
+            blocks = _interval_search(spec, factor * ROOM_ASPECT_TOLERANCE, connections=True, shapes=True)
+            if blocks:
+                return _best_shapes(spec, blocks, rng, wanted), True
     out: list[Interval] = []
     keys: set[str] = set()
     for factor in (SHAPE_AIM, 1.0, 1.4, 2.0, 3.0):
@@ -477,61 +551,213 @@ def _proposals(spec: WorldTemplateSpec, wanted: int = PROPOSALS) -> list[Interva
                 out.append(iv)
         if len(out) >= wanted:
             break
-    return out[:wanted]
+    return out[:wanted], False
+
+
+def _best_shapes(
+    spec: WorldTemplateSpec, blocks: list[Block], rng: random.Random, wanted: int
+) -> list[Interval]:
+    """One structure per set of room shapes (a random one of its mirror images), ranked by the
+    worst room's log aspect error at the best footprint aspect of its interval, exact areas."""
+    target = np.array([math.log(r.aspect) for r in spec.rooms])
+    classes: dict[tuple[float, ...], list[tuple[float, float, float, float, Tree]]] = {}
+    for lo, hi, tree, _, offsets in blocks:
+        off = np.array([o for _, o in offsets])
+        grid = np.linspace(lo, hi, 17)
+        worst = np.abs(np.abs(grid[:, None] + off[None, :]) - target[None, :]).max(axis=1)
+        k = int(worst.argmin())
+        shape_key = tuple(round(o, 6) for o in off)
+        shape_key = min(shape_key, tuple(-o for o in shape_key))
+        classes.setdefault(shape_key, []).append((float(worst[k]), float(grid[k]), lo, hi, tree))
+    ranked = sorted(classes.values(), key=lambda members: members[0][0])[:wanted]
+    out: list[Interval] = []
+    for members in ranked:
+        _, best, lo, hi, tree = rng.choice(members)
+        half = 0.05 * (hi - lo)
+        out.append((max(lo, best - half), min(hi, best + half), tree))
+    return out
 
 
 Interval = tuple[float, float, Tree]  # feasible log(width / height) range of a block, and its tree
+Side = tuple[tuple[str, float, float], ...]  # rooms along a side of a block: (room, from, to) fractions
+Sides = tuple[Side, Side, Side, Side]  # west, east, south, north
+# A block of the interval search: its feasible log aspects, tree, sides and its rooms' log aspects
+# minus the block's, as (room index, offset).
+Block = tuple[float, float, Tree, Sides, tuple[tuple[int, float], ...]]
 
 
-def _feasible_trees(spec: WorldTemplateSpec, tolerance: float) -> list[Interval]:
+def _connection_needs(spec: WorldTemplateSpec) -> dict[frozenset[str], float]:
+    """The shared wall length each desired connection needs (the longest, if a pair is asked twice)."""
+    needs: dict[frozenset[str], float] = {}
+    for c in spec.connections:
+        key = frozenset((c.room_a, c.room_b))
+        need = MIN_DOOR_SPAN if c.connection_type == "Doorway" else MIN_OPENING_SPAN
+        needs[key] = max(need, needs.get(key, 0.0))
+    return needs
+
+
+def _scaled(side: Side, offset: float, k: float) -> Side:
+    return tuple((r, offset + k * a, offset + k * b) for r, a, b in side)
+
+
+def _join_sides(vertical: bool, f: float, s1: Sides, s2: Sides) -> Sides:
+    """The sides of a block cut at fraction ``f`` into ``s1`` (west/south) and ``s2``."""
+    if vertical:
+        south = _scaled(s1[2], 0.0, f) + _scaled(s2[2], f, 1 - f)
+        north = _scaled(s1[3], 0.0, f) + _scaled(s2[3], f, 1 - f)
+        return (s1[0], s2[1], south, north)
+    west = _scaled(s1[0], 0.0, f) + _scaled(s2[0], f, 1 - f)
+    east = _scaled(s1[1], 0.0, f) + _scaled(s2[1], f, 1 - f)
+    return (west, east, s1[2], s2[3])
+
+
+def _cut_bounds(
+    vertical: bool, face1: Side, face2: Side, pairs: list[tuple[str, str, float]], area: float
+) -> tuple[float, float]:
+    """The log aspects of a block for which every desired pair split by its cut shares a wall of
+    the length it needs: a wall across a vertical cut is a fraction l of the block height
+    sqrt(area / e^s), across a horizontal one of its width sqrt(area * e^s)."""
+    lo, hi = -math.inf, math.inf
+    where1 = {r: (a, b) for r, a, b in face1}
+    where2 = {r: (a, b) for r, a, b in face2}
+    root = math.sqrt(area)
+    for x, y, need in pairs:
+        if x not in where1:
+            x, y = y, x
+        if x not in where1 or y not in where2:
+            return 1.0, -1.0
+        (a1, b1), (a2, b2) = where1[x], where2[y]
+        share = min(b1, b2) - max(a1, a2)
+        if share <= 1e-9:
+            return 1.0, -1.0
+        bound = 2.0 * math.log(share * root / need)
+        if vertical:
+            hi = min(hi, bound)
+        else:
+            lo = max(lo, -bound)
+    return lo, hi
+
+
+def _feasible_trees(spec: WorldTemplateSpec, tolerance: float, connections: bool = False) -> list[Interval]:
     """Every slicing structure (up to pruning) whose rooms can all have exactly their requested
-    area and an aspect ratio within ``tolerance``, with the footprint log aspects that allow it.
+    area and an aspect ratio within ``tolerance``, with the footprint log aspects that allow it;
+    with ``connections``, only structures that also give every desired connection a shared wall
+    long enough for it (as :func:`_connection_misses` counts it). See :func:`_interval_search`."""
+    return [(lo, hi, tree) for lo, hi, tree, _, _ in _interval_search(spec, tolerance, connections)]
+
+
+def _interval_search(
+    spec: WorldTemplateSpec, tolerance: float, connections: bool = False, shapes: bool = False
+) -> list[Block]:
+    """The slicing structures of :func:`_feasible_trees`, with their sides and the log aspect of
+    every room relative to the footprint's.
 
     Exact interval dynamic programming over room subsets: a room may take log(w/h) in
     ±[log(r(1-t)), log(r(1+t))] (and a short side of at least MIN_ROOM_SIDE); two blocks of areas
     A1, A2 side by side in a block of aspect a have aspects a*A1/A and a*A2/A, stacked a*A/A1 and
-    a*A/A2, so a block's feasible log aspects are intersections of shifted child intervals.
+    a*A/A2, so a block's feasible log aspects are intersections of shifted child intervals. With
+    exact areas a block's layout only stretches with its aspect, so the wall two rooms share across
+    a cut is a fixed fraction of the block's height or width: a desired connection bounds the
+    block's log aspect from one side too. Blocks then keep both child orders (they give other
+    neighbours) and their sides, and an interval is only pruned by a wider one whose rooms with
+    desired connections leaving the block lie along its sides in the same places; with ``shapes``,
+    also only by one with the same room shapes (area trading may fit a structure whose exact-area
+    interval is narrow or empty at ``tolerance``), and up to SHAPES_CAP blocks are kept.
     """
     rooms = spec.rooms
     n = len(rooms)
-    feasible: dict[int, list[Interval]] = {}
+    needs = _connection_needs(spec) if connections else {}
+    index = {r.name: i for i, r in enumerate(rooms)}
+    pair_masks = [
+        ((1 << index[a]) | (1 << index[b]), a, b, need)
+        for (a, b), need in ((tuple(k), v) for k, v in needs.items())
+    ]
+    feasible: dict[int, list[Block]] = {}
     area: dict[int, float] = {}
     for i, r in enumerate(rooms):
         lo = math.log(max(1.0, r.aspect * (1 - tolerance)))
         hi = min(math.log(r.aspect * (1 + tolerance)), math.log(r.area / MIN_ROOM_SIDE**2))
         area[1 << i] = r.area
+        whole: Side = ((r.name, 0.0, 1.0),)
+        sides: Sides = (whole, whole, whole, whole)
+        zero = ((i, 0.0),)
         if hi < lo:
             feasible[1 << i] = []
         elif lo == 0.0:
-            feasible[1 << i] = [(-hi, hi, r.name)]
+            feasible[1 << i] = [(-hi, hi, r.name, sides, zero)]
         else:
-            feasible[1 << i] = [(lo, hi, r.name), (-hi, -lo, r.name)]
+            feasible[1 << i] = [(lo, hi, r.name, sides, zero), (-hi, -lo, r.name, sides, zero)]
     for mask in sorted(range(1, 1 << n), key=lambda m: m.bit_count()):
         if mask.bit_count() < 2:
             continue
         low = mask & -mask
         area[mask] = area[low] + area[mask ^ low]
         total = area[mask]
-        out: list[Interval] = []
+        outside = {
+            name
+            for m, a, b, _ in pair_masks
+            if m & mask and m & ~mask
+            for name in (a, b)
+            if 1 << index[name] & mask
+        }
+        out: list[Block] = []
         sub = (mask - 1) & mask
         while sub:
-            if sub & low:
-                other = mask ^ sub
-                a1, a2 = area[sub], area[other]
+            if sub & low or needs:
+                first, second = sub, mask ^ sub
+                a1, a2 = area[first], area[second]
+                split = [(a, b, need) for m, a, b, need in pair_masks if m & first and m & second]
                 for vertical in (True, False):
                     s1 = math.log(a1 / total) if vertical else math.log(total / a1)
                     s2 = math.log(a2 / total) if vertical else math.log(total / a2)
-                    for lo1, hi1, t1 in feasible[sub]:
-                        for lo2, hi2, t2 in feasible[other]:
+                    for lo1, hi1, t1, sides1, off1 in feasible[first]:
+                        for lo2, hi2, t2, sides2, off2 in feasible[second]:
                             lo, hi = max(lo1 - s1, lo2 - s2), min(hi1 - s1, hi2 - s2)
-                            if lo <= hi:
-                                out.append((lo, hi, (vertical, a1 / total, t1, t2)))
+                            if lo > hi:
+                                continue
+                            if split:
+                                face1, face2 = (sides1[1], sides2[0]) if vertical else (sides1[3], sides2[2])
+                                clo, chi = _cut_bounds(vertical, face1, face2, split, total)
+                                lo, hi = max(lo, clo), min(hi, chi)
+                                if lo > hi:
+                                    continue
+                            sides = _join_sides(vertical, a1 / total, sides1, sides2) if outside else sides1
+                            offsets = tuple(
+                                sorted([(k, o + s1) for k, o in off1] + [(k, o + s2) for k, o in off2])
+                            )
+                            out.append((lo, hi, (vertical, a1 / total, t1, t2), sides, offsets))
             sub = (sub - 1) & mask
-        feasible[mask] = _prune(out)
+        feasible[mask] = _prune_sides(
+            out, outside, shapes, cap=SHAPES_CAP if shapes else JOINT_CAP if needs else 10
+        )
     return feasible[(1 << n) - 1]
 
 
-def _prune(intervals: list[Interval], cap: int = 10) -> list[Interval]:
+def _prune_sides(intervals: list[Block], outside: set[str], shapes: bool, cap: int) -> list[Block]:
+    """The ``cap`` widest intervals, dropping one inside a wider one whose rooms in ``outside``
+    (those with desired connections leaving the block) lie along the same sides in the same places
+    (and, with ``shapes``, whose rooms have the same shapes)."""
+    intervals.sort(key=lambda iv: iv[0] - iv[1])
+    kept: list[Block] = []
+    groups: dict[tuple, list[Block]] = {}
+    for iv in intervals:
+        key = (
+            tuple(tuple((r, round(a, 6), round(b, 6)) for r, a, b in side if r in outside) for side in iv[3])
+            if outside
+            else ()
+        )
+        if shapes:
+            key = (key, tuple(round(o, 6) for _, o in iv[4]))
+        group = groups.setdefault(key, [])
+        if not any(k[0] <= iv[0] and iv[1] <= k[1] for k in group):
+            group.append(iv)
+            kept.append(iv)
+            if len(kept) == cap:
+                break
+    return kept
+
+
+def _prune(intervals: list, cap: int = 10) -> list:
     """Drop intervals inside another one; keep the ``cap`` widest (the most room to spare)."""
     intervals.sort(key=lambda iv: iv[0] - iv[1])
     kept: list[Interval] = []
