@@ -2,16 +2,22 @@
 
 Approach (world-generation.md §5): the footprint rectangle has exactly the sum of the requested
 room areas, so a *slicing* partition (recursive guillotine cuts at area-proportional positions)
-gives every room exactly its requested area. Many random slicing trees are sampled per seed and
-ranked by a score in which a room outside the shape tolerances of :mod:`.shape` (area ±10%,
-aspect ±15%, orientation-free) costs far more than anything else; the best few trees then have
-their cut positions and footprint aspect refined (``scipy.optimize.least_squares`` on log aspect
-errors and area errors), letting rooms trade area within the tolerance for a better aspect ratio.
-The footprint aspect is a preference with a small weight: it gives way to the rooms' shapes.
-A request no slicing layout can meet comes out with the rooms as close as the search got, and
-the quality report fails those rooms. Rooms sharing a wall long enough for a doorway are adjacent (a
-networkx graph); desired connections become doorways/openings, and a minimum spanning tree over
-plausibility weights adds doorways until every room is reachable, as WorldForge did.
+gives every room exactly its requested area. Desired connections come first, then room shapes
+(inside the tolerances of :mod:`.shape`: area ±10%, aspect ±15%, orientation-free), then the
+footprint aspect (a preference with a small weight). An exact interval search over slicing
+structures (:func:`_interval_search`) finds the structures whose rooms can take their shapes and
+whose desired connections get a shared wall long enough (with exact areas a layout only stretches
+with the footprint aspect, so both are intervals of the footprint's log aspect); the ones with the
+best shapes have their cut positions and footprint aspect refined
+(``scipy.optimize.least_squares`` on log aspect and area errors, keeping the desired connections'
+walls), letting rooms trade area within the tolerance, and polished to the minimax layout (SLSQP)
+where a room still misses. Mutations of the best trees follow while anything misses; random
+slicing trees join only when no structure meets every desired connection. Layouts are ranked
+connections first. A request no slicing layout can meet comes out with the desired connections and
+the rooms as close as the search got, and the quality report fails those rooms. Rooms sharing a
+wall long enough for a doorway are adjacent (a networkx graph); desired connections become
+doorways/openings, and a minimum spanning tree over plausibility weights adds doorways until every
+room is reachable, as WorldForge did.
 
 Conventions: walls are centred on room boundaries (exterior 0.15 m, interior 0.10 m thick); room
 areas/aspects are measured on wall centre lines; doorways are 0.9 m gaps at least 0.3 m from the
