@@ -55,6 +55,7 @@ CANDIDATES = 160
 SHAPE_AIM = 0.8  # the refinement and the interval search aim inside 80% of the shape tolerances
 FIT_MARGIN = 0.97  # a room counts as fitting inside 97% of them (rounding never tips it over)
 MISS_PENALTY = 20.0  # a room outside the aim costs more than closeness or the footprint preference
+EXCESS_WEIGHT = 10.0  # per tolerance a missing room is outside it
 UNMET_PENALTY = 1000.0  # an unmet desired connection costs more than any room's shape miss
 DISCONNECTED_PENALTY = 10000.0  # rooms that cannot all be joined by doorways: worst of all
 CONNECTION_WEIGHT = 20.0  # refinement residual per metre a desired connection's wall falls short
@@ -273,7 +274,7 @@ def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, 
             0.0, area_err / ROOM_AREA_TOLERANCE - FIT_MARGIN
         )
         if excess > 0:
-            cost += MISS_PENALTY + 10.0 * excess
+            cost += MISS_PENALTY + EXCESS_WEIGHT * excess
             misses += 1
         if min(w, h) < MIN_ROOM_SIDE:
             cost += 5.0
