@@ -253,6 +253,29 @@ def test_desired_connections_and_room_shapes_both_met(name: str) -> None:
             assert check["area_ok"] and check["aspect_ok"], (seed, room.name, check)
 
 
+def test_joint_proposal_takes_the_rooms_best_orientation() -> None:
+    """Two stacked rooms whose shapes fit best with the footprint tall (about 1:3.4), against a 1.85:1
+    footprint preference: the structure is proposed at its best footprint aspect, not at another
+    interval where the same rooms are turned the other way and one is 31% off."""
+    rooms = [
+        {"Type": "Living", "Name": "A", "DesiredShape": {"Area": 26.1, "AspectRatio": {"x": 1.47, "y": 1}}},
+        {"Type": "Kitchen", "Name": "B", "DesiredShape": {"Area": 33.2, "AspectRatio": {"x": 1.92, "y": 1}}},
+    ]
+    plan = {
+        "Footprint": {"DesiredAspectRatio": {"x": 1.85, "y": 1}},
+        "Rooms": rooms,
+        "DesiredConnections": [{"Location": ["A", "B"], "ConnectionType": "Opening"}],
+    }
+    spec = parse_template_body(json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]}))
+    assert _feasible_trees(spec, ROOM_ASPECT_TOLERANCE, connections=True)
+    for seed in range(20, 32):
+        plan_ = generate_floorplan(spec, seed)
+        assert not plan_.unmet_connections
+        for room in plan_.rooms:
+            check = room_shape_check(room.requested_area, room.area, room.requested_aspect, room.aspect)
+            assert check["area_ok"] and check["aspect_ok"], (seed, room.name, check)
+
+
 def test_desired_connections_win_over_room_shapes() -> None:
     """When the shapes and the desired connections cannot both be had, the connections (the
     topology asked for) are met; a shape miss is delivered and fails only the quality report."""

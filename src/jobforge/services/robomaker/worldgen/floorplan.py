@@ -564,8 +564,8 @@ def _proposals(
 def _best_shapes(
     spec: WorldTemplateSpec, blocks: list[Block], rng: random.Random, wanted: int
 ) -> list[Interval]:
-    """One structure per set of room shapes (a random one of its mirror images), ranked by the
-    worst room's log aspect error at the best footprint aspect of its interval, exact areas."""
+    """One structure per set of room shapes (a random one of its mirror images at their best), ranked
+    by the worst room's log aspect error at the best footprint aspect of its interval, exact areas."""
     target = np.array([math.log(r.aspect) for r in spec.rooms])
     classes: dict[tuple[float, ...], list[tuple[float, float, float, float, Tree]]] = {}
     for lo, hi, tree, _, offsets in blocks:
@@ -576,10 +576,13 @@ def _best_shapes(
         shape_key = tuple(round(o, 6) for o in off)
         shape_key = min(shape_key, tuple(-o for o in shape_key))
         classes.setdefault(shape_key, []).append((float(worst[k]), float(grid[k]), lo, hi, tree))
-    ranked = sorted(classes.values(), key=lambda members: members[0][0])[:wanted]
+    ranked = sorted(classes.values(), key=lambda members: min(m[0] for m in members))[:wanted]
     out: list[Interval] = []
     for members in ranked:
-        _, best, lo, hi, tree = rng.choice(members)
+        least = min(m[0] for m in members)
+        # Mirror images at their best footprint aspect; the same shapes may also come in another
+        # interval of worse footprint aspects (rooms turned the other way), which is not wanted.
+        _, best, lo, hi, tree = rng.choice([m for m in members if m[0] <= least + 1e-9])
         half = 0.05 * (hi - lo)
         out.append((max(lo, best - half), min(hi, best + half), tree))
     return out
