@@ -47,11 +47,69 @@ def test_defaults_applied() -> None:
     assert spec.version == "1"
     assert spec.ceiling_height == 3.0
     assert (spec.footprint_aspect_x, spec.footprint_aspect_y) == (1.0, 1.0)
-    (room,) = spec.rooms
-    assert (room.type, room.name, room.area, room.aspect) == ("Living", "My_Living_Room", 20.0, 1.0)
-    assert spec.furniture_for("My_Living_Room").density == "Moderate"
+    # The V1 schema's default floor plan: a living room and a bedroom, 20 m² at 1:1 each.
+    assert [(r.type, r.name, r.original_name, r.area, r.aspect) for r in spec.rooms] == [
+        ("Living", "My Living Room", None, 20.0, 1.0),
+        ("Bedroom", "My Bedroom", None, 20.0, 1.0),
+    ]
+    assert spec.connections == ()
+    assert spec.defaults_applied == ("Buildings",)
+    assert spec.furniture_for("My Living Room").density == "Moderate"
     assert template_version("{}") == "1"
     assert template_version('{"Version": "2"}') == "2"
+
+
+V1_FLOOR = [("Living", "My Living Room", None), ("Bedroom", "My Bedroom", None)]
+V2_FLOOR = [("Living", "My_Living_Room", "My Living Room")]
+
+
+@pytest.mark.parametrize(
+    ("body", "rooms", "where"),
+    [
+        ({}, V1_FLOOR, "Buildings"),
+        ({"Buildings": [{}]}, V1_FLOOR, "Buildings[0].Floors"),
+        ({"Buildings": [{"Floors": [{}]}]}, V1_FLOOR, f"{PLAN}"),
+        (
+            {"Buildings": [{"Floors": [{"Floorplan": {"Ceiling": {"Height": 2.5}}}]}]},
+            V1_FLOOR,
+            f"{PLAN}.Rooms",
+        ),
+        ({"Version": "2"}, V2_FLOOR, "Buildings"),
+        ({"Version": "2", "Buildings": [{}]}, V2_FLOOR, "Buildings[0].Floors"),
+        ({"Version": "2", "Buildings": [{"Floors": [{"Interior": {}}]}]}, V2_FLOOR, f"{PLAN}"),
+        ({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": {}}]}]}, V2_FLOOR, f"{PLAN}.Rooms"),
+    ],
+)
+def test_missing_rooms_get_the_schema_default(body: dict, rooms: list, where: str) -> None:
+    spec = parse_template_body(json.dumps(body))
+    assert [(r.type, r.name, r.original_name) for r in spec.rooms] == rooms
+    assert all((r.area, r.aspect) == (20.0, 1.0) for r in spec.rooms)
+    assert spec.defaults_applied == (where,)
+
+
+def test_rooms_given_means_no_default() -> None:
+    assert parse_template_body(sample_body("OneBedroomHouse")).defaults_applied == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"Buildings": []}, "Buildings must contain exactly 1 items, got 0"),
+        ({"Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 items, got 0"),
+        (
+            {"Buildings": [{"Floors": [{"Floorplan": {"Rooms": []}}]}]},
+            f"{PLAN}.Rooms must contain between 1 and 6 items, got 0",
+        ),
+        (
+            {"Version": "2", "Buildings": [{"Floors": [{"Floorplan": {"Rooms": []}}]}]},
+            f"{PLAN}.Rooms must contain between 1 and 6 items, got 0",
+        ),
+    ],
+)
+def test_explicit_empty_lists_are_refused(body: dict, message: str) -> None:
+    with pytest.raises(TemplateFormatError) as info:
+        parse_template_body(json.dumps(body))
+    assert str(info.value).startswith(message)
 
 
 def test_six_room_v2_precedence() -> None:

@@ -83,6 +83,30 @@ def test_every_template_generates_four_good_worlds(
         assert len(descriptions) == 4  # four distinct worlds
 
 
+@pytest.mark.parametrize(
+    ("body", "rooms"),
+    [
+        ("{}", [("Living", "My Living Room"), ("Bedroom", "My Bedroom")]),
+        ('{"Version": "2"}', [("Living", "My_Living_Room")]),
+    ],
+)
+def test_default_rooms_are_generated_and_reported(server: JobforgeServer, body: str, rooms: list) -> None:
+    """A template without Rooms gets the schema's default rooms, and the quality report says so."""
+    robomaker = client("robomaker", server.url, access_key="100000000002")
+    template = robomaker.create_world_template(templateBody=body)["arn"]
+    job = robomaker.create_world_generation_job(
+        template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
+    )
+    done = wait_for_job(robomaker, job["arn"])
+    assert done["status"] == "Completed", done
+    (arn,) = done["finishedWorldsSummary"]["succeededWorlds"]
+    quality = httpx.get(f"{server.url}/_jobforge/worlds/quality", params={"arn": arn}).json()
+    assert [(r["type"], r["name"]) for r in quality["rooms"]] == rooms
+    assert quality["template_defaults"] == ["Buildings"]
+    assert all(r["requested_area"] == 20 and r["requested_aspect"] == 1 for r in quality["rooms"])
+    assert quality["passed"], quality["failures"]
+
+
 def test_lists_filters_and_body_snapshot(server: JobforgeServer, generated: dict[str, dict]) -> None:
     robomaker = client("robomaker", server.url, access_key="100000000001")
     job = generated["SixRoomsV2"]

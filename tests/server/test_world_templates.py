@@ -116,6 +116,50 @@ def test_invalid_bodies_are_named(robomaker, body: str, fragment: str) -> None:
     assert fragment in info.value.response["Error"]["Message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"Buildings": []}, "Buildings must contain exactly 1 items, got 0"),
+        ({"Version": "2", "Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 items"),
+        (
+            {"Buildings": [{"Floors": [{"Floorplan": {"Rooms": []}}]}]},
+            "Buildings[0].Floors[0].Floorplan.Rooms must contain between 1 and 6 items, got 0",
+        ),
+        (
+            {
+                "Version": "2",
+                "Buildings": [{"Floors": [{"Floorplan": {"Rooms": [], "Ceiling": {"Height": 3}}}]}],
+            },
+            "Buildings[0].Floors[0].Floorplan.Rooms must contain between 1 and 6 items, got 0",
+        ),
+    ],
+)
+def test_templates_with_an_empty_room_list_are_refused(robomaker, body: dict, message: str) -> None:
+    """An explicit empty list is a template without rooms: refused (the schema says minItems 1)."""
+    for create in (True, False):
+        with pytest.raises(ClientError) as info:
+            if create:
+                robomaker.create_world_template(templateBody=json.dumps(body))
+            else:
+                arn = robomaker.create_world_template(templateBody=BODY)["arn"]
+                robomaker.update_world_template(template=arn, templateBody=json.dumps(body))
+        assert error_code(info) == "InvalidParameterException"
+        assert message in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "version"),
+    [("{}", "1"), ('{"Version": "2"}', "2"), ('{"Buildings": [{"Floors": [{"Floorplan": {}}]}]}', "1")],
+)
+def test_templates_that_leave_rooms_out_are_accepted_with_the_schema_default(
+    robomaker, body: str, version: str
+) -> None:
+    """Leaving Rooms (or a level above it) out is not an error: the schemas define default rooms."""
+    arn = robomaker.create_world_template(templateBody=body)["arn"]
+    assert robomaker.describe_world_template(template=arn)["version"] == version
+    assert robomaker.get_world_template_body(template=arn)["templateBody"] == body
+
+
 def test_template_location_reads_the_object_store(server: JobforgeServer, robomaker) -> None:
     target = server.data_dir / "buckets" / "templates" / "houses" / "one.json"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -45,15 +45,16 @@ def build_world(body: str, job_seed: int, floorplan: int, interior: int, world_i
     )
 
     floorplan_seed, interior_seed = world_seeds(job_seed, floorplan, interior)
+    spec = _spec(body)
     try:
-        world = generate_world(_spec(body), floorplan_seed, interior_seed, world_id=world_id)
+        world = generate_world(spec, floorplan_seed, interior_seed, world_id=world_id)
     except WorldGenerationError as exc:
         return {"failure": str(exc)}
     return {
         "world": world.to_dict(),
         "description": json.dumps(world_description(world), separators=(",", ":")),
         "preview": render_preview(world),
-        "quality": quality_report(world),
+        "quality": quality_report(world, template_defaults=spec.defaults_applied),
     }
 
 

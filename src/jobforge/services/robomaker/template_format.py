@@ -10,6 +10,14 @@ Decisions where the public schema is silent or contradictory (see shared/referen
   (``OriginalName``, ``Interior.Doorways``, ``"Target.All"``) in a Version "1" body.
 * ``Version``: optional in V1 (default ``"1"``), so a body without it is V1; must be the string
   ``"1"`` or ``"2"``.
+* Rooms: the schemas give a default floor plan when ``Buildings``, ``Floors``, ``Floorplan`` or
+  ``Rooms`` is *missing* (JSON-schema ``default``); we apply it and record where in
+  :attr:`WorldTemplateSpec.defaults_applied`. Version "1" (developer guide schema): two rooms,
+  Living "My Living Room" and Bedroom "My Bedroom", 20 m² at 1:1 each. Version "2" (current
+  schema): one Living room "My_Living_Room" (OriginalName "My Living Room"), 20 m² at 1:1; the V2
+  schema shows it on ``Buildings``, and we use it at the inner levels too, as V1 does. An
+  *explicit* empty list (``Buildings: []``, ``Floors: []``, ``Rooms: []``) is refused: the schema
+  says minItems 1 and no default replaces a value that is present. See docs/world-quality.md.
 * Room ``Area``: 10..300 m² inclusive (the developer guide's stated range; the schema has no bound).
 * Connections: a pair may carry several doorways, but never a doorway plus an opening, nor two
   openings. The prose "max 4 connections per room" is not enforced (connections are best effort).
@@ -86,6 +94,22 @@ MAX_MATERIAL_SETS = 6
 MAX_FURNITURE_SETS = 6
 MAX_DOORWAY_SETS = 13
 DEFAULT_OPEN_PERCENT = 100.0
+
+# The schemas' default rooms (JSON-schema ``default`` of Buildings/Floors/Floorplan/Rooms):
+# V1 = developer guide schema (DG2021 worlds-creating-json-schema.md), V2 = current schema page.
+_DEFAULT_SHAPE: dict[str, Any] = {"Area": 20.0, "AspectRatio": {"x": 1.0, "y": 1.0}}
+DEFAULT_ROOMS_V1: list[dict[str, Any]] = [
+    {"Type": "Living", "Name": "My Living Room", "DesiredShape": _DEFAULT_SHAPE},
+    {"Type": "Bedroom", "Name": "My Bedroom", "DesiredShape": _DEFAULT_SHAPE},
+]
+DEFAULT_ROOMS_V2: list[dict[str, Any]] = [
+    {
+        "Type": "Living",
+        "Name": "My_Living_Room",
+        "OriginalName": "My Living Room",
+        "DesiredShape": _DEFAULT_SHAPE,
+    },
+]
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_\- ]*$")
 
@@ -273,6 +297,7 @@ class WorldTemplateSpec:
     wall_rules: tuple[MaterialRule, ...] = ()
     furniture_rules: tuple[FurnitureRule, ...] = ()
     doorway_rules: tuple[DoorwayRule, ...] = ()
+    defaults_applied: tuple[str, ...] = ()  # template paths filled with the schema's default rooms
 
     def room(self, name: str) -> RoomSpec:
         for r in self.rooms:
@@ -430,25 +455,37 @@ def parse_template_body(body: str) -> WorldTemplateSpec:
     version = _version(data)
     v2 = version == "2"
     _obj(data, "", ("Version", "Buildings"), ("Version",) if v2 else ())
+    defaulted: list[str] = []
+    if "Buildings" not in data:
+        defaulted.append("Buildings")
     buildings = data.get("Buildings", [{}])
     _list(buildings, "Buildings", 1, 1)
     building = _obj(buildings[0], "Buildings[0]", ("Floors",))
+    if "Floors" not in building and not defaulted:
+        defaulted.append("Buildings[0].Floors")
     floors = building.get("Floors", [{}])
     _list(floors, "Buildings[0].Floors", 1, 1)
     fpath = "Buildings[0].Floors[0]"
     floor = _obj(floors[0], fpath, ("Floorplan", "Interior"))
 
     ppath = f"{fpath}.Floorplan"
+    if "Floorplan" not in floor and not defaulted:
+        defaulted.append(ppath)
     plan = _obj(floor.get("Floorplan", {}), ppath, ("Footprint", "Ceiling", "Rooms", "DesiredConnections"))
     footprint = _obj(plan.get("Footprint", {}), f"{ppath}.Footprint", ("DesiredAspectRatio",))
     fx, fy = _aspect(footprint.get("DesiredAspectRatio", {}), f"{ppath}.Footprint.DesiredAspectRatio")
     ceiling = _obj(plan.get("Ceiling", {}), f"{ppath}.Ceiling", ("Height",))
     height = _num(ceiling.get("Height", DEFAULT_CEILING), f"{ppath}.Ceiling.Height", MIN_CEILING, MAX_CEILING)
 
-    default_room: dict[str, Any] = {"Type": "Living", "Name": "My_Living_Room"}
-    if v2:
-        default_room["OriginalName"] = "My Living Room"
-    raw_rooms = plan.get("Rooms", [default_room])
+    if "Rooms" not in plan and not defaulted:
+        defaulted.append(f"{ppath}.Rooms")
+    raw_rooms = plan.get("Rooms", DEFAULT_ROOMS_V2 if v2 else DEFAULT_ROOMS_V1)
+    if isinstance(raw_rooms, list) and not raw_rooms:
+        raise _fail(
+            f"{ppath}.Rooms",
+            f"must contain between 1 and {MAX_ROOMS} items, got 0: a floor plan needs at least one room "
+            "(leave Rooms out to get the schema's default rooms)",
+        )
     _list(raw_rooms, f"{ppath}.Rooms", 1, MAX_ROOMS)
     rooms: list[RoomSpec] = []
     seen: set[str] = set()
@@ -481,6 +518,7 @@ def parse_template_body(body: str) -> WorldTemplateSpec:
         wall_rules=walls,
         furniture_rules=furniture,
         doorway_rules=doorways,
+        defaults_applied=tuple(defaulted),
     )
 
 
