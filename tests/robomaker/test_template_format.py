@@ -94,8 +94,8 @@ def test_rooms_given_means_no_default() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"Buildings": []}, "Buildings must contain exactly 1 items, got 0"),
-        ({"Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 items, got 0"),
+        ({"Buildings": []}, "Buildings must contain exactly 1 item, got 0"),
+        ({"Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 item, got 0"),
         (
             {"Buildings": [{"Floors": [{"Floorplan": {"Rooms": []}}]}]},
             f"{PLAN}.Rooms must contain between 1 and 6 items, got 0",

@@ -119,8 +119,8 @@ def test_invalid_bodies_are_named(robomaker, body: str, fragment: str) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"Buildings": []}, "Buildings must contain exactly 1 items, got 0"),
-        ({"Version": "2", "Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 items"),
+        ({"Buildings": []}, "Buildings must contain exactly 1 item, got 0"),
+        ({"Version": "2", "Buildings": [{"Floors": []}]}, "Buildings[0].Floors must contain exactly 1 item"),
         (
             {"Buildings": [{"Floors": [{"Floorplan": {"Rooms": []}}]}]},
             "Buildings[0].Floors[0].Floorplan.Rooms must contain between 1 and 6 items, got 0",
