@@ -10,10 +10,10 @@ templates (1..6 rooms, areas 10..60 m² with some up to 150 m², aspects 1:4..4:
 and connections), each over ``--seeds`` floorplan seeds. Aspect ratios are compared
 orientation-free (long side / short side). "Feasible" requests are those for which some slicing
 floor plan gives every room exactly its requested area and an aspect ratio within tolerance
-(decided exactly by ``floorplan._feasible_trees``); the others may still fit by trading area.
+(decided exactly by ``room_layout._feasible_trees``); the others may still fit by trading area.
 "Jointly feasible" requests are those for which some slicing floor plan has every room within
 the tolerances (trading area) and a wall long enough for every desired connection: either the
-exact interval search says so (``floorplan._feasible_trees(..., connections=True)``, exact areas)
+exact interval search says so (``room_layout._feasible_trees(..., connections=True)``, exact areas)
 or a witness is found independently of the generator: every slicing structure that meets the
 desired connections at exact areas and some aspect (one per set of room shapes, up to 2000) is
 given its minimax layout (SLSQP: the worst room's error relative to the tolerances, under the
@@ -39,8 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generation import template as bench_template
 from jobforge.services.robomaker.template_format import ROOM_TYPES, WorldTemplateSpec, parse_template_body
-from jobforge.services.robomaker.worldgen import floorplan, shape
-from jobforge.services.robomaker.worldgen.floorplan import _feasible_trees, generate_floorplan
+from jobforge.services.robomaker.worldgen import room_layout, shape
+from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
+from jobforge.services.robomaker.worldgen.room_layout import _feasible_trees
 from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES, sample_body
 
 AREA_TOL = shape.ROOM_AREA_TOLERANCE
@@ -126,30 +127,30 @@ def within(
     return ok, len(plan.rooms), seconds, misses, len(plan.unmet_connections), worst
 
 
-def _minimax(spec: WorldTemplateSpec, tree: floorplan.Tree, log_fp: float) -> float:
+def _minimax(spec: WorldTemplateSpec, tree: room_layout.Tree, log_fp: float) -> float:
     """The worst room's error relative to the tolerances of the minimax layout of ``tree`` (cut
     positions and footprint free) whose desired connections have the walls they need; inf if
     SLSQP finds no such layout."""
     total = sum(r.area for r in spec.rooms)
-    needs = list(floorplan._connection_needs(spec).items())
-    logits = [math.log(f / (1 - f)) for f in floorplan._fractions(tree)]
+    needs = list(room_layout._connection_needs(spec).items())
+    logits = [math.log(f / (1 - f)) for f in room_layout._fractions(tree)]
 
     def constraints(z: np.ndarray) -> np.ndarray:
         x = np.clip(z[:-1], -30.0, 30.0)
         height = math.sqrt(total / math.exp(log_fp + x[0]))
         fracs = [1 / (1 + math.exp(-(lg + d))) for lg, d in zip(logits, x[1:], strict=True)]
-        rects: dict[str, floorplan.Box] = {}
-        floorplan._realize(tree, (0.0, 0.0, total / height, height), fracs, rects)
+        rects: dict[str, room_layout.Box] = {}
+        room_layout._realize(tree, (0.0, 0.0, total / height, height), fracs, rects)
         out = []
         for r in spec.rooms:
             x0, y0, x1, y1 = rects[r.name]
             w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
             out.append(z[-1] - shape.aspect_error(r.aspect, w / h) / ASPECT_TOL)
             out.append(z[-1] - shape.area_error(r.area, w * h) / AREA_TOL)
-            out.append(min(w, h) - floorplan.MIN_ROOM_SIDE)
+            out.append(min(w, h) - room_layout.MIN_ROOM_SIDE)
         for key, need in needs:
             a, b = tuple(key)
-            out.append(floorplan._wall_length(rects[a], rects[b]) - need)
+            out.append(room_layout._wall_length(rects[a], rects[b]) - need)
         return np.asarray(out)
 
     start = np.zeros(len(logits) + 2)
@@ -166,11 +167,11 @@ def jointly_feasible(spec: WorldTemplateSpec) -> bool:
         return True
     if len(spec.rooms) == 1:
         return False
-    saved, floorplan.SHAPES_CAP = floorplan.SHAPES_CAP, 2000
+    saved, room_layout.SHAPES_CAP = room_layout.SHAPES_CAP, 2000
     try:
-        blocks = floorplan._interval_search(spec, 8 * ASPECT_TOL, connections=True, shapes=True)
+        blocks = room_layout._interval_search(spec, 8 * ASPECT_TOL, connections=True, shapes=True)
     finally:
-        floorplan.SHAPES_CAP = saved
+        room_layout.SHAPES_CAP = saved
     tried: set[tuple[float, ...]] = set()
     target = np.array([math.log(r.aspect) for r in spec.rooms])
     for lo, hi, tree, _, offsets in blocks:

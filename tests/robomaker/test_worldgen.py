@@ -31,13 +31,13 @@ from jobforge.services.robomaker.worldgen import (
     world_description,
     world_seeds,
 )
-from jobforge.services.robomaker.worldgen.floorplan import (
+from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
+from jobforge.services.robomaker.worldgen.room_layout import (
     _aspect,
     _connection_misses,
     _feasible_trees,
     _fractions,
     _realize,
-    generate_floorplan,
 )
 from jobforge.services.robomaker.worldgen.samples import sample_body
 from jobforge.services.robomaker.worldgen.shape import (
