@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,7 +19,10 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape, StructureShape
 
+from jobforge.protocol.validate import format_validation_message
+
 _NO_VALUE = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RequestParseError(Exception):
@@ -28,6 +32,37 @@ class RequestParseError(Exception):
         super().__init__(message)
         self.message = message
         self.path = path
+
+
+def _constraint_error(path: str, shown: str | None, constraint: str) -> RequestParseError:
+    """A parse failure worded like the validator's (``1 validation error detected: ...``)."""
+    return RequestParseError(format_validation_message([(path, shown, constraint)]), path)
+
+
+def check_text(text: str, path: str) -> str:
+    """``text`` itself, unless it holds a lone surrogate (not Unicode: it could never be stored or
+    answered as UTF-8); the value is not echoed, its place is named."""
+    if not text.isascii() and _SURROGATE.search(text) is not None:
+        raise _constraint_error(path, None, "Member must be valid Unicode text (no lone surrogates)")
+    return text
+
+
+def _null_item(path: str) -> RequestParseError:
+    return _constraint_error(path, "null", "Member must not be null")
+
+
+def check_document(value: Any, path: str) -> Any:
+    """A free-form JSON value whose strings and keys are all valid Unicode (returned unchanged)."""
+    if isinstance(value, str):
+        check_text(value, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_document(item, f"{path}.{i + 1}.member" if path else f"{i + 1}.member")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, f"{path}.key" if path else "key")
+            check_document(item, _join(path, key))
+    return value
 
 
 def _describe(value: Any) -> str:
@@ -114,7 +149,7 @@ def parse_text_value(shape: Shape, text: str, path: str) -> Any:
     """A scalar that arrived as text (URI label, query parameter, header) -> typed value."""
     kind = shape.type_name
     if kind == "string":
-        return text
+        return check_text(text, path)
     if kind in ("integer", "long", "float", "double"):
         return _parse_number_text(text, shape, path)
     if kind == "boolean":
@@ -138,15 +173,16 @@ def _join(path: str, name: str) -> str:
 
 
 def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
-    """A decoded JSON value -> Python value of ``shape``; ``null`` members are dropped upstream."""
+    """A decoded JSON value -> Python value of ``shape``; ``null`` members are dropped upstream,
+    ``null`` list items and map values are refused (providers could only crash on them)."""
     kind = shape.type_name
     if kind == "string":
         if not isinstance(value, str):
             raise _type_error(path, "string", value)
-        return value
+        return check_text(value, path)
     if kind == "structure":
         if shape.is_document_type:
-            return value
+            return check_document(value, path)
         if not isinstance(value, dict):
             raise _type_error(path, "object", value)
         return _parse_structure_body(shape, value, path)
@@ -154,21 +190,23 @@ def parse_json_value(shape: Shape, value: Any, path: str) -> Any:
         if not isinstance(value, list):
             raise _type_error(path, "array", value)
         member = shape.member
-        return [
-            None if item is None else parse_json_value(member, item, f"{path}.{i + 1}.member")
-            for i, item in enumerate(value)
-        ]
+        items = []
+        for i, item in enumerate(value):
+            item_path = f"{path}.{i + 1}.member"
+            if item is None:
+                raise _null_item(item_path)
+            items.append(parse_json_value(member, item, item_path))
+        return items
     if kind == "map":
         if not isinstance(value, dict):
             raise _type_error(path, "object", value)
         key_shape, value_shape = shape.key, shape.value
         result = {}
         for key, item in value.items():
+            parsed_key = parse_json_value(key_shape, key, _join(path, "key"))  # first: paths name keys
             if item is None:
-                continue
-            result[parse_json_value(key_shape, key, path)] = parse_json_value(
-                value_shape, item, _join(path, key)
-            )
+                raise _null_item(_join(path, key))
+            result[parsed_key] = parse_json_value(value_shape, item, _join(path, key))
         return result
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -358,10 +396,14 @@ class InputParser:
     def _parse_query_map(self, query: dict[str, list[str]], params: dict[str, Any]) -> None:
         assert self.query_map is not None
         value_shape = self.query_map.shape.value
+        wire = self.query_map.wire
         result: dict[str, Any] = {}
         for key, values in query.items():
             if key in self._query_names:
                 continue
+            check_text(key, f"{wire}.key")
+            for value in values:
+                check_text(value, f"{wire}.{key}")
             if value_shape.type_name == "list":
                 result[key] = list(values)
             else:
@@ -373,9 +415,10 @@ class InputParser:
     def _parse_header(b: _Binding, text: str) -> Any:
         if b.jsonvalue:
             try:
-                return json.loads(base64.b64decode(text))
+                decoded = json.loads(base64.b64decode(text))
             except (ValueError, binascii.Error):
                 raise RequestParseError(f"Invalid JSON value in header '{b.wire}'", b.wire) from None
+            return check_document(decoded, b.wire)
         if b.shape.type_name == "list":
             return [parse_text_value(b.shape.member, part.strip(), b.wire) for part in text.split(",")]
         return parse_text_value(b.shape, text, b.wire)

@@ -129,10 +129,11 @@ def _required_query_members(operation: OperationModel) -> tuple[str, ...]:
 
 
 def parse_query(query_string: str) -> dict[str, list[str]]:
-    """Query string -> {name: [values...]} (percent-decoded, blank values kept)."""
+    """Query string -> {name: [values...]} (percent-decoded, blank values kept). Bytes that are not
+    UTF-8 become lone surrogates, which the parser refuses, rather than silently turning into U+FFFD."""
     query: dict[str, list[str]] = {}
     if query_string:
-        for key, value in parse_qsl(query_string, keep_blank_values=True):
+        for key, value in parse_qsl(query_string, keep_blank_values=True, errors="surrogateescape"):
             query.setdefault(key, []).append(value)
     return query
 
@@ -183,7 +184,10 @@ class Router:
             assert route.regex is not None
             m = route.regex.fullmatch(path)
             if m is not None and route.query_matches(query):
-                labels = {name: unquote(m.group(i + 1)) for i, name in enumerate(route.label_names)}
+                labels = {
+                    name: unquote(m.group(i + 1), errors="surrogateescape")  # see parse_query
+                    for i, name in enumerate(route.label_names)
+                }
                 return RouteMatch(route.operation, labels)
         raise UnknownRoute(method, path, self._allowed_methods(path) or None)
 

@@ -194,11 +194,21 @@ def _header_text(shape: Shape, value: Any) -> str:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps would build one per call
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 def dump_json(data: Any) -> bytes:
-    """Compact JSON bytes; non-ASCII kept as UTF-8 like AWS."""
-    return _ENCODER.encode(data).encode("utf-8")
+    """Compact JSON bytes; non-ASCII kept as UTF-8 like AWS.
+
+    Text holding a lone surrogate (stored before requests were checked for it) has no UTF-8 form:
+    such a document is written with ``\\uXXXX`` escapes instead, which is still valid JSON and
+    reads back as the very same string, rather than failing the whole response.
+    """
+    text = _ENCODER.encode(data)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ASCII_ENCODER.encode(data).encode("ascii")
 
 
 class OutputSerializer:
@@ -239,10 +249,11 @@ class OutputSerializer:
             for name, wire, member in self.headers:
                 value = output.get(name)
                 if value is not None:
-                    headers.append((wire, _header_text(member, value).encode("utf-8")))
+                    headers.append((wire, _header_text(member, value).encode("utf-8", "replace")))
             for name, prefix, _member in self.header_maps:
                 for key, value in (output.get(name) or {}).items():
-                    headers.append(((prefix + key).lower().encode("latin-1"), str(value).encode("utf-8")))
+                    header = (prefix + key).lower().encode("latin-1", "replace")
+                    headers.append((header, str(value).encode("utf-8", "replace")))
             if self.status_member is not None and output.get(self.status_member) is not None:
                 status = int(output[self.status_member])
             body, content_type = self._body(output)

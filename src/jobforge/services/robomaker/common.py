@@ -7,6 +7,7 @@ from typing import Any
 from jobforge.engine import Job, JobEngine, JobState, NotFound, Resource, StatusWords
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.validate import format_validation_message
 from jobforge.services.arns import build_arn, owned_id
 from jobforge.services.base import ErrorNames, ServiceProvider
 from jobforge.storage import ObjectStore
@@ -35,6 +36,26 @@ EXPORT_STATUS = StatusWords({**GENERATION_STATUS.words, JobState.PARTIALLY_SUCCE
 
 def invalid(message: str) -> ServiceError:
     return ServiceError("InvalidParameterException", message)
+
+
+def list_filters(request: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's ``filters`` as (name, first value) pairs.
+
+    The model requires neither member of a ``Filter``, but a filter without both means nothing:
+    every missing one is reported the way the model's own validation would, e.g. at
+    ``filters.1.member.values``."""
+    pairs: list[tuple[str, str]] = []
+    problems: list[tuple[str, str | None, str]] = []
+    for i, item in enumerate(request.get("filters") or []):
+        name, values = item.get("name"), item.get("values")
+        for member, value in (("name", name), ("values", values)):
+            if not value:
+                problems.append((f"filters.{i + 1}.member.{member}", "null", "Member must not be null"))
+        if name and values:
+            pairs.append((name, values[0]))
+    if problems:
+        raise invalid(format_validation_message(problems))
+    return pairs
 
 
 def not_found(message: str) -> ServiceError:

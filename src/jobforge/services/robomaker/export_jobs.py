@@ -15,6 +15,7 @@ from jobforge.services.robomaker.common import (
     WORLD,
     RoboMakerBase,
     invalid,
+    list_filters,
 )
 from jobforge.services.robomaker.export_job import KIND, archive_key
 from jobforge.storage import validate_bucket_name, validate_key
@@ -93,14 +94,14 @@ class ExportOperations(RoboMakerBase):
 
     def list_world_export_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         field = value = None
-        for item in request.get("filters") or []:
-            name, value = item["name"], item["values"][0]
+        for name, filter_value in list_filters(request):
             if name == "generationJobId":
                 field = "generationJobs"
             elif name == "templateId":
                 field = "templates"
             else:
                 raise invalid(f"Unknown filter {name!r}: use generationJobId or templateId")
+            value = filter_value
 
         def keep(job: Job) -> bool:
             return any(arn == value or arn.endswith("/" + value) for arn in job.request.get(field, []))

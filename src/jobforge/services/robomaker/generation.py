@@ -14,6 +14,7 @@ from jobforge.services.robomaker.common import (
     SERVICE,
     RoboMakerBase,
     invalid,
+    list_filters,
 )
 from jobforge.services.robomaker.generation_job import KIND
 
@@ -86,8 +87,7 @@ class GenerationOperations(RoboMakerBase):
 
     def list_world_generation_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         states, template = None, None
-        for item in request.get("filters") or []:
-            name, value = item["name"], item["values"][0]
+        for name, value in list_filters(request):
             if name == "status":
                 states = GENERATION_STATUS.states(value)
                 if not states:

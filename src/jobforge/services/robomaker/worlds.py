@@ -7,7 +7,7 @@ from typing import Any
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import owned_id
 from jobforge.services.base import fast_read
-from jobforge.services.robomaker.common import SERVICE, WORLD, RoboMakerBase, invalid
+from jobforge.services.robomaker.common import SERVICE, WORLD, RoboMakerBase, invalid, list_filters
 
 
 class WorldOperations(RoboMakerBase):
@@ -25,8 +25,7 @@ class WorldOperations(RoboMakerBase):
 
     def list_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         generation_job = template = None
-        for item in request.get("filters") or []:
-            name, value = item["name"], item["values"][0]
+        for name, value in list_filters(request):
             if name in ("generationJobId", "generationJob"):
                 generation_job = value
             elif name == "templateId":
