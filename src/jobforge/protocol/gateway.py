@@ -144,7 +144,8 @@ class AwsGateway:
         """Build every routing table, parser and serializer now, so requests do no model walks.
 
         ``max_workers`` sizes the provider thread pool (0: call providers on the event loop);
-        ``validate_requests=False`` skips constraint checks (types are still enforced).
+        ``validate_requests=False`` skips constraint checks (types, valid Unicode text and non-null
+        list items and map values are still enforced: the parser refuses them).
         """
         self.authenticator = authenticator or Authenticator()
         self.max_body_bytes = max_body_bytes

@@ -2,7 +2,9 @@
 
 Wire values become Python values (ints, floats, bools, UTC datetimes, bytes, lists, dicts);
 anything that does not fit the shape raises :class:`RequestParseError`, which the gateway answers
-with the service's own validation error, never a 500.
+with the service's own validation error, never a 500. Text with lone surrogates (``\\ud800`` in
+JSON, or percent-encoded bytes that are not UTF-8) and ``null`` list items or map values are
+refused here, wherever they occur, naming the member: nothing downstream could handle them.
 """
 
 from __future__ import annotations
