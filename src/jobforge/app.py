@@ -36,16 +36,19 @@ class JobforgeApp:
         if os.environ.get("JOBFORGE_DIAGNOSTIC_JOBS") == "1":
             self.engine.register(DiagnosticJobHandler())
         bindings = build_bindings(self.engine, self.store, settings)
-        self.gateway = AwsGateway(
-            bindings,
-            Authenticator(
-                settings.auth,
-                settings.credentials,
-                default_account_id=settings.default_account,
-                default_region=settings.default_region,
-            ),
+        authenticator = Authenticator(
+            settings.auth,
+            settings.credentials,
+            default_account_id=settings.default_account,
+            default_region=settings.default_region,
         )
-        self.internal = InternalRoutes(self.engine, [b.model.service_name for b in bindings])
+        self.gateway = AwsGateway(bindings, authenticator)
+        self.internal = InternalRoutes(
+            self.engine,
+            [b.model.service_name for b in bindings],
+            authenticator,
+            control=settings.control,
+        )
         self.dataexchange_urls = signed_url_app(self.engine, self.store, settings)
         self.started = False
 

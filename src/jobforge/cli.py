@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import quote, urlsplit
 
 from jobforge import __version__
 from jobforge.config import AUTH_MODES, LOG_FORMATS, LOG_LEVELS, PACES, SettingsError
@@ -55,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         s3_endpoint_url=args.s3_endpoint_url,
         auth=args.auth,
         credentials_file=args.credentials_file,
+        control=args.control,
         workers=args.workers,
         pace=args.pace,
         log_level=args.log_level,
@@ -120,8 +122,9 @@ def _worlds_preview(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         raise CliError(f"cannot write {output}: directory {output.parent} does not exist")
     server = args.endpoint_url.rstrip("/")
+    url = f"{server}/_jobforge/worlds/preview.png?arn={quote(args.world, safe='')}"
     try:
-        response = httpx.get(f"{server}/_jobforge/worlds/preview.png", params={"arn": args.world}, timeout=30)
+        response = httpx.get(url, headers=_sigv4_headers("GET", url), timeout=30)
     except httpx.ConnectError as exc:
         raise CliError(f"cannot reach the jobforge server at {server} ({exc}); is it running?") from exc
     except httpx.TimeoutException as exc:
@@ -136,6 +139,28 @@ def _worlds_preview(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {output}: {_os_reason(exc)}") from exc
     print(f"wrote {args.output} ({len(response.content)} bytes)")
     return 0
+
+
+def _sigv4_headers(method: str, url: str) -> dict[str, str]:
+    """SigV4 headers for a request to jobforge's own endpoints, signed (service ``jobforge``) with
+    the standard AWS credentials and region (``AWS_*`` variables, profiles...); none without them."""
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = botocore.session.Session()
+        credentials = session.get_credentials()
+        region = session.get_config_variable("region") or "us-east-1"
+    except BotoCoreError as exc:
+        raise CliError(f"cannot read the AWS credentials to sign with: {exc}") from exc
+    target = urlsplit(url)
+    if credentials is None or target.scheme not in ("http", "https") or not target.netloc:
+        return {}  # unsigned: fine against --auth none (and a bad URL fails in httpx, as before)
+    request = AWSRequest(method=method, url=url)
+    SigV4Auth(credentials.get_frozen_credentials(), "jobforge", region).add_auth(request)
+    return dict(request.headers.items())
 
 
 def _server_message(response: httpx.Response) -> str:
@@ -198,7 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--auth", metavar="{" + ",".join(AUTH_MODES) + "}", help="verify SigV4 signatures (default none)"
     )
-    serve.add_argument("--credentials-file", type=Path, help='JSON {"AKID": {"secret": ..., "account": ...}}')
+    serve.add_argument(
+        "--credentials-file",
+        type=Path,
+        help='JSON {"AKID": {"secret": ..., "account": ..., "admin": false}}',
+    )
+    serve.add_argument(
+        "--control",
+        metavar="{on,off}",
+        help="the control API /_jobforge/control/... (JOBFORGE_CONTROL, default on; off: 404)",
+    )
     serve.add_argument("--workers", help="concurrent jobs, at least 1 (JOBFORGE_WORKERS, default 4)")
     serve.add_argument(
         "--pace", metavar="{" + ",".join(PACES) + "}", help="how jobs advance (default instant)"

@@ -37,8 +37,10 @@ class Settings:
     database_url: str | None = None  # default: SQLite at <data-dir>/jobforge.db
     s3_endpoint_url: str | None = None  # default: local directory <data-dir>/buckets
     auth: str = "none"  # "none" accepts any credentials; "sigv4" verifies signatures
-    credentials_file: Path | None = None  # JSON {"AKID": {"secret": "...", "account": "123456789012"}}
-    credentials: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (secret, account)
+    credentials_file: Path | None = None  # JSON {"AKID": {"secret": "...", "account": "...", "admin": true}}
+    # key -> (secret, account, admin); admin keys may use the control API under sigv4
+    credentials: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    control: bool = True  # the control API /_jobforge/control/...; False answers 404 there
     default_account: str = "000000000000"
     default_region: str = "us-east-1"
     workers: int = 4  # concurrent jobs on this node
@@ -134,7 +136,7 @@ class Settings:
         self.prepared = True
         return self
 
-    def _load_credentials_file(self, path: Path) -> dict[str, tuple[str, str]]:
+    def _load_credentials_file(self, path: Path) -> dict[str, tuple[str, str, bool]]:
         where = f"{self.where('credentials_file')} {path}"
         try:
             raw = json.loads(path.read_text())
@@ -142,7 +144,7 @@ class Settings:
             raise SettingsError(f"{where}: cannot read it ({_reason(exc)})") from exc
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
             raise SettingsError(f"{where}: not valid JSON ({exc})") from exc
-        shape = '{"AKID": {"secret": "...", "account": "123456789012"}, ...}'
+        shape = '{"AKID": {"secret": "...", "account": "123456789012", "admin": false}, ...}'
         if not isinstance(raw, dict):
             raise SettingsError(f"{where}: expected a JSON object {shape}")
         result = {}
@@ -152,7 +154,10 @@ class Settings:
             account = entry.get("account", self.default_account)
             if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
                 raise SettingsError(f"{where}: the account of key {key!r} must be 12 digits, not {account!r}")
-            result[key] = (entry["secret"], account)
+            admin = entry.get("admin", False)
+            if not isinstance(admin, bool):
+                raise SettingsError(f'{where}: "admin" of key {key!r} must be true or false, not {admin!r}')
+            result[key] = (entry["secret"], account, admin)
         return result
 
     @classmethod
@@ -179,19 +184,26 @@ class Settings:
         return cls(**values, sources=sources)
 
 
-def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, str]]:
-    """``AKID:SECRET[:ACCOUNT],AKID2:SECRET2`` -> {key: (secret, account)}."""
+def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, str, bool]]:
+    """``AKID:SECRET[:ACCOUNT[:admin]],AKID2:SECRET2`` -> {key: (secret, account, admin)}."""
     result = {}
     for number, item in enumerate(filter(None, (part.strip() for part in text.split(","))), 1):
         parts = item.split(":")
         key, secret = parts[0], parts[1] if len(parts) > 1 else ""
         account = parts[2] if len(parts) > 2 else default_account
-        if len(parts) > 3 or not key or not secret or (len(parts) > 2 and not _ACCOUNT.fullmatch(account)):
+        admin = len(parts) > 3 and parts[3] == "admin"
+        if (
+            len(parts) > 4
+            or not key
+            or not secret
+            or (len(parts) > 2 and not _ACCOUNT.fullmatch(account))
+            or (len(parts) > 3 and not admin)
+        ):
             raise SettingsError(  # never echo the secret
-                f"JOBFORGE_CREDENTIALS entry {number} ({key or '?'}) must be AKID:SECRET[:ACCOUNT]"
+                f"JOBFORGE_CREDENTIALS entry {number} ({key or '?'}) must be AKID:SECRET[:ACCOUNT[:admin]]"
                 " with a 12-digit account"
             )
-        result[key] = (secret, account)
+        result[key] = (secret, account, admin)
     return result
 
 
@@ -224,9 +236,10 @@ def _convert(name: str, raw: str, where: str) -> Any:
             return float(raw.strip())
         except ValueError:
             raise SettingsError(f"{where} must be a number of seconds, not {raw!r}") from None
-    if name == "single_node":
+    if name in ("single_node", "control"):
         if raw.strip().lower() not in _BOOLS:
-            raise SettingsError(f"{where} must be true or false, not {raw!r}")
+            choices = "on or off" if name == "control" else "true or false"
+            raise SettingsError(f"{where} must be {choices}, not {raw!r}")
         return _BOOLS[raw.strip().lower()]
     return raw
 

@@ -1,8 +1,10 @@
-"""jobforge's own HTTP endpoints under ``/_jobforge/``: health and the job control API."""
+"""jobforge's own HTTP endpoints under ``/_jobforge/``: health, world previews and the control API."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,12 +14,21 @@ from urllib.parse import parse_qs
 from jobforge import __version__
 from jobforge.config import PACES
 from jobforge.engine import JobEngine, diagnostics
+from jobforge.protocol.auth import Authenticator, Identity
+from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.router import parse_query
 from jobforge.services.arns import parse_arn
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 PREFIX = "/_jobforge/"
+MAX_BODY_BYTES = 1 << 20
+MAX_JSON_DEPTH = 32  # control bodies are flat objects; deeper JSON is refused with 400
+MAX_STEPS = 1_000_000_000
+MAX_SECONDS = 86_400.0
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,13 @@ def new_diagnostic_id() -> str:
     return f"diag-{uuid.uuid4().hex[:12]}"
 
 
-async def respond(send: Send, status: int, payload: Any, content_type: str = "application/json") -> None:
+async def respond(
+    send: Send,
+    status: int,
+    payload: Any,
+    content_type: str = "application/json",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     await send(
         {
@@ -41,13 +58,21 @@ async def respond(send: Send, status: int, payload: Any, content_type: str = "ap
             "headers": [
                 (b"content-type", content_type.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
-async def read_json(receive: Receive, limit: int = 1 << 20) -> Any:
+async def error(send: Send, status: int, code: str, message: str) -> None:
+    """``{"error": code, "message": ...}``, with the code also in ``x-amzn-ErrorType`` as AWS does."""
+    await respond(
+        send, status, {"error": code, "message": message}, headers=[(b"x-amzn-errortype", code.encode())]
+    )
+
+
+async def read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -58,16 +83,96 @@ async def read_json(receive: Receive, limit: int = 1 << 20) -> Any:
         chunks.append(chunk)
         if not message.get("more_body"):
             break
-    raw = b"".join(chunks)
-    return json.loads(raw) if raw else {}
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _check_depth(raw: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` before parsing it (no RecursionError)."""
+    depth = 0
+    for bracket in _BRACKETS.finditer(_STRINGS.sub('""', raw)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            raise ValueError(f"JSON nested deeper than {limit} levels")
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A control request's body: a JSON object of limited depth and finite numbers (else ValueError)."""
+    if not raw.strip():
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the body is not UTF-8 JSON") from None
+    _check_depth(text)
+    try:
+        body = json.loads(text, parse_float=_finite_float, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:  # belt and braces: _check_depth should have caught it
+        raise ValueError("JSON nested too deeply") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _string(body: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = body.get(name, default)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name!r} must be a non-empty string")
+    return value
+
+
+def _number(body: dict[str, Any], name: str, default: float | None, maximum: float) -> float | None:
+    """A finite number between 0 and ``maximum`` (``default`` when absent)."""
+    value = body.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
+        raise ValueError(f"{name!r} must be a number from 0 to {maximum:g}")
+    return float(value)
+
+
+def _count(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
+    """A whole number between 1 and ``maximum``."""
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise ValueError(f"{name!r} must be a whole number from 1 to {maximum}")
+    return value
 
 
 class InternalRoutes:
-    """Health (``GET /_jobforge/health``) and control (``/_jobforge/control/...``)."""
+    """Health (``GET /_jobforge/health``), world previews and quality (``/_jobforge/worlds/...``)
+    and control (``/_jobforge/control/...``).
 
-    def __init__(self, engine: JobEngine, services: list[str]) -> None:
+    With a ``sigv4`` authenticator every endpoint except health needs a valid SigV4 signature
+    (any service name in the scope, e.g. ``jobforge``): a world is only visible to its own account
+    (others get 404), and the control API only to keys marked ``admin`` (others get 403).
+    ``control=False`` answers 404 for the whole control API.
+    """
+
+    def __init__(
+        self,
+        engine: JobEngine,
+        services: list[str],
+        authenticator: Authenticator | None = None,
+        *,
+        control: bool = True,
+    ) -> None:
         self.engine = engine
         self.services = services
+        self.authenticator = authenticator or Authenticator()
+        self.control_enabled = control
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]
@@ -75,19 +180,49 @@ class InternalRoutes:
             if path == "/_jobforge/health" and method in ("GET", "HEAD"):
                 status, payload = self.health()
                 return await respond(send, status, payload)
+            is_control = path == "/_jobforge/control" or path.startswith("/_jobforge/control/")
+            if is_control and not self.control_enabled:
+                return await self._not_found(method, path, send)
+            body = await read_body(receive)
+            identity = self._authenticate(scope, body)
+            if is_control and identity is not None and not self.authenticator.is_admin(identity.access_key):
+                return await error(
+                    send, 403, "AccessDeniedException", "The control API needs an access key marked admin."
+                )
             if path.startswith("/_jobforge/worlds/") and method == "GET":
-                return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, send)
+                account = identity.account_id if identity is not None else None
+                return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, account, send)
             if path == "/_jobforge/control" and method == "GET":
                 return await respond(send, 200, self.engine.control.snapshot())
             if path.startswith("/_jobforge/control/diagnostic-job/") and method == "GET":
                 return await self._diagnostic(path.rsplit("/", 1)[1], send)
             if path.startswith("/_jobforge/control/") and method == "POST":
-                return await self._control(
-                    path.removeprefix("/_jobforge/control/"), await read_json(receive), send
-                )
+                action = path.removeprefix("/_jobforge/control/")
+                return await self._control(action, parse_json_object(body), send)
+        except ServiceError as exc:
+            return await error(send, exc.status or 403, exc.code, exc.message)
         except (ValueError, KeyError, TypeError) as exc:
-            return await respond(send, 400, {"error": "BadRequest", "message": str(exc)})
-        await respond(send, 404, {"error": "NotFound", "message": f"No jobforge endpoint {method} {path}"})
+            return await error(send, 400, "BadRequest", str(exc))
+        await self._not_found(method, path, send)
+
+    @staticmethod
+    async def _not_found(method: str, path: str, send: Send) -> None:
+        await error(send, 404, "NotFound", f"No jobforge endpoint {method} {path}")
+
+    def _authenticate(self, scope: dict[str, Any], body: bytes) -> Identity | None:
+        """The verified caller in ``sigv4`` mode (403 :class:`ServiceError` if not); None otherwise."""
+        if self.authenticator.mode != "sigv4":
+            return None
+        raw_path_bytes = scope.get("raw_path")
+        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        return self.authenticator.authenticate(
+            scope["method"], raw_path, query_string, parse_query(query_string), headers, body
+        )
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """200 ``ok`` (also while the workers warm up), or 503 ``degraded`` with each problem:
@@ -103,28 +238,31 @@ class InternalRoutes:
         }
         return (503 if problems else 200), payload
 
-    async def _world(self, what: str, scope: dict[str, Any], send: Send) -> None:
-        """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
+    async def _world(self, what: str, scope: dict[str, Any], account: str | None, send: Send) -> None:
+        """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``;
+        ``account``: the caller's (sigv4), whose worlds alone exist for it; None: any world."""
         query = parse_qs(scope.get("query_string", b"").decode())
         arn = parse_arn(query.get("arn", [""])[0])
         if arn is None or arn.service != "robomaker" or arn.resource_type != "world":
             raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
-        owner = _Scope(arn.account_id, arn.region)
-        world = self.engine.resources("robomaker").find(owner, "world", arn.resource_id)
+        world = None
+        if account is None or arn.account_id == account:
+            owner = _Scope(arn.account_id, arn.region)
+            world = self.engine.resources("robomaker").find(owner, "world", arn.resource_id)
         if world is None:
-            return await respond(send, 404, {"error": "NotFound", "message": f"no world {arn}"})
+            return await error(send, 404, "NotFound", f"no world {arn}")
         if what == "quality":
             return await respond(send, 200, world.data.get("quality", {}))
         if what == "preview.png":
             artifact = self.engine.artifacts.get(world.arn, "preview.png")
             if artifact is not None:
                 return await respond(send, 200, artifact.data, artifact.content_type)
-        await respond(send, 404, {"error": "NotFound", "message": f"no {what} for {arn}"})
+        await error(send, 404, "NotFound", f"no {what} for {arn}")
 
     async def _diagnostic(self, job_id: str, send: Send) -> None:
         job = self.engine.jobs.find(_Scope(), "jobforge", job_id)
         if job is None:
-            return await respond(send, 404, {"error": "NotFound", "message": f"no diagnostic job {job_id}"})
+            return await error(send, 404, "NotFound", f"no diagnostic job {job_id}")
         await respond(
             send,
             200,
@@ -140,19 +278,19 @@ class InternalRoutes:
     async def _control(self, action: str, body: dict[str, Any], send: Send) -> None:
         control = self.engine.control
         if action == "pace":
-            pace = body["pace"]
+            pace = body.get("pace")
             if pace not in PACES:
-                raise ValueError(f"pace must be one of {', '.join(PACES)}")
-            control.set_pace(pace, body.get("stepDelay"))
+                raise ValueError(f"'pace' must be one of {', '.join(PACES)}")
+            control.set_pace(pace, _number(body, "stepDelay", None, MAX_SECONDS))
             self.engine.executor.wake()
         elif action == "fail":
             control.fail(
-                body["target"],
-                body["failureCode"],
-                body.get("reason", "Failure forced through the control API"),
+                _string(body, "target"),
+                _string(body, "failureCode"),
+                _string(body, "reason", "Failure forced through the control API"),
             )
         elif action == "advance":
-            control.advance(body["jobId"], int(body.get("steps", 1)))
+            control.advance(_string(body, "jobId"), _count(body, "steps", 1, MAX_STEPS))
             self.engine.executor.wake()
         elif action == "diagnostic-job" and diagnostics.KIND in self.engine.executor.handlers:
             job_id = new_diagnostic_id()
@@ -162,7 +300,7 @@ class InternalRoutes:
                 kind=diagnostics.KIND,
                 job_id=job_id,
                 arn=f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}",
-                request={"seconds": float(body.get("seconds", 1))},
+                request={"seconds": _number(body, "seconds", 1, MAX_SECONDS)},
             )
             return await respond(send, 200, {"jobId": job.job_id, "state": job.state.value})
         else:

@@ -66,6 +66,7 @@ SERVE_FLAGS = [
     (["--log-level", "loud"], "--log-level must be one of debug, info"),
     (["--database-url", "not a url"], "--database-url is not a usable database URL"),
     (["--s3-endpoint-url", "minio:9000"], "--s3-endpoint-url must be an http:// or https:// URL"),
+    (["--control", "maybe"], "--control must be on or off, not 'maybe'"),
 ]
 
 SERVE_VARIABLES = [
@@ -84,6 +85,11 @@ SERVE_VARIABLES = [
     ({"JOBFORGE_SINGLE_NODE": "maybe"}, "JOBFORGE_SINGLE_NODE must be true or false"),
     ({"JOBFORGE_DEFAULT_ACCOUNT": "12"}, "JOBFORGE_DEFAULT_ACCOUNT must be 12 digits"),
     ({"JOBFORGE_CREDENTIALS": "AKIDONLY"}, "JOBFORGE_CREDENTIALS entry 1 (AKIDONLY) must be AKID:SECRET"),
+    (
+        {"JOBFORGE_CREDENTIALS": "AKIDA:s:123456789012:admin,AKIDB:s:123456789012:root"},
+        "JOBFORGE_CREDENTIALS entry 2 (AKIDB) must be AKID:SECRET[:ACCOUNT[:admin]]",
+    ),
+    ({"JOBFORGE_CONTROL": "maybe"}, "JOBFORGE_CONTROL must be on or off"),
     ({"JOBFORGE_LOCATION_LIMITS": "{not json"}, "JOBFORGE_LOCATION_LIMITS must be a JSON object"),
     ({"JOBFORGE_LOCATION_LIMITS": '{"Concurrent jobs": "many"}'}, "JOBFORGE_LOCATION_LIMITS must be"),
     ({"JOBFORGE_DATAEXCHANGE_LIMITS": '{"No such limit": 1}'}, "JOBFORGE_DATAEXCHANGE_LIMITS must be"),
@@ -157,6 +163,7 @@ def test_serve_refuses_missing_or_malformed_credentials_files(tmp_path: Path) ->
         ('["AKID", "secret"]', "expected a JSON object"),
         ('{"AKID": "secret"}', "key 'AKID' needs a \"secret\" string"),
         ('{"AKID": {"secret": "s", "account": "123"}}', "the account of key 'AKID' must be 12 digits"),
+        ('{"AKID": {"secret": "s", "admin": "yes"}}', "\"admin\" of key 'AKID' must be true or false"),
     ):
         shapeless.write_text(content)
         assert_refused(
@@ -266,3 +273,18 @@ def test_location_import_failures(tmp_path: Path, not_a_dir: Path) -> None:
     assert_refused(done, 1, "cannot write the index", "Not a directory")
     done = jobforge("location", "import", str(points), env={"JOBFORGE_PORT": "many"})
     assert_refused(done, 2, "JOBFORGE_PORT must be a whole number")
+
+
+def test_credentials_mark_admin_keys() -> None:
+    from jobforge.config import Settings
+
+    settings = Settings.from_env(
+        {"JOBFORGE_CREDENTIALS": "AKIDA:sa:123456789012:admin,AKIDB:sb:123456789012,AKIDC:sc"}
+    )
+    assert settings.credentials == {
+        "AKIDA": ("sa", "123456789012", True),
+        "AKIDB": ("sb", "123456789012", False),
+        "AKIDC": ("sc", "000000000000", False),
+    }
+    assert Settings.from_env({"JOBFORGE_CONTROL": "off"}).control is False
+    assert Settings.from_env({}, control="on").control is True

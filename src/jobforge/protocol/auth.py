@@ -30,10 +30,12 @@ _AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)
 
 @dataclass(frozen=True)
 class AccountCredentials:
-    """A configured access key's secret and the account it belongs to."""
+    """A configured access key's secret, the account it belongs to, and whether it may use
+    jobforge's control API (``/_jobforge/control/...``) under ``--auth sigv4``."""
 
     secret_key: str
     account_id: str
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,14 +202,14 @@ class Authenticator:
     def __init__(
         self,
         mode: str = "none",
-        accounts: Mapping[str, AccountCredentials | tuple[str, str]] | None = None,
+        accounts: Mapping[str, AccountCredentials | tuple[str, str] | tuple[str, str, bool]] | None = None,
         default_account_id: str = DEFAULT_ACCOUNT_ID,
         default_region: str = DEFAULT_REGION,
         max_clock_skew: timedelta = timedelta(minutes=15),
         default_secret: str | None = None,
     ) -> None:
-        """``accounts``: access key -> (secret, account id). ``default_secret``: in sigv4 mode, the
-        secret assumed for keys not in ``accounts`` (e.g. "test"); None rejects unknown keys."""
+        """``accounts``: access key -> (secret, account id[, admin]). ``default_secret``: in sigv4
+        mode, the secret assumed for keys not in ``accounts`` (e.g. "test"); None rejects them."""
         if mode not in ("none", "sigv4"):
             raise ValueError(f"unknown auth mode {mode!r} (expected 'none' or 'sigv4')")
         self.mode = mode
@@ -232,6 +234,11 @@ class Authenticator:
         if _TWELVE_DIGITS.fullmatch(access_key):
             return access_key
         return self.default_account_id
+
+    def is_admin(self, access_key: str | None) -> bool:
+        """Whether a configured key is marked ``admin`` (unknown and unsigned callers never are)."""
+        known = self.accounts.get(access_key) if access_key is not None else None
+        return known is not None and known.admin
 
     def authenticate(
         self,
