@@ -172,6 +172,9 @@ def _exit_with(server_pid: int) -> None:
 
     A server killed outright (SIGKILL, out of memory) cannot shut its pool down; without this its
     workers would live on, idle or still finishing a task for a job that recovery has moved on.
+    The worker exits within about a second (plus any native call holding the GIL); its process
+    entry lingers as a zombie until init reaps it, which some container inits do only every few
+    seconds.
     """
 
     def watch() -> None:
