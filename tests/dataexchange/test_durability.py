@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -54,3 +55,60 @@ def test_accounts_do_not_see_each_other(env: DataExchangeEnv) -> None:
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert ds not in [d["Id"] for d in other.list_data_sets()["DataSets"]]
     assert all(job["Arn"].split(":")[4] == "999988887777" for job in other.list_jobs()["Jobs"])
+
+
+def test_recovery_discards_the_upload_of_a_job_it_ends(tmp_path: Path) -> None:
+    """A signed-URL import whose worker died once too often is ended by restart recovery, and
+    the engine's ``cleanup(job)`` hook removes the bytes that arrived at its URL (it used to be
+    shadowed by the handlers' own ``cleanup(ctx, work)``: a TypeError, logged and forgotten)."""
+    from jobforge.engine import JobEngine, JobState
+
+    data_dir = tmp_path / "data"
+    server = JobforgeServer(data_dir).start()
+    try:
+        dx = client("dataexchange", server.url)
+        ds = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="d", Description="d")["Id"]
+        rev = dx.create_revision(DataSetId=ds)["Id"]
+        body = b"staged, never committed" * 1000
+        job = dx.create_job(
+            Type="IMPORT_ASSET_FROM_SIGNED_URL",
+            Details={
+                "ImportAssetFromSignedUrl": {
+                    "DataSetId": ds,
+                    "RevisionId": rev,
+                    "AssetName": "s",
+                    "Md5Hash": md5_b64(body),
+                }
+            },
+        )
+        url = job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"]
+        assert httpx.put(url, content=body, headers={"Content-MD5": md5_b64(body)}).status_code == 200
+        internal = data_dir / "buckets" / "jobforge-dataexchange"
+        [staged] = [p for p in internal.rglob("*") if p.is_file() and f"/{ds}/{rev}/" in p.as_posix()]
+        assert staged.read_bytes() == body
+        server.kill()
+
+        # as if workers had claimed the job three times and died each time (max_attempts = 3)
+        engine = JobEngine(f"sqlite:///{data_dir.resolve() / 'jobforge.db'}", workers=1, cpu_workers=1)
+        owner = SimpleNamespace(account_id="000000000000", region="us-east-1")
+        record = engine.jobs.find(owner, "dataexchange", job["Id"])
+        assert record is not None and record.state is JobState.WAITING
+        for _ in range(3):
+            engine.jobs.transition(record, JobState.PENDING)
+            claimed = engine.jobs.claim(record.pk, "dead-worker", 30)
+            assert claimed is not None
+            record = claimed
+        engine.db.dispose()
+
+        restarted = JobforgeServer(data_dir)
+        restarted.port, restarted.url = server.port, server.url  # the URL names the old address
+        server = restarted.start()  # recovery ends the job and cleans up
+        dx = client("dataexchange", server.url)
+        ended = dx.get_job(JobId=job["Id"])
+        assert ended["State"] == "ERROR"
+        assert not staged.exists()
+        assert dx.list_revision_assets(DataSetId=ds, RevisionId=rev)["Assets"] == []
+        assert httpx.put(url, content=body, headers={"Content-MD5": md5_b64(body)}).status_code == 403
+        assert not staged.exists()
+    finally:
+        server.stop()

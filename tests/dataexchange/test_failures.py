@@ -250,3 +250,34 @@ def test_missing_source_object(env: DataExchangeEnv) -> None:
     assert job["Errors"][0]["Details"]["ImportAssetsFromS3JobErrorDetails"] == sources[1:]
     assert job["Details"]["ImportAssetsFromS3"]["AssetSources"] == sources
     assert _assets(env, ds, rev) == [] and _staged(env, ds, rev) == []
+
+
+def test_malformed_signed_url_parameters_are_access_denied(env: DataExchangeEnv) -> None:
+    ds = env.data_set()
+    rev = env.revision(ds)
+    body = b"payload"
+    job = _signed_import(env, ds, rev, body)
+    url = job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"]
+    base, query = url.split("?", 1)
+    expires = query.split("Expires=")[1].split("&")[0]
+    signature = query.split("Signature=")[1]
+    malformed = [
+        f"{base}?Expires=%C2%B2&Signature={signature}",  # a Unicode digit
+        f"{base}?Expires=%D9%A1%D9%A2&Signature={signature}",  # Arabic-Indic digits
+        f"{base}?Expires={'9' * 5000}&Signature={signature}",
+        f"{base}?Expires=-1&Signature={signature}",
+        f"{base}?Expires=%FF&Signature={signature}",
+        f"{base}?Expires={expires}&Signature=%C2%B2",  # non-ASCII signature: compare_digest raised
+        f"{base}?Expires={expires}&Signature={signature}%C3%A9",
+        f"{base}?Expires={expires}&Signature={signature.upper()}",
+        f"{base}?Expires={expires}",
+    ]
+    for candidate in malformed:
+        response = httpx.put(candidate, content=body, headers={"Content-MD5": md5_b64(body)})
+        assert response.status_code == 403, (candidate, response.text)
+        assert response.headers["content-type"] == "application/xml"
+        assert b"<Code>AccessDenied</Code>" in response.content
+        assert httpx.get(candidate.replace("/upload/", "/export/")).status_code == 403
+    assert env.dx.get_job(JobId=job["Id"])["State"] == "WAITING"
+    assert _staged(env, ds, rev) == []
+    env.dx.cancel_job(JobId=job["Id"])

@@ -401,3 +401,26 @@ def test_a_slow_cleanup_does_not_hold_up_the_start(database_url: str) -> None:
         assert wait_for(second, create(second, n=1, job_id="next"), {JobState.SUCCEEDED}) is not None
     finally:
         second.stop()
+
+
+def test_a_cleanup_of_another_shape_is_refused_at_registration(engine: JobEngine) -> None:
+    """``CleansUp`` is runtime-checkable by name only; a ``cleanup(ctx, work)`` used to pass the
+    isinstance check and then fail (silently) inside recovery."""
+
+    class Colliding(CountingHandler):
+        kind = "test.colliding"
+
+        def cleanup(self, ctx: JobContext, work: object) -> None:
+            raise AssertionError("never called with a job")
+
+    with pytest.raises(TypeError, match="cleanup must take exactly one job"):
+        engine.register(Colliding())
+    assert "test.colliding" not in engine.executor.handlers
+
+    class Flexible(CountingHandler):
+        kind = "test.flexible"
+
+        def cleanup(self, job: Job, *extra: object) -> None:
+            pass
+
+    engine.register(Flexible())  # callable with one job: fine

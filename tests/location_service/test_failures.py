@@ -174,3 +174,19 @@ def test_job_level_failures_leave_no_output(server: JobforgeServer) -> None:
     assert set(started.values()) <= {entry["JobId"] for entry in failed}
     assert all(entry["Error"]["Code"] == "ValidationError" for entry in failed)
     assert not list((server.data_dir / "location" / "cancel").glob("*"))
+
+
+def test_tags_follow_aws_rules(server: JobforgeServer) -> None:
+    """The engine's shared tag rules, as Location's ValidationException on the ``Tags`` field."""
+    put_local(server, "loc-fail-in", "good/a.parquet", parquet_bytes(cases_table()))
+    make_bucket(server, "loc-fail-out")
+    location = client("location", server.url)
+    job = start(location, GOOD["Location"], OUT["Location"], Tags={f"k{i}": "v" for i in range(50)})
+    arn = job["JobArn"]
+    for tags in ({"AWS:x": "y"}, {"k51": "y"}):  # reserved in any case; a 51st tag
+        status, error, response = error_of(location.tag_resource, ResourceArn=arn, Tags=tags)
+        assert (status, error["Code"]) == (400, "ValidationException")
+        assert [item["Name"] for item in response["FieldList"]] == ["Tags"]
+    location.tag_resource(ResourceArn=arn, Tags={"k0": "overwritten"})
+    assert len(location.list_tags_for_resource(ResourceArn=arn)["Tags"]) == 50
+    wait_job(location, job["JobId"])

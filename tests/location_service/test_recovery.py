@@ -44,7 +44,7 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         server.kill()  # SIGKILL: no handler gets to clean up
     finally:
         server.stop()
-    deadline = time.monotonic() + 10  # orphaned workers notice within a second or two and exit
+    deadline = time.monotonic() + 10  # workers exit within ~1 s; init may reap them later
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.2)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], (

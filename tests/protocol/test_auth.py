@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import botocore.auth
 import httpx
@@ -198,3 +199,64 @@ def test_payload_hash_header_must_match_the_body(strict: LiveServer) -> None:
     swapped = httpx.post(url, content=b'{"MaxResults": 6}', headers=headers)
     assert swapped.status_code == 403
     assert "x-amz-content-sha256" in swapped.json()["message"]
+
+
+class _QueryAuth(botocore.auth.SigV4QueryAuth):
+    """botocore's presigner with a free-form ``X-Amz-Expires`` (or none at all), still correctly
+    signed: the server must refuse the value itself, not a signature mismatch."""
+
+    def __init__(self, expires: object) -> None:
+        from botocore.credentials import Credentials
+
+        super().__init__(Credentials(ACCESS_KEY, SECRET_KEY), "dataexchange", "us-east-1", expires)  # type: ignore[arg-type]
+
+    def _modify_request_before_signing(self, request: object) -> None:
+        super()._modify_request_before_signing(request)
+        if self._expires is None:
+            url = request.url  # type: ignore[attr-defined]
+            request.url = "&".join(p for p in url.split("&") if not p.startswith("X-Amz-Expires="))  # type: ignore[attr-defined]
+
+
+def _presigned(server: LiveServer, expires: object, signed_at: datetime | None = None) -> str:
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method="GET", url=f"{server.url}/v1/data-sets/{'a' * 32}")
+    clock = (signed_at or datetime.now(UTC)).replace(tzinfo=None)
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: clock):
+        _QueryAuth(expires).add_auth(request)
+    return request.url
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        (None, "requires the X-Amz-Algorithm"),
+        ("²", "should be a number"),
+        ("١٢", "should be a number"),  # Arabic-Indic digits: int() would take them
+        ("10^12", "should be a number"),
+        ("-5", "should be a number"),
+        ("", "should be a number"),
+        ("0", "at least 1 second"),
+        ("604801", "less than a week"),
+        (10**12, "less than a week"),
+        ("9" * 400, "should be a number"),
+    ],
+)
+def test_presigned_url_needs_a_sane_expiry(strict: LiveServer, expires: object, message: str) -> None:
+    response = httpx.get(_presigned(strict, expires))
+    assert response.status_code == 403, response.text
+    assert response.headers["x-amzn-errortype"] == "AuthorizationQueryParametersError"
+    assert message in response.json()["message"]
+
+
+def test_presigned_url_expires_and_is_not_dated_in_the_future(strict: LiveServer) -> None:
+    now = datetime.now(UTC)
+    assert httpx.get(_presigned(strict, 604800)).status_code == 200
+    assert httpx.get(_presigned(strict, 60, now - timedelta(seconds=30))).status_code == 200
+    old = httpx.get(_presigned(strict, 60, now - timedelta(seconds=90)))
+    assert old.status_code == 403 and old.json()["message"].startswith("Signature expired:")
+    future = httpx.get(_presigned(strict, 60, now + timedelta(days=365)))
+    assert future.status_code == 403 and "not yet current" in future.json()["message"]
+    for extreme in (datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)):
+        response = httpx.get(_presigned(strict, 604800, extreme))
+        assert response.status_code == 403, response.text  # no datetime overflow: a 500

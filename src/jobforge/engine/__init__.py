@@ -8,6 +8,7 @@ from jobforge.engine.errors import (
     EngineError,
     IdempotencyMismatch,
     IllegalTransition,
+    InvalidTags,
     InvalidToken,
     JobCanceled,
     JobFailed,
@@ -19,6 +20,7 @@ from jobforge.engine.jobs import ClientToken, Job, JobStore, Quota
 from jobforge.engine.listing import Page
 from jobforge.engine.resources import Resource, ResourceStore, Scope
 from jobforge.engine.states import JobState, StatusWords
+from jobforge.engine.tags import check_tag_keys, check_tags
 
 __all__ = [
     "AlreadyExists",
@@ -27,6 +29,7 @@ __all__ = [
     "EngineError",
     "IdempotencyMismatch",
     "IllegalTransition",
+    "InvalidTags",
     "InvalidToken",
     "Job",
     "JobCanceled",
@@ -46,4 +49,6 @@ __all__ = [
     "ResourceStore",
     "Scope",
     "StatusWords",
+    "check_tag_keys",
+    "check_tags",
 ]

@@ -62,3 +62,8 @@ class JobFailed(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+class InvalidTags(EngineError):
+    """Tags that break AWS's tagging rules (reserved ``aws:`` prefix, lengths, count); each service
+    answers its validation error (ValidationException, InvalidParameterException)."""

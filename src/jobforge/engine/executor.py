@@ -9,6 +9,7 @@ for those, a handler's optional ``cleanup(job)`` removes what the interrupted ru
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import multiprocessing
 import os
@@ -66,6 +67,29 @@ class CleansUp(Protocol):
     """
 
     def cleanup(self, job: Job) -> None: ...
+
+
+def cleanup_hook(handler: object) -> Callable[[Job], None] | None:
+    """The handler's :class:`CleansUp` hook, or None if it has no ``cleanup``.
+
+    ``isinstance(handler, CleansUp)`` only sees that *a* ``cleanup`` exists; a method of another
+    shape (say ``cleanup(ctx, work)``) would be called with a job and fail inside recovery, where
+    errors are only logged. So the signature is checked too: a ``cleanup`` that cannot be called
+    with one job is a programming error, raised when the handler is registered.
+    """
+    if not isinstance(handler, CleansUp):
+        return None
+    hook = handler.cleanup
+    try:
+        inspect.signature(hook).bind(None)
+    except TypeError:
+        raise TypeError(
+            f"{type(handler).__name__}.cleanup must take exactly one job (the CleansUp hook "
+            "of restart recovery); rename a method of another purpose"
+        ) from None
+    except ValueError:  # no signature to inspect (a builtin): trust the protocol
+        pass
+    return hook
 
 
 class JobContext:
@@ -148,6 +172,9 @@ def _exit_with(server_pid: int) -> None:
 
     A server killed outright (SIGKILL, out of memory) cannot shut its pool down; without this its
     workers would live on, idle or still finishing a task for a job that recovery has moved on.
+    The worker exits within about a second (plus any native call holding the GIL); its process
+    entry lingers as a zombie until init reaps it, which some container inits do only every few
+    seconds.
     """
 
     def watch() -> None:
@@ -212,10 +239,17 @@ class InProcessExecutor:
         self._preload: dict[str, str] = {}  # module -> the service whose jobs need it
         self._warming = False
         self._problems: list[dict[str, str]] = []
+        self._cleanups: dict[str, Callable[[Job], None]] = {}  # kind -> its handler's cleanup(job)
         jobs.on_created.append(lambda _job: self._wake.set())
 
     def register(self, handler: JobHandler) -> None:
+        """Run jobs of ``handler.kind`` with it; a ``cleanup`` not shaped ``cleanup(job)`` raises."""
+        hook = cleanup_hook(handler)
         self.handlers[handler.kind] = handler
+        if hook is not None:
+            self._cleanups[handler.kind] = hook
+        else:
+            self._cleanups.pop(handler.kind, None)
 
     def preload(self, module: str, service: str) -> None:
         """Import ``module`` in every worker process when the executor starts (warm start).
@@ -294,7 +328,7 @@ class InProcessExecutor:
 
     def recover(self, *, all_foreign: bool) -> None:
         """Resume or fail jobs whose worker died (a crash, a kill, an expired lease)."""
-        ended: list[tuple[CleansUp, Job]] = []
+        ended: list[tuple[Callable[[Job], None], Job]] = []
         for job in self.jobs.orphans(self.owner, all_foreign=all_foreign):
             handler = self.handlers.get(job.kind)
             try:
@@ -317,19 +351,20 @@ class InProcessExecutor:
                     log.warning("interrupted job failed", extra={"job": job.arn})
             except IllegalTransition:
                 continue  # somebody else got to it first
-            if isinstance(handler, CleansUp):
-                ended.append((handler, done))
+            hook = self._cleanups.get(job.kind)
+            if hook is not None:
+                ended.append((hook, done))
         if ended:
             self._clean_up(ended)
 
-    def _clean_up(self, ended: list[tuple[CleansUp, Job]]) -> None:
+    def _clean_up(self, ended: list[tuple[Callable[[Job], None], Job]]) -> None:
         """Handlers' cleanups of the jobs recovery ended, on a side thread: recovery waits for them
         at most ``cleanup_wait`` seconds (a slow or unreachable store must not hold up the start)."""
 
         def run() -> None:
-            for handler, job in ended:
+            for hook, job in ended:
                 try:
-                    handler.cleanup(job)
+                    hook(job)
                     log.info("interrupted job cleaned up", extra={"job": job.arn})
                 except Exception:
                     log.warning("cleanup of an interrupted job failed", extra={"job": job.arn}, exc_info=True)

@@ -1,15 +1,53 @@
-"""Tags on any resource or job ARN, shared by every service."""
+"""Tags on any resource or job ARN, shared by every service, and AWS's tagging rules for all of
+them: keys 1..128 characters, values 0..256, at most 50 tags per resource, and keys starting
+with ``aws:`` (any case) reserved for AWS. :class:`TagStore` enforces them on every write;
+services call :func:`check_tags` to refuse bad tags before creating anything."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from jobforge.engine.cache import ReadCache
 from jobforge.engine.db import Database, tags
-from jobforge.engine.errors import QuotaExceeded
+from jobforge.engine.errors import InvalidTags
 
 MAX_TAGS_PER_RESOURCE = 50
+MAX_KEY_LENGTH = 128
+MAX_VALUE_LENGTH = 256
+RESERVED_PREFIX = "aws:"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def check_tag_keys(keys: Iterable[str]) -> None:
+    """Tag keys as AWS allows them (1..128 characters); raises :class:`InvalidTags`."""
+    for key in keys:
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
+            shown = _shown(key) if isinstance(key, str) else type(key).__name__
+            raise InvalidTags(f"Tag key {shown} must be 1 to {MAX_KEY_LENGTH} characters long")
+
+
+def check_tags(new_tags: Mapping[str, str], max_tags: int = MAX_TAGS_PER_RESOURCE) -> None:
+    """A tag map as AWS allows it: at most ``max_tags`` tags, keys 1..128 characters and not
+    starting with ``aws:``, values 0..256 characters. Raises :class:`InvalidTags`."""
+    if len(new_tags) > max_tags:
+        raise InvalidTags(f"A resource can have at most {max_tags} tags; {len(new_tags)} were given")
+    check_tag_keys(new_tags)
+    reserved = sorted(key for key in new_tags if key.lower().startswith(RESERVED_PREFIX))
+    if reserved:
+        raise InvalidTags(
+            f"Tag keys starting with '{RESERVED_PREFIX}' are reserved for AWS: {', '.join(reserved)}"
+        )
+    for key, value in new_tags.items():
+        if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
+            raise InvalidTags(
+                f"The value of tag {_shown(key)} must be a string of at most {MAX_VALUE_LENGTH} characters"
+            )
 
 
 class TagStore:
@@ -40,9 +78,10 @@ class TagStore:
     def tag(
         self, account_id: str, arn: str, new_tags: dict[str, str], conn: Connection | None = None
     ) -> None:
-        """Add or overwrite tags; refuses to go past the per-resource limit."""
+        """Add or overwrite tags; refuses bad tags and going past the per-resource limit."""
         if not new_tags:
             return
+        check_tags(new_tags, self.max_tags)
         if conn is None:
             with self.db.begin() as tx:
                 self.tag(account_id, arn, new_tags, tx)
@@ -50,8 +89,9 @@ class TagStore:
         self._invalidate(conn, account_id, arn)
         current = self.list(account_id, arn, conn)
         if len(set(current) | set(new_tags)) > self.max_tags:
-            raise QuotaExceeded(
-                f"A resource can have at most {self.max_tags} tags", "tags per resource", self.max_tags
+            raise InvalidTags(
+                f"A resource can have at most {self.max_tags} tags; it would have "
+                f"{len(set(current) | set(new_tags))}"
             )
         conn.execute(delete(tags).where(tags.c.arn == arn, tags.c.tag_key.in_(list(new_tags))))
         conn.execute(
@@ -63,6 +103,7 @@ class TagStore:
         )
 
     def untag(self, account_id: str, arn: str, keys: list[str], conn: Connection | None = None) -> None:
+        check_tag_keys(keys)
         if conn is None:
             with self.db.begin() as tx:
                 self.untag(account_id, arn, keys, tx)

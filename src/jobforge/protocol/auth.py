@@ -26,6 +26,8 @@ _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)")
+_ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
+MAX_PRESIGNED_EXPIRES = 604800  # seconds: a week, as AWS allows
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class _Signature:
     signature: str
     amz_date: str | None
     presigned: bool
-    expires: int | None
+    expires: int | None  # seconds a query signature is valid; None for header signatures
 
 
 def _auth_error(code: str, message: str) -> ServiceError:
@@ -110,7 +112,6 @@ def _read_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) 
     credential = query.get("X-Amz-Credential")
     if credential:
         access_key, day, region, service = _parse_credential(credential[-1])
-        expires = query.get("X-Amz-Expires")
         return _Signature(
             access_key,
             day,
@@ -120,9 +121,31 @@ def _read_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) 
             (query.get("X-Amz-Signature") or [""])[-1],
             (query.get("X-Amz-Date") or [None])[-1],
             presigned=True,
-            expires=int(expires[-1]) if expires and expires[-1].isdigit() else None,
+            expires=_presigned_expires(query.get("X-Amz-Expires")),
         )
     return None
+
+
+def _presigned_expires(values: list[str] | None) -> int:
+    """The ``X-Amz-Expires`` of a query signature: required, ASCII digits, 1..604800 seconds."""
+    if not values:
+        raise _auth_error(
+            "AuthorizationQueryParametersError",
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        )
+    raw = values[-1]
+    if not _ASCII_DIGITS.fullmatch(raw):
+        raise _auth_error("AuthorizationQueryParametersError", "X-Amz-Expires should be a number")
+    seconds = int(raw)
+    if seconds < 1:
+        raise _auth_error("AuthorizationQueryParametersError", "X-Amz-Expires must be at least 1 second")
+    if seconds > MAX_PRESIGNED_EXPIRES:
+        raise _auth_error(
+            "AuthorizationQueryParametersError",
+            f"X-Amz-Expires must be less than a week (in seconds) that is; {MAX_PRESIGNED_EXPIRES}",
+        )
+    return seconds
 
 
 @lru_cache(maxsize=256)
@@ -349,23 +372,34 @@ class Authenticator:
         )
 
     def _check_time(self, signed_at: datetime, sig: _Signature, now: datetime) -> None:
+        """Header signatures: within the clock skew of now. Query signatures: not dated beyond the
+        skew into the future, and not older than their ``X-Amz-Expires``. Comparisons work on the
+        difference (no datetime arithmetic near year 1 or 9999 that could overflow)."""
         fmt = _AMZ_DATE
+        age = now - signed_at
         if sig.presigned:
-            if sig.expires is not None and now > signed_at + timedelta(seconds=sig.expires):
+            expires = timedelta(seconds=sig.expires or 0)
+            if age > expires:
                 raise _auth_error(
                     "InvalidSignatureException",
                     f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
-                    f"{(now - timedelta(seconds=sig.expires)).strftime(fmt)}",
+                    f"{(now - expires).strftime(fmt)}",
+                )
+            if -age > self.max_clock_skew:
+                raise _auth_error(
+                    "InvalidSignatureException",
+                    f"Signature not yet current: {signed_at.strftime(fmt)} is still later than "
+                    f"{(now + self.max_clock_skew).strftime(fmt)}",
                 )
             return
-        if signed_at < now - self.max_clock_skew:
+        if age > self.max_clock_skew:
             minutes = int(self.max_clock_skew.total_seconds() // 60)
             raise _auth_error(
                 "InvalidSignatureException",
                 f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
                 f"{(now - self.max_clock_skew).strftime(fmt)} ({now.strftime(fmt)} - {minutes} min.)",
             )
-        if signed_at > now + self.max_clock_skew:
+        if -age > self.max_clock_skew:
             minutes = int(self.max_clock_skew.total_seconds() // 60)
             raise _auth_error(
                 "InvalidSignatureException",

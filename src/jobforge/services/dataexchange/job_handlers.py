@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from jobforge.engine import JobContext, JobOutcome, JobState, Resource
+from jobforge.engine import Job, JobContext, JobOutcome, JobState, Resource
 from jobforge.services.dataexchange.common import (
     ASSET,
     DATA_SET,
@@ -138,7 +138,7 @@ class DataExchangeJobHandler:
             ctx.step()
             added = self.execute(ctx, self.details(ctx), work)
         except JobProblem as problem:
-            self.cleanup(ctx, work)
+            self.undo(ctx, work)
             first = problem.errors[0]
             return JobOutcome(
                 problem.state,
@@ -147,7 +147,7 @@ class DataExchangeJobHandler:
                 failure_reason=first["Message"],
             )
         except BaseException:
-            self.cleanup(ctx, work)
+            self.undo(ctx, work)
             raise
         return JobOutcome(JobState.SUCCEEDED, {"Details": added or {}, "Errors": []})
 
@@ -157,7 +157,8 @@ class DataExchangeJobHandler:
     def details(self, ctx: JobContext) -> dict[str, Any]:
         return dict(ctx.request["Details"][self.spec.member])
 
-    def cleanup(self, ctx: JobContext, work: Work) -> None:
+    def undo(self, ctx: JobContext, work: Work) -> None:
+        """Remove what this run staged or wrote (the run failed or was canceled)."""
         for key in work.staged:
             self.runtime.storage.discard(key)
         for bucket, key in work.created:
@@ -165,6 +166,20 @@ class DataExchangeJobHandler:
                 self.runtime.store.delete(bucket, key)
             except Exception:
                 pass
+
+    def cleanup(self, job: Job) -> None:
+        """The engine's :class:`~jobforge.engine.CleansUp` hook: restart recovery ended ``job``
+        without running it again. Drops the bytes staged for assets the job never committed
+        (an upload that arrived at its signed URL, a half-finished import) and the upload record;
+        the bytes of assets it did commit before the crash stay."""
+        runtime = self.runtime
+        for asset_id, key in zip(
+            job.request.get("AssetIds") or [], job.request.get("StorageKeys") or [], strict=False
+        ):
+            if runtime.resources.find(job, ASSET, asset_id) is None:
+                runtime.storage.discard(key)
+        if runtime.resources.find(job, UPLOAD, job.job_id) is not None:
+            runtime.resources.delete(job, UPLOAD, job.job_id)
 
     # -- shared checks ---------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from jobforge.engine import IllegalTransition, Job, JobState, Quota, Resource, Scope
+from jobforge.engine import IllegalTransition, Job, JobState, Quota, Resource, Scope, check_tags
 from jobforge.protocol.context import RequestContext
 from jobforge.services.dataexchange.common import (
     JOB_STATES,
@@ -158,6 +158,7 @@ class JobOperations(DataExchangeBase):
         tags = (request.get("AssetConfiguration") or {}).get("Tags") or []
         if tags:
             plan["AssetTags"] = {tag["Key"]: tag["Value"] for tag in tags}
+            check_tags(plan["AssetTags"])  # the job tags the assets it creates: refuse bad tags now
         job, _ = self.engine.jobs.create(
             ctx,
             service=SERVICE,

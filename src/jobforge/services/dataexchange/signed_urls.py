@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,8 @@ EXPORT_ACTION = "export"
 API_SPEC_ACTION = "api-spec"
 CHUNK = 8 * 1024 * 1024
 PIPELINE = 2  # pieces received ahead of the one being written
+_EXPIRES = re.compile(r"[0-9]{1,12}")  # epoch seconds, ASCII only (str.isdigit() takes "²")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _HASHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dataexchange-md5")
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -62,9 +65,14 @@ class UrlSigner:
     def check(
         self, action: str, account: str, region: str, ident: str, expires: str, signature: str
     ) -> str | None:
-        """None if the URL is genuine and current, else why not."""
-        if not expires.isdigit():
+        """None if the URL is genuine and current, else why not.
+
+        Malformed values (non-ASCII or Unicode digits, absurd lengths, a signature that is not 64
+        hex digits) are refused like forged ones, before any arithmetic or comparison."""
+        if not _EXPIRES.fullmatch(expires):
             return "The URL has no valid expiry"
+        if not _SIGNATURE.fullmatch(signature):
+            return "The request signature does not match the URL"
         expected = self._signature(action, account, region, ident, int(expires))
         if not hmac.compare_digest(expected, signature):
             return "The request signature does not match the URL"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import IdempotencyMismatch, InvalidToken, JobEngine, JobState, QuotaExceeded, StatusWords
+from jobforge.engine import (
+    IdempotencyMismatch,
+    InvalidTags,
+    InvalidToken,
+    JobEngine,
+    JobState,
+    QuotaExceeded,
+    StatusWords,
+    check_tags,
+)
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
@@ -37,10 +46,12 @@ def invalid(message: str, field: str | None = None, reason: str = "FieldValidati
 
 
 def check_tag_keys(tags: dict[str, str]) -> None:
-    """Keys starting with ``aws:`` are reserved for AWS."""
-    reserved = [key for key in tags if key.lower().startswith("aws:")]
-    if reserved:
-        raise invalid(f"Tag keys must not start with 'aws:': {', '.join(reserved)}", "Tags")
+    """AWS's tagging rules (the engine's :func:`~jobforge.engine.check_tags`), as Location's
+    ValidationException naming the ``Tags`` field."""
+    try:
+        check_tags(tags)
+    except InvalidTags as exc:
+        raise invalid(exc.message, "Tags") from None
 
 
 def not_found(message: str) -> ServiceError:
@@ -70,7 +81,7 @@ class LocationBase(ServiceProvider):
                 return invalid(exc.message, "NextToken")
             case IdempotencyMismatch():
                 return invalid(exc.message, "ClientToken")
-            case QuotaExceeded() if exc.limit_name == "tags per resource":
+            case InvalidTags():
                 return invalid(exc.message, "Tags")
             case QuotaExceeded():
                 return ServiceError("ThrottlingException", f"{exc.message}; retry when a job has ended")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from jobforge.engine import ClientToken, Job, Quota
+from jobforge.engine import ClientToken, Job, Quota, check_tags
 from jobforge.protocol.context import RequestContext
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
@@ -46,6 +46,7 @@ class GenerationOperations(RoboMakerBase):
             "tags": request.get("tags") or {},
             "worldTags": request.get("worldTags") or {},
         }
+        check_tags(params["worldTags"])  # applied later, by the job: refuse bad ones now
         token = request.get("clientRequestToken")
         job_id = new_id()
         job, _ = self.engine.jobs.create(
