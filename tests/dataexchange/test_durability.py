@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -13,26 +14,31 @@ from tests.dataexchange.conftest import DataExchangeEnv, md5_b64
 from tests.support import JobforgeServer, client
 
 
+def _signed_url_import(server: JobforgeServer, body: bytes) -> tuple[Any, str, str, dict, str]:
+    """A data set, a revision and a signed-URL import job for ``body``: (dx, ds, rev, job, URL)."""
+    dx = client("dataexchange", server.url)
+    ds = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="d", Description="d")["Id"]
+    rev = dx.create_revision(DataSetId=ds)["Id"]
+    job = dx.create_job(
+        Type="IMPORT_ASSET_FROM_SIGNED_URL",
+        Details={
+            "ImportAssetFromSignedUrl": {
+                "DataSetId": ds,
+                "RevisionId": rev,
+                "AssetName": "s",
+                "Md5Hash": md5_b64(body),
+            }
+        },
+    )
+    return dx, ds, rev, job, job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"]
+
+
 def test_upload_url_works_after_a_kill(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = JobforgeServer(data_dir).start()
     try:
-        dx = client("dataexchange", server.url)
-        ds = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="d", Description="d")["Id"]
-        rev = dx.create_revision(DataSetId=ds)["Id"]
         body = b"survives restarts"
-        job = dx.create_job(
-            Type="IMPORT_ASSET_FROM_SIGNED_URL",
-            Details={
-                "ImportAssetFromSignedUrl": {
-                    "DataSetId": ds,
-                    "RevisionId": rev,
-                    "AssetName": "s",
-                    "Md5Hash": md5_b64(body),
-                }
-            },
-        )
-        url = job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"]
+        dx, ds, rev, job, url = _signed_url_import(server, body)
         server.kill()
         restarted = JobforgeServer(data_dir)
         restarted.port, restarted.url = server.port, server.url  # the URL names the old address
@@ -66,22 +72,8 @@ def test_recovery_discards_the_upload_of_a_job_it_ends(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = JobforgeServer(data_dir).start()
     try:
-        dx = client("dataexchange", server.url)
-        ds = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="d", Description="d")["Id"]
-        rev = dx.create_revision(DataSetId=ds)["Id"]
         body = b"staged, never committed" * 1000
-        job = dx.create_job(
-            Type="IMPORT_ASSET_FROM_SIGNED_URL",
-            Details={
-                "ImportAssetFromSignedUrl": {
-                    "DataSetId": ds,
-                    "RevisionId": rev,
-                    "AssetName": "s",
-                    "Md5Hash": md5_b64(body),
-                }
-            },
-        )
-        url = job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"]
+        dx, ds, rev, job, url = _signed_url_import(server, body)
         assert httpx.put(url, content=body, headers={"Content-MD5": md5_b64(body)}).status_code == 200
         internal = data_dir / "buckets" / "jobforge-dataexchange"
         [staged] = [p for p in internal.rglob("*") if p.is_file() and f"/{ds}/{rev}/" in p.as_posix()]
