@@ -1,11 +1,13 @@
-"""Internal buckets are reserved: no account reaches Data Exchange asset bytes through a job.
+"""Internal buckets are reserved and every other bucket has one owner account.
 
 Two accounts on one server (12-digit access keys are accounts under ``--auth none``): account A
-imports an asset, account B tries every user-supplied location against the internal bucket.
+imports an asset from its bucket ``a-private``, account B tries every user-supplied location
+against the internal bucket and against A's bucket (``JOBFORGE_BUCKET_OWNERS``; B owns the rest).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +25,9 @@ ROLE = f"arn:aws:iam::{B}:role/LocationServiceJobExecutionRole"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
-    running = JobforgeServer(tmp_path_factory.mktemp("isolation") / "data").start()
+    owners = json.dumps({"a-private": A, "*": B})
+    data_dir = tmp_path_factory.mktemp("isolation") / "data"
+    running = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": owners}).start()
     yield running
     running.stop()
 
@@ -94,11 +98,14 @@ def asset_b(server: JobforgeServer) -> dict[str, str]:
     return {"data_set": data_set, "revision": revision, "asset": asset}
 
 
-def _refused(info: pytest.ExceptionInfo[ClientError], code: str, *secrets: str) -> str:
+def _refused(
+    info: pytest.ExceptionInfo[ClientError], code: str, *secrets: str, bucket: str = INTERNAL
+) -> str:
     error = info.value.response["Error"]
     assert error["Code"] == code, error
     message = error["Message"]
-    assert INTERNAL in message and "reserved" in message, message
+    why = "reserved" if bucket == INTERNAL else "belongs to another account"
+    assert f"Access to bucket {bucket} is denied" in message and why in message, message
     for secret in secrets:
         assert secret not in message, message
     return message
@@ -230,12 +237,20 @@ def test_robomaker_export_and_template_on_internal_bucket_are_refused(
     _untouched(server, asset_a)
 
 
-def test_jobs_check_the_policy_again_when_they_run(tmp_path: Any) -> None:
-    """A job created before its bucket became internal is refused when it starts, not run."""
+@pytest.mark.parametrize(
+    ("setting", "value", "why"),
+    [
+        ("JOBFORGE_DATAEXCHANGE_BUCKET", "zone-b", "reserved"),
+        ("JOBFORGE_BUCKET_OWNERS", json.dumps({"zone-b": A}), "belongs to another account"),
+    ],
+)
+def test_jobs_check_the_policy_again_when_they_run(tmp_path: Any, setting: str, value: str, why: str) -> None:
+    """A job created before its bucket became internal or another account's is refused when it
+    starts, not run."""
     data_dir = tmp_path / "data"
     (data_dir / "buckets" / "zone-b").mkdir(parents=True)
     (data_dir / "buckets" / "zone-b" / "x.csv").write_bytes(b"x")
-    first = JobforgeServer(data_dir).start()
+    first = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": json.dumps({"*": B})}).start()
     try:
         dx = client("dataexchange", first.url, access_key=B)
         data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="b", Description="b")["Id"]
@@ -252,13 +267,131 @@ def test_jobs_check_the_policy_again_when_they_run(tmp_path: Any) -> None:
         )
     finally:
         first.stop()
-    second = JobforgeServer(data_dir, env={"JOBFORGE_DATAEXCHANGE_BUCKET": "zone-b"}).start()
+    env = {"JOBFORGE_BUCKET_OWNERS": json.dumps({"*": B}), setting: value}
+    second = JobforgeServer(data_dir, env=env).start()
     try:
         dx = client("dataexchange", second.url, access_key=B)
         dx.start_job(JobId=job["Id"])
         done = _wait(dx, job["Id"])
         assert done["State"] == "ERROR"
         assert [e["Code"] for e in done["Errors"]] == ["ACCESS_DENIED_EXCEPTION"]
-        assert "zone-b" in done["Errors"][0]["Message"] and "reserved" in done["Errors"][0]["Message"]
+        message = done["Errors"][0]["Message"]
+        assert "Access to bucket zone-b is denied" in message and why in message
     finally:
         second.stop()
+
+
+# -- owners: account B may not use account A's bucket --------------------------------------------
+
+
+def test_dataexchange_jobs_on_another_accounts_bucket_are_refused(
+    server: JobforgeServer, asset_a: dict[str, str], asset_b: dict[str, str]
+) -> None:
+    dx = client("dataexchange", server.url, access_key=B)
+    target = {"DataSetId": asset_b["data_set"], "RevisionId": asset_b["revision"]}
+    refused = [
+        (
+            "IMPORT_ASSETS_FROM_S3",
+            {
+                "ImportAssetsFromS3": {
+                    **target,
+                    "AssetSources": [{"Bucket": "a-private", "Key": "secret.csv"}],
+                }
+            },
+        ),
+        (
+            "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET",
+            {"CreateS3DataAccessFromS3Bucket": {**target, "AssetSource": {"Bucket": "a-private"}}},
+        ),
+        (
+            "EXPORT_ASSETS_TO_S3",
+            {
+                "ExportAssetsToS3": {
+                    **target,
+                    "AssetDestinations": [
+                        {"AssetId": asset_b["asset"], "Bucket": "a-private", "Key": "secret.csv"}
+                    ],
+                }
+            },
+        ),
+        (
+            "EXPORT_REVISIONS_TO_S3",
+            {
+                "ExportRevisionsToS3": {
+                    "DataSetId": asset_b["data_set"],
+                    "RevisionDestinations": [{"RevisionId": asset_b["revision"], "Bucket": "a-private"}],
+                }
+            },
+        ),
+    ]
+    for job_type, details in refused:
+        with pytest.raises(ClientError) as info:
+            dx.create_job(Type=job_type, Details=details)
+        _refused(info, "ValidationException", "secret.csv", bucket="a-private")
+    with pytest.raises(ClientError) as info:
+        dx.create_event_action(
+            Event={"RevisionPublished": {"DataSetId": asset_b["data_set"]}},
+            Action={"ExportRevisionToS3": {"RevisionDestination": {"Bucket": "a-private"}}},
+        )
+    _refused(info, "ValidationException", bucket="a-private")
+    assert (server.data_dir / "buckets" / "a-private" / "secret.csv").read_bytes() == SECRET
+    assert sorted(p.name for p in (server.data_dir / "buckets" / "a-private").iterdir()) == ["secret.csv"]
+
+
+@pytest.mark.parametrize("field", ["InputOptions", "OutputOptions"])
+def test_location_job_on_another_accounts_bucket_is_refused(server: JobforgeServer, field: str) -> None:
+    (server.data_dir / "buckets" / "b-out").mkdir(exist_ok=True)
+    location = client("location", server.url, access_key=B)
+    options = {
+        "InputOptions": {"Location": "s3://b-private/in/", "Format": "Parquet"},
+        "OutputOptions": {"Location": "s3://b-out/validated/", "Format": "Parquet"},
+    }
+    options[field]["Location"] = "s3://a-private/"
+    with pytest.raises(ClientError) as info:
+        location.start_job(Action="ValidateAddress", ExecutionRoleArn=ROLE, **options)
+    _refused(info, "ValidationException", "secret.csv", bucket="a-private")
+    assert location.list_jobs()["Entries"] == []
+
+
+def test_robomaker_on_another_accounts_bucket_is_refused(server: JobforgeServer) -> None:
+    (server.data_dir / "buckets" / "a-private" / "t.json").write_text("{}")
+    robomaker = client("robomaker", server.url, access_key=B)
+    with pytest.raises(ClientError) as info:
+        robomaker.create_world_export_job(
+            worlds=[f"arn:aws:robomaker:us-east-1:{B}:world/w-1"],
+            outputLocation={"s3Bucket": "a-private"},
+            iamRole=f"arn:aws:iam::{B}:role/export",
+        )
+    _refused(info, "InvalidParameterException", bucket="a-private")
+    with pytest.raises(ClientError) as info:
+        robomaker.create_world_template(templateLocation={"s3Bucket": "a-private", "s3Key": "t.json"})
+    _refused(info, "InvalidParameterException", bucket="a-private")
+    (server.data_dir / "buckets" / "a-private" / "t.json").unlink()
+
+
+def test_hand_made_buckets_belong_to_the_default_account(tmp_path: Any) -> None:
+    """Without JOBFORGE_BUCKET_OWNERS every bucket belongs to JOBFORGE_DEFAULT_ACCOUNT."""
+    data_dir = tmp_path / "data"
+    (data_dir / "buckets" / "shared").mkdir(parents=True)
+    (data_dir / "buckets" / "shared" / "x.csv").write_bytes(b"x")
+    running = JobforgeServer(data_dir).start()
+    try:
+        for access_key, allowed in (("AKIDJOBFORGETEST", True), (B, False)):
+            dx = client("dataexchange", running.url, access_key=access_key)
+            data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="d", Description="d")["Id"]
+            revision = dx.create_revision(DataSetId=data_set)["Id"]
+            details = {
+                "ImportAssetsFromS3": {
+                    "DataSetId": data_set,
+                    "RevisionId": revision,
+                    "AssetSources": [{"Bucket": "shared", "Key": "x.csv"}],
+                }
+            }
+            if allowed:
+                assert _run(dx, "IMPORT_ASSETS_FROM_S3", details)["State"] == "COMPLETED"
+            else:
+                with pytest.raises(ClientError) as info:
+                    dx.create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)
+                _refused(info, "ValidationException", "x.csv", bucket="shared")
+    finally:
+        running.stop()

@@ -5,11 +5,16 @@ Services keep their own data in internal buckets of the same store (Data Exchang
 user names (a job's source, destination or location, a template location) goes through
 :meth:`BucketPolicy.check` before it is read or written, at the API call and again when the job
 runs. A refusal is :class:`BucketAccessDenied`, whose message names only the bucket.
+
+Every other bucket belongs to one account: the one ``owners`` names for it, else ``default_owner``
+(jobs create no buckets, so this map is the record). A request of another account is refused the
+same way. A policy without a default owner (a store used outside a server) checks reservations only.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 from jobforge.storage.errors import AccessDenied
 
@@ -19,11 +24,17 @@ class BucketAccessDenied(AccessDenied):
 
 
 class BucketPolicy:
-    """The reserved (internal) buckets of one server; safe to share between threads."""
+    """The reserved (internal) buckets and the bucket owners of one server; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, owners: Mapping[str, str] | None = None, default_owner: str | None = None) -> None:
         self._reserved: set[str] = set()
         self._lock = threading.Lock()
+        self.owners = dict(owners or {})
+        self.default_owner = default_owner
+
+    def owner(self, bucket: str) -> str | None:
+        """The account ``bucket`` belongs to (None: ownership is not enforced)."""
+        return self.owners.get(bucket, self.default_owner)
 
     def reserve(self, bucket: str) -> None:
         """Declare ``bucket`` internal: no user-supplied bucket, key or location may name it."""
@@ -45,5 +56,10 @@ class BucketPolicy:
             raise BucketAccessDenied(
                 f"Access to bucket {bucket} is denied: it is reserved for jobforge's internal use",
                 bucket=bucket,
+            )
+        owner = self.owner(bucket)
+        if account is not None and owner is not None and owner != account:
+            raise BucketAccessDenied(
+                f"Access to bucket {bucket} is denied: it belongs to another account", bucket=bucket
             )
         return bucket

@@ -136,6 +136,10 @@ class ValidateAddressHandler:
             return
         folder = folder.child(job.job_id + "/")
         try:
+            self.store.policy.check(folder.bucket, job.account_id)
+        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
+            return
+        try:
             store, _ = self._job_store(job)
         except JobFailed:  # the role is refused now: the server's own access may still do
             store = self.store
