@@ -395,3 +395,36 @@ def test_hand_made_buckets_belong_to_the_default_account(tmp_path: Any) -> None:
                 _refused(info, "ValidationException", "x.csv", bucket="shared")
     finally:
         running.stop()
+
+
+def test_a_queued_location_job_is_refused_when_the_owner_changed(tmp_path: Any) -> None:
+    """StartJob accepted B's buckets; when the job runs they are A's: it ends Failed, reading nothing."""
+    data_dir = tmp_path / "data"
+    for bucket in ("zone-in", "zone-out"):
+        (data_dir / "buckets" / bucket).mkdir(parents=True)
+    (data_dir / "buckets" / "zone-in" / "a.parquet").write_bytes(b"not read")
+    first = JobforgeServer(data_dir, "--pace", "step", env={"JOBFORGE_BUCKET_OWNERS": json.dumps({"*": B})})
+    first.start()
+    try:
+        location = client("location", first.url, access_key=B)
+        job_id = location.start_job(
+            Action="ValidateAddress",
+            ExecutionRoleArn=ROLE,
+            InputOptions={"Location": "s3://zone-in/", "Format": "Parquet"},
+            OutputOptions={"Location": "s3://zone-out/", "Format": "Parquet"},
+        )["JobId"]
+    finally:
+        first.stop()
+    owners = json.dumps({"zone-in": A, "*": B})
+    second = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": owners}).start()
+    try:
+        location = client("location", second.url, access_key=B)
+        deadline = time.monotonic() + 60
+        while (job := location.get_job(JobId=job_id))["Status"] not in ("Completed", "Failed", "Cancelled"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["Status"] == "Failed" and job["Error"]["Code"] == "ValidationError", job
+        assert "InputOptions.Location: Access to bucket zone-in is denied" in job["Error"]["Messages"][0]
+        assert list((data_dir / "buckets" / "zone-out").iterdir()) == []
+    finally:
+        second.stop()
