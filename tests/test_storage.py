@@ -711,3 +711,36 @@ def test_make_object_store(data_dir: Path, moto_endpoint: str) -> None:
         make_object_store(data_dir, part_size=6 * MiB)
     with pytest.raises(ValueError):
         S3ObjectStore(client, part_size=MiB)
+
+
+# -- bucket policy: reserved buckets and owners ---------------------------------------------------
+
+
+def test_bucket_policy_reserves_and_checks_owners() -> None:
+    from jobforge.storage import BucketAccessDenied, BucketPolicy
+
+    policy = BucketPolicy({"a-bucket": "111111111111"}, default_owner="000000000000")
+    policy.reserve("internal")
+    assert policy.check("a-bucket", "111111111111") == "a-bucket"
+    assert policy.check("other", "000000000000") == "other"
+    for bucket, account, why in (
+        ("internal", "000000000000", "reserved"),
+        ("a-bucket", "000000000000", "belongs to another account"),
+        ("other", "111111111111", "belongs to another account"),
+    ):
+        with pytest.raises(BucketAccessDenied, match=why) as info:
+            policy.check(bucket, account)
+        assert info.value.bucket == bucket and info.value.key is None
+    assert BucketPolicy().check("anything", "111111111111") == "anything"  # owners not enforced
+
+
+def test_bucket_owners_setting() -> None:
+    from jobforge.config import Settings, SettingsError
+
+    settings = Settings.from_env({"JOBFORGE_BUCKET_OWNERS": '{"a": "111111111111", "*": "222222222222"}'})
+    assert settings.validate().parsed_bucket_owners() == ({"a": "111111111111"}, "222222222222")
+    assert Settings().parsed_bucket_owners() == ({}, "000000000000")
+    for bad, fragment in (("[1]", "JSON object"), ('{"a": "12"}', "12-digit"), ("{", "not valid JSON")):
+        with pytest.raises(SettingsError, match=fragment) as info:
+            Settings.from_env({"JOBFORGE_BUCKET_OWNERS": bad}).validate()
+        assert "JOBFORGE_BUCKET_OWNERS" in str(info.value)

@@ -15,7 +15,7 @@ from jobforge.protocol.gateway import AwsGateway
 from jobforge.services.dataexchange import signed_url_app
 from jobforge.services.dataexchange.signed_urls import PREFIX as DATAEXCHANGE_PREFIX
 from jobforge.services.registry import build_bindings
-from jobforge.storage import ObjectStore, make_object_store
+from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
 
@@ -33,6 +33,8 @@ class JobforgeApp:
             control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
         )
         self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
+        owners, default_owner = settings.parsed_bucket_owners()
+        self.store.policy = BucketPolicy(owners, default_owner)
         if os.environ.get("JOBFORGE_DIAGNOSTIC_JOBS") == "1":
             self.engine.register(DiagnosticJobHandler())
         bindings = build_bindings(self.engine, self.store, settings)

@@ -53,6 +53,7 @@ class Settings:
     generation_concurrency: int = 3  # concurrent world generation jobs per account and region
     export_concurrency: int = 3  # concurrent world export jobs per account and region
     dataexchange_bucket: str = "jobforge-dataexchange"  # internal bucket holding asset bytes
+    bucket_owners: str | None = None  # JSON {"bucket": "123456789012", "*": ...}; default: default_account
     dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
     location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
@@ -105,7 +106,24 @@ class Settings:
                 )
         if self.database_url is not None:
             self._check_database_url(self.database_url)
+        self.parsed_bucket_owners()
         return self
+
+    def parsed_bucket_owners(self) -> tuple[dict[str, str], str]:
+        """``bucket_owners`` as (owner per bucket, owner of every other bucket)."""
+        where = self.where("bucket_owners")
+        shape = '{"bucket": "123456789012", "*": "123456789012"}'
+        try:
+            raw = json.loads(self.bucket_owners) if self.bucket_owners else {}
+        except ValueError as exc:
+            raise SettingsError(f"{where} is not valid JSON ({exc}); expected {shape}") from None
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{where} must be a JSON object {shape}")
+        for bucket, account in raw.items():
+            if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
+                raise SettingsError(f"{where}: the owner of {bucket!r} must be a 12-digit account")
+        default = raw.pop("*", self.default_account)
+        return raw, default
 
     def _check_database_url(self, url: str) -> None:
         from sqlalchemy.engine import make_url

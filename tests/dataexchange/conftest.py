@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -136,9 +137,10 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def start_server(
-    kind: str, data_dir: Path, moto_url: str | None = None, limits: str | None = None
+    kind: str, data_dir: Path, moto_url: str | None = None, limits: str | None = None, *, account: str
 ) -> tuple[JobforgeServer, Buckets]:
-    env = dict(S3_ENV)
+    """A server on which every user bucket belongs to ``account`` (the one the tests call as)."""
+    env = {**S3_ENV, "JOBFORGE_BUCKET_OWNERS": json.dumps({"*": account})}
     if limits:
         env["JOBFORGE_DATAEXCHANGE_LIMITS"] = limits
     args: list[str] = []
@@ -167,7 +169,7 @@ def env(
     kind = request.param
     moto_url = request.getfixturevalue("moto_endpoint") if kind == "s3" else None
     data_dir = tmp_path_factory.mktemp(f"dx-{kind}") / "data"
-    server, buckets = start_server(kind, data_dir, moto_url)
+    server, buckets = start_server(kind, data_dir, moto_url, account="111122223333")
     try:
         yield DataExchangeEnv(
             kind, server, client("dataexchange", server.url, access_key="111122223333"), buckets
@@ -189,10 +191,12 @@ LIMITED = {
 @pytest.fixture(scope="session")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DataExchangeEnv]:
     """A local server with small limits: 2 s upload URLs, 4 s jobs, 3 assets per revision..."""
-    import json
-
     server, buckets = start_server(
-        "local", tmp_path_factory.mktemp("dx-limited") / "data", None, json.dumps(LIMITED)
+        "local",
+        tmp_path_factory.mktemp("dx-limited") / "data",
+        None,
+        json.dumps(LIMITED),
+        account="222233334444",
     )
     try:
         yield DataExchangeEnv(

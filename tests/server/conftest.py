@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,11 @@ from tests.support import JobforgeServer
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
-    running = JobforgeServer(tmp_path_factory.mktemp("jobforge") / "data").start()
+    # test_world_export's buckets (and the missing one it exports to) belong to its own account;
+    # every other bucket to the default one
+    owners = {bucket: "100000000004" for bucket in ("exports-local", "exports-denied", "no-such-bucket")}
+    data_dir = tmp_path_factory.mktemp("jobforge") / "data"
+    running = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": json.dumps(owners)}).start()
     yield running
     running.stop()
 

@@ -31,6 +31,10 @@ for buckets), which services turn into their own validation error. Errors derive
 :class:`AccessDenied`, :class:`KeyConflict`. Stores are safe to share between threads; a single
 writer or reader belongs to one thread.
 
+User-supplied buckets go through ``store.policy.check(bucket, account)`` first
+(:mod:`jobforge.storage.policy`): internal buckets are reserved there, and refused with
+:class:`BucketAccessDenied` (an :class:`AccessDenied`) naming only the bucket.
+
 Where the backends differ, because files are not S3 objects: the local one refuses empty key
 segments (``a//b``, ``dir/``) and segments over 255 bytes, cannot hold ``a`` beside ``a/b``
 (:class:`KeyConflict`), and reports ``content_type=None`` for files dropped in by hand; S3 reports
@@ -54,6 +58,7 @@ from jobforge.storage.errors import (
 )
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 from jobforge.storage.local import LocalObjectStore
+from jobforge.storage.policy import BucketAccessDenied, BucketPolicy
 from jobforge.storage.s3 import S3ObjectStore
 
 
@@ -80,6 +85,8 @@ def make_object_store(
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "AccessDenied",
+    "BucketAccessDenied",
+    "BucketPolicy",
     "InvalidBucketName",
     "InvalidObjectName",
     "KeyConflict",

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 from jobforge.storage.errors import StorageError
+from jobforge.storage.policy import BucketPolicy
 
 MiB = 1024 * 1024
 _log = logging.getLogger(__name__)
@@ -149,7 +150,24 @@ class ObjectWriter(ABC):
 
 
 class ObjectStore(ABC):
-    """A flat namespace of buckets holding immutable objects, addressed by key."""
+    """A flat namespace of buckets holding immutable objects, addressed by key.
+
+    ``policy`` says which buckets user requests may name (see :mod:`jobforge.storage.policy`);
+    the store's own methods do not consult it, so services can still reach their internal buckets.
+    """
+
+    _policy: BucketPolicy | None = None
+
+    @property
+    def policy(self) -> BucketPolicy:
+        """The server's bucket policy (created empty on first use)."""
+        if self._policy is None:
+            self._policy = BucketPolicy()
+        return self._policy
+
+    @policy.setter
+    def policy(self, value: BucketPolicy) -> None:
+        self._policy = value
 
     @abstractmethod
     def create_bucket(self, bucket: str) -> None:

@@ -203,6 +203,7 @@ class AssetStorage:
         self.store = store
         self.bucket = bucket
         self._ready = False
+        store.policy.reserve(bucket)  # no user request may name it (jobforge.storage.policy)
 
     def ensure_bucket(self) -> None:
         if not self._ready:

@@ -68,7 +68,7 @@ class EventActionOperations(DataExchangeBase):
             raise not_found(EVENT_ACTION, event_action_id)
         return found
 
-    def _checked_action(self, action: dict[str, Any]) -> dict[str, Any]:
+    def _checked_action(self, ctx: RequestContext, action: dict[str, Any]) -> dict[str, Any]:
         from jobforge.services.dataexchange.jobs import check_encryption, check_object_name
 
         export = action.get("ExportRevisionToS3")
@@ -80,7 +80,7 @@ class EventActionOperations(DataExchangeBase):
             KeyPattern(destination["KeyPattern"])
         except KeyPatternError as exc:
             raise invalid(str(exc)) from None
-        check_object_name(destination["Bucket"])
+        check_object_name(self.store, ctx, destination["Bucket"])
         if not self.store.bucket_exists(destination["Bucket"]):
             raise invalid(
                 f"The destination bucket {destination['Bucket']} does not exist or cannot be written",
@@ -97,7 +97,7 @@ class EventActionOperations(DataExchangeBase):
         if not published:
             raise invalid("Event.RevisionPublished is required")
         data_set = self._data_set(ctx, published["DataSetId"])
-        action = self._checked_action(request["Action"])
+        action = self._checked_action(ctx, request["Action"])
         account_limit = self.limits.count("Event actions per account")
         data_set_limit = self.limits.count("Auto export event actions per data set")
         with self.engine.db.begin() as conn:
@@ -143,7 +143,7 @@ class EventActionOperations(DataExchangeBase):
         action = self._event_action(ctx, request["EventActionId"])
         data = dict(action.data)
         if request.get("Action") is not None:
-            data["Action"] = self._checked_action(request["Action"])
+            data["Action"] = self._checked_action(ctx, request["Action"])
         updated = self.resources.update(ctx, EVENT_ACTION, action.resource_id, data=data)
         return event_action_view(updated)
 

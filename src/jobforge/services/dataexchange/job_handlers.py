@@ -312,6 +312,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         heads: list[ObjectInfo | None] = []
         for source in sources:
             try:
+                runtime.store.policy.check(source["Bucket"], ctx.job.account_id)
                 found = probe(runtime.store, source["Bucket"], source["Key"])
             except StorageError as exc:
                 failures.append((source, storage_error_code(exc), str(exc)))
@@ -525,6 +526,7 @@ class CreateS3DataAccessHandler(DataExchangeJobHandler):
         bucket = source["Bucket"]
         missing: list[str] = []
         try:
+            store.policy.check(bucket, job.account_id)
             if not store.bucket_exists(bucket):
                 missing.append(f"bucket {bucket}")
             else:
@@ -612,6 +614,7 @@ class S3ExportHandler(DataExchangeJobHandler):
         problems = []
         for bucket in sorted({d.bucket for d in destinations}):
             try:
+                store.policy.check(bucket, ctx.job.account_id)
                 if not store.bucket_exists(bucket):
                     problems.append(
                         job_error(

@@ -39,7 +39,13 @@ from jobforge.services.dataexchange.job_types import (
 )
 from jobforge.services.dataexchange.key_patterns import JOB_DEFAULT, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.signed_urls import UPLOAD_ACTION, expires_at
-from jobforge.storage import InvalidObjectName, validate_bucket_name, validate_key
+from jobforge.storage import (
+    BucketAccessDenied,
+    InvalidObjectName,
+    ObjectStore,
+    validate_bucket_name,
+    validate_key,
+)
 
 _TIMESTAMP_FIELDS = ("SignedUrlExpiresAt", "ApiSpecificationUploadUrlExpiresAt")
 _DATASHARE_ARN = re.compile(r"arn:aws[a-z-]*:redshift:[a-z0-9-]+:\d{12}:datashare:[0-9a-fA-F-]{36}/[^/\s]+")
@@ -86,12 +92,14 @@ def check_encryption(encryption: dict[str, Any] | None) -> None:
         raise invalid("Encryption.KmsKeyArn is only allowed when Encryption.Type is aws:kms")
 
 
-def check_object_name(bucket: str, key: str | None = None) -> None:
+def check_object_name(store: ObjectStore, scope: Scope, bucket: str, key: str | None = None) -> None:
+    """A well-formed bucket and key that the caller may use (ValidationException otherwise)."""
     try:
         validate_bucket_name(bucket)
         if key is not None:
             validate_key(key, bucket=bucket, allow_empty_segments=True)
-    except InvalidObjectName as exc:
+        store.policy.check(bucket, scope.account_id)
+    except (InvalidObjectName, BucketAccessDenied) as exc:
         raise invalid(str(exc)) from None
 
 
@@ -230,7 +238,7 @@ class JobOperations(DataExchangeBase):
         sources = details["AssetSources"]
         self._check_count(sources, "AssetSources", "object", "Assets per import job from Amazon S3")
         for source in sources:
-            check_object_name(source["Bucket"], source["Key"])
+            check_object_name(self.store, ctx, source["Bucket"], source["Key"])
         _, revision = self._target(ctx, spec, details)
         self._new_assets(ctx, plan, details["DataSetId"], revision.resource_id, len(sources))
 
@@ -280,9 +288,9 @@ class JobOperations(DataExchangeBase):
         self, ctx: RequestContext, spec: JobType, job_id: str, details: dict[str, Any], plan: dict[str, Any]
     ) -> None:
         source = details["AssetSource"]
-        check_object_name(source["Bucket"])
+        check_object_name(self.store, ctx, source["Bucket"])
         for key in [*source.get("Keys", []), *source.get("KeyPrefixes", [])]:
-            check_object_name(source["Bucket"], key)
+            check_object_name(self.store, ctx, source["Bucket"], key)
         _, revision = self._target(ctx, spec, details)
         self._new_assets(ctx, plan, details["DataSetId"], revision.resource_id, 1)
 
@@ -321,7 +329,7 @@ class JobOperations(DataExchangeBase):
         self._check_count(destinations, "AssetDestinations", "asset", "Asset per export job from Amazon S3")
         check_encryption(details.get("Encryption"))
         for destination in destinations:
-            check_object_name(destination["Bucket"], destination.get("Key"))
+            check_object_name(self.store, ctx, destination["Bucket"], destination.get("Key"))
         self._export_assets(ctx, spec, details, [d["AssetId"] for d in destinations])
         plan["DataSetId"], plan["RevisionIds"] = details["DataSetId"], [details["RevisionId"]]
 
@@ -344,7 +352,7 @@ class JobOperations(DataExchangeBase):
                 f"Only {spec.asset_type} data sets can be exported; this one is {data_set.data['AssetType']}"
             )
         for destination in destinations:
-            check_object_name(destination["Bucket"])
+            check_object_name(self.store, ctx, destination["Bucket"])
             destination.setdefault("KeyPattern", JOB_DEFAULT)
             try:
                 KeyPattern(destination["KeyPattern"])

@@ -38,7 +38,15 @@ from jobforge.services.location.file_worker import (
 from jobforge.services.location.limits import LocationLimits
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
 from jobforge.services.location.roles import assume_role
-from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectInfo, ObjectStore, StorageError
+from jobforge.storage import (
+    AccessDenied,
+    BucketAccessDenied,
+    NoSuchBucket,
+    NoSuchKey,
+    ObjectInfo,
+    ObjectStore,
+    StorageError,
+)
 
 KIND = "location.validate-address"
 MANIFEST = "manifest.json"
@@ -88,6 +96,11 @@ class ValidateAddressHandler:
         source = _location(request["InputOptions"]["Location"], "InputOptions.Location")
         output = _location(request["OutputOptions"]["Location"], "OutputOptions.Location").as_prefix()
         folder = output.child(ctx.job.job_id + "/")
+        for field, location in (("InputOptions.Location", source), ("OutputOptions.Location", output)):
+            try:  # StartJob checked it too; the policy may have changed since
+                self.store.policy.check(location.bucket, ctx.job.account_id)
+            except BucketAccessDenied as exc:
+                raise _failed(f"{field}: {exc}") from None
         store, spec = self._job_store(ctx.job)
         inputs = self._input_files(store, source)
         self._check_output(store, output)
@@ -122,6 +135,10 @@ class ValidateAddressHandler:
         except (KeyError, TypeError, LocationError):
             return
         folder = folder.child(job.job_id + "/")
+        try:
+            self.store.policy.check(folder.bucket, job.account_id)
+        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
+            return
         try:
             store, _ = self._job_store(job)
         except JobFailed:  # the role is refused now: the server's own access may still do

@@ -19,6 +19,7 @@ from jobforge.services.location.common import (
 )
 from jobforge.services.location.job_handler import KIND
 from jobforge.services.location.locations import LocationError, parse_location, parse_output_location
+from jobforge.storage import BucketAccessDenied
 
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _JOB_ID = re.compile(r"[-._\w]{1,200}")
@@ -101,8 +102,9 @@ class JobOperations(LocationBase):
             )
         for field, parse in (("InputOptions", parse_location), ("OutputOptions", parse_output_location)):
             try:
-                parse(request[field]["Location"])
-            except LocationError as exc:
+                location = parse(request[field]["Location"])
+                self.store.policy.check(location.bucket, ctx.account_id)
+            except (LocationError, BucketAccessDenied) as exc:
                 raise invalid(str(exc), f"{field}.Location") from None
         check_tag_keys(request.get("Tags") or {})
         params = {key: value for key, value in request.items() if key != "ClientToken"}

@@ -17,7 +17,14 @@ from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOu
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
-from jobforge.storage import AccessDenied, NoSuchBucket, ObjectStore, S3ObjectStore, StorageError
+from jobforge.storage import (
+    AccessDenied,
+    BucketAccessDenied,
+    NoSuchBucket,
+    ObjectStore,
+    S3ObjectStore,
+    StorageError,
+)
 from jobforge.storage.roles import RoleRefused, assume_role
 
 if TYPE_CHECKING:  # the export library (trimesh, numpy...) loads only when an export runs
@@ -62,6 +69,10 @@ class WorldExportHandler:
         worlds = self._find_worlds(ctx)
         location = request["outputLocation"]
         bucket, key = location["s3Bucket"], archive_key(location.get("s3Prefix"), job.job_id)
+        try:  # CreateWorldExportJob checked it too; the policy may have changed since
+            self.store.policy.check(bucket, job.account_id)
+        except BucketAccessDenied as exc:
+            raise JobFailed("AccessDenied", str(exc)) from None
         store, role = self._output_store(ctx)
         ctx.report(progress={"worldsWritten": 0, "worldCount": len(worlds)}, result={"role": role})
         try:

@@ -36,6 +36,7 @@ class ExportOperations(RoboMakerBase):
         if not bucket:
             raise invalid("outputLocation.s3Bucket is required")
         validate_bucket_name(bucket)
+        self.store.policy.check(bucket, ctx.account_id)  # InvalidParameterException if refused
         prefix = location.get("s3Prefix")
         validate_key(archive_key(prefix, "export-" + "0" * 12), bucket=bucket)
         output = {"s3Bucket": bucket, **({"s3Prefix": prefix} if prefix is not None else {})}

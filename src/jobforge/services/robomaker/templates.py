@@ -22,11 +22,11 @@ from jobforge.services.robomaker.template_format import (
     parse_template_body,
     template_version,
 )
-from jobforge.storage import InvalidObjectName, StorageError
+from jobforge.storage import BucketAccessDenied, InvalidObjectName, StorageError
 
 
 class TemplateOperations(RoboMakerBase):
-    def _body_from_request(self, request: dict[str, Any], required: bool) -> str | None:
+    def _body_from_request(self, ctx: RequestContext, request: dict[str, Any], required: bool) -> str | None:
         """The template body, given inline or as an object-store location, validated."""
         body = request.get("templateBody")
         location = request.get("templateLocation")
@@ -35,8 +35,9 @@ class TemplateOperations(RoboMakerBase):
         if location is not None:
             where = f"s3://{location['s3Bucket']}/{location['s3Key']}"
             try:
+                self.store.policy.check(location["s3Bucket"], ctx.account_id)
                 raw = self.store.get_bytes(location["s3Bucket"], location["s3Key"])
-            except InvalidObjectName as exc:
+            except (InvalidObjectName, BucketAccessDenied) as exc:
                 raise invalid(f"Invalid templateLocation {where}: {exc}") from exc
             except StorageError as exc:
                 raise not_found(f"Cannot read the template body from {where}: {exc}") from exc
@@ -62,7 +63,7 @@ class TemplateOperations(RoboMakerBase):
         return self._resource(ctx, TEMPLATE, arn, "world template")
 
     def create_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        body = self._body_from_request(request, required=True)
+        body = self._body_from_request(ctx, request, required=True)
         assert body is not None
         token = request.get("clientRequestToken")
         params = {k: v for k, v in request.items() if k != "clientRequestToken"}
@@ -130,7 +131,7 @@ class TemplateOperations(RoboMakerBase):
 
     def update_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         template = self._template(ctx, request["template"])
-        body = self._body_from_request(request, required=False)
+        body = self._body_from_request(ctx, request, required=False)
         data = template.data
         if body is not None:
             data = self._template_data(body, data.get("clientRequestToken"))
