@@ -11,6 +11,7 @@ from jobforge.engine import JobControl, JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
+from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
 from jobforge.services.dataexchange import signed_url_app
 from jobforge.services.dataexchange.signed_urls import PREFIX as DATAEXCHANGE_PREFIX
@@ -44,7 +45,9 @@ class JobforgeApp:
             default_account_id=settings.default_account,
             default_region=settings.default_region,
         )
-        self.gateway = AwsGateway(bindings, authenticator)
+        self.gateway = AwsGateway(
+            bindings, authenticator, body_budget=BodyBudget(settings.max_body_bytes_in_flight)
+        )
         self.internal = InternalRoutes(
             self.engine,
             [b.model.service_name for b in bindings],

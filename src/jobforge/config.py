@@ -23,6 +23,7 @@ AUTH_MODES = ("none", "sigv4")
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _ACCOUNT = re.compile(r"\d{12}")
+MIN_BODY_BYTES_IN_FLIGHT = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -57,6 +58,7 @@ class Settings:
     dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
     location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
+    max_body_bytes_in_flight: int = 64 * 1024 * 1024  # request-body bytes in memory across all requests
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # name -> flag/var
     prepared: bool = field(default=False, repr=False, compare=False)
 
@@ -89,6 +91,11 @@ class Settings:
             value = getattr(self, name)
             if (value.lower() if name == "log_level" else value) not in allowed:
                 raise SettingsError(f"{self.where(name)} must be one of {', '.join(allowed)}, not {value!r}")
+        if self.max_body_bytes_in_flight < MIN_BODY_BYTES_IN_FLIGHT:
+            raise SettingsError(
+                f"{self.where('max_body_bytes_in_flight')} must be at least {MIN_BODY_BYTES_IN_FLIGHT}"
+                f" bytes, not {self.max_body_bytes_in_flight}"
+            )
         if not (math.isfinite(self.step_delay) and self.step_delay >= 0):
             raise SettingsError(
                 f"{self.where('step_delay')} must be 0 or more seconds, not {self.step_delay}"
@@ -225,7 +232,14 @@ def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, s
     return result
 
 
-_INTS = {"port", "workers", "cpu_workers", "generation_concurrency", "export_concurrency"}
+_INTS = {
+    "port",
+    "workers",
+    "cpu_workers",
+    "generation_concurrency",
+    "export_concurrency",
+    "max_body_bytes_in_flight",
+}
 _PATHS = {"data_dir", "credentials_file", "location_reference"}
 _BOOLS = {
     "1": True,

@@ -90,6 +90,8 @@ SERVE_VARIABLES = [
         "JOBFORGE_CREDENTIALS entry 2 (AKIDB) must be AKID:SECRET[:ACCOUNT[:admin]]",
     ),
     ({"JOBFORGE_CONTROL": "maybe"}, "JOBFORGE_CONTROL must be on or off"),
+    ({"JOBFORGE_MAX_BODY_BYTES_IN_FLIGHT": "1000"}, "JOBFORGE_MAX_BODY_BYTES_IN_FLIGHT must be at least"),
+    ({"JOBFORGE_MAX_BODY_BYTES_IN_FLIGHT": "64M"}, "JOBFORGE_MAX_BODY_BYTES_IN_FLIGHT must be a whole"),
     ({"JOBFORGE_LOCATION_LIMITS": "{not json"}, "JOBFORGE_LOCATION_LIMITS must be a JSON object"),
     ({"JOBFORGE_LOCATION_LIMITS": '{"Concurrent jobs": "many"}'}, "JOBFORGE_LOCATION_LIMITS must be"),
     ({"JOBFORGE_DATAEXCHANGE_LIMITS": '{"No such limit": 1}'}, "JOBFORGE_DATAEXCHANGE_LIMITS must be"),

@@ -72,6 +72,12 @@ def missing_token() -> ServiceError:
     return _auth_error("MissingAuthenticationTokenException", "Missing Authentication Token")
 
 
+def _unrecognized_client() -> ServiceError:
+    return _auth_error(
+        "UnrecognizedClientException", "The security token included in the request is invalid."
+    )
+
+
 def _parse_credential(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
@@ -291,6 +297,18 @@ class Authenticator:
             signed=True,
         )
 
+    def precheck(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> None:
+        """Before the body is read (``sigv4`` mode): refuse a request that has no well-formed
+        signature or names an unknown access key (403 :class:`ServiceError`). The signature itself
+        covers the body's hash, so :meth:`authenticate` still verifies it once the body is in."""
+        if self.mode != "sigv4":
+            return
+        sig = _read_signature(headers, query)
+        if sig is None:
+            raise missing_token()
+        if sig.access_key not in self.accounts and self.default_secret is None:
+            raise _unrecognized_client()
+
     def _identify(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Identity:
         """Mode ``none``: the credential scope alone, cached per scope string (it repeats all day)."""
         authorization = headers.get("authorization")
@@ -332,9 +350,7 @@ class Authenticator:
         known = self.accounts.get(sig.access_key)
         secret = known.secret_key if known is not None else self.default_secret
         if secret is None:
-            raise _auth_error(
-                "UnrecognizedClientException", "The security token included in the request is invalid."
-            )
+            raise _unrecognized_client()
         if not sig.amz_date:
             raise _auth_error(
                 "IncompleteSignatureException", "Authorization requires the X-Amz-Date header or parameter."

@@ -21,6 +21,7 @@ from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
 
 from jobforge.protocol.auth import Authenticator, Identity
+from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import NotImplementedOperation, ServiceError
 from jobforge.protocol.parser import InputParser, RequestParseError
@@ -118,14 +119,25 @@ def _is_coroutine_function(method: Any) -> bool:
     return code is not None and bool(code.co_flags & inspect.CO_COROUTINE)
 
 
-class _RequestTooLarge(Exception):
-    pass
-
-
 def _too_large(limit: int) -> ServiceError:
     return ServiceError(
         "RequestEntityTooLargeException", f"Request body exceeds the limit of {limit} bytes", status=413
     )
+
+
+def _busy() -> ServiceError:
+    return ServiceError(
+        "ServiceUnavailableException",
+        "Too many request bytes in flight; retry the request later.",
+        status=503,
+    )
+
+
+def _declared_length(headers: dict[str, str]) -> int | None:
+    """The ``Content-Length`` header as a number (None when absent; the HTTP server rejects
+    malformed values before the app sees them)."""
+    declared = headers.get("content-length")
+    return int(declared) if declared is not None and declared.isdigit() else None
 
 
 class AwsGateway:
@@ -140,15 +152,19 @@ class AwsGateway:
         max_workers: int = 32,
         validate_requests: bool = True,
         executor: ThreadPoolExecutor | None = None,
+        body_budget: BodyBudget | None = None,
     ) -> None:
         """Build every routing table, parser and serializer now, so requests do no model walks.
 
         ``max_workers`` sizes the provider thread pool (0: call providers on the event loop);
         ``validate_requests=False`` skips constraint checks (types, valid Unicode text and non-null
-        list items and map values are still enforced: the parser refuses them).
+        list items and map values are still enforced: the parser refuses them). ``body_budget``
+        caps the body bytes read into memory across all requests (a body larger than the whole
+        budget is refused as too large).
         """
         self.authenticator = authenticator or Authenticator()
         self.max_body_bytes = max_body_bytes
+        self.body_budget = body_budget or BodyBudget()
         self.validate_requests = validate_requests
         self.services = [_Service(binding) for binding in bindings]
         self._by_signing_name = {service.signing_name: service for service in self.services}
@@ -185,25 +201,46 @@ class AwsGateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _read_body(self, scope: Scope, receive: Receive, headers: dict[str, str]) -> bytes | None:
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise _RequestTooLarge
+    @property
+    def body_limit(self) -> int:
+        """The largest body one request may have."""
+        return min(self.max_body_bytes, self.body_budget.limit)
+
+    async def _read_body(self, receive: Receive, declared: int | None) -> tuple[bytes | None, int]:
+        """(body or None if the client went away, bytes reserved in the budget). Reserves the
+        declared length before reading (chunked bodies: each chunk as it comes); raises 413/503
+        :class:`ServiceError` with nothing left reserved."""
+        limit = self.body_limit
+        budget = self.body_budget
+        reserved = 0
+        if declared:
+            if not await budget.acquire(declared):
+                raise _busy()
+            reserved = declared
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    raise _RequestTooLarge
-                chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    budget.release(reserved)
+                    return None, 0
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(limit)
+                    if size > reserved:
+                        if not await budget.acquire(size - reserved):
+                            raise _busy()
+                        reserved = size
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        except BaseException:
+            budget.release(reserved)
+            raise
+        return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), reserved
 
     async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -215,51 +252,64 @@ class AwsGateway:
         query_string = scope.get("query_string", b"").decode("latin-1")
         service: _Service | None = None
         operation: _Operation | None = None
+        body_read = False  # until then, a refusal closes the connection: the body stays unread
+        reserved = 0
         try:
             try:
-                body = await self._read_body(scope, receive, headers)
-            except _RequestTooLarge:
-                raise _too_large(self.max_body_bytes) from None
-            if body is None:
-                return  # client went away
-            query = parse_query(query_string)
-            identity = self.authenticator.authenticate(method, raw_path, query_string, query, headers, body)
-            service, match = self._route(identity, headers, method, raw_path, query)
-            operation = service.operations[match.operation.name]
-            try:
-                request = operation.parser.parse(match.labels, query, headers, body)
-            except RequestParseError as exc:
-                raise service.binding.validation_error(
-                    exc.message, [(exc.path, exc.message)] if exc.path else []
-                ) from None
-            if self.validate_requests:
-                problems = validate(operation.model.input_shape, request)
-                if problems is not None:
-                    raise service.binding.validation_error(*problems)
-            ctx = RequestContext(
-                account_id=identity.account_id,
-                region=identity.region,
-                service=service.name,
-                operation=operation.name,
-                request_id=request_id,
-                base_url=self._base_url(scope, headers),
-                access_key=identity.access_key,
-                headers=headers,
-            )
-            output = await self._invoke(service, operation, ctx, request)
-            status, out_headers, out_body = operation.serializer.serialize(output)
-        except ServiceError as error:
-            status, out_headers, out_body = self._serialize_error(service, error)
-        except Exception:
-            logger.exception(
-                "Unhandled error in %s.%s (request %s)",
-                service.name if service else "?",
-                operation.name if operation else "?",
-                request_id,
-            )
-            errors = service.errors if service else self._generic_errors
-            status, out_headers, out_body = errors.serialize(errors.internal_error())
-        await self._respond(send, status, out_headers, out_body, request_id)
+                query = parse_query(query_string)
+                # Before any body byte is read: a well-formed signature by a known key (sigv4 mode),
+                # and a declared length within the limit. The signature is verified after reading.
+                self.authenticator.precheck(headers, query)
+                declared = _declared_length(headers)
+                if declared is not None and declared > self.body_limit:
+                    raise _too_large(self.body_limit)
+                body, reserved = await self._read_body(receive, declared)
+                if body is None:
+                    return  # client went away
+                body_read = True
+                identity = self.authenticator.authenticate(
+                    method, raw_path, query_string, query, headers, body
+                )
+                service, match = self._route(identity, headers, method, raw_path, query)
+                operation = service.operations[match.operation.name]
+                try:
+                    request = operation.parser.parse(match.labels, query, headers, body)
+                except RequestParseError as exc:
+                    raise service.binding.validation_error(
+                        exc.message, [(exc.path, exc.message)] if exc.path else []
+                    ) from None
+                if self.validate_requests:
+                    problems = validate(operation.model.input_shape, request)
+                    if problems is not None:
+                        raise service.binding.validation_error(*problems)
+                ctx = RequestContext(
+                    account_id=identity.account_id,
+                    region=identity.region,
+                    service=service.name,
+                    operation=operation.name,
+                    request_id=request_id,
+                    base_url=self._base_url(scope, headers),
+                    access_key=identity.access_key,
+                    headers=headers,
+                )
+                output = await self._invoke(service, operation, ctx, request)
+                status, out_headers, out_body = operation.serializer.serialize(output)
+            except ServiceError as error:
+                status, out_headers, out_body = self._serialize_error(service, error)
+            except Exception:
+                logger.exception(
+                    "Unhandled error in %s.%s (request %s)",
+                    service.name if service else "?",
+                    operation.name if operation else "?",
+                    request_id,
+                )
+                errors = service.errors if service else self._generic_errors
+                status, out_headers, out_body = errors.serialize(errors.internal_error())
+            if not body_read:
+                out_headers.append((b"connection", b"close"))
+            await self._respond(send, status, out_headers, out_body, request_id)
+        finally:  # also when the client goes away or the task is cancelled
+            self.body_budget.release(reserved)
         if request_logger.isEnabledFor(logging.INFO):
             self._log(started, request_id, service, operation, status, out_headers, method, raw_path)
 
