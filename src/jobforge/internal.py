@@ -72,6 +72,15 @@ async def error(send: Send, status: int, code: str, message: str) -> None:
     )
 
 
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """ASGI headers -> {lower-case name: value}; repeated headers joined with commas."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
 async def read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
     chunks, size = [], 0
     while True:
@@ -183,6 +192,9 @@ class InternalRoutes:
             is_control = path == "/_jobforge/control" or path.startswith("/_jobforge/control/")
             if is_control and not self.control_enabled:
                 return await self._not_found(method, path, send)
+            if self.authenticator.mode == "sigv4":  # signature form and key, before reading the body
+                query_string = scope.get("query_string", b"").decode("latin-1")
+                self.authenticator.precheck(_headers(scope), parse_query(query_string))
             body = await read_body(receive)
             identity = self._authenticate(scope, body)
             if is_control and identity is not None and not self.authenticator.is_admin(identity.access_key):
@@ -216,12 +228,8 @@ class InternalRoutes:
         raw_path_bytes = scope.get("raw_path")
         raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
         query_string = scope.get("query_string", b"").decode("latin-1")
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
         return self.authenticator.authenticate(
-            scope["method"], raw_path, query_string, parse_query(query_string), headers, body
+            scope["method"], raw_path, query_string, parse_query(query_string), _headers(scope), body
         )
 
     def health(self) -> tuple[int, dict[str, Any]]:

@@ -194,3 +194,15 @@ def test_concurrent_large_bodies_stay_within_the_budget(tmp_path: Path) -> None:
         for sock in sockets:
             sock.close()
         server.stop()
+
+
+def test_internal_endpoints_refuse_unsigned_bodies_before_reading(small_budget: JobforgeServer) -> None:
+    port = small_budget.port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        head = (
+            "POST /_jobforge/control/pace HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nContent-Length: 1000000\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b"{")
+        status, _, body = _response(sock, timeout=5)
+    assert status == 403 and b"MissingAuthenticationTokenException" in body
