@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
 import uuid
@@ -676,6 +678,51 @@ def test_local_sweeps_uploads_left_by_a_crash(data_dir: Path) -> None:
     os.utime(stale, (day_ago, day_ago))
     LocalObjectStore(data_dir)
     assert sorted(p.name for p in tmp_dir.iterdir()) == ["upload-new.part"]
+
+
+_HALF_WRITTEN = """
+import sys, time
+from jobforge.storage import LocalObjectStore
+store = LocalObjectStore(sys.argv[1])
+out = store.writer("bkt", sys.argv[2])
+out.write(b"x" * 100_000)
+print(out._tmp, flush=True)
+time.sleep(600)
+"""
+
+
+def _writer_process(data_dir: Path, key: str) -> tuple[subprocess.Popen[str], Path]:
+    """A process that stops in the middle of a local write, and the temp file it writes."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HALF_WRITTEN, str(data_dir), key], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_local_start_removes_temp_files_of_dead_writers_only(data_dir: Path) -> None:
+    LocalObjectStore(data_dir).create_bucket("bkt")
+    dead, dead_tmp = _writer_process(data_dir, "dead")
+    live, live_tmp = _writer_process(data_dir, "live")
+    try:
+        dead.kill()  # kill -9 mid-write: no abort runs
+        dead.wait(10)
+        assert dead_tmp.exists() and live_tmp.exists()
+        store = LocalObjectStore(data_dir)  # a (re)start
+        assert not dead_tmp.exists()
+        assert live_tmp.exists()  # another process's writer is still at work
+        with store.writer("bkt", "mine") as out:  # our own open writer survives a sweep too
+            out.write(b"abc")
+            LocalObjectStore(data_dir)
+            assert out._tmp.exists()  # type: ignore[attr-defined]
+        assert store.get_bytes("bkt", "mine") == b"abc"
+    finally:
+        live.kill()
+        live.wait(10)
+    LocalObjectStore(data_dir)
+    assert list((data_dir / "buckets" / ".tmp").iterdir()) == []
+    assert [o.key for o in LocalObjectStore(data_dir).list_objects("bkt")] == ["mine"]
 
 
 def test_local_etag_without_extended_attributes(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
