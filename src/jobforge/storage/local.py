@@ -59,22 +59,28 @@ class LocalObjectStore(ObjectStore):
         self._etags = _EtagCache()  # only used where extended attributes are unavailable
         self._sweep_stale_uploads()
 
-    def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> None:
+    def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> int:
         """Drop temp files a crashed process left behind.
 
         A temp file its writer locked is removed as soon as no process holds the lock; one without
         (an older version's, or made where locks are unavailable) only once it is ``max_age`` old.
         """
         now = time.time()
+        removed = 0
         for leftover in self.tmp_dir.glob("upload-*.part"):
             try:
                 if _OWNED_UPLOAD.fullmatch(leftover.name):
-                    remove_if_abandoned(leftover)
+                    removed += remove_if_abandoned(leftover)
                 elif leftover.stat().st_mtime < now - max_age:
                     leftover.unlink()
+                    removed += 1
             except OSError:
                 continue
         remove_stale_new_files(self.tmp_dir, "upload-*.part", now)
+        return removed
+
+    def sweep_abandoned_uploads(self) -> int:
+        return self._sweep_stale_uploads()
 
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root.parent)!r})"
