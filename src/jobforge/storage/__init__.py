@@ -78,7 +78,7 @@ def make_object_store(
             raise ValueError("Pass either s3_endpoint_url or a ready S3 client, not both")
         return S3ObjectStore(client, **s3_options)
     if s3_endpoint_url:
-        s3_options.setdefault("journal", UploadJournal(Path(data_dir) / JOURNAL_DIR_NAME))
+        s3_options.setdefault("journal", UploadJournal.for_directory(Path(data_dir) / JOURNAL_DIR_NAME))
         return S3ObjectStore.connect(s3_endpoint_url, **s3_options)
     if s3_options:
         raise ValueError(f"S3 options {sorted(s3_options)} given without an S3 endpoint URL")

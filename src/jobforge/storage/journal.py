@@ -31,7 +31,23 @@ _log = logging.getLogger(__name__)
 
 
 class UploadJournal:
-    """This process's pending multipart uploads, in a file only it holds; thread-safe, fork-aware."""
+    """This process's pending multipart uploads, in a file only it holds; thread-safe, fork-aware.
+
+    Get one with :meth:`for_directory`, so that the stores of a process share one journal file.
+    """
+
+    _shared: dict[Path, UploadJournal] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def for_directory(cls, directory: Path | str) -> UploadJournal:
+        """The journal of ``directory`` for this process (one per directory, however many stores)."""
+        path = Path(directory).absolute()
+        with cls._shared_lock:
+            journal = cls._shared.get(path)
+            if journal is None:
+                journal = cls._shared[path] = cls(path)
+            return journal
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)

@@ -67,7 +67,7 @@ def open_store(spec: StoreSpec) -> ObjectStore:
             aws_access_key_id=key,
             aws_secret_access_key=secret,
             aws_session_token=token,
-            journal=UploadJournal(Path(spec.data_dir) / JOURNAL_DIR_NAME),
+            journal=UploadJournal.for_directory(Path(spec.data_dir) / JOURNAL_DIR_NAME),
         )
     return make_object_store(Path(spec.data_dir), spec.s3_endpoint_url)
 
