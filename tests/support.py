@@ -115,6 +115,45 @@ class JobforgeServer:
         return response.json()
 
 
+_HALF_WRITTEN = """
+import sys, time
+from jobforge.storage import make_object_store
+data_dir, endpoint, bucket, key = sys.argv[1:5]
+options = {"part_size": 5 * 1024 * 1024} if endpoint else {}
+store = make_object_store(data_dir, endpoint or None, **options)
+out = store.writer(bucket, key)
+out.write(b"x" * (5 * 1024 * 1024 + 1))  # one full part: on S3 a multipart upload is under way
+print(getattr(out, "_upload_id", None) or out._tmp, flush=True)
+time.sleep(600)
+"""
+
+
+class HalfWrittenObject:
+    """A process of jobforge's storage code stopped in the middle of writing ``bucket/key``.
+
+    ``leftover`` is what its writer has under way: the temp file (local store) or the multipart
+    upload id (S3). ``kill()`` is kill -9, as a crash of the server or of one of its workers.
+    """
+
+    def __init__(self, data_dir: Path, bucket: str, key: str, s3_endpoint: str | None = None) -> None:
+        env = {**os.environ, **(MOTO_CREDENTIALS if s3_endpoint else {})}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+        args = [str(data_dir), s3_endpoint or "", bucket, key]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HALF_WRITTEN, *args], stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line:
+            self.process.wait(10)
+            raise RuntimeError("the writer process failed before writing")
+        self.leftover = line
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+
 def session_with_models(*search_paths: Path) -> boto3.Session:
     """A boto3 session whose botocore loader also looks in ``search_paths`` (first)."""
     core = botocore.session.Session()

@@ -37,7 +37,7 @@ from jobforge.storage import (
     make_object_store,
 )
 from jobforge.storage.s3 import _translate
-from tests.support import MotoServer, free_port
+from tests.support import HalfWrittenObject, MotoServer, free_port
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # S3's minimum part size: the smallest that still forces multipart uploads
@@ -676,6 +676,58 @@ def test_local_sweeps_uploads_left_by_a_crash(data_dir: Path) -> None:
     os.utime(stale, (day_ago, day_ago))
     LocalObjectStore(data_dir)
     assert sorted(p.name for p in tmp_dir.iterdir()) == ["upload-new.part"]
+
+
+def test_local_start_removes_temp_files_of_dead_writers_only(data_dir: Path) -> None:
+    LocalObjectStore(data_dir).create_bucket("bkt")
+    dead, live = HalfWrittenObject(data_dir, "bkt", "dead"), HalfWrittenObject(data_dir, "bkt", "live")
+    dead_tmp, live_tmp = Path(dead.leftover), Path(live.leftover)
+    try:
+        dead.kill()  # kill -9 mid-write: no abort runs
+        assert dead_tmp.exists() and live_tmp.exists()
+        store = LocalObjectStore(data_dir)  # a (re)start
+        assert not dead_tmp.exists()
+        assert live_tmp.exists()  # another process's writer is still at work
+        with store.writer("bkt", "mine") as out:  # our own open writer survives a sweep too
+            out.write(b"abc")
+            LocalObjectStore(data_dir)
+            assert out._tmp.exists()  # type: ignore[attr-defined]
+        assert store.get_bytes("bkt", "mine") == b"abc"
+    finally:
+        live.kill()
+    LocalObjectStore(data_dir)
+    assert list((data_dir / "buckets" / ".tmp").iterdir()) == []
+    assert [o.key for o in LocalObjectStore(data_dir).list_objects("bkt")] == ["mine"]
+
+
+def _pending_uploads(client: Any, bucket: str) -> set[str]:
+    return {u["UploadId"] for u in client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])}
+
+
+def test_s3_start_aborts_uploads_of_dead_writers_only(data_dir: Path, moto_endpoint: str) -> None:
+    client = S3ObjectStore.connect(moto_endpoint, **CREDENTIALS).client
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    users = client.create_multipart_upload(Bucket=bucket, Key="dead")["UploadId"]  # same key, not ours
+    dead = HalfWrittenObject(data_dir, bucket, "dead", moto_endpoint)
+    live = HalfWrittenObject(data_dir, bucket, "live", moto_endpoint)
+    try:
+        dead.kill()
+        assert _pending_uploads(client, bucket) == {users, dead.leftover, live.leftover}
+        store = make_object_store(data_dir, moto_endpoint, part_size=PART, **CREDENTIALS)  # a (re)start
+        assert store.sweep_abandoned_uploads() == 1
+        assert _pending_uploads(client, bucket) == {users, live.leftover}
+        with store.writer(bucket, "mine") as out:  # our own writer's upload survives a sweep too
+            out.write(_pattern(PART + 1))
+            assert make_object_store(data_dir, moto_endpoint, **CREDENTIALS).sweep_abandoned_uploads() == 0
+            assert len(_pending_uploads(client, bucket)) == 3
+        assert store.head(bucket, "mine").size == PART + 1
+    finally:
+        live.kill()
+    store = make_object_store(data_dir, moto_endpoint, **CREDENTIALS)
+    assert store.sweep_abandoned_uploads() == 1  # the live writer is dead now
+    assert _pending_uploads(client, bucket) == {users}
+    assert [p.stat().st_size for p in (data_dir / "s3-uploads").iterdir()] == [0]  # ours: none pending
 
 
 def test_local_etag_without_extended_attributes(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

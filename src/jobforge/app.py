@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 from jobforge.config import Settings
@@ -59,6 +60,7 @@ class JobforgeApp:
 
     def start(self) -> None:
         if not self.started:
+            self._sweep_abandoned_uploads()
             self.engine.start()
             self.started = True
             log.info(
@@ -68,6 +70,21 @@ class JobforgeApp:
                     "database": self.engine.db.engine.url.drivername,
                 },
             )
+
+    def _sweep_abandoned_uploads(self) -> None:
+        """Clean up after writers of processes that no longer run (a crash); in the background,
+        since on S3 each leftover costs a request. Live writers' uploads are never touched."""
+
+        def sweep() -> None:
+            try:
+                count = self.store.sweep_abandoned_uploads()
+            except Exception:
+                log.warning("Sweeping interrupted uploads failed", exc_info=True)
+                return
+            if count:
+                log.info("Removed uploads interrupted by a crash", extra={"count": count})
+
+        threading.Thread(target=sweep, name="jobforge-upload-sweep", daemon=True).start()
 
     def stop(self) -> None:
         if self.started:

@@ -56,6 +56,7 @@ from jobforge.storage.errors import (
     NoSuchKey,
     StorageError,
 )
+from jobforge.storage.journal import JOURNAL_DIR_NAME, UploadJournal
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 from jobforge.storage.local import LocalObjectStore
 from jobforge.storage.policy import BucketAccessDenied, BucketPolicy
@@ -68,7 +69,8 @@ def make_object_store(
     """The store the server runs with: S3 when an endpoint URL (or a ``client``) is given, else local.
 
     ``s3_options`` go to :meth:`S3ObjectStore.connect` (credentials, ``session``, ``config``,
-    ``part_size``...) or, with ``client=``, straight to :class:`S3ObjectStore`.
+    ``part_size``...) or, with ``client=``, straight to :class:`S3ObjectStore`. An S3 store made
+    from an endpoint URL journals its multipart uploads in ``<data-dir>/s3-uploads/``.
     """
     client = s3_options.pop("client", None)
     if client is not None:
@@ -76,6 +78,7 @@ def make_object_store(
             raise ValueError("Pass either s3_endpoint_url or a ready S3 client, not both")
         return S3ObjectStore(client, **s3_options)
     if s3_endpoint_url:
+        s3_options.setdefault("journal", UploadJournal.for_directory(Path(data_dir) / JOURNAL_DIR_NAME))
         return S3ObjectStore.connect(s3_endpoint_url, **s3_options)
     if s3_options:
         raise ValueError(f"S3 options {sorted(s3_options)} given without an S3 endpoint URL")
@@ -98,6 +101,7 @@ __all__ = [
     "ObjectWriter",
     "S3ObjectStore",
     "StorageError",
+    "UploadJournal",
     "make_object_store",
     "validate_bucket_name",
     "validate_key",

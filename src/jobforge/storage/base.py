@@ -169,6 +169,10 @@ class ObjectStore(ABC):
     def policy(self, value: BucketPolicy) -> None:
         self._policy = value
 
+    def sweep_abandoned_uploads(self) -> int:
+        """Remove what writers of processes that no longer run left behind; the server calls it at start."""
+        return 0
+
     @abstractmethod
     def create_bucket(self, bucket: str) -> None:
         """Create ``bucket``; a no-op if it already exists."""

@@ -5,7 +5,10 @@ to ``<data-dir>/buckets/.tmp/`` first (``.tmp`` can never be a bucket name) and 
 place with ``os.replace`` once complete and fsynced, so a key never shows a half-written file.
 ETags are MD5 hex digests; the store remembers them (with the content type) in a ``user.jobforge``
 extended attribute, checked against size and mtime, so HEAD and listings rarely re-read files.
-Temp files older than a day (left by a crash) are swept when a store is opened.
+Each temp file is locked (``flock``) by its writer while it is written (:mod:`.owned`), so when a
+store is opened the temp files of writers that no longer run (a crash, kill -9) are removed at once,
+while those of live writers (this server's workers, another process on the data dir) are kept.
+Temp files without that ownership (older versions, filesystems without locks) are swept after a day.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 import threading
@@ -33,12 +37,15 @@ from jobforge.storage.errors import (
     StorageError,
 )
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
+from jobforge.storage.owned import create_owned, owned_name, remove_if_abandoned, remove_stale_new_files
 
 TMP_DIR_NAME = ".tmp"
 _XATTR = "user.jobforge"
 _HASH_BLOCK = 1 * MiB
 _PLACE_ATTEMPTS = 5
 STALE_UPLOAD_SECONDS = 24 * 3600
+_UPLOAD_PREFIX = "upload-"
+_OWNED_UPLOAD = re.compile(r"upload-\d+\.[0-9a-f]{24}\.part")  # from owned_name(): locked by its writer
 
 
 class LocalObjectStore(ObjectStore):
@@ -52,15 +59,28 @@ class LocalObjectStore(ObjectStore):
         self._etags = _EtagCache()  # only used where extended attributes are unavailable
         self._sweep_stale_uploads()
 
-    def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> None:
-        """Drop temp files a crashed process left behind; recent ones may belong to a live writer."""
-        cutoff = time.time() - max_age
+    def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> int:
+        """Drop temp files a crashed process left behind.
+
+        A temp file its writer locked is removed as soon as no process holds the lock; one without
+        (an older version's, or made where locks are unavailable) only once it is ``max_age`` old.
+        """
+        now = time.time()
+        removed = 0
         for leftover in self.tmp_dir.glob("upload-*.part"):
             try:
-                if leftover.stat().st_mtime < cutoff:
+                if _OWNED_UPLOAD.fullmatch(leftover.name):
+                    removed += remove_if_abandoned(leftover)
+                elif leftover.stat().st_mtime < now - max_age:
                     leftover.unlink()
+                    removed += 1
             except OSError:
                 continue
+        remove_stale_new_files(self.tmp_dir, "upload-*.part", now)
+        return removed
+
+    def sweep_abandoned_uploads(self) -> int:
+        return self._sweep_stale_uploads()
 
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root.parent)!r})"
@@ -301,9 +321,15 @@ class _LocalWriter(ObjectWriter):
         self._store = store
         self._content_type = content_type
         self._md5 = hashlib.md5(usedforsecurity=False)
-        self._tmp = store.tmp_dir / f"upload-{secrets.token_hex(12)}.part"
-        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide.
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide. The
+        # file stays locked (open) until it is renamed into place, so sweeps know it is in use.
+        owned = create_owned(store.tmp_dir, owned_name(_UPLOAD_PREFIX, ".part"))
+        if owned is None:
+            self._tmp = store.tmp_dir / f"{_UPLOAD_PREFIX}{secrets.token_hex(12)}.part"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(self._tmp, flags, 0o666)
+        else:
+            fd, self._tmp = owned
         self._file = os.fdopen(fd, "wb")
 
     def _write(self, data: memoryview) -> None:
@@ -314,12 +340,12 @@ class _LocalWriter(ObjectWriter):
         self._file.flush()
         if self._store.fsync:
             os.fsync(self._file.fileno())
-        self._file.close()
         etag = self._md5.hexdigest()
         st = os.stat(self._tmp)
         if not _write_meta(self._tmp, etag, st, self._content_type):
             self._store._etags.put(st, etag)
         self._store._place(self.bucket, self.key, self._tmp)
+        self._file.close()  # only now: the lock keeps sweeps off the temp file until it is placed
         return ObjectInfo(
             bucket=self.bucket,
             key=self.key,
@@ -330,8 +356,10 @@ class _LocalWriter(ObjectWriter):
         )
 
     def _abort(self) -> None:
-        self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._tmp.unlink(missing_ok=True)  # before closing, which would release the lock
+        finally:
+            self._file.close()
 
 
 class _EtagCache:

@@ -3,6 +3,9 @@
 Writes buffer at most one part in memory: small objects go up with one ``PutObject``, larger ones
 as a multipart upload that is aborted on any failure so no partial upload lingers. Copies are
 server-side through boto3's managed copy (multipart ``UploadPartCopy`` beyond 5 GiB).
+With an :class:`UploadJournal` (the server's store has one, in ``<data-dir>/s3-uploads/``) every
+multipart upload a writer starts is recorded until it completes or is aborted, so
+:meth:`S3ObjectStore.sweep_abandoned_uploads` can abort those a crash (kill -9) left behind.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from jobforge.storage.base import (
     check_chunk_size,
 )
 from jobforge.storage.errors import AccessDenied, NoSuchBucket, NoSuchKey, StorageError
+from jobforge.storage.journal import UploadJournal, abort_abandoned_uploads
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 
 DEFAULT_PART_SIZE = 8 * MiB
@@ -60,6 +64,7 @@ class S3ObjectStore(ObjectStore):
         part_size: int = DEFAULT_PART_SIZE,
         copy_threshold: int = MAX_COPY_OBJECT_SIZE,
         list_page_size: int = 1000,
+        journal: UploadJournal | None = None,
     ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
@@ -69,6 +74,23 @@ class S3ObjectStore(ObjectStore):
         self.part_size = part_size
         self.copy_threshold = copy_threshold
         self.list_page_size = list_page_size
+        self.journal = journal
+
+    def sweep_abandoned_uploads(self) -> int:
+        """Abort the multipart uploads journaled by processes that no longer run; how many."""
+        if self.journal is None:
+            return 0
+        return abort_abandoned_uploads(self.journal.directory, self.client)
+
+    def upload_started(self, bucket: str, key: str, upload_id: str) -> None:
+        """Journal a multipart upload this process started (no-op without a journal)."""
+        if self.journal is not None:
+            self.journal.started(self.client.meta.endpoint_url, bucket, key, upload_id)
+
+    def upload_ended(self, upload_id: str) -> None:
+        """The upload completed or was aborted."""
+        if self.journal is not None:
+            self.journal.ended(upload_id)
 
     @classmethod
     def connect(
@@ -306,6 +328,7 @@ class _S3Writer(ObjectWriter):
                 **extra,
             )
             self._upload_id = response["UploadId"]
+            store.upload_started(self.bucket, self.key, self._upload_id)
         body, self._buffer = self._buffer, bytearray()  # hand the buffer over: no copy
         number = len(self._parts) + 1
         response = store._request(
@@ -342,6 +365,7 @@ class _S3Writer(ObjectWriter):
             UploadId=self._upload_id,
             MultipartUpload={"Parts": self._parts},
         )
+        store.upload_ended(self._upload_id)
         self._upload_id = None
         return _written(self.bucket, self.key, self._written, response, self._content_type)
 
@@ -358,6 +382,7 @@ class _S3Writer(ObjectWriter):
                 Key=self.key,
                 UploadId=upload_id,
             )
+            self._store.upload_ended(upload_id)
 
 
 class _RangeReader(io.RawIOBase):

@@ -193,6 +193,7 @@ class ParallelS3Upload:
     def _send(self, part: bytes | bytearray) -> None:
         if self._upload_id is None:
             self._upload_id = self._call("create_multipart_upload", "CreateMultipartUpload")["UploadId"]
+            self.store.upload_started(self.bucket, self.key, self._upload_id)
             self._pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="dataexchange-part")
         for earlier in self._parts:  # surface a failed part early
             if earlier.done() and earlier.exception() is not None:
@@ -228,6 +229,7 @@ class ParallelS3Upload:
                     UploadId=self._upload_id,
                     MultipartUpload={"Parts": parts},
                 )
+                self.store.upload_ended(self._upload_id)
                 etag = str(response.get("ETag", "")).strip('"')
         except BaseException:
             self.abort()
@@ -246,6 +248,7 @@ class ParallelS3Upload:
         if self._upload_id is not None:
             try:
                 self._call("abort_multipart_upload", "AbortMultipartUpload", UploadId=self._upload_id)
+                self.store.upload_ended(self._upload_id)
             finally:
                 self._finish()
         self._finish()

@@ -26,8 +26,10 @@ from jobforge.storage import (
     ObjectStore,
     S3ObjectStore,
     StorageError,
+    UploadJournal,
     make_object_store,
 )
+from jobforge.storage.journal import JOURNAL_DIR_NAME
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 VALIDATION_ERROR = "ValidationError"
@@ -61,7 +63,11 @@ def open_store(spec: StoreSpec) -> ObjectStore:
     if spec.s3_endpoint_url and spec.credentials:
         key, secret, token = spec.credentials
         return S3ObjectStore.connect(
-            spec.s3_endpoint_url, aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token
+            spec.s3_endpoint_url,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            journal=UploadJournal.for_directory(Path(spec.data_dir) / JOURNAL_DIR_NAME),
         )
     return make_object_store(Path(spec.data_dir), spec.s3_endpoint_url)
 

@@ -24,6 +24,7 @@ from jobforge.storage import (
     ObjectStore,
     S3ObjectStore,
     StorageError,
+    UploadJournal,
 )
 from jobforge.storage.roles import RoleRefused, assume_role
 
@@ -139,12 +140,18 @@ class WorldExportHandler:
             f"jobforge-{ctx.job.job_id}",
             ctx.job.region,
             getattr(self.store, "part_size", None),
+            getattr(self.store, "journal", None),
         )
         return (self.store, "recorded") if store is None else (store, "assumed")
 
 
 def role_store(
-    endpoint: str, role: str, session: str, region: str, part_size: int | None = None
+    endpoint: str,
+    role: str,
+    session: str,
+    region: str,
+    part_size: int | None = None,
+    journal: UploadJournal | None = None,
 ) -> S3ObjectStore | None:
     """An S3 store at ``endpoint`` with ``role``'s credentials from the endpoint's STS AssumeRole.
 
@@ -162,5 +169,6 @@ def role_store(
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
+        journal=journal,
         **({"part_size": part_size} if part_size else {}),
     )
