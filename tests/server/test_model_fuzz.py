@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from jobforge.services.dataexchange.provider import DataExchangeProvider
 from jobforge.services.location.provider import LocationProvider
 from jobforge.services.robomaker.provider import RoboMakerProvider
-from tests.server.test_invalid_text_and_nulls import LONE, MODELS, _headers
+from tests.server.test_invalid_text_and_nulls import LONE, MODELS
 from tests.support import JobforgeServer, client
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -73,6 +73,26 @@ EVIL_TEXT = [
     f"x{LONE}y", "\udfff", "\u202e", "\ufeff", "💥" * 40, "'; DROP TABLE resources; --", '{"a":1}',
     "${jndi:ldap://x}", "\r\nX-Injected: 1", "jobforge-dataexchange",
 ]  # fmt: skip
+SCOPE = "AWS4-HMAC-SHA256 Credential=AKIDJOBFORGETEST/20260101/us-east-1/{}/aws4_request, SignedHeaders=host"
+HOSTILE_HEADERS: list[dict[str, str]] = [
+    {"authorization": "AWS4-HMAC-SHA256"},
+    {"authorization": "AWS4-HMAC-SHA256 Credential=////, SignedHeaders=, Signature="},
+    {"authorization": "Bearer ../../etc/passwd"},
+    {"authorization": SCOPE.format("s3")},
+    {"authorization": SCOPE.format("%ED%A0%80")},
+    {"authorization": SCOPE.format("geo") + ", Signature=" + "a" * 10_000},
+    {"content-type": "application/x-amz-json-1.1"},
+    {"content-type": "text/plain; charset=utf-16"},
+    {"content-type": "multipart/form-data; boundary=x"},
+    {"content-encoding": "gzip"},
+    {"x-amz-date": "not-a-date"},
+    {"x-amz-security-token": "t" * 10_000},
+    {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"},
+    {"host": "geo.us-east-1.amazonaws.com"},
+    {"host": "dataexchange.us-east-1.amazonaws.com"},
+    {"host": "h" * 300},
+    {"x-amz-target": "DataExchange.DeleteDataSet"},
+]  # the service is still found from the path: hints and garbage in headers must not confuse it
 WRONG_TYPES: list[Any] = [
     None,
     True,
@@ -247,7 +267,7 @@ class Sent:
 
 
 BODY_VARIANTS = ["type", "null", "unknown", "deep", "raw"]
-VARIANTS = ["valid", "valid", "missing", "path", "query", *BODY_VARIANTS]
+VARIANTS = ["valid", "valid", "missing", "path", "query", "headers", *BODY_VARIANTS]
 
 
 def requests_for(service: str, operation: OperationModel, known: list[str], count: int) -> list[Sent]:
@@ -304,6 +324,8 @@ def requests_for(service: str, operation: OperationModel, known: list[str], coun
         if variant in BODY_VARIANTS:
             body = mutate_body(data, body, shape, variant)
         headers = {re.sub(r"[^A-Za-z0-9-]", "", k): legal_header(v) for k, v in wire["headers"].items()}
+        if variant == "headers":
+            headers |= {k: v.encode() for k, v in data.draw(st.sampled_from(HOSTILE_HEADERS)).items()}
         out.append(Sent(service, operation.name, variant, wire["method"], target, headers, body))
 
     for variant in VARIANTS:  # one run per variant: an even mix, whatever hypothesis favours
@@ -363,8 +385,7 @@ def seed_resources(server: JobforgeServer) -> list[str]:
 
 
 def send(http: httpx.Client, request: Sent) -> httpx.Response:
-    headers = {**_headers(request.service), **request.headers}
-    headers.pop("authorization")  # --auth none: the service is found from the path alone
+    headers = {"content-type": "application/json", **request.headers}  # --auth none: no signature
     return http.request(
         request.method, request.target, content=request.body, headers=headers,
         extensions={"target": request.target.encode("ascii", "backslashreplace")},  # "..": not normalized
@@ -399,15 +420,25 @@ def test_model_fuzz(fuzz_server: JobforgeServer) -> None:
             count = EXAMPLES_PER_OPERATION if implemented(service, name) else UNIMPLEMENTED_EXAMPLES
             pool = [] if name == "CreateWorldGenerationJob" else known
             planned += requests_for(service, model.operation_model(name), pool, count)
+    planned += [  # one body over the 32 MiB limit per service: 413, still in the AWS shape
+        Sent(service, operation, "huge", "POST", path, {}, b'{"Name":"' + b"x" * (33 << 20) + b'"}')
+        for service, operation, path in [
+            ("robomaker", "CreateWorldTemplate", "/createWorldTemplate"),
+            ("dataexchange", "CreateDataSet", "/v1/data-sets"),
+            ("location", "TagResource", "/tags/arn%3Aaws%3Ageo%3Aus-east-1%3A000000000000%3Ajob%2Fx"),
+        ]
+    ]
     generated = time.monotonic()
 
     sent: Counter[str] = Counter()
     statuses: dict[str, Counter[int]] = {service: Counter() for service in MODELS}
+    by_variant: dict[str, Counter[int]] = {}
     failures: list[str] = []
     with httpx.Client(base_url=fuzz_server.url, timeout=60) as http, ThreadPoolExecutor(4) as pool_:
         for request, response in zip(planned, pool_.map(lambda r: send(http, r), planned), strict=True):
             sent[request.service] += 1
             statuses[request.service][response.status_code] += 1
+            by_variant.setdefault(request.variant, Counter())[response.status_code] += 1
             why = problem(request, response)
             if why:
                 failures.append(
@@ -419,6 +450,8 @@ def test_model_fuzz(fuzz_server: JobforgeServer) -> None:
           f"sent in {finished - generated:.1f}s")  # fmt: skip
     for service in MODELS:
         print(f"  {service}: {sent[service]} requests, statuses {dict(sorted(statuses[service].items()))}")
+    for variant, counts in by_variant.items():
+        print(f"  variant {variant}: {dict(sorted(counts.items()))}")
     assert sum(sent.values()) >= 5000
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(failures[:50])
     assert_still_healthy(fuzz_server)
