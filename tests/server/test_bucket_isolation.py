@@ -49,38 +49,27 @@ def _run(dx: Any, job_type: str, details: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def asset_a(server: JobforgeServer) -> dict[str, str]:
     """Account A's data set, revision and imported asset; returns the ids and the storage key."""
-    source = server.data_dir / "buckets" / "a-private" / "secret.csv"
-    source.parent.mkdir(parents=True)
-    source.write_bytes(SECRET)
-    dx = client("dataexchange", server.url, access_key=A)
-    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="a", Description="a")["Id"]
-    revision = dx.create_revision(DataSetId=data_set)["Id"]
-    job = _run(
-        dx,
-        "IMPORT_ASSETS_FROM_S3",
-        {
-            "ImportAssetsFromS3": {
-                "DataSetId": data_set,
-                "RevisionId": revision,
-                "AssetSources": [{"Bucket": "a-private", "Key": "secret.csv"}],
-            }
-        },
-    )
-    assert job["State"] == "COMPLETED", job
-    asset = dx.list_revision_assets(DataSetId=data_set, RevisionId=revision)["Assets"][0]["Id"]
-    key = f"assets/{A}/us-east-1/{data_set}/{revision}/{asset}"
+    ids = _imported_asset(server, A, "a-private", "secret.csv", SECRET)
+    key = f"assets/{A}/us-east-1/{ids['data_set']}/{ids['revision']}/{ids['asset']}"
     assert (server.data_dir / "buckets" / INTERNAL / key).read_bytes() == SECRET
-    return {"data_set": data_set, "revision": revision, "asset": asset, "key": key}
+    return {**ids, "key": key}
 
 
 @pytest.fixture(scope="module")
 def asset_b(server: JobforgeServer) -> dict[str, str]:
     """Account B's own data set with one asset (something B may legitimately export)."""
-    source = server.data_dir / "buckets" / "b-private" / "mine.csv"
+    return _imported_asset(server, B, "b-private", "mine.csv", b"account B's bytes")
+
+
+def _imported_asset(
+    server: JobforgeServer, account: str, bucket: str, name: str, data: bytes
+) -> dict[str, str]:
+    """``data`` put in ``account``'s bucket and imported into a new data set and revision: their ids."""
+    source = server.data_dir / "buckets" / bucket / name
     source.parent.mkdir(parents=True)
-    source.write_bytes(b"account B's bytes")
-    dx = client("dataexchange", server.url, access_key=B)
-    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="b", Description="b")["Id"]
+    source.write_bytes(data)
+    dx = client("dataexchange", server.url, access_key=account)
+    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name=name, Description=name)["Id"]
     revision = dx.create_revision(DataSetId=data_set)["Id"]
     job = _run(
         dx,
@@ -89,7 +78,7 @@ def asset_b(server: JobforgeServer) -> dict[str, str]:
             "ImportAssetsFromS3": {
                 "DataSetId": data_set,
                 "RevisionId": revision,
-                "AssetSources": [{"Bucket": "b-private", "Key": "mine.csv"}],
+                "AssetSources": [{"Bucket": bucket, "Key": name}],
             }
         },
     )
