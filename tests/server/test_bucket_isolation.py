@@ -104,71 +104,58 @@ def _untouched(server: JobforgeServer, asset_a: dict[str, str]) -> None:
     assert (server.data_dir / "buckets" / INTERNAL / asset_a["key"]).read_bytes() == SECRET
 
 
+def _dataexchange_jobs(
+    asset: dict[str, str], bucket: str, key: str, prefix: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
+    """CreateJob requests of ``asset``'s revision naming ``bucket``: 2 imports, then 2 exports."""
+    target = {"DataSetId": asset["data_set"], "RevisionId": asset["revision"]}
+    source = {"Bucket": bucket, **({"KeyPrefixes": [prefix]} if prefix else {})}
+    revision = {"RevisionId": asset["revision"], "Bucket": bucket}
+    if prefix:
+        revision["KeyPattern"] = f"{prefix}${{Asset.Name}}"
+    return [
+        (
+            "IMPORT_ASSETS_FROM_S3",
+            {"ImportAssetsFromS3": {**target, "AssetSources": [{"Bucket": bucket, "Key": key}]}},
+        ),
+        (
+            "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET",
+            {"CreateS3DataAccessFromS3Bucket": {**target, "AssetSource": source}},
+        ),
+        (
+            "EXPORT_ASSETS_TO_S3",
+            {
+                "ExportAssetsToS3": {
+                    **target,
+                    "AssetDestinations": [{"AssetId": asset["asset"], "Bucket": bucket, "Key": key}],
+                }
+            },
+        ),
+        (
+            "EXPORT_REVISIONS_TO_S3",
+            {"ExportRevisionsToS3": {"DataSetId": asset["data_set"], "RevisionDestinations": [revision]}},
+        ),
+    ]
+
+
 def test_dataexchange_import_from_internal_bucket_is_refused(
     server: JobforgeServer, asset_a: dict[str, str], asset_b: dict[str, str]
 ) -> None:
     dx = client("dataexchange", server.url, access_key=B)
-    with pytest.raises(ClientError) as info:
-        dx.create_job(
-            Type="IMPORT_ASSETS_FROM_S3",
-            Details={
-                "ImportAssetsFromS3": {
-                    "DataSetId": asset_b["data_set"],
-                    "RevisionId": asset_b["revision"],
-                    "AssetSources": [{"Bucket": INTERNAL, "Key": asset_a["key"]}],
-                }
-            },
-        )
-    _refused(info, "ValidationException")
-    with pytest.raises(ClientError) as info:
-        dx.create_job(
-            Type="CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET",
-            Details={
-                "CreateS3DataAccessFromS3Bucket": {
-                    "DataSetId": asset_b["data_set"],
-                    "RevisionId": asset_b["revision"],
-                    "AssetSource": {"Bucket": INTERNAL, "KeyPrefixes": [f"assets/{A}/"]},
-                }
-            },
-        )
-    _refused(info, "ValidationException")
+    for job_type, details in _dataexchange_jobs(asset_b, INTERNAL, asset_a["key"], f"assets/{A}/")[:2]:
+        with pytest.raises(ClientError) as info:
+            dx.create_job(Type=job_type, Details=details)
+        _refused(info, "ValidationException")
 
 
 def test_dataexchange_exports_into_internal_bucket_are_refused(
     server: JobforgeServer, asset_a: dict[str, str], asset_b: dict[str, str]
 ) -> None:
     dx = client("dataexchange", server.url, access_key=B)
-    with pytest.raises(ClientError) as info:
-        dx.create_job(
-            Type="EXPORT_ASSETS_TO_S3",
-            Details={
-                "ExportAssetsToS3": {
-                    "DataSetId": asset_b["data_set"],
-                    "RevisionId": asset_b["revision"],
-                    "AssetDestinations": [
-                        {"AssetId": asset_b["asset"], "Bucket": INTERNAL, "Key": asset_a["key"]}
-                    ],
-                }
-            },
-        )
-    _refused(info, "ValidationException")
-    with pytest.raises(ClientError) as info:
-        dx.create_job(
-            Type="EXPORT_REVISIONS_TO_S3",
-            Details={
-                "ExportRevisionsToS3": {
-                    "DataSetId": asset_b["data_set"],
-                    "RevisionDestinations": [
-                        {
-                            "RevisionId": asset_b["revision"],
-                            "Bucket": INTERNAL,
-                            "KeyPattern": f"assets/{A}/${{Asset.Name}}",
-                        }
-                    ],
-                }
-            },
-        )
-    _refused(info, "ValidationException")
+    for job_type, details in _dataexchange_jobs(asset_b, INTERNAL, asset_a["key"], f"assets/{A}/")[2:]:
+        with pytest.raises(ClientError) as info:
+            dx.create_job(Type=job_type, Details=details)
+        _refused(info, "ValidationException")
     with pytest.raises(ClientError) as info:
         dx.create_event_action(
             Event={"RevisionPublished": {"DataSetId": asset_b["data_set"]}},
@@ -277,43 +264,7 @@ def test_dataexchange_jobs_on_another_accounts_bucket_are_refused(
     server: JobforgeServer, asset_a: dict[str, str], asset_b: dict[str, str]
 ) -> None:
     dx = client("dataexchange", server.url, access_key=B)
-    target = {"DataSetId": asset_b["data_set"], "RevisionId": asset_b["revision"]}
-    refused = [
-        (
-            "IMPORT_ASSETS_FROM_S3",
-            {
-                "ImportAssetsFromS3": {
-                    **target,
-                    "AssetSources": [{"Bucket": "a-private", "Key": "secret.csv"}],
-                }
-            },
-        ),
-        (
-            "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET",
-            {"CreateS3DataAccessFromS3Bucket": {**target, "AssetSource": {"Bucket": "a-private"}}},
-        ),
-        (
-            "EXPORT_ASSETS_TO_S3",
-            {
-                "ExportAssetsToS3": {
-                    **target,
-                    "AssetDestinations": [
-                        {"AssetId": asset_b["asset"], "Bucket": "a-private", "Key": "secret.csv"}
-                    ],
-                }
-            },
-        ),
-        (
-            "EXPORT_REVISIONS_TO_S3",
-            {
-                "ExportRevisionsToS3": {
-                    "DataSetId": asset_b["data_set"],
-                    "RevisionDestinations": [{"RevisionId": asset_b["revision"], "Bucket": "a-private"}],
-                }
-            },
-        ),
-    ]
-    for job_type, details in refused:
+    for job_type, details in _dataexchange_jobs(asset_b, "a-private", "secret.csv"):
         with pytest.raises(ClientError) as info:
             dx.create_job(Type=job_type, Details=details)
         _refused(info, "ValidationException", "secret.csv", bucket="a-private")
