@@ -13,12 +13,13 @@ The interface (:class:`ObjectStore`)::
     open_read(bucket, key) -> BinaryIO                 # seekable; use as a context manager
     iter_chunks(bucket, key, chunk_size=8 MiB) -> Iterator[bytes]
     get_bytes(bucket, key) -> bytes                    # small objects only
+    size(bucket, key) -> int                           # without hashing a local file
     put_bytes(bucket, key, data, content_type=None) -> ObjectInfo
-    writer(bucket, key, content_type=None) -> ObjectWriter
+    writer(bucket, key, content_type=None, *, parts_in_flight=1) -> ObjectWriter
     put_stream(bucket, key, chunks, content_type=None) -> ObjectInfo
     list_objects(bucket, prefix="", start_after=None) -> Iterator[ObjectInfo]   # key order
     delete(bucket, key) -> None                        # idempotent
-    copy(src_bucket, src_key, dst_bucket, dst_key) -> ObjectInfo
+    copy(src_bucket, src_key, dst_bucket, dst_key, *, size=None, encryption=None) -> ObjectInfo
 
 :class:`ObjectWriter` streams in bounded memory and publishes atomically: ``with
 store.writer(b, k) as out: out.write(...)`` commits on a clean exit and aborts on an exception
@@ -28,8 +29,9 @@ Every bucket name, key and prefix is validated (:mod:`jobforge.storage.keys`) so
 can never leave a bucket; violations raise :class:`InvalidObjectName` (:class:`InvalidBucketName`
 for buckets), which services turn into their own validation error. Errors derive from
 :class:`StorageError` and carry ``bucket`` and ``key``: :class:`NoSuchBucket`, :class:`NoSuchKey`,
-:class:`AccessDenied`, :class:`KeyConflict`. Stores are safe to share between threads; a single
-writer or reader belongs to one thread.
+:class:`AccessDenied`, :class:`KeyConflict`; each backend translates its own failures (filesystem
+errors, S3 error codes) into these, so no caller sees a backend's exceptions. Stores are safe
+to share between threads; a single writer or reader belongs to one thread.
 
 User-supplied buckets go through ``store.policy.check(bucket, account)`` first
 (:mod:`jobforge.storage.policy`): internal buckets are reserved there, and refused with
@@ -46,7 +48,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jobforge.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    ObjectInfo,
+    ObjectStore,
+    ObjectWriter,
+    ServerSideEncryption,
+)
 from jobforge.storage.errors import (
     AccessDenied,
     InvalidBucketName,
@@ -100,6 +108,7 @@ __all__ = [
     "ObjectStore",
     "ObjectWriter",
     "S3ObjectStore",
+    "ServerSideEncryption",
     "StorageError",
     "UploadJournal",
     "make_object_store",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,14 @@ class ObjectInfo:
     etag: str  # without quotes; MD5 hex locally, whatever S3 returned on S3
     last_modified: datetime  # timezone-aware (UTC)
     content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerSideEncryption:
+    """How a backend that encrypts at rest should encrypt a new object (S3's SSE settings)."""
+
+    algorithm: str  # "AES256" or "aws:kms"
+    kms_key_id: str | None = None
 
 
 class ObjectWriter(ABC):
@@ -190,8 +197,32 @@ class ObjectStore(ABC):
         """A readable, seekable binary file over the object; close it (use ``with``)."""
 
     @abstractmethod
-    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
-        """Start a streaming, atomic upload of ``key``; see :class:`ObjectWriter`."""
+    def writer(
+        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+    ) -> ObjectWriter:
+        """Start a streaming, atomic upload of ``key``; see :class:`ObjectWriter`.
+
+        ``parts_in_flight``: how many parts a backend that uploads in parts may send at once (each
+        one held in memory until sent); backends that write in one stream ignore it.
+        """
+
+    @abstractmethod
+    def copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        *,
+        size: int | None = None,
+        encryption: ServerSideEncryption | None = None,
+    ) -> ObjectInfo:
+        """Copy an object atomically, keeping its content type; a copy onto itself is a no-op.
+
+        ``size``: the source's size when the caller knows it, which spares a backend a look-up
+        (the result's ``content_type`` may then be None). ``encryption`` applies where the backend
+        encrypts at rest; others ignore it.
+        """
 
     @abstractmethod
     def list_objects(
@@ -204,6 +235,10 @@ class ObjectStore(ABC):
         """Remove an object; deleting a missing key is not an error (a missing bucket is)."""
 
     # -- defaults built on the primitives above; backends override where they can do better -----
+    def size(self, bucket: str, key: str) -> int:
+        """The object's size in bytes; raises NoSuchBucket or NoSuchKey like :meth:`head`."""
+        return self.head(bucket, key).size
+
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """The object's bytes as chunks of at most ``chunk_size`` bytes, in memory bounded by it."""
         check_chunk_size(chunk_size)
@@ -231,16 +266,6 @@ class ObjectStore(ABC):
         with self.writer(bucket, key, content_type) as out:
             for chunk in chunks:
                 out.write(chunk)
-        return out.info
-
-    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
-        """Copy an object, keeping its content type; streamed through memory bounded by a chunk."""
-        source = self.head(src_bucket, src_key)
-        if (src_bucket, src_key) == (dst_bucket, dst_key):
-            return source  # nothing to do (and S3 refuses such a copy)
-        with self.open_read(src_bucket, src_key) as stream:
-            with self.writer(dst_bucket, dst_key, source.content_type) as out:
-                shutil.copyfileobj(stream, out, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
         return out.info
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import stat
 import threading
 import time
@@ -27,7 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from jobforge.storage.base import MiB, ObjectInfo, ObjectStore, ObjectWriter
+from jobforge.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    MiB,
+    ObjectInfo,
+    ObjectStore,
+    ObjectWriter,
+    ServerSideEncryption,
+)
 from jobforge.storage.errors import (
     AccessDenied,
     InvalidObjectName,
@@ -199,6 +207,12 @@ class LocalObjectStore(ObjectStore):
             except (FileNotFoundError, PermissionError):
                 continue
 
+    def size(self, bucket: str, key: str) -> int:
+        """From the open file: no hashing (HEAD would hash a file dropped in by hand), and an
+        unreadable file is refused here already."""
+        with self.open_read(bucket, key) as stream:
+            return os.fstat(stream.fileno()).st_size
+
     def _stat_object(self, bucket: str, key: str, path: Path) -> os.stat_result:
         try:
             st = path.stat()
@@ -212,10 +226,10 @@ class LocalObjectStore(ObjectStore):
 
     def _describe(self, bucket: str, key: str, path: Path, st: os.stat_result) -> ObjectInfo:
         """ObjectInfo from a stat result, hashing the file only when no valid ETag is remembered."""
-        meta = _read_meta(path)
+        meta = _current_meta(path, st)
         content_type = None
         etag = None
-        if meta and meta.get("size") == st.st_size and meta.get("mtime_ns") == st.st_mtime_ns:
+        if meta:
             etag, content_type = meta.get("md5"), meta.get("content_type")
         if not etag:
             etag = self._etags.get(st)
@@ -245,9 +259,33 @@ class LocalObjectStore(ObjectStore):
         return digest.hexdigest(), st
 
     # -- writing --------------------------------------------------------------------------------
-    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
+    def writer(
+        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+    ) -> ObjectWriter:
         self._object_path(bucket, key)  # fail before any byte is written
         return _LocalWriter(self, bucket, key, content_type)
+
+    def copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        *,
+        size: int | None = None,
+        encryption: ServerSideEncryption | None = None,
+    ) -> ObjectInfo:
+        """One read pass through the atomic writer, which computes the MD5 as it writes; there is
+        no encryption at rest here, so ``encryption`` is left to the caller to record."""
+        _, path = self._object_path(src_bucket, src_key)
+        if (src_bucket, src_key) == (dst_bucket, dst_key):
+            return self.head(src_bucket, src_key)
+        with self.open_read(src_bucket, src_key) as stream:
+            meta = _current_meta(path, os.fstat(stream.fileno()))
+            content_type = meta.get("content_type") if meta else None
+            with self.writer(dst_bucket, dst_key, content_type) as out:
+                shutil.copyfileobj(stream, out, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
+        return out.info
 
     def delete(self, bucket: str, key: str) -> None:
         bucket_dir, path = self._object_path(bucket, key)
@@ -390,6 +428,14 @@ def _read_meta(path: Path) -> dict | None:
         return json.loads(os.getxattr(path, _XATTR))
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def _current_meta(path: Path, st: os.stat_result) -> dict | None:
+    """The remembered ETag and content type, if they still describe the file ``st`` is of."""
+    meta = _read_meta(path)
+    if meta and meta.get("size") == st.st_size and meta.get("mtime_ns") == st.st_mtime_ns:
+        return meta
+    return None
 
 
 def _write_meta(path: Path, etag: str, st: os.stat_result, content_type: str | None) -> bool:

@@ -1,23 +1,26 @@
 """The S3 backend: any S3-compatible endpoint, spoken to through boto3 only.
 
-Writes buffer at most one part in memory: small objects go up with one ``PutObject``, larger ones
-as a multipart upload that is aborted on any failure so no partial upload lingers. Copies are
-server-side through boto3's managed copy (multipart ``UploadPartCopy`` beyond 5 GiB).
+Writes buffer at most one part in memory (``parts_in_flight`` parts plus one when parts go up in
+parallel): small objects go up with one ``PutObject``, larger ones as a multipart upload that is
+aborted on any failure so no partial upload lingers. Copies are server-side: one ``CopyObject`` up
+to ``copy_threshold`` (5 GiB, S3's limit), a multipart upload of ``UploadPartCopy`` parts beyond.
 With an :class:`UploadJournal` (the server's store has one, in ``<data-dir>/s3-uploads/``) every
-multipart upload a writer starts is recorded until it completes or is aborted, so
-:meth:`S3ObjectStore.sweep_abandoned_uploads` can abort those a crash (kill -9) left behind.
+multipart upload jobforge starts, written or copied, is recorded until it completes or is aborted,
+so :meth:`S3ObjectStore.sweep_abandoned_uploads` can abort those a crash (kill -9) left behind.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,6 +30,7 @@ from jobforge.storage.base import (
     ObjectInfo,
     ObjectStore,
     ObjectWriter,
+    ServerSideEncryption,
     check_chunk_size,
 )
 from jobforge.storage.errors import AccessDenied, NoSuchBucket, NoSuchKey, StorageError
@@ -36,6 +40,9 @@ from jobforge.storage.keys import validate_bucket_name, validate_key, validate_p
 DEFAULT_PART_SIZE = 8 * MiB
 MIN_PART_SIZE = 5 * MiB  # S3's floor for every part but the last
 MAX_COPY_OBJECT_SIZE = 5 * 1024 * MiB  # above this CopyObject refuses; multipart copy takes over
+MAX_PART_SIZE = 5 * 1024 * MiB
+MAX_PARTS = 10_000
+COPY_PARTS_IN_FLIGHT = 10  # concurrent UploadPartCopy calls of one multipart copy
 READ_BUFFER_SIZE = 1 * MiB
 _CHECKSUM_FIELDS = ("ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256")
 
@@ -51,7 +58,10 @@ _DENIED = {
     "ExpiredToken",
     "InvalidToken",
     "AccountProblem",
+    "KMS.NotFoundException",  # the encryption key named for a copy
+    "KMSAccessDenied",
 }
+_log = logging.getLogger(__name__)
 
 
 class S3ObjectStore(ObjectStore):
@@ -231,9 +241,13 @@ class S3ObjectStore(ObjectStore):
             raise _unreachable(exc, "ListObjectsV2", bucket) from exc
 
     # -- writing --------------------------------------------------------------------------------
-    def writer(self, bucket: str, key: str, content_type: str | None = None) -> ObjectWriter:
+    def writer(
+        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+    ) -> ObjectWriter:
         self._check(bucket, key)
-        return _S3Writer(self, bucket, key, content_type)
+        if parts_in_flight < 1:
+            raise ValueError(f"parts_in_flight must be at least 1, got {parts_in_flight}")
+        return _S3Writer(self, bucket, key, content_type, parts_in_flight)
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes | bytearray | memoryview, content_type: str | None = None
@@ -254,29 +268,124 @@ class S3ObjectStore(ObjectStore):
         self._check(bucket, key)
         self._request("delete_object", "DeleteObject", bucket, key, Bucket=bucket, Key=key)
 
-    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> ObjectInfo:
-        source = self.head(src_bucket, src_key)
+    def copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        *,
+        size: int | None = None,
+        encryption: ServerSideEncryption | None = None,
+    ) -> ObjectInfo:
+        self._check(src_bucket, src_key)
         self._check(dst_bucket, dst_key)
-        if (src_bucket, src_key) == (dst_bucket, dst_key):
-            return source  # S3 refuses a copy onto itself that changes nothing; it is a no-op
-        # Up to the threshold one CopyObject (atomic, keeps the MD5 ETag); beyond it boto3 copies
-        # part by part, raising the part size by itself when 10,000 parts would not be enough.
-        transfer = TransferConfig(multipart_threshold=self.copy_threshold, multipart_chunksize=self.part_size)
-        extra = {"ContentType": source.content_type} if source.content_type else None
-        try:
-            self.client.copy(
-                {"Bucket": src_bucket, "Key": src_key},
+        source = None
+        if size is None:
+            source = self.head(src_bucket, src_key)
+            size = source.size
+        if (src_bucket, src_key) == (dst_bucket, dst_key) and encryption is None:
+            return source or self.head(src_bucket, src_key)  # S3 refuses a copy that changes nothing
+        extra = _encryption_args(encryption)
+        if size <= self.copy_threshold:  # one CopyObject: atomic, keeps metadata and the MD5 ETag
+            response = self._request(
+                "copy_object",
+                "CopyObject",
                 dst_bucket,
                 dst_key,
-                ExtraArgs=extra,
-                Config=transfer,
-                SourceClient=self.client,
+                CopySource={"Bucket": src_bucket, "Key": src_key},
+                Bucket=dst_bucket,
+                Key=dst_key,
+                **extra,
             )
-        except ClientError as exc:
-            raise _translate(exc, "CopyObject", dst_bucket, dst_key) from exc
-        except BotoCoreError as exc:
-            raise _unreachable(exc, "CopyObject", dst_bucket, dst_key) from exc
+            result = response.get("CopyObjectResult", {})
+            modified = result.get("LastModified") or datetime.now(UTC)
+            content_type = source.content_type if source is not None else None
+            return ObjectInfo(dst_bucket, dst_key, size, _etag(result), modified, content_type)
+        if source is None:
+            source = self.head(src_bucket, src_key)  # the new upload must carry its content type
+        if source.content_type:
+            extra["ContentType"] = source.content_type
+        self._copy_in_parts(source, dst_bucket, dst_key, extra)
         return self.head(dst_bucket, dst_key)
+
+    def _copy_in_parts(self, source: ObjectInfo, bucket: str, key: str, extra: dict[str, str]) -> None:
+        """A journaled multipart upload of ranged ``UploadPartCopy`` parts, several at once.
+
+        Parts grow beyond ``part_size`` when 10,000 of them would not hold the object.
+        """
+        part_size = min(max(self.part_size, -(-source.size // MAX_PARTS)), MAX_PART_SIZE)
+        count = -(-source.size // part_size)
+        copy_source = {"Bucket": source.bucket, "Key": source.key}
+        upload_id = self._start_upload(bucket, key, extra)
+
+        def copy_part(number: int) -> dict[str, Any]:
+            first = (number - 1) * part_size
+            last = min(first + part_size, source.size) - 1
+            response = self._request(
+                "upload_part_copy",
+                "UploadPartCopy",
+                bucket,
+                key,
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                CopySource=copy_source,
+                CopySourceRange=f"bytes={first}-{last}",
+            )
+            return _part(number, response["CopyPartResult"])
+
+        pool = ThreadPoolExecutor(min(COPY_PARTS_IN_FLIGHT, count), thread_name_prefix="s3-copy-part")
+        try:
+            futures = [pool.submit(copy_part, number) for number in range(1, count + 1)]
+            self._complete_upload(bucket, key, upload_id, [future.result() for future in futures])
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._abort_upload(bucket, key, upload_id)
+            except StorageError:
+                _log.warning("Could not abort the copy to %r in bucket %r", key, bucket, exc_info=True)
+            raise
+        finally:
+            pool.shutdown(wait=False)
+
+    # -- multipart uploads, journaled -----------------------------------------------------------
+    def _start_upload(self, bucket: str, key: str, extra: Mapping[str, str]) -> str:
+        """Create a multipart upload and journal it before any part is sent."""
+        response = self._request(
+            "create_multipart_upload", "CreateMultipartUpload", bucket, key, Bucket=bucket, Key=key, **extra
+        )
+        upload_id = str(response["UploadId"])
+        self.upload_started(bucket, key, upload_id)
+        return upload_id
+
+    def _complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[dict[str, Any]]) -> Any:
+        response = self._request(
+            "complete_multipart_upload",
+            "CompleteMultipartUpload",
+            bucket,
+            key,
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": parts},
+        )
+        self.upload_ended(upload_id)
+        return response
+
+    def _abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Abort; an upload that could not be aborted stays journaled for the next start's sweep."""
+        self._request(
+            "abort_multipart_upload",
+            "AbortMultipartUpload",
+            bucket,
+            key,
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+        )
+        self.upload_ended(upload_id)
 
     # -- plumbing -------------------------------------------------------------------------------
     @staticmethod
@@ -295,15 +404,24 @@ class S3ObjectStore(ObjectStore):
 
 
 class _S3Writer(ObjectWriter):
-    """Buffers at most one part; switches to a multipart upload once a full part is reached."""
+    """Buffers at most one part; switches to a multipart upload once a full part is reached.
 
-    def __init__(self, store: S3ObjectStore, bucket: str, key: str, content_type: str | None) -> None:
+    With ``parts_in_flight`` > 1 parts go up from a small thread pool, the writer blocking while
+    that many are under way; a failed part fails the next write or the commit.
+    """
+
+    def __init__(
+        self, store: S3ObjectStore, bucket: str, key: str, content_type: str | None, parts_in_flight: int
+    ) -> None:
         super().__init__(bucket, key)
         self._store = store
         self._content_type = content_type
         self._buffer = bytearray()
         self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
+        self._parts: list[Future[dict[str, Any]]] = []
+        self._in_flight = parts_in_flight
+        self._slots = threading.BoundedSemaphore(parts_in_flight)
+        self._pool: ThreadPoolExecutor | None = None
 
     def _write(self, data: memoryview) -> None:
         part_size = self._store.part_size
@@ -312,41 +430,50 @@ class _S3Writer(ObjectWriter):
             self._buffer += data[:room]
             data = data[room:]
             if len(self._buffer) >= part_size:
-                self._upload_part()
+                self._send_part()
 
-    def _upload_part(self) -> None:
-        store = self._store
+    def _send_part(self) -> None:
         if self._upload_id is None:
             extra = {"ContentType": self._content_type} if self._content_type else {}
-            response = store._request(
-                "create_multipart_upload",
-                "CreateMultipartUpload",
+            self._upload_id = self._store._start_upload(self.bucket, self.key, extra)
+            if self._in_flight > 1:
+                self._pool = ThreadPoolExecutor(self._in_flight, thread_name_prefix="s3-part")
+        body, self._buffer = self._buffer, bytearray()  # hand the buffer over: no copy
+        number = len(self._parts) + 1
+        if self._pool is None:
+            done: Future[dict[str, Any]] = Future()
+            done.set_result(self._upload_part(self._upload_id, number, body))
+            self._parts.append(done)
+            return
+        for earlier in self._parts:  # surface a failed part early
+            if earlier.done() and (error := earlier.exception()) is not None:
+                raise error
+        self._slots.acquire()
+        try:
+            self._parts.append(self._pool.submit(self._upload_part, self._upload_id, number, body, True))
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _upload_part(
+        self, upload_id: str, number: int, body: bytearray, slot: bool = False
+    ) -> dict[str, Any]:
+        try:
+            response = self._store._request(
+                "upload_part",
+                "UploadPart",
                 self.bucket,
                 self.key,
                 Bucket=self.bucket,
                 Key=self.key,
-                **extra,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=body,
             )
-            self._upload_id = response["UploadId"]
-            store.upload_started(self.bucket, self.key, self._upload_id)
-        body, self._buffer = self._buffer, bytearray()  # hand the buffer over: no copy
-        number = len(self._parts) + 1
-        response = store._request(
-            "upload_part",
-            "UploadPart",
-            self.bucket,
-            self.key,
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self._upload_id,
-            PartNumber=number,
-            Body=body,
-        )
-        part = {"PartNumber": number, "ETag": response["ETag"]}
-        for field in _CHECKSUM_FIELDS:
-            if response.get(field):
-                part[field] = response[field]
-        self._parts.append(part)
+            return _part(number, response)
+        finally:
+            if slot:
+                self._slots.release()
 
     def _commit(self) -> ObjectInfo:
         store = self._store
@@ -354,35 +481,24 @@ class _S3Writer(ObjectWriter):
             data, self._buffer = bytes(self._buffer), bytearray()
             return store._put_object(self.bucket, self.key, data, self._content_type)
         if self._buffer:
-            self._upload_part()
-        response = store._request(
-            "complete_multipart_upload",
-            "CompleteMultipartUpload",
-            self.bucket,
-            self.key,
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self._upload_id,
-            MultipartUpload={"Parts": self._parts},
-        )
-        store.upload_ended(self._upload_id)
+            self._send_part()
+        parts = [future.result() for future in self._parts]
+        response = store._complete_upload(self.bucket, self.key, self._upload_id, parts)
         self._upload_id = None
+        self._stop_pool(wait=False)
         return _written(self.bucket, self.key, self._written, response, self._content_type)
 
     def _abort(self) -> None:
         self._buffer = bytearray()
+        self._stop_pool(wait=True)  # no part may land after the abort
         if self._upload_id is not None:
             upload_id, self._upload_id = self._upload_id, None
-            self._store._request(
-                "abort_multipart_upload",
-                "AbortMultipartUpload",
-                self.bucket,
-                self.key,
-                Bucket=self.bucket,
-                Key=self.key,
-                UploadId=upload_id,
-            )
-            self._store.upload_ended(upload_id)
+            self._store._abort_upload(self.bucket, self.key, upload_id)
+
+    def _stop_pool(self, wait: bool) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
 
 
 class _RangeReader(io.RawIOBase):
@@ -491,6 +607,24 @@ def _unreachable(exc: BotoCoreError, op: str, bucket: str, key: str | None = Non
 
 def _no_such_bucket(bucket: str) -> NoSuchBucket:
     return NoSuchBucket(f"The bucket {bucket!r} does not exist", bucket)
+
+
+def _part(number: int, response: Mapping[str, Any]) -> dict[str, Any]:
+    """A CompleteMultipartUpload part entry from an UploadPart or UploadPartCopy result."""
+    part = {"PartNumber": number, "ETag": response["ETag"]}
+    for field in _CHECKSUM_FIELDS:
+        if response.get(field):
+            part[field] = response[field]
+    return part
+
+
+def _encryption_args(encryption: ServerSideEncryption | None) -> dict[str, str]:
+    if encryption is None:
+        return {}
+    args = {"ServerSideEncryption": encryption.algorithm}
+    if encryption.kms_key_id:
+        args["SSEKMSKeyId"] = encryption.kms_key_id
+    return args
 
 
 def _etag(response: Mapping[str, Any]) -> str:
