@@ -30,7 +30,7 @@ from jobforge.services.dataexchange.common import (
 from jobforge.services.dataexchange.job_types import GB, JOB_TYPES, JobType
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at
-from jobforge.services.dataexchange.transfer import copy_object, probe
+from jobforge.services.dataexchange.transfer import copy_object
 from jobforge.storage import (
     AccessDenied,
     InvalidObjectName,
@@ -309,17 +309,16 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         self.open_revision(ctx, revision_id)
         size_limit = runtime.limits["Asset size in GB"]
         failures: list[tuple[dict[str, Any], str, str]] = []  # (source, code, message)
-        heads: list[ObjectInfo | None] = []
+        sizes: list[int | None] = []
         for source in sources:
             try:
                 runtime.store.policy.check(source["Bucket"], ctx.job.account_id)
-                found = probe(runtime.store, source["Bucket"], source["Key"])
+                size = runtime.store.size(source["Bucket"], source["Key"])
             except StorageError as exc:
                 failures.append((source, storage_error_code(exc), str(exc)))
-                heads.append(None)
+                sizes.append(None)
                 continue
-            heads.append(found if isinstance(found, ObjectInfo) else None)
-            size = found.size if isinstance(found, ObjectInfo) else found
+            sizes.append(size)
             if size > size_limit * GB:
                 failures.append(
                     (source, "SERVICE_QUOTA_EXCEEDED_EXCEPTION", f"{source['Key']} is over {size_limit:g} GB")
@@ -331,11 +330,11 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         work.staged.extend(keys)
         tasks = [
             (
-                lambda s=source, k=key, h=head: copy_object(
-                    runtime.store, s["Bucket"], s["Key"], runtime.storage.bucket, k, source=h
+                lambda s=source, k=key, n=size: copy_object(
+                    runtime.store, s["Bucket"], s["Key"], runtime.storage.bucket, k, size=n
                 )
             )
-            for source, key, head in zip(sources, keys, heads, strict=True)
+            for source, key, size in zip(sources, keys, sizes, strict=True)
         ]
         results = self.run_parallel(ctx, tasks)
         for source, result in zip(sources, results, strict=True):
@@ -636,7 +635,7 @@ class S3ExportHandler(DataExchangeJobHandler):
                     destination.bucket,
                     destination.key,
                     encryption,
-                    source=self._stored(destination.asset),
+                    size=int(destination.asset.data["AssetDetails"]["S3SnapshotAsset"]["Size"]),
                 )
             except StorageError as exc:
                 raise JobProblem(
@@ -653,16 +652,9 @@ class S3ExportHandler(DataExchangeJobHandler):
             if not existed:
                 work.created.append((destination.bucket, destination.key))
 
-    def _stored(self, asset: Resource) -> ObjectInfo:
-        """The asset's object as recorded at import (spares a HEAD before the copy)."""
-        size = int(asset.data["AssetDetails"]["S3SnapshotAsset"]["Size"])
-        stamp = asset.created_at
-        bucket, key = self.runtime.storage.bucket, asset.data["StorageKey"]
-        return ObjectInfo(bucket, key, size, asset.data.get("Checksum") or "", stamp, None)
-
     def _exists(self, bucket: str, key: str) -> bool:
         try:
-            probe(self.runtime.store, bucket, key)
+            self.runtime.store.size(bucket, key)
         except NoSuchKey:
             return False
         return True

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 from jobforge.engine import AlreadyExists, Job, JobState, Scope
 from jobforge.services.dataexchange.common import ASSET, SERVICE, UPLOAD
 from jobforge.services.dataexchange.job_types import upload_target
-from jobforge.services.dataexchange.transfer import ByteSink, open_sink
+from jobforge.services.dataexchange.transfer import UPLOAD_PARTS_IN_FLIGHT
 from jobforge.storage import StorageError
 
 log = logging.getLogger("jobforge.dataexchange")
@@ -149,7 +149,9 @@ class SignedUrlApp:
             )
         await asyncio.to_thread(runtime.storage.ensure_bucket)
         await asyncio.to_thread(self._record, job, {"State": "RECEIVING"})
-        writer: ByteSink = await asyncio.to_thread(open_sink, runtime.store, runtime.storage.bucket, key)
+        writer = await asyncio.to_thread(
+            runtime.store.writer, runtime.storage.bucket, key, parts_in_flight=UPLOAD_PARTS_IN_FLIGHT
+        )
         digest = hashlib.md5(usedforsecurity=False)
 
         def write(data: bytearray) -> None:
