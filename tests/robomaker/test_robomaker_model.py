@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from jobforge.model_files import install_models, load_robomaker_model, models_data_path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 AWS_MODEL_DIR = REPO_ROOT.parent / "shared" / "models" / "robomaker" / "2018-06-29"
 OUR_MODEL_DIR = models_data_path() / "robomaker" / "2018-06-29"
 
