@@ -39,12 +39,12 @@ from jobforge.services.robomaker.worldgen.room_layout import (
     _fractions,
     _realize,
 )
-from jobforge.services.robomaker.worldgen.samples import sample_body
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
+from tests.robomaker.samples import sample_body
 
 TEMPLATES = ["OneBedroomHouse", "OneRoom", "TwoRooms", "SixRoomsV2"]
 
