@@ -3,7 +3,7 @@
 Address engine (``addresses/``, ``test_parquet_io.py``): a fictional reference index (US CSV +
 CA/GB/AU GeoJSON) and a validator on it. ValidateAddress jobs: servers, one on local buckets, one on
 moto's S3 server, both given the fictional reference data through ``jobforge location import``
-before they start.
+before they start (the S3 one on the session's ``moto``).
 """
 
 from __future__ import annotations
@@ -42,13 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]
     root = tmp_path_factory.mktemp("location")
     import_reference(root / "data", root / "reference")
     running = JobforgeServer(root / "data").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="session")
-def moto() -> Iterator[MotoServer]:
-    running = MotoServer().start()
     yield running
     running.stop()
 
