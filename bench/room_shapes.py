@@ -63,7 +63,7 @@ def _room(kind: str, name: str, area: float, x: float, y: float) -> dict:
 
 
 def hallway_house() -> str:
-    """The issue's case: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
+    """A hallway house: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
     rooms = [
         _room("Hallway", "Hall", 12, 3, 1),
         _room("Bedroom", "Bedroom 1", 16, 1, 1.2),
