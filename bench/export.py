@@ -28,13 +28,14 @@ import httpx
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
 from harness import PYTHON, ChildServer, free_port
 from jobforge.model_files import models_data_path
 from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.generation_job import build_world
 from jobforge.services.robomaker.worldgen import World
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2
 from jobforge.storage import LocalObjectStore, ObjectStore, make_object_store
+from tests.robomaker.samples import SIX_ROOMS_V2
 
 MB = 1024 * 1024
 

@@ -4,7 +4,7 @@ connection met, over many templates and floorplan seeds, and the floorplan time.
 
     python bench/room_shapes.py [--seeds 40] [--random 60]
 
-Templates: the samples of ``worldgen/samples.py``, the 6-room template of ``bench/generation.py``,
+Templates: the samples of ``tests/robomaker/samples.py``, the 6-room template of ``bench/generation.py``,
 a 6-room hallway house (Hall 3:1, bedrooms 1:1.2, mixed areas), and ``--random`` random feasible
 templates (1..6 rooms, areas 10..60 m² with some up to 150 m², aspects 1:4..4:1, random footprint
 and connections), each over ``--seeds`` floorplan seeds. Aspect ratios are compared
@@ -36,13 +36,14 @@ import numpy as np
 from scipy import optimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
 
 from generation import template as bench_template
 from jobforge.services.robomaker.template_format import ROOM_TYPES, WorldTemplateSpec, parse_template_body
 from jobforge.services.robomaker.worldgen import room_layout, shape
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.room_layout import _feasible_trees
-from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES, sample_body
+from tests.robomaker.samples import SAMPLE_TEMPLATES, sample_body
 
 AREA_TOL = shape.ROOM_AREA_TOLERANCE
 ASPECT_TOL = shape.ROOM_ASPECT_TOLERANCE
@@ -62,7 +63,7 @@ def _room(kind: str, name: str, area: float, x: float, y: float) -> dict:
 
 
 def hallway_house() -> str:
-    """The issue's case: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
+    """A hallway house: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
     rooms = [
         _room("Hallway", "Hall", 12, 3, 1),
         _room("Bedroom", "Bedroom 1", 16, 1, 1.2),

@@ -17,13 +17,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support import JobforgeServer, MotoServer, client
+from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
 
-S3_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 TERMINAL = ("COMPLETED", "ERROR", "CANCELLED", "TIMED_OUT")
 
 
@@ -140,7 +135,7 @@ def start_server(
     kind: str, data_dir: Path, moto_url: str | None = None, limits: str | None = None, *, account: str
 ) -> tuple[JobforgeServer, Buckets]:
     """A server on which every user bucket belongs to ``account`` (the one the tests call as)."""
-    env = {**S3_ENV, "JOBFORGE_BUCKET_OWNERS": json.dumps({"*": account})}
+    env = {**MOTO_CREDENTIALS, "JOBFORGE_BUCKET_OWNERS": json.dumps({"*": account})}
     if limits:
         env["JOBFORGE_DATAEXCHANGE_LIMITS"] = limits
     args: list[str] = []

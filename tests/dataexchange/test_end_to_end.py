@@ -1,4 +1,5 @@
-"""The issue's acceptance flow through boto3, on local buckets and on moto's S3."""
+"""Data Exchange end to end through boto3 (import, finalize, export, download; event actions; large
+files), on local buckets and on moto's S3."""
 
 from __future__ import annotations
 

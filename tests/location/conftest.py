@@ -1,14 +1,23 @@
-"""Fixtures: a fictional reference index (US CSV + CA/GB/AU GeoJSON) and a validator on it."""
+"""Fixtures of the Location tests.
+
+Address engine (``addresses/``, ``test_parquet_io.py``): a fictional reference index (US CSV +
+CA/GB/AU GeoJSON) and a validator on it. ValidateAddress jobs: servers, one on local buckets, one on
+moto's S3 server, both given the fictional reference data through ``jobforge location import``
+before they start (the S3 one on the session's ``moto``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from jobforge.services.location.addresses import AddressValidator, import_openaddresses
+from tests.location.fixtures import import_reference
+from tests.support import JobforgeServer, MotoServer
 
-from .refdata import intl_points, us_points, write_csv, write_geojson
+from .addresses.refdata import intl_points, us_points, write_csv, write_geojson
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +35,22 @@ def reference_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def validator(reference_index: Path) -> AddressValidator:
     return AddressValidator(reference_index)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
+    root = tmp_path_factory.mktemp("location")
+    import_reference(root / "data", root / "reference")
+    running = JobforgeServer(root / "data").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iterator[JobforgeServer]:
+    root = tmp_path_factory.mktemp("location-s3")
+    import_reference(root / "data", root / "reference")
+    args, env = moto.jobforge_args()
+    running = JobforgeServer(root / "data", *args, env=env).start()
+    yield running
+    running.stop()

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,8 +21,8 @@ from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.gateway import AwsGateway, ServiceBinding
 from jobforge.protocol.specs import PROJECT_MODELS_DIR, load_service_model
+from tests.support import AWS_MODELS
 
-SHARED_MODELS = Path(__file__).resolve().parents[3] / "shared" / "models"  # shared/ beside the repo
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
@@ -32,7 +31,7 @@ def robomaker_search_paths() -> tuple[str, ...]:
     """Our shipped RoboMaker model when it exists, else AWS's original (shared checkout)."""
     if (PROJECT_MODELS_DIR / "robomaker").is_dir():
         return ()
-    return (str(SHARED_MODELS),) if SHARED_MODELS.is_dir() else ()
+    return (str(AWS_MODELS),) if AWS_MODELS.is_dir() else ()
 
 
 @dataclass
@@ -182,7 +181,7 @@ def botocore_session() -> botocore.session.Session:
     """A botocore session that can also build ``robomaker`` clients (gone from current botocore)."""
     session = botocore.session.get_session()
     loader = session.get_component("data_loader")
-    for path in (str(SHARED_MODELS), str(PROJECT_MODELS_DIR)):
+    for path in (str(AWS_MODELS), str(PROJECT_MODELS_DIR)):
         if path not in loader.search_paths:
             loader.search_paths.insert(0, path)
     return session

@@ -17,8 +17,8 @@ from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR, ExportWor
 from jobforge.services.robomaker.export.check import check_export, sdf_checker
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world, render_preview, world_description
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2, sample_body
 from jobforge.storage import LocalObjectStore
+from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 
 
 def require_sdf_checker() -> None:

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto import mock_aws
-from tests.support import free_port
 
 from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.export_job import archive_key, role_store
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import generate_world, world_description
-from jobforge.services.robomaker.worldgen.samples import sample_body
 from jobforge.storage import S3ObjectStore
+from tests.robomaker.samples import sample_body
+from tests.support import free_port
 
 
 def test_archive_key() -> None:

@@ -17,7 +17,7 @@ from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2, sample_body
+from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 
 
 def require_sdf_checker() -> list[str]:

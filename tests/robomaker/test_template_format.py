@@ -13,7 +13,7 @@ from jobforge.services.robomaker.template_format import (
     parse_template_body,
     template_version,
 )
-from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES, SIX_ROOMS_V2, sample_body
+from tests.robomaker.samples import SAMPLE_TEMPLATES, SIX_ROOMS_V2, sample_body
 
 PLAN = "Buildings[0].Floors[0].Floorplan"
 INTERIOR = "Buildings[0].Floors[0].Interior"

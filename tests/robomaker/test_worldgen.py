@@ -39,12 +39,12 @@ from jobforge.services.robomaker.worldgen.room_layout import (
     _fractions,
     _realize,
 )
-from jobforge.services.robomaker.worldgen.samples import sample_body
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
+from tests.robomaker.samples import sample_body
 
 TEMPLATES = ["OneBedroomHouse", "OneRoom", "TwoRooms", "SixRoomsV2"]
 
@@ -194,7 +194,7 @@ def test_quality_report_detects_problems() -> None:
 
 
 def _hallway_house() -> WorldTemplateSpec:
-    """The issue's case: a 3:1 hall serving 1:1.2 bedrooms and a bath, mixed areas."""
+    """A hallway house: a 3:1 hall serving 1:1.2 bedrooms and a bath, mixed areas."""
 
     def room(kind: str, name: str, area: float, x: float, y: float) -> dict:
         return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}

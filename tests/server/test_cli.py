@@ -218,7 +218,7 @@ def test_preview_of_an_unknown_world(server: JobforgeServer, tmp_path: Path) -> 
 
 
 def test_preview_written_or_refused_when_unwritable(server: JobforgeServer, tmp_path: Path) -> None:
-    from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES
+    from tests.robomaker.samples import SAMPLE_TEMPLATES
 
     robomaker = client("robomaker", server.url, access_key="100000000077")
     name, body = next(iter(SAMPLE_TEMPLATES.items()))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from jobforge.services.robomaker.worldgen.samples import sample_body
+from tests.robomaker.samples import sample_body
 from tests.support import JobforgeServer, MotoServer, client
 
 

@@ -1,6 +1,6 @@
 """AWS's tagging rules, enforced in one place (the engine's tag store) and answered with each
 service's validation error: the reserved ``aws:`` prefix, key 1..128 and value 0..256 characters,
-at most 50 tags on a resource. (Location's: tests/location_service/test_failures.py.)"""
+at most 50 tags on a resource. (Location's: tests/location/test_failures.py.)"""
 
 from __future__ import annotations
 

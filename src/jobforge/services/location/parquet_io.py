@@ -74,7 +74,8 @@ def _is_stringish(t: pa.DataType) -> bool:
 
 
 def check_input_schema(schema: pa.Schema) -> None:
-    """Validate §9 columns: known columns must be strings; at least one address column must exist."""
+    """Validate the input columns (docs/location.md, "Input"): known ones must be strings; one address
+    column at least must exist."""
     names = schema.names
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -145,7 +146,7 @@ def _outcome_fields(options: ValidationOptions) -> list[tuple[str, pa.DataType]]
 
 
 def output_schema(input_schema: pa.Schema, options: ValidationOptions) -> pa.Schema:
-    """Output columns: Input_<§9 column> (all, string), Input_<extra>, Output_Id, Output_*, errors.
+    """Output columns: Input_<input column> (all, string), Input_<extra>, Output_Id, Output_*, errors.
 
     Position and CountrySpecificAttributes columns appear only when those features were requested.
     """

@@ -4,7 +4,8 @@ The RoboMaker provider calls :func:`parse_template_body` on Create/UpdateWorldTe
 :class:`TemplateFormatError` into ``InvalidParameterException``; the world generator consumes the
 returned :class:`WorldTemplateSpec`.
 
-Decisions where the public schema is silent or contradictory (see shared/reference/worldforge.md §2):
+Decisions where the public schema is silent or contradictory (sources: docs/world-quality.md,
+"Templates without rooms"):
 
 * ``additionalProperties: false`` everywhere: unknown keys are errors, including V2-only keys
   (``OriginalName``, ``Interior.Doorways``, ``"Target.All"``) in a Version "1" body.
@@ -96,7 +97,7 @@ MAX_DOORWAY_SETS = 13
 DEFAULT_OPEN_PERCENT = 100.0
 
 # The schemas' default rooms (JSON-schema ``default`` of Buildings/Floors/Floorplan/Rooms):
-# V1 = developer guide schema (DG2021 worlds-creating-json-schema.md), V2 = current schema page.
+# V1 = the RoboMaker developer guide's JSON schema (2021), V2 = AWS's current schema page.
 _DEFAULT_SHAPE: dict[str, Any] = {"Area": 20.0, "AspectRatio": {"x": 1.0, "y": 1.0}}
 DEFAULT_ROOMS_V1: list[dict[str, Any]] = [
     {"Type": "Living", "Name": "My Living Room", "DesiredShape": _DEFAULT_SHAPE},

@@ -1,4 +1,4 @@
-"""Output column names and Arrow types of a ValidateAddress result row (reference §10)."""
+"""Output column names and Arrow types of a ValidateAddress result row (docs/location.md, "Output files")."""
 
 from __future__ import annotations
 

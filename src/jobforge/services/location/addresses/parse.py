@@ -450,7 +450,7 @@ def parse_key(key: tuple[str | None, ...]) -> ParsedAddress:
 
 
 def parse_record(record: InputRecord) -> ParsedAddress:
-    """Turn a §9 input row into a standardized ParsedAddress; raises AddressParseError."""
+    """Turn an input row (INPUT_COLUMNS) into a standardized ParsedAddress; raises AddressParseError."""
     simple = _parse_simple(
         record.address_lines[0],
         record.address_lines[1:],

@@ -1,4 +1,4 @@
-"""The input record of one ValidateAddress row (reference §9 columns)."""
+"""The input record of one ValidateAddress row (the input columns of docs/location.md, "Input")."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class InputRecord(NamedTuple):
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> InputRecord:
-        """Build from a dict keyed by §9 column names; missing keys are null."""
+        """Build from a dict keyed by input column names; missing keys are null."""
         get = row.get
         return cls(
             _clean(get("Id")),

@@ -1,4 +1,4 @@
-"""AddressValidator: InputRecord -> ValidationOutcome (one value per §10 output column)."""
+"""AddressValidator: InputRecord -> ValidationOutcome (one value per output column, columns.py)."""
 
 from __future__ import annotations
 
@@ -436,7 +436,7 @@ class AddressValidator:
         return self.validate_key(record.cache_key())
 
     def validate_key(self, key: tuple[str | None, ...]) -> ValidationOutcome:
-        """Validate a row given as InputRecord.cache_key() (the §9 columns without Id, cleaned).
+        """Validate a row given as InputRecord.cache_key() (the input columns without Id, cleaned).
 
         The batch path: rows seen lately come from a cache, the common shape is parsed without
         building a record.

@@ -1,4 +1,4 @@
-"""Machine-checkable quality report of a generated world (world-generation.md §2), in exact geometry.
+"""Machine-checkable quality report of a generated world (docs/world-quality.md), in exact geometry.
 
 Independent of the generator's raster shortcuts: shapely polygons, an STRtree for overlap pairs,
 ``free.buffer(-r)`` for robot reachability. Hinged doors are treated as pushable (door leaves are

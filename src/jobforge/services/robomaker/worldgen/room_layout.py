@@ -1,6 +1,6 @@
 """Room layout: the footprint rectangle cut into one rectangle per room (a slicing floor plan).
 
-Approach (world-generation.md §5): the footprint rectangle has exactly the sum of the requested
+Approach (docs/world-quality.md, "Room shapes"): the footprint rectangle has exactly the sum of the requested
 room areas, so a *slicing* partition (recursive guillotine cuts at area-proportional positions)
 gives every room exactly its requested area. Desired connections come first, then room shapes
 (inside the tolerances of :mod:`.shape`: area ±10%, aspect ±15%, orientation-free), then the

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from jobforge.model_files import models_data_path
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2, sample_body
+from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 from tests.support import AWS_MODELS, JobforgeServer, client
 
 BODY = sample_body("OneBedroomHouse")

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2, sample_body
+from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 from tests.support import JobforgeServer, client
 
 
 def bodies() -> dict[str, str]:
-    from jobforge.services.robomaker.worldgen.samples import SAMPLE_TEMPLATES
+    from tests.robomaker.samples import SAMPLE_TEMPLATES
 
     found = {name: json.dumps(body) for name, body in SAMPLE_TEMPLATES.items()}
     found["SixRoomsV2"] = json.dumps(SIX_ROOMS_V2)

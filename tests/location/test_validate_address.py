@@ -8,8 +8,9 @@ from datetime import datetime
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.location_service.fixtures import CASES, cases_table, parquet_bytes
-from tests.location_service.helpers import (
+
+from tests.location.fixtures import CASES, cases_table, parquet_bytes
+from tests.location.helpers import (
     ROLE,
     files_under,
     local_output,
@@ -214,7 +215,7 @@ def test_without_features_the_feature_columns_are_absent(server: JobforgeServer,
 
 
 def test_bucket_arn_reads_the_whole_bucket_and_extra_columns_pass_through(server: JobforgeServer) -> None:
-    from tests.location_service.fixtures import input_table
+    from tests.location.fixtures import input_table
 
     table = input_table(
         [{"Id": "1", "AddressLines_1": "200 E Brindlecombe St, Seattle, WA 98112", "CustomerRef": "c-9"}],

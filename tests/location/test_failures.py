@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
-from tests.location_service.fixtures import cases_table, input_table, parquet_bytes
-from tests.location_service.helpers import ROLE, files_under, make_bucket, put_local, start, wait_job
+
+from tests.location.fixtures import cases_table, input_table, parquet_bytes
+from tests.location.helpers import ROLE, files_under, make_bucket, put_local, start, wait_job
 from tests.support import JobforgeServer, client
 
 GOOD = {"Location": "s3://loc-fail-in/good/", "Format": "Parquet"}

@@ -12,12 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from tests.location_service.fixtures import cases_table, parquet_bytes
-from tests.location_service.helpers import files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client
 
 from jobforge.services.location.file_worker import FileTask, StoreSpec, transform_file
 from jobforge.storage import LocalObjectStore
+from tests.location.fixtures import cases_table, parquet_bytes
+from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
+from tests.support import JobforgeServer, client
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
-from tests.location_service.fixtures import input_table, parquet_bytes
-from tests.location_service.helpers import files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client
 
 from jobforge.engine import Job, JobEngine, JobState
 from jobforge.engine.db import jobs as jobs_table
+from tests.location.fixtures import input_table, parquet_bytes
+from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
+from tests.support import JobforgeServer, client
 
 PARTS = ["part-00000.parquet", "part-00001.parquet"]
 

@@ -13,8 +13,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from tests.location_service.fixtures import input_table, parquet_bytes, write_reference
-from tests.location_service.helpers import local_output, make_bucket, put_local, start, wait_job
+
+from tests.location.fixtures import input_table, parquet_bytes, write_reference
+from tests.location.helpers import local_output, make_bucket, put_local, start, wait_job
 from tests.support import JobforgeServer, client
 
 

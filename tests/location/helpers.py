@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+
 from tests.support import JobforgeServer
 
 ROLE = "arn:aws:iam::000000000000:role/LocationServiceJobExecutionRole"

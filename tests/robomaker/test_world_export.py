@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR
 from jobforge.services.robomaker.export.check import check_export, sdf_checker
-from jobforge.services.robomaker.worldgen.samples import SIX_ROOMS_V2
 from jobforge.storage import LocalObjectStore
+from tests.robomaker.samples import SIX_ROOMS_V2
 from tests.support import JobforgeServer, MotoServer, client
 
 ROLE = "arn:aws:iam::100000000004:role/worldforge-export"

@@ -16,9 +16,9 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from jobforge.model_files import install_models, load_robomaker_model, models_data_path
+from tests.support import AWS_MODELS, REPO
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-AWS_MODEL_DIR = REPO_ROOT.parent / "shared" / "models" / "robomaker" / "2018-06-29"
+AWS_MODEL_DIR = AWS_MODELS / "robomaker" / "2018-06-29"
 OUR_MODEL_DIR = models_data_path() / "robomaker" / "2018-06-29"
 
 WORLD_OPERATIONS = {
@@ -226,7 +226,7 @@ def test_paginators_cover_list_operations() -> None:
 def test_generator_is_reproducible(tmp_path: Path) -> None:
     if not (AWS_MODEL_DIR / "service-2.json.gz").is_file():
         pytest.skip(f"AWS's last RoboMaker model not found in {AWS_MODEL_DIR}")
-    script = REPO_ROOT / "scripts" / "build_robomaker_model.py"
+    script = REPO / "scripts" / "build_robomaker_model.py"
     subprocess.run(
         [sys.executable, str(script), "--source", str(AWS_MODEL_DIR), "--dest", str(tmp_path)],
         check=True,

@@ -4,12 +4,12 @@ output written there as multipart-capable atomic uploads, failures reported the 
 from __future__ import annotations
 
 import pytest
-from tests.location_service.fixtures import CASES, cases_table, parquet_bytes
-from tests.location_service.helpers import s3_output, start, wait_job
-from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
 
 from jobforge.services.location.file_worker import StoreSpec, open_store
 from jobforge.services.location.roles import assume_role
+from tests.location.fixtures import CASES, cases_table, parquet_bytes
+from tests.location.helpers import s3_output, start, wait_job
+from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
 
 G = "Output_ValidationResults_"
 
