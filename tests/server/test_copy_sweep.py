@@ -20,13 +20,16 @@ PART = 5 * 1024 * 1024
 
 # Copies bucket/src to bucket/<key> through the server's store, stalling in the first part copy.
 _HALF_COPIED = """
-import sys, time
+import sys, threading, time
 from jobforge.storage import make_object_store
 data_dir, endpoint, bucket, key = sys.argv[1:5]
 store = make_object_store(data_dir, endpoint, part_size=5 * 1024 * 1024, copy_threshold=5 * 1024 * 1024)
 
+told = threading.Lock()
+
 def stall(params, **_):
-    print(params["UploadId"], flush=True)
+    if told.acquire(blocking=False):  # parts are copied in parallel: say the upload id once
+        print(params["UploadId"], flush=True)
     time.sleep(600)
 
 store.client.meta.events.register("before-parameter-build.s3.UploadPartCopy", stall)
