@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from jobforge.engine import Job, JobContext, JobOutcome, JobState, Resource
+from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, Resource
 from jobforge.services.dataexchange.common import (
     ASSET,
     DATA_SET,
@@ -121,7 +119,7 @@ class NewAsset:
     checksum: str | None = None
 
 
-class DataExchangeJobHandler:
+class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
     """Shared skeleton: outcome and error reporting, cleanup, revision checks, asset commits."""
 
     resumable = True  # every job type can simply run again after a crash (fixed asset ids)
@@ -132,11 +130,15 @@ class DataExchangeJobHandler:
         self.spec = spec
         self.kind = spec.kind
 
-    def run(self, ctx: JobContext) -> JobOutcome:
+    def plan(self, ctx: JobContext) -> dict[str, Any]:
+        """The job's Details member, as CreateJob planned it."""
+        return dict(ctx.request["Details"][self.spec.member])
+
+    def run(self, ctx: JobContext, plan: dict[str, Any]) -> JobOutcome:
         work = Work()
         try:
             ctx.step()
-            added = self.execute(ctx, self.details(ctx), work)
+            added = self.execute(ctx, plan, work)
         except JobProblem as problem:
             self.undo(ctx, work)
             first = problem.errors[0]
@@ -153,9 +155,6 @@ class DataExchangeJobHandler:
 
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
         raise NotImplementedError
-
-    def details(self, ctx: JobContext) -> dict[str, Any]:
-        return dict(ctx.request["Details"][self.spec.member])
 
     def undo(self, ctx: JobContext, work: Work) -> None:
         """Remove what this run staged or wrote (the run failed or was canceled)."""
@@ -262,39 +261,6 @@ class DataExchangeJobHandler:
                 runtime.engine.tags.tag(job.account_id, arn, tags, conn)
         work.staged.clear()
 
-    def run_parallel(self, ctx: JobContext, tasks: list[Callable[[], Any]]) -> list[Any]:
-        """Run blocking copies a few at a time, checking for cancellation and time-outs meanwhile.
-
-        Returns each task's result or the exception it raised, in task order.
-        """
-        results: list[Any] = [None] * len(tasks)
-        pending = list(enumerate(tasks))
-        running: dict[Future[Any], int] = {}
-        with ThreadPoolExecutor(max_workers=COPY_PARALLELISM, thread_name_prefix="dataexchange-copy") as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < COPY_PARALLELISM:
-                        index, task = pending.pop(0)
-                        running[pool.submit(task)] = index
-                    finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        index = running.pop(future)
-                        try:
-                            results[index] = future.result()
-                        except Exception as exc:
-                            results[index] = exc
-                    ctx.check()
-            finally:
-                for future in running:
-                    future.cancel()
-                for future in list(running):  # a copy in flight finishes before cleanup runs
-                    try:
-                        index = running[future]
-                        results[index] = future.result()
-                    except BaseException as exc:
-                        results[index] = exc
-        return results
-
 
 # -- imports -------------------------------------------------------------------------------------
 
@@ -337,7 +303,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
             )
             for source, key, head in zip(sources, keys, heads, strict=True)
         ]
-        results = self.run_parallel(ctx, tasks)
+        results = ctx.run_bounded(tasks, COPY_PARALLELISM)
         for source, result in zip(sources, results, strict=True):
             if isinstance(result, StorageError):
                 failures.append((source, storage_error_code(result), str(result)))
