@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, Resource
 from jobforge.services.dataexchange.common import (
@@ -25,9 +25,7 @@ from jobforge.services.dataexchange.common import (
     asset_arn,
     iso,
 )
-from jobforge.services.dataexchange.job_types import GB, JOB_TYPES, JobType
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
-from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at
 from jobforge.services.dataexchange.transfer import copy_object, probe
 from jobforge.storage import (
     AccessDenied,
@@ -39,16 +37,13 @@ from jobforge.storage import (
     validate_key,
 )
 
+if TYPE_CHECKING:
+    from jobforge.services.dataexchange.job_types import JobType
+
+GB = 1024**3
 COPY_PARALLELISM = 4
 UPLOAD_POLL_SECONDS = 0.25
 
-PER_REVISION_LIMITS = {
-    "S3_SNAPSHOT": "Assets per revision",
-    "REDSHIFT_DATA_SHARE": "Amazon Redshift datashare assets per revision",
-    "API_GATEWAY_API": "Amazon API Gateway API assets per revision",
-    "S3_DATA_ACCESS": "Amazon S3 data access assets per revision",
-    "LAKE_FORMATION_DATA_PERMISSION": "AWS Lake Formation data permission assets per revision",
-}
 JOB_ERROR_LIMIT_NAMES = {
     "Assets per revision",
     "Asset size in GB",
@@ -227,7 +222,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
             runtime.engine.db.lock_scope(conn, f"dataexchange:revision:{revision_id}")
             self.open_revision(ctx, revision_id, conn)
             existing = runtime.count(job, ASSET, revision_id, conn)
-            limit_names = ["Assets per revision", PER_REVISION_LIMITS[self.spec.asset_type]]
+            limit_names = ["Assets per revision", self.spec.revision_limit or "Assets per revision"]
             for limit_name in dict.fromkeys(limit_names):
                 limit = runtime.limits[limit_name]
                 if existing + len(assets) > limit:
@@ -742,24 +737,9 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
 
 class ExportAssetToSignedUrlHandler(S3ExportHandler):
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at  # imports job_types
+
         self.asset(ctx, details["AssetId"], details["RevisionId"])
         expires = expires_at(self.runtime.limits["Export signed URL lifetime in seconds"])
         url = self.runtime.signer.url(ctx.request["BaseUrl"], EXPORT_ACTION, ctx.job, ctx.job.job_id, expires)
         return {"SignedUrl": url, "SignedUrlExpiresAt": iso(expires)}
-
-
-HANDLERS: dict[str, type[DataExchangeJobHandler]] = {
-    "IMPORT_ASSETS_FROM_S3": ImportAssetsFromS3Handler,
-    "IMPORT_ASSET_FROM_SIGNED_URL": ImportAssetFromSignedUrlHandler,
-    "EXPORT_ASSETS_TO_S3": ExportAssetsToS3Handler,
-    "EXPORT_ASSET_TO_SIGNED_URL": ExportAssetToSignedUrlHandler,
-    "EXPORT_REVISIONS_TO_S3": ExportRevisionsToS3Handler,
-    "IMPORT_ASSETS_FROM_REDSHIFT_DATA_SHARES": ImportAssetsFromRedshiftDataSharesHandler,
-    "IMPORT_ASSET_FROM_API_GATEWAY_API": ImportAssetFromApiGatewayApiHandler,
-    "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET": CreateS3DataAccessHandler,
-    "IMPORT_ASSETS_FROM_LAKE_FORMATION_TAG_POLICY": ImportAssetsFromLakeFormationHandler,
-}
-
-
-def build_handlers(runtime: DataExchangeRuntime) -> list[DataExchangeJobHandler]:
-    return [HANDLERS[name](runtime, spec) for name, spec in JOB_TYPES.items()]
