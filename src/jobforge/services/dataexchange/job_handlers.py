@@ -162,7 +162,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
                 pass
 
     def cleanup(self, job: Job) -> None:
-        """The engine's :class:`~jobforge.engine.CleansUp` hook: restart recovery ended ``job``
+        """The :meth:`~jobforge.engine.JobHandler.cleanup` hook: restart recovery ended ``job``
         without running it again. Drops the bytes staged for assets the job never committed
         (an upload that arrived at its signed URL, a half-finished import) and the upload record;
         the bytes of assets it did commit before the crash stay."""

@@ -5,30 +5,12 @@ signed-URL uploads) looks a type up here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from jobforge.engine import Job
-from jobforge.protocol.context import RequestContext
-from jobforge.services.dataexchange import job_handlers as run
-from jobforge.services.dataexchange import job_plans as plan
-
-if TYPE_CHECKING:
-    from jobforge.services.dataexchange.jobs import JobOperations
-
-
-class PlanStep(Protocol):
-    """CreateJob's checks of one type, filling the stored job request ``plan`` (see job_plans)."""
-
-    def __call__(
-        self,
-        ops: JobOperations,
-        ctx: RequestContext,
-        spec: JobType,
-        job_id: str,
-        details: dict[str, Any],
-        plan: dict[str, Any],
-    ) -> None: ...
+from jobforge.services.dataexchange import job_handlers, job_plans
 
 
 @dataclass(frozen=True)
@@ -38,8 +20,8 @@ class JobType:
     asset_type: str  # the data set AssetType it works with
     imports: bool  # creates assets (owner only, open revision)
     concurrency_limit: str  # ServiceLimitExceededException LimitName for concurrent jobs
-    plan: PlanStep  # CreateJob's checks; fills the stored job request
-    handler: type[run.DataExchangeJobHandler]  # runs the job after StartJob
+    plan: Callable[[job_plans.Planning], None]  # CreateJob's checks; fills the stored job request
+    handler: type[job_handlers.DataExchangeJobHandler]  # runs the job after StartJob
     job_limit: str | None = None  # LimitName for the items one job may name
     revision_limit: str | None = None  # LimitName for this type's assets in one revision (imports)
     upload_md5: str | None = None  # the Details field with the MD5 of bytes uploaded to a signed URL
@@ -58,8 +40,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_SNAPSHOT",
             True,
             "Concurrent in progress jobs to import assets from Amazon S3",
-            plan.plan_import_assets_from_s3,
-            run.ImportAssetsFromS3Handler,
+            job_plans.plan_import_assets_from_s3,
+            job_handlers.ImportAssetsFromS3Handler,
             job_limit="Assets per import job from Amazon S3",
             revision_limit="Assets per revision",
         ),
@@ -69,8 +51,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_SNAPSHOT",
             True,
             "Concurrent in progress jobs to import assets from a signed URL",
-            plan.plan_import_asset_from_signed_url,
-            run.ImportAssetFromSignedUrlHandler,
+            job_plans.plan_import_asset_from_signed_url,
+            job_handlers.ImportAssetFromSignedUrlHandler,
             revision_limit="Assets per revision",
             upload_md5="Md5Hash",
         ),
@@ -80,8 +62,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_SNAPSHOT",
             False,
             "Concurrent in progress jobs to export assets to Amazon S3",
-            plan.plan_export_assets_to_s3,
-            run.ExportAssetsToS3Handler,
+            job_plans.plan_export_assets_to_s3,
+            job_handlers.ExportAssetsToS3Handler,
             job_limit="Asset per export job from Amazon S3",
         ),
         JobType(
@@ -90,8 +72,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_SNAPSHOT",
             False,
             "Concurrent in progress jobs to export assets to a signed URL",
-            plan.plan_export_asset_to_signed_url,
-            run.ExportAssetToSignedUrlHandler,
+            job_plans.plan_export_asset_to_signed_url,
+            job_handlers.ExportAssetToSignedUrlHandler,
         ),
         JobType(
             "EXPORT_REVISIONS_TO_S3",
@@ -99,8 +81,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_SNAPSHOT",
             False,
             "Concurrent in progress jobs to export revisions to Amazon S3",
-            plan.plan_export_revisions_to_s3,
-            run.ExportRevisionsToS3Handler,
+            job_plans.plan_export_revisions_to_s3,
+            job_handlers.ExportRevisionsToS3Handler,
         ),
         JobType(
             "IMPORT_ASSETS_FROM_REDSHIFT_DATA_SHARES",
@@ -108,8 +90,8 @@ JOB_TYPES: dict[str, JobType] = {
             "REDSHIFT_DATA_SHARE",
             True,
             "Concurrent in progress jobs to import assets from Amazon Redshift datashares",
-            plan.plan_import_assets_from_redshift_data_shares,
-            run.ImportAssetsFromRedshiftDataSharesHandler,
+            job_plans.plan_import_assets_from_redshift_data_shares,
+            job_handlers.ImportAssetsFromRedshiftDataSharesHandler,
             job_limit="Amazon Redshift datashare assets per import job from Redshift",
             revision_limit="Amazon Redshift datashare assets per revision",
         ),
@@ -119,8 +101,8 @@ JOB_TYPES: dict[str, JobType] = {
             "API_GATEWAY_API",
             True,
             "Concurrent in progress jobs to import assets from an API Gateway API",
-            plan.plan_import_asset_from_api_gateway_api,
-            run.ImportAssetFromApiGatewayApiHandler,
+            job_plans.plan_import_asset_from_api_gateway_api,
+            job_handlers.ImportAssetFromApiGatewayApiHandler,
             revision_limit="Amazon API Gateway API assets per revision",
             upload_md5="ApiSpecificationMd5Hash",
         ),
@@ -130,8 +112,8 @@ JOB_TYPES: dict[str, JobType] = {
             "S3_DATA_ACCESS",
             True,
             "Concurrent in progress jobs to create Amazon S3 data access assets from S3 buckets",
-            plan.plan_create_s3_data_access_from_s3_bucket,
-            run.CreateS3DataAccessHandler,
+            job_plans.plan_create_s3_data_access_from_s3_bucket,
+            job_handlers.CreateS3DataAccessHandler,
             revision_limit="Amazon S3 data access assets per revision",
         ),
         JobType(
@@ -140,8 +122,8 @@ JOB_TYPES: dict[str, JobType] = {
             "LAKE_FORMATION_DATA_PERMISSION",
             True,
             "Concurrent in progress jobs to import assets from an AWS Lake Formation tag policy",
-            plan.plan_import_assets_from_lake_formation_tag_policy,
-            run.ImportAssetsFromLakeFormationHandler,
+            job_plans.plan_import_assets_from_lake_formation_tag_policy,
+            job_handlers.ImportAssetsFromLakeFormationHandler,
             revision_limit="AWS Lake Formation data permission assets per revision",
         ),
     )
@@ -150,7 +132,7 @@ JOB_TYPES: dict[str, JobType] = {
 KINDS = tuple(spec.kind for spec in JOB_TYPES.values())
 
 
-def build_handlers(runtime: Any) -> list[run.DataExchangeJobHandler]:
+def build_handlers(runtime: Any) -> list[job_handlers.DataExchangeJobHandler]:
     """One handler per job type, for the engine (``runtime``: the DataExchangeRuntime)."""
     return [spec.handler(runtime, spec) for spec in JOB_TYPES.values()]
 

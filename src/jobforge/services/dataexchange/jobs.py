@@ -25,6 +25,7 @@ from jobforge.services.dataexchange.common import (
     new_dx_id,
     not_found,
 )
+from jobforge.services.dataexchange.job_plans import Planning
 from jobforge.services.dataexchange.job_types import JOB_TYPES, KINDS
 
 _TIMESTAMP_FIELDS = ("SignedUrlExpiresAt", "ApiSpecificationUploadUrlExpiresAt")
@@ -120,7 +121,7 @@ class JobOperations(DataExchangeBase):
         details = dict(request["Details"][spec.member])
         job_id = new_dx_id()
         plan: dict[str, Any] = {"Type": spec.name, "BaseUrl": ctx.base_url}
-        spec.plan(self, ctx, spec, job_id, details, plan)
+        spec.plan(Planning(self, ctx, spec, job_id, details, plan))
         plan["Details"] = {spec.member: details}
         tags = (request.get("AssetConfiguration") or {}).get("Tags") or []
         if tags:
