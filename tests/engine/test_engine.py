@@ -17,6 +17,7 @@ from jobforge.engine import (
     Job,
     JobContext,
     JobEngine,
+    JobHandler,
     JobOutcome,
     JobState,
     Quota,
@@ -30,15 +31,18 @@ class Scope:
     region: str = "us-east-1"
 
 
-class CountingHandler:
+class CountingHandler(JobHandler[int]):
     """Counts to request['n'] one step at a time, saving progress; resumes from saved progress."""
 
     kind = "test.count"
     resumable = True
     internal_failure_code = "InternalServiceError"
 
-    def run(self, ctx: JobContext) -> JobOutcome:
-        done = ctx.result.get("done", 0)
+    def plan(self, ctx: JobContext) -> int:
+        return ctx.result.get("done", 0)
+
+    def run(self, ctx: JobContext, plan: int) -> JobOutcome:
+        done = plan
         while done < ctx.request["n"]:
             ctx.step()
             time.sleep(ctx.request.get("delay", 0))

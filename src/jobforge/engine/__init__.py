@@ -15,7 +15,8 @@ from jobforge.engine.errors import (
     NotFound,
     QuotaExceeded,
 )
-from jobforge.engine.executor import CleansUp, JobContext, JobHandler, JobOutcome
+from jobforge.engine.executor import JobContext
+from jobforge.engine.handlers import JobHandler, JobOutcome
 from jobforge.engine.jobs import ClientToken, Job, JobStore, Quota
 from jobforge.engine.listing import Page
 from jobforge.engine.resources import Resource, ResourceStore, Scope
@@ -24,7 +25,6 @@ from jobforge.engine.tags import check_tag_keys, check_tags
 
 __all__ = [
     "AlreadyExists",
-    "CleansUp",
     "ClientToken",
     "EngineError",
     "IdempotencyMismatch",

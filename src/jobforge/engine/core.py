@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from jobforge.engine.artifacts import ArtifactStore
 from jobforge.engine.control import JobControl
 from jobforge.engine.db import Database, settings
-from jobforge.engine.executor import InProcessExecutor, JobHandler
+from jobforge.engine.executor import InProcessExecutor
+from jobforge.engine.handlers import JobHandler
 from jobforge.engine.jobs import JobStore
 from jobforge.engine.pagination import PageTokens
 from jobforge.engine.resources import ResourceStore
@@ -55,7 +57,7 @@ class JobEngine:
             )
         return self._stores[service]
 
-    def register(self, handler: JobHandler) -> None:
+    def register(self, handler: JobHandler[Any]) -> None:
         self.executor.register(handler)
 
     def start(self) -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import time
 
-from jobforge.engine.executor import JobContext, JobOutcome
+from jobforge.engine.executor import JobContext
+from jobforge.engine.handlers import JobHandler, JobOutcome
 
 KIND = "jobforge.diagnostic"
 
 
-class DiagnosticJobHandler:
+class DiagnosticJobHandler(JobHandler[int]):
     kind = KIND
     resumable = False  # an interrupted diagnostic job must end Failed, visibly
-    internal_failure_code = "InternalServiceError"
 
-    def run(self, ctx: JobContext) -> JobOutcome:
-        steps = int(ctx.request.get("seconds", 1) * 10)
+    def plan(self, ctx: JobContext) -> int:
+        """The number of 0.1-second steps."""
+        return int(ctx.request.get("seconds", 1) * 10)
+
+    def run(self, ctx: JobContext, plan: int) -> JobOutcome:
+        steps = plan
         for done in range(1, steps + 1):
             ctx.step()
             time.sleep(0.1)

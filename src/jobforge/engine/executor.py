@@ -3,93 +3,44 @@ orchestration and a process pool for CPU-heavy pieces, so the API never stalls.
 
 Restart recovery happens when an executor starts: jobs left Running or Canceling by a worker
 that is gone are resumed (handlers that can resume) or ended Canceled/Failed with a clear reason;
-for those, a handler's optional ``cleanup(job)`` removes what the interrupted run left behind.
+for those, the handler's ``cleanup(job)`` removes what the interrupted run left behind.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 import multiprocessing
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, TypeVar
 
 from jobforge.engine.control import JobControl
 from jobforge.engine.errors import IllegalTransition, JobCanceled, JobFailed
+from jobforge.engine.handlers import JobHandler, check_handler
 from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.states import JobState
 
 log = logging.getLogger("jobforge.jobs")
 
+T = TypeVar("T")
+
 
 class JobTimedOut(Exception):
     """The job ran past its time limit."""
-
-
-@dataclass
-class JobOutcome:
-    """What a handler reports when it returns normally."""
-
-    state: JobState = JobState.SUCCEEDED
-    result: dict[str, Any] | None = None
-    failure_code: str | None = None
-    failure_reason: str | None = None
-
-
-class JobHandler(Protocol):
-    """The work of one job kind. ``run`` returns an outcome or raises JobFailed/JobCanceled.
-
-    A handler may also define ``cleanup(job: Job) -> None`` (see :class:`CleansUp`): restart
-    recovery calls it after ending an interrupted job Canceled or Failed without running it.
-    """
-
-    kind: str
-    resumable: bool  # after a crash: run again (with the saved partial result) or fail
-    internal_failure_code: str  # failure code for unexpected errors and interrupted jobs
-
-    def run(self, ctx: JobContext) -> JobOutcome: ...
-
-
-@runtime_checkable
-class CleansUp(Protocol):
-    """The optional part of a handler: remove partial output of a job that recovery ended.
-
-    Best effort and idempotent: it runs at most once per job, on a side thread, and its errors
-    are logged, never raised into recovery.
-    """
-
-    def cleanup(self, job: Job) -> None: ...
-
-
-def cleanup_hook(handler: object) -> Callable[[Job], None] | None:
-    """The handler's :class:`CleansUp` hook, or None if it has no ``cleanup``.
-
-    ``isinstance(handler, CleansUp)`` only sees that *a* ``cleanup`` exists; a method of another
-    shape (say ``cleanup(ctx, work)``) would be called with a job and fail inside recovery, where
-    errors are only logged. So the signature is checked too: a ``cleanup`` that cannot be called
-    with one job is a programming error, raised when the handler is registered.
-    """
-    if not isinstance(handler, CleansUp):
-        return None
-    hook = handler.cleanup
-    try:
-        inspect.signature(hook).bind(None)
-    except TypeError:
-        raise TypeError(
-            f"{type(handler).__name__}.cleanup must take exactly one job (the CleansUp hook "
-            "of restart recovery); rename a method of another purpose"
-        ) from None
-    except ValueError:  # no signature to inspect (a builtin): trust the protocol
-        pass
-    return hook
 
 
 class JobContext:
@@ -155,6 +106,86 @@ class JobContext:
         self._control.step(self.job.job_id, self.is_cancel_requested)
         self.check()
 
+    def run_bounded(
+        self,
+        tasks: Sequence[Callable[[], T]],
+        limit: int,
+        *,
+        on_result: Callable[[int, T | Exception], None] | None = None,
+        processes: bool = False,
+        pace: bool = False,
+        on_stop: Callable[[], None] | None = None,
+        wait_on_stop: bool = True,
+    ) -> list[T | Exception]:
+        """Run ``tasks`` at most ``limit`` at a time; each one's result or exception, in task order.
+
+        Tasks run on threads of their own, or with ``processes`` on the engine's worker processes
+        (then they must pickle: a ``functools.partial`` of a module-level function). As each task
+        finishes, ``on_result(index, result)`` sees it; what it raises (JobFailed, JobCanceled...)
+        stops the run. Between tasks the job is checked for cancellation and its time limit, and with
+        ``pace`` it takes a :meth:`step` whenever tasks finished and more wait to start.
+
+        When the run stops early, tasks not started are dropped; with ``wait_on_stop`` the ones in
+        flight are signalled (``on_stop``) and waited for, their results still going to ``on_result``
+        (errors it raises then are ignored), so the caller knows all they produced before it cleans
+        up. Without it, worker processes finish their tasks unheeded (threads are always waited for).
+        """
+        results: list[T | Exception | None] = [None] * len(tasks)
+        pending = deque(enumerate(tasks))
+        running: dict[Future[T], int] = {}
+        own = None if processes else ThreadPoolExecutor(limit, thread_name_prefix=f"job-{self.job.job_id}")
+        pool = self.cpu_pool if own is None else own
+        try:
+            while pending or running:
+                while pending and len(running) < limit:
+                    index, task = pending.popleft()
+                    running[pool.submit(task)] = index
+                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=running.__getitem__):
+                    index = running.pop(future)
+                    results[index] = _result(future)
+                    if on_result is not None:
+                        on_result(index, results[index])  # type: ignore[arg-type]
+                if pace and finished and pending:
+                    self.step()
+                else:
+                    self.check()
+        finally:
+            if running:
+                self._stop_running(running, on_result, on_stop, wait_on_stop or own is not None)
+            if own is not None:
+                own.shutdown(wait=False)
+        return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _stop_running(
+        running: dict[Future[T], int],
+        on_result: Callable[[int, T | Exception], None] | None,
+        on_stop: Callable[[], None] | None,
+        wait_for: bool,
+    ) -> None:
+        """The early end of :meth:`run_bounded`: drop what has not started, drain what has."""
+        started = {future: index for future, index in running.items() if not future.cancel()}
+        if not wait_for or not started:
+            return
+        if on_stop is not None:
+            on_stop()
+        wait(list(started))
+        for future, index in sorted(started.items(), key=lambda item: item[1]):
+            if on_result is not None:
+                try:
+                    on_result(index, _result(future))
+                except Exception:  # the run is ending for another reason already
+                    pass
+
+
+def _result(future: Future[T]) -> T | Exception:
+    """A finished task's result, or the exception it raised (a crashed worker process too)."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return exc
+
 
 def _import_all(modules: tuple[str, ...]) -> dict[str, str]:
     """Worker side of the warm-up: import each module; return {module: error} for those that fail."""
@@ -219,7 +250,7 @@ class InProcessExecutor:
     ) -> None:
         self.jobs = jobs
         self.control = control
-        self.handlers: dict[str, JobHandler] = {}
+        self.handlers: dict[str, JobHandler[Any]] = {}
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.workers = workers
         self.cpu_workers = cpu_workers or os.cpu_count() or 1
@@ -239,17 +270,12 @@ class InProcessExecutor:
         self._preload: dict[str, str] = {}  # module -> the service whose jobs need it
         self._warming = False
         self._problems: list[dict[str, str]] = []
-        self._cleanups: dict[str, Callable[[Job], None]] = {}  # kind -> its handler's cleanup(job)
         jobs.on_created.append(lambda _job: self._wake.set())
 
-    def register(self, handler: JobHandler) -> None:
-        """Run jobs of ``handler.kind`` with it; a ``cleanup`` not shaped ``cleanup(job)`` raises."""
-        hook = cleanup_hook(handler)
+    def register(self, handler: JobHandler[Any]) -> None:
+        """Run jobs of ``handler.kind`` with it; TypeError if it does not fit the JobHandler contract."""
+        check_handler(handler)
         self.handlers[handler.kind] = handler
-        if hook is not None:
-            self._cleanups[handler.kind] = hook
-        else:
-            self._cleanups.pop(handler.kind, None)
 
     def preload(self, module: str, service: str) -> None:
         """Import ``module`` in every worker process when the executor starts (warm start).
@@ -351,9 +377,8 @@ class InProcessExecutor:
                     log.warning("interrupted job failed", extra={"job": job.arn})
             except IllegalTransition:
                 continue  # somebody else got to it first
-            hook = self._cleanups.get(job.kind)
-            if hook is not None:
-                ended.append((hook, done))
+            if handler is not None and handler.cleans_up:
+                ended.append((handler.cleanup, done))
         if ended:
             self._clean_up(ended)
 
@@ -436,7 +461,7 @@ class InProcessExecutor:
             forced = self.control.take_failure(job.job_id, job.kind)
             if forced is not None:
                 raise JobFailed(forced.code, forced.reason)
-            outcome = handler.run(ctx)
+            outcome = handler.run(ctx, handler.plan(ctx))
             self._finish(job, outcome.state, outcome.result, outcome.failure_code, outcome.failure_reason)
         except JobCanceled:
             self._finish(job, JobState.CANCELED, ctx.result, None, "Canceled on request")

@@ -11,7 +11,7 @@ from jobforge.storage import ObjectStore
 def build_dataexchange(engine: JobEngine, store: ObjectStore, settings: Any) -> Any:
     """The provider, with every job handler registered on the engine."""
     from jobforge.services.dataexchange.common import DataExchangeRuntime
-    from jobforge.services.dataexchange.job_handlers import build_handlers
+    from jobforge.services.dataexchange.job_types import build_handlers
     from jobforge.services.dataexchange.provider import DataExchangeProvider
 
     runtime = DataExchangeRuntime(engine, store, settings)

@@ -69,7 +69,7 @@ class EventActionOperations(DataExchangeBase):
         return found
 
     def _checked_action(self, ctx: RequestContext, action: dict[str, Any]) -> dict[str, Any]:
-        from jobforge.services.dataexchange.jobs import check_encryption, check_object_name
+        from jobforge.services.dataexchange.job_plans import check_encryption, check_object_name
 
         export = action.get("ExportRevisionToS3")
         if not export:

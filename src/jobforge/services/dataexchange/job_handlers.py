@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jobforge.engine import Job, JobContext, JobOutcome, JobState, Resource
+from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, Resource
 from jobforge.services.dataexchange.common import (
     ASSET,
     DATA_SET,
@@ -27,9 +25,7 @@ from jobforge.services.dataexchange.common import (
     asset_arn,
     iso,
 )
-from jobforge.services.dataexchange.job_types import GB, JOB_TYPES, JobType
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
-from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at
 from jobforge.services.dataexchange.transfer import copy_object
 from jobforge.storage import (
     AccessDenied,
@@ -41,16 +37,13 @@ from jobforge.storage import (
     validate_key,
 )
 
+if TYPE_CHECKING:
+    from jobforge.services.dataexchange.job_types import JobType
+
+GB = 1024**3
 COPY_PARALLELISM = 4
 UPLOAD_POLL_SECONDS = 0.25
 
-PER_REVISION_LIMITS = {
-    "S3_SNAPSHOT": "Assets per revision",
-    "REDSHIFT_DATA_SHARE": "Amazon Redshift datashare assets per revision",
-    "API_GATEWAY_API": "Amazon API Gateway API assets per revision",
-    "S3_DATA_ACCESS": "Amazon S3 data access assets per revision",
-    "LAKE_FORMATION_DATA_PERMISSION": "AWS Lake Formation data permission assets per revision",
-}
 JOB_ERROR_LIMIT_NAMES = {
     "Assets per revision",
     "Asset size in GB",
@@ -121,7 +114,7 @@ class NewAsset:
     checksum: str | None = None
 
 
-class DataExchangeJobHandler:
+class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
     """Shared skeleton: outcome and error reporting, cleanup, revision checks, asset commits."""
 
     resumable = True  # every job type can simply run again after a crash (fixed asset ids)
@@ -132,11 +125,15 @@ class DataExchangeJobHandler:
         self.spec = spec
         self.kind = spec.kind
 
-    def run(self, ctx: JobContext) -> JobOutcome:
+    def plan(self, ctx: JobContext) -> dict[str, Any]:
+        """The job's Details member, as CreateJob planned it."""
+        return dict(ctx.request["Details"][self.spec.member])
+
+    def run(self, ctx: JobContext, plan: dict[str, Any]) -> JobOutcome:
         work = Work()
         try:
             ctx.step()
-            added = self.execute(ctx, self.details(ctx), work)
+            added = self.execute(ctx, plan, work)
         except JobProblem as problem:
             self.undo(ctx, work)
             first = problem.errors[0]
@@ -154,9 +151,6 @@ class DataExchangeJobHandler:
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def details(self, ctx: JobContext) -> dict[str, Any]:
-        return dict(ctx.request["Details"][self.spec.member])
-
     def undo(self, ctx: JobContext, work: Work) -> None:
         """Remove what this run staged or wrote (the run failed or was canceled)."""
         for key in work.staged:
@@ -168,7 +162,7 @@ class DataExchangeJobHandler:
                 pass
 
     def cleanup(self, job: Job) -> None:
-        """The engine's :class:`~jobforge.engine.CleansUp` hook: restart recovery ended ``job``
+        """The :meth:`~jobforge.engine.JobHandler.cleanup` hook: restart recovery ended ``job``
         without running it again. Drops the bytes staged for assets the job never committed
         (an upload that arrived at its signed URL, a half-finished import) and the upload record;
         the bytes of assets it did commit before the crash stay."""
@@ -228,7 +222,7 @@ class DataExchangeJobHandler:
             runtime.engine.db.lock_scope(conn, f"dataexchange:revision:{revision_id}")
             self.open_revision(ctx, revision_id, conn)
             existing = runtime.count(job, ASSET, revision_id, conn)
-            limit_names = ["Assets per revision", PER_REVISION_LIMITS[self.spec.asset_type]]
+            limit_names = ["Assets per revision", self.spec.revision_limit or "Assets per revision"]
             for limit_name in dict.fromkeys(limit_names):
                 limit = runtime.limits[limit_name]
                 if existing + len(assets) > limit:
@@ -261,39 +255,6 @@ class DataExchangeJobHandler:
                 )
                 runtime.engine.tags.tag(job.account_id, arn, tags, conn)
         work.staged.clear()
-
-    def run_parallel(self, ctx: JobContext, tasks: list[Callable[[], Any]]) -> list[Any]:
-        """Run blocking copies a few at a time, checking for cancellation and time-outs meanwhile.
-
-        Returns each task's result or the exception it raised, in task order.
-        """
-        results: list[Any] = [None] * len(tasks)
-        pending = list(enumerate(tasks))
-        running: dict[Future[Any], int] = {}
-        with ThreadPoolExecutor(max_workers=COPY_PARALLELISM, thread_name_prefix="dataexchange-copy") as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < COPY_PARALLELISM:
-                        index, task = pending.pop(0)
-                        running[pool.submit(task)] = index
-                    finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        index = running.pop(future)
-                        try:
-                            results[index] = future.result()
-                        except Exception as exc:
-                            results[index] = exc
-                    ctx.check()
-            finally:
-                for future in running:
-                    future.cancel()
-                for future in list(running):  # a copy in flight finishes before cleanup runs
-                    try:
-                        index = running[future]
-                        results[index] = future.result()
-                    except BaseException as exc:
-                        results[index] = exc
-        return results
 
 
 # -- imports -------------------------------------------------------------------------------------
@@ -336,7 +297,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
             )
             for source, key, size in zip(sources, keys, sizes, strict=True)
         ]
-        results = self.run_parallel(ctx, tasks)
+        results = ctx.run_bounded(tasks, COPY_PARALLELISM)
         for source, result in zip(sources, results, strict=True):
             if isinstance(result, StorageError):
                 failures.append((source, storage_error_code(result), str(result)))
@@ -768,24 +729,9 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
 
 class ExportAssetToSignedUrlHandler(S3ExportHandler):
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
+        from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at  # imports job_types
+
         self.asset(ctx, details["AssetId"], details["RevisionId"])
         expires = expires_at(self.runtime.limits["Export signed URL lifetime in seconds"])
         url = self.runtime.signer.url(ctx.request["BaseUrl"], EXPORT_ACTION, ctx.job, ctx.job.job_id, expires)
         return {"SignedUrl": url, "SignedUrlExpiresAt": iso(expires)}
-
-
-HANDLERS: dict[str, type[DataExchangeJobHandler]] = {
-    "IMPORT_ASSETS_FROM_S3": ImportAssetsFromS3Handler,
-    "IMPORT_ASSET_FROM_SIGNED_URL": ImportAssetFromSignedUrlHandler,
-    "EXPORT_ASSETS_TO_S3": ExportAssetsToS3Handler,
-    "EXPORT_ASSET_TO_SIGNED_URL": ExportAssetToSignedUrlHandler,
-    "EXPORT_REVISIONS_TO_S3": ExportRevisionsToS3Handler,
-    "IMPORT_ASSETS_FROM_REDSHIFT_DATA_SHARES": ImportAssetsFromRedshiftDataSharesHandler,
-    "IMPORT_ASSET_FROM_API_GATEWAY_API": ImportAssetFromApiGatewayApiHandler,
-    "CREATE_S3_DATA_ACCESS_FROM_S3_BUCKET": CreateS3DataAccessHandler,
-    "IMPORT_ASSETS_FROM_LAKE_FORMATION_TAG_POLICY": ImportAssetsFromLakeFormationHandler,
-}
-
-
-def build_handlers(runtime: DataExchangeRuntime) -> list[DataExchangeJobHandler]:
-    return [HANDLERS[name](runtime, spec) for name, spec in JOB_TYPES.items()]

@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jobforge.engine import Job, JobCanceled, JobContext, JobFailed, JobOutcome, JobState
+from jobforge.engine import Job, JobContext, JobFailed, JobHandler, JobOutcome, JobState
 from jobforge.services.location.file_worker import (
     INTERNAL_ERROR,
     VALIDATION_ERROR,
@@ -74,7 +73,15 @@ def is_input_file(key: str, prefix: str) -> bool:
     return not name.startswith(("_", "."))
 
 
-class ValidateAddressHandler:
+@dataclass(frozen=True)
+class Plan:
+    """Where a job reads and writes: its input location and its own output folder."""
+
+    source: S3Location
+    folder: S3Location  # <output>/<JobId>/
+
+
+class ValidateAddressHandler(JobHandler[Plan]):
     kind = KIND
     resumable = True  # nothing counts as output before the manifest: a restart starts over
     internal_failure_code = INTERNAL_ERROR
@@ -90,20 +97,23 @@ class ValidateAddressHandler:
         reference = getattr(settings, "resolved_location_reference", None)
         self.reference = str(Path(reference).resolve()) if reference else None
 
-    def run(self, ctx: JobContext) -> JobOutcome:
+    def plan(self, ctx: JobContext) -> Plan:
         request = ctx.request
-        pace(ctx)  # honour pace controls before any work
         source = _location(request["InputOptions"]["Location"], "InputOptions.Location")
         output = _location(request["OutputOptions"]["Location"], "OutputOptions.Location").as_prefix()
-        folder = output.child(ctx.job.job_id + "/")
-        for field, location in (("InputOptions.Location", source), ("OutputOptions.Location", output)):
+        return Plan(source, output.child(ctx.job.job_id + "/"))
+
+    def run(self, ctx: JobContext, plan: Plan) -> JobOutcome:
+        source, folder = plan.source, plan.folder
+        ctx.step()  # honour pace controls before any work
+        for field, location in (("InputOptions.Location", source), ("OutputOptions.Location", folder)):
             try:  # StartJob checked it too; the policy may have changed since
                 self.store.policy.check(location.bucket, ctx.job.account_id)
             except BucketAccessDenied as exc:
                 raise _failed(f"{field}: {exc}") from None
         store, spec = self._job_store(ctx.job)
         inputs = self._input_files(store, source)
-        self._check_output(store, output)
+        self._check_output(store, folder)
         self._check_inputs(ctx, store, inputs)
         if ctx.job.attempt > 1:  # an earlier attempt's parts never counted; it may have written more
             _remove(store, folder.bucket, _part_keys(store, folder))
@@ -111,7 +121,7 @@ class ValidateAddressHandler:
         published: list[str] = []
         try:
             files = self._validate(ctx, spec, inputs, folder, published)
-            pace(ctx)
+            ctx.step()
             manifest = self._manifest(ctx, source, folder, files)
             store.put_bytes(
                 folder.bucket,
@@ -231,57 +241,53 @@ class ValidateAddressHandler:
         flag = self.flags / f"{ctx.job.job_id}-{ctx.job.attempt}"
         flag.unlink(missing_ok=True)
         features = tuple(requested_features(ctx.request))
-        pending = list(enumerate(inputs))
-        running: dict[Future[dict[str, Any]], int] = {}
         entries: dict[int, dict[str, Any]] = {}
         rows = 0
+
+        def record(index: int, outcome: dict[str, Any] | Exception) -> None:
+            nonlocal rows
+            if isinstance(outcome, Exception):  # the worker process died (out of memory, killed)
+                raise JobFailed(INTERNAL_ERROR, f"A validation worker failed: {outcome}")
+            if "error" in outcome:
+                raise JobFailed(outcome["error"]["code"], outcome["error"]["message"])
+            if outcome.get("cancelled"):
+                return
+            key = folder.key + part_name(index)
+            published.append(key)
+            info = inputs[index]
+            entries[index] = {
+                "input": f"s3://{info.bucket}/{info.key}",
+                "output": f"s3://{folder.bucket}/{key}",
+                "rows": outcome["rows"],
+                "errorRows": outcome["errorRows"],
+            }
+            rows += outcome["rows"]
+            ctx.report(progress={"filesDone": len(entries), "rows": rows})
+
+        tasks = [
+            partial(
+                transform_file,
+                FileTask(
+                    spec,
+                    self.reference,
+                    features,
+                    (info.bucket, info.key),
+                    (folder.bucket, folder.key + part_name(index)),
+                    str(flag),
+                ),
+            )
+            for index, info in enumerate(inputs)
+        ]
         try:
-            while pending or running:
-                if ctx.is_cancel_requested():
-                    flag.touch()  # the workers abort their files at the next batch
-                    pending.clear()
-                    if not running:
-                        raise JobCanceled()
-                while pending and len(running) < self.parallelism:
-                    index, info = pending.pop(0)
-                    task = FileTask(
-                        spec,
-                        self.reference,
-                        features,
-                        (info.bucket, info.key),
-                        (folder.bucket, folder.key + part_name(index)),
-                        str(flag),
-                    )
-                    running[ctx.cpu_pool.submit(transform_file, task)] = index
-                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = running.pop(future)
-                    outcome = _outcome(future)
-                    if "error" in outcome:
-                        flag.touch()
-                        raise JobFailed(outcome["error"]["code"], outcome["error"]["message"])
-                    if not outcome.get("cancelled"):
-                        key = folder.key + part_name(index)
-                        published.append(key)
-                        info = inputs[index]
-                        entries[index] = {
-                            "input": f"s3://{info.bucket}/{info.key}",
-                            "output": f"s3://{folder.bucket}/{key}",
-                            "rows": outcome["rows"],
-                            "errorRows": outcome["errorRows"],
-                        }
-                        rows += outcome["rows"]
-                    ctx.report(progress={"filesDone": len(entries), "rows": rows})
-                if finished and pending:
-                    pace(ctx)
+            ctx.run_bounded(
+                tasks,
+                self.parallelism,
+                on_result=record,
+                processes=True,
+                pace=True,
+                on_stop=flag.touch,  # the workers abort their files at the next batch
+            )
         finally:
-            if running:
-                flag.touch()
-                wait(list(running))  # let the workers abort their uploads before cleaning up
-                for future in running:
-                    outcome = _outcome(future)
-                    if not outcome.get("cancelled") and "error" not in outcome:
-                        published.append(folder.key + part_name(running[future]))
             flag.unlink(missing_ok=True)
         return [entries[index] for index in sorted(entries)]
 
@@ -317,33 +323,6 @@ def _remove(store: ObjectStore, bucket: str, keys: list[str]) -> None:
             store.delete(bucket, key)
         except StorageError:
             pass
-
-
-def pace(ctx: JobContext) -> None:
-    """``ctx.step()``, woken by a cancel that arrives while the step waits for the pace controls.
-
-    The engine's step only sees cancellation that someone already noticed; while the job thread
-    waits there, a watcher thread keeps asking.
-    """
-    stepped = threading.Event()
-
-    def watch() -> None:
-        while not stepped.wait(0.2):
-            if ctx.is_cancel_requested():
-                return
-
-    threading.Thread(target=watch, name=f"cancel-watch-{ctx.job.job_id}", daemon=True).start()
-    try:
-        ctx.step()
-    finally:
-        stepped.set()
-
-
-def _outcome(future: Future[dict[str, Any]]) -> dict[str, Any]:
-    try:
-        return future.result()
-    except Exception as exc:  # the worker process died (out of memory, killed)
-        return {"error": {"code": INTERNAL_ERROR, "message": f"A validation worker failed: {exc}"}}
 
 
 def _location(value: str, field: str) -> S3Location:

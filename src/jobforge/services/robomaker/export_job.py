@@ -13,7 +13,16 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
+from jobforge.engine import (
+    JobCanceled,
+    JobContext,
+    JobEngine,
+    JobFailed,
+    JobHandler,
+    JobOutcome,
+    JobState,
+    Resource,
+)
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
@@ -54,10 +63,9 @@ def _may_exist(store: ObjectStore, bucket: str) -> bool:
         return True
 
 
-class WorldExportHandler:
+class WorldExportHandler(JobHandler[list[Resource]]):
     kind = KIND
     resumable = True  # nothing is published before the end, so a restart simply starts over
-    internal_failure_code = "InternalServiceError"
 
     def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
         self.engine = engine
@@ -65,9 +73,8 @@ class WorldExportHandler:
         self.settings = settings
         self.worlds = engine.resources(SERVICE)
 
-    def run(self, ctx: JobContext) -> JobOutcome:
-        job, request = ctx.job, ctx.request
-        worlds = self._find_worlds(ctx)
+    def run(self, ctx: JobContext, plan: list[Resource]) -> JobOutcome:
+        job, request, worlds = ctx.job, ctx.request, plan
         location = request["outputLocation"]
         bucket, key = location["s3Bucket"], archive_key(location.get("s3Prefix"), job.job_id)
         try:  # CreateWorldExportJob checked it too; the policy may have changed since
@@ -101,7 +108,7 @@ class WorldExportHandler:
         }
         return JobOutcome(JobState.SUCCEEDED, result)
 
-    def _find_worlds(self, ctx: JobContext) -> list[Resource]:
+    def plan(self, ctx: JobContext) -> list[Resource]:
         """Every requested world (each once), or the job fails with ResourceNotFound."""
         found: dict[str, Resource] = {}
         for arn in ctx.request["worlds"]:

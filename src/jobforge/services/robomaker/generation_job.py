@@ -9,12 +9,11 @@ the worlds that were already stored.
 from __future__ import annotations
 
 import json
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
-from jobforge.engine import JobCanceled, JobContext, JobEngine, JobOutcome, JobState
+from jobforge.engine import JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.template_format import WorldTemplateSpec, parse_template_body
 
@@ -62,69 +61,49 @@ def world_id(job_id: str, number: int) -> str:
     return f"generation_{job_id}_world_{number}"
 
 
-class WorldGenerationHandler:
+class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
     kind = KIND
     resumable = True
-    internal_failure_code = "InternalServiceError"
 
     def __init__(self, engine: JobEngine, parallelism: int) -> None:
         self.engine = engine
         self.worlds = engine.resources(SERVICE)
         self.parallelism = max(1, parallelism)
 
-    def run(self, ctx: JobContext) -> JobOutcome:
+    def plan(self, ctx: JobContext) -> list[tuple[int, int, int]]:
+        """(number, floorplan, interior) of every world not yet finished (a resumed job keeps those)."""
+        counts = ctx.request["worldCount"]
+        interiors = range(counts["interiorCountPerFloorplan"])
+        worlds = ((fp, i) for fp in range(counts["floorplanCount"]) for i in interiors)
+        summary = ctx.result.get("summary") or {}
+        done = {entry["number"] for entry in summary.get("finished", [])}
+        return [(number, fp, i) for number, (fp, i) in enumerate(worlds, start=1) if number not in done]
+
+    def run(self, ctx: JobContext, plan: list[tuple[int, int, int]]) -> JobOutcome:
         job, request = ctx.job, ctx.request
         counts = request["worldCount"]
-        plan = [
-            (number, fp, interior)
-            for number, (fp, interior) in enumerate(
-                (
-                    (fp, i)
-                    for fp in range(counts["floorplanCount"])
-                    for i in range(counts["interiorCountPerFloorplan"])
-                ),
-                start=1,
-            )
-        ]
         summary = ctx.result.get("summary") or {"succeeded": [], "failures": {}}
-        done = {entry["number"] for entry in summary.get("finished", [])}
-        pending = [item for item in plan if item[0] not in done]
+        tasks = [
+            partial(build_world, request["templateBody"], request["seed"], fp, i, world_id(job.job_id, n))
+            for n, fp, i in plan
+        ]
         ctx.step()  # honour pace controls before the first world
-        running: dict[Future[dict[str, Any]], int] = {}
-        try:
-            while pending or running:
-                while pending and len(running) < self.parallelism:
-                    number, fp, interior = pending.pop(0)
-                    future = ctx.cpu_pool.submit(
-                        build_world,
-                        request["templateBody"],
-                        request["seed"],
-                        fp,
-                        interior,
-                        world_id(job.job_id, number),
-                    )
-                    running[future] = number
-                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    number = running.pop(future)
-                    self._record(ctx, summary, number, future)
-                if not finished:
-                    ctx.check()  # cancel promptly even while long worlds are being built
-                else:
-                    ctx.step()
-        finally:
-            for future in running:
-                future.cancel()
-        return self._outcome(summary, len(plan))
+        ctx.run_bounded(
+            tasks,
+            self.parallelism,
+            on_result=lambda index, built: self._record(ctx, summary, plan[index][0], built),
+            processes=True,
+            pace=True,
+            wait_on_stop=False,  # cancel promptly even while long worlds are being built
+        )
+        return self._outcome(summary, counts["floorplanCount"] * counts["interiorCountPerFloorplan"])
 
     def _record(
-        self, ctx: JobContext, summary: dict[str, Any], number: int, future: Future[dict[str, Any]]
+        self, ctx: JobContext, summary: dict[str, Any], number: int, built: dict[str, Any] | Exception
     ) -> None:
         finished = summary.setdefault("finished", [])
-        try:
-            built = future.result()
-        except Exception as exc:  # a crashed worker process, a bug: this world failed, the job goes on
-            self._fail(summary, "InternalServiceError", f"World generation failed: {exc}")
+        if isinstance(built, Exception):  # a crashed worker process, a bug: the world failed, not the job
+            self._fail(summary, "InternalServiceError", f"World generation failed: {built}")
             finished.append({"number": number})
         else:
             if "failure" in built:  # the template cannot be satisfied for this world
