@@ -33,14 +33,21 @@ def new_id(length: int = 12, alphabet: str = _ID_ALPHABET) -> str:
 
 @dataclass(frozen=True)
 class ErrorNames:
-    """The error shapes a service models for the engine's generic failures."""
+    """The error shapes of a service's model: what the engine's and storage's generic failures
+    become (:meth:`ServiceProvider.translate`), and every other code the service raises."""
 
     invalid: str  # bad input: InvalidParameterException / ValidationException
-    not_found: str = "ResourceNotFoundException"
-    conflict: str = "ConflictException"
-    limit: str = "LimitExceededException"
-    idempotency: str = "IdempotentParameterMismatchException"
-    already_exists: str = "ResourceAlreadyExistsException"
+    not_found: str
+    conflict: str  # an illegal state change
+    limit: str  # a quota
+    idempotency: str  # a client token reused with other parameters
+    already_exists: str
+    others: frozenset[str] = frozenset()  # raised by the service's own helpers (e.g. throttling)
+
+    def codes(self) -> frozenset[str]:
+        """Every error code the service may answer with."""
+        generic = (self.invalid, self.not_found, self.conflict, self.limit, self.idempotency)
+        return frozenset({*generic, self.already_exists, *self.others})
 
 
 FAST_READ = "__jobforge_fast_read__"
@@ -57,7 +64,7 @@ def fast_read(method: Callable[..., Any]) -> Callable[..., Any]:
 class ServiceProvider:
     """Base of the per-service providers: public methods are operations, ``(ctx, request) -> dict``."""
 
-    errors: ErrorNames = ErrorNames(invalid="ValidationException")
+    errors: ErrorNames  # the service's, from its ``errors`` module
 
     def serve_fast_reads_inline(self) -> None:
         """Let the gateway call the ``@fast_read`` operations on the event loop (per instance)."""

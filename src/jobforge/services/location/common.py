@@ -1,8 +1,7 @@
-"""What the Location operation groups share: status words, ARNs, modeled errors, limits."""
+"""What the Location operation groups share: status words, ARNs, limits; the modeled errors are
+declared in :mod:`errors` (re-exported here)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from jobforge.engine import (
     IdempotencyMismatch,
@@ -17,8 +16,10 @@ from jobforge.engine import (
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
-from jobforge.services.base import ErrorNames, ServiceProvider
-from jobforge.services.location.limits import LocationLimits
+from jobforge.services.base import ServiceProvider
+from jobforge.services.location.errors import NAMES, invalid, throttled
+from jobforge.services.location.errors import not_found as not_found  # re-exported
+from jobforge.services.location.settings import LocationSettings
 from jobforge.storage import ObjectStore
 
 SERVICE = "geo"
@@ -39,12 +40,6 @@ JOB_STATUS = StatusWords(
 )
 
 
-def invalid(message: str, field: str | None = None, reason: str = "FieldValidationFailed") -> ServiceError:
-    """ValidationException with the model's required ``reason`` and ``fieldList``."""
-    fields = [{"Name": field, "Message": message}] if field else []
-    return ServiceError("ValidationException", message, Reason=reason if field else "Other", FieldList=fields)
-
-
 def check_tag_keys(tags: dict[str, str]) -> None:
     """AWS's tagging rules (the engine's :func:`~jobforge.engine.check_tags`), as Location's
     ValidationException naming the ``Tags`` field."""
@@ -54,10 +49,6 @@ def check_tag_keys(tags: dict[str, str]) -> None:
         raise invalid(exc.message, "Tags") from None
 
 
-def not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message)
-
-
 def job_arn(ctx: RequestContext, job_id: str) -> str:
     return build_arn(SERVICE, ctx, JOB, job_id)
 
@@ -65,15 +56,13 @@ def job_arn(ctx: RequestContext, job_id: str) -> str:
 class LocationBase(ServiceProvider):
     """State shared by the job and tag operations."""
 
-    errors = ErrorNames(invalid="ValidationException", conflict="ValidationException")
+    errors = NAMES
 
-    def __init__(
-        self, engine: JobEngine, store: ObjectStore, settings: Any, limits: LocationLimits | None = None
-    ) -> None:
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> None:
         self.engine = engine
         self.store = store
         self.settings = settings
-        self.limits = limits or LocationLimits.from_settings(settings)
+        self.limits = settings.limits
 
     def translate(self, exc: Exception) -> ServiceError | None:
         match exc:
@@ -84,7 +73,7 @@ class LocationBase(ServiceProvider):
             case InvalidTags():
                 return invalid(exc.message, "Tags")
             case QuotaExceeded():
-                return ServiceError("ThrottlingException", f"{exc.message}; retry when a job has ended")
+                return throttled(f"{exc.message}; retry when a job has ended")
         translated = super().translate(exc)
         if translated is not None and translated.code == "ValidationException":
             return invalid(translated.message)
@@ -92,4 +81,4 @@ class LocationBase(ServiceProvider):
 
     def _throttle(self, ctx: RequestContext) -> None:
         if not self.limits.allow(ctx.account_id, ctx.region, ctx.operation):
-            raise ServiceError("ThrottlingException", f"Rate exceeded for {ctx.operation}")
+            raise throttled(f"Rate exceeded for {ctx.operation}")
