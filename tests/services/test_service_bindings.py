@@ -13,7 +13,7 @@ import pytest
 
 from jobforge.app import JobforgeApp
 from jobforge.config import Settings, SettingsError
-from jobforge.engine import AlreadyExists, IdempotencyMismatch, QuotaExceeded
+from jobforge.engine import AlreadyExists, IdempotencyMismatch, IllegalTransition, NotFound, QuotaExceeded
 from jobforge.protocol.serializer import ErrorSerializer
 from jobforge.protocol.specs import load_service_model
 from jobforge.services import registry
@@ -118,6 +118,20 @@ def test_engine_errors_become_modeled_errors(service: str, exc: Exception, code:
     assert translated is not None and translated.code == code
     answered, _, body = ErrorSerializer(load_service_model(service)).serialize(translated)
     assert answered == status and json.loads(body)["message"]
+
+
+def test_service_refinements_add_modeled_members() -> None:
+    location = LocationProvider.translate(object.__new__(LocationProvider), IdempotencyMismatch("reused"))
+    assert location is not None and location.fields["FieldList"] == [
+        {"Name": "ClientToken", "Message": "reused"}
+    ]
+    ended = LocationProvider.translate(
+        object.__new__(LocationProvider), IllegalTransition("j", "FAILED", "CANCELING")
+    )
+    assert ended is not None and ended.code == "ValidationException"
+    assert ended.fields == {"Reason": "Other", "FieldList": []}  # members the model requires
+    missing = DataExchangeProvider.translate(object.__new__(DataExchangeProvider), NotFound("revision", "r1"))
+    assert missing is not None and missing.fields == {"ResourceId": "r1", "ResourceType": "REVISION"}
 
 
 def test_service_settings_sections_parse_or_name_the_variable() -> None:

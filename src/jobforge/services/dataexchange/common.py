@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from jobforge.engine import JobEngine, JobState, NotFound, QuotaExceeded, Resource, Scope, StatusWords
+from jobforge.engine import JobEngine, JobState, Resource, Scope, StatusWords
 from jobforge.engine.db import resources as resource_table
-from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
 from jobforge.services.base import ServiceProvider
-from jobforge.services.dataexchange.errors import NAMES, limit_exceeded, not_found
+from jobforge.services.dataexchange.errors import NAMES, not_found
 from jobforge.services.dataexchange.errors import conflict as conflict  # re-exported
 from jobforge.services.dataexchange.errors import invalid as invalid  # re-exported
+from jobforge.services.dataexchange.errors import limit_exceeded as limit_exceeded  # re-exported
 from jobforge.storage import ObjectStore
 
 if TYPE_CHECKING:
@@ -239,13 +239,6 @@ class DataExchangeBase(ServiceProvider):
         self.store = runtime.store
         self.resources = runtime.resources
         self.limits = runtime.limits
-
-    def translate(self, exc: Exception) -> ServiceError | None:
-        if isinstance(exc, NotFound):
-            return not_found(exc.kind, exc.resource_id)
-        if isinstance(exc, QuotaExceeded):
-            return limit_exceeded(exc.limit_name, exc.limit_value, exc.message)
-        return super().translate(exc)
 
     def _data_set(self, scope: Scope, data_set_id: str, conn: Connection | None = None) -> Resource:
         found = self.resources.find(scope, DATA_SET, data_set_id, conn)

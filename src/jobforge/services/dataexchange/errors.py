@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import JobState
+from jobforge.engine import JobState, NotFound, QuotaExceeded
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.base import ErrorNames
 from jobforge.services.binding import ServiceErrors
 from jobforge.storage import AccessDenied, InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
+
+
+def _refine(exc: Exception) -> ServiceError | None:
+    """Missing resources and quotas carry the resource and the limit as modeled members."""
+    if isinstance(exc, NotFound):
+        return not_found(exc.kind, exc.resource_id)
+    if isinstance(exc, QuotaExceeded):
+        return limit_exceeded(exc.limit_name, exc.limit_value, exc.message)
+    return None
+
 
 NAMES = ErrorNames(
     invalid="ValidationException",
@@ -19,6 +29,7 @@ NAMES = ErrorNames(
     limit="ServiceLimitExceededException",
     idempotency="ConflictException",
     already_exists="ConflictException",
+    refine=_refine,
 )
 
 # Engine resource kinds -> the model's ResourceType (and JobErrorResourceTypes) words.

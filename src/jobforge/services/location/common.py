@@ -4,17 +4,13 @@ declared in :mod:`errors` (re-exported here)."""
 from __future__ import annotations
 
 from jobforge.engine import (
-    IdempotencyMismatch,
     InvalidTags,
-    InvalidToken,
     JobEngine,
     JobState,
-    QuotaExceeded,
     StatusWords,
     check_tags,
 )
 from jobforge.protocol.context import RequestContext
-from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
 from jobforge.services.base import ServiceProvider
 from jobforge.services.location.errors import NAMES, invalid, throttled
@@ -63,21 +59,6 @@ class LocationBase(ServiceProvider):
         self.store = store
         self.settings = settings
         self.limits = settings.limits
-
-    def translate(self, exc: Exception) -> ServiceError | None:
-        match exc:
-            case InvalidToken():
-                return invalid(exc.message, "NextToken")
-            case IdempotencyMismatch():
-                return invalid(exc.message, "ClientToken")
-            case InvalidTags():
-                return invalid(exc.message, "Tags")
-            case QuotaExceeded():
-                return throttled(f"{exc.message}; retry when a job has ended")
-        translated = super().translate(exc)
-        if translated is not None and translated.code == "ValidationException":
-            return invalid(translated.message)
-        return translated
 
     def _throttle(self, ctx: RequestContext) -> None:
         if not self.limits.allow(ctx.account_id, ctx.region, ctx.operation):

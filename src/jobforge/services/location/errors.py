@@ -3,6 +3,7 @@ raise and the job error codes (the model's ``JobErrorCode``); checked against th
 
 from __future__ import annotations
 
+from jobforge.engine import IdempotencyMismatch, InvalidTags, InvalidToken, QuotaExceeded
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.base import ErrorNames
 from jobforge.services.binding import ServiceErrors
@@ -10,14 +11,31 @@ from jobforge.services.location.file_worker import INTERNAL_ERROR, VALIDATION_ER
 
 THROTTLED = "ThrottlingException"
 
+
+def _refine(exc: Exception) -> ServiceError | None:
+    """Name the field at fault where there is one; a job quota asks the caller to retry later."""
+    match exc:
+        case InvalidToken():
+            return invalid(exc.message, "NextToken")
+        case IdempotencyMismatch():
+            return invalid(exc.message, "ClientToken")
+        case InvalidTags():
+            return invalid(exc.message, "Tags")
+        case QuotaExceeded():
+            return throttled(f"{exc.message}; retry when a job has ended")
+    return None
+
+
 NAMES = ErrorNames(
     invalid="ValidationException",
     not_found="ResourceNotFoundException",
     conflict="ValidationException",
-    limit=THROTTLED,  # a job quota: retry when a job has ended
-    idempotency="ValidationException",  # naming the ClientToken field
+    limit=THROTTLED,
+    idempotency="ValidationException",
     already_exists="ConflictException",
     others=frozenset({THROTTLED}),
+    invalid_fields={"Reason": "Other", "FieldList": []},  # the model requires both
+    refine=_refine,
 )
 
 # JobError.Code values (the job's workers write them); another failure code is reported as INTERNAL_ERROR.
