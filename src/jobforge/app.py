@@ -1,9 +1,9 @@
-"""ASGI assembly: the AWS gateway for the three services next to jobforge's own endpoints."""
+"""ASGI assembly: the AWS gateway for every service, the services' own endpoints (mounted under
+their prefixes) and jobforge's (``/_jobforge/``)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
@@ -14,9 +14,7 @@ from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
-from jobforge.services.dataexchange import signed_url_app
-from jobforge.services.dataexchange.signed_urls import PREFIX as DATAEXCHANGE_PREFIX
-from jobforge.services.registry import build_bindings
+from jobforge.services.registry import assemble
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
@@ -37,9 +35,9 @@ class JobforgeApp:
         self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
         owners, default_owner = settings.parsed_bucket_owners()
         self.store.policy = BucketPolicy(owners, default_owner)
-        if os.environ.get("JOBFORGE_DIAGNOSTIC_JOBS") == "1":
+        if settings.diagnostic_jobs:
             self.engine.register(DiagnosticJobHandler())
-        bindings = build_bindings(self.engine, self.store, settings)
+        services = assemble(self.engine, self.store, settings)
         authenticator = Authenticator(
             settings.auth,
             settings.credentials,
@@ -47,15 +45,17 @@ class JobforgeApp:
             default_region=settings.default_region,
         )
         self.gateway = AwsGateway(
-            bindings, authenticator, body_budget=BodyBudget(settings.max_body_bytes_in_flight)
+            services.bindings, authenticator, body_budget=BodyBudget(settings.max_body_bytes_in_flight)
         )
         self.internal = InternalRoutes(
             self.engine,
-            [b.model.service_name for b in bindings],
+            services.names,
             authenticator,
             control=settings.control,
+            routes=services.internal_routes,
         )
-        self.dataexchange_urls = signed_url_app(self.engine, self.store, settings)
+        self.mounts = services.mounts  # path prefix -> a service's own ASGI app
+        self._mount_prefixes = tuple(self.mounts)
         self.started = False
 
     def start(self) -> None:
@@ -94,9 +94,11 @@ class JobforgeApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            if scope["path"].startswith(DATAEXCHANGE_PREFIX):
-                await self.dataexchange_urls(scope, receive, send)
-            elif scope["path"].startswith(PREFIX):
+            path = scope["path"]
+            if path.startswith(self._mount_prefixes):
+                prefix = next(prefix for prefix in self._mount_prefixes if path.startswith(prefix))
+                await self.mounts[prefix](scope, receive, send)
+            elif path.startswith(PREFIX):
                 await self.internal(scope, receive, send)
             else:
                 await self.gateway(scope, receive, send)  # type: ignore[arg-type]

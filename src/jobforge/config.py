@@ -12,10 +12,10 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 PACES = ("instant", "realistic", "step")
@@ -24,6 +24,7 @@ LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _ACCOUNT = re.compile(r"\d{12}")
 MIN_BODY_BYTES_IN_FLIGHT = 1024 * 1024
+T = TypeVar("T")
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,7 @@ class Settings:
     location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
     max_body_bytes_in_flight: int = 64 * 1024 * 1024  # request-body bytes in memory across all requests
+    diagnostic_jobs: bool = False  # the control API's diagnostic-job action (for tests of the engine)
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # name -> flag/var
     prepared: bool = field(default=False, repr=False, compare=False)
 
@@ -73,6 +75,14 @@ class Settings:
     def where(self, name: str) -> str:
         """The flag or variable a setting came from (for messages)."""
         return self.sources.get(name) or f"JOBFORGE_{name.upper()}"
+
+    def parse(self, name: str, parse: Callable[[Any], T], expected: str) -> T:
+        """``parse`` applied to the setting ``name`` (for a service's settings section); a
+        :class:`SettingsError` naming its flag or variable and ``expected`` if that fails."""
+        try:
+            return parse(getattr(self, name))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise SettingsError(f"{self.where(name)} must be {expected}: {exc}") from exc
 
     def validate(self) -> Settings:
         """Refuse impossible values (:class:`SettingsError`); touches no file."""
@@ -268,7 +278,7 @@ def _convert(name: str, raw: str, where: str) -> Any:
             return float(raw.strip())
         except ValueError:
             raise SettingsError(f"{where} must be a number of seconds, not {raw!r}") from None
-    if name in ("single_node", "control"):
+    if name in ("single_node", "control", "diagnostic_jobs"):
         if raw.strip().lower() not in _BOOLS:
             choices = "on or off" if name == "control" else "true or false"
             raise SettingsError(f"{where} must be {choices}, not {raw!r}")

@@ -1,4 +1,5 @@
-"""jobforge's own HTTP endpoints under ``/_jobforge/``: health, world previews and the control API."""
+"""jobforge's own HTTP endpoints under ``/_jobforge/``: health, the control API and the services'
+own endpoints (:attr:`jobforge.services.binding.ServiceBinding.internal_routes`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from jobforge import __version__
 from jobforge.config import PACES
@@ -17,10 +17,11 @@ from jobforge.engine import JobEngine, diagnostics
 from jobforge.protocol.auth import Authenticator, Identity
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.router import parse_query
-from jobforge.services.arns import parse_arn
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# (path below the route's prefix, ASGI scope, the caller's account under sigv4 or None, send)
+Route = Callable[[str, dict[str, Any], str | None, Send], Awaitable[None]]
 
 PREFIX = "/_jobforge/"
 MAX_BODY_BYTES = 1 << 20
@@ -161,12 +162,13 @@ def _count(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
 
 
 class InternalRoutes:
-    """Health (``GET /_jobforge/health``), world previews and quality (``/_jobforge/worlds/...``)
-    and control (``/_jobforge/control/...``).
+    """Health (``GET /_jobforge/health``), control (``/_jobforge/control/...``) and the services'
+    ``GET`` routes (``routes``: path prefix -> handler).
 
     With a ``sigv4`` authenticator every endpoint except health needs a valid SigV4 signature
-    (any service name in the scope, e.g. ``jobforge``): a world is only visible to its own account
-    (others get 404), and the control API only to keys marked ``admin`` (others get 403).
+    (any service name in the scope, e.g. ``jobforge``): a service route is told the caller's
+    account (what it shows of other accounts is its business, e.g. a 404), and the control API
+    answers only keys marked ``admin`` (others get 403).
     ``control=False`` answers 404 for the whole control API.
     """
 
@@ -177,9 +179,11 @@ class InternalRoutes:
         authenticator: Authenticator | None = None,
         *,
         control: bool = True,
+        routes: Mapping[str, Route] | None = None,
     ) -> None:
         self.engine = engine
         self.services = services
+        self.routes = dict(routes or {})
         self.authenticator = authenticator or Authenticator()
         self.control_enabled = control
 
@@ -201,9 +205,11 @@ class InternalRoutes:
                 return await error(
                     send, 403, "AccessDeniedException", "The control API needs an access key marked admin."
                 )
-            if path.startswith("/_jobforge/worlds/") and method == "GET":
+            route = self._route(path) if method == "GET" else None
+            if route is not None:
+                prefix, handler = route
                 account = identity.account_id if identity is not None else None
-                return await self._world(path.removeprefix("/_jobforge/worlds/"), scope, account, send)
+                return await handler(path.removeprefix(prefix), scope, account, send)
             if path == "/_jobforge/control" and method == "GET":
                 return await respond(send, 200, self.engine.control.snapshot())
             if path.startswith("/_jobforge/control/diagnostic-job/") and method == "GET":
@@ -216,6 +222,13 @@ class InternalRoutes:
         except (ValueError, KeyError, TypeError) as exc:
             return await error(send, 400, "BadRequest", str(exc))
         await self._not_found(method, path, send)
+
+    def _route(self, path: str) -> tuple[str, Route] | None:
+        """The service route whose prefix ``path`` starts with, as (prefix, handler)."""
+        for prefix, handler in self.routes.items():
+            if path.startswith(prefix):
+                return prefix, handler
+        return None
 
     @staticmethod
     async def _not_found(method: str, path: str, send: Send) -> None:
@@ -245,27 +258,6 @@ class InternalRoutes:
             "problems": problems,
         }
         return (503 if problems else 200), payload
-
-    async def _world(self, what: str, scope: dict[str, Any], account: str | None, send: Send) -> None:
-        """``/_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``;
-        ``account``: the caller's (sigv4), whose worlds alone exist for it; None: any world."""
-        query = parse_qs(scope.get("query_string", b"").decode())
-        arn = parse_arn(query.get("arn", [""])[0])
-        if arn is None or arn.service != "robomaker" or arn.resource_type != "world":
-            raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
-        world = None
-        if account is None or arn.account_id == account:
-            owner = _Scope(arn.account_id, arn.region)
-            world = self.engine.resources("robomaker").find(owner, "world", arn.resource_id)
-        if world is None:
-            return await error(send, 404, "NotFound", f"no world {arn}")
-        if what == "quality":
-            return await respond(send, 200, world.data.get("quality", {}))
-        if what == "preview.png":
-            artifact = self.engine.artifacts.get(world.arn, "preview.png")
-            if artifact is not None:
-                return await respond(send, 200, artifact.data, artifact.content_type)
-        await error(send, 404, "NotFound", f"no {what} for {arn}")
 
     async def _diagnostic(self, job_id: str, send: Send) -> None:
         job = self.engine.jobs.find(_Scope(), "jobforge", job_id)

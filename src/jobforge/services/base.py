@@ -7,8 +7,8 @@ import functools
 import inspect
 import secrets
 import string
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobforge.engine.errors import (
@@ -16,13 +16,12 @@ from jobforge.engine.errors import (
     EngineError,
     IdempotencyMismatch,
     IllegalTransition,
-    InvalidToken,
     NotFound,
     QuotaExceeded,
 )
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.gateway import runs_inline
-from jobforge.storage.errors import InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
+from jobforge.storage.errors import NoSuchBucket, NoSuchKey, StorageError
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -33,14 +32,23 @@ def new_id(length: int = 12, alphabet: str = _ID_ALPHABET) -> str:
 
 @dataclass(frozen=True)
 class ErrorNames:
-    """The error shapes a service models for the engine's generic failures."""
+    """The error shapes of a service's model: what the engine's and storage's generic failures
+    become (:func:`translate`), and every other code the service raises."""
 
     invalid: str  # bad input: InvalidParameterException / ValidationException
-    not_found: str = "ResourceNotFoundException"
-    conflict: str = "ConflictException"
-    limit: str = "LimitExceededException"
-    idempotency: str = "IdempotentParameterMismatchException"
-    already_exists: str = "ResourceAlreadyExistsException"
+    not_found: str
+    conflict: str  # an illegal state change
+    limit: str  # a quota
+    idempotency: str  # a client token reused with other parameters
+    already_exists: str
+    others: frozenset[str] = frozenset()  # raised by the service's own helpers (e.g. throttling)
+    invalid_fields: Mapping[str, Any] = field(default_factory=dict)  # members every ``invalid`` error has
+    refine: Callable[[Exception], ServiceError | None] | None = None  # the service's own mapping, tried first
+
+    def codes(self) -> frozenset[str]:
+        """Every error code the service may answer with."""
+        generic = (self.invalid, self.not_found, self.conflict, self.limit, self.idempotency)
+        return frozenset({*generic, self.already_exists, *self.others})
 
 
 FAST_READ = "__jobforge_fast_read__"
@@ -57,7 +65,7 @@ def fast_read(method: Callable[..., Any]) -> Callable[..., Any]:
 class ServiceProvider:
     """Base of the per-service providers: public methods are operations, ``(ctx, request) -> dict``."""
 
-    errors: ErrorNames = ErrorNames(invalid="ValidationException")
+    errors: ErrorNames  # the service's, from its ``errors`` module
 
     def serve_fast_reads_inline(self) -> None:
         """Let the gateway call the ``@fast_read`` operations on the event loop (per instance)."""
@@ -73,28 +81,33 @@ class ServiceProvider:
                 setattr(cls, name, _translating(member))
 
     def translate(self, exc: Exception) -> ServiceError | None:
-        """The modeled error for an engine or storage error (services may refine it)."""
-        names = self.errors
-        match exc:
-            case NotFound():
-                return ServiceError(names.not_found, exc.message)
-            case InvalidToken():
-                return ServiceError(names.invalid, exc.message)
-            case IdempotencyMismatch():
-                return ServiceError(names.idempotency, exc.message)
-            case QuotaExceeded():
-                return ServiceError(names.limit, exc.message)
-            case AlreadyExists():
-                return ServiceError(names.already_exists, exc.message)
-            case IllegalTransition():
-                return ServiceError(names.conflict, exc.message)
-            case InvalidObjectName():
-                return ServiceError(names.invalid, str(exc))
-            case NoSuchBucket() | NoSuchKey():
-                return ServiceError(names.not_found, str(exc))
-            case EngineError() | StorageError():
-                return ServiceError(names.invalid, str(exc))
+        return translate(self.errors, exc)
+
+
+def translate(names: ErrorNames, exc: Exception) -> ServiceError | None:
+    """The modeled error for an engine or storage error: the one mapping of every service, after
+    the service's own ``refine`` (None for other exceptions)."""
+    refined = names.refine(exc) if names.refine is not None else None
+    if refined is not None:
+        return refined
+    code: str | None = None
+    match exc:
+        case NotFound() | NoSuchBucket() | NoSuchKey():
+            code = names.not_found
+        case IdempotencyMismatch():
+            code = names.idempotency
+        case QuotaExceeded():
+            code = names.limit
+        case AlreadyExists():
+            code = names.already_exists
+        case IllegalTransition():
+            code = names.conflict
+        case EngineError() | StorageError():  # InvalidToken, InvalidObjectName and the rest
+            code = names.invalid
+    if code is None:
         return None
+    message = exc.message if isinstance(exc, EngineError) else str(exc)
+    return ServiceError(code, message, **(names.invalid_fields if code == names.invalid else {}))
 
 
 def _translating(method: Callable[..., Any]) -> Callable[..., Any]:

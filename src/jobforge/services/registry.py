@@ -1,72 +1,66 @@
-"""Which providers serve which service models, and how each spells a validation error."""
+"""The services jobforge serves, and their assembly: each is a package under
+:mod:`jobforge.services` whose ``binding`` module exports a
+:class:`~jobforge.services.binding.ServicePackage`."""
 
 from __future__ import annotations
 
-from jobforge.config import Settings, SettingsError
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from jobforge.config import Settings
 from jobforge.engine import JobEngine
-from jobforge.protocol.errors import ServiceError
-from jobforge.protocol.gateway import ServiceBinding
+from jobforge.protocol.gateway import ServiceBinding as GatewayBinding
 from jobforge.protocol.specs import load_service_model
+from jobforge.services.base import ServiceProvider
+from jobforge.services.binding import AsgiApp, InternalRoute, ServiceDefinitionError, ServicePackage
 from jobforge.storage import ObjectStore
 
-
-def robomaker_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
-    return ServiceError("InvalidParameterException", message)
+SERVICES = ("robomaker", "dataexchange", "location")  # packages under jobforge.services
 
 
-def dataexchange_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
-    return ServiceError("ValidationException", message)
-
-
-def location_validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
-    return ServiceError(
-        "ValidationException",
-        message,
-        Reason="FieldValidationFailed" if problems else "CannotParse",
-        FieldList=[{"Name": name, "Message": problem} for name, problem in problems],
-    )
+def packages() -> list[ServicePackage[Any]]:
+    return [import_module(f"jobforge.services.{name}.binding").PACKAGE for name in SERVICES]
 
 
 def check_settings(settings: Settings) -> None:
-    """The services' own settings (quota overrides) parse as the services will parse them at start."""
-    from jobforge.services.dataexchange.common import Limits
-    from jobforge.services.location.limits import LocationLimits
-
-    for name, parse in (
-        ("dataexchange_limits", Limits.from_settings),
-        ("location_limits", LocationLimits.from_settings),
-    ):
-        try:
-            parse(settings)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise SettingsError(
-                f"{settings.where(name)} must be a JSON object of known limit names and numbers: {exc}"
-            ) from exc
+    """Every service's settings section parses (:class:`~jobforge.config.SettingsError` if not)."""
+    for package in packages():
+        package.settings(settings)
 
 
-def build_bindings(engine: JobEngine, store: ObjectStore, settings: object) -> list[ServiceBinding]:
-    from jobforge.services.dataexchange import build_dataexchange
-    from jobforge.services.location.provider import build_location
-    from jobforge.services.robomaker.export_job import WorldExportHandler
-    from jobforge.services.robomaker.generation_job import WorldGenerationHandler
-    from jobforge.services.robomaker.provider import RoboMakerProvider
+@dataclass
+class Services:
+    """The assembled services: the gateway's bindings and the services' own HTTP endpoints."""
 
-    engine.register(WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers))
-    engine.register(WorldExportHandler(engine, store, settings))
-    engine.executor.preload("jobforge.services.robomaker.worldgen", "robomaker")  # numpy, scipy, Pillow
-    robomaker = RoboMakerProvider(engine, store, settings)
-    if engine.single_node and engine.db.is_sqlite:
-        robomaker.serve_fast_reads_inline()
-    return [
-        ServiceBinding(load_service_model("robomaker"), robomaker, robomaker_validation_error),
-        ServiceBinding(
-            load_service_model("dataexchange"),
-            build_dataexchange(engine, store, settings),
-            dataexchange_validation_error,
-        ),
-        ServiceBinding(
-            load_service_model("location"),
-            build_location(engine, store, settings),
-            location_validation_error,
-        ),
-    ]
+    bindings: list[GatewayBinding] = field(default_factory=list)
+    mounts: dict[str, AsgiApp] = field(default_factory=dict)  # path prefix -> ASGI app
+    internal_routes: dict[str, InternalRoute] = field(default_factory=dict)  # below /_jobforge/
+
+    @property
+    def names(self) -> list[str]:
+        return [binding.model.service_name for binding in self.bindings]
+
+
+def assemble(engine: JobEngine, store: ObjectStore, settings: Settings) -> Services:
+    """Build every service: providers bound to their models, job handlers registered on the
+    engine, warm-up imports queued. :class:`ServiceDefinitionError` if a service declares an
+    error its model lacks."""
+    services = Services()
+    for package in packages():
+        model = load_service_model(package.model_name)
+        problems = package.errors.problems(model)
+        if problems:
+            raise ServiceDefinitionError("; ".join(problems))
+        binding = package.build(engine, store, package.settings(settings))
+        provider = binding.provider
+        if isinstance(provider, ServiceProvider) and provider.errors != package.errors.names:
+            raise ServiceDefinitionError(f"{package.model_name}: the provider's errors are not the package's")
+        for handler in binding.handlers:
+            engine.register(handler)
+        for module in binding.preloads:
+            engine.executor.preload(module, package.model_name)
+        services.bindings.append(GatewayBinding(model, provider, package.errors.validation_error))
+        services.mounts.update(binding.mounts)
+        services.internal_routes.update(binding.internal_routes)
+    return services

@@ -1,5 +1,6 @@
 """What the Data Exchange operation groups and job handlers share: resource kinds, ids, ARNs,
-state words, modeled errors, configurable limits and the runtime objects (stores, signer)."""
+state words, configurable limits and the runtime objects (stores, signer); the modeled errors
+are declared in :mod:`errors` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from jobforge.engine import JobEngine, JobState, NotFound, QuotaExceeded, Resource, Scope, StatusWords
+from jobforge.engine import JobEngine, JobState, Resource, Scope, StatusWords
 from jobforge.engine.db import resources as resource_table
-from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
-from jobforge.services.base import ErrorNames, ServiceProvider
+from jobforge.services.base import ServiceProvider
+from jobforge.services.dataexchange.errors import NAMES, not_found
+from jobforge.services.dataexchange.errors import conflict as conflict  # re-exported
+from jobforge.services.dataexchange.errors import invalid as invalid  # re-exported
+from jobforge.services.dataexchange.errors import limit_exceeded as limit_exceeded  # re-exported
 from jobforge.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from jobforge.services.dataexchange.settings import DataExchangeSettings
 
 SERVICE = "dataexchange"
 
@@ -27,8 +34,6 @@ REVISION = "revision"
 ASSET = "asset"
 EVENT_ACTION = "event-action"
 UPLOAD = "signed-upload"  # one per signed-URL import job: what arrived at its upload URL
-
-DEFAULT_ASSET_BUCKET = "jobforge-dataexchange"
 
 # Engine states -> the model's job State enum.
 JOB_STATES = StatusWords(
@@ -44,14 +49,6 @@ JOB_STATES = StatusWords(
         JobState.TIMED_OUT: "TIMED_OUT",
     }
 )
-
-_RESOURCE_TYPES = {
-    DATA_SET: "DATA_SET",
-    REVISION: "REVISION",
-    ASSET: "ASSET",
-    EVENT_ACTION: "EVENT_ACTION",
-    "job": "JOB",
-}
 
 # Limit names are the model's LimitName enum values, verbatim; values are AWS's defaults.
 DEFAULT_LIMITS: dict[str, float] = {
@@ -105,9 +102,9 @@ class Limits:
     values: Mapping[str, float]
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
-        raw = getattr(settings, "dataexchange_limits", None) or "{}"
-        overrides = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    def parse(cls, raw: str | None) -> Limits:
+        """The defaults with the overrides of ``raw`` (JSON); ValueError or TypeError if impossible."""
+        overrides = dict(json.loads(raw or "{}"))
         unknown = set(overrides) - set(DEFAULT_LIMITS)
         if unknown:
             raise ValueError(
@@ -158,40 +155,6 @@ def event_action_arn(scope: Scope, event_action_id: str) -> str:
     return build_arn(SERVICE, scope, "event-actions", event_action_id)
 
 
-# -- modeled errors -----------------------------------------------------------------------------
-
-
-def not_found(kind: str, resource_id: str, message: str | None = None) -> ServiceError:
-    resource_type = _RESOURCE_TYPES.get(kind, "DATA_SET")
-    label = resource_type.replace("_", " ").lower()
-    return ServiceError(
-        "ResourceNotFoundException",
-        message or f"The {label} {resource_id} does not exist",
-        ResourceId=resource_id,
-        ResourceType=resource_type,
-    )
-
-
-def conflict(message: str, kind: str, resource_id: str) -> ServiceError:
-    return ServiceError(
-        "ConflictException", message, ResourceId=resource_id, ResourceType=_RESOURCE_TYPES[kind]
-    )
-
-
-def invalid(message: str, cause: str | None = None) -> ServiceError:
-    fields = {"ExceptionCause": cause} if cause else {}
-    return ServiceError("ValidationException", message, **fields)
-
-
-def limit_exceeded(name: str, value: float, what: str | None = None) -> ServiceError:
-    return ServiceError(
-        "ServiceLimitExceededException",
-        what or f"The limit '{name}' ({value:g}) was reached",
-        LimitName=name,
-        LimitValue=float(value),
-    )
-
-
 # -- runtime ------------------------------------------------------------------------------------
 
 
@@ -225,16 +188,15 @@ class AssetStorage:
 class DataExchangeRuntime:
     """The objects the provider, the job handlers and the signed-URL endpoint share."""
 
-    def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings) -> None:
         from jobforge.services.dataexchange.signed_urls import UrlSigner
 
         self.engine = engine
         self.store = store
         self.settings = settings
         self.resources = engine.resources(SERVICE)
-        self.limits = Limits.from_settings(settings)
-        bucket = getattr(settings, "dataexchange_bucket", None) or DEFAULT_ASSET_BUCKET
-        self.storage = AssetStorage(store, bucket)
+        self.limits = settings.limits
+        self.storage = AssetStorage(store, settings.bucket)
         self.signer = UrlSigner(engine.secret("dataexchange-signed-urls"))
 
     def count(
@@ -269,12 +231,7 @@ class DataExchangeRuntime:
 class DataExchangeBase(ServiceProvider):
     """State and lookups shared by every operation group."""
 
-    errors = ErrorNames(
-        invalid="ValidationException",
-        limit="ServiceLimitExceededException",
-        already_exists="ConflictException",
-        idempotency="ConflictException",
-    )
+    errors = NAMES
 
     def __init__(self, runtime: DataExchangeRuntime) -> None:
         self.runtime = runtime
@@ -282,13 +239,6 @@ class DataExchangeBase(ServiceProvider):
         self.store = runtime.store
         self.resources = runtime.resources
         self.limits = runtime.limits
-
-    def translate(self, exc: Exception) -> ServiceError | None:
-        if isinstance(exc, NotFound):
-            return not_found(exc.kind, exc.resource_id)
-        if isinstance(exc, QuotaExceeded):
-            return limit_exceeded(exc.limit_name, exc.limit_value, exc.message)
-        return super().translate(exc)
 
     def _data_set(self, scope: Scope, data_set_id: str, conn: Connection | None = None) -> Resource:
         found = self.resources.find(scope, DATA_SET, data_set_id, conn)

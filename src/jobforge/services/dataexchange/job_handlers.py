@@ -25,12 +25,11 @@ from jobforge.services.dataexchange.common import (
     asset_arn,
     iso,
 )
+from jobforge.services.dataexchange.errors import JobProblem, job_error, storage_error_code
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.transfer import copy_object
 from jobforge.storage import (
-    AccessDenied,
     InvalidObjectName,
-    NoSuchBucket,
     NoSuchKey,
     ObjectInfo,
     StorageError,
@@ -44,57 +43,6 @@ GB = 1024**3
 COPY_PARALLELISM = 4
 UPLOAD_POLL_SECONDS = 0.25
 
-JOB_ERROR_LIMIT_NAMES = {
-    "Assets per revision",
-    "Asset size in GB",
-    "Amazon Redshift datashare assets per revision",
-    "AWS Lake Formation data permission assets per revision",
-    "Amazon S3 data access assets per revision",
-}
-
-
-def job_error(
-    code: str,
-    message: str,
-    *,
-    resource_id: str | None = None,
-    resource_type: str | None = None,
-    limit_name: str | None = None,
-    limit_value: float | None = None,
-    details: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One JobError as the model has it (absent members left out)."""
-    error: dict[str, Any] = {"Code": code, "Message": message}
-    if resource_id is not None:
-        error["ResourceId"] = resource_id
-    if resource_type is not None:
-        error["ResourceType"] = resource_type
-    if limit_name is not None and limit_name in JOB_ERROR_LIMIT_NAMES:
-        error["LimitName"] = limit_name
-    if limit_value is not None:
-        error["LimitValue"] = float(limit_value)
-    if details:
-        error["Details"] = details
-    return error
-
-
-class JobProblem(Exception):
-    """Ends a job ERROR (or TIMED_OUT) with these JobErrors."""
-
-    def __init__(self, errors: list[dict[str, Any]], state: JobState = JobState.FAILED) -> None:
-        super().__init__(errors[0]["Message"])
-        self.errors = errors
-        self.state = state
-
-
-def storage_error_code(exc: StorageError) -> str:
-    if isinstance(exc, NoSuchKey | NoSuchBucket):
-        return "RESOURCE_NOT_FOUND_EXCEPTION"
-    if isinstance(exc, AccessDenied):
-        return "ACCESS_DENIED_EXCEPTION"
-    if isinstance(exc, InvalidObjectName):
-        return "VALIDATION_EXCEPTION"
-    return "INTERNAL_SERVER_EXCEPTION"
 
 
 @dataclass

@@ -25,19 +25,11 @@ from jobforge.services.dataexchange.common import (
     new_dx_id,
     not_found,
 )
+from jobforge.services.dataexchange.errors import JOB_FAILURE_CODES, JOB_INTERNAL_ERROR
 from jobforge.services.dataexchange.job_plans import Planning
 from jobforge.services.dataexchange.job_types import JOB_TYPES, KINDS
 
 _TIMESTAMP_FIELDS = ("SignedUrlExpiresAt", "ApiSpecificationUploadUrlExpiresAt")
-_FAILURE_CODES = {
-    "ACCESS_DENIED_EXCEPTION",
-    "INTERNAL_SERVER_EXCEPTION",
-    "MALWARE_DETECTED",
-    "RESOURCE_NOT_FOUND_EXCEPTION",
-    "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
-    "VALIDATION_EXCEPTION",
-    "MALWARE_SCAN_ENCRYPTED_FILE",
-}
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -49,7 +41,7 @@ def job_view(job: Job) -> dict[str, Any]:
             details[name] = datetime.fromisoformat(details[name].replace("Z", "+00:00"))
     errors = list(job.result.get("Errors") or [])
     if not errors and job.state in (JobState.FAILED, JobState.PARTIALLY_SUCCEEDED):
-        code = job.failure_code if job.failure_code in _FAILURE_CODES else "INTERNAL_SERVER_EXCEPTION"
+        code = job.failure_code if job.failure_code in JOB_FAILURE_CODES else JOB_INTERNAL_ERROR
         errors.append({"Code": code, "Message": job.failure_reason or "The job failed"})
     return {
         "Arn": job.arn,

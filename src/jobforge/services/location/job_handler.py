@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from jobforge.engine import Job, JobContext, JobFailed, JobHandler, JobOutcome, JobState
@@ -34,9 +33,9 @@ from jobforge.services.location.file_worker import (
     open_store,
     transform_file,
 )
-from jobforge.services.location.limits import LocationLimits
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
 from jobforge.services.location.roles import assume_role
+from jobforge.services.location.settings import LocationSettings
 from jobforge.storage import (
     AccessDenied,
     BucketAccessDenied,
@@ -86,16 +85,15 @@ class ValidateAddressHandler(JobHandler[Plan]):
     resumable = True  # nothing counts as output before the manifest: a restart starts over
     internal_failure_code = INTERNAL_ERROR
 
-    def __init__(self, store: ObjectStore, settings: Any, limits: LocationLimits, parallelism: int) -> None:
+    def __init__(self, store: ObjectStore, settings: LocationSettings, parallelism: int) -> None:
         self.store = store
         self.settings = settings
-        self.limits = limits
+        self.limits = settings.limits
         self.parallelism = max(1, parallelism)
-        data_dir = Path(getattr(settings, "data_dir", ".jobforge"))
-        self.store_spec = StoreSpec(str(data_dir.resolve()), getattr(settings, "s3_endpoint_url", None))
-        self.flags = data_dir.resolve() / "location" / "cancel"
-        reference = getattr(settings, "resolved_location_reference", None)
-        self.reference = str(Path(reference).resolve()) if reference else None
+        data_dir = settings.data_dir.resolve()
+        self.store_spec = StoreSpec(str(data_dir), settings.s3_endpoint_url)
+        self.flags = data_dir / "location" / "cancel"
+        self.reference = str(settings.reference.resolve())
 
     def plan(self, ctx: JobContext) -> Plan:
         request = ctx.request

@@ -17,13 +17,14 @@ from jobforge.services.location.common import (
     job_arn,
     not_found,
 )
+from jobforge.services.location.errors import JOB_ERROR_CODES
+from jobforge.services.location.file_worker import INTERNAL_ERROR
 from jobforge.services.location.job_handler import KIND
 from jobforge.services.location.locations import LocationError, parse_location, parse_output_location
 from jobforge.storage import BucketAccessDenied
 
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _JOB_ID = re.compile(r"[-._\w]{1,200}")
-_ERROR_CODES = {"ValidationError", "InternalServerError"}
 _MESSAGE_CHARS = 200
 _MAX_MESSAGES = 4
 
@@ -73,7 +74,7 @@ def job_entry(job: Job) -> dict[str, Any]:
     if job.state.terminal:
         entry["EndedAt"] = job.ended_at or job.updated_at
     if job.state in (JobState.FAILED, JobState.TIMED_OUT):
-        code = job.failure_code if job.failure_code in _ERROR_CODES else "InternalServerError"
+        code = job.failure_code if job.failure_code in JOB_ERROR_CODES else INTERNAL_ERROR
         entry["Error"] = {"Code": code, "Messages": error_messages(job.failure_reason or "The job failed")}
     return entry
 

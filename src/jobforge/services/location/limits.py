@@ -11,7 +11,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 DEFAULT_LIMITS: dict[str, float] = {
     "Input files per job": 1000,  # AWS: max 1000 files per input prefix
@@ -66,9 +65,9 @@ class LocationLimits:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LocationLimits:
-        raw = getattr(settings, "location_limits", None) or "{}"
-        return cls({str(key): float(value) for key, value in json.loads(raw).items()})
+    def parse(cls, raw: str | None) -> LocationLimits:
+        """The defaults with the overrides of ``raw`` (JSON); ValueError or TypeError if impossible."""
+        return cls({str(key): float(value) for key, value in json.loads(raw or "{}").items()})
 
     @property
     def max_input_files(self) -> int:

@@ -5,24 +5,9 @@ Every other Location operation (maps, places, routes, trackers...) answers 501.
 
 from __future__ import annotations
 
-from typing import Any
-
-from jobforge.engine import JobEngine
 from jobforge.services.location.jobs import JobOperations
 from jobforge.services.location.tagging import TagOperations
-from jobforge.storage import ObjectStore
 
 
 class LocationProvider(JobOperations, TagOperations):
     """StartJob, GetJob, ListJobs, CancelJob, TagResource, UntagResource, ListTagsForResource."""
-
-
-def build_location(engine: JobEngine, store: ObjectStore, settings: Any) -> LocationProvider:
-    """The provider, with the ValidateAddress job handler registered on the engine."""
-    from jobforge.services.location.job_handler import ValidateAddressHandler
-    from jobforge.services.location.limits import LocationLimits
-
-    limits = LocationLimits.from_settings(settings)
-    engine.register(ValidateAddressHandler(store, settings, limits, engine.executor.cpu_workers))
-    engine.executor.preload("jobforge.services.location.parquet_io", "location")  # pyarrow, addresses
-    return LocationProvider(engine, store, settings, limits)

@@ -1,4 +1,4 @@
-"""What the RoboMaker operation groups share: stores, ids, ARNs, status words, errors."""
+"""What the RoboMaker operation groups share: stores, ids, ARNs, status words (errors: :mod:`errors`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 from jobforge.engine import Job, JobEngine, JobState, NotFound, Resource, StatusWords
 from jobforge.protocol.context import RequestContext
-from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.validate import format_validation_message
 from jobforge.services.arns import build_arn, owned_id
-from jobforge.services.base import ErrorNames, ServiceProvider
+from jobforge.services.base import ServiceProvider
+from jobforge.services.robomaker.errors import NAMES, invalid, not_found
+from jobforge.services.robomaker.settings import RoboMakerSettings
 from jobforge.storage import ObjectStore
 
 SERVICE = "robomaker"
@@ -34,10 +35,6 @@ GENERATION_STATUS = StatusWords(
 EXPORT_STATUS = StatusWords({**GENERATION_STATUS.words, JobState.PARTIALLY_SUCCEEDED: "Failed"})
 
 
-def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", message)
-
-
 def list_filters(request: dict[str, Any]) -> list[tuple[str, str]]:
     """The request's ``filters`` as (name, first value) pairs.
 
@@ -58,16 +55,12 @@ def list_filters(request: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message)
-
-
 class RoboMakerBase(ServiceProvider):
     """State and helpers shared by the template, generation and export operations."""
 
-    errors = ErrorNames(invalid="InvalidParameterException", conflict="InvalidParameterException")
+    errors = NAMES
 
-    def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) -> None:
         self.engine = engine
         self.store = store
         self.settings = settings

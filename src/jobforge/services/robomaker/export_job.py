@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobforge.engine import (
     JobCanceled,
@@ -26,6 +26,7 @@ from jobforge.engine import (
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
+from jobforge.services.robomaker.settings import RoboMakerSettings
 from jobforge.storage import (
     AccessDenied,
     BucketAccessDenied,
@@ -67,7 +68,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
     kind = KIND
     resumable = True  # nothing is published before the end, so a restart simply starts over
 
-    def __init__(self, engine: JobEngine, store: ObjectStore, settings: Any = None) -> None:
+    def __init__(self, engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) -> None:
         self.engine = engine
         self.store = store
         self.settings = settings
@@ -138,7 +139,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
 
     def _output_store(self, ctx: JobContext) -> tuple[ObjectStore, str]:
         """The store to write with: the role's credentials where STS can give them, else the server's."""
-        endpoint = getattr(self.settings, "s3_endpoint_url", None)
+        endpoint = self.settings.s3_endpoint_url
         if not endpoint:
             return self.store, "recorded"
         store = role_store(

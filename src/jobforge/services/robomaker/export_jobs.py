@@ -87,7 +87,7 @@ class ExportOperations(RoboMakerBase):
         }
 
     def _export_quota(self) -> Quota:
-        limit = getattr(self.settings, "export_concurrency", 3)
+        limit = self.settings.export_concurrency
         return Quota("concurrent world export jobs", limit, (KIND,))
 
     def describe_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:

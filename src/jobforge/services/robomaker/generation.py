@@ -80,7 +80,7 @@ class GenerationOperations(RoboMakerBase):
         return view
 
     def _generation_quota(self) -> Quota:
-        limit = getattr(self.settings, "generation_concurrency", 3)
+        limit = self.settings.generation_concurrency
         return Quota("concurrent world generation jobs", limit, (KIND,))
 
     def describe_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""AWS Data Exchange's modeled errors, declared once: the error shapes the operations raise and
+the codes a job writes into its ``Errors`` (the model's ``Code`` and ``JobErrorLimitName`` enums);
+the registry checks every one against the model at start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobforge.engine import JobState, NotFound, QuotaExceeded
+from jobforge.protocol.errors import ServiceError
+from jobforge.services.base import ErrorNames
+from jobforge.services.binding import ServiceErrors
+from jobforge.storage import AccessDenied, InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
+
+
+def _refine(exc: Exception) -> ServiceError | None:
+    """Missing resources and quotas carry the resource and the limit as modeled members."""
+    if isinstance(exc, NotFound):
+        return not_found(exc.kind, exc.resource_id)
+    if isinstance(exc, QuotaExceeded):
+        return limit_exceeded(exc.limit_name, exc.limit_value, exc.message)
+    return None
+
+
+NAMES = ErrorNames(
+    invalid="ValidationException",
+    not_found="ResourceNotFoundException",
+    conflict="ConflictException",
+    limit="ServiceLimitExceededException",
+    idempotency="ConflictException",
+    already_exists="ConflictException",
+    refine=_refine,
+)
+
+# Engine resource kinds -> the model's ResourceType (and JobErrorResourceTypes) words.
+RESOURCE_TYPES = {
+    "data-set": "DATA_SET",
+    "revision": "REVISION",
+    "asset": "ASSET",
+    "event-action": "EVENT_ACTION",
+    "job": "JOB",
+}
+
+# JobError.Code values; a job failure code outside them is reported as INTERNAL_SERVER_EXCEPTION.
+JOB_FAILURE_CODES = frozenset(
+    {
+        "ACCESS_DENIED_EXCEPTION",
+        "INTERNAL_SERVER_EXCEPTION",
+        "MALWARE_DETECTED",
+        "RESOURCE_NOT_FOUND_EXCEPTION",
+        "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+        "VALIDATION_EXCEPTION",
+        "MALWARE_SCAN_ENCRYPTED_FILE",
+    }
+)
+JOB_INTERNAL_ERROR = "INTERNAL_SERVER_EXCEPTION"
+# The limits a JobError may name (JobErrorLimitName); others are left out of the error.
+JOB_ERROR_LIMIT_NAMES = frozenset(
+    {
+        "Assets per revision",
+        "Asset size in GB",
+        "Amazon Redshift datashare assets per revision",
+        "AWS Lake Formation data permission assets per revision",
+        "Amazon S3 data access assets per revision",
+    }
+)
+
+
+def not_found(kind: str, resource_id: str, message: str | None = None) -> ServiceError:
+    resource_type = RESOURCE_TYPES.get(kind, "DATA_SET")
+    label = resource_type.replace("_", " ").lower()
+    return ServiceError(
+        NAMES.not_found,
+        message or f"The {label} {resource_id} does not exist",
+        ResourceId=resource_id,
+        ResourceType=resource_type,
+    )
+
+
+def conflict(message: str, kind: str, resource_id: str) -> ServiceError:
+    return ServiceError(NAMES.conflict, message, ResourceId=resource_id, ResourceType=RESOURCE_TYPES[kind])
+
+
+def invalid(message: str, cause: str | None = None) -> ServiceError:
+    fields = {"ExceptionCause": cause} if cause else {}
+    return ServiceError(NAMES.invalid, message, **fields)
+
+
+def limit_exceeded(name: str, value: float, what: str | None = None) -> ServiceError:
+    return ServiceError(
+        NAMES.limit,
+        what or f"The limit '{name}' ({value:g}) was reached",
+        LimitName=name,
+        LimitValue=float(value),
+    )
+
+
+def validation_error(message: str, problems: list[tuple[str, str]]) -> ServiceError:
+    """A request the model's validation refused."""
+    return ServiceError(NAMES.invalid, message)
+
+
+def job_error(
+    code: str,
+    message: str,
+    *,
+    resource_id: str | None = None,
+    resource_type: str | None = None,
+    limit_name: str | None = None,
+    limit_value: float | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One JobError as the model has it (absent members left out)."""
+    error: dict[str, Any] = {"Code": code, "Message": message}
+    if resource_id is not None:
+        error["ResourceId"] = resource_id
+    if resource_type is not None:
+        error["ResourceType"] = resource_type
+    if limit_name is not None and limit_name in JOB_ERROR_LIMIT_NAMES:
+        error["LimitName"] = limit_name
+    if limit_value is not None:
+        error["LimitValue"] = float(limit_value)
+    if details:
+        error["Details"] = details
+    return error
+
+
+class JobProblem(Exception):
+    """Ends a job ERROR (or TIMED_OUT) with these JobErrors."""
+
+    def __init__(self, errors: list[dict[str, Any]], state: JobState = JobState.FAILED) -> None:
+        super().__init__(errors[0]["Message"])
+        self.errors = errors
+        self.state = state
+
+
+def storage_error_code(exc: StorageError) -> str:
+    """The JobError code of a storage failure met while a job runs."""
+    if isinstance(exc, NoSuchKey | NoSuchBucket):
+        return "RESOURCE_NOT_FOUND_EXCEPTION"
+    if isinstance(exc, AccessDenied):
+        return "ACCESS_DENIED_EXCEPTION"
+    if isinstance(exc, InvalidObjectName):
+        return "VALIDATION_EXCEPTION"
+    return JOB_INTERNAL_ERROR
+
+
+ERRORS = ServiceErrors(
+    NAMES,
+    validation_error,
+    enums={
+        "Code": JOB_FAILURE_CODES,
+        "JobErrorLimitName": JOB_ERROR_LIMIT_NAMES,
+    },
+)

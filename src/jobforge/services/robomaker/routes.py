@@ -1,0 +1,39 @@
+"""RoboMaker's endpoints below ``/_jobforge/worlds/``: a world's preview image and quality report."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from jobforge.engine import JobEngine
+from jobforge.internal import Send, error, respond
+from jobforge.services.arns import parse_arn
+from jobforge.services.robomaker.common import SERVICE, WORLD
+
+PREFIX = "/_jobforge/worlds/"
+
+
+class WorldRoutes:
+    """``GET /_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
+
+    def __init__(self, engine: JobEngine) -> None:
+        self.engine = engine
+
+    async def __call__(self, what: str, scope: dict[str, Any], account: str | None, send: Send) -> None:
+        """``account``: the caller's (sigv4), whose worlds alone exist for it; None: any world."""
+        query = parse_qs(scope.get("query_string", b"").decode())
+        arn = parse_arn(query.get("arn", [""])[0])
+        if arn is None or arn.service != SERVICE or arn.resource_type != WORLD:
+            raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
+        world = None
+        if account is None or arn.account_id == account:
+            world = self.engine.resources(SERVICE).find(arn, WORLD, arn.resource_id)
+        if world is None:
+            return await error(send, 404, "NotFound", f"no world {arn}")
+        if what == "quality":
+            return await respond(send, 200, world.data.get("quality", {}))
+        if what == "preview.png":
+            artifact = self.engine.artifacts.get(world.arn, "preview.png")
+            if artifact is not None:
+                return await respond(send, 200, artifact.data, artifact.content_type)
+        await error(send, 404, "NotFound", f"no {what} for {arn}")
