@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +12,9 @@ from jobforge.engine.artifacts import ArtifactStore
 from jobforge.engine.control import JobControl
 from jobforge.engine.db import Database, settings
 from jobforge.engine.executor import InProcessExecutor, JobHandler
-from jobforge.engine.jobs import JobStore
+from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.pagination import PageTokens
-from jobforge.engine.resources import ResourceStore
+from jobforge.engine.resources import Resource, ResourceStore, Scope
 from jobforge.engine.tags import TagStore
 
 
@@ -54,6 +55,14 @@ class JobEngine:
                 self.db, self.tokens, self.tags, service, cache=self.single_node
             )
         return self._stores[service]
+
+    def find_by_arn(
+        self, scope: Scope, service: str, arn: str, kinds: Iterable[str]
+    ) -> Resource | Job | None:
+        """The caller's resource or job of one of ``kinds`` (engine kinds) named by ``arn``."""
+        kinds = tuple(kinds)
+        found = self.resources(service).find_by_arn(scope, arn, kinds)
+        return found if found is not None else self.jobs.find_by_arn(scope, service, arn, kinds)
 
     def register(self, handler: JobHandler) -> None:
         self.executor.register(handler)

@@ -10,11 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from jobforge.engine import JobEngine, JobState, NotFound, QuotaExceeded, Resource, Scope, StatusWords
-from jobforge.engine.db import resources as resource_table
+from jobforge.engine import (
+    JobEngine,
+    JobState,
+    NotFound,
+    QuotaExceeded,
+    Resource,
+    ResourceQuota,
+    Scope,
+    StatusWords,
+)
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.arns import build_arn
 from jobforge.services.base import ErrorNames, ServiceProvider
@@ -120,6 +127,10 @@ class Limits:
 
     def count(self, name: str) -> int:
         return int(self.values[name])
+
+    def quota(self, name: str, kind: str, parent_id: str | None = None) -> ResourceQuota:
+        """The named limit on resources of ``kind`` (below ``parent_id``), for the engine to enforce."""
+        return ResourceQuota(name, self.count(name), kind, parent_id)
 
 
 def new_dx_id() -> str:
@@ -236,23 +247,6 @@ class DataExchangeRuntime:
         bucket = getattr(settings, "dataexchange_bucket", None) or DEFAULT_ASSET_BUCKET
         self.storage = AssetStorage(store, bucket)
         self.signer = UrlSigner(engine.secret("dataexchange-signed-urls"))
-
-    def count(
-        self, scope: Scope, kind: str, parent_id: str | None = None, conn: Connection | None = None
-    ) -> int:
-        """How many resources of ``kind`` (below ``parent_id``) the caller has: for quotas."""
-        query = select(func.count()).where(
-            resource_table.c.service == SERVICE,
-            resource_table.c.kind == kind,
-            resource_table.c.account_id == scope.account_id,
-            resource_table.c.region == scope.region,
-        )
-        if parent_id is not None:
-            query = query.where(resource_table.c.parent_id == parent_id)
-        if conn is not None:
-            return int(conn.execute(query).scalar_one())
-        with self.engine.db.read() as read_conn:
-            return int(read_conn.execute(query).scalar_one())
 
     def children(self, scope: Scope, kind: str, parent_id: str) -> list[Resource]:
         """Every resource of ``kind`` below ``parent_id``, oldest first (walks all pages)."""
