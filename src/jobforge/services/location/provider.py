@@ -8,13 +8,26 @@ from __future__ import annotations
 from typing import Any
 
 from jobforge.engine import JobEngine
+from jobforge.protocol.context import RequestContext
+from jobforge.services.location.common import SERVICE, not_found
+from jobforge.services.location.job_handler import KIND
 from jobforge.services.location.jobs import JobOperations
-from jobforge.services.location.tagging import TagOperations
+from jobforge.services.tagging import TagOperations, TagResolver
 from jobforge.storage import ObjectStore
 
 
 class LocationProvider(JobOperations, TagOperations):
-    """StartJob, GetJob, ListJobs, CancelJob, TagResource, UntagResource, ListTagsForResource."""
+    """StartJob, GetJob, ListJobs, CancelJob, TagResource, UntagResource, ListTagsForResource.
+
+    Only ValidateAddress job ARNs take tags: Location's other resources (maps, trackers...) are
+    not served by jobforge, and their ARNs answer ResourceNotFoundException."""
+
+    tagging = TagResolver(
+        SERVICE, kinds=(KIND,), not_found=lambda arn: not_found(f"Resource {arn} was not found")
+    )
+
+    def _admit(self, ctx: RequestContext) -> None:
+        self._throttle(ctx)
 
 
 def build_location(engine: JobEngine, store: ObjectStore, settings: Any) -> LocationProvider:

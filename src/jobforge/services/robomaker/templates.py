@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import ClientToken, NotFound, Resource
+from jobforge.engine import ClientToken, Resource
 from jobforge.protocol.context import RequestContext
-from jobforge.services.arns import owned_id
 from jobforge.services.base import fast_read, new_id
 from jobforge.services.robomaker.common import (
-    GENERATION_JOB,
-    SERVICE,
     TEMPLATE,
     RoboMakerBase,
     invalid,
     not_found,
 )
+from jobforge.services.robomaker.generation_job import KIND as GENERATION_KIND
 from jobforge.services.robomaker.template_format import (
     TemplateFormatError,
     parse_template_body,
@@ -109,11 +107,7 @@ class TemplateOperations(RoboMakerBase):
         job_arn = request.get("generationJob")
         if not job_arn:
             raise invalid("Specify template or generationJob")
-        job_id = owned_id(job_arn, SERVICE, GENERATION_JOB, ctx)
-        try:
-            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
-        except NotFound:
-            raise not_found(f"The world generation job {job_arn} does not exist") from None
+        job = self._job(ctx, job_arn, GENERATION_KIND, "world generation job")
         return {"templateBody": job.request["templateBody"]}
 
     def update_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
