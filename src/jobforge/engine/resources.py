@@ -146,48 +146,30 @@ class ResourceStore:
                 if earlier is not None:
                     return self.get_by_arn(scope, earlier, tx)
             self.check_quotas(tx, scope, quotas)
-            created = self._insert(
-                scope, kind, resource_id, arn, data, name, parent_id, status, created_at, tx
-            )
+            now = created_at or datetime.now(UTC)
+            values = {
+                "service": self.service,
+                "kind": kind,
+                "account_id": scope.account_id,
+                "region": scope.region,
+                "resource_id": resource_id,
+                "arn": arn,
+                "parent_id": parent_id,
+                "name": name,
+                "status": status,
+                "created_at": now,
+                "updated_at": now,
+                "data": data,
+            }
+            self._invalidate(tx, scope, kind, resource_id)
+            try:
+                pk = tx.execute(insert(resources).values(**values)).inserted_primary_key[0]  # type: ignore[index]
+            except IntegrityError as exc:
+                raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
             if tags:
                 self.tags.tag(scope.account_id, arn, tags, tx)
             if client_token is not None:
                 self.idempotency.remember(tx, scope, client_token, arn)
-        return created
-
-    def _insert(
-        self,
-        scope: Scope,
-        kind: str,
-        resource_id: str,
-        arn: str,
-        data: dict[str, Any],
-        name: str | None,
-        parent_id: str | None,
-        status: str | None,
-        created_at: datetime | None,
-        conn: Connection,
-    ) -> Resource:
-        now = created_at or datetime.now(UTC)
-        values = {
-            "service": self.service,
-            "kind": kind,
-            "account_id": scope.account_id,
-            "region": scope.region,
-            "resource_id": resource_id,
-            "arn": arn,
-            "parent_id": parent_id,
-            "name": name,
-            "status": status,
-            "created_at": now,
-            "updated_at": now,
-            "data": data,
-        }
-        self._invalidate(conn, scope, kind, resource_id)
-        try:
-            pk = conn.execute(insert(resources).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-        except IntegrityError as exc:
-            raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
         return Resource(**values, pk=pk)
 
     def count(
