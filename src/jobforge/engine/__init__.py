@@ -17,9 +17,10 @@ from jobforge.engine.errors import (
 )
 from jobforge.engine.executor import JobContext
 from jobforge.engine.handlers import JobHandler, JobOutcome
-from jobforge.engine.jobs import ClientToken, Job, JobStore, Quota
+from jobforge.engine.idempotency import ClientToken
+from jobforge.engine.jobs import Job, JobStore, Quota
 from jobforge.engine.listing import Page
-from jobforge.engine.resources import Resource, ResourceStore, Scope
+from jobforge.engine.resources import Resource, ResourceQuota, ResourceStore, Scope
 from jobforge.engine.states import JobState, StatusWords
 from jobforge.engine.tags import check_tag_keys, check_tags
 
@@ -46,6 +47,7 @@ __all__ = [
     "Quota",
     "QuotaExceeded",
     "Resource",
+    "ResourceQuota",
     "ResourceStore",
     "Scope",
     "StatusWords",

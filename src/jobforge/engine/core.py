@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -13,9 +14,9 @@ from jobforge.engine.control import JobControl
 from jobforge.engine.db import Database, settings
 from jobforge.engine.executor import InProcessExecutor
 from jobforge.engine.handlers import JobHandler
-from jobforge.engine.jobs import JobStore
+from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.pagination import PageTokens
-from jobforge.engine.resources import ResourceStore
+from jobforge.engine.resources import Resource, ResourceStore, Scope
 from jobforge.engine.tags import TagStore
 
 
@@ -56,6 +57,14 @@ class JobEngine:
                 self.db, self.tokens, self.tags, service, cache=self.single_node
             )
         return self._stores[service]
+
+    def find_by_arn(
+        self, scope: Scope, service: str, arn: str, kinds: Iterable[str]
+    ) -> Resource | Job | None:
+        """The caller's resource or job of one of ``kinds`` (engine kinds) named by ``arn``."""
+        kinds = tuple(kinds)
+        found = self.resources(service).find_by_arn(scope, arn, kinds)
+        return found if found is not None else self.jobs.find_by_arn(scope, service, arn, kinds)
 
     def register(self, handler: JobHandler[Any]) -> None:
         self.executor.register(handler)

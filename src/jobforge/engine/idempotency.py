@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from jobforge.engine.db import idempotency_tokens
 from jobforge.engine.errors import IdempotencyMismatch
+
+
+class _Scope(Protocol):
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True)
+class ClientToken:
+    """An idempotency token and the request parameters it stands for."""
+
+    scope: str  # e.g. "robomaker:CreateWorldGenerationJob"
+    token: str
+    params: dict[str, Any]
 
 
 def params_hash(params: dict[str, Any]) -> str:
@@ -63,3 +78,11 @@ class IdempotencyTokens:
                 created_at=datetime.now(UTC),
             )
         )
+
+    def earlier(self, conn: Connection, scope: _Scope, token: ClientToken) -> str | None:
+        """:meth:`lookup` for a :class:`ClientToken` in the caller's account and region."""
+        return self.lookup(conn, scope.account_id, scope.region, token.scope, token.token, token.params)
+
+    def remember(self, conn: Connection, scope: _Scope, token: ClientToken, target_arn: str) -> None:
+        """:meth:`record` for a :class:`ClientToken` in the caller's account and region."""
+        self.record(conn, scope.account_id, scope.region, token.scope, token.token, token.params, target_arn)

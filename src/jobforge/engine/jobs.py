@@ -17,10 +17,10 @@ from sqlalchemy.engine import Connection, Row
 
 from jobforge.engine.db import Database, jobs
 from jobforge.engine.errors import IllegalTransition, NotFound, QuotaExceeded
-from jobforge.engine.idempotency import IdempotencyTokens
+from jobforge.engine.idempotency import ClientToken, IdempotencyTokens
 from jobforge.engine.listing import Page, keyset_page
 from jobforge.engine.pagination import PageTokens
-from jobforge.engine.resources import Scope, record_values, transaction
+from jobforge.engine.resources import Scope, first_row, record_values, transaction
 from jobforge.engine.states import JobState, can_transition
 from jobforge.engine.tags import TagStore
 
@@ -68,15 +68,6 @@ class Quota:
     states: frozenset[JobState] = frozenset({JobState.PENDING, JobState.RUNNING, JobState.CANCELING})
 
 
-@dataclass(frozen=True)
-class ClientToken:
-    """An idempotency token and the request parameters it stands for."""
-
-    scope: str  # e.g. "robomaker:CreateWorldGenerationJob"
-    token: str
-    params: dict[str, Any]
-
-
 class JobStore:
     def __init__(self, db: Database, tokens: PageTokens, tags: TagStore) -> None:
         self.db = db
@@ -108,14 +99,7 @@ class JobStore:
         """Create a job, or return the one an identical earlier request made: ``(job, created)``."""
         with self.db.begin() as conn:
             if client_token is not None:
-                existing_arn = self.idempotency.lookup(
-                    conn,
-                    scope.account_id,
-                    scope.region,
-                    client_token.scope,
-                    client_token.token,
-                    client_token.params,
-                )
+                existing_arn = self.idempotency.earlier(conn, scope, client_token)
                 if existing_arn is not None:
                     return self._get_by_arn(conn, existing_arn), False
             for quota in quotas:
@@ -142,15 +126,7 @@ class JobStore:
             pk = conn.execute(insert(jobs).values(**values)).inserted_primary_key[0]  # type: ignore[index]
             job = self._get_pk(conn, pk)
             if client_token is not None:
-                self.idempotency.record(
-                    conn,
-                    scope.account_id,
-                    scope.region,
-                    client_token.scope,
-                    client_token.token,
-                    client_token.params,
-                    arn,
-                )
+                self.idempotency.remember(conn, scope, client_token, arn)
             if tags:
                 self.tags.tag(scope.account_id, arn, tags, conn)
             if on_insert is not None:
@@ -195,11 +171,7 @@ class JobStore:
             jobs.c.region == scope.region,
             jobs.c.job_id == job_id,
         )
-        if conn is not None:
-            row = conn.execute(query).first()
-        else:
-            with self.db.read() as read_conn:
-                row = read_conn.execute(query).first()
+        row = first_row(self.db, query, conn)
         return None if row is None else Job.from_row(row)
 
     def get(self, scope: Scope, service: str, job_id: str, conn: Connection | None = None) -> Job:
@@ -207,6 +179,20 @@ class JobStore:
         if job is None:
             raise NotFound("job", job_id)
         return job
+
+    def find_by_arn(
+        self, scope: Scope, service: str, arn: str, kinds: Iterable[str], conn: Connection | None = None
+    ) -> Job | None:
+        """The caller's job of one of ``kinds`` whose ARN is ``arn``, or None."""
+        query = select(jobs).where(
+            jobs.c.arn == arn,
+            jobs.c.service == service,
+            jobs.c.kind.in_(list(kinds)),
+            jobs.c.account_id == scope.account_id,
+            jobs.c.region == scope.region,
+        )
+        row = first_row(self.db, query, conn)
+        return None if row is None else Job.from_row(row)
 
     def load(self, pk: int) -> Job:
         with self.db.read() as conn:

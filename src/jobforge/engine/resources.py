@@ -6,19 +6,20 @@ name, status, timestamps). Everything is scoped by account and region.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from jobforge.engine.cache import ReadCache
 from jobforge.engine.db import Database, resources
-from jobforge.engine.errors import AlreadyExists, NotFound
+from jobforge.engine.errors import AlreadyExists, NotFound, QuotaExceeded
+from jobforge.engine.idempotency import ClientToken, IdempotencyTokens
 from jobforge.engine.listing import Page, keyset_page
 from jobforge.engine.pagination import PageTokens
 from jobforge.engine.tags import TagStore
@@ -62,6 +63,16 @@ class Resource:
         return cls(**record_values(cls, row))
 
 
+@dataclass(frozen=True)
+class ResourceQuota:
+    """At most ``limit`` resources of ``kind`` (below ``parent_id``, if given) per account and region."""
+
+    name: str
+    limit: int
+    kind: str
+    parent_id: str | None = None
+
+
 @contextmanager
 def transaction(db: Database, conn: Connection | None) -> Iterator[Connection]:
     """Join the caller's transaction, or open one."""
@@ -70,6 +81,14 @@ def transaction(db: Database, conn: Connection | None) -> Iterator[Connection]:
     else:
         with db.begin() as tx:
             yield tx
+
+
+def first_row(db: Database, query: Select[Any], conn: Connection | None) -> Row[Any] | None:
+    """The query's first row, read on the caller's connection or a fresh read connection."""
+    if conn is not None:
+        return conn.execute(query).first()
+    with db.read() as read_conn:
+        return read_conn.execute(query).first()
 
 
 class ResourceStore:
@@ -83,6 +102,9 @@ class ResourceStore:
         self.tags = tags
         self.service = service
         self.cache: ReadCache[Resource] | None = ReadCache() if cache else None
+        # ARN -> (kind, id): a hint that lets find_by_arn use the read cache; always verified
+        self._arn_hints: ReadCache[tuple[str, str]] | None = ReadCache() if cache else None
+        self.idempotency = IdempotencyTokens()
         self._find = select(resources).where(
             resources.c.service == bindparam("service"),
             resources.c.kind == bindparam("kind"),
@@ -110,38 +132,82 @@ class ResourceStore:
         parent_id: str | None = None,
         status: str | None = None,
         created_at: datetime | None = None,
+        quotas: Iterable[ResourceQuota] = (),
+        client_token: ClientToken | None = None,
+        tags: dict[str, str] | None = None,
         conn: Connection | None = None,
     ) -> Resource:
-        now = created_at or datetime.now(UTC)
-        values = {
-            "service": self.service,
-            "kind": kind,
-            "account_id": scope.account_id,
-            "region": scope.region,
-            "resource_id": resource_id,
-            "arn": arn,
-            "parent_id": parent_id,
-            "name": name,
-            "status": status,
-            "created_at": now,
-            "updated_at": now,
-            "data": data,
-        }
-        try:
-            with transaction(self.db, conn) as tx:
-                self._invalidate(tx, scope, kind, resource_id)
+        """Insert a resource and its ``tags`` in one transaction, once the ``quotas`` allow it
+        (checked under a lock, so concurrent creates cannot both take the last place). With a
+        ``client_token`` used before with the same parameters, the earlier resource is returned."""
+        with transaction(self.db, conn) as tx:
+            if client_token is not None:
+                earlier = self.idempotency.earlier(tx, scope, client_token)
+                if earlier is not None:
+                    return self.get_by_arn(scope, earlier, tx)
+            self.check_quotas(tx, scope, quotas)
+            now = created_at or datetime.now(UTC)
+            values = {
+                "service": self.service,
+                "kind": kind,
+                "account_id": scope.account_id,
+                "region": scope.region,
+                "resource_id": resource_id,
+                "arn": arn,
+                "parent_id": parent_id,
+                "name": name,
+                "status": status,
+                "created_at": now,
+                "updated_at": now,
+                "data": data,
+            }
+            self._invalidate(tx, scope, kind, resource_id)
+            try:
                 pk = tx.execute(insert(resources).values(**values)).inserted_primary_key[0]  # type: ignore[index]
-        except IntegrityError as exc:
-            raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
+            except IntegrityError as exc:
+                raise AlreadyExists(f"{kind} {resource_id} already exists") from exc
+            if tags:
+                self.tags.tag(scope.account_id, arn, tags, tx)
+            if client_token is not None:
+                self.idempotency.remember(tx, scope, client_token, arn)
         return Resource(**values, pk=pk)
 
-    def _where(self, scope: Scope, kind: str) -> list[Any]:
+    def count(
+        self, scope: Scope, kind: str, parent_id: str | None = None, conn: Connection | None = None
+    ) -> int:
+        """How many resources of ``kind`` (below ``parent_id``, if given) the caller has."""
+        query = select(func.count()).where(*self._where(scope, kind))
+        if parent_id is not None:
+            query = query.where(resources.c.parent_id == parent_id)
+        if conn is not None:
+            return int(conn.execute(query).scalar_one())
+        with self.db.read() as read_conn:
+            return int(read_conn.execute(query).scalar_one())
+
+    def check_quotas(
+        self, conn: Connection, scope: Scope, quotas: Iterable[ResourceQuota], adding: int = 1
+    ) -> None:
+        """Raise :class:`QuotaExceeded` unless ``adding`` more resources fit every quota. Locks
+        each counted set until ``conn``'s transaction ends, so the caller's inserts in it are
+        counted by any concurrent check (the locks are taken in one order: no deadlock)."""
+        quotas = list(quotas)
+        for kind, parent_id in sorted({(quota.kind, quota.parent_id or "") for quota in quotas}):
+            where = f"{self.service}:{scope.account_id}:{scope.region}:{kind}:{parent_id}"
+            self.db.lock_scope(conn, f"resources:{where}")
+        for quota in quotas:
+            if self.count(scope, quota.kind, quota.parent_id, conn) + adding > quota.limit:
+                message = f"The limit '{quota.name}' ({quota.limit:g}) was reached"
+                raise QuotaExceeded(message, quota.name, quota.limit)
+
+    def _where_scope(self, scope: Scope) -> list[Any]:
         return [
             resources.c.service == self.service,
-            resources.c.kind == kind,
             resources.c.account_id == scope.account_id,
             resources.c.region == scope.region,
         ]
+
+    def _where(self, scope: Scope, kind: str) -> list[Any]:
+        return [*self._where_scope(scope), resources.c.kind == kind]
 
     def find(
         self, scope: Scope, kind: str, resource_id: str, conn: Connection | None = None
@@ -178,20 +244,33 @@ class ResourceStore:
         return found
 
     def get_by_arn(self, scope: Scope, arn: str, conn: Connection | None = None) -> Resource:
-        query = select(resources).where(
-            resources.c.service == self.service,
-            resources.c.account_id == scope.account_id,
-            resources.c.region == scope.region,
-            resources.c.arn == arn,
-        )
-        if conn is not None:
-            row = conn.execute(query).first()
-        else:
-            with self.db.read() as read_conn:
-                row = read_conn.execute(query).first()
+        query = select(resources).where(*self._where_scope(scope), resources.c.arn == arn)
+        row = first_row(self.db, query, conn)
         if row is None:
             raise NotFound("resource", arn)
         return Resource.from_row(row)
+
+    def find_by_arn(
+        self, scope: Scope, arn: str, kinds: Iterable[str], conn: Connection | None = None
+    ) -> Resource | None:
+        """The caller's resource of one of ``kinds`` whose ARN is ``arn``, or None (read
+        through the cache, like :meth:`find`)."""
+        kinds = tuple(kinds)
+        hint = self._arn_hints.get(arn)[0] if self._arn_hints is not None else None
+        if hint is not None and hint[0] in kinds:
+            found = self.find(scope, hint[0], hint[1], conn)
+            if found is not None and found.arn == arn:
+                return found
+        query = select(resources).where(
+            *self._where_scope(scope), resources.c.kind.in_(kinds), resources.c.arn == arn
+        )
+        row = first_row(self.db, query, conn)
+        if row is None:
+            return None
+        found = Resource.from_row(row)
+        if self._arn_hints is not None:
+            self._arn_hints.put(arn, (found.kind, found.resource_id), 0)
+        return found
 
     def update(
         self,

@@ -1,7 +1,8 @@
 """Tags on any resource or job ARN, shared by every service, and AWS's tagging rules for all of
 them: keys 1..128 characters, values 0..256, at most 50 tags per resource, and keys starting
-with ``aws:`` (any case) reserved for AWS. :class:`TagStore` enforces them on every write;
-services call :func:`check_tags` to refuse bad tags before creating anything."""
+with ``aws:`` (any case) reserved for AWS: no one else sets or removes them. :class:`TagStore`
+enforces them on every write; services call :func:`check_tags` to refuse bad tags before
+creating anything."""
 
 from __future__ import annotations
 
@@ -32,17 +33,22 @@ def check_tag_keys(keys: Iterable[str]) -> None:
             raise InvalidTags(f"Tag key {shown} must be 1 to {MAX_KEY_LENGTH} characters long")
 
 
+def check_unreserved(keys: Iterable[str]) -> None:
+    """No key starting with ``aws:`` (any case): AWS's own tags can be neither set nor removed."""
+    reserved = sorted(key for key in keys if key.lower().startswith(RESERVED_PREFIX))
+    if reserved:
+        raise InvalidTags(
+            f"Tag keys starting with '{RESERVED_PREFIX}' are reserved for AWS: {', '.join(reserved)}"
+        )
+
+
 def check_tags(new_tags: Mapping[str, str], max_tags: int = MAX_TAGS_PER_RESOURCE) -> None:
     """A tag map as AWS allows it: at most ``max_tags`` tags, keys 1..128 characters and not
     starting with ``aws:``, values 0..256 characters. Raises :class:`InvalidTags`."""
     if len(new_tags) > max_tags:
         raise InvalidTags(f"A resource can have at most {max_tags} tags; {len(new_tags)} were given")
     check_tag_keys(new_tags)
-    reserved = sorted(key for key in new_tags if key.lower().startswith(RESERVED_PREFIX))
-    if reserved:
-        raise InvalidTags(
-            f"Tag keys starting with '{RESERVED_PREFIX}' are reserved for AWS: {', '.join(reserved)}"
-        )
+    check_unreserved(new_tags)
     for key, value in new_tags.items():
         if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
             raise InvalidTags(
@@ -103,7 +109,9 @@ class TagStore:
         )
 
     def untag(self, account_id: str, arn: str, keys: list[str], conn: Connection | None = None) -> None:
+        """Remove tags; refuses bad keys and AWS's reserved ones, as :meth:`tag` does."""
         check_tag_keys(keys)
+        check_unreserved(keys)
         if conn is None:
             with self.db.begin() as tx:
                 self.untag(account_id, arn, keys, tx)

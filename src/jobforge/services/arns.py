@@ -37,16 +37,3 @@ def parse_arn(value: str) -> Arn | None:
         return None
     return Arn(parts[1], parts[2], parts[3], parts[4], resource_type, resource_id)
 
-
-def owned_id(value: str, service: str, resource_type: str, scope: Scope) -> str | None:
-    """The resource id of an ARN of this type in the caller's account and region, else None."""
-    arn = parse_arn(value)
-    if (
-        arn is None
-        or arn.service != service
-        or arn.resource_type != resource_type
-        or arn.region != scope.region
-        or arn.account_id != scope.account_id
-    ):
-        return None
-    return arn.resource_id

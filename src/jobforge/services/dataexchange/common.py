@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from jobforge.engine import JobEngine, JobState, Resource, Scope, StatusWords
-from jobforge.engine.db import resources as resource_table
+from jobforge.engine import (
+    JobEngine,
+    JobState,
+    Resource,
+    ResourceQuota,
+    Scope,
+    StatusWords,
+)
 from jobforge.services.arns import build_arn
 from jobforge.services.base import ServiceProvider
 from jobforge.services.dataexchange.errors import NAMES, not_found
@@ -118,6 +123,10 @@ class Limits:
     def count(self, name: str) -> int:
         return int(self.values[name])
 
+    def quota(self, name: str, kind: str, parent_id: str | None = None) -> ResourceQuota:
+        """The named limit on resources of ``kind`` (below ``parent_id``), for the engine to enforce."""
+        return ResourceQuota(name, self.count(name), kind, parent_id)
+
 
 def new_dx_id() -> str:
     """AWS Data Exchange ids are 32 lowercase hex characters."""
@@ -198,23 +207,6 @@ class DataExchangeRuntime:
         self.limits = settings.limits
         self.storage = AssetStorage(store, settings.bucket)
         self.signer = UrlSigner(engine.secret("dataexchange-signed-urls"))
-
-    def count(
-        self, scope: Scope, kind: str, parent_id: str | None = None, conn: Connection | None = None
-    ) -> int:
-        """How many resources of ``kind`` (below ``parent_id``) the caller has: for quotas."""
-        query = select(func.count()).where(
-            resource_table.c.service == SERVICE,
-            resource_table.c.kind == kind,
-            resource_table.c.account_id == scope.account_id,
-            resource_table.c.region == scope.region,
-        )
-        if parent_id is not None:
-            query = query.where(resource_table.c.parent_id == parent_id)
-        if conn is not None:
-            return int(conn.execute(query).scalar_one())
-        with self.engine.db.read() as read_conn:
-            return int(read_conn.execute(query).scalar_one())
 
     def children(self, scope: Scope, kind: str, parent_id: str) -> list[Resource]:
         """Every resource of ``kind`` below ``parent_id``, oldest first (walks all pages)."""

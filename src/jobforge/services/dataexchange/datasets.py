@@ -14,7 +14,6 @@ from jobforge.services.dataexchange.common import (
     conflict,
     data_set_arn,
     invalid,
-    limit_exceeded,
     new_dx_id,
 )
 
@@ -49,27 +48,18 @@ def _check_text(request: dict[str, Any]) -> None:
 class DataSetOperations(DataExchangeBase):
     def create_data_set(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         _check_text(request)
-        limit = self.limits.count("Data sets per account")
-        with self.engine.db.begin() as conn:
-            self.engine.db.lock_scope(conn, f"dataexchange:data-sets:{ctx.account_id}:{ctx.region}")
-            if self.runtime.count(ctx, DATA_SET, conn=conn) >= limit:
-                raise limit_exceeded("Data sets per account", limit)
-            data_set_id = new_dx_id()
-            data_set = self.resources.create(
-                ctx,
-                DATA_SET,
-                data_set_id,
-                data_set_arn(ctx, data_set_id),
-                {
-                    "AssetType": request["AssetType"],
-                    "Description": request["Description"],
-                    "Origin": "OWNED",
-                },
-                name=request["Name"],
-                conn=conn,
-            )
-            tags = request.get("Tags") or {}
-            self.engine.tags.tag(ctx.account_id, data_set.arn, tags, conn)
+        data_set_id = new_dx_id()
+        tags = request.get("Tags") or {}
+        data_set = self.resources.create(
+            ctx,
+            DATA_SET,
+            data_set_id,
+            data_set_arn(ctx, data_set_id),
+            {"AssetType": request["AssetType"], "Description": request["Description"], "Origin": "OWNED"},
+            name=request["Name"],
+            quotas=[self.limits.quota("Data sets per account", DATA_SET)],
+            tags=tags,
+        )
         return data_set_view(data_set, tags)
 
     def get_data_set(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +96,7 @@ class DataSetOperations(DataExchangeBase):
         data_set_id = request["DataSetId"]
         with self.engine.db.begin() as conn:
             data_set = self._data_set(ctx, data_set_id, conn)
-            revisions = self.runtime.count(ctx, REVISION, data_set_id, conn)
+            revisions = self.resources.count(ctx, REVISION, data_set_id, conn)
             if revisions:
                 raise conflict(
                     f"Data set {data_set_id} still has {revisions} revision(s); delete them first",

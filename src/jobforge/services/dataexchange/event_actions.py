@@ -15,7 +15,6 @@ from jobforge.services.dataexchange.common import (
     DataExchangeRuntime,
     event_action_arn,
     invalid,
-    limit_exceeded,
     new_dx_id,
     not_found,
 )
@@ -98,26 +97,23 @@ class EventActionOperations(DataExchangeBase):
             raise invalid("Event.RevisionPublished is required")
         data_set = self._data_set(ctx, published["DataSetId"])
         action = self._checked_action(ctx, request["Action"])
-        account_limit = self.limits.count("Event actions per account")
-        data_set_limit = self.limits.count("Auto export event actions per data set")
-        with self.engine.db.begin() as conn:
-            self.engine.db.lock_scope(conn, f"dataexchange:event-actions:{ctx.account_id}:{ctx.region}")
-            if self.runtime.count(ctx, EVENT_ACTION, conn=conn) >= account_limit:
-                raise limit_exceeded("Event actions per account", account_limit)
-            if self.runtime.count(ctx, EVENT_ACTION, data_set.resource_id, conn) >= data_set_limit:
-                raise limit_exceeded("Auto export event actions per data set", data_set_limit)
-            event_action_id = new_dx_id()
-            created = self.resources.create(
-                ctx,
-                EVENT_ACTION,
-                event_action_id,
-                event_action_arn(ctx, event_action_id),
-                {"Action": action, "Event": {"RevisionPublished": {"DataSetId": data_set.resource_id}}},
-                parent_id=data_set.resource_id,
-                conn=conn,
-            )
-            tags = request.get("Tags") or {}
-            self.engine.tags.tag(ctx.account_id, created.arn, tags, conn)
+        event_action_id = new_dx_id()
+        tags = request.get("Tags") or {}
+        created = self.resources.create(
+            ctx,
+            EVENT_ACTION,
+            event_action_id,
+            event_action_arn(ctx, event_action_id),
+            {"Action": action, "Event": {"RevisionPublished": {"DataSetId": data_set.resource_id}}},
+            parent_id=data_set.resource_id,
+            quotas=[
+                self.limits.quota("Event actions per account", EVENT_ACTION),
+                self.limits.quota(
+                    "Auto export event actions per data set", EVENT_ACTION, data_set.resource_id
+                ),
+            ],
+            tags=tags,
+        )
         return event_action_view(created, tags)
 
     def get_event_action(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, Resource
+from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, QuotaExceeded, Resource
 from jobforge.services.dataexchange.common import (
     ASSET,
     DATA_SET,
@@ -166,27 +166,28 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
         runtime, job = self.runtime, ctx.job
         data_set_id = ctx.request["DataSetId"]
         tags = ctx.request.get("AssetTags") or {}
+        limit_names = ["Assets per revision", self.spec.revision_limit or "Assets per revision"]
+        quotas = [runtime.limits.quota(name, ASSET, revision_id) for name in dict.fromkeys(limit_names)]
         with runtime.engine.db.begin() as conn:
-            runtime.engine.db.lock_scope(conn, f"dataexchange:revision:{revision_id}")
             self.open_revision(ctx, revision_id, conn)
-            existing = runtime.count(job, ASSET, revision_id, conn)
-            limit_names = ["Assets per revision", self.spec.revision_limit or "Assets per revision"]
-            for limit_name in dict.fromkeys(limit_names):
-                limit = runtime.limits[limit_name]
-                if existing + len(assets) > limit:
-                    raise JobProblem(
-                        [
-                            job_error(
-                                "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
-                                f"Revision {revision_id} has {existing} assets; adding {len(assets)} would "
-                                f"exceed the limit '{limit_name}' of {limit:g}",
-                                resource_id=revision_id,
-                                resource_type="REVISION",
-                                limit_name=limit_name,
-                                limit_value=limit,
-                            )
-                        ]
-                    )
+            try:
+                runtime.resources.check_quotas(conn, job, quotas, adding=len(assets))
+            except QuotaExceeded as exc:
+                limit = runtime.limits[exc.limit_name]
+                existing = runtime.resources.count(job, ASSET, revision_id, conn)
+                raise JobProblem(
+                    [
+                        job_error(
+                            "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                            f"Revision {revision_id} has {existing} assets; adding {len(assets)} would "
+                            f"exceed the limit '{exc.limit_name}' of {limit:g}",
+                            resource_id=revision_id,
+                            resource_type="REVISION",
+                            limit_name=exc.limit_name,
+                            limit_value=limit,
+                        )
+                    ]
+                ) from None
             for asset in assets:
                 data: dict[str, Any] = {
                     "DataSetId": data_set_id,

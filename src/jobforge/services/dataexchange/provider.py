@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from jobforge.services.dataexchange.assets import AssetOperations
+from jobforge.services.dataexchange.common import ASSET, DATA_SET, EVENT_ACTION, REVISION, SERVICE, not_found
 from jobforge.services.dataexchange.datasets import DataSetOperations
 from jobforge.services.dataexchange.event_actions import EventActionOperations
 from jobforge.services.dataexchange.jobs import JobOperations
 from jobforge.services.dataexchange.revisions import RevisionOperations
-from jobforge.services.dataexchange.tagging import TagOperations
+from jobforge.services.tagging import TagOperations, TagResolver
 
 
 class DataExchangeProvider(
@@ -19,3 +20,12 @@ class DataExchangeProvider(
     TagOperations,
 ):
     """One method per implemented operation; data grants and SendApiAsset answer 501."""
+
+    # jobs are not taggable in Data Exchange
+    tagging = TagResolver(
+        SERVICE,
+        kinds=(DATA_SET, REVISION, ASSET, EVENT_ACTION),
+        not_found=lambda arn: not_found(
+            DATA_SET, arn, f"No Data Exchange resource {arn} in this account and Region"
+        ),
+    )

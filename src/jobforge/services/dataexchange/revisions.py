@@ -21,7 +21,6 @@ from jobforge.services.dataexchange.common import (
     conflict,
     invalid,
     iso,
-    limit_exceeded,
     new_dx_id,
     now,
     revision_arn,
@@ -54,11 +53,9 @@ class RevisionOperations(DataExchangeBase):
         data_set_id = request["DataSetId"]
         with self.engine.db.begin() as conn:
             data_set = self._data_set(ctx, data_set_id, conn)
-            limit_name = REVISION_LIMITS[data_set.data["AssetType"]]
-            limit = self.limits.count(limit_name)
-            if self.runtime.count(ctx, REVISION, data_set_id, conn) >= limit:
-                raise limit_exceeded(limit_name, limit)
             revision_id = new_dx_id()
+            limit_name = REVISION_LIMITS[data_set.data["AssetType"]]
+            tags = request.get("Tags") or {}
             revision = self.resources.create(
                 ctx,
                 REVISION,
@@ -66,10 +63,10 @@ class RevisionOperations(DataExchangeBase):
                 revision_arn(ctx, data_set_id, revision_id),
                 {"Comment": request.get("Comment"), "Finalized": False, "Revoked": False},
                 parent_id=data_set_id,
+                quotas=[self.limits.quota(limit_name, REVISION, data_set_id)],
+                tags=tags,
                 conn=conn,
             )
-            tags = request.get("Tags") or {}
-            self.engine.tags.tag(ctx.account_id, revision.arn, tags, conn)
         return revision_view(revision, tags)
 
     def get_revision(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +102,7 @@ class RevisionOperations(DataExchangeBase):
                     REVISION,
                     revision_id,
                 )
-            if finalize and not was_final and not self.runtime.count(ctx, ASSET, revision_id, conn):
+            if finalize and not was_final and not self.resources.count(ctx, ASSET, revision_id, conn):
                 raise invalid(
                     f"Revision {revision_id} has no assets; a revision needs an asset to be finalized"
                 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import Job, JobEngine, JobState, NotFound, Resource, StatusWords
+from jobforge.engine import Job, JobEngine, JobState, Resource, StatusWords
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.validate import format_validation_message
-from jobforge.services.arns import build_arn, owned_id
+from jobforge.services.arns import build_arn
 from jobforge.services.base import ServiceProvider
 from jobforge.services.robomaker.errors import NAMES, invalid, not_found
 from jobforge.services.robomaker.settings import RoboMakerSettings
@@ -95,20 +95,15 @@ class RoboMakerBase(ServiceProvider):
 
     def _resource(self, ctx: RequestContext, kind: str, arn: str, label: str) -> Resource:
         """The caller's resource named by ``arn``; ResourceNotFoundException otherwise."""
-        resource_id = owned_id(arn, SERVICE, kind, ctx)
-        found = None if resource_id is None else self.resources.find(ctx, kind, resource_id)
+        found = self.resources.find_by_arn(ctx, arn, kinds=(kind,))
         if found is None:
             raise not_found(f"The {label} {arn} does not exist")
         return found
 
-    def _job(self, ctx: RequestContext, arn: str, resource_type: str, kind: str, label: str) -> Job:
+    def _job(self, ctx: RequestContext, arn: str, kind: str, label: str) -> Job:
         """The caller's job of this engine ``kind`` named by ``arn``; ResourceNotFoundException otherwise."""
-        job_id = owned_id(arn, SERVICE, resource_type, ctx)
-        try:
-            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
-        except NotFound:
-            raise not_found(f"The {label} {arn} does not exist") from None
-        if job.kind != kind:
+        job = self.engine.jobs.find_by_arn(ctx, SERVICE, arn, kinds=(kind,))
+        if job is None:
             raise not_found(f"The {label} {arn} does not exist")
         return job
 
@@ -118,20 +113,3 @@ class RoboMakerBase(ServiceProvider):
             raise invalid(f"The {label} {job.arn} has ended ({words.word(job.state)})")
         self.engine.jobs.request_cancel(job)
         return {}
-
-    def _find_tagged(self, ctx: RequestContext, arn: str) -> str:
-        """Any taggable RoboMaker resource or job by ARN: its kind, or ResourceNotFoundException."""
-        for kind in (TEMPLATE, WORLD):
-            if owned_id(arn, SERVICE, kind, ctx) is not None:
-                self._resource(ctx, kind, arn, kind.replace("-", " "))
-                return kind
-        for kind in (GENERATION_JOB, EXPORT_JOB):
-            job_id = owned_id(arn, SERVICE, kind, ctx)
-            if job_id is not None:
-                try:
-                    job = self.engine.jobs.get(ctx, SERVICE, job_id)
-                except NotFound:
-                    break
-                if job.arn == arn:
-                    return kind
-        raise not_found(f"The resource {arn} does not exist")

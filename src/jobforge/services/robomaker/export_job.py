@@ -23,7 +23,6 @@ from jobforge.engine import (
     JobState,
     Resource,
 )
-from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
 from jobforge.services.robomaker.settings import RoboMakerSettings
@@ -113,8 +112,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         """Every requested world (each once), or the job fails with ResourceNotFound."""
         found: dict[str, Resource] = {}
         for arn in ctx.request["worlds"]:
-            world_id = owned_id(arn, SERVICE, WORLD, ctx.job)
-            world = None if world_id is None else self.worlds.find(ctx.job, WORLD, world_id)
+            world = self.worlds.find_by_arn(ctx.job, arn, kinds=(WORLD,))
             if world is None:
                 raise JobFailed("ResourceNotFound", f"The world {arn} does not exist")
             found.setdefault(world.arn, world)

@@ -6,7 +6,6 @@ from typing import Any
 
 from jobforge.engine import ClientToken, Job, Quota
 from jobforge.protocol.context import RequestContext
-from jobforge.services.arns import owned_id
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
     EXPORT_JOB,
@@ -23,7 +22,7 @@ from jobforge.storage import validate_bucket_name, validate_key
 
 class ExportOperations(RoboMakerBase):
     def _export_job(self, ctx: RequestContext, arn: str) -> Job:
-        return self._job(ctx, arn, EXPORT_JOB, KIND, "world export job")
+        return self._job(ctx, arn, KIND, "world export job")
 
     def create_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         worlds = list(dict.fromkeys(request["worlds"]))
@@ -76,8 +75,7 @@ class ExportOperations(RoboMakerBase):
         """Generation jobs and templates of the worlds that exist (for the list filters)."""
         jobs, templates = [], []
         for arn in worlds:
-            world_id = owned_id(arn, SERVICE, WORLD, ctx)
-            world = None if world_id is None else self.resources.find(ctx, WORLD, world_id)
+            world = self.resources.find_by_arn(ctx, arn, kinds=(WORLD,))
             if world is not None:
                 jobs.append(world.data.get("generationJob"))
                 templates.append(world.data.get("template"))

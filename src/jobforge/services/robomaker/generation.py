@@ -23,7 +23,7 @@ MAX_WORLDS_PER_JOB = 50
 
 class GenerationOperations(RoboMakerBase):
     def _generation_job(self, ctx: RequestContext, arn: str) -> Job:
-        return self._job(ctx, arn, GENERATION_JOB, KIND, "world generation job")
+        return self._job(ctx, arn, KIND, "world generation job")
 
     def create_world_generation_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         count = request["worldCount"]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import NotFound, Resource
-from jobforge.engine.idempotency import IdempotencyTokens
+from jobforge.engine import ClientToken, Resource
 from jobforge.protocol.context import RequestContext
-from jobforge.services.arns import owned_id
 from jobforge.services.base import fast_read, new_id
 from jobforge.services.robomaker.common import (
-    GENERATION_JOB,
-    SERVICE,
     TEMPLATE,
     RoboMakerBase,
     invalid,
     not_found,
 )
+from jobforge.services.robomaker.generation_job import KIND as GENERATION_KIND
 from jobforge.services.robomaker.template_format import (
     TemplateFormatError,
     parse_template_body,
@@ -67,29 +64,17 @@ class TemplateOperations(RoboMakerBase):
         assert body is not None
         token = request.get("clientRequestToken")
         params = {k: v for k, v in request.items() if k != "clientRequestToken"}
-        tokens = IdempotencyTokens()
-        with self.engine.db.begin() as conn:
-            if token:
-                earlier = tokens.lookup(
-                    conn, ctx.account_id, ctx.region, "CreateWorldTemplate", token, params
-                )
-                if earlier is not None:
-                    template = self.resources.get_by_arn(ctx, earlier, conn)
-                    return self._created(ctx, template)
-            template_id = f"template-{new_id()}"
-            arn = self._arn(ctx, TEMPLATE, template_id)
-            template = self.resources.create(
-                ctx,
-                TEMPLATE,
-                template_id,
-                arn,
-                self._template_data(body, token),
-                name=request.get("name"),
-                conn=conn,
-            )
-            self.engine.tags.tag(ctx.account_id, arn, request.get("tags") or {}, conn)
-            if token:
-                tokens.record(conn, ctx.account_id, ctx.region, "CreateWorldTemplate", token, params, arn)
+        template_id = f"template-{new_id()}"
+        template = self.resources.create(
+            ctx,
+            TEMPLATE,
+            template_id,
+            self._arn(ctx, TEMPLATE, template_id),
+            self._template_data(body, token),
+            name=request.get("name"),
+            client_token=ClientToken("CreateWorldTemplate", token, params) if token else None,
+            tags=request.get("tags") or {},
+        )
         return self._created(ctx, template)
 
     def _created(self, ctx: RequestContext, template: Resource) -> dict[str, Any]:
@@ -122,11 +107,7 @@ class TemplateOperations(RoboMakerBase):
         job_arn = request.get("generationJob")
         if not job_arn:
             raise invalid("Specify template or generationJob")
-        job_id = owned_id(job_arn, SERVICE, GENERATION_JOB, ctx)
-        try:
-            job = self.engine.jobs.get(ctx, SERVICE, job_id or "")
-        except NotFound:
-            raise not_found(f"The world generation job {job_arn} does not exist") from None
+        job = self._job(ctx, job_arn, GENERATION_KIND, "world generation job")
         return {"templateBody": job.request["templateBody"]}
 
     def update_world_template(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:

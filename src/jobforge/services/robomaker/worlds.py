@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobforge.protocol.context import RequestContext
-from jobforge.services.arns import owned_id
 from jobforge.services.base import fast_read
-from jobforge.services.robomaker.common import SERVICE, WORLD, RoboMakerBase, invalid, list_filters
+from jobforge.services.robomaker.common import WORLD, RoboMakerBase, invalid, list_filters
 
 
 class WorldOperations(RoboMakerBase):
@@ -62,8 +61,7 @@ class WorldOperations(RoboMakerBase):
     def batch_delete_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         unprocessed = []
         for arn in request["worlds"]:
-            world_id = owned_id(arn, SERVICE, WORLD, ctx)
-            world = None if world_id is None else self.resources.find(ctx, WORLD, world_id)
+            world = self.resources.find_by_arn(ctx, arn, kinds=(WORLD,))
             if world is None:
                 unprocessed.append(arn)
                 continue
