@@ -44,6 +44,7 @@ from tests.support import JobforgeServer, client
 CYCLES = 5
 SEED = int(os.environ.get("JOBFORGE_CRASH_SEED", "20261204"))
 STEP_DELAY = "0.4"  # seconds per reported step (--pace realistic): jobs stay running for a while
+SLOW_STEP_DELAY = "1.2"  # after a restart that is followed by another kill
 KILL_WINDOW = (0.0, 1.0)  # seconds after the last job started
 KILL_AGAIN_WINDOW = (0.0, 0.4)  # seconds after a restart, to catch the resumed jobs again
 MAX_ATTEMPTS = 3  # the executor's: recovery fails a job interrupted this often, and cleans up
@@ -340,11 +341,14 @@ def test_kill_9_while_jobs_of_every_service_run(tmp_path: Path) -> None:
                 running = _running_soon(api, jobs)
                 if not running:  # everything ended already: a kill now would test nothing
                     assert kill > 0, f"cycle {cycle}: every job ended before the kill"
+                    print(f"cycle {cycle} kill {kill}: every job had ended")
                     break
                 server.kill()
                 caught.append(running)
                 left = _temp_files(data_dir)
                 print(f"cycle {cycle} kill {kill}: running {running}, {len(left)} temp files left")
+                again = cycle == exhausting and kill < MAX_ATTEMPTS - 1  # slow: still running then
+                server.env["JOBFORGE_STEP_DELAY"] = SLOW_STEP_DELAY if again else STEP_DELAY
                 server.start()
                 api = Clients(server)
             _wait_all_ended(api)
@@ -390,18 +394,7 @@ def test_recovery_deletes_what_an_export_it_ends_had_written(tmp_path: Path) -> 
         server.kill()
     finally:
         server.stop()
-    engine = JobEngine(f"sqlite:///{data_dir.resolve() / 'jobforge.db'}", workers=1, cpu_workers=1)
-    try:  # as if it had been resumed twice and killed each time (the executor's max_attempts)
-        record = engine.jobs.find(
-            SimpleNamespace(account_id="000000000000", region="us-east-1"), "dataexchange", job
-        )
-        assert record is not None and record.state is JobState.RUNNING
-        while record.attempt < MAX_ATTEMPTS:
-            engine.jobs.transition(record, JobState.PENDING)
-            record = engine.jobs.claim(record.pk, "dead-worker", 30)
-            assert record is not None
-    finally:
-        engine.db.dispose()
+    _use_up_attempts(data_dir, "dataexchange", job)
     server = JobforgeServer(data_dir).start()  # recovery ends the job and cleans up
     try:
         assert client("dataexchange", server.url).get_job(JobId=job)["State"] == "ERROR"
@@ -409,3 +402,59 @@ def test_recovery_deletes_what_an_export_it_ends_had_written(tmp_path: Path) -> 
         assert (data_dir / "buckets" / DX_OUT / "kept.bin").read_bytes() == SOURCE  # overwritten, kept
     finally:
         server.stop()
+
+
+def test_recovery_deletes_the_archive_of_a_world_export_it_ends(tmp_path: Path) -> None:
+    """A world export whose last attempt died after publishing its archive (before the job could
+    end Completed) is ended Failed by restart recovery, and a failed export leaves no object."""
+    data_dir = tmp_path / "data"
+    server = JobforgeServer(data_dir, "--pace", "step").start()
+    try:
+        api = Clients(server)
+        make_bucket(server, EXPORT_BUCKET)
+        template = api.robomaker.create_world_template(templateBody=TEMPLATE)["arn"]
+        generation = api.robomaker.create_world_generation_job(
+            template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
+        )["arn"]
+        server.control("advance", jobId=generation.rsplit("/", 1)[1], steps=100)
+        done = _until(
+            lambda: _ended(api.robomaker.describe_world_generation_job(job=generation), GENERATION_ENDED),
+            "the world",
+        )
+        export = api.robomaker.create_world_export_job(
+            worlds=done["finishedWorldsSummary"]["succeededWorlds"],
+            outputLocation={"s3Bucket": EXPORT_BUCKET, "s3Prefix": "out"},
+            iamRole=ROLE,
+        )["arn"]
+        export_id = export.rsplit("/", 1)[1]
+        server.control("advance", jobId=export_id, steps=1)  # claimed, then held before the world
+        _until(lambda: api.robomaker.describe_world_export_job(job=export)["status"] == "Running", "Running")
+        server.kill()
+    finally:
+        server.stop()
+    _use_up_attempts(data_dir, "robomaker", export_id)
+    archive = data_dir / "buckets" / EXPORT_BUCKET / archive_key("out", export_id)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"PK published by the last attempt")
+    server = JobforgeServer(data_dir).start()  # recovery ends the job and cleans up
+    try:
+        job = client("robomaker", server.url).describe_world_export_job(job=export)
+        assert (job["status"], job["failureCode"]) == ("Failed", "InternalServiceError")
+        assert files_under(data_dir / "buckets" / EXPORT_BUCKET) == []
+    finally:
+        server.stop()
+
+
+def _use_up_attempts(data_dir: Path, service: str, job_id: str) -> None:
+    """As if a job killed while Running had been resumed and killed until no attempt is left."""
+    engine = JobEngine(f"sqlite:///{data_dir.resolve() / 'jobforge.db'}", workers=1, cpu_workers=1)
+    try:
+        owner = SimpleNamespace(account_id="000000000000", region="us-east-1")
+        record = engine.jobs.find(owner, service, job_id)
+        assert record is not None and record.state is JobState.RUNNING
+        while record.attempt < MAX_ATTEMPTS:
+            engine.jobs.transition(record, JobState.PENDING)
+            record = engine.jobs.claim(record.pk, "dead-worker", 30)
+            assert record is not None
+    finally:
+        engine.db.dispose()

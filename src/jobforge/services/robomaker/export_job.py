@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from jobforge.engine import JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
+from jobforge.engine import Job, JobCanceled, JobContext, JobEngine, JobFailed, JobOutcome, JobState, Resource
 from jobforge.services.arns import owned_id
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
@@ -100,6 +100,18 @@ class WorldExportHandler:
             "models": len(summary.models),
         }
         return JobOutcome(JobState.SUCCEEDED, result)
+
+    def cleanup(self, job: Job) -> None:
+        """The engine's :class:`~jobforge.engine.CleansUp` hook: restart recovery ended ``job``
+        Failed or Canceled, perhaps after a dead attempt had published the archive (a crash between
+        the upload and the job's end). A failed or canceled export leaves no object: delete it."""
+        location = job.request["outputLocation"]
+        bucket = location["s3Bucket"]
+        try:
+            self.store.policy.check(bucket, job.account_id)
+        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
+            return
+        self.store.delete(bucket, archive_key(location.get("s3Prefix"), job.job_id))
 
     def _find_worlds(self, ctx: JobContext) -> list[Resource]:
         """Every requested world (each once), or the job fails with ResourceNotFound."""
