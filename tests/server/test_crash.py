@@ -249,7 +249,7 @@ def _check_robomaker(api: Clients, acked: Acknowledged, scratch: Path, data_dir:
             assert not (exports / key).exists(), f"a {job['status']} export left {key}"
             continue
         expected.append(key)
-        root = Path(tempfile.mkdtemp(dir=scratch))
+        root = Path(tempfile.mkdtemp(prefix="unzipped-", dir=scratch))
         with zipfile.ZipFile(io.BytesIO((exports / key).read_bytes())) as archive:
             assert archive.testzip() is None
             archive.extractall(root)
@@ -309,8 +309,13 @@ def _check_location(server: JobforgeServer, api: Clients, acked: Acknowledged) -
 
 
 def _temp_files(data_dir: Path) -> list[str]:
-    """Files in the local store's temp directory (writers' ``upload-*.part``, their ``.new``)."""
-    return files_under(data_dir / "buckets" / TMP_DIR_NAME)
+    """Files in the local store's temp directory (writers' ``upload-*.part``, their ``.new``), and
+    anything named like a temp file anywhere in the data directory."""
+    return [
+        name
+        for name in files_under(data_dir)
+        if name.startswith(f"buckets/{TMP_DIR_NAME}/") or name.endswith((".part", ".new", ".tmp"))
+    ]
 
 
 def _no_temp_files_after_sweep(data_dir: Path) -> None:
