@@ -155,7 +155,9 @@ def test_data_exchange_revisions_race_to_their_quota(
 ) -> None:
     """CreateRevision checks its quota under the engine's lock (it used to take none)."""
     settings = Settings.from_env({"JOBFORGE_DATAEXCHANGE_LIMITS": json.dumps({"Revisions per data set": 2})})
-    binding = DATAEXCHANGE.build(engine, LocalObjectStore(tmp_path / "objects"), DATAEXCHANGE.settings(settings))
+    binding = DATAEXCHANGE.build(
+        engine, LocalObjectStore(tmp_path / "objects"), DATAEXCHANGE.settings(settings)
+    )
     provider = binding.provider
     ctx = RequestContext(OWNER.account_id, OWNER.region, "dataexchange", "CreateRevision", "r")
     data_set = provider.create_data_set(ctx, {"AssetType": "S3_SNAPSHOT", "Name": "d", "Description": ""})

@@ -45,6 +45,13 @@ UPLOAD_POLL_SECONDS = 0.25
 
 
 
+CREATED = "createdObjects"  # job progress: [bucket, key] of objects an export created
+
+
+def created_objects(progress: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(bucket, key) for bucket, key in progress.get(CREATED) or []]
+
+
 @dataclass
 class Work:
     """One run's leftovers to undo if it does not complete."""
@@ -78,7 +85,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
         return dict(ctx.request["Details"][self.spec.member])
 
     def run(self, ctx: JobContext, plan: dict[str, Any]) -> JobOutcome:
-        work = Work()
+        work = Work(created=created_objects(ctx.job.progress))  # an interrupted attempt's writes
         try:
             ctx.step()
             added = self.execute(ctx, plan, work)
@@ -103,7 +110,10 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
         """Remove what this run staged or wrote (the run failed or was canceled)."""
         for key in work.staged:
             self.runtime.storage.discard(key)
-        for bucket, key in work.created:
+        self.delete_created(work.created)
+
+    def delete_created(self, created: list[tuple[str, str]]) -> None:
+        for bucket, key in created:
             try:
                 self.runtime.store.delete(bucket, key)
             except Exception:
@@ -113,8 +123,10 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
         """The :meth:`~jobforge.engine.JobHandler.cleanup` hook: restart recovery ended ``job``
         without running it again. Drops the bytes staged for assets the job never committed
         (an upload that arrived at its signed URL, a half-finished import) and the upload record;
-        the bytes of assets it did commit before the crash stay."""
+        the bytes of assets it did commit before the crash stay. An export's objects that did not
+        exist before it are deleted, as when it fails while running."""
         runtime = self.runtime
+        self.delete_created(created_objects(job.progress))
         for asset_id, key in zip(
             job.request.get("AssetIds") or [], job.request.get("StorageKeys") or [], strict=False
         ):
@@ -536,8 +548,11 @@ class S3ExportHandler(DataExchangeJobHandler):
             raise JobProblem(problems)
         for destination in destinations:
             ctx.step()
+            where = (destination.bucket, destination.key)
             try:
-                existed = self._exists(destination.bucket, destination.key)
+                if where not in work.created and not self._exists(*where):
+                    work.created.append(where)  # recorded before the copy: a crash may follow it
+                    ctx.report(progress={CREATED: [list(item) for item in work.created]})
                 copy_object(
                     store,
                     self.runtime.storage.bucket,
@@ -559,8 +574,6 @@ class S3ExportHandler(DataExchangeJobHandler):
                         )
                     ]
                 ) from None
-            if not existed:
-                work.created.append((destination.bucket, destination.key))
 
     def _exists(self, bucket: str, key: str) -> bool:
         try:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from jobforge.engine import (
+    Job,
     JobCanceled,
     JobContext,
     JobEngine,
@@ -107,6 +108,18 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             "models": len(summary.models),
         }
         return JobOutcome(JobState.SUCCEEDED, result)
+
+    def cleanup(self, job: Job) -> None:
+        """The :meth:`~jobforge.engine.JobHandler.cleanup` hook: restart recovery ended ``job``
+        Failed or Canceled, perhaps after a dead attempt had published the archive (a crash between
+        the upload and the job's end). A failed or canceled export leaves no object: delete it."""
+        location = job.request["outputLocation"]
+        bucket = location["s3Bucket"]
+        try:
+            self.store.policy.check(bucket, job.account_id)
+        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
+            return
+        self.store.delete(bucket, archive_key(location.get("s3Prefix"), job.job_id))
 
     def plan(self, ctx: JobContext) -> list[Resource]:
         """Every requested world (each once), or the job fails with ResourceNotFound."""
