@@ -97,7 +97,7 @@ class _Service:
                 compile_pattern(pattern)
 
 
-def _new_request_id() -> str:
+def new_request_id() -> str:
     """A random (version 4) UUID string, without the cost of building a ``uuid.UUID``."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
@@ -244,7 +244,7 @@ class AwsGateway:
 
     async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id = _new_request_id()
+        request_id = new_request_id()
         headers = _header_dict(scope["headers"])
         method = scope["method"]
         raw_path_bytes = scope.get("raw_path")
