@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from jobforge.protocol.body_limits import NO_BODY_LIMIT, operation_body_limit
 from jobforge.protocol.gateway import DEFAULT_MAX_BODY_BYTES
 from jobforge.protocol.specs import load_service_model
 
-from .conftest import LiveServer, build_gateway, robomaker_search_paths, start_server
+from .conftest import LiveServer, build_gateway, robomaker_search_paths
 from .inputs import minimal_value
 
 # Characters whose JSON encoding is longest: astral (escaped surrogate pair), control, quote,
@@ -166,14 +165,6 @@ def test_unbounded_shapes_keep_the_global_limit(service: str, name: str) -> None
 LIST_WORLDS = "/listWorlds"  # RoboMaker ListWorlds (POST): a bounded body
 
 
-@pytest.fixture(scope="module")
-def gateway_server() -> Iterator[LiveServer]:
-    gateway, providers = build_gateway()
-    server = start_server(gateway, providers)
-    yield server
-    server.stop()
-
-
 def _list_worlds_limit(server: LiveServer) -> int:
     service = next(s for s in server.gateway.services if s.name == "robomaker")
     return service.operations["ListWorlds"].body_limit
@@ -181,22 +172,26 @@ def _list_worlds_limit(server: LiveServer) -> int:
 
 def _connect(server: LiveServer) -> socket.socket:
     host, port = server.url.removeprefix("http://").split(":")
-    sock = socket.create_connection((host, int(port)), timeout=10)
-    return sock
+    return socket.create_connection((host, int(port)), timeout=10)
 
 
-def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    raw = b""
+def _parse_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def _read_response(sock: socket.socket, raw: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """One response (``raw``: its first bytes, already received)."""
     while b"\r\n\r\n" not in raw:
         chunk = sock.recv(65536)
         assert chunk, raw
         raw += chunk
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    status, headers, body = _parse_response(raw)
     while len(body) < int(headers["content-length"]):
         body += sock.recv(65536)
-    return int(status_line.split()[1]), headers, body
+    return status, headers, body
 
 
 def _assert_413(status: int, headers: dict[str, str], body: bytes, limit: int) -> None:
@@ -208,8 +203,8 @@ def _assert_413(status: int, headers: dict[str, str], body: bytes, limit: int) -
     assert str(limit) in json.loads(body)["message"]
 
 
-def test_limits_are_computed_once_per_operation(gateway_server: LiveServer) -> None:
-    limit = _list_worlds_limit(gateway_server)
+def test_limits_are_computed_once_per_operation(live: LiveServer) -> None:
+    limit = _list_worlds_limit(live)
     assert NO_BODY_LIMIT < limit < DEFAULT_MAX_BODY_BYTES
     unvalidated, _ = build_gateway(validate_requests=False)
     try:
@@ -219,28 +214,28 @@ def test_limits_are_computed_once_per_operation(gateway_server: LiveServer) -> N
         unvalidated.close()
 
 
-def test_declared_length_over_the_operation_limit_is_413_before_reading(gateway_server: LiveServer) -> None:
-    limit = _list_worlds_limit(gateway_server)
-    with _connect(gateway_server) as sock:
+def test_declared_length_over_the_operation_limit_is_413_before_reading(live: LiveServer) -> None:
+    limit = _list_worlds_limit(live)
+    with _connect(live) as sock:
         head = f"POST {LIST_WORLDS} HTTP/1.1\r\nHost: x\r\nContent-Length: {limit + 1}\r\n\r\n"
         sock.sendall(head.encode() + b"{")  # the rest is never sent: the answer must not wait
         _assert_413(*_read_response(sock), limit)
 
 
-def test_body_at_the_operation_limit_is_read(gateway_server: LiveServer) -> None:
-    limit = _list_worlds_limit(gateway_server)
+def test_body_at_the_operation_limit_is_read(live: LiveServer) -> None:
+    limit = _list_worlds_limit(live)
     body = b"{" + b" " * (limit - 2) + b"}"  # valid JSON of exactly the limit
-    with _connect(gateway_server) as sock:
+    with _connect(live) as sock:
         head = f"POST {LIST_WORLDS} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
         sock.sendall(head.encode() + body)
         status, _, _ = _read_response(sock)
     assert status == 200
 
 
-def test_chunked_body_over_the_operation_limit_is_413_once_over(gateway_server: LiveServer) -> None:
-    limit = _list_worlds_limit(gateway_server)
+def test_chunked_body_over_the_operation_limit_is_413_once_over(live: LiveServer) -> None:
+    limit = _list_worlds_limit(live)
     chunk = b" " * 4096
-    with _connect(gateway_server) as sock:
+    with _connect(live) as sock:
         sock.sendall(f"POST {LIST_WORLDS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
         sent = 0
         sock.settimeout(0.05)
@@ -261,25 +256,19 @@ def test_chunked_body_over_the_operation_limit_is_413_once_over(gateway_server: 
         assert answer, "no answer to an endless chunked body"
         assert sent > limit  # refused only once over the limit, without the final chunk
         sock.settimeout(10)
-        rest = answer
-        while chunk_in := sock.recv(65536):
-            rest += chunk_in
-    head, _, body = rest.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
-    _assert_413(int(status_line.split()[1]), headers, body, limit)
+        _assert_413(*_read_response(sock, answer), limit)
 
 
-def test_get_without_body_members_refuses_a_large_body(gateway_server: LiveServer) -> None:
-    with _connect(gateway_server) as sock:
+def test_get_without_body_members_refuses_a_large_body(live: LiveServer) -> None:
+    with _connect(live) as sock:
         head = f"GET /v1/data-sets HTTP/1.1\r\nHost: x\r\nContent-Length: {NO_BODY_LIMIT + 1}\r\n\r\n"
         sock.sendall(head.encode())
         _assert_413(*_read_response(sock), NO_BODY_LIMIT)
 
 
-def test_unknown_route_keeps_the_global_limit_and_answers_404(gateway_server: LiveServer) -> None:
+def test_unknown_route_keeps_the_global_limit_and_answers_404(live: LiveServer) -> None:
     body = b"x" * (NO_BODY_LIMIT * 4)
-    with _connect(gateway_server) as sock:
+    with _connect(live) as sock:
         head = f"POST /no/such/route HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
         sock.sendall(head.encode() + body)
         status, headers, _ = _read_response(sock)
