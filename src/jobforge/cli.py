@@ -46,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
     from jobforge.app import build_app
     from jobforge.config import Settings
     from jobforge.logs import configure_logging
+    from jobforge.protocol.http_server import http_protocol_from_env
     from jobforge.services.registry import check_settings
 
     settings = Settings.from_env(
@@ -63,6 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_format=args.log_format,
     ).prepare()
     check_settings(settings)
+    http_protocol = http_protocol_from_env()  # malformed HTTP gets AWS-shaped errors
     _check_listen(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
     try:
@@ -73,7 +75,13 @@ def _serve(args: argparse.Namespace) -> int:
         url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
         raise CliError(f"cannot open the database {url}: {str(exc).splitlines()[0]}") from exc
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, lifespan="on", access_log=False, log_config=None
+        app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        http=http_protocol,
     )
     uvicorn.Server(config).run()
     return 0

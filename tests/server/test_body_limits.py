@@ -19,7 +19,7 @@ from tests.support import JobforgeServer, client
 
 ALICE = ("AKIDALICE", "alice-secret", "111111111111")
 MIB = 1024 * 1024
-PATH = "/tracking/v0/list-trackers"  # Location ListTrackers; any API path would do
+PATH = "/metadata/v0/jobs"  # Location StartJob: its input shape puts no bound on the body
 SIGNED_SHAPE = (
     "AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/geo/aws4_request, "
     "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64

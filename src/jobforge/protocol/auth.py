@@ -309,6 +309,17 @@ class Authenticator:
         if sig.access_key not in self.accounts and self.default_secret is None:
             raise _unrecognized_client()
 
+    def scope_service(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | None:
+        """The credential scope's service as the request names it, not verified (None: unsigned or
+        malformed); :meth:`authenticate` returns the same one in its identity."""
+        if self.mode == "none":
+            return self._identify(headers, query).signing_service
+        try:
+            sig = _read_signature(headers, query)
+        except ServiceError:
+            return None
+        return sig.service if sig is not None else None
+
     def _identify(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Identity:
         """Mode ``none``: the credential scope alone, cached per scope string (it repeats all day)."""
         authorization = headers.get("authorization")

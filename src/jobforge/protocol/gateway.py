@@ -20,7 +20,8 @@ from typing import Any
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
 
-from jobforge.protocol.auth import Authenticator, Identity
+from jobforge.protocol.auth import Authenticator
+from jobforge.protocol.body_limits import operation_body_limit
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import NotImplementedOperation, ServiceError
@@ -60,20 +61,21 @@ class ServiceBinding:
 class _Operation:
     """Everything precomputed for one operation."""
 
-    __slots__ = ("method_name", "model", "name", "parser", "serializer")
+    __slots__ = ("body_limit", "method_name", "model", "name", "parser", "serializer")
 
-    def __init__(self, model: OperationModel) -> None:
+    def __init__(self, model: OperationModel, body_limit: int) -> None:
         self.model = model
         self.name = model.name
         self.method_name = xform_name(model.name)
         self.parser = InputParser(model)
         self.serializer = OutputSerializer(model)
+        self.body_limit = body_limit  # the largest body this operation accepts
 
 
 class _Service:
     """A binding with its routing table, parsers and serializers built once."""
 
-    def __init__(self, binding: ServiceBinding) -> None:
+    def __init__(self, binding: ServiceBinding, body_limit: Callable[[OperationModel], int]) -> None:
         model = binding.model
         self.binding = binding
         self.name = model.service_name
@@ -81,7 +83,10 @@ class _Service:
         self.endpoint_prefix = model.endpoint_prefix
         self.router = Router(model)
         self.errors = ErrorSerializer(model)
-        self.operations = {name: _Operation(model.operation_model(name)) for name in model.operation_names}
+        self.operations = {}
+        for name in model.operation_names:
+            operation_model = model.operation_model(name)
+            self.operations[name] = _Operation(operation_model, body_limit(operation_model))
         self._warm_patterns(model)
         for operation in self.operations.values():  # compile checkers and encoders now, not per request
             if operation.model.input_shape is not None:
@@ -97,7 +102,7 @@ class _Service:
                 compile_pattern(pattern)
 
 
-def _new_request_id() -> str:
+def new_request_id() -> str:
     """A random (version 4) UUID string, without the cost of building a ``uuid.UUID``."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
@@ -160,13 +165,20 @@ class AwsGateway:
         ``validate_requests=False`` skips constraint checks (types, valid Unicode text and non-null
         list items and map values are still enforced: the parser refuses them). ``body_budget``
         caps the body bytes read into memory across all requests (a body larger than the whole
-        budget is refused as too large).
+        budget is refused as too large). With validation on, each operation also refuses a body
+        larger than a valid input of it can be (:mod:`jobforge.protocol.body_limits`).
         """
         self.authenticator = authenticator or Authenticator()
         self.max_body_bytes = max_body_bytes
         self.body_budget = body_budget or BodyBudget()
         self.validate_requests = validate_requests
-        self.services = [_Service(binding) for binding in bindings]
+        limit = self.body_limit
+        if validate_requests:
+            self.services = [
+                _Service(binding, lambda model: operation_body_limit(model, limit)) for binding in bindings
+            ]
+        else:  # unvalidated inputs may be of any size
+            self.services = [_Service(binding, lambda model: limit) for binding in bindings]
         self._by_signing_name = {service.signing_name: service for service in self.services}
         for service in self.services:  # credential scopes may also use the service name
             self._by_signing_name.setdefault(service.name, service)
@@ -206,11 +218,12 @@ class AwsGateway:
         """The largest body one request may have."""
         return min(self.max_body_bytes, self.body_budget.limit)
 
-    async def _read_body(self, receive: Receive, declared: int | None) -> tuple[bytes | None, int]:
+    async def _read_body(
+        self, receive: Receive, declared: int | None, limit: int
+    ) -> tuple[bytes | None, int]:
         """(body or None if the client went away, bytes reserved in the budget). Reserves the
-        declared length before reading (chunked bodies: each chunk as it comes); raises 413/503
-        :class:`ServiceError` with nothing left reserved."""
-        limit = self.body_limit
+        declared length before reading (chunked bodies: each chunk as it comes, stopping once
+        over ``limit``); raises 413/503 :class:`ServiceError` with nothing left reserved."""
         budget = self.body_budget
         reserved = 0
         if declared:
@@ -244,7 +257,7 @@ class AwsGateway:
 
     async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id = _new_request_id()
+        request_id = new_request_id()
         headers = _header_dict(scope["headers"])
         method = scope["method"]
         raw_path_bytes = scope.get("raw_path")
@@ -260,18 +273,30 @@ class AwsGateway:
                 # Before any body byte is read: a well-formed signature by a known key (sigv4 mode),
                 # and a declared length within the limit. The signature is verified after reading.
                 self.authenticator.precheck(headers, query)
+                # The operation (as the unverified credential scope names it) bounds the body;
+                # a routing error is answered only once the caller is authenticated.
+                signing_service = self.authenticator.scope_service(headers, query)
+                try:
+                    service, match = self._route(signing_service, headers, method, raw_path, query)
+                    operation = service.operations[match.operation.name]
+                    limit, route_error = min(operation.body_limit, self.body_limit), None
+                except ServiceError as exc:
+                    service, limit, route_error = None, self.body_limit, exc
                 declared = _declared_length(headers)
-                if declared is not None and declared > self.body_limit:
-                    raise _too_large(self.body_limit)
-                body, reserved = await self._read_body(receive, declared)
+                if declared is not None and declared > limit:
+                    raise _too_large(limit)
+                body, reserved = await self._read_body(receive, declared, limit)
                 if body is None:
                     return  # client went away
                 body_read = True
                 identity = self.authenticator.authenticate(
                     method, raw_path, query_string, query, headers, body
                 )
-                service, match = self._route(identity, headers, method, raw_path, query)
-                operation = service.operations[match.operation.name]
+                if identity.signing_service != signing_service:  # never in practice: route again
+                    service, match = self._route(identity.signing_service, headers, method, raw_path, query)
+                    operation = service.operations[match.operation.name]
+                elif route_error is not None:
+                    raise route_error
                 try:
                     request = operation.parser.parse(match.labels, query, headers, body)
                 except RequestParseError as exc:
@@ -315,15 +340,15 @@ class AwsGateway:
 
     def _route(
         self,
-        identity: Identity,
+        signing_service: str | None,
         headers: dict[str, str],
         method: str,
         raw_path: str,
         query: dict[str, list[str]],
     ) -> tuple[_Service, Any]:
         """Pick the service (credential scope first, then host hints, then any router that matches)."""
-        if identity.signing_service is not None:
-            service = self._by_signing_name.get(identity.signing_service)
+        if signing_service is not None:
+            service = self._by_signing_name.get(signing_service)
             if service is not None:
                 return service, service.router.match(method, raw_path, query)
         candidates = self._unsigned_candidates(headers.get("host", ""), raw_path)
