@@ -36,9 +36,9 @@ from jobforge.services.robomaker.export_job import archive_key
 from jobforge.storage.local import TMP_DIR_NAME
 from tests.dataexchange.conftest import TERMINAL as DX_TERMINAL
 from tests.dataexchange.conftest import DataExchangeEnv, LocalBuckets
-from tests.location_service.fixtures import import_reference, input_table, parquet_bytes, seattle
-from tests.location_service.helpers import TERMINAL as LOCATION_TERMINAL
-from tests.location_service.helpers import files_under, local_output, make_bucket, put_local, start
+from tests.location.fixtures import import_reference, input_table, parquet_bytes, seattle
+from tests.location.helpers import TERMINAL as LOCATION_TERMINAL
+from tests.location.helpers import files_under, local_output, make_bucket, put_local, start
 from tests.support import JobforgeServer, client
 
 CYCLES = 5

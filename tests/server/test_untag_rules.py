@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.location_service.fixtures import cases_table, parquet_bytes
-from tests.location_service.helpers import make_bucket, put_local, start
+from tests.location.fixtures import cases_table, parquet_bytes
+from tests.location.helpers import make_bucket, put_local, start
 from tests.support import JobforgeServer, client
 
 from .test_bad_input import BODY
