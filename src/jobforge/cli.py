@@ -46,7 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
     from jobforge.app import build_app
     from jobforge.config import Settings
     from jobforge.logs import configure_logging
-    from jobforge.protocol.http_server import http_protocol_from_env
+    from jobforge.protocol.http_server import http_protocol
     from jobforge.services.registry import check_settings
 
     settings = Settings.from_env(
@@ -64,7 +64,6 @@ def _serve(args: argparse.Namespace) -> int:
         log_format=args.log_format,
     ).prepare()
     check_settings(settings)
-    http_protocol = http_protocol_from_env()  # malformed HTTP gets AWS-shaped errors
     _check_listen(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
     try:
@@ -81,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="on",
         access_log=False,
         log_config=None,
-        http=http_protocol,
+        http=http_protocol(settings.http_protocol),  # malformed HTTP gets AWS-shaped errors
     )
     uvicorn.Server(config).run()
     return 0

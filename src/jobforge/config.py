@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 PACES = ("instant", "realistic", "step")
 AUTH_MODES = ("none", "sigv4")
 LOG_FORMATS = ("json", "text")
+HTTP_PROTOCOLS = ("h11", "httptools")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _ACCOUNT = re.compile(r"\d{12}")
 MIN_BODY_BYTES_IN_FLIGHT = 1024 * 1024
@@ -61,6 +62,7 @@ class Settings:
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
     max_body_bytes_in_flight: int = 64 * 1024 * 1024  # request-body bytes in memory across all requests
     diagnostic_jobs: bool = False  # the control API's diagnostic-job action (for tests of the engine)
+    http_protocol: str = "httptools"  # httptools | h11: the HTTP parser (either answers malformed HTTP)
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # name -> flag/var
     prepared: bool = field(default=False, repr=False, compare=False)
 
@@ -97,9 +99,10 @@ class Settings:
             ("auth", AUTH_MODES),
             ("log_format", LOG_FORMATS),
             ("log_level", LOG_LEVELS),
+            ("http_protocol", HTTP_PROTOCOLS),
         ):
             value = getattr(self, name)
-            if (value.lower() if name == "log_level" else value) not in allowed:
+            if (value.lower() if name in ("log_level", "http_protocol") else value) not in allowed:
                 raise SettingsError(f"{self.where(name)} must be one of {', '.join(allowed)}, not {value!r}")
         if self.max_body_bytes_in_flight < MIN_BODY_BYTES_IN_FLIGHT:
             raise SettingsError(

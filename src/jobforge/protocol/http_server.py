@@ -13,13 +13,11 @@ already started, the connection is closed without another answer.
 from __future__ import annotations
 
 import asyncio
-import os
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from jobforge.config import SettingsError
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.gateway import new_request_id
 from jobforge.protocol.serializer import ErrorSerializer
@@ -145,15 +143,8 @@ HTTP_PROTOCOLS: dict[str, type[asyncio.Protocol]] = {
     "h11": AwsH11Protocol,
     "httptools": AwsHttpToolsProtocol,  # what uvicorn's "auto" picks (httptools is a dependency)
 }
-HTTP_PROTOCOL_ENV = "JOBFORGE_HTTP_PROTOCOL"
 
 
-def http_protocol_from_env() -> type[asyncio.Protocol]:
-    """The protocol class ``JOBFORGE_HTTP_PROTOCOL`` names (``httptools``, the default, or ``h11``)."""
-    name = os.environ.get(HTTP_PROTOCOL_ENV, "").strip().lower() or "httptools"
-    try:
-        return HTTP_PROTOCOLS[name]
-    except KeyError:
-        raise SettingsError(
-            f"{HTTP_PROTOCOL_ENV} must be one of {', '.join(sorted(HTTP_PROTOCOLS))}, not {name!r}"
-        ) from None
+def http_protocol(name: str) -> type[asyncio.Protocol]:
+    """The protocol class for the ``http_protocol`` setting (``httptools``, the default, or ``h11``)."""
+    return HTTP_PROTOCOLS[name.strip().lower()]
