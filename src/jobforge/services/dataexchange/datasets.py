@@ -16,6 +16,7 @@ from jobforge.services.dataexchange.common import (
     invalid,
     new_dx_id,
 )
+from jobforge.services.dataexchange.notifications import NOTIFICATION
 
 MAX_NAME = 256
 MAX_DESCRIPTION = 16384
@@ -107,5 +108,7 @@ class DataSetOperations(DataExchangeBase):
                 ctx, EVENT_ACTION, parent_id=data_set_id, max_results=500
             ).items:
                 self.resources.delete(ctx, EVENT_ACTION, action.resource_id, conn)
+            for notification in self.runtime.children(ctx, NOTIFICATION, data_set_id):
+                self.resources.delete(ctx, NOTIFICATION, notification.resource_id, conn)
             self.resources.delete(ctx, DATA_SET, data_set.resource_id, conn)
         return {}

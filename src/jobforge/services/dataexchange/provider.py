@@ -7,6 +7,7 @@ from jobforge.services.dataexchange.common import ASSET, DATA_SET, EVENT_ACTION,
 from jobforge.services.dataexchange.datasets import DataSetOperations
 from jobforge.services.dataexchange.event_actions import EventActionOperations
 from jobforge.services.dataexchange.jobs import JobOperations
+from jobforge.services.dataexchange.notifications import NotificationOperations
 from jobforge.services.dataexchange.revisions import RevisionOperations
 from jobforge.services.tagging import TagOperations, TagResolver
 
@@ -17,6 +18,7 @@ class DataExchangeProvider(
     AssetOperations,
     JobOperations,
     EventActionOperations,
+    NotificationOperations,
     TagOperations,
 ):
     """One method per implemented operation; data grants and SendApiAsset answer 501."""
