@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from jobforge.services.location.file_worker import FileTask, StoreSpec, transform_file
-from jobforge.storage import LocalObjectStore
+from jobforge.services.location.file_worker import FileTask, transform_file
+from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, parquet_bytes
 from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
 from tests.support import JobforgeServer, client

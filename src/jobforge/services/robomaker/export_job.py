@@ -32,9 +32,7 @@ from jobforge.storage import (
     BucketAccessDenied,
     NoSuchBucket,
     ObjectStore,
-    S3ObjectStore,
     StorageError,
-    UploadJournal,
 )
 from jobforge.storage.roles import RoleRefused, assume_role
 
@@ -154,25 +152,13 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         if not endpoint:
             return self.store, "recorded"
         store = role_store(
-            endpoint,
-            ctx.request["iamRole"],
-            f"jobforge-{ctx.job.job_id}",
-            ctx.job.region,
-            getattr(self.store, "part_size", None),
-            getattr(self.store, "journal", None),
+            self.store, endpoint, ctx.request["iamRole"], f"jobforge-{ctx.job.job_id}", ctx.job.region
         )
         return (self.store, "recorded") if store is None else (store, "assumed")
 
 
-def role_store(
-    endpoint: str,
-    role: str,
-    session: str,
-    region: str,
-    part_size: int | None = None,
-    journal: UploadJournal | None = None,
-) -> S3ObjectStore | None:
-    """An S3 store at ``endpoint`` with ``role``'s credentials from the endpoint's STS AssumeRole.
+def role_store(store: ObjectStore, endpoint: str, role: str, session: str, region: str) -> ObjectStore | None:
+    """``store`` reached with ``role``'s credentials from ``endpoint``'s STS AssumeRole.
 
     None when the endpoint offers no STS; JobFailed(AccessDenied) when STS refuses the role.
     """
@@ -182,12 +168,4 @@ def role_store(
         raise JobFailed("AccessDenied", str(exc)) from None
     if credentials is None:
         return None
-    return S3ObjectStore.connect(
-        endpoint,
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        journal=journal,
-        **({"part_size": part_size} if part_size else {}),
-    )
+    return store.with_credentials(credentials, region)
