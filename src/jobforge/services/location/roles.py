@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from jobforge.engine import JobFailed
+from jobforge.services.location.file_worker import VALIDATION_ERROR
 from jobforge.storage.roles import RoleCredentials, RoleRefused
 from jobforge.storage.roles import assume_role as assume_storage_role
 
@@ -14,5 +15,5 @@ def assume_role(endpoint: str, role: str, job_id: str, region: str) -> RoleCrede
         return assume_storage_role(endpoint, role, f"jobforge-location-{job_id}", region)
     except RoleRefused as exc:
         raise JobFailed(
-            "ValidationError", f"The ExecutionRoleArn {role} could not be assumed: {exc.reason}"
+            VALIDATION_ERROR, f"The ExecutionRoleArn {role} could not be assumed: {exc.reason}"
         ) from None

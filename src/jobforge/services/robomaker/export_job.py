@@ -25,6 +25,7 @@ from jobforge.engine import (
     Resource,
 )
 from jobforge.services.robomaker.common import SERVICE, WORLD
+from jobforge.services.robomaker.errors import ACCESS_DENIED, INTERNAL_SERVICE_ERROR, RESOURCE_NOT_FOUND
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
 from jobforge.services.robomaker.settings import RoboMakerSettings
 from jobforge.storage import (
@@ -79,12 +80,12 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         try:  # CreateWorldExportJob checked it too; the policy may have changed since
             self.store.policy.check(bucket, job.account_id)
         except BucketAccessDenied as exc:
-            raise JobFailed("AccessDenied", str(exc)) from None
+            raise JobFailed(ACCESS_DENIED, str(exc)) from None
         store, role = self._output_store(ctx)
         ctx.report(progress={"worldsWritten": 0, "worldCount": len(worlds)}, result={"role": role})
         try:
             if not _may_exist(store, bucket):
-                raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
                 from jobforge.services.robomaker.export import write_archive
 
@@ -92,13 +93,13 @@ class WorldExportHandler(JobHandler[list[Resource]]):
                 if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
                     raise JobCanceled()
         except NoSuchBucket:
-            raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist") from None
+            raise JobFailed(RESOURCE_NOT_FOUND, f"The output bucket {bucket!r} does not exist") from None
         except AccessDenied as exc:
             raise JobFailed(
-                "AccessDenied", f"Writing s3://{bucket}/{key} was denied (role {request['iamRole']}): {exc}"
+                ACCESS_DENIED, f"Writing s3://{bucket}/{key} was denied (role {request['iamRole']}): {exc}"
             ) from None
         except StorageError as exc:
-            raise JobFailed("InternalServiceError", f"Could not write s3://{bucket}/{key}: {exc}") from None
+            raise JobFailed(INTERNAL_SERVICE_ERROR, f"Could not write s3://{bucket}/{key}: {exc}") from None
         info = out.info
         result = {
             "role": role,
@@ -125,7 +126,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         for arn in ctx.request["worlds"]:
             world = self.worlds.find_by_arn(ctx.job, arn, kinds=(WORLD,))
             if world is None:
-                raise JobFailed("ResourceNotFound", f"The world {arn} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The world {arn} does not exist")
             found.setdefault(world.arn, world)
         return list(found.values())
 
@@ -137,7 +138,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         for done, world in enumerate(worlds):
             document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
             if document is None:  # deleted while the export runs
-                raise JobFailed("ResourceNotFound", f"The world {world.arn} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The world {world.arn} does not exist")
             preview = self.engine.artifacts.get(world.arn, PREVIEW)
             yield ExportWorld(
                 World.from_dict(json.loads(document.data)),
@@ -165,7 +166,7 @@ def role_store(store: ObjectStore, endpoint: str, role: str, session: str, regio
     try:
         credentials = assume_role(endpoint, role, session, region)
     except RoleRefused as exc:
-        raise JobFailed("AccessDenied", str(exc)) from None
+        raise JobFailed(ACCESS_DENIED, str(exc)) from None
     if credentials is None:
         return None
     return store.with_credentials(credentials, region)
