@@ -317,6 +317,29 @@ SIX_ROOMS_V2: dict = {
     ],
 }
 
+# The smallest template: one 20 m² square living room, Version 1 (where only a template is needed).
+MINIMAL: dict = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "L",
+                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
+                            }
+                        ]
+                    }
+                }
+            ]
+        }
+    ],
+}
+MINIMAL_BODY = json.dumps(MINIMAL)
+
 SAMPLE_TEMPLATES: dict[str, dict] = {
     "OneBedroomHouse": ONE_BEDROOM_HOUSE,
     "OneRoom": ONE_ROOM,
