@@ -18,29 +18,10 @@ from pathlib import Path
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
 from harness import PYTHON, ChildServer, LoadResult, free_port, run_load
 from jobforge.model_files import models_data_path
-
-BODY = {
-    "Version": "1",
-    "Buildings": [
-        {
-            "Floors": [
-                {
-                    "Floorplan": {
-                        "Rooms": [
-                            {
-                                "Type": "Living",
-                                "Name": "Living",
-                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
-                            }
-                        ]
-                    }
-                }
-            ]
-        }
-    ],
-}
+from tests.robomaker.samples import MINIMAL_BODY
 
 
 def auth_header(service: str) -> str:
@@ -68,7 +49,7 @@ def measure_jobforge(seconds: float, connections: int, log_level: str = "info") 
             aws_access_key_id="AKIDBENCH",
             aws_secret_access_key="x",
         )
-        arn = robomaker.create_world_template(name="bench", templateBody=json.dumps(BODY))["arn"]
+        arn = robomaker.create_world_template(name="bench", templateBody=MINIMAL_BODY)["arn"]
         robomaker.describe_world_template(template=arn)
         return run_load(
             f"{url}/describeWorldTemplate",

@@ -24,7 +24,6 @@ feasible (the minimax is local), so "other" is an upper bound of the infeasible 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import statistics
@@ -43,40 +42,16 @@ from jobforge.services.robomaker.template_format import ROOM_TYPES, WorldTemplat
 from jobforge.services.robomaker.worldgen import room_layout, shape
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.room_layout import _feasible_trees
-from tests.robomaker.samples import SAMPLE_TEMPLATES, sample_body
+from tests.robomaker.samples import (
+    SAMPLE_TEMPLATES,
+    floorplan_body,
+    hallway_house_body,
+    sample_body,
+    shaped_room,
+)
 
 AREA_TOL = shape.ROOM_AREA_TOLERANCE
 ASPECT_TOL = shape.ROOM_ASPECT_TOLERANCE
-
-
-def _body(rooms: list[dict], connections: list[dict], footprint: tuple[float, float] = (1, 1)) -> str:
-    plan = {
-        "Footprint": {"DesiredAspectRatio": {"x": footprint[0], "y": footprint[1]}},
-        "Rooms": rooms,
-        "DesiredConnections": connections,
-    }
-    return json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]})
-
-
-def _room(kind: str, name: str, area: float, x: float, y: float) -> dict:
-    return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}
-
-
-def hallway_house() -> str:
-    """A hallway house: a 3:1 hall serving two 1:1.2 bedrooms and a bathroom, with a living room."""
-    rooms = [
-        _room("Hallway", "Hall", 12, 3, 1),
-        _room("Bedroom", "Bedroom 1", 16, 1, 1.2),
-        _room("Bedroom", "Bedroom 2", 12, 1, 1.2),
-        _room("Bathroom", "Bath", 10, 1, 1.3),
-        _room("Living", "Living", 30, 1.5, 1),
-        _room("Kitchen", "Kitchen", 14, 1.2, 1),
-    ]
-    connections = [
-        {"Location": ["Hall", other], "ConnectionType": "Doorway"}
-        for other in ("Bedroom 1", "Bedroom 2", "Bath", "Living")
-    ] + [{"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"}]
-    return _body(rooms, connections, (1.4, 1))
 
 
 def random_template(rng: random.Random) -> str:
@@ -87,19 +62,20 @@ def random_template(rng: random.Random) -> str:
         x, y = rng.uniform(1, 4), rng.uniform(1, 4)
         if rng.random() < 0.5:  # many real requests are near-square
             x, y = 1.0, rng.uniform(1, 1.6)
-        rooms.append(_room(rng.choice(ROOM_TYPES), f"Room {i}", round(area, 1), round(x, 2), round(y, 2)))
+        kind = rng.choice(ROOM_TYPES)
+        rooms.append(shaped_room(kind, f"Room {i}", round(area, 1), round(x, 2), round(y, 2)))
     connections = []
     pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
     for a, b in rng.sample(pairs, min(len(pairs), rng.randint(0, n))):
         kind = rng.choice(["Doorway", "Opening"])
         connections.append({"Location": [f"Room {a}", f"Room {b}"], "ConnectionType": kind})
-    return _body(rooms, connections, (round(rng.uniform(1, 2.5), 2), 1))
+    return floorplan_body(rooms, connections, (round(rng.uniform(1, 2.5), 2), 1))
 
 
 def templates(random_count: int) -> dict[str, str]:
     out = {name: sample_body(name) for name in sorted(SAMPLE_TEMPLATES)}
     out["bench 6 rooms"] = bench_template(6)
-    out["hallway house"] = hallway_house()
+    out["hallway house"] = hallway_house_body()
     rng = random.Random(7)
     for i in range(random_count):
         out[f"random {i}"] = random_template(rng)

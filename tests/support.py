@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,48 @@ class JobforgeServer:
         return response.json()
 
 
-_HALF_WRITTEN = """
+def eventually(check: Callable[[], bool], timeout: float = 30, interval: float = 0.1) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` passes; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
+
+
+class StalledStorageProcess:
+    """A process of jobforge's storage code stopped in the middle of an upload to ``bucket/key``.
+
+    ``leftover`` is what it has under way: the temp file (local store) or the multipart upload id
+    (S3). ``kill()`` is kill -9, as a crash of the server or of one of its workers.
+    """
+
+    script = ""  # run with argv: data_dir, S3 endpoint (or ""), bucket, key; prints the leftover
+
+    def __init__(self, data_dir: Path, bucket: str, key: str, s3_endpoint: str | None = None) -> None:
+        env = {**os.environ, **(MOTO_CREDENTIALS if s3_endpoint else {})}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+        args = [str(data_dir), s3_endpoint or "", bucket, key]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.script, *args], stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line:
+            self.process.wait(10)
+            raise RuntimeError(f"{type(self).__name__}: the process failed before its upload began")
+        self.leftover = line
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+
+class HalfWrittenObject(StalledStorageProcess):
+    """A store writer stopped after its first part (on S3, a multipart upload is under way)."""
+
+    script = """
 import sys, time
 from jobforge.storage import make_object_store
 data_dir, endpoint, bucket, key = sys.argv[1:5]
@@ -129,30 +171,26 @@ time.sleep(600)
 """
 
 
-class HalfWrittenObject:
-    """A process of jobforge's storage code stopped in the middle of writing ``bucket/key``.
+class HalfCopiedObject(StalledStorageProcess):
+    """``store.copy(bucket/src -> bucket/key)`` on S3 stopped in its first part copy (the copy
+    threshold lowered to 5 MiB, so a ``src`` over it is copied part by part)."""
 
-    ``leftover`` is what its writer has under way: the temp file (local store) or the multipart
-    upload id (S3). ``kill()`` is kill -9, as a crash of the server or of one of its workers.
-    """
+    script = """
+import sys, threading, time
+from jobforge.storage import make_object_store
+data_dir, endpoint, bucket, key = sys.argv[1:5]
+store = make_object_store(data_dir, endpoint, part_size=5 * 1024 * 1024, copy_threshold=5 * 1024 * 1024)
 
-    def __init__(self, data_dir: Path, bucket: str, key: str, s3_endpoint: str | None = None) -> None:
-        env = {**os.environ, **(MOTO_CREDENTIALS if s3_endpoint else {})}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
-        args = [str(data_dir), s3_endpoint or "", bucket, key]
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _HALF_WRITTEN, *args], stdout=subprocess.PIPE, text=True, env=env
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line:
-            self.process.wait(10)
-            raise RuntimeError("the writer process failed before writing")
-        self.leftover = line
+told = threading.Lock()
 
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(10)
+def stall(params, **_):
+    if told.acquire(blocking=False):  # parts are copied in parallel: say the upload id once
+        print(params["UploadId"], flush=True)
+    time.sleep(600)
+
+store.client.meta.events.register("before-parameter-build.s3.UploadPartCopy", stall)
+store.copy(bucket, "src", bucket, key)
+"""
 
 
 def session_with_models(*search_paths: Path) -> boto3.Session:

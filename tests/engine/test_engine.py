@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 import pytest
 
@@ -23,12 +22,8 @@ from jobforge.engine import (
     Quota,
     QuotaExceeded,
 )
-
-
-@dataclass
-class Scope:
-    account_id: str = "000000000000"
-    region: str = "us-east-1"
+from tests.engine.helpers import Scope, wait_for
+from tests.support import eventually
 
 
 class CountingHandler(JobHandler[int]):
@@ -49,16 +44,6 @@ class CountingHandler(JobHandler[int]):
             done += 1
             ctx.report(progress={"done": done}, result={"done": done})
         return JobOutcome(result={"done": done})
-
-
-def wait_for(engine: JobEngine, job: Job, states: set[JobState], timeout: float = 10) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = engine.jobs.load(job.pk)
-        if current.state in states:
-            return current
-        time.sleep(0.02)
-    raise AssertionError(f"job stayed {engine.jobs.load(job.pk).state}")
 
 
 @pytest.fixture
@@ -397,10 +382,7 @@ def test_a_slow_cleanup_does_not_hold_up_the_start(database_url: str) -> None:
         assert time.monotonic() - started < 5
         assert second.jobs.load(job.pk).state is JobState.CANCELED and handler.cleaned == {}
         handler.release.set()
-        deadline = time.monotonic() + 10
-        while "slow" not in handler.cleaned:
-            assert time.monotonic() < deadline, "the cleanup never ran"
-            time.sleep(0.02)
+        assert eventually(lambda: "slow" in handler.cleaned, 10, interval=0.02), "the cleanup never ran"
         # the engine keeps working meanwhile
         assert wait_for(second, create(second, n=1, job_id="next"), {JobState.SUCCEEDED}) is not None
     finally:

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import pytest
 
 from jobforge.engine import Job, JobContext, JobEngine, JobFailed, JobHandler, JobOutcome, JobState
-
-
-@dataclass
-class Scope:
-    account_id: str = "000000000000"
-    region: str = "us-east-1"
-
-
-def wait_for(engine: JobEngine, job: Job, states: set[JobState], timeout: float = 10) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = engine.jobs.load(job.pk)
-        if current.state in states:
-            return current
-        time.sleep(0.02)
-    raise AssertionError(f"job stayed {engine.jobs.load(job.pk).state}")
+from tests.engine.helpers import Scope, wait_for
+from tests.support import eventually
 
 
 class CountingHandler(JobHandler[int]):
@@ -187,10 +172,7 @@ def test_an_error_in_on_result_stops_the_run(
 def test_cancel_stops_a_run_at_the_next_check(bounded: tuple[JobEngine, BoundedHandler]) -> None:
     engine, handler = bounded
     job = _create(engine, "b4", "hold", [0, 1, 2, 3, 4])
-    deadline = time.monotonic() + 10
-    while not handler.seen:  # task 0 finished, tasks 1 and 2 hold
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    assert eventually(lambda: bool(handler.seen), 10, interval=0.02)  # task 0 finished, 1 and 2 hold
     engine.jobs.request_cancel(engine.jobs.load(job.pk))
     time.sleep(0.5)
     assert handler.stopped.is_set()  # the in-flight tasks were told to stop...
@@ -210,10 +192,7 @@ def test_pace_takes_a_step_between_batches(database_url: str) -> None:
         job = _create(engine, "b5", "threads", [0, 1, 2])
         engine.control.advance(job.job_id)  # start
         wait_for(engine, job, {JobState.RUNNING})
-        deadline = time.monotonic() + 10
-        while not handler.seen:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        assert eventually(lambda: bool(handler.seen), 10, interval=0.02)
         time.sleep(0.5)
         assert 2 not in [index for index, _ in handler.seen]  # task 2 waits for a step
         engine.control.advance(job.job_id)

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from jobforge.services.location.file_worker import FileTask, StoreSpec, transform_file
-from jobforge.storage import LocalObjectStore
+from jobforge.services.location.file_worker import FileTask, transform_file
+from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, parquet_bytes
 from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client
+from tests.support import JobforgeServer, client, eventually
 
 
 @pytest.fixture
@@ -26,13 +26,6 @@ def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
     server.control("pace", pace="step")
     yield server
     server.control("pace", pace="instant")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_cancel_pending_and_running(stepping: JobforgeServer) -> None:
@@ -75,7 +68,7 @@ def test_cancel_after_some_files_removes_published_parts(stepping: JobforgeServe
     job_id = start(location, "s3://loc-cancel-in/many/", "s3://loc-cancel-out/parts/")["JobId"]
     server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
     folder = out / "parts" / job_id
-    wait_for(lambda: "part-00000.parquet" in files_under(folder))
+    assert eventually(lambda: "part-00000.parquet" in files_under(folder), 60)
     assert "manifest.json" not in files_under(folder)  # not complete: no manifest
     assert location.cancel_job(JobId=job_id)["Status"] == "Cancelling"
     assert wait_job(location, job_id)["Status"] == "Cancelled"

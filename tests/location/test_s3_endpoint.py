@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobforge.services.location.file_worker import StoreSpec, open_store
 from jobforge.services.location.roles import assume_role
+from jobforge.storage import StoreSpec
 from tests.location.fixtures import CASES, cases_table, parquet_bytes
 from tests.location.helpers import s3_output, start, wait_job
 from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
@@ -82,8 +82,8 @@ def test_execution_role_is_assumed_where_sts_exists(
         monkeypatch.setenv(name, value)
     role = "arn:aws:iam::123456789012:role/LocationServiceJobExecutionRole"
     with_sts = assume_role(moto.url, role, "job.with_odd/chars" * 5, "us-east-1")
-    assert with_sts is not None and all(with_sts)
-    store = open_store(StoreSpec("/nonexistent", moto.url, with_sts))
+    assert with_sts is not None and all(with_sts.client_options().values())
+    store = StoreSpec("/nonexistent", moto.url, with_sts).open()
     moto.s3().create_bucket(Bucket="loc-role-check")
     assert store.bucket_exists("loc-role-check")  # the role's credentials reach S3
     assert assume_role(server.url, role, "job", "us-east-1") is None  # jobforge has no STS: recorded only

@@ -317,6 +317,29 @@ SIX_ROOMS_V2: dict = {
     ],
 }
 
+# The smallest template: one 20 m² square living room, Version 1 (where only a template is needed).
+MINIMAL: dict = {
+    "Version": "1",
+    "Buildings": [
+        {
+            "Floors": [
+                {
+                    "Floorplan": {
+                        "Rooms": [
+                            {
+                                "Type": "Living",
+                                "Name": "L",
+                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
+                            }
+                        ]
+                    }
+                }
+            ]
+        }
+    ],
+}
+MINIMAL_BODY = json.dumps(MINIMAL)
+
 SAMPLE_TEMPLATES: dict[str, dict] = {
     "OneBedroomHouse": ONE_BEDROOM_HOUSE,
     "OneRoom": ONE_ROOM,
@@ -329,3 +352,40 @@ SAMPLE_TEMPLATES: dict[str, dict] = {
 def sample_body(name: str) -> str:
     """A sample template as the JSON string the API carries."""
     return json.dumps(SAMPLE_TEMPLATES[name])
+
+
+def shaped_room(kind: str, name: str, area: float, x: float, y: float) -> dict:
+    """A room of a template: type, name, desired area and aspect ratio ``x:y``."""
+    return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}
+
+
+def floorplan_body(
+    rooms: list[dict], connections: list[dict], footprint: tuple[float, float] = (1, 1)
+) -> str:
+    """A Version 2 template body of one floor with these rooms and desired connections."""
+    plan = {
+        "Footprint": {"DesiredAspectRatio": {"x": footprint[0], "y": footprint[1]}},
+        "Rooms": rooms,
+        "DesiredConnections": connections,
+    }
+    return json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]})
+
+
+def hallway_house_body(kitchen_opening: bool = True) -> str:
+    """A hallway house: a 3:1 hall serving two 1:1.2 bedrooms, a bathroom and a living room, mixed
+    areas; the kitchen is open to the living room when ``kitchen_opening``."""
+    rooms = [
+        shaped_room("Hallway", "Hall", 12, 3, 1),
+        shaped_room("Bedroom", "Bedroom 1", 16, 1, 1.2),
+        shaped_room("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        shaped_room("Bathroom", "Bath", 10, 1, 1.3),
+        shaped_room("Living", "Living", 30, 1.5, 1),
+        shaped_room("Kitchen", "Kitchen", 14, 1.2, 1),
+    ]
+    connections = [
+        {"Location": ["Hall", other], "ConnectionType": "Doorway"}
+        for other in ("Bedroom 1", "Bedroom 2", "Bath", "Living")
+    ]
+    if kitchen_opening:
+        connections.append({"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"})
+    return floorplan_body(rooms, connections, (1.4, 1))

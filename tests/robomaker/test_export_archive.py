@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tracemalloc
 import xml.etree.ElementTree as ET
 import zipfile
@@ -14,21 +13,12 @@ from pathlib import Path
 import pytest
 
 from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR, ExportWorld, write_archive
-from jobforge.services.robomaker.export.check import check_export, sdf_checker
+from jobforge.services.robomaker.export.check import check_export
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world, render_preview, world_description
 from jobforge.storage import LocalObjectStore
+from tests.robomaker.helpers import require_sdf_checker
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
-
-
-def require_sdf_checker() -> None:
-    if sdf_checker() is None:
-        message = (
-            "libsdformat's checker is missing: apt-get install libsdformat-dev sdformat-sdf ignition-tools"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 class WriteOnly(io.RawIOBase):

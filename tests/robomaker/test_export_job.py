@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -14,7 +15,7 @@ from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.export_job import archive_key, role_store
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import generate_world, world_description
-from jobforge.storage import S3ObjectStore
+from jobforge.storage import LocalObjectStore, S3ObjectStore
 from tests.robomaker.samples import sample_body
 from tests.support import free_port
 
@@ -32,9 +33,10 @@ def test_archive_key() -> None:
     )
 
 
-def test_an_endpoint_without_sts_only_records_the_role() -> None:
+def test_an_endpoint_without_sts_only_records_the_role(tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    assert role_store(closed, "arn:aws:iam::123456789012:role/r", "jobforge-test", "us-east-1") is None
+    store = LocalObjectStore(tmp_path)
+    assert role_store(store, closed, "arn:aws:iam::123456789012:role/r", "jobforge-test", "us-east-1") is None
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jobforge.services.robomaker.export.check import check_sdf_file, sdf_checker
+from jobforge.services.robomaker.export.check import check_sdf_file
 from jobforge.services.robomaker.export.models import (
     STATIC_TYPES,
     VARIANTS,
@@ -19,21 +18,9 @@ from jobforge.services.robomaker.export.models import (
     model_names,
 )
 from jobforge.services.robomaker.worldgen.catalog import CATALOG
+from tests.robomaker.helpers import require_sdf_checker
 
 NS = {"c": "http://www.collada.org/2005/11/COLLADASchema"}
-
-
-def require_sdf_checker() -> list[str]:
-    """The ``ign sdf`` command; fail under CI (where it must be installed), else skip."""
-    command = sdf_checker()
-    if command is None:
-        message = (
-            "libsdformat's checker is missing: apt-get install libsdformat-dev sdformat-sdf ignition-tools"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return command
 
 
 def test_every_catalogue_variant_has_a_model() -> None:

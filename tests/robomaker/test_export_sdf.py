@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -12,25 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from jobforge.services.robomaker.export.check import check_sdf_file, sdf_checker
+from jobforge.services.robomaker.export.check import check_sdf_file
 from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
+from tests.robomaker.helpers import require_sdf_checker
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
-
-
-def require_sdf_checker() -> list[str]:
-    """The ``ign sdf`` command; fail under CI (where it must be installed), else skip."""
-    command = sdf_checker()
-    if command is None:
-        message = (
-            "libsdformat's checker is missing: apt-get install libsdformat-dev sdformat-sdf ignition-tools"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return command
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 import zipfile
 from collections.abc import Iterator
@@ -22,24 +21,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR
-from jobforge.services.robomaker.export.check import check_export, sdf_checker
+from jobforge.services.robomaker.export.check import check_export
 from jobforge.storage import LocalObjectStore
+from tests.robomaker.helpers import require_sdf_checker
 from tests.robomaker.samples import SIX_ROOMS_V2
 from tests.support import JobforgeServer, MotoServer, client
 
 ROLE = "arn:aws:iam::100000000004:role/worldforge-export"
 ACCOUNT_KEY = "100000000004"  # this module's own account: its jobs do not count against others' quotas
 ENDED = ("Completed", "Failed", "Canceled")
-
-
-def require_sdf_checker() -> None:
-    if sdf_checker() is None:
-        message = (
-            "libsdformat's checker is missing: apt-get install libsdformat-dev sdformat-sdf ignition-tools"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def wait_export(robomaker: Any, arn: str, done: tuple[str, ...] = ENDED, timeout: float = 120) -> dict:

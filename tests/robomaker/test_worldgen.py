@@ -44,7 +44,7 @@ from jobforge.services.robomaker.worldgen.shape import (
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
-from tests.robomaker.samples import sample_body
+from tests.robomaker.samples import floorplan_body, hallway_house_body, sample_body, shaped_room
 
 TEMPLATES = ["OneBedroomHouse", "OneRoom", "TwoRooms", "SixRoomsV2"]
 
@@ -194,29 +194,7 @@ def test_quality_report_detects_problems() -> None:
 
 
 def _hallway_house() -> WorldTemplateSpec:
-    """A hallway house: a 3:1 hall serving 1:1.2 bedrooms and a bath, mixed areas."""
-
-    def room(kind: str, name: str, area: float, x: float, y: float) -> dict:
-        return {"Type": kind, "Name": name, "DesiredShape": {"Area": area, "AspectRatio": {"x": x, "y": y}}}
-
-    rooms = [
-        room("Hallway", "Hall", 12, 3, 1),
-        room("Bedroom", "Bedroom 1", 16, 1, 1.2),
-        room("Bedroom", "Bedroom 2", 12, 1, 1.2),
-        room("Bathroom", "Bath", 10, 1, 1.3),
-        room("Living", "Living", 30, 1.5, 1),
-        room("Kitchen", "Kitchen", 14, 1.2, 1),
-    ]
-    connections = [
-        {"Location": ["Hall", other], "ConnectionType": "Doorway"}
-        for other in ("Bedroom 1", "Bedroom 2", "Bath", "Living")
-    ]
-    plan = {
-        "Footprint": {"DesiredAspectRatio": {"x": 1.4, "y": 1}},
-        "Rooms": rooms,
-        "DesiredConnections": connections,
-    }
-    return parse_template_body(json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]}))
+    return parse_template_body(hallway_house_body(kitchen_opening=False))
 
 
 def _hub_house() -> WorldTemplateSpec:
@@ -225,17 +203,9 @@ def _hub_house() -> WorldTemplateSpec:
     kinds = ["Living", "Kitchen", "Bedroom", "Bathroom", "Dining", "Hallway"]
     areas = [30, 14, 18, 10, 14, 10]
     names = [f"{kind} {i}" for i, kind in enumerate(kinds)]
-    rooms = [
-        {"Type": k, "Name": n, "DesiredShape": {"Area": a, "AspectRatio": {"x": 1, "y": 1.3}}}
-        for k, n, a in zip(kinds, names, areas, strict=True)
-    ]
+    rooms = [shaped_room(k, n, a, 1, 1.3) for k, n, a in zip(kinds, names, areas, strict=True)]
     connections = [{"Location": [names[0], other], "ConnectionType": "Doorway"} for other in names[1:]]
-    plan = {
-        "Footprint": {"DesiredAspectRatio": {"x": 1.4, "y": 1}},
-        "Rooms": rooms,
-        "DesiredConnections": connections,
-    }
-    return parse_template_body(json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]}))
+    return parse_template_body(floorplan_body(rooms, connections, (1.4, 1)))
 
 
 @pytest.mark.parametrize("name", ["hallway house", "SixRoomsV2", "OneBedroomHouse"])
@@ -257,16 +227,9 @@ def test_joint_proposal_takes_the_rooms_best_orientation() -> None:
     """Two stacked rooms whose shapes fit best with the footprint tall (about 1:3.4), against a 1.85:1
     footprint preference: the structure is proposed at its best footprint aspect, not at another
     interval where the same rooms are turned the other way and one is 31% off."""
-    rooms = [
-        {"Type": "Living", "Name": "A", "DesiredShape": {"Area": 26.1, "AspectRatio": {"x": 1.47, "y": 1}}},
-        {"Type": "Kitchen", "Name": "B", "DesiredShape": {"Area": 33.2, "AspectRatio": {"x": 1.92, "y": 1}}},
-    ]
-    plan = {
-        "Footprint": {"DesiredAspectRatio": {"x": 1.85, "y": 1}},
-        "Rooms": rooms,
-        "DesiredConnections": [{"Location": ["A", "B"], "ConnectionType": "Opening"}],
-    }
-    spec = parse_template_body(json.dumps({"Version": "2", "Buildings": [{"Floors": [{"Floorplan": plan}]}]}))
+    rooms = [shaped_room("Living", "A", 26.1, 1.47, 1), shaped_room("Kitchen", "B", 33.2, 1.92, 1)]
+    connection = {"Location": ["A", "B"], "ConnectionType": "Opening"}
+    spec = parse_template_body(floorplan_body(rooms, [connection], (1.85, 1)))
     assert _feasible_trees(spec, ROOM_ASPECT_TOLERANCE, connections=True)
     for seed in range(20, 32):
         plan_ = generate_floorplan(spec, seed)

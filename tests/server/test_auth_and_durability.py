@@ -11,9 +11,10 @@ import pytest
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 
+from tests.robomaker.samples import MINIMAL_BODY
 from tests.support import JobforgeServer, client
 
-BODY = '{"Version": "1", "Buildings": [{"Floors": [{"Floorplan": {"Rooms": [{"Type": "Living", "Name": "L", "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}}}]}}]}]}'  # noqa: E501
+BODY = MINIMAL_BODY
 
 
 def test_sigv4_mode(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ The kill moments come from a seeded random generator: the seed is printed, and
 from __future__ import annotations
 
 import io
-import json
 import os
 import random
 import tempfile
@@ -39,6 +38,7 @@ from tests.dataexchange.conftest import DataExchangeEnv, LocalBuckets
 from tests.location.fixtures import import_reference, input_table, parquet_bytes, seattle
 from tests.location.helpers import TERMINAL as LOCATION_TERMINAL
 from tests.location.helpers import files_under, local_output, make_bucket, put_local, start
+from tests.robomaker.samples import MINIMAL_BODY
 from tests.support import JobforgeServer, client
 
 CYCLES = 5
@@ -49,8 +49,6 @@ KILL_WINDOW = (0.0, 1.0)  # seconds after the last job started
 KILL_AGAIN_WINDOW = (0.0, 0.4)  # seconds after a restart, to catch the resumed jobs again
 MAX_ATTEMPTS = 3  # the executor's: recovery fails a job interrupted this often, and cleans up
 ROLE = "arn:aws:iam::000000000000:role/crash-test"
-ROOM = {"Type": "Living", "Name": "L", "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}}}
-TEMPLATE = json.dumps({"Version": "1", "Buildings": [{"Floors": [{"Floorplan": {"Rooms": [ROOM]}}]}]})
 GENERATION_ENDED = ("Completed", "Failed", "PartialFailed", "Canceled")
 EXPORT_ENDED = ("Completed", "Failed", "Canceled")
 EXPORT_BUCKET, DX_IN, DX_OUT = "crash-exports", "crash-dx-in", "crash-dx-out"
@@ -104,7 +102,7 @@ def _setup(
         make_bucket(server, bucket)
     put_local(server, DX_IN, "source.bin", SOURCE)
     put_local(server, LOC_IN, "in/a.parquet", parquet_bytes(input_table(ADDRESSES)))
-    template = api.robomaker.create_world_template(name="crash-setup", templateBody=TEMPLATE)["arn"]
+    template = api.robomaker.create_world_template(name="crash-setup", templateBody=MINIMAL_BODY)["arn"]
     acked.templates.append(template)
     job = api.robomaker.create_world_generation_job(
         template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
@@ -143,7 +141,7 @@ def _start_jobs(
     cycle: int, api: Clients, acked: Acknowledged, worlds: list[str], asset: tuple[str, str, str]
 ) -> dict[str, str]:
     """One job of every kind (and the resources they need); returns them by kind."""
-    template = api.robomaker.create_world_template(name=f"crash-{cycle}", templateBody=TEMPLATE)["arn"]
+    template = api.robomaker.create_world_template(name=f"crash-{cycle}", templateBody=MINIMAL_BODY)["arn"]
     acked.templates.append(template)
     generation = api.robomaker.create_world_generation_job(
         template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 2}
@@ -417,7 +415,7 @@ def test_recovery_deletes_the_archive_of_a_world_export_it_ends(tmp_path: Path) 
     try:
         api = Clients(server)
         make_bucket(server, EXPORT_BUCKET)
-        template = api.robomaker.create_world_template(templateBody=TEMPLATE)["arn"]
+        template = api.robomaker.create_world_template(templateBody=MINIMAL_BODY)["arn"]
         generation = api.robomaker.create_world_generation_job(
             template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
         )["arn"]

@@ -23,6 +23,7 @@ from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from tests.robomaker.samples import MINIMAL_BODY
 from tests.server.test_cli import assert_refused
 from tests.support import JobforgeServer, client
 
@@ -33,26 +34,6 @@ CREDENTIALS = {
     ALICE[0]: {"secret": ALICE[1], "account": ALICE[2]},
     BOB[0]: {"secret": BOB[1], "account": BOB[2]},
     ADMIN[0]: {"secret": ADMIN[1], "account": ADMIN[2], "admin": True},
-}
-TEMPLATE = {
-    "Version": "1",
-    "Buildings": [
-        {
-            "Floors": [
-                {
-                    "Floorplan": {
-                        "Rooms": [
-                            {
-                                "Type": "Living",
-                                "Name": "L",
-                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
-                            }
-                        ]
-                    }
-                }
-            ]
-        }
-    ],
 }
 
 
@@ -113,7 +94,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
     server = JobforgeServer(root / "data", "--auth", "sigv4", "--credentials-file", str(credentials)).start()
     try:
         robomaker = client("robomaker", server.url, access_key=ALICE[0], secret_key=ALICE[1])
-        template = robomaker.create_world_template(templateBody=json.dumps(TEMPLATE))["arn"]
+        template = robomaker.create_world_template(templateBody=MINIMAL_BODY)["arn"]
         job = robomaker.create_world_generation_job(
             template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
         )["arn"]

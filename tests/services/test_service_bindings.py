@@ -76,6 +76,29 @@ def test_job_failure_codes_are_declared_enum_values(service: str) -> None:
             assert codes <= declared, f"{path}: {sorted(codes - declared)} not declared in errors.py"
 
 
+@pytest.mark.parametrize("service", sorted(PACKAGES))
+def test_job_failure_codes_are_spelled_only_where_declared(service: str) -> None:
+    """A job failure code appears as a literal only in ``errors.py`` or a module-level constant
+    (``NAME = "Code"``); call sites use the constant, so the start-up check covers every one."""
+    enums = PACKAGES[service].errors.enums
+    declared = set().union(*(values for name, values in enums.items() if name.endswith("Code")))
+    for path in (SRC / "services" / service).rglob("*.py"):
+        if path.name == "errors.py":
+            continue
+        tree = ast.parse(path.read_text())
+        constants = {
+            id(statement.value)
+            for statement in tree.body
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+        }
+        spelled = {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in declared and id(node) not in constants
+        }
+        assert not spelled, f"{path}: {sorted(spelled)} spelled out; import the constant from errors.py"
+
+
 def test_the_check_finds_an_error_or_job_code_the_model_lacks() -> None:
     model = load_service_model("dataexchange")
     declared = PACKAGES["dataexchange"].errors

@@ -20,6 +20,10 @@ The interface (:class:`ObjectStore`)::
     list_objects(bucket, prefix="", start_after=None) -> Iterator[ObjectInfo]   # key order
     delete(bucket, key) -> None                        # idempotent
     copy(src_bucket, src_key, dst_bucket, dst_key, *, size=None, encryption=None) -> ObjectInfo
+    with_credentials(credentials, region=None) -> ObjectStore   # a role's access; local: itself
+
+Stores are built in one place (:mod:`jobforge.storage.factory`): :func:`make_object_store` for the
+server, :class:`StoreSpec` (picklable) with ``spec.open()`` for worker processes.
 
 :class:`ObjectWriter` streams in bounded memory and publishes atomically: ``with
 store.writer(b, k) as out: out.write(...)`` commits on a clean exit and aborts on an exception
@@ -45,9 +49,6 @@ segments (``a//b``, ``dir/``) and segments over 255 bytes, cannot hold ``a`` bes
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
     ObjectInfo,
@@ -64,34 +65,13 @@ from jobforge.storage.errors import (
     NoSuchKey,
     StorageError,
 )
-from jobforge.storage.journal import JOURNAL_DIR_NAME, UploadJournal
+from jobforge.storage.factory import StoreSpec, make_object_store
+from jobforge.storage.journal import UploadJournal
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 from jobforge.storage.local import LocalObjectStore
 from jobforge.storage.policy import BucketAccessDenied, BucketPolicy
+from jobforge.storage.roles import RoleCredentials
 from jobforge.storage.s3 import S3ObjectStore
-
-
-def make_object_store(
-    data_dir: Path | str, s3_endpoint_url: str | None = None, **s3_options: Any
-) -> ObjectStore:
-    """The store the server runs with: S3 when an endpoint URL (or a ``client``) is given, else local.
-
-    ``s3_options`` go to :meth:`S3ObjectStore.connect` (credentials, ``session``, ``config``,
-    ``part_size``...) or, with ``client=``, straight to :class:`S3ObjectStore`. An S3 store made
-    from an endpoint URL journals its multipart uploads in ``<data-dir>/s3-uploads/``.
-    """
-    client = s3_options.pop("client", None)
-    if client is not None:
-        if s3_endpoint_url is not None:
-            raise ValueError("Pass either s3_endpoint_url or a ready S3 client, not both")
-        return S3ObjectStore(client, **s3_options)
-    if s3_endpoint_url:
-        s3_options.setdefault("journal", UploadJournal.for_directory(Path(data_dir) / JOURNAL_DIR_NAME))
-        return S3ObjectStore.connect(s3_endpoint_url, **s3_options)
-    if s3_options:
-        raise ValueError(f"S3 options {sorted(s3_options)} given without an S3 endpoint URL")
-    return LocalObjectStore(data_dir)
-
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -107,9 +87,11 @@ __all__ = [
     "ObjectInfo",
     "ObjectStore",
     "ObjectWriter",
+    "RoleCredentials",
     "S3ObjectStore",
     "ServerSideEncryption",
     "StorageError",
+    "StoreSpec",
     "UploadJournal",
     "make_object_store",
     "validate_bucket_name",

@@ -12,6 +12,7 @@ from typing import BinaryIO, Self
 
 from jobforge.storage.errors import StorageError
 from jobforge.storage.policy import BucketPolicy
+from jobforge.storage.roles import RoleCredentials
 
 MiB = 1024 * 1024
 _log = logging.getLogger(__name__)
@@ -175,6 +176,13 @@ class ObjectStore(ABC):
     @policy.setter
     def policy(self, value: BucketPolicy) -> None:
         self._policy = value
+
+    def with_credentials(self, credentials: RoleCredentials, region: str | None = None) -> ObjectStore:
+        """The same store reached with ``credentials`` (a role's, from STS); with the same options.
+
+        A backend without a notion of credentials (the local one) returns itself.
+        """
+        return self
 
     def sweep_abandoned_uploads(self) -> int:
         """Remove what writers of processes that no longer run left behind; the server calls it at start."""

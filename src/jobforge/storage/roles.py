@@ -38,6 +38,14 @@ class RoleCredentials:
     secret_access_key: str
     session_token: str
 
+    def client_options(self) -> dict[str, str]:
+        """The credentials as boto3 client arguments."""
+        return {
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+            "aws_session_token": self.session_token,
+        }
+
 
 def session_name(text: str) -> str:
     """A valid RoleSessionName (2..64 of ``[\\w+=,.@-]``) derived from ``text``."""

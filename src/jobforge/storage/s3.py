@@ -36,6 +36,7 @@ from jobforge.storage.base import (
 from jobforge.storage.errors import AccessDenied, NoSuchBucket, NoSuchKey, StorageError
 from jobforge.storage.journal import UploadJournal, abort_abandoned_uploads
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
+from jobforge.storage.roles import RoleCredentials
 
 DEFAULT_PART_SIZE = 8 * MiB
 MIN_PART_SIZE = 5 * MiB  # S3's floor for every part but the last
@@ -132,6 +133,17 @@ class S3ObjectStore(ObjectStore):
             config=defaults.merge(config) if config else defaults,
         )
         return cls(client, **store_options)
+
+    def with_credentials(self, credentials: RoleCredentials, region: str | None = None) -> S3ObjectStore:
+        return S3ObjectStore.connect(
+            self.client.meta.endpoint_url,
+            region_name=region or self.client.meta.region_name,
+            part_size=self.part_size,
+            copy_threshold=self.copy_threshold,
+            list_page_size=self.list_page_size,
+            journal=self.journal,
+            **credentials.client_options(),
+        )
 
     def __repr__(self) -> str:
         return f"S3ObjectStore({self.client.meta.endpoint_url!r})"

@@ -42,18 +42,22 @@ RESOURCE_TYPES = {
 }
 
 # JobError.Code values; a job failure code outside them is reported as INTERNAL_SERVER_EXCEPTION.
+JOB_ACCESS_DENIED = "ACCESS_DENIED_EXCEPTION"
+JOB_INTERNAL_ERROR = "INTERNAL_SERVER_EXCEPTION"
+JOB_NOT_FOUND = "RESOURCE_NOT_FOUND_EXCEPTION"
+JOB_QUOTA_EXCEEDED = "SERVICE_QUOTA_EXCEEDED_EXCEPTION"
+JOB_INVALID = "VALIDATION_EXCEPTION"
 JOB_FAILURE_CODES = frozenset(
     {
-        "ACCESS_DENIED_EXCEPTION",
-        "INTERNAL_SERVER_EXCEPTION",
+        JOB_ACCESS_DENIED,
+        JOB_INTERNAL_ERROR,
         "MALWARE_DETECTED",
-        "RESOURCE_NOT_FOUND_EXCEPTION",
-        "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
-        "VALIDATION_EXCEPTION",
+        JOB_NOT_FOUND,
+        JOB_QUOTA_EXCEEDED,
+        JOB_INVALID,
         "MALWARE_SCAN_ENCRYPTED_FILE",
     }
 )
-JOB_INTERNAL_ERROR = "INTERNAL_SERVER_EXCEPTION"
 # The limits a JobError may name (JobErrorLimitName); others are left out of the error.
 JOB_ERROR_LIMIT_NAMES = frozenset(
     {
@@ -137,11 +141,11 @@ class JobProblem(Exception):
 def storage_error_code(exc: StorageError) -> str:
     """The JobError code of a storage failure met while a job runs."""
     if isinstance(exc, NoSuchKey | NoSuchBucket):
-        return "RESOURCE_NOT_FOUND_EXCEPTION"
+        return JOB_NOT_FOUND
     if isinstance(exc, AccessDenied):
-        return "ACCESS_DENIED_EXCEPTION"
+        return JOB_ACCESS_DENIED
     if isinstance(exc, InvalidObjectName):
-        return "VALIDATION_EXCEPTION"
+        return JOB_INVALID
     return JOB_INTERNAL_ERROR
 
 

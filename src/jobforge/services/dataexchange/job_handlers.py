@@ -25,7 +25,15 @@ from jobforge.services.dataexchange.common import (
     asset_arn,
     iso,
 )
-from jobforge.services.dataexchange.errors import JobProblem, job_error, storage_error_code
+from jobforge.services.dataexchange.errors import (
+    JOB_INTERNAL_ERROR,
+    JOB_INVALID,
+    JOB_NOT_FOUND,
+    JOB_QUOTA_EXCEEDED,
+    JobProblem,
+    job_error,
+    storage_error_code,
+)
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.transfer import copy_object
 from jobforge.storage import (
@@ -42,7 +50,6 @@ if TYPE_CHECKING:
 GB = 1024**3
 COPY_PARALLELISM = 4
 UPLOAD_POLL_SECONDS = 0.25
-
 
 
 CREATED = "createdObjects"  # job progress: [bucket, key] of objects an export created
@@ -73,7 +80,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
     """Shared skeleton: outcome and error reporting, cleanup, revision checks, asset commits."""
 
     resumable = True  # every job type can simply run again after a crash (fixed asset ids)
-    internal_failure_code = "INTERNAL_SERVER_EXCEPTION"
+    internal_failure_code = JOB_INTERNAL_ERROR
 
     def __init__(self, runtime: DataExchangeRuntime, spec: JobType) -> None:
         self.runtime = runtime
@@ -143,7 +150,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
             raise JobProblem(
                 [
                     job_error(
-                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        JOB_NOT_FOUND,
                         f"Revision {revision_id} no longer exists",
                         resource_id=revision_id,
                         resource_type="REVISION",
@@ -158,7 +165,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
             raise JobProblem(
                 [
                     job_error(
-                        "VALIDATION_EXCEPTION",
+                        JOB_INVALID,
                         f"Revision {revision_id} was finalized; assets can only be added to an open revision",
                         resource_id=revision_id,
                         resource_type="REVISION",
@@ -190,7 +197,7 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
                 raise JobProblem(
                     [
                         job_error(
-                            "SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                            JOB_QUOTA_EXCEEDED,
                             f"Revision {revision_id} has {existing} assets; adding {len(assets)} would "
                             f"exceed the limit '{exc.limit_name}' of {limit:g}",
                             resource_id=revision_id,
@@ -242,9 +249,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
                 continue
             sizes.append(size)
             if size > size_limit * GB:
-                failures.append(
-                    (source, "SERVICE_QUOTA_EXCEEDED_EXCEPTION", f"{source['Key']} is over {size_limit:g} GB")
-                )
+                failures.append((source, JOB_QUOTA_EXCEEDED, f"{source['Key']} is over {size_limit:g} GB"))
         if failures:
             raise JobProblem(self._errors(failures, size_limit))
         runtime.storage.ensure_bucket()
@@ -263,7 +268,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
             if isinstance(result, StorageError):
                 failures.append((source, storage_error_code(result), str(result)))
             elif isinstance(result, Exception):
-                failures.append((source, "INTERNAL_SERVER_EXCEPTION", f"Copy failed: {result}"))
+                failures.append((source, JOB_INTERNAL_ERROR, f"Copy failed: {result}"))
         if failures:
             raise JobProblem(self._errors(failures, size_limit))
         ctx.step()
@@ -295,8 +300,8 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
                 job_error(
                     code,
                     f"{len(items)} source object(s) could not be imported: {listed}",
-                    limit_name="Asset size in GB" if code == "SERVICE_QUOTA_EXCEEDED_EXCEPTION" else None,
-                    limit_value=size_limit if code == "SERVICE_QUOTA_EXCEEDED_EXCEPTION" else None,
+                    limit_name="Asset size in GB" if code == JOB_QUOTA_EXCEEDED else None,
+                    limit_value=size_limit if code == JOB_QUOTA_EXCEEDED else None,
                     details={
                         "ImportAssetsFromS3JobErrorDetails": [
                             {"Bucket": s["Bucket"], "Key": s["Key"]} for s, _ in items
@@ -345,7 +350,7 @@ class UploadImportHandler(DataExchangeJobHandler):
             time.sleep(UPLOAD_POLL_SECONDS)
 
     def upload_error(self, message: str, details: dict[str, Any]) -> dict[str, Any]:
-        return job_error("VALIDATION_EXCEPTION", message)
+        return job_error(JOB_INVALID, message)
 
 
 class ImportAssetFromSignedUrlHandler(UploadImportHandler):
@@ -368,7 +373,7 @@ class ImportAssetFromSignedUrlHandler(UploadImportHandler):
 
     def upload_error(self, message: str, details: dict[str, Any]) -> dict[str, Any]:
         return job_error(
-            "VALIDATION_EXCEPTION",
+            JOB_INVALID,
             message,
             details={"ImportAssetFromSignedUrlJobErrorDetails": {"AssetName": details["AssetName"]}},
         )
@@ -384,9 +389,7 @@ class ImportAssetFromApiGatewayApiHandler(UploadImportHandler):
         info = self.wait_for_upload(ctx, details, work)
         problem = self._check_spec(self.runtime.store.get_bytes(info.bucket, info.key))
         if problem:
-            raise JobProblem(
-                [job_error("VALIDATION_EXCEPTION", f"The API specification is not usable: {problem}")]
-            )
+            raise JobProblem([job_error(JOB_INVALID, f"The API specification is not usable: {problem}")])
         job = ctx.job
         api = {
             "ApiDescription": details.get("ApiDescription"),
@@ -462,9 +465,7 @@ class CreateS3DataAccessHandler(DataExchangeJobHandler):
         except StorageError as exc:
             raise JobProblem([job_error(storage_error_code(exc), str(exc))]) from None
         if missing:
-            raise JobProblem(
-                [job_error("RESOURCE_NOT_FOUND_EXCEPTION", f"Not found in the source: {', '.join(missing)}")]
-            )
+            raise JobProblem([job_error(JOB_NOT_FOUND, f"Not found in the source: {', '.join(missing)}")])
         asset_id = ctx.request["AssetIds"][0]
         access_point = f"dx-{asset_id[:24]}"
         access = {
@@ -537,11 +538,7 @@ class S3ExportHandler(DataExchangeJobHandler):
             try:
                 store.policy.check(bucket, ctx.job.account_id)
                 if not store.bucket_exists(bucket):
-                    problems.append(
-                        job_error(
-                            "RESOURCE_NOT_FOUND_EXCEPTION", f"Destination bucket {bucket} does not exist"
-                        )
-                    )
+                    problems.append(job_error(JOB_NOT_FOUND, f"Destination bucket {bucket} does not exist"))
             except StorageError as exc:
                 problems.append(job_error(storage_error_code(exc), str(exc)))
         if problems:
@@ -588,7 +585,7 @@ class S3ExportHandler(DataExchangeJobHandler):
             raise JobProblem(
                 [
                     job_error(
-                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        JOB_NOT_FOUND,
                         f"Asset {asset_id} no longer exists",
                         resource_id=asset_id,
                         resource_type="ASSET",
@@ -608,7 +605,7 @@ class S3ExportHandler(DataExchangeJobHandler):
             except InvalidObjectName as exc:
                 errors.append(
                     job_error(
-                        "VALIDATION_EXCEPTION",
+                        JOB_INVALID,
                         f"Asset {destination.asset.resource_id} would be exported to an invalid key: {exc}",
                         resource_id=destination.asset.resource_id,
                         resource_type="ASSET",
@@ -619,7 +616,7 @@ class S3ExportHandler(DataExchangeJobHandler):
             if where in seen:
                 errors.append(
                     job_error(
-                        "VALIDATION_EXCEPTION",
+                        JOB_INVALID,
                         f"Assets {seen[where].asset.resource_id} ({seen[where].asset.name}) and "
                         f"{destination.asset.resource_id} ({destination.asset.name}) would both be exported "
                         f"to s3://{where[0]}/{where[1]}; "
@@ -656,7 +653,7 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
             raise JobProblem(
                 [
                     job_error(
-                        "RESOURCE_NOT_FOUND_EXCEPTION",
+                        JOB_NOT_FOUND,
                         f"Data set {details['DataSetId']} no longer exists",
                         resource_id=details["DataSetId"],
                         resource_type="DATA_SET",
@@ -669,7 +666,7 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
             try:
                 pattern = KeyPattern(entry.get("KeyPattern") or "${Asset.Name}")
             except KeyPatternError as exc:
-                raise JobProblem([job_error("VALIDATION_EXCEPTION", str(exc))]) from None
+                raise JobProblem([job_error(JOB_INVALID, str(exc))]) from None
             for asset in runtime.children(job, ASSET, revision.resource_id):
                 if not asset.data.get("StorageKey"):
                     continue  # only S3 snapshot assets have bytes to export

@@ -1,11 +1,11 @@
 """One input Parquet file -> one output Parquet file, run in the engine's worker processes.
 
 Validation is CPU-bound Python, so it runs outside the server process and never stalls the API.
-A task carries only picklable values; the worker opens its own object store and keeps one
-:class:`AddressValidator` per reference index (re-opened when the index file changes). The
-output goes through an atomic store writer: it appears only when the whole file is written, and a
-cancelled or failed file leaves nothing behind. Cancellation reaches the worker as a flag file
-the job thread creates, checked before every batch.
+A task carries only picklable values; the worker opens its own object store
+(:meth:`StoreSpec.open`) and keeps one :class:`AddressValidator` per reference index (re-opened
+when the index file changes). The output goes through an atomic store writer: it appears only
+when the whole file is written, and a cancelled or failed file leaves nothing behind. Cancellation
+reaches the worker as a flag file the job thread creates, checked before every batch.
 """
 
 from __future__ import annotations
@@ -13,36 +13,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pyarrow and the address engine load in the worker processes only
     from jobforge.services.location.addresses import AddressValidator
 
-from jobforge.storage import (
-    AccessDenied,
-    NoSuchBucket,
-    NoSuchKey,
-    ObjectStore,
-    S3ObjectStore,
-    StorageError,
-    UploadJournal,
-    make_object_store,
-)
-from jobforge.storage.journal import JOURNAL_DIR_NAME
+from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, StorageError, StoreSpec
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 VALIDATION_ERROR = "ValidationError"
 INTERNAL_ERROR = "InternalServerError"
-
-
-@dataclass(frozen=True)
-class StoreSpec:
-    """How a worker process reaches the server's object store."""
-
-    data_dir: str
-    s3_endpoint_url: str | None = None
-    credentials: tuple[str, str, str] | None = None  # the job's assumed role, when there is one
 
 
 @dataclass(frozen=True)
@@ -55,21 +35,6 @@ class FileTask:
     source: tuple[str, str]  # bucket, key
     target: tuple[str, str]
     cancel_flag: str
-
-
-@lru_cache(maxsize=8)
-def open_store(spec: StoreSpec) -> ObjectStore:
-    """The object store a spec describes (cached: one client per endpoint and credentials)."""
-    if spec.s3_endpoint_url and spec.credentials:
-        key, secret, token = spec.credentials
-        return S3ObjectStore.connect(
-            spec.s3_endpoint_url,
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            aws_session_token=token,
-            journal=UploadJournal.for_directory(Path(spec.data_dir) / JOURNAL_DIR_NAME),
-        )
-    return make_object_store(Path(spec.data_dir), spec.s3_endpoint_url)
 
 
 @lru_cache(maxsize=2)
@@ -96,7 +61,7 @@ def transform_file(task: FileTask) -> dict[str, Any]:
 
     source_uri = f"s3://{task.source[0]}/{task.source[1]}"
     try:
-        store = open_store(task.store)
+        store = task.store.open()
         validator = validator_for(task.reference)
         options = ValidationOptions.from_features(task.features)
         with store.open_read(*task.source) as source:

@@ -29,8 +29,6 @@ from jobforge.services.location.file_worker import (
     INTERNAL_ERROR,
     VALIDATION_ERROR,
     FileTask,
-    StoreSpec,
-    open_store,
     transform_file,
 )
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
@@ -44,6 +42,7 @@ from jobforge.storage import (
     ObjectInfo,
     ObjectStore,
     StorageError,
+    StoreSpec,
 )
 
 KIND = "location.validate-address"
@@ -172,7 +171,7 @@ class ValidateAddressHandler(JobHandler[Plan]):
         if credentials is None:
             return self.store, self.store_spec
         spec = replace(self.store_spec, credentials=credentials)
-        return open_store(spec), spec
+        return spec.open(), spec
 
     def _input_files(self, store: ObjectStore, source: S3Location) -> list[ObjectInfo]:
         """Every input object, in key order; JobFailed when there is none or too many."""

@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 from jobforge.engine import JobFailed
-from jobforge.storage.roles import RoleRefused
+from jobforge.services.location.file_worker import VALIDATION_ERROR
+from jobforge.storage.roles import RoleCredentials, RoleRefused
 from jobforge.storage.roles import assume_role as assume_storage_role
 
 
-def assume_role(endpoint: str, role: str, job_id: str, region: str) -> tuple[str, str, str] | None:
-    """``(access key, secret, session token)`` of ``role``, or None when the endpoint has no STS."""
+def assume_role(endpoint: str, role: str, job_id: str, region: str) -> RoleCredentials | None:
+    """The credentials of ``role``, or None when the endpoint has no STS."""
     try:
-        credentials = assume_storage_role(endpoint, role, f"jobforge-location-{job_id}", region)
+        return assume_storage_role(endpoint, role, f"jobforge-location-{job_id}", region)
     except RoleRefused as exc:
         raise JobFailed(
-            "ValidationError", f"The ExecutionRoleArn {role} could not be assumed: {exc.reason}"
+            VALIDATION_ERROR, f"The ExecutionRoleArn {role} could not be assumed: {exc.reason}"
         ) from None
-    if credentials is None:
-        return None
-    return credentials.access_key_id, credentials.secret_access_key, credentials.session_token

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from jobforge.engine import Job, JobEngine, JobState, Resource, StatusWords
+from jobforge.engine import ClientToken, Job, JobEngine, JobState, Page, Quota, Resource, StatusWords
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.validate import format_validation_message
 from jobforge.services.arns import build_arn
@@ -68,6 +69,60 @@ class RoboMakerBase(ServiceProvider):
 
     def _arn(self, ctx: RequestContext, resource_type: str, resource_id: str) -> str:
         return build_arn(SERVICE, ctx, resource_type, resource_id)
+
+    def _create_job(
+        self,
+        ctx: RequestContext,
+        request: dict[str, Any],
+        *,
+        operation: str,
+        kind: str,
+        job_id: str,
+        arn_type: str,
+        params: dict[str, Any],
+        stored: dict[str, Any],
+        quota: Quota,
+        parent_id: str | None = None,
+    ) -> Job:
+        """A new job of ``kind`` for ``params`` (the request's meaning, with ``stored`` kept beside
+        them), or the one an earlier request with the same ``clientRequestToken`` made."""
+        token = request.get("clientRequestToken")
+        job, _ = self.engine.jobs.create(
+            ctx,
+            service=SERVICE,
+            kind=kind,
+            job_id=job_id,
+            arn=self._arn(ctx, arn_type, job_id),
+            request={**params, **stored, "clientRequestToken": token},
+            parent_id=parent_id,
+            client_token=ClientToken(f"robomaker:{operation}", token, params) if token else None,
+            quotas=[quota],
+            tags=params["tags"],
+        )
+        return job
+
+    def _list_jobs(
+        self,
+        ctx: RequestContext,
+        request: dict[str, Any],
+        kind: str,
+        *,
+        states: set[JobState] | None = None,
+        keep: Callable[[Job], bool] | None = None,
+        token_scope: Any = None,
+    ) -> Page[Job]:
+        """A page of the caller's jobs of ``kind``, newest first (``maxResults``, ``nextToken``)."""
+        return self.engine.jobs.list(
+            ctx,
+            SERVICE,
+            [kind],
+            max_results=self._page_size(request),
+            next_token=request.get("nextToken"),
+            states=states,
+            keep=keep,
+            newest_first=True,
+            token_scope=token_scope,
+        )
 
     def _job_fields(
         self, ctx: RequestContext, job: Job, words: StatusWords, *, detailed: bool

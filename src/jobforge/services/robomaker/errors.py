@@ -17,8 +17,12 @@ NAMES = ErrorNames(
 )
 
 # The failureCode values the generation and export jobs write.
-GENERATION_FAILURE_CODES = frozenset({"InternalServiceError", "InvalidInput"})
-EXPORT_FAILURE_CODES = frozenset({"InternalServiceError", "AccessDenied", "ResourceNotFound"})
+INTERNAL_SERVICE_ERROR = "InternalServiceError"
+INVALID_INPUT = "InvalidInput"
+ACCESS_DENIED = "AccessDenied"
+RESOURCE_NOT_FOUND = "ResourceNotFound"
+GENERATION_FAILURE_CODES = frozenset({INTERNAL_SERVICE_ERROR, INVALID_INPUT})
+EXPORT_FAILURE_CODES = frozenset({INTERNAL_SERVICE_ERROR, ACCESS_DENIED, RESOURCE_NOT_FOUND})
 
 
 def invalid(message: str) -> ServiceError:

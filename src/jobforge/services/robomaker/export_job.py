@@ -25,6 +25,7 @@ from jobforge.engine import (
     Resource,
 )
 from jobforge.services.robomaker.common import SERVICE, WORLD
+from jobforge.services.robomaker.errors import ACCESS_DENIED, INTERNAL_SERVICE_ERROR, RESOURCE_NOT_FOUND
 from jobforge.services.robomaker.generation_job import PREVIEW, WORLD_DOCUMENT
 from jobforge.services.robomaker.settings import RoboMakerSettings
 from jobforge.storage import (
@@ -32,9 +33,7 @@ from jobforge.storage import (
     BucketAccessDenied,
     NoSuchBucket,
     ObjectStore,
-    S3ObjectStore,
     StorageError,
-    UploadJournal,
 )
 from jobforge.storage.roles import RoleRefused, assume_role
 
@@ -81,12 +80,12 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         try:  # CreateWorldExportJob checked it too; the policy may have changed since
             self.store.policy.check(bucket, job.account_id)
         except BucketAccessDenied as exc:
-            raise JobFailed("AccessDenied", str(exc)) from None
+            raise JobFailed(ACCESS_DENIED, str(exc)) from None
         store, role = self._output_store(ctx)
         ctx.report(progress={"worldsWritten": 0, "worldCount": len(worlds)}, result={"role": role})
         try:
             if not _may_exist(store, bucket):
-                raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
                 from jobforge.services.robomaker.export import write_archive
 
@@ -94,13 +93,13 @@ class WorldExportHandler(JobHandler[list[Resource]]):
                 if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
                     raise JobCanceled()
         except NoSuchBucket:
-            raise JobFailed("ResourceNotFound", f"The output bucket {bucket!r} does not exist") from None
+            raise JobFailed(RESOURCE_NOT_FOUND, f"The output bucket {bucket!r} does not exist") from None
         except AccessDenied as exc:
             raise JobFailed(
-                "AccessDenied", f"Writing s3://{bucket}/{key} was denied (role {request['iamRole']}): {exc}"
+                ACCESS_DENIED, f"Writing s3://{bucket}/{key} was denied (role {request['iamRole']}): {exc}"
             ) from None
         except StorageError as exc:
-            raise JobFailed("InternalServiceError", f"Could not write s3://{bucket}/{key}: {exc}") from None
+            raise JobFailed(INTERNAL_SERVICE_ERROR, f"Could not write s3://{bucket}/{key}: {exc}") from None
         info = out.info
         result = {
             "role": role,
@@ -127,7 +126,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         for arn in ctx.request["worlds"]:
             world = self.worlds.find_by_arn(ctx.job, arn, kinds=(WORLD,))
             if world is None:
-                raise JobFailed("ResourceNotFound", f"The world {arn} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The world {arn} does not exist")
             found.setdefault(world.arn, world)
         return list(found.values())
 
@@ -139,7 +138,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         for done, world in enumerate(worlds):
             document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
             if document is None:  # deleted while the export runs
-                raise JobFailed("ResourceNotFound", f"The world {world.arn} does not exist")
+                raise JobFailed(RESOURCE_NOT_FOUND, f"The world {world.arn} does not exist")
             preview = self.engine.artifacts.get(world.arn, PREVIEW)
             yield ExportWorld(
                 World.from_dict(json.loads(document.data)),
@@ -154,40 +153,20 @@ class WorldExportHandler(JobHandler[list[Resource]]):
         if not endpoint:
             return self.store, "recorded"
         store = role_store(
-            endpoint,
-            ctx.request["iamRole"],
-            f"jobforge-{ctx.job.job_id}",
-            ctx.job.region,
-            getattr(self.store, "part_size", None),
-            getattr(self.store, "journal", None),
+            self.store, endpoint, ctx.request["iamRole"], f"jobforge-{ctx.job.job_id}", ctx.job.region
         )
         return (self.store, "recorded") if store is None else (store, "assumed")
 
 
-def role_store(
-    endpoint: str,
-    role: str,
-    session: str,
-    region: str,
-    part_size: int | None = None,
-    journal: UploadJournal | None = None,
-) -> S3ObjectStore | None:
-    """An S3 store at ``endpoint`` with ``role``'s credentials from the endpoint's STS AssumeRole.
+def role_store(store: ObjectStore, endpoint: str, role: str, session: str, region: str) -> ObjectStore | None:
+    """``store`` reached with ``role``'s credentials from ``endpoint``'s STS AssumeRole.
 
     None when the endpoint offers no STS; JobFailed(AccessDenied) when STS refuses the role.
     """
     try:
         credentials = assume_role(endpoint, role, session, region)
     except RoleRefused as exc:
-        raise JobFailed("AccessDenied", str(exc)) from None
+        raise JobFailed(ACCESS_DENIED, str(exc)) from None
     if credentials is None:
         return None
-    return S3ObjectStore.connect(
-        endpoint,
-        region_name=region,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        journal=journal,
-        **({"part_size": part_size} if part_size else {}),
-    )
+    return store.with_credentials(credentials, region)

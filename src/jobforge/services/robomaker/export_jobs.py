@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.engine import ClientToken, Job, Quota
+from jobforge.engine import Job, Quota
 from jobforge.protocol.context import RequestContext
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
@@ -46,18 +46,16 @@ class ExportOperations(RoboMakerBase):
             "tags": request.get("tags") or {},
         }
         origins = self._origins(ctx, worlds)
-        token = request.get("clientRequestToken")
-        job_id = "export-" + new_id()
-        job, _ = self.engine.jobs.create(
+        job = self._create_job(
             ctx,
-            service=SERVICE,
+            request,
+            operation="CreateWorldExportJob",
             kind=KIND,
-            job_id=job_id,
-            arn=self._arn(ctx, EXPORT_JOB, job_id),
-            request={**params, **origins, "clientRequestToken": token},
-            client_token=ClientToken("robomaker:CreateWorldExportJob", token, params) if token else None,
-            quotas=[self._export_quota()],
-            tags=params["tags"],
+            job_id="export-" + new_id(),
+            arn_type=EXPORT_JOB,
+            params=params,
+            stored=origins,
+            quota=self._export_quota(),
         )
         return self._export_view(ctx, job, detailed=False)
 
@@ -105,15 +103,8 @@ class ExportOperations(RoboMakerBase):
         def keep(job: Job) -> bool:
             return any(arn == value or arn.endswith("/" + value) for arn in job.request.get(field, []))
 
-        page = self.engine.jobs.list(
-            ctx,
-            SERVICE,
-            [KIND],
-            max_results=self._page_size(request),
-            next_token=request.get("nextToken"),
-            keep=keep if field else None,
-            newest_first=True,
-            token_scope=[field, value] if field else None,
+        page = self._list_jobs(
+            ctx, request, KIND, keep=keep if field else None, token_scope=[field, value] if field else None
         )
         return {
             "worldExportJobSummaries": [

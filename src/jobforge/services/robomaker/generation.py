@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from jobforge.engine import ClientToken, Job, Quota, check_tags
+from jobforge.engine import Job, Quota, check_tags
 from jobforge.protocol.context import RequestContext
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
     GENERATION_JOB,
     GENERATION_STATUS,
-    SERVICE,
     RoboMakerBase,
     invalid,
     list_filters,
@@ -47,24 +46,17 @@ class GenerationOperations(RoboMakerBase):
             "worldTags": request.get("worldTags") or {},
         }
         check_tags(params["worldTags"])  # applied later, by the job: refuse bad ones now
-        token = request.get("clientRequestToken")
-        job_id = new_id()
-        job, _ = self.engine.jobs.create(
+        job = self._create_job(
             ctx,
-            service=SERVICE,
+            request,
+            operation="CreateWorldGenerationJob",
             kind=KIND,
-            job_id=job_id,
-            arn=self._arn(ctx, GENERATION_JOB, job_id),
-            request={
-                **params,
-                "templateBody": template.data["templateBody"],
-                "seed": secrets.randbits(48),
-                "clientRequestToken": token,
-            },
+            job_id=new_id(),
+            arn_type=GENERATION_JOB,
+            params=params,
+            stored={"templateBody": template.data["templateBody"], "seed": secrets.randbits(48)},
+            quota=self._generation_quota(),
             parent_id=template.arn,
-            client_token=ClientToken("robomaker:CreateWorldGenerationJob", token, params) if token else None,
-            quotas=[self._generation_quota()],
-            tags=params["tags"],
         )
         return self._generation_view(ctx, job, detailed=False)
 
@@ -97,15 +89,12 @@ class GenerationOperations(RoboMakerBase):
                 template = value
             else:
                 raise invalid(f"Unknown filter {name!r}: use status or templateId")
-        page = self.engine.jobs.list(
+        page = self._list_jobs(
             ctx,
-            SERVICE,
-            [KIND],
-            max_results=self._page_size(request),
-            next_token=request.get("nextToken"),
+            request,
+            KIND,
             states=states,
             keep=None if template is None else (lambda job: _is_template(job.parent_id, template)),
-            newest_first=True,
             token_scope=template,
         )
         summaries = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from jobforge.engine import JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
+from jobforge.services.robomaker.errors import INTERNAL_SERVICE_ERROR, INVALID_INPUT
 from jobforge.services.robomaker.template_format import WorldTemplateSpec, parse_template_body
 
 KIND = "robomaker.world-generation"
@@ -103,11 +104,11 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
     ) -> None:
         finished = summary.setdefault("finished", [])
         if isinstance(built, Exception):  # a crashed worker process, a bug: the world failed, not the job
-            self._fail(summary, "InternalServiceError", f"World generation failed: {built}")
+            self._fail(summary, INTERNAL_SERVICE_ERROR, f"World generation failed: {built}")
             finished.append({"number": number})
         else:
             if "failure" in built:  # the template cannot be satisfied for this world
-                self._fail(summary, "InvalidInput", built["failure"])
+                self._fail(summary, INVALID_INPUT, built["failure"])
                 finished.append({"number": number})
                 ctx.report(progress={"finishedCount": len(finished)}, result={"summary": summary})
                 return

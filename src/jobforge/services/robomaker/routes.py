@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,9 +26,8 @@ class WorldRoutes:
         arn = parse_arn(query.get("arn", [""])[0])
         if arn is None or arn.service != SERVICE or arn.resource_type != WORLD:
             raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
-        world = None
-        if account is None or arn.account_id == account:
-            world = self.engine.resources(SERVICE).find(arn, WORLD, arn.resource_id)
+        owner = arn if account is None else replace(arn, account_id=account)  # a Scope: account, region
+        world = self.engine.resources(SERVICE).find_by_arn(owner, str(arn), kinds=(WORLD,))
         if world is None:
             return await error(send, 404, "NotFound", f"no world {arn}")
         if what == "quality":
