@@ -57,6 +57,7 @@ from jobforge.storage.base import (
 )
 from jobforge.storage.errors import (
     AccessDenied,
+    BucketNotEmpty,
     InvalidBucketName,
     InvalidObjectName,
     KeyConflict,
@@ -97,6 +98,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "AccessDenied",
     "BucketAccessDenied",
+    "BucketNotEmpty",
     "BucketPolicy",
     "InvalidBucketName",
     "InvalidObjectName",

@@ -44,7 +44,6 @@ COPY_PARALLELISM = 4
 UPLOAD_POLL_SECONDS = 0.25
 
 
-
 CREATED = "createdObjects"  # job progress: [bucket, key] of objects an export created
 
 
