@@ -119,7 +119,7 @@ class JobforgeApp:
                 await self.mounts[prefix](scope, receive, send)
             elif path.startswith(PREFIX):
                 await self.internal(scope, receive, send)
-            elif is_s3_request(scope):
+            elif is_s3_request(scope, self.gateway, self.store.bucket_exists):
                 await self.s3(scope, receive, send)
             else:
                 await self.gateway(scope, receive, send)  # type: ignore[arg-type]

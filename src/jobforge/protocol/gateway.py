@@ -360,6 +360,16 @@ class AwsGateway:
                 first_error = first_error or exc
         raise first_error or UnknownRoute(method, raw_path)
 
+    def routes(self, method: str, raw_path: str, query: dict[str, list[str]]) -> bool:
+        """Whether an operation of some bound service matches the request's method and path."""
+        for service in self.services:
+            try:
+                service.router.match(method, raw_path, query)
+            except UnknownRoute:
+                continue
+            return True
+        return False
+
     def _unsigned_candidates(self, host: str, raw_path: str) -> list[_Service]:
         """Services to try for an unsigned request: one named by the Host prefix or by an ARN in
         the path (``/tags/arn:aws:geo:...`` exists in all three models) first."""

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
@@ -42,6 +42,7 @@ from jobforge.protocol.rest_xml import (
 from jobforge.protocol.router import Router, UnknownRoute, parse_query
 from jobforge.protocol.serializer import Headers
 from jobforge.protocol.validate import validate
+from jobforge.storage import InvalidObjectName, StorageError, validate_bucket_name
 
 logger = logging.getLogger("jobforge.s3")
 
@@ -56,18 +57,38 @@ _S3_SCOPE = b"/s3/aws4_request"
 _S3_SCOPE_QUERY = (b"%2Fs3%2Faws4_request", b"/s3/aws4_request")
 
 
-def is_s3_request(scope: Scope) -> bool:
-    """Whether an HTTP request is for S3: signed for ``s3``, or unsigned with a bucket in its Host."""
+def is_s3_request(scope: Scope, json_gateway: AwsGateway, bucket_exists: Callable[[str], bool]) -> bool:
+    """Whether an HTTP request is for S3 rather than a JSON service.
+
+    A Host naming a bucket (``bucket.localhost``) is S3, unless signed for another service. A
+    path-style request is S3 when it is signed for the ``s3`` scope, unless its method and path are
+    an operation of a JSON service and its first path segment names no existing bucket
+    (``GET /tags/{arn}`` stays RoboMaker's; a request for a bucket named ``tags`` is S3's).
+    Unsigned path-style requests go to the JSON services, as before S3 existed."""
     host = ""
+    scoped: bool | None = None  # None: unsigned
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return _S3_SCOPE in value
-        if name == b"host":
+            scoped = _S3_SCOPE in value
+        elif name == b"host":
             host = value.decode("latin-1")
     query = scope.get("query_string", b"")
-    if b"X-Amz-Credential=" in query:
-        return any(marker in query for marker in _S3_SCOPE_QUERY)
-    return virtual_host_bucket(host) is not None
+    if scoped is None and b"X-Amz-Credential=" in query:
+        scoped = any(marker in query for marker in _S3_SCOPE_QUERY)
+    if scoped is False:
+        return False
+    if virtual_host_bucket(host) is not None:
+        return True
+    if scoped is None:
+        return False
+    raw_path = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")
+    if not json_gateway.routes(scope["method"], raw_path, parse_query(query.decode("latin-1"))):
+        return True
+    first = unquote(raw_path.lstrip("/").split("/", 1)[0].split("?", 1)[0])
+    try:
+        return bucket_exists(validate_bucket_name(first))
+    except (InvalidObjectName, StorageError):
+        return False
 
 
 class StreamedBody:
