@@ -6,8 +6,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support import JobforgeServer, client
+
+# what an s3-scoped request carries under --auth none (the signature is not checked there)
+S3_SCOPED = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=00",
+    "x-amz-date": "20260101T000000Z",
+}
 
 
 @pytest.fixture
@@ -33,3 +41,11 @@ def virtual_hosted(url: str, **kwargs: Any) -> Any:
 
     s3.meta.events.register_first("before-send.s3", to_loopback)
     return s3
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
+    """(error code, HTTP status) of a call that must fail."""
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    response = info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]

@@ -9,10 +9,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.s3.conftest import virtual_hosted
+from tests.s3.conftest import S3_SCOPED, error_of, virtual_hosted
 from tests.support import JobforgeServer
 
 
@@ -20,13 +21,6 @@ def new_bucket(s3: Any) -> str:
     name = f"s3-test-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return name
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_bucket_lifecycle(s3: Any) -> None:
@@ -183,14 +177,7 @@ def test_unimplemented_operations_answer_501(s3: Any) -> None:
 
 def test_xml_error_document(server: JobforgeServer) -> None:
     """The raw error: S3's XML shape, with the request id also in x-amz-request-id."""
-    import httpx
-
-    headers = {
-        "Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host, Signature=00",
-        "x-amz-date": "20260101T000000Z",
-    }
-    response = httpx.get(f"{server.url}/no-such-bucket-raw/key", headers=headers)
+    response = httpx.get(f"{server.url}/no-such-bucket-raw/key", headers=S3_SCOPED)
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/xml"
     text = response.text
@@ -209,3 +196,13 @@ def test_virtual_hosted_addressing(server: JobforgeServer) -> None:
     assert (server.data_dir / "buckets" / bucket / "nested" / "key.txt").read_bytes() == b"virtual"
     s3.delete_object(Bucket=bucket, Key="nested/key.txt")
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_create_bucket_configuration_is_xml(s3: Any, server: JobforgeServer) -> None:
+    bucket = f"s3-conf-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.head_bucket(Bucket=bucket)
+    for body in (b"<CreateBucketConfiguration><LocationConstraint>", b'<!DOCTYPE x [<!ENTITY a "b">]><x/>'):
+        response = httpx.put(f"{server.url}/{bucket}-bad", content=body, headers=S3_SCOPED)
+        assert response.status_code == 400 and "<Code>MalformedXML</Code>" in response.text
+        assert error_of(s3.head_bucket, Bucket=f"{bucket}-bad") == ("404", 404)

@@ -13,18 +13,11 @@ import pytest
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 
-from tests.s3.conftest import virtual_hosted
+from tests.s3.conftest import error_of, virtual_hosted
 from tests.support import JobforgeServer, MotoServer, client
 
 ALICE = ("AKIDALICE", "alice-secret", "111111111111")
 BOB = ("AKIDBOB", "bob-secret", "222222222222")
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture(scope="module")
