@@ -3,9 +3,11 @@ virtual-hosted addressing), and the errors S3 clients expect."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +208,24 @@ def test_create_bucket_configuration_is_xml(s3: Any, server: JobforgeServer) -> 
         response = httpx.put(f"{server.url}/{bucket}-bad", content=body, headers=S3_SCOPED)
         assert response.status_code == 400 and "<Code>MalformedXML</Code>" in response.text
         assert error_of(s3.head_bucket, Bucket=f"{bucket}-bad") == ("404", 404)
+
+
+def test_digests_are_checked_as_the_body_streams(s3: Any, server: JobforgeServer) -> None:
+    bucket = new_bucket(s3)
+    body = b"checked body"
+    crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    url = f"{server.url}/{bucket}/digest"
+    for header, value in (
+        ("x-amz-checksum-crc32", "AAAAAA=="),
+        ("content-md5", base64.b64encode(hashlib.md5(b"other").digest()).decode()),
+        ("x-amz-checksum-sha256", base64.b64encode(hashlib.sha256(b"other").digest()).decode()),
+        ("x-amz-content-sha256", hashlib.sha256(b"other").hexdigest()),
+    ):
+        response = httpx.put(url, content=body, headers={**S3_SCOPED, header: value})
+        assert response.status_code == 400, header
+        assert "<Code>BadDigest</Code>" in response.text or "XAmzContentSHA256Mismatch" in response.text
+        assert error_of(s3.head_object, Bucket=bucket, Key="digest") == ("404", 404)
+    headers = {**S3_SCOPED, "x-amz-checksum-crc32": crc, "content-md5": md5}
+    assert httpx.put(url, content=body, headers=headers).status_code == 200
+    assert s3.get_object(Bucket=bucket, Key="digest")["Body"].read() == body
