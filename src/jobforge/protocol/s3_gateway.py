@@ -17,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 import logging
+import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,7 @@ from jobforge.protocol.validate import validate
 from jobforge.storage import InvalidObjectName, StorageError, validate_bucket_name
 
 logger = logging.getLogger("jobforge.s3")
+request_logger = logging.getLogger("jobforge.request")
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -211,6 +213,8 @@ class S3Gateway:
         raw_path = raw_path.split("?", 1)[0] or "/"
         query_string = scope.get("query_string", b"").decode("latin-1")
         resource = raw_path
+        started = time.perf_counter()
+        status = 500
         body_read = False
         reserved = 0
         stream: BinaryIO | None = None
@@ -231,6 +235,8 @@ class S3Gateway:
                     raise s3_error(
                         "MethodNotAllowed", f"The method {method} is not allowed against {path}"
                     ) from None
+                if path.endswith("/") and "Key" in match.labels:  # the router drops a trailing '/'
+                    match.labels["Key"] += "/"
                 operation = self.operations[match.operation.name]
                 sha256 = headers.get("x-amz-content-sha256", "")
                 if sha256.startswith("STREAMING-") or "aws-chunked" in headers.get("content-encoding", ""):
@@ -318,6 +324,17 @@ class S3Gateway:
             self.json_gateway.body_budget.release(reserved)
             if stream is not None:
                 stream.close()
+        if request_logger.isEnabledFor(logging.INFO):
+            fields = {
+                "method": method,
+                "path": raw_path,
+                "service": "s3",
+                "operation": operation.name if operation else None,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+            }
+            request_logger.info("request", extra=fields)
 
     async def _send_stream(self, send: Send, status: int, headers: Headers, stream: BinaryIO) -> None:
         """Send an object body chunk by chunk, reading the store in the worker pool."""
