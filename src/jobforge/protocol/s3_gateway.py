@@ -259,7 +259,7 @@ class S3Gateway:
                         raise s3_error(
                             "EntityTooLarge", f"{operation.name} accepts at most {MAX_XML_BODY_BYTES} bytes"
                         )
-                    read, reserved = await self.json_gateway._read_body(receive, length, MAX_XML_BODY_BYTES)
+                    read, reserved = await self.json_gateway.read_body(receive, length, MAX_XML_BODY_BYTES)
                     if read is None:
                         return  # client went away
                     body, body_read = read, True
