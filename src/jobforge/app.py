@@ -14,7 +14,11 @@ from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
+from jobforge.protocol.s3_gateway import S3Gateway, is_s3_request
+from jobforge.protocol.specs import load_service_model
 from jobforge.services.registry import assemble
+from jobforge.services.s3.owners import BucketOwners
+from jobforge.services.s3.provider import S3Provider
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
@@ -35,6 +39,8 @@ class JobforgeApp:
         self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
         owners, default_owner = settings.parsed_bucket_owners()
         self.store.policy = BucketPolicy(owners, default_owner)
+        bucket_owners = BucketOwners(self.engine)
+        self.store.policy.recorded_owner = bucket_owners.owner
         if settings.diagnostic_jobs:
             self.engine.register(DiagnosticJobHandler())
         services = assemble(self.engine, self.store, settings)
@@ -46,6 +52,18 @@ class JobforgeApp:
         )
         self.gateway = AwsGateway(
             services.bindings, authenticator, body_budget=BodyBudget(settings.max_body_bytes_in_flight)
+        )
+        self.s3 = S3Gateway(
+            load_service_model("s3"),
+            S3Provider(self.store, bucket_owners),
+            authenticator,
+            self.gateway,
+            disabled=(
+                f"jobforge's S3 API is off: objects live on the S3 endpoint {settings.s3_endpoint_url} "
+                "(--s3-endpoint-url); send S3 requests there"
+                if settings.s3_endpoint_url
+                else None
+            ),
         )
         self.internal = InternalRoutes(
             self.engine,
@@ -90,6 +108,7 @@ class JobforgeApp:
         if self.started:
             self.engine.stop()
             self.gateway.close()
+            self.s3.close()
             self.started = False
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -100,6 +119,8 @@ class JobforgeApp:
                 await self.mounts[prefix](scope, receive, send)
             elif path.startswith(PREFIX):
                 await self.internal(scope, receive, send)
+            elif is_s3_request(scope, self.gateway, self.store.bucket_exists):
+                await self.s3(scope, receive, send)
             else:
                 await self.gateway(scope, receive, send)  # type: ignore[arg-type]
         elif scope["type"] == "lifespan":

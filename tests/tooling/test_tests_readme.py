@@ -12,7 +12,7 @@ README = TESTS / "README.md"
 def described_folders() -> set[str]:
     """The folders of the README's "Where a test goes" list (``- `name/` ...`` lines)."""
     section = README.read_text().split("## Where a test goes", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^- `([a-z_/]+)/`", section, re.MULTILINE))
+    return set(re.findall(r"^- `([a-z0-9_/]+)/`", section, re.MULTILINE))
 
 
 def test_every_test_folder_is_described() -> None:

@@ -27,6 +27,7 @@ _TWELVE_DIGITS = re.compile(r"\d{12}")
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)")
 _ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
+S3_SIGNING_NAME = "s3"
 MAX_PRESIGNED_EXPIRES = 604800  # seconds: a week, as AWS allows
 
 
@@ -210,10 +211,12 @@ def string_to_sign(
     )
     if payload_hash is None:
         payload_hash = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    # S3 signs the path exactly as sent (no dot-segment removal, no second encoding).
+    path = (raw_path or "/") if sig.service == S3_SIGNING_NAME else canonical_uri(raw_path)
     canonical_request = "\n".join(
         [
             method.upper(),
-            canonical_uri(raw_path),
+            path,
             canonical_query(query_string, sig.presigned),
             canonical_headers,
             ";".join(sig.signed_headers),
@@ -278,8 +281,14 @@ class Authenticator:
         headers: Mapping[str, str],
         body: bytes,
         now: datetime | None = None,
+        *,
+        streamed_body: bool = False,
     ) -> Identity:
-        """Identify the caller; raises a 403 :class:`ServiceError` when sigv4 mode rejects it."""
+        """Identify the caller; raises a 403 :class:`ServiceError` when sigv4 mode rejects it.
+
+        ``streamed_body``: the body is not in ``body`` but streamed to the provider afterwards; the
+        signature then covers the claimed ``x-amz-content-sha256``, which the caller must check
+        against the bytes as they stream (S3 uploads)."""
         if self.mode == "none":
             return self._identify(headers, query)
         sig = _read_signature(headers, query)
@@ -288,7 +297,9 @@ class Authenticator:
                 raise missing_token()
             return Identity(None, self.default_account_id, self.default_region, None, signed=False)
         if self.mode == "sigv4":
-            self._verify(method, raw_path, query_string, headers, body, sig, now or datetime.now(UTC))
+            self._verify(
+                method, raw_path, query_string, headers, body, sig, now or datetime.now(UTC), streamed_body
+            )
         return Identity(
             sig.access_key,
             self.account_for(sig.access_key),
@@ -357,6 +368,7 @@ class Authenticator:
         body: bytes,
         sig: _Signature,
         now: datetime,
+        streamed_body: bool = False,
     ) -> None:
         known = self.accounts.get(sig.access_key)
         secret = known.secret_key if known is not None else self.default_secret
@@ -378,7 +390,11 @@ class Authenticator:
                 "IncompleteSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization."
             )
         claimed = headers.get("x-amz-content-sha256", "")
-        if _HEX_SHA256.fullmatch(claimed) and claimed != hashlib.sha256(body).hexdigest():
+        if (
+            not streamed_body
+            and _HEX_SHA256.fullmatch(claimed)
+            and claimed != hashlib.sha256(body).hexdigest()
+        ):
             raise _auth_error(
                 "InvalidSignatureException",
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",

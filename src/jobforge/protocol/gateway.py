@@ -218,9 +218,7 @@ class AwsGateway:
         """The largest body one request may have."""
         return min(self.max_body_bytes, self.body_budget.limit)
 
-    async def _read_body(
-        self, receive: Receive, declared: int | None, limit: int
-    ) -> tuple[bytes | None, int]:
+    async def read_body(self, receive: Receive, declared: int | None, limit: int) -> tuple[bytes | None, int]:
         """(body or None if the client went away, bytes reserved in the budget). Reserves the
         declared length before reading (chunked bodies: each chunk as it comes, stopping once
         over ``limit``); raises 413/503 :class:`ServiceError` with nothing left reserved."""
@@ -285,7 +283,7 @@ class AwsGateway:
                 declared = _declared_length(headers)
                 if declared is not None and declared > limit:
                     raise _too_large(limit)
-                body, reserved = await self._read_body(receive, declared, limit)
+                body, reserved = await self.read_body(receive, declared, limit)
                 if body is None:
                     return  # client went away
                 body_read = True
@@ -359,6 +357,16 @@ class AwsGateway:
             except UnknownRoute as exc:
                 first_error = first_error or exc
         raise first_error or UnknownRoute(method, raw_path)
+
+    def routes(self, method: str, raw_path: str, query: dict[str, list[str]]) -> bool:
+        """Whether an operation of some bound service matches the request's method and path."""
+        for service in self.services:
+            try:
+                service.router.match(method, raw_path, query)
+            except UnknownRoute:
+                continue
+            return True
+        return False
 
     def _unsigned_candidates(self, host: str, raw_path: str) -> list[_Service]:
         """Services to try for an unsigned request: one named by the Host prefix or by an ARN in

@@ -9,6 +9,7 @@ regex matches.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
@@ -50,21 +51,24 @@ class _Route:
     greedy_labels: int
     required_query: tuple[tuple[str, str | None], ...]  # literal query parts of requestUri
     extra_query: tuple[str, ...] = field(default=())  # required querystring members (disambiguation)
+    extra_headers: tuple[str, ...] = field(default=())  # required header members (S3's CopyObject)
 
     @property
     def specificity(self) -> tuple[int, int, int, int]:
         return (
             self.literal_segments,
-            len(self.required_query) + len(self.extra_query),
+            len(self.required_query) + len(self.extra_query) + len(self.extra_headers),
             -self.greedy_labels,
             len(self.path),
         )
 
-    def query_matches(self, query: dict[str, list[str]]) -> bool:
+    def query_matches(self, query: dict[str, list[str]], headers: Mapping[str, str] | None = None) -> bool:
         for key, value in self.required_query:
             values = query.get(key)
             if values is None or (value is not None and value not in values):
                 return False
+        if self.extra_headers and (headers is None or any(h not in headers for h in self.extra_headers)):
+            return False
         return all(key in query for key in self.extra_query)
 
 
@@ -116,16 +120,18 @@ def _compile_route(operation: OperationModel) -> _Route:
     )
 
 
-def _required_query_members(operation: OperationModel) -> tuple[str, ...]:
+def _required_members(operation: OperationModel, location: str) -> tuple[str, ...]:
+    """Wire names of the input's required members at ``location`` (header names lower-cased)."""
     shape = operation.input_shape
     if shape is None:
         return ()
     required = set(shape.required_members)
-    return tuple(
+    names = tuple(
         member.serialization.get("name", name)
         for name, member in shape.members.items()
-        if name in required and member.serialization.get("location") == "querystring"
+        if name in required and member.serialization.get("location") == location
     )
+    return tuple(name.lower() for name in names) if location == "header" else names
 
 
 def parse_query(query_string: str) -> dict[str, list[str]]:
@@ -151,7 +157,8 @@ class Router:
         for group in by_template.values():
             if len(group) > 1:
                 for route in group:
-                    route.extra_query = _required_query_members(route.operation)
+                    route.extra_query = _required_members(route.operation, "querystring")
+                    route.extra_headers = _required_members(route.operation, "header")
         self._literal: dict[tuple[str, str], list[_Route]] = {}
         self._templated: dict[tuple[str, str], list[_Route]] = {}
         self._templated_any: dict[str, list[_Route]] = {}  # first segment is itself a label
@@ -169,12 +176,20 @@ class Router:
             for bucket in table.values():
                 bucket.sort(key=lambda r: r.specificity, reverse=True)
 
-    def match(self, method: str, raw_path: str, query: dict[str, list[str]]) -> RouteMatch:
-        """Resolve a request; ``raw_path`` is still percent-encoded. Raises :class:`UnknownRoute`."""
+    def match(
+        self,
+        method: str,
+        raw_path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str] | None = None,
+    ) -> RouteMatch:
+        """Resolve a request; ``raw_path`` is still percent-encoded. Raises :class:`UnknownRoute`.
+        ``headers`` (lower-case names) tell apart operations that differ only by a required
+        header; without them such operations never match."""
         method = method.upper()
         path = _strip_slash(raw_path or "/")
         for route in self._literal.get((method, path), ()):
-            if route.query_matches(query):
+            if route.query_matches(query, headers):
                 return RouteMatch(route.operation, {})
         candidates = self._templated.get((method, _first_segment(path)), [])
         extra = self._templated_any.get(method)
@@ -183,7 +198,7 @@ class Router:
         for route in candidates:
             assert route.regex is not None
             m = route.regex.fullmatch(path)
-            if m is not None and route.query_matches(query):
+            if m is not None and route.query_matches(query, headers):
                 labels = {
                     name: unquote(m.group(i + 1), errors="surrogateescape")  # see parse_query
                     for i, name in enumerate(route.label_names)

@@ -36,4 +36,3 @@ def parse_arn(value: str) -> Arn | None:
     if not sep or not resource_id:
         return None
     return Arn(parts[1], parts[2], parts[3], parts[4], resource_type, resource_id)
-

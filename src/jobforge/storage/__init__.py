@@ -58,6 +58,7 @@ from jobforge.storage.base import (
 )
 from jobforge.storage.errors import (
     AccessDenied,
+    BucketNotEmpty,
     InvalidBucketName,
     InvalidObjectName,
     KeyConflict,
@@ -77,6 +78,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "AccessDenied",
     "BucketAccessDenied",
+    "BucketNotEmpty",
     "BucketPolicy",
     "InvalidBucketName",
     "InvalidObjectName",

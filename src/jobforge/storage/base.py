@@ -242,6 +242,14 @@ class ObjectStore(ABC):
     def delete(self, bucket: str, key: str) -> None:
         """Remove an object; deleting a missing key is not an error (a missing bucket is)."""
 
+    def list_buckets(self) -> list[tuple[str, datetime]]:
+        """Every bucket with its creation time, by name (backends that serve the S3 API implement it)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list buckets")
+
+    def delete_bucket(self, bucket: str) -> None:
+        """Remove an empty bucket; raises NoSuchBucket, or BucketNotEmpty while it holds objects."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete buckets")
+
     # -- defaults built on the primitives above; backends override where they can do better -----
     def size(self, bucket: str, key: str) -> int:
         """The object's size in bytes; raises NoSuchBucket or NoSuchKey like :meth:`head`."""

@@ -35,3 +35,7 @@ class NoSuchKey(StorageError):
 
 class AccessDenied(StorageError):
     """The backend refused the operation (S3 403, or a filesystem permission error)."""
+
+
+class BucketNotEmpty(StorageError):
+    """A bucket cannot be deleted while it holds objects."""

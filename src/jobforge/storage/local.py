@@ -38,6 +38,7 @@ from jobforge.storage.base import (
 )
 from jobforge.storage.errors import (
     AccessDenied,
+    BucketNotEmpty,
     InvalidObjectName,
     KeyConflict,
     NoSuchBucket,
@@ -107,6 +108,27 @@ class LocalObjectStore(ObjectStore):
 
     def bucket_exists(self, bucket: str) -> bool:
         return (self.root / validate_bucket_name(bucket)).is_dir()
+
+    def list_buckets(self) -> list[tuple[str, datetime]]:
+        found = []
+        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+            try:
+                if entry.is_dir() and validate_bucket_name(entry.name):
+                    found.append((entry.name, datetime.fromtimestamp(entry.stat().st_mtime, UTC)))
+            except (InvalidObjectName, OSError):
+                continue  # .tmp and anything else that is not a bucket
+        return found
+
+    def delete_bucket(self, bucket: str) -> None:
+        path = self._bucket_dir(bucket)
+        if next(self.list_objects(bucket), None) is not None:
+            raise BucketNotEmpty(f"The bucket {bucket!r} is not empty", bucket)
+        # Only empty directories are left (deletes prune the ones they empty): remove bottom-up.
+        for dirpath, _dirs, _files in sorted(os.walk(path), key=lambda w: -len(w[0])):
+            try:
+                os.rmdir(dirpath)
+            except OSError as exc:
+                raise BucketNotEmpty(f"The bucket {bucket!r} is not empty ({exc.strerror})", bucket) from None
 
     def _bucket_dir(self, bucket: str) -> Path:
         """The bucket's resolved directory (a bucket may be a symlink to another directory)."""

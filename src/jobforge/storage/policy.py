@@ -7,14 +7,16 @@ user names (a job's source, destination or location, a template location) goes t
 runs. A refusal is :class:`BucketAccessDenied`, whose message names only the bucket.
 
 Every other bucket belongs to one account: the one ``owners`` names for it, else ``default_owner``
-(jobs create no buckets, so this map is the record). A request of another account is refused the
+(jobs create no buckets, so this map is the record), unless the bucket was created through the S3
+API: then ``recorded_owner`` (set by the server, backed by a durable record) names its creator and
+takes precedence. A request of another account is refused the
 same way. A policy without a default owner (a store used outside a server) checks reservations only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from jobforge.storage.errors import AccessDenied
 
@@ -31,9 +33,15 @@ class BucketPolicy:
         self._lock = threading.Lock()
         self.owners = dict(owners or {})
         self.default_owner = default_owner
+        # bucket -> the account that created it through the S3 API (None: no such record)
+        self.recorded_owner: Callable[[str], str | None] | None = None
 
     def owner(self, bucket: str) -> str | None:
         """The account ``bucket`` belongs to (None: ownership is not enforced)."""
+        if self.recorded_owner is not None:
+            recorded = self.recorded_owner(bucket)
+            if recorded is not None:
+                return recorded
         return self.owners.get(bucket, self.default_owner)
 
     def reserve(self, bucket: str) -> None:

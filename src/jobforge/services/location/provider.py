@@ -24,4 +24,3 @@ class LocationProvider(JobOperations, TagOperations):
 
     def _admit(self, ctx: RequestContext) -> None:
         self._throttle(ctx)
-

@@ -1,0 +1,364 @@
+"""The ASGI app for S3 requests (rest-xml), beside :class:`~jobforge.protocol.gateway.AwsGateway`.
+
+Which requests are S3's (:func:`is_s3_request`): those signed for the ``s3`` credential scope
+(header or presigned query), and unsigned ones whose Host names a bucket (``bucket.localhost``).
+Everything else goes to the JSON services, so their paths and behaviour are unchanged.
+
+Flow: precheck the signature -> address (virtual-hosted Host -> path style) -> route on botocore's
+``s3`` model -> read a small body (XML configuration) or, for object uploads, leave it unread ->
+verify the signature (for uploads: over the claimed ``x-amz-content-sha256``, which
+:class:`StreamedBody` checks as the bytes arrive) -> parse, validate -> provider in a thread ->
+XML / header response, object bodies streamed from the store in chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, BinaryIO
+from urllib.parse import quote, unquote
+
+from botocore import xform_name
+from botocore.model import OperationModel, ServiceModel
+
+from jobforge.protocol.auth import S3_SIGNING_NAME, Authenticator
+from jobforge.protocol.context import RequestContext
+from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.gateway import AwsGateway, _header_dict, new_request_id
+from jobforge.protocol.parser import RequestParseError
+from jobforge.protocol.rest_xml import (
+    MAX_XML_BODY_BYTES,
+    XmlInputParser,
+    XmlOutputSerializer,
+    s3_error,
+    serialize_error,
+    virtual_host_bucket,
+)
+from jobforge.protocol.router import Router, UnknownRoute, parse_query
+from jobforge.protocol.serializer import Headers
+from jobforge.protocol.validate import validate
+from jobforge.storage import InvalidObjectName, StorageError, validate_bucket_name
+
+logger = logging.getLogger("jobforge.s3")
+request_logger = logging.getLogger("jobforge.request")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+STREAM_CHUNK = 1024 * 1024
+MAX_DRAIN_BYTES = 8 * 1024 * 1024
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_S3_SCOPE = b"/s3/aws4_request"
+_S3_SCOPE_QUERY = (b"%2Fs3%2Faws4_request", b"/s3/aws4_request")
+
+
+def is_s3_request(scope: Scope, json_gateway: AwsGateway, bucket_exists: Callable[[str], bool]) -> bool:
+    """Whether an HTTP request is for S3 rather than a JSON service.
+
+    A Host naming a bucket (``bucket.localhost``) is S3, unless signed for another service. A
+    path-style request is S3 when it is signed for the ``s3`` scope, unless its method and path are
+    an operation of a JSON service and its first path segment names no existing bucket
+    (``GET /tags/{arn}`` stays RoboMaker's; a request for a bucket named ``tags`` is S3's).
+    Unsigned path-style requests go to the JSON services, as before S3 existed."""
+    host = ""
+    scoped: bool | None = None  # None: unsigned
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scoped = _S3_SCOPE in value
+        elif name == b"host":
+            host = value.decode("latin-1")
+    query = scope.get("query_string", b"")
+    if scoped is None and b"X-Amz-Credential=" in query:
+        scoped = any(marker in query for marker in _S3_SCOPE_QUERY)
+    if scoped is False:
+        return False
+    if virtual_host_bucket(host) is not None:
+        return True
+    if scoped is None:
+        return False
+    raw_path = (scope.get("raw_path") or scope.get("path", "/").encode()).decode("latin-1")
+    if not json_gateway.routes(scope["method"], raw_path, parse_query(query.decode("latin-1"))):
+        return True
+    first = unquote(raw_path.lstrip("/").split("/", 1)[0].split("?", 1)[0])
+    try:
+        return bucket_exists(validate_bucket_name(first))
+    except (InvalidObjectName, StorageError):
+        return False
+
+
+class StreamedBody:
+    """An upload's body, read from the ASGI connection by a worker thread one message at a time.
+
+    Iterating yields the chunks; at the end the length, ``x-amz-content-sha256`` (when it is a
+    hash), ``Content-MD5`` and ``x-amz-checksum-crc32/sha1/sha256`` are checked, so a writer fed
+    inside a ``with`` block aborts instead of publishing a body that does not match.
+    """
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop, headers: dict[str, str]) -> None:
+        self._receive = receive
+        self._loop = loop
+        self.finished = False  # the whole body was read (the connection can be reused)
+        self.size = 0
+        declared = headers.get("content-length")
+        self.declared = int(declared) if declared is not None and declared.isdigit() else None
+        claimed = headers.get("x-amz-content-sha256", UNSIGNED_PAYLOAD)
+        self._sha256_hex = None if claimed == UNSIGNED_PAYLOAD else claimed
+        self._checks: list[tuple[str, Any, str, Callable[[Any], str]]] = []
+        if self._sha256_hex is not None:
+            self._checks.append(("XAmzContentSHA256Mismatch", hashlib.sha256(), claimed, _hex))
+        if "content-md5" in headers:
+            self._checks.append(("BadDigest", hashlib.md5(), headers["content-md5"], _b64))
+        if "x-amz-checksum-sha256" in headers:
+            self._checks.append(("BadDigest", hashlib.sha256(), headers["x-amz-checksum-sha256"], _b64))
+        if "x-amz-checksum-sha1" in headers:
+            self._checks.append(("BadDigest", hashlib.sha1(), headers["x-amz-checksum-sha1"], _b64))
+        self._crc32: int | None = 0 if "x-amz-checksum-crc32" in headers else None
+        self._crc32_claimed = headers.get("x-amz-checksum-crc32", "")
+
+    def __iter__(self) -> Iterator[bytes]:
+        while not self.finished:
+            message = asyncio.run_coroutine_threadsafe(self._receive(), self._loop).result()
+            if message["type"] == "http.disconnect":
+                raise s3_error("IncompleteBody", "The client closed the connection before the body ended")
+            chunk = message.get("body", b"")
+            if not message.get("more_body", False):
+                self.finished = True
+            if chunk:
+                self.size += len(chunk)
+                if self.declared is not None and self.size > self.declared:
+                    raise s3_error("IncompleteBody", "The body is longer than its Content-Length")
+                for _code, digest, _claimed, _form in self._checks:
+                    digest.update(chunk)
+                if self._crc32 is not None:
+                    self._crc32 = zlib.crc32(chunk, self._crc32)
+                yield chunk
+        self._verify()
+
+    def _verify(self) -> None:
+        if self.declared is not None and self.size != self.declared:
+            raise s3_error("IncompleteBody", "The body is shorter than its Content-Length")
+        for code, digest, claimed, form in self._checks:
+            if form(digest) != claimed:
+                raise s3_error(code, "The digest of the body does not match the one the request gives")
+        if self._crc32 is not None:
+            actual = base64.b64encode(self._crc32.to_bytes(4, "big")).decode("ascii")
+            if actual != self._crc32_claimed:
+                raise s3_error(
+                    "BadDigest", "The CRC32 checksum of the body does not match x-amz-checksum-crc32"
+                )
+
+
+def _hex(digest: Any) -> str:
+    return digest.hexdigest()
+
+
+def _b64(digest: Any) -> str:
+    return base64.b64encode(digest.digest()).decode("ascii")
+
+
+class _Operation:
+    __slots__ = ("method_name", "model", "name", "parser", "serializer")
+
+    def __init__(self, model: OperationModel) -> None:
+        self.model = model
+        self.name = model.name
+        self.method_name = xform_name(model.name)
+        self.parser = XmlInputParser(model)
+        self.serializer = XmlOutputSerializer(model)
+
+
+class S3Gateway:
+    """ASGI app serving botocore's ``s3`` model with ``provider`` (one snake_case method per
+    operation; a missing method answers ``501 NotImplemented`` naming the operation).
+
+    ``disabled``: a message answered to every request instead (jobforge's S3 API is off when the
+    objects live on an external S3 endpoint).
+    """
+
+    def __init__(
+        self,
+        model: ServiceModel,
+        provider: object,
+        authenticator: Authenticator,
+        json_gateway: AwsGateway,
+        *,
+        disabled: str | None = None,
+        max_workers: int = 16,
+    ) -> None:
+        self.model = model
+        self.provider = provider
+        self.authenticator = authenticator
+        self.json_gateway = json_gateway  # its body budget and bounded body reader are shared
+        self.disabled = disabled
+        self.router = Router(model)
+        self.operations = {name: _Operation(model.operation_model(name)) for name in model.operation_names}
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jobforge-s3")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = new_request_id()
+        headers = _header_dict(scope["headers"])
+        method = scope["method"]
+        raw_path_bytes = scope.get("raw_path")
+        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope.get("path", "/")
+        raw_path = raw_path.split("?", 1)[0] or "/"
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        resource = raw_path
+        started = time.perf_counter()
+        status = 500
+        body_read = False
+        reserved = 0
+        stream: BinaryIO | None = None
+        streamed: StreamedBody | None = None
+        operation: _Operation | None = None
+        try:
+            try:
+                if self.disabled is not None:
+                    raise s3_error("NotImplemented", self.disabled)
+                query = parse_query(query_string)
+                self.authenticator.precheck(headers, query)
+                bucket = virtual_host_bucket(headers.get("host", ""))
+                path = raw_path if bucket is None else f"/{quote(bucket)}{raw_path}"
+                resource = path
+                try:
+                    match = self.router.match(method, path, query, headers)
+                except UnknownRoute:
+                    raise s3_error(
+                        "MethodNotAllowed", f"The method {method} is not allowed against {path}"
+                    ) from None
+                if path.endswith("/") and "Key" in match.labels:  # the router drops a trailing '/'
+                    match.labels["Key"] += "/"
+                operation = self.operations[match.operation.name]
+                sha256 = headers.get("x-amz-content-sha256", "")
+                if sha256.startswith("STREAMING-") or "aws-chunked" in headers.get("content-encoding", ""):
+                    raise s3_error(
+                        "NotImplemented",
+                        f"{operation.name}: aws-chunked streaming payloads ({sha256 or 'aws-chunked'}) are "
+                        "not supported by jobforge yet; send a signed or UNSIGNED-PAYLOAD body",
+                    )
+                loop = asyncio.get_running_loop()
+                if operation.parser.streams:
+                    body = b""
+                    identity = self.authenticator.authenticate(
+                        method, raw_path, query_string, query, headers, body, streamed_body=True
+                    )
+                    streamed = StreamedBody(receive, loop, headers)
+                else:
+                    declared = headers.get("content-length")
+                    length = int(declared) if declared and declared.isdigit() else None
+                    if length is not None and length > MAX_XML_BODY_BYTES:
+                        raise s3_error(
+                            "EntityTooLarge", f"{operation.name} accepts at most {MAX_XML_BODY_BYTES} bytes"
+                        )
+                    read, reserved = await self.json_gateway.read_body(receive, length, MAX_XML_BODY_BYTES)
+                    if read is None:
+                        return  # client went away
+                    body, body_read = read, True
+                    identity = self.authenticator.authenticate(
+                        method, raw_path, query_string, query, headers, body
+                    )
+                try:
+                    request = operation.parser.parse(match.labels, query, headers, body)
+                except RequestParseError as exc:
+                    raise s3_error("InvalidArgument", exc.message) from None
+                problems = validate(operation.model.input_shape, request)
+                if problems is not None:
+                    raise s3_error("InvalidArgument", problems[0])
+                if streamed is not None:
+                    request["Body"] = streamed
+                ctx = RequestContext(
+                    account_id=identity.account_id,
+                    region=identity.region,
+                    service="s3",
+                    operation=operation.name,
+                    request_id=request_id,
+                    base_url=f"{scope.get('scheme', 'http')}://{headers.get('host', '127.0.0.1')}",
+                    access_key=identity.access_key,
+                    headers=headers,
+                )
+                handler = getattr(self.provider, operation.method_name, None)
+                if handler is None:
+                    raise s3_error(
+                        "NotImplemented",
+                        f"The S3 operation {operation.name} is not implemented by jobforge yet",
+                    )
+                output = await loop.run_in_executor(self._executor, handler, ctx, request) or {}
+                body_read = streamed is None or streamed.finished
+                status, out_headers, out_body = operation.serializer.serialize(output)
+                if operation.serializer.streams and method != "HEAD":
+                    stream = output.get("Body")
+            except ServiceError as error:
+                status, out_headers, out_body = serialize_error(error, request_id, resource)
+                if method == "HEAD":
+                    out_body = b""
+            except Exception:
+                logger.exception(
+                    "Unhandled error in S3 %s (request %s)", operation and operation.name, request_id
+                )
+                error = s3_error("InternalError", "We encountered an internal error. Please try again.")
+                status, out_headers, out_body = serialize_error(error, request_id, resource)
+            if streamed is not None and not streamed.finished:
+                body_read = await _drain(receive, streamed)
+            if not body_read:
+                out_headers.append((b"connection", b"close"))  # the body stays unread
+            out_headers.append((b"x-amz-request-id", request_id.encode("ascii")))
+            out_headers.append((b"x-amz-id-2", request_id.encode("ascii")))
+            if stream is not None:
+                await self._send_stream(send, status, out_headers, stream)
+                stream = None
+            else:
+                if not any(name == b"content-length" for name, _ in out_headers):
+                    out_headers.append((b"content-length", str(len(out_body)).encode("ascii")))
+                await send({"type": "http.response.start", "status": status, "headers": out_headers})
+                await send({"type": "http.response.body", "body": out_body if method != "HEAD" else b""})
+        finally:
+            self.json_gateway.body_budget.release(reserved)
+            if stream is not None:
+                stream.close()
+        if request_logger.isEnabledFor(logging.INFO):
+            fields = {
+                "method": method,
+                "path": raw_path,
+                "service": "s3",
+                "operation": operation.name if operation else None,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+            }
+            request_logger.info("request", extra=fields)
+
+    async def _send_stream(self, send: Send, status: int, headers: Headers, stream: BinaryIO) -> None:
+        """Send an object body chunk by chunk, reading the store in the worker pool."""
+        loop = asyncio.get_running_loop()
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            while chunk := await loop.run_in_executor(self._executor, stream.read, STREAM_CHUNK):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await loop.run_in_executor(self._executor, stream.close)
+
+
+async def _drain(receive: Receive, streamed: StreamedBody) -> bool:
+    """Read and discard the rest of a small upload a refusal left unread, so the client reads the
+    error instead of a reset connection; a large one is left unread (the connection closes)."""
+    if streamed.declared is None or streamed.declared - streamed.size > MAX_DRAIN_BYTES:
+        return False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        if not message.get("more_body", False):
+            return True
+
+
+__all__ = ["S3_SIGNING_NAME", "S3Gateway", "StreamedBody", "is_s3_request"]

@@ -1,0 +1,51 @@
+"""The durable record of which account created each bucket through the S3 API.
+
+Kept in the engine's database (``resources`` table, service ``s3``, kind ``bucket``) under one
+server-wide scope, since bucket names are global; :class:`jobforge.storage.BucketPolicy` consults
+it before its configured owners, so every service sees the same owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobforge.engine import JobEngine
+from jobforge.engine.errors import AlreadyExists, NotFound
+
+KIND = "bucket"
+
+
+@dataclass(frozen=True)
+class _ServerScope:
+    account_id: str = "-"
+    region: str = "-"
+
+
+_SCOPE = _ServerScope()
+
+
+class BucketOwners:
+    """Bucket -> the account that created it (thread-safe: every call is its own transaction)."""
+
+    def __init__(self, engine: JobEngine) -> None:
+        self._resources = engine.resources("s3")
+
+    def owner(self, bucket: str) -> str | None:
+        try:
+            return str(self._resources.get(_SCOPE, KIND, bucket).data["owner"])
+        except NotFound:
+            return None
+
+    def record(self, bucket: str, account_id: str) -> bool:
+        """Claim ``bucket`` for ``account_id``; False if another create claimed it first."""
+        try:
+            self._resources.create(_SCOPE, KIND, bucket, f"arn:aws:s3:::{bucket}", {"owner": account_id})
+        except AlreadyExists:
+            return False
+        return True
+
+    def forget(self, bucket: str) -> None:
+        try:
+            self._resources.delete(_SCOPE, KIND, bucket)
+        except NotFound:
+            pass
