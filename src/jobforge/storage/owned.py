@@ -96,6 +96,20 @@ def remove_stale_new_files(directory: Path, pattern: str, now: float | None = No
             continue
 
 
+def fsync_dir(path: Path) -> None:
+    """Make a rename or creation in ``path`` durable (best effort: skipped where unsupported)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _same_file(fd: int, path: Path) -> bool:
     try:
         st, now = os.fstat(fd), os.lstat(path)
