@@ -8,12 +8,16 @@ import hashlib
 import os
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
+from jobforge.storage import LocalObjectStore, MultipartUnsupported, NoSuchUpload, S3ObjectStore
+from jobforge.storage.local_multipart import MANIFEST_NAME, MAX_UPLOAD_AGE_SECONDS
 from tests.s3.conftest import S3_SCOPED, error_of
 from tests.support import JobforgeServer, client, eventually
 
@@ -208,6 +212,31 @@ def test_listing_pages_through_parts_and_uploads(s3: Any) -> None:
     ]
 
 
+def test_upload_part_copy_takes_parts_from_other_objects(s3: Any) -> None:
+    s3.create_bucket(Bucket="mp-copy")
+    source = os.urandom(6 * MIB)
+    s3.put_object(Bucket="mp-copy", Key="source.bin", Body=source)
+    key = {"Bucket": "mp-copy", "Key": "joined.bin"}
+    ids = {**key, "UploadId": s3.create_multipart_upload(**key)["UploadId"]}
+    whole = s3.upload_part_copy(**ids, PartNumber=1, CopySource="mp-copy/source.bin")["CopyPartResult"]
+    assert whole["ETag"] == f'"{hashlib.md5(source).hexdigest()}"'
+    ranged = s3.upload_part_copy(
+        **ids,
+        PartNumber=2,
+        CopySource={"Bucket": "mp-copy", "Key": "source.bin"},
+        CopySourceRange="bytes=10-19",
+    )["CopyPartResult"]
+    assert ranged["ETag"] == f'"{hashlib.md5(source[10:20]).hexdigest()}"'
+    for bad_range, code in (("bytes=5-1", "InvalidArgument"), (f"bytes=0-{6 * MIB}", "InvalidRange")):
+        copy = {"CopySource": "mp-copy/source.bin", "CopySourceRange": bad_range}
+        assert error_of(s3.upload_part_copy, **ids, PartNumber=3, **copy)[0] == code
+    missing = {"CopySource": "mp-copy/none.bin"}
+    assert error_of(s3.upload_part_copy, **ids, PartNumber=3, **missing) == ("NoSuchKey", 404)
+    parts = [{"PartNumber": 1, "ETag": whole["ETag"]}, {"PartNumber": 2, "ETag": ranged["ETag"]}]
+    s3.complete_multipart_upload(**ids, MultipartUpload={"Parts": parts})
+    assert s3.get_object(**key)["Body"].read() == source + source[10:20]
+
+
 def test_uploads_survive_a_crash_and_half_written_parts_are_swept(fresh_server: JobforgeServer) -> None:
     server = fresh_server.start()
     s3 = client("s3", server.url)
@@ -305,3 +334,29 @@ def test_aws_cli_copies_a_large_file_up_and_down(server: JobforgeServer, tmp_pat
     assert _sha256(back) == expected
     head = client("s3", server.url).head_object(Bucket="mp-cli", Key="big/cli.bin")
     assert head["ContentLength"] == 50 * MIB and head["ETag"].endswith('-7"')  # 8 MiB parts
+
+
+def test_the_sweep_drops_idle_and_half_ended_uploads(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    store.create_bucket("swept")
+    idle = store.create_multipart_upload("swept", "idle")
+    store.upload_part(idle, 1, [b"old"])
+    kept = store.create_multipart_upload("swept", "kept")
+    half_ended = store.create_multipart_upload("swept", "half-ended")
+    staging = tmp_path / "buckets" / ".tmp" / "multipart"
+    (staging / half_ended.upload_id / MANIFEST_NAME).unlink()  # a crash while completing
+    week_ago = time.time() - MAX_UPLOAD_AGE_SECONDS - 60
+    for path in [staging / idle.upload_id, *(staging / idle.upload_id).iterdir()]:
+        os.utime(path, (week_ago, week_ago))
+    os.utime(staging / half_ended.upload_id, (week_ago, week_ago))
+    assert store.sweep_abandoned_uploads() == 2
+    assert sorted(p.name for p in staging.iterdir()) == [kept.upload_id]
+    assert [u.key for u in store.list_multipart_uploads("swept")] == ["kept"]
+    with pytest.raises(NoSuchUpload):
+        store.multipart_upload("swept", "idle", idle.upload_id)
+
+
+def test_the_s3_backend_does_not_stage_multipart_uploads() -> None:
+    store = S3ObjectStore(boto3.client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"))
+    with pytest.raises(MultipartUnsupported, match="does not stage multipart uploads"):
+        store.create_multipart_upload("bucket", "key")

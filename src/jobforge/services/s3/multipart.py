@@ -1,5 +1,5 @@
 """S3's multipart uploads over the store's staging (:meth:`ObjectStore.create_multipart_upload` and
-siblings): CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload,
+siblings): CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
 ListParts and ListMultipartUploads.
 
 An upload lives in the bucket it targets, so the bucket policy decides who may use it: another
@@ -12,19 +12,30 @@ store concatenates the parts and publishes the object atomically.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.rest_xml import s3_error
-from jobforge.services.s3.provider import Handler, S3Provider, _storage_errors
-from jobforge.storage import InvalidPart, MultipartUnsupported, MultipartUpload, NoSuchUpload
+from jobforge.services.s3.provider import Handler, S3Provider, _storage_errors, _Window
+from jobforge.storage import (
+    InvalidPart,
+    MultipartUnsupported,
+    MultipartUpload,
+    NoSuchUpload,
+    validate_bucket_name,
+    validate_key,
+)
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10_000
 DEFAULT_MAX_PARTS = 1000
 DEFAULT_MAX_UPLOADS = 1000
 STORAGE_CLASS = "STANDARD"
+COPY_CHUNK = 1024 * 1024
+_COPY_RANGE = re.compile(r"bytes=(\d+)-(\d+)")
 
 
 def _upload_errors(method: Handler) -> Handler:
@@ -74,15 +85,26 @@ class MultipartS3Provider(S3Provider):
 
     @_upload_errors
     def upload_part(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        number = request["PartNumber"]
-        if not 1 <= number <= MAX_PART_NUMBER:
-            raise s3_error(
-                "InvalidArgument",
-                f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive",
-            )
+        number = _part_number(request)
         upload = self._upload(ctx, request)
         part = self.store.upload_part(upload, number, request.get("Body") or iter(()))
         return {"ETag": _etag(part.etag)}
+
+    @_upload_errors
+    def upload_part_copy(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        """A part copied from an object (or a byte range of it) the caller may read."""
+        number = _part_number(request)
+        upload = self._upload(ctx, request)
+        source_bucket, source_key = _copy_source(request["CopySource"])
+        self._bucket(ctx, source_bucket)
+        validate_key(source_key, bucket=source_bucket)
+        size = self.store.head(source_bucket, source_key).size
+        first, length = _copy_range(request.get("CopySourceRange"), size)
+        with self.store.open_read(source_bucket, source_key) as stream:
+            stream.seek(first)
+            window = _Window(stream, length)
+            part = self.store.upload_part(upload, number, iter(lambda: window.read(COPY_CHUNK), b""))
+        return {"CopyPartResult": {"ETag": _etag(part.etag), "LastModified": part.last_modified}}
 
     @_upload_errors
     def complete_multipart_upload(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -217,3 +239,35 @@ def _after(uploads: list[MultipartUpload], key_marker: str, id_marker: str) -> l
             if (upload.key, upload.upload_id) == (key_marker, id_marker):
                 return uploads[index + 1 :]
     return [upload for upload in uploads if upload.key > key_marker]
+
+
+def _part_number(request: dict[str, Any]) -> int:
+    number: int = request["PartNumber"]
+    if not 1 <= number <= MAX_PART_NUMBER:
+        raise s3_error(
+            "InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
+        )
+    return number
+
+
+def _copy_source(header: str) -> tuple[str, str]:
+    """(bucket, key) of ``x-amz-copy-source`` (``[/]bucket/key[?versionId=...]``, URL-encoded)."""
+    bucket, _, key = unquote(header.split("?", 1)[0]).lstrip("/").partition("/")
+    if not bucket or not key:
+        raise s3_error("InvalidArgument", "Copy Source must mention the source bucket and key: bucket/key")
+    return validate_bucket_name(bucket), key
+
+
+def _copy_range(header: str | None, size: int) -> tuple[int, int]:
+    """(first byte, length) of ``x-amz-copy-source-range`` (``bytes=first-last``), else the whole."""
+    if not header:
+        return 0, size
+    match = _COPY_RANGE.fullmatch(header.strip())
+    if match is None or int(match.group(1)) > int(match.group(2)):
+        raise s3_error(
+            "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last"
+        )
+    first, last = int(match.group(1)), int(match.group(2))
+    if last >= size:
+        raise s3_error("InvalidRange", f"The requested range is not satisfiable (object size {size})")
+    return first, last - first + 1
