@@ -19,6 +19,7 @@ from boto3.s3.transfer import TransferConfig
 from jobforge.storage import LocalObjectStore, MultipartUnsupported, NoSuchUpload, S3ObjectStore
 from jobforge.storage.local_multipart import MANIFEST_NAME, MAX_UPLOAD_AGE_SECONDS
 from tests.s3.conftest import S3_SCOPED, error_of
+from tests.s3.test_streaming import _status_kib
 from tests.support import JobforgeServer, client, eventually
 
 MIB = 1024 * 1024
@@ -63,13 +64,22 @@ def s3(server: JobforgeServer) -> Any:
     return client("s3", server.url)
 
 
-def test_upload_file_and_download_file_of_200_mb(server: JobforgeServer, tmp_path: Path) -> None:
+def test_upload_file_and_download_file_of_200_mb(fresh_server: JobforgeServer, tmp_path: Path) -> None:
+    server = fresh_server.start()
+    assert server.process is not None
     s3 = client("s3", server.url)
     s3.create_bucket(Bucket="mp-large")
     source, back = tmp_path / "source.bin", tmp_path / "back.bin"
     expected = _write_file(source, 200 * MIB)
     config = TransferConfig(multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB)
+    warm = {"Bucket": "mp-large", "Key": "warm"}  # first-request imports and caches
+    warm_id = s3.create_multipart_upload(**warm)["UploadId"]
+    s3.upload_part(**warm, UploadId=warm_id, PartNumber=1, Body=b"warm-up")
+    s3.abort_multipart_upload(**warm, UploadId=warm_id)
+    before = _status_kib(server.process.pid, "VmRSS")
     s3.upload_file(str(source), "mp-large", "data/large.bin", Config=config)
+    grown = _status_kib(server.process.pid, "VmHWM") - before
+    assert grown < 48 * 1024, f"server peak RSS grew by {grown // 1024} MiB for 10 parts in flight"
     head = s3.head_object(Bucket="mp-large", Key="data/large.bin")
     assert head["ContentLength"] == 200 * MIB
     assert head["ETag"].endswith('-25"')  # 25 parts of 8 MiB
