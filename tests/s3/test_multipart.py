@@ -216,6 +216,9 @@ def test_listing_pages_through_parts_and_uploads(s3: Any) -> None:
     grouped = s3.list_multipart_uploads(Bucket="mp-list", Delimiter="/")
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["dir/"]
     assert [u["Key"] for u in grouped["Uploads"]] == ["top"]
+    spaced = s3.create_multipart_upload(Bucket="mp-list", Key="top two")["UploadId"]
+    encoded = s3.list_multipart_uploads(Bucket="mp-list", Prefix="top", EncodingType="url")["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in encoded] == [("top", other_ids[1]), ("top%20two", spaced)]
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket="mp-list", Prefix="dir/")["Uploads"]] == [
         "dir/one",
         "dir/two",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
@@ -203,20 +203,22 @@ class MultipartS3Provider(S3Provider):
             else:
                 uploads.append(upload)
                 last = (upload.key, upload.upload_id)
+        encode = (lambda text: quote(text, safe="/")) if request.get("EncodingType") == "url" else str
         return {
             "Bucket": bucket,
-            "KeyMarker": key_marker,
+            "KeyMarker": encode(key_marker),
             "UploadIdMarker": id_marker,
-            "NextKeyMarker": last[0] if truncated and last else None,
+            "NextKeyMarker": encode(last[0]) if truncated and last else None,
             "NextUploadIdMarker": last[1] if truncated and last and last[1] else None,
-            "Prefix": prefix,
-            "Delimiter": delimiter or None,
+            "Prefix": encode(prefix),
+            "Delimiter": encode(delimiter) if delimiter else None,
+            "EncodingType": request.get("EncodingType"),
             "MaxUploads": max_uploads,
             "IsTruncated": truncated,
             "Uploads": [
                 {
                     "UploadId": u.upload_id,
-                    "Key": u.key,
+                    "Key": encode(u.key),
                     "Initiated": u.initiated,
                     "StorageClass": STORAGE_CLASS,
                     "Owner": _person(u.initiator),
@@ -225,7 +227,7 @@ class MultipartS3Provider(S3Provider):
                 for u in uploads
             ]
             or None,
-            "CommonPrefixes": [{"Prefix": p} for p in prefixes] or None,
+            "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
         }
 
 
