@@ -4,6 +4,7 @@ its errors, abort, listing, ownership under SigV4, and uploads that outlive a se
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 import socket
@@ -16,7 +17,14 @@ import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from jobforge.storage import LocalObjectStore, MultipartUnsupported, NoSuchUpload, S3ObjectStore
+from jobforge.storage import (
+    LocalObjectStore,
+    MultipartUnsupported,
+    NoSuchKey,
+    NoSuchUpload,
+    S3ObjectStore,
+)
+from jobforge.storage.local import _LocalWriter
 from jobforge.storage.local_multipart import MANIFEST_NAME, MAX_UPLOAD_AGE_SECONDS
 from tests.s3.conftest import S3_SCOPED, error_of
 from tests.s3.test_streaming import _status_kib
@@ -373,3 +381,30 @@ def test_the_s3_backend_does_not_stage_multipart_uploads() -> None:
     store = S3ObjectStore(boto3.client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"))
     with pytest.raises(MultipartUnsupported, match="does not stage multipart uploads"):
         store.create_multipart_upload("bucket", "key")
+
+
+def test_a_completion_that_fails_midway_publishes_nothing(tmp_path: Path, monkeypatch: Any) -> None:
+    store = LocalObjectStore(tmp_path)
+    store.create_bucket("atomic")
+    upload = store.create_multipart_upload("atomic", "whole.bin")
+    parts = [(n, store.upload_part(upload, n, [bytes([n]) * MIB]).etag) for n in (1, 2, 3)]
+    appended: list[int] = []
+    original = _LocalWriter.append_file
+
+    def fail_on_third(self: _LocalWriter, source: Any) -> None:
+        if len(appended) == 2:
+            raise OSError(errno.EIO, "disk failed")
+        original(self, source)
+        appended.append(1)
+
+    monkeypatch.setattr(_LocalWriter, "append_file", fail_on_third)
+    with pytest.raises(OSError, match="disk failed"):
+        store.complete_multipart_upload(upload, parts)
+    with pytest.raises(NoSuchKey):
+        store.head("atomic", "whole.bin")
+    assert [p.name for p in (tmp_path / "buckets" / ".tmp").glob("upload-*")] == []
+    monkeypatch.undo()
+    assert [p.number for p in store.list_parts(upload)] == [1, 2, 3]  # the upload can be completed again
+    info = store.complete_multipart_upload(upload, parts)
+    assert store.get_bytes("atomic", "whole.bin") == b"\x01" * MIB + b"\x02" * MIB + b"\x03" * MIB
+    assert info.etag == _etag_of([bytes([n]) * MIB for n in (1, 2, 3)]).strip('"')
