@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import stat
 import threading
@@ -51,9 +50,8 @@ from jobforge.storage.errors import (
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
 from jobforge.storage.local_multipart import LocalMultipartStaging
 from jobforge.storage.owned import (
-    create_owned,
+    create_temp,
     fsync_dir,
-    owned_name,
     remove_if_abandoned,
     remove_stale_new_files,
 )
@@ -437,15 +435,8 @@ class _LocalWriter(ObjectWriter):
         self._content_type = content_type
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.etag: str | None = None  # set to publish under another ETag than the MD5 (multipart)
-        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide. The
-        # file stays locked (open) until it is renamed into place, so sweeps know it is in use.
-        owned = create_owned(store.tmp_dir, owned_name(_UPLOAD_PREFIX, ".part"))
-        if owned is None:
-            self._tmp = store.tmp_dir / f"{_UPLOAD_PREFIX}{secrets.token_hex(12)}.part"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(self._tmp, flags, 0o666)
-        else:
-            fd, self._tmp = owned
+        # The file stays locked (open) until it is renamed into place, so sweeps know it is in use.
+        fd, self._tmp = create_temp(store.tmp_dir, _UPLOAD_PREFIX, ".part")
         self._file = os.fdopen(fd, "wb")
 
     def _write(self, data: memoryview) -> None:

@@ -31,9 +31,8 @@ from jobforge.storage.errors import InvalidPart, NoSuchUpload
 from jobforge.storage.owned import (
     NEW_FILE_GRACE_SECONDS,
     NEW_SUFFIX,
-    create_owned,
+    create_temp,
     fsync_dir,
-    owned_name,
     remove_if_abandoned,
     remove_stale_new_files,
 )
@@ -125,12 +124,7 @@ class LocalMultipartStaging:
         directory = self.root / upload.upload_id
         self.get(upload.bucket, upload.key, upload.upload_id)  # still in progress
         try:
-            owned = create_owned(directory, owned_name(_TEMP_PREFIX, _TEMP_SUFFIX))
-            if owned is None:
-                tmp = directory / f"{_TEMP_PREFIX}{secrets.token_hex(12)}{_TEMP_SUFFIX}"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-            else:
-                fd, tmp = owned
+            fd, tmp = create_temp(directory, _TEMP_PREFIX, _TEMP_SUFFIX)
         except FileNotFoundError:
             raise _no_such_upload(upload.bucket, upload.key, upload.upload_id) from None
         md5 = hashlib.md5(usedforsecurity=False)
@@ -145,6 +139,7 @@ class LocalMultipartStaging:
                 etag = md5.hexdigest()
                 final = directory / f"{number:05d}-{etag}"
                 os.replace(tmp, final)
+                st = os.stat(final)
             except FileNotFoundError:
                 tmp.unlink(missing_ok=True)
                 raise _no_such_upload(upload.bucket, upload.key, upload.upload_id) from None
@@ -154,7 +149,6 @@ class LocalMultipartStaging:
         for other in self._files_of(directory, number):
             if other != final:
                 other.unlink(missing_ok=True)  # the part this one replaces
-        st = final.stat()
         return PartInfo(number, etag, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     def parts(self, upload: MultipartUpload) -> list[PartInfo]:
