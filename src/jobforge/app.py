@@ -17,8 +17,8 @@ from jobforge.protocol.gateway import AwsGateway
 from jobforge.protocol.s3_gateway import S3Gateway, is_s3_request
 from jobforge.protocol.specs import load_service_model
 from jobforge.services.registry import assemble
+from jobforge.services.s3.multipart import MultipartS3Provider
 from jobforge.services.s3.owners import BucketOwners
-from jobforge.services.s3.provider import S3Provider
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
@@ -55,7 +55,7 @@ class JobforgeApp:
         )
         self.s3 = S3Gateway(
             load_service_model("s3"),
-            S3Provider(self.store, bucket_owners),
+            MultipartS3Provider(self.store, bucket_owners),
             authenticator,
             self.gateway,
             disabled=(

@@ -21,6 +21,9 @@ The interface (:class:`ObjectStore`)::
     delete(bucket, key) -> None                        # idempotent
     copy(src_bucket, src_key, dst_bucket, dst_key, *, size=None, encryption=None) -> ObjectInfo
     with_credentials(credentials, region=None) -> ObjectStore   # a role's access; local: itself
+    create_multipart_upload / multipart_upload / upload_part / list_parts /
+    list_multipart_uploads / complete_multipart_upload / abort_multipart_upload
+                                                       # the S3 API's; local only (MultipartUnsupported)
 
 Stores are built in one place (:mod:`jobforge.storage.factory`): :func:`make_object_store` for the
 server, :class:`StoreSpec` (picklable) with ``spec.open()`` for worker processes.
@@ -51,19 +54,25 @@ from __future__ import annotations
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    MultipartUpload,
     ObjectInfo,
     ObjectStore,
     ObjectWriter,
+    PartInfo,
     ServerSideEncryption,
+    multipart_etag,
 )
 from jobforge.storage.errors import (
     AccessDenied,
     BucketNotEmpty,
     InvalidBucketName,
     InvalidObjectName,
+    InvalidPart,
     KeyConflict,
+    MultipartUnsupported,
     NoSuchBucket,
     NoSuchKey,
+    NoSuchUpload,
     StorageError,
 )
 from jobforge.storage.factory import StoreSpec, make_object_store
@@ -82,13 +91,18 @@ __all__ = [
     "BucketPolicy",
     "InvalidBucketName",
     "InvalidObjectName",
+    "InvalidPart",
     "KeyConflict",
     "LocalObjectStore",
+    "MultipartUnsupported",
+    "MultipartUpload",
     "NoSuchBucket",
     "NoSuchKey",
+    "NoSuchUpload",
     "ObjectInfo",
     "ObjectStore",
     "ObjectWriter",
+    "PartInfo",
     "RoleCredentials",
     "S3ObjectStore",
     "ServerSideEncryption",
@@ -96,6 +110,7 @@ __all__ = [
     "StoreSpec",
     "UploadJournal",
     "make_object_store",
+    "multipart_etag",
     "validate_bucket_name",
     "validate_key",
     "validate_prefix",

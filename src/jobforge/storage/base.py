@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Self
 
-from jobforge.storage.errors import StorageError
+from jobforge.storage.errors import MultipartUnsupported, StorageError
 from jobforge.storage.policy import BucketPolicy
 from jobforge.storage.roles import RoleCredentials
 
@@ -29,6 +30,36 @@ class ObjectInfo:
     etag: str  # without quotes; MD5 hex locally, whatever S3 returned on S3
     last_modified: datetime  # timezone-aware (UTC)
     content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """A multipart upload in progress: the parts it receives become ``key`` once it is completed."""
+
+    bucket: str
+    key: str
+    upload_id: str
+    initiated: datetime  # timezone-aware (UTC)
+    content_type: str | None = None
+    initiator: str | None = None  # the account that began it
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """One uploaded part of a multipart upload."""
+
+    number: int
+    etag: str  # MD5 hex of the part, without quotes
+    size: int
+    last_modified: datetime
+
+
+def multipart_etag(part_etags: Sequence[str]) -> str:
+    """S3's ETag of a multipart object: the MD5 of the parts' binary MD5s, then ``-<part count>``."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for etag in part_etags:
+        digest.update(bytes.fromhex(etag))
+    return f"{digest.hexdigest()}-{len(part_etags)}"
 
 
 @dataclass(frozen=True)
@@ -249,6 +280,45 @@ class ObjectStore(ABC):
     def delete_bucket(self, bucket: str) -> None:
         """Remove an empty bucket; raises NoSuchBucket, or BucketNotEmpty while it holds objects."""
         raise NotImplementedError(f"{type(self).__name__} cannot delete buckets")
+
+    # -- multipart uploads (the S3 API's); backends that cannot stage them raise MultipartUnsupported
+    def create_multipart_upload(
+        self, bucket: str, key: str, content_type: str | None = None, initiator: str | None = None
+    ) -> MultipartUpload:
+        """Begin a multipart upload of ``key``; nothing appears under the key until it is completed."""
+        raise self._no_multipart(bucket, key)
+
+    def multipart_upload(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
+        """The upload ``upload_id`` of ``bucket``/``key``; raises NoSuchUpload."""
+        raise self._no_multipart(bucket, key)
+
+    def upload_part(self, upload: MultipartUpload, number: int, chunks: Iterable[bytes]) -> PartInfo:
+        """Store part ``number`` (replacing an earlier one), streamed from ``chunks``; if the
+        iterable raises, the earlier part (if any) stays."""
+        raise self._no_multipart(upload.bucket, upload.key)
+
+    def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
+        """The parts uploaded so far, by part number."""
+        raise self._no_multipart(upload.bucket, upload.key)
+
+    def list_multipart_uploads(self, bucket: str) -> list[MultipartUpload]:
+        """The uploads in progress in ``bucket``, by key then initiation time."""
+        raise self._no_multipart(bucket, None)
+
+    def complete_multipart_upload(
+        self, upload: MultipartUpload, parts: Sequence[tuple[int, str]]
+    ) -> ObjectInfo:
+        """Publish the concatenation of ``parts`` (part number, ETag) atomically under the key, with
+        :func:`multipart_etag` as its ETag, and end the upload; raises InvalidPart for a part that
+        was not uploaded with that ETag."""
+        raise self._no_multipart(upload.bucket, upload.key)
+
+    def abort_multipart_upload(self, upload: MultipartUpload) -> None:
+        """End the upload and discard its parts; raises NoSuchUpload if it already ended."""
+        raise self._no_multipart(upload.bucket, upload.key)
+
+    def _no_multipart(self, bucket: str, key: str | None) -> MultipartUnsupported:
+        return MultipartUnsupported(f"{type(self).__name__} does not stage multipart uploads", bucket, key)
 
     # -- defaults built on the primitives above; backends override where they can do better -----
     def size(self, bucket: str, key: str) -> int:

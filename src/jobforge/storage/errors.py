@@ -39,3 +39,15 @@ class AccessDenied(StorageError):
 
 class BucketNotEmpty(StorageError):
     """A bucket cannot be deleted while it holds objects."""
+
+
+class NoSuchUpload(StorageError):
+    """No multipart upload with that id for that bucket and key (never begun, completed or aborted)."""
+
+
+class InvalidPart(StorageError):
+    """A part a multipart completion names was not uploaded, or not with that ETag."""
+
+
+class MultipartUnsupported(StorageError):
+    """The backend does not stage multipart uploads itself (the S3 backend: the API is off there)."""

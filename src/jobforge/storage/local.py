@@ -18,12 +18,11 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -31,10 +30,13 @@ from typing import BinaryIO
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
     MiB,
+    MultipartUpload,
     ObjectInfo,
     ObjectStore,
     ObjectWriter,
+    PartInfo,
     ServerSideEncryption,
+    multipart_etag,
 )
 from jobforge.storage.errors import (
     AccessDenied,
@@ -46,7 +48,13 @@ from jobforge.storage.errors import (
     StorageError,
 )
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
-from jobforge.storage.owned import create_owned, owned_name, remove_if_abandoned, remove_stale_new_files
+from jobforge.storage.local_multipart import LocalMultipartStaging
+from jobforge.storage.owned import (
+    create_temp,
+    fsync_dir,
+    remove_if_abandoned,
+    remove_stale_new_files,
+)
 
 TMP_DIR_NAME = ".tmp"
 _XATTR = "user.jobforge"
@@ -66,6 +74,7 @@ class LocalObjectStore(ObjectStore):
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self._etags = _EtagCache()  # only used where extended attributes are unavailable
+        self._multipart = LocalMultipartStaging(self.tmp_dir, fsync=fsync)
         self._sweep_stale_uploads()
 
     def _sweep_stale_uploads(self, max_age: float = STALE_UPLOAD_SECONDS) -> int:
@@ -86,7 +95,7 @@ class LocalObjectStore(ObjectStore):
             except OSError:
                 continue
         remove_stale_new_files(self.tmp_dir, "upload-*.part", now)
-        return removed
+        return removed + self._multipart.sweep(now)
 
     def sweep_abandoned_uploads(self) -> int:
         return self._sweep_stale_uploads()
@@ -326,6 +335,50 @@ class LocalObjectStore(ObjectStore):
             except OSError:
                 break
 
+    # -- multipart uploads (staged by :mod:`.local_multipart`) ----------------------------------
+    def create_multipart_upload(
+        self, bucket: str, key: str, content_type: str | None = None, initiator: str | None = None
+    ) -> MultipartUpload:
+        self._object_path(bucket, key)
+        return self._multipart.create(bucket, key, content_type, initiator)
+
+    def multipart_upload(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
+        self._object_path(bucket, key)
+        return self._multipart.get(bucket, key, upload_id)
+
+    def upload_part(self, upload: MultipartUpload, number: int, chunks: Iterable[bytes]) -> PartInfo:
+        return self._multipart.write_part(upload, number, chunks)
+
+    def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
+        return self._multipart.parts(upload)
+
+    def list_multipart_uploads(self, bucket: str) -> list[MultipartUpload]:
+        self._bucket_dir(bucket)
+        return self._multipart.uploads(bucket)
+
+    def complete_multipart_upload(
+        self, upload: MultipartUpload, parts: Sequence[tuple[int, str]]
+    ) -> ObjectInfo:
+        """The parts are copied into one temp file that is renamed into place (the key shows the
+        whole object or nothing), then the upload ends."""
+        paths = [self._multipart.part_path(upload, number, etag) for number, etag in parts]
+        etag = multipart_etag([etag for _number, etag in parts])
+        with self.writer(upload.bucket, upload.key, upload.content_type) as out:
+            assert isinstance(out, _LocalWriter)
+            out.etag = etag
+            for path in paths:
+                try:
+                    with path.open("rb") as part:
+                        out.append_file(part)
+                except FileNotFoundError:  # aborted or replaced meanwhile: nothing is published
+                    self._multipart.part_path(upload, int(path.name[:5]), path.name[6:])
+                    raise
+        self._multipart.remove(upload)
+        return out.info
+
+    def abort_multipart_upload(self, upload: MultipartUpload) -> None:
+        self._multipart.remove(upload)
+
     def _place(self, bucket: str, key: str, tmp: Path) -> Path:
         """Move a finished temp file to its key, creating parent directories as needed."""
         for _ in range(_PLACE_ATTEMPTS):
@@ -354,7 +407,7 @@ class LocalObjectStore(ObjectStore):
                     raise AccessDenied(f"Cannot store {key!r} in {bucket!r}: {exc}", bucket, key) from exc
                 raise
             if self.fsync:
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
             return path
         raise StorageError(f"Cannot store {key!r}: its directory kept disappearing", bucket, key)
 
@@ -381,26 +434,39 @@ class _LocalWriter(ObjectWriter):
         self._store = store
         self._content_type = content_type
         self._md5 = hashlib.md5(usedforsecurity=False)
-        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide. The
-        # file stays locked (open) until it is renamed into place, so sweeps know it is in use.
-        owned = create_owned(store.tmp_dir, owned_name(_UPLOAD_PREFIX, ".part"))
-        if owned is None:
-            self._tmp = store.tmp_dir / f"{_UPLOAD_PREFIX}{secrets.token_hex(12)}.part"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(self._tmp, flags, 0o666)
-        else:
-            fd, self._tmp = owned
+        self.etag: str | None = None  # set to publish under another ETag than the MD5 (multipart)
+        # The file stays locked (open) until it is renamed into place, so sweeps know it is in use.
+        fd, self._tmp = create_temp(store.tmp_dir, _UPLOAD_PREFIX, ".part")
         self._file = os.fdopen(fd, "wb")
 
     def _write(self, data: memoryview) -> None:
         self._file.write(data)
-        self._md5.update(data)
+        if self.etag is None:
+            self._md5.update(data)
+
+    def append_file(self, source: BinaryIO) -> None:
+        """Append the rest of ``source``; with :attr:`etag` set (nothing to hash) in the kernel
+        (``copy_file_range``: no trip through Python, a reflink where the filesystem shares extents)."""
+        if self.closed:
+            raise StorageError(f"Writer for {self.key!r} is already closed", self.bucket, self.key)
+        if self.etag is None or not hasattr(os, "copy_file_range"):
+            shutil.copyfileobj(source, self, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
+            return
+        try:
+            self._file.flush()
+            while copied := _copy_range(source.fileno(), self._file.fileno()):
+                self._written += copied
+        except _CopyUnsupported:
+            shutil.copyfileobj(source, self, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
+        except BaseException:
+            self._abort_after_failure()
+            raise
 
     def _commit(self) -> ObjectInfo:
         self._file.flush()
         if self._store.fsync:
             os.fsync(self._file.fileno())
-        etag = self._md5.hexdigest()
+        etag = self.etag or self._md5.hexdigest()
         st = os.stat(self._tmp)
         if not _write_meta(self._tmp, etag, st, self._content_type):
             self._store._etags.put(st, etag)
@@ -420,6 +486,20 @@ class _LocalWriter(ObjectWriter):
             self._tmp.unlink(missing_ok=True)  # before closing, which would release the lock
         finally:
             self._file.close()
+
+
+class _CopyUnsupported(Exception):
+    """``copy_file_range`` cannot copy between these files (another filesystem, old kernel)."""
+
+
+def _copy_range(source: int, target: int) -> int:
+    """Bytes copied by one ``copy_file_range`` call from/to the files' positions; 0 at the end."""
+    try:
+        return os.copy_file_range(source, target, DEFAULT_CHUNK_SIZE)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise _CopyUnsupported from exc
+        raise
 
 
 class _EtagCache:
@@ -468,19 +548,6 @@ def _write_meta(path: Path, etag: str, st: os.stat_result, content_type: str | N
     except (OSError, AttributeError):
         return False
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _no_such_key(bucket: str, key: str) -> NoSuchKey:

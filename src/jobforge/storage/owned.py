@@ -50,6 +50,19 @@ def create_owned(directory: Path, name: str, flags: int = os.O_WRONLY) -> tuple[
     return fd, path
 
 
+def create_temp(directory: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    """A new file to write, owned (locked) where locks work, else a plain exclusive one.
+
+    O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask decide. Keep the
+    descriptor open until the file is renamed into place, so sweeps know it is in use.
+    """
+    owned = create_owned(directory, owned_name(prefix, suffix))
+    if owned is not None:
+        return owned
+    path = directory / f"{prefix}{secrets.token_hex(12)}{suffix}"
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), path
+
+
 def claim_abandoned(path: Path, flags: int = os.O_RDONLY) -> int | None:
     """A locked descriptor on ``path`` if no live process owns it, else None (also when it vanished).
 
@@ -94,6 +107,20 @@ def remove_stale_new_files(directory: Path, pattern: str, now: float | None = No
                 leftover.unlink()
         except OSError:
             continue
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or creation in ``path`` durable (best effort: skipped where unsupported)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _same_file(fd: int, path: Path) -> bool:
