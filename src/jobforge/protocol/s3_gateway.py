@@ -298,7 +298,7 @@ class S3Gateway:
                     stream = output.get("Body")
             except ServiceError as error:
                 status, out_headers, out_body = serialize_error(error, request_id, resource)
-                if method == "HEAD":
+                if method == "HEAD" or status == 304:  # no body, as on AWS
                     out_body = b""
             except Exception:
                 logger.exception(

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    STORED_HEADERS,
     ObjectInfo,
     ObjectStore,
     ObjectWriter,
@@ -64,6 +65,7 @@ from jobforge.storage.errors import (
     KeyConflict,
     NoSuchBucket,
     NoSuchKey,
+    NotSupported,
     StorageError,
 )
 from jobforge.storage.factory import StoreSpec, make_object_store
@@ -76,6 +78,7 @@ from jobforge.storage.s3 import S3ObjectStore
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "STORED_HEADERS",
     "AccessDenied",
     "BucketAccessDenied",
     "BucketNotEmpty",
@@ -86,6 +89,7 @@ __all__ = [
     "LocalObjectStore",
     "NoSuchBucket",
     "NoSuchKey",
+    "NotSupported",
     "ObjectInfo",
     "ObjectStore",
     "ObjectWriter",

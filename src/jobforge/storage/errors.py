@@ -39,3 +39,7 @@ class AccessDenied(StorageError):
 
 class BucketNotEmpty(StorageError):
     """A bucket cannot be deleted while it holds objects."""
+
+
+class NotSupported(StorageError):
+    """Something this backend cannot do where it runs (e.g. keep metadata without extended attributes)."""

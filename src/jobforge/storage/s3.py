@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    STORED_HEADERS,
     MiB,
     ObjectInfo,
     ObjectStore,
@@ -193,6 +194,8 @@ class S3ObjectStore(ObjectStore):
             etag=_etag(response),
             last_modified=response["LastModified"],
             content_type=response.get("ContentType"),
+            metadata=response.get("Metadata") or {},
+            headers={name: response[name] for name in STORED_HEADERS if response.get(name)},
         )
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
@@ -254,12 +257,21 @@ class S3ObjectStore(ObjectStore):
 
     # -- writing --------------------------------------------------------------------------------
     def writer(
-        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        *,
+        parts_in_flight: int = 1,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectWriter:
         self._check(bucket, key)
         if parts_in_flight < 1:
             raise ValueError(f"parts_in_flight must be at least 1, got {parts_in_flight}")
-        return _S3Writer(self, bucket, key, content_type, parts_in_flight)
+        writer = _S3Writer(self, bucket, key, content_type, parts_in_flight)
+        writer.extra = {**(headers or {}), **({"Metadata": dict(metadata)} if metadata else {})}
+        return writer
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes | bytearray | memoryview, content_type: str | None = None
@@ -269,8 +281,15 @@ class S3ObjectStore(ObjectStore):
             return super().put_bytes(bucket, key, data, content_type)
         return self._put_object(bucket, key, bytes(data), content_type)
 
-    def _put_object(self, bucket: str, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
-        extra = {"ContentType": content_type} if content_type else {}
+    def _put_object(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: str | None,
+        more: Mapping[str, Any] | None = None,
+    ) -> ObjectInfo:
+        extra = {**(more or {}), **({"ContentType": content_type} if content_type else {})}
         response = self._request(
             "put_object", "PutObject", bucket, key, Bucket=bucket, Key=key, Body=data, **extra
         )
@@ -428,6 +447,7 @@ class _S3Writer(ObjectWriter):
         super().__init__(bucket, key)
         self._store = store
         self._content_type = content_type
+        self.extra: dict[str, Any] = {}  # Metadata and stored headers for PutObject / CreateMultipartUpload
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[Future[dict[str, Any]]] = []
@@ -446,7 +466,7 @@ class _S3Writer(ObjectWriter):
 
     def _send_part(self) -> None:
         if self._upload_id is None:
-            extra = {"ContentType": self._content_type} if self._content_type else {}
+            extra = {**self.extra, **({"ContentType": self._content_type} if self._content_type else {})}
             self._upload_id = self._store._start_upload(self.bucket, self.key, extra)
             if self._in_flight > 1:
                 self._pool = ThreadPoolExecutor(self._in_flight, thread_name_prefix="s3-part")
@@ -491,7 +511,7 @@ class _S3Writer(ObjectWriter):
         store = self._store
         if self._upload_id is None:
             data, self._buffer = bytes(self._buffer), bytearray()
-            return store._put_object(self.bucket, self.key, data, self._content_type)
+            return store._put_object(self.bucket, self.key, data, self._content_type, self.extra)
         if self._buffer:
             self._send_part()
         parts = [future.result() for future in self._parts]
