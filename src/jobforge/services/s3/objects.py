@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
+from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.rest_xml import s3_error
 from jobforge.storage import (
     STORED_HEADERS,
@@ -173,12 +174,26 @@ class ObjectFeatures:
 
         def _bucket(self, ctx: RequestContext, bucket: str, *, must_exist: bool = True) -> str: ...
 
+    @staticmethod
+    def _key(key: str, bucket: str) -> str:
+        """``key`` if the store can hold it; folder markers and ``a//b`` get an explicit refusal."""
+        if key.endswith("/") or "//" in key:
+            raise s3_error(
+                "InvalidArgument",
+                f"The key {key!r} ends in '/' or contains '//': jobforge's local store keeps objects as "
+                "files under <data-dir>/buckets/<bucket>/<key>, where such a key cannot be a file "
+                "(a folder marker 'x/' would be the directory of 'x/y'). Folders need no marker object: "
+                "store the keys below them.",
+                key,
+            )
+        return validate_key(key, bucket=bucket)
+
     def _copy_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         src_bucket, src_key = parse_copy_source(request["CopySource"])
         src_bucket = self._bucket(ctx, src_bucket)
-        src_key = validate_key(src_key, bucket=src_bucket)
+        src_key = self._key(src_key, src_bucket)
         bucket = self._bucket(ctx, request["Bucket"])
-        key = validate_key(request["Key"], bucket=bucket)
+        key = self._key(request["Key"], bucket)
         source = self.store.head(src_bucket, src_key)
         check_conditions(source, request, "CopySource", not_modified="PreconditionFailed")
         replace = request.get("MetadataDirective") == "REPLACE"
@@ -216,7 +231,10 @@ class ObjectFeatures:
         for item in objects:
             key = item.get("Key", "")
             try:
-                self.store.delete(bucket, validate_key(key, bucket=bucket))
+                self.store.delete(bucket, self._key(key, bucket))
+            except ServiceError as exc:
+                errors.append({"Key": key, "Code": exc.code, "Message": exc.message})
+                continue
             except StorageError as exc:
                 code = "InternalError"
                 if isinstance(exc, InvalidObjectName):

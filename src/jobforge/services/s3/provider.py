@@ -41,7 +41,6 @@ from jobforge.storage import (
     ObjectStore,
     StorageError,
     validate_bucket_name,
-    validate_key,
 )
 
 DEFAULT_MAX_KEYS = 1000
@@ -169,7 +168,7 @@ class S3Provider(ObjectFeatures):
 
     def _object(self, ctx: RequestContext, request: dict[str, Any]) -> tuple[str, str]:
         bucket = self._bucket(ctx, request["Bucket"])
-        return bucket, validate_key(request["Key"], bucket=bucket)
+        return bucket, self._key(request["Key"], bucket)
 
     def _may_use(self, ctx: RequestContext, bucket: str) -> bool:
         try:
