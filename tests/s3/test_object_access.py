@@ -4,31 +4,13 @@ DeleteObjects another account's bucket is refused, presigned GET URLs are verifi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
 
-from tests.s3.conftest import error_of
-from tests.support import JobforgeServer, client
-
-ALICE = ("AKIDALICEOBJ", "alice-secret", "111111111111")
-BOB = ("AKIDBOBOBJ", "bob-secret", "222222222222")
-
-
-@pytest.fixture(scope="module")
-def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
-    credentials = ",".join(":".join(person) for person in (ALICE, BOB))
-    data_dir = tmp_path_factory.mktemp("s3-objects-sigv4") / "data"
-    server = JobforgeServer(data_dir, "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}).start()
-    yield server
-    server.stop()
-
-
-def as_person(server: JobforgeServer, person: tuple[str, str, str], **config: Any) -> Any:
-    return client("s3", server.url, access_key=person[0], secret_key=person[1], **config)
+from tests.s3.conftest import ALICE, BOB, as_person, error_of
+from tests.support import JobforgeServer
 
 
 def test_copy_and_bulk_delete_check_both_accounts(signed: JobforgeServer) -> None:

@@ -7,7 +7,8 @@ store's writer, so they are published in the same atomic commit as its bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -154,7 +155,7 @@ def page(
     return contents, prefixes, False, last
 
 
-def listed(info: ObjectInfo, encode: Any) -> dict[str, Any]:
+def listed(info: ObjectInfo, encode: Callable[[str], str]) -> dict[str, Any]:
     return {
         "Key": encode(info.key),
         "LastModified": info.last_modified,
@@ -162,6 +163,37 @@ def listed(info: ObjectInfo, encode: Any) -> dict[str, Any]:
         "Size": info.size,
         "StorageClass": "STANDARD",
     }
+
+
+def listing(
+    store: ObjectStore,
+    bucket: str,
+    request: dict[str, Any],
+    max_keys: int,
+    start_after: str | None,
+    skip_prefix: str | None,
+) -> tuple[dict[str, Any], tuple[str, bool] | None, Callable[[str], str]]:
+    """The members ListObjects and ListObjectsV2 share for one page, the page's last entry (None
+    unless truncated) and the key encoder (``encoding-type=url``)."""
+    prefix = request.get("Prefix") or ""
+    delimiter = request.get("Delimiter") or ""
+    contents, prefixes, truncated, last = page(
+        store, bucket, prefix, delimiter, max_keys, start_after, skip_prefix
+    )
+    encode: Callable[[str], str] = str
+    if request.get("EncodingType") == "url":
+        encode = functools.partial(quote, safe="/")
+    output = {
+        "Name": bucket,
+        "Prefix": encode(prefix),
+        "MaxKeys": max_keys,
+        "IsTruncated": truncated,
+        "Contents": [listed(info, encode) for info in contents] or None,
+        "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
+        "Delimiter": encode(delimiter) if delimiter else None,
+        "EncodingType": request.get("EncodingType"),
+    }
+    return output, last if truncated else None, encode
 
 
 class ObjectFeatures:
@@ -251,26 +283,12 @@ class ObjectFeatures:
 
     def _list_objects(self, ctx: RequestContext, request: dict[str, Any], max_keys: int) -> dict[str, Any]:
         bucket = self._bucket(ctx, request["Bucket"])
-        prefix = request.get("Prefix") or ""
         delimiter = request.get("Delimiter") or ""
         marker = request.get("Marker") or None
         # a marker that is a common prefix (a NextMarker) skips the keys rolled up under it
         skip = marker if marker and delimiter and marker.endswith(delimiter) else None
-        contents, prefixes, truncated, last = page(
-            self.store, bucket, prefix, delimiter, max_keys, marker, skip
-        )
-        encode = (lambda text: quote(text, safe="/")) if request.get("EncodingType") == "url" else str
-        output: dict[str, Any] = {
-            "Name": bucket,
-            "Prefix": encode(prefix),
-            "Marker": encode(marker or ""),
-            "MaxKeys": max_keys,
-            "IsTruncated": truncated,
-            "Contents": [listed(info, encode) for info in contents] or None,
-            "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
-            "Delimiter": encode(delimiter) if delimiter else None,
-            "EncodingType": request.get("EncodingType"),
-        }
-        if truncated and delimiter and last is not None:
+        output, last, encode = listing(self.store, bucket, request, max_keys, marker, skip)
+        output["Marker"] = encode(marker or "")
+        if last is not None and delimiter:
             output["NextMarker"] = encode(last[0])  # S3 sends it only with a delimiter
         return output

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.rest_xml import STATUS_KEY, s3_error
@@ -23,9 +22,8 @@ from jobforge.services.s3.objects import (
     ObjectFeatures,
     check_conditions,
     describe,
-    listed,
+    listing,
     metadata_of,
-    page,
     quoted_etag,
 )
 from jobforge.services.s3.owners import BucketOwners
@@ -282,8 +280,6 @@ class S3Provider(ObjectFeatures):
     @_storage_errors
     def list_objects_v2(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket = self._bucket(ctx, request["Bucket"])
-        prefix = request.get("Prefix") or ""
-        delimiter = request.get("Delimiter") or ""
         max_keys = _max_keys(request)
         token = request.get("ContinuationToken")
         start_after = request.get("StartAfter")
@@ -291,24 +287,13 @@ class S3Provider(ObjectFeatures):
         if token is not None:
             start_after, is_prefix = _ListToken.decode(token)
             skip_prefix = start_after if is_prefix else None
-        contents, prefixes, truncated, last = page(
-            self.store, bucket, prefix, delimiter, max_keys, start_after, skip_prefix
+        output, last, encode = listing(self.store, bucket, request, max_keys, start_after, skip_prefix)
+        output.update(
+            KeyCount=len(output["Contents"] or ()) + len(output["CommonPrefixes"] or ()),
+            ContinuationToken=token,
+            StartAfter=encode(request["StartAfter"]) if request.get("StartAfter") else None,
         )
-        encode = (lambda text: quote(text, safe="/")) if request.get("EncodingType") == "url" else str
-        output: dict[str, Any] = {
-            "Name": bucket,
-            "Prefix": encode(prefix),
-            "MaxKeys": max_keys,
-            "KeyCount": len(contents) + len(prefixes),
-            "IsTruncated": truncated,
-            "Contents": [listed(info, encode) for info in contents] or None,
-            "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
-            "ContinuationToken": token,
-            "StartAfter": encode(request["StartAfter"]) if request.get("StartAfter") else None,
-            "Delimiter": encode(delimiter) if delimiter else None,
-            "EncodingType": request.get("EncodingType"),
-        }
-        if truncated and last is not None:
+        if last is not None:
             output["NextContinuationToken"] = _ListToken.encode(*last)
         return output
 
