@@ -11,6 +11,7 @@ so :meth:`S3ObjectStore.sweep_abandoned_uploads` can abort those a crash (kill -
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import threading
@@ -511,14 +512,19 @@ class _S3Writer(ObjectWriter):
         store = self._store
         if self._upload_id is None:
             data, self._buffer = bytes(self._buffer), bytearray()
-            return store._put_object(self.bucket, self.key, data, self._content_type, self.extra)
+            return self._kept(store._put_object(self.bucket, self.key, data, self._content_type, self.extra))
         if self._buffer:
             self._send_part()
         parts = [future.result() for future in self._parts]
         response = store._complete_upload(self.bucket, self.key, self._upload_id, parts)
         self._upload_id = None
         self._stop_pool(wait=False)
-        return _written(self.bucket, self.key, self._written, response, self._content_type)
+        return self._kept(_written(self.bucket, self.key, self._written, response, self._content_type))
+
+    def _kept(self, info: ObjectInfo) -> ObjectInfo:
+        """``info`` with the metadata and headers this upload stored."""
+        headers = {name: self.extra[name] for name in STORED_HEADERS if name in self.extra}
+        return dataclasses.replace(info, metadata=self.extra.get("Metadata", {}), headers=headers)
 
     def _abort(self) -> None:
         self._buffer = bytearray()
