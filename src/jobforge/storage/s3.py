@@ -318,7 +318,7 @@ class S3ObjectStore(ObjectStore):
             size = source.size
         if (src_bucket, src_key) == (dst_bucket, dst_key) and encryption is None:
             return source or self.head(src_bucket, src_key)  # S3 refuses a copy that changes nothing
-        extra = _encryption_args(encryption)
+        extra: dict[str, Any] = dict(_encryption_args(encryption))
         if size <= self.copy_threshold:  # one CopyObject: atomic, keeps metadata and the MD5 ETag
             response = self._request(
                 "copy_object",
@@ -338,10 +338,13 @@ class S3ObjectStore(ObjectStore):
             source = self.head(src_bucket, src_key)  # the new upload must carry its content type
         if source.content_type:
             extra["ContentType"] = source.content_type
+        extra.update(source.headers)  # a new upload: its metadata must be given again
+        if source.metadata:
+            extra["Metadata"] = dict(source.metadata)
         self._copy_in_parts(source, dst_bucket, dst_key, extra)
         return self.head(dst_bucket, dst_key)
 
-    def _copy_in_parts(self, source: ObjectInfo, bucket: str, key: str, extra: dict[str, str]) -> None:
+    def _copy_in_parts(self, source: ObjectInfo, bucket: str, key: str, extra: dict[str, Any]) -> None:
         """A journaled multipart upload of ranged ``UploadPartCopy`` parts, several at once.
 
         Parts grow beyond ``part_size`` when 10,000 of them would not hold the object.
@@ -383,7 +386,7 @@ class S3ObjectStore(ObjectStore):
             pool.shutdown(wait=False)
 
     # -- multipart uploads, journaled -----------------------------------------------------------
-    def _start_upload(self, bucket: str, key: str, extra: Mapping[str, str]) -> str:
+    def _start_upload(self, bucket: str, key: str, extra: Mapping[str, Any]) -> str:
         """Create a multipart upload and journal it before any part is sent."""
         response = self._request(
             "create_multipart_upload", "CreateMultipartUpload", bucket, key, Bucket=bucket, Key=key, **extra
