@@ -3,6 +3,8 @@ conditional GET/HEAD, presigned GET, the bucket's region, and keys the local sto
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import uuid
 from datetime import timedelta
@@ -11,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.s3.conftest import error_of
+from tests.s3.conftest import S3_SCOPED, error_of
 from tests.support import JobforgeServer, client
 
 
@@ -100,6 +102,18 @@ def test_delete_objects(s3: Any) -> None:
     quiet = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "d"}], "Quiet": True})
     assert "Deleted" not in quiet and "Errors" not in quiet
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_delete_objects_body_digest_is_checked(s3: Any, server: JobforgeServer) -> None:
+    bucket = new_bucket(s3)
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    body = b"<Delete><Object><Key>kept</Key></Object></Delete>"
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    response = httpx.post(
+        f"{server.url}/{bucket}?delete", content=body, headers={**S3_SCOPED, "Content-MD5": wrong}
+    )
+    assert response.status_code == 400 and "<Code>BadDigest</Code>" in response.text
+    assert s3.head_object(Bucket=bucket, Key="kept")["ContentLength"] == 1
 
 
 def test_list_objects_v1_with_markers(s3: Any) -> None:

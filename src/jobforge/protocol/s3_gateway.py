@@ -158,6 +158,13 @@ class StreamedBody:
                 )
 
 
+def _check_content_md5(headers: dict[str, str], body: bytes) -> None:
+    """A small body's ``Content-MD5`` (DeleteObjects and other XML requests send one)."""
+    claimed = headers.get("content-md5")
+    if claimed is not None and _b64(hashlib.md5(body)) != claimed:
+        raise s3_error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+
+
 def _hex(digest: Any) -> str:
     return digest.hexdigest()
 
@@ -273,6 +280,7 @@ class S3Gateway:
                     if read is None:
                         return  # client went away
                     body, body_read = read, True
+                    _check_content_md5(headers, body)
                     if sigv2:
                         identity = authenticate_sigv2(
                             self.authenticator, method, path, query_string, query, headers
