@@ -197,8 +197,8 @@ def listing(
 
 
 class ObjectFeatures:
-    """CopyObject, DeleteObjects and ListObjects; the host class provides ``store``, ``_bucket``,
-    ``_object`` and the ``_storage_errors`` translation (applied in the provider)."""
+    """CopyObject, DeleteObjects and ListObjects; the host class provides ``store`` and
+    ``_bucket``, and applies its storage-error translation to the public methods."""
 
     store: ObjectStore
 
