@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,3 +50,22 @@ def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
         call(**kwargs)
     response = info.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+ALICE = ("AKIDALICE", "alice-secret", "111111111111")  # (access key, secret, account id)
+BOB = ("AKIDBOB", "bob-secret", "222222222222")
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
+    """A ``--auth sigv4`` server of the test module's own, knowing ALICE and BOB."""
+    credentials = ",".join(":".join(person) for person in (ALICE, BOB))
+    data_dir = tmp_path_factory.mktemp("s3-sigv4") / "data"
+    server = JobforgeServer(data_dir, "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}).start()
+    yield server
+    server.stop()
+
+
+def as_person(server: JobforgeServer, person: tuple[str, str, str], **config: Any) -> Any:
+    """A boto3 S3 client signing as ``person``."""
+    return client("s3", server.url, access_key=person[0], secret_key=person[1], **config)

@@ -4,7 +4,6 @@ for S3 requests (header-signed payload hashes included); with ``--s3-endpoint-ur
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +12,8 @@ import pytest
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 
-from tests.s3.conftest import error_of, virtual_hosted
+from tests.s3.conftest import ALICE, BOB, as_person, error_of, virtual_hosted
 from tests.support import JobforgeServer, MotoServer, client
-
-ALICE = ("AKIDALICE", "alice-secret", "111111111111")
-BOB = ("AKIDBOB", "bob-secret", "222222222222")
-
-
-@pytest.fixture(scope="module")
-def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
-    credentials = ",".join(":".join(person) for person in (ALICE, BOB))
-    data_dir = tmp_path_factory.mktemp("s3-sigv4") / "data"
-    server = JobforgeServer(data_dir, "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}).start()
-    yield server
-    server.stop()
-
-
-def as_person(server: JobforgeServer, person: tuple[str, str, str], **config: Any) -> Any:
-    return client("s3", server.url, access_key=person[0], secret_key=person[1], **config)
 
 
 def test_another_accounts_bucket_is_access_denied(signed: JobforgeServer) -> None:

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    STORED_HEADERS,
     MultipartUpload,
     ObjectInfo,
     ObjectStore,
@@ -73,6 +74,7 @@ from jobforge.storage.errors import (
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
+    NotSupported,
     StorageError,
 )
 from jobforge.storage.factory import StoreSpec, make_object_store
@@ -85,6 +87,7 @@ from jobforge.storage.s3 import S3ObjectStore
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "STORED_HEADERS",
     "AccessDenied",
     "BucketAccessDenied",
     "BucketNotEmpty",
@@ -99,6 +102,7 @@ __all__ = [
     "NoSuchBucket",
     "NoSuchKey",
     "NoSuchUpload",
+    "NotSupported",
     "ObjectInfo",
     "ObjectStore",
     "ObjectWriter",

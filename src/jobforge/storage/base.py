@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Self
@@ -30,6 +30,12 @@ class ObjectInfo:
     etag: str  # without quotes; MD5 hex locally, whatever S3 returned on S3
     last_modified: datetime  # timezone-aware (UTC)
     content_type: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata (x-amz-meta-*), lowercase names
+    headers: Mapping[str, str] = field(default_factory=dict)  # STORED_HEADERS kept with the object
+
+
+# Standard headers S3 keeps with an object besides its content type (botocore member names).
+STORED_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage")
 
 
 @dataclass(frozen=True)
@@ -237,12 +243,21 @@ class ObjectStore(ABC):
 
     @abstractmethod
     def writer(
-        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        *,
+        parts_in_flight: int = 1,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectWriter:
         """Start a streaming, atomic upload of ``key``; see :class:`ObjectWriter`.
 
         ``parts_in_flight``: how many parts a backend that uploads in parts may send at once (each
         one held in memory until sent); backends that write in one stream ignore it.
+        ``metadata`` (user metadata) and ``headers`` (:data:`STORED_HEADERS`) are kept with the
+        object, published with it in the same commit.
         """
 
     @abstractmethod
@@ -256,7 +271,8 @@ class ObjectStore(ABC):
         size: int | None = None,
         encryption: ServerSideEncryption | None = None,
     ) -> ObjectInfo:
-        """Copy an object atomically, keeping its content type; a copy onto itself is a no-op.
+        """Copy an object atomically, keeping its content type, metadata and stored headers; a copy
+        onto itself is a no-op.
 
         ``size``: the source's size when the caller knows it, which spares a backend a look-up
         (the result's ``content_type`` may then be None). ``encryption`` applies where the backend

@@ -51,3 +51,7 @@ class InvalidPart(StorageError):
 
 class MultipartUnsupported(StorageError):
     """The backend does not stage multipart uploads itself (the S3 backend: the API is off there)."""
+
+
+class NotSupported(StorageError):
+    """Something this backend cannot do where it runs (e.g. keep metadata without extended attributes)."""

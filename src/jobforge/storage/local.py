@@ -3,8 +3,11 @@
 That layout is a public contract: users drop inputs there and pick results up there. Uploads go
 to ``<data-dir>/buckets/.tmp/`` first (``.tmp`` can never be a bucket name) and are moved into
 place with ``os.replace`` once complete and fsynced, so a key never shows a half-written file.
-ETags are MD5 hex digests; the store remembers them (with the content type) in a ``user.jobforge``
-extended attribute, checked against size and mtime, so HEAD and listings rarely re-read files.
+ETags are MD5 hex digests; the store remembers them (with the content type, user metadata and
+stored headers) in a ``user.jobforge`` extended attribute of the object's file, checked against
+size and mtime, so HEAD and listings rarely re-read files. The attribute is set on the temp file
+before the rename, so an object and its metadata are published together; no sidecar file exists
+that a listing could show or a key could address.
 Each temp file is locked (``flock``) by its writer while it is written (:mod:`.owned`), so when a
 store is opened the temp files of writers that no longer run (a crash, kill -9) are removed at once,
 while those of live writers (this server's workers, another process on the data dir) are kept.
@@ -22,7 +25,7 @@ import shutil
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -45,6 +48,7 @@ from jobforge.storage.errors import (
     KeyConflict,
     NoSuchBucket,
     NoSuchKey,
+    NotSupported,
     StorageError,
 )
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
@@ -262,6 +266,9 @@ class LocalObjectStore(ObjectStore):
         etag = None
         if meta:
             etag, content_type = meta.get("md5"), meta.get("content_type")
+            kept = {"metadata": meta.get("metadata") or {}, "headers": meta.get("headers") or {}}
+        else:
+            kept = {}
         if not etag:
             etag = self._etags.get(st)
         if not etag:
@@ -275,6 +282,7 @@ class LocalObjectStore(ObjectStore):
             etag=etag,
             last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
             content_type=content_type,
+            **kept,
         )
 
     def _hash_file(self, bucket: str, key: str, path: Path) -> tuple[str, os.stat_result]:
@@ -291,10 +299,17 @@ class LocalObjectStore(ObjectStore):
 
     # -- writing --------------------------------------------------------------------------------
     def writer(
-        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        *,
+        parts_in_flight: int = 1,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectWriter:
         self._object_path(bucket, key)  # fail before any byte is written
-        return _LocalWriter(self, bucket, key, content_type)
+        return _LocalWriter(self, bucket, key, content_type, dict(metadata or {}), dict(headers or {}))
 
     def copy(
         self,
@@ -312,9 +327,9 @@ class LocalObjectStore(ObjectStore):
         if (src_bucket, src_key) == (dst_bucket, dst_key):
             return self.head(src_bucket, src_key)
         with self.open_read(src_bucket, src_key) as stream:
-            meta = _current_meta(path, os.fstat(stream.fileno()))
-            content_type = meta.get("content_type") if meta else None
-            with self.writer(dst_bucket, dst_key, content_type) as out:
+            meta = _current_meta(path, os.fstat(stream.fileno())) or {}
+            kept = {"metadata": meta.get("metadata"), "headers": meta.get("headers")}
+            with self.writer(dst_bucket, dst_key, meta.get("content_type"), **kept) as out:
                 shutil.copyfileobj(stream, out, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
         return out.info
 
@@ -429,10 +444,19 @@ class LocalObjectStore(ObjectStore):
 class _LocalWriter(ObjectWriter):
     """Writes into a temp file beside the buckets, hashing as it goes; commit is one rename."""
 
-    def __init__(self, store: LocalObjectStore, bucket: str, key: str, content_type: str | None) -> None:
+    def __init__(
+        self,
+        store: LocalObjectStore,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        metadata: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
         super().__init__(bucket, key)
         self._store = store
         self._content_type = content_type
+        self._kept = {"metadata": metadata, "headers": headers}
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.etag: str | None = None  # set to publish under another ETag than the MD5 (multipart)
         # The file stays locked (open) until it is renamed into place, so sweeps know it is in use.
@@ -468,7 +492,14 @@ class _LocalWriter(ObjectWriter):
             os.fsync(self._file.fileno())
         etag = self.etag or self._md5.hexdigest()
         st = os.stat(self._tmp)
-        if not _write_meta(self._tmp, etag, st, self._content_type):
+        if not _write_meta(self._tmp, etag, st, self._content_type, self._kept):
+            if any(self._kept.values()):
+                raise NotSupported(
+                    f"Cannot keep the metadata of {self.key!r}: the filesystem of "
+                    f"{self._store.root} does not support extended attributes",
+                    self.bucket,
+                    self.key,
+                )
             self._store._etags.put(st, etag)
         self._store._place(self.bucket, self.key, self._tmp)
         self._file.close()  # only now: the lock keeps sweeps off the temp file until it is placed
@@ -479,6 +510,7 @@ class _LocalWriter(ObjectWriter):
             etag=etag,
             last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
             content_type=self._content_type,
+            **self._kept,
         )
 
     def _abort(self) -> None:
@@ -540,9 +572,17 @@ def _current_meta(path: Path, st: os.stat_result) -> dict | None:
     return None
 
 
-def _write_meta(path: Path, etag: str, st: os.stat_result, content_type: str | None) -> bool:
-    """Best effort: remember the ETag beside the file; False if the filesystem would not."""
+def _write_meta(
+    path: Path,
+    etag: str,
+    st: os.stat_result,
+    content_type: str | None,
+    kept: Mapping[str, Mapping[str, str]] | None = None,
+) -> bool:
+    """Remember the ETag, content type and ``kept`` (metadata, headers) in the file's extended
+    attribute; False if the filesystem would not."""
     meta = {"md5": etag, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "content_type": content_type}
+    meta.update({name: dict(value) for name, value in (kept or {}).items() if value})
     try:
         os.setxattr(path, _XATTR, json.dumps(meta).encode())
     except (OSError, AttributeError):

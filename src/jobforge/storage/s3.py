@@ -11,6 +11,7 @@ so :meth:`S3ObjectStore.sweep_abandoned_uploads` can abort those a crash (kill -
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import threading
@@ -26,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    STORED_HEADERS,
     MiB,
     ObjectInfo,
     ObjectStore,
@@ -193,6 +195,8 @@ class S3ObjectStore(ObjectStore):
             etag=_etag(response),
             last_modified=response["LastModified"],
             content_type=response.get("ContentType"),
+            metadata=response.get("Metadata") or {},
+            headers={name: response[name] for name in STORED_HEADERS if response.get(name)},
         )
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
@@ -254,12 +258,21 @@ class S3ObjectStore(ObjectStore):
 
     # -- writing --------------------------------------------------------------------------------
     def writer(
-        self, bucket: str, key: str, content_type: str | None = None, *, parts_in_flight: int = 1
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        *,
+        parts_in_flight: int = 1,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectWriter:
         self._check(bucket, key)
         if parts_in_flight < 1:
             raise ValueError(f"parts_in_flight must be at least 1, got {parts_in_flight}")
-        return _S3Writer(self, bucket, key, content_type, parts_in_flight)
+        writer = _S3Writer(self, bucket, key, content_type, parts_in_flight)
+        writer.extra = {**(headers or {}), **({"Metadata": dict(metadata)} if metadata else {})}
+        return writer
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes | bytearray | memoryview, content_type: str | None = None
@@ -269,8 +282,15 @@ class S3ObjectStore(ObjectStore):
             return super().put_bytes(bucket, key, data, content_type)
         return self._put_object(bucket, key, bytes(data), content_type)
 
-    def _put_object(self, bucket: str, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
-        extra = {"ContentType": content_type} if content_type else {}
+    def _put_object(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: str | None,
+        more: Mapping[str, Any] | None = None,
+    ) -> ObjectInfo:
+        extra = {**(more or {}), **({"ContentType": content_type} if content_type else {})}
         response = self._request(
             "put_object", "PutObject", bucket, key, Bucket=bucket, Key=key, Body=data, **extra
         )
@@ -298,7 +318,7 @@ class S3ObjectStore(ObjectStore):
             size = source.size
         if (src_bucket, src_key) == (dst_bucket, dst_key) and encryption is None:
             return source or self.head(src_bucket, src_key)  # S3 refuses a copy that changes nothing
-        extra = _encryption_args(encryption)
+        extra: dict[str, Any] = dict(_encryption_args(encryption))
         if size <= self.copy_threshold:  # one CopyObject: atomic, keeps metadata and the MD5 ETag
             response = self._request(
                 "copy_object",
@@ -318,10 +338,13 @@ class S3ObjectStore(ObjectStore):
             source = self.head(src_bucket, src_key)  # the new upload must carry its content type
         if source.content_type:
             extra["ContentType"] = source.content_type
+        extra.update(source.headers)  # a new upload: its metadata must be given again
+        if source.metadata:
+            extra["Metadata"] = dict(source.metadata)
         self._copy_in_parts(source, dst_bucket, dst_key, extra)
         return self.head(dst_bucket, dst_key)
 
-    def _copy_in_parts(self, source: ObjectInfo, bucket: str, key: str, extra: dict[str, str]) -> None:
+    def _copy_in_parts(self, source: ObjectInfo, bucket: str, key: str, extra: dict[str, Any]) -> None:
         """A journaled multipart upload of ranged ``UploadPartCopy`` parts, several at once.
 
         Parts grow beyond ``part_size`` when 10,000 of them would not hold the object.
@@ -363,7 +386,7 @@ class S3ObjectStore(ObjectStore):
             pool.shutdown(wait=False)
 
     # -- multipart uploads, journaled -----------------------------------------------------------
-    def _start_upload(self, bucket: str, key: str, extra: Mapping[str, str]) -> str:
+    def _start_upload(self, bucket: str, key: str, extra: Mapping[str, Any]) -> str:
         """Create a multipart upload and journal it before any part is sent."""
         response = self._request(
             "create_multipart_upload", "CreateMultipartUpload", bucket, key, Bucket=bucket, Key=key, **extra
@@ -428,6 +451,7 @@ class _S3Writer(ObjectWriter):
         super().__init__(bucket, key)
         self._store = store
         self._content_type = content_type
+        self.extra: dict[str, Any] = {}  # Metadata and stored headers for PutObject / CreateMultipartUpload
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[Future[dict[str, Any]]] = []
@@ -446,7 +470,7 @@ class _S3Writer(ObjectWriter):
 
     def _send_part(self) -> None:
         if self._upload_id is None:
-            extra = {"ContentType": self._content_type} if self._content_type else {}
+            extra = {**self.extra, **({"ContentType": self._content_type} if self._content_type else {})}
             self._upload_id = self._store._start_upload(self.bucket, self.key, extra)
             if self._in_flight > 1:
                 self._pool = ThreadPoolExecutor(self._in_flight, thread_name_prefix="s3-part")
@@ -491,14 +515,19 @@ class _S3Writer(ObjectWriter):
         store = self._store
         if self._upload_id is None:
             data, self._buffer = bytes(self._buffer), bytearray()
-            return store._put_object(self.bucket, self.key, data, self._content_type)
+            return self._kept(store._put_object(self.bucket, self.key, data, self._content_type, self.extra))
         if self._buffer:
             self._send_part()
         parts = [future.result() for future in self._parts]
         response = store._complete_upload(self.bucket, self.key, self._upload_id, parts)
         self._upload_id = None
         self._stop_pool(wait=False)
-        return _written(self.bucket, self.key, self._written, response, self._content_type)
+        return self._kept(_written(self.bucket, self.key, self._written, response, self._content_type))
+
+    def _kept(self, info: ObjectInfo) -> ObjectInfo:
+        """``info`` with the metadata and headers this upload stored."""
+        headers = {name: self.extra[name] for name in STORED_HEADERS if name in self.extra}
+        return dataclasses.replace(info, metadata=self.extra.get("Metadata", {}), headers=headers)
 
     def _abort(self) -> None:
         self._buffer = bytearray()

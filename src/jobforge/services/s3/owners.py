@@ -36,10 +36,20 @@ class BucketOwners:
         except NotFound:
             return None
 
-    def record(self, bucket: str, account_id: str) -> bool:
-        """Claim ``bucket`` for ``account_id``; False if another create claimed it first."""
+    def region(self, bucket: str) -> str | None:
+        """The region the bucket was created in (None: not created through the API)."""
         try:
-            self._resources.create(_SCOPE, KIND, bucket, f"arn:aws:s3:::{bucket}", {"owner": account_id})
+            region = self._resources.get(_SCOPE, KIND, bucket).data.get("region")
+        except NotFound:
+            return None
+        return str(region) if region else None
+
+    def record(self, bucket: str, account_id: str, region: str | None = None) -> bool:
+        """Claim ``bucket`` for ``account_id`` (created in ``region``); False if another create
+        claimed it first."""
+        data = {"owner": account_id, "region": region}
+        try:
+            self._resources.create(_SCOPE, KIND, bucket, f"arn:aws:s3:::{bucket}", data)
         except AlreadyExists:
             return False
         return True

@@ -15,10 +15,17 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.rest_xml import STATUS_KEY, s3_error
+from jobforge.services.s3.objects import (
+    ObjectFeatures,
+    check_conditions,
+    describe,
+    listing,
+    metadata_of,
+    quoted_etag,
+)
 from jobforge.services.s3.owners import BucketOwners
 from jobforge.storage import (
     AccessDenied,
@@ -28,11 +35,10 @@ from jobforge.storage import (
     KeyConflict,
     NoSuchBucket,
     NoSuchKey,
-    ObjectInfo,
+    NotSupported,
     ObjectStore,
     StorageError,
     validate_bucket_name,
-    validate_key,
 )
 
 DEFAULT_MAX_KEYS = 1000
@@ -65,6 +71,8 @@ def _storage_errors(method: Handler) -> Handler:
             raise s3_error("InvalidRequest", str(exc), exc.key) from None
         except AccessDenied as exc:
             raise s3_error("AccessDenied", str(exc), exc.bucket) from None
+        except NotSupported as exc:
+            raise s3_error("NotImplemented", str(exc), exc.key) from None
         except StorageError as exc:
             raise s3_error("InternalError", str(exc), exc.bucket) from exc
 
@@ -89,8 +97,8 @@ class _Window:
         self._stream.close()
 
 
-def _etag(info: ObjectInfo) -> str:
-    return f'"{info.etag}"'
+def _max_keys(request: dict[str, Any]) -> int:
+    return min(max(request.get("MaxKeys", DEFAULT_MAX_KEYS), 0), DEFAULT_MAX_KEYS)
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -139,7 +147,7 @@ class _ListToken:
             raise s3_error("InvalidArgument", "The continuation token provided is incorrect") from None
 
 
-class S3Provider:
+class S3Provider(ObjectFeatures):
     """S3 over ``store``; ``owners`` records who created buckets through the API."""
 
     def __init__(self, store: ObjectStore, owners: BucketOwners) -> None:
@@ -158,7 +166,7 @@ class S3Provider:
 
     def _object(self, ctx: RequestContext, request: dict[str, Any]) -> tuple[str, str]:
         bucket = self._bucket(ctx, request["Bucket"])
-        return bucket, validate_key(request["Key"], bucket=bucket)
+        return bucket, self._key(request["Key"], bucket)
 
     def _may_use(self, ctx: RequestContext, bucket: str) -> bool:
         try:
@@ -182,7 +190,9 @@ class S3Provider:
         bucket = validate_bucket_name(request["Bucket"])
         if self.policy.is_reserved(bucket):
             raise s3_error("AccessDenied", f"The bucket name {bucket} is reserved for jobforge", bucket)
-        if self.store.bucket_exists(bucket) or not self.owners.record(bucket, ctx.account_id):
+        location = (request.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+        region = location or ctx.region
+        if self.store.bucket_exists(bucket) or not self.owners.record(bucket, ctx.account_id, region):
             if self.policy.owner(bucket) in (ctx.account_id, None):
                 raise s3_error(
                     "BucketAlreadyOwnedByYou",
@@ -199,13 +209,14 @@ class S3Provider:
 
     @_storage_errors
     def head_bucket(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        self._bucket(ctx, request["Bucket"])
-        return {"BucketRegion": ctx.region}
+        bucket = self._bucket(ctx, request["Bucket"])
+        return {"BucketRegion": self.owners.region(bucket) or ctx.region}
 
     @_storage_errors
     def get_bucket_location(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        self._bucket(ctx, request["Bucket"])
-        return {"LocationConstraint": None if ctx.region == "us-east-1" else ctx.region}
+        bucket = self._bucket(ctx, request["Bucket"])
+        region = self.owners.region(bucket) or ctx.region
+        return {"LocationConstraint": None if region == "us-east-1" else region}
 
     @_storage_errors
     def delete_bucket(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -219,22 +230,28 @@ class S3Provider:
     def put_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
         body: Iterator[bytes] = request.get("Body") or iter(())
-        with self.store.writer(bucket, key, request.get("ContentType")) as out:
+        metadata, headers = metadata_of(request)
+        writer = self.store.writer(
+            bucket, key, request.get("ContentType"), metadata=metadata, headers=headers
+        )
+        with writer as out:
             for chunk in body:
                 out.write(chunk)
-        return {"ETag": _etag(out.info)}
+        return {"ETag": quoted_etag(out.info)}
 
     @_storage_errors
     def head_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
         info = self.store.head(bucket, key)
-        return self._describe(info)
+        check_conditions(info, request)
+        return describe(info, DEFAULT_CONTENT_TYPE)
 
     @_storage_errors
     def get_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
         info = self.store.head(bucket, key)
-        output = self._describe(info)
+        check_conditions(info, request)
+        output = describe(info, DEFAULT_CONTENT_TYPE)
         span = _byte_range(request.get("Range"), info.size)
         stream = self.store.open_read(bucket, key)
         if span is None:
@@ -254,16 +271,6 @@ class S3Provider:
         output[STATUS_KEY] = 206
         return output
 
-    @staticmethod
-    def _describe(info: ObjectInfo) -> dict[str, Any]:
-        return {
-            "ContentLength": info.size,
-            "ContentType": info.content_type or DEFAULT_CONTENT_TYPE,
-            "ETag": _etag(info),
-            "LastModified": info.last_modified,
-            "AcceptRanges": "bytes",
-        }
-
     @_storage_errors
     def delete_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
@@ -273,62 +280,31 @@ class S3Provider:
     @_storage_errors
     def list_objects_v2(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket = self._bucket(ctx, request["Bucket"])
-        prefix = request.get("Prefix") or ""
-        delimiter = request.get("Delimiter") or ""
-        max_keys = min(max(request.get("MaxKeys", DEFAULT_MAX_KEYS), 0), DEFAULT_MAX_KEYS)
+        max_keys = _max_keys(request)
         token = request.get("ContinuationToken")
         start_after = request.get("StartAfter")
         skip_prefix: str | None = None
         if token is not None:
             start_after, is_prefix = _ListToken.decode(token)
             skip_prefix = start_after if is_prefix else None
-        contents: list[dict[str, Any]] = []
-        prefixes: list[str] = []
-        last: tuple[str, bool] | None = None
-        truncated = False
-        for info in self.store.list_objects(bucket, prefix, start_after or None):
-            key = info.key
-            if skip_prefix is not None and key.startswith(skip_prefix):
-                continue
-            common = None
-            if delimiter:
-                cut = key.find(delimiter, len(prefix))
-                if cut >= 0:
-                    common = key[: cut + len(delimiter)]
-            if common is not None and prefixes and prefixes[-1] == common:
-                continue
-            if len(contents) + len(prefixes) >= max_keys:
-                truncated = True
-                break
-            if common is not None:
-                prefixes.append(common)
-                skip_prefix = common
-                last = (common, True)
-            else:
-                contents.append(
-                    {
-                        "Key": key,
-                        "LastModified": info.last_modified,
-                        "ETag": _etag(info),
-                        "Size": info.size,
-                        "StorageClass": "STANDARD",
-                    }
-                )
-                last = (key, False)
-        encode = (lambda text: quote(text, safe="/")) if request.get("EncodingType") == "url" else str
-        output: dict[str, Any] = {
-            "Name": bucket,
-            "Prefix": encode(prefix),
-            "MaxKeys": max_keys,
-            "KeyCount": len(contents) + len(prefixes),
-            "IsTruncated": truncated,
-            "Contents": [{**item, "Key": encode(item["Key"])} for item in contents] or None,
-            "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
-            "ContinuationToken": token,
-            "StartAfter": encode(request["StartAfter"]) if request.get("StartAfter") else None,
-            "Delimiter": encode(delimiter) if delimiter else None,
-            "EncodingType": request.get("EncodingType"),
-        }
-        if truncated and last is not None:
+        output, last, encode = listing(self.store, bucket, request, max_keys, start_after, skip_prefix)
+        output.update(
+            KeyCount=len(output["Contents"] or ()) + len(output["CommonPrefixes"] or ()),
+            ContinuationToken=token,
+            StartAfter=encode(request["StartAfter"]) if request.get("StartAfter") else None,
+        )
+        if last is not None:
             output["NextContinuationToken"] = _ListToken.encode(*last)
         return output
+
+    @_storage_errors
+    def list_objects(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        return self._list_objects(ctx, request, _max_keys(request))
+
+    @_storage_errors
+    def copy_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        return self._copy_object(ctx, request)
+
+    @_storage_errors
+    def delete_objects(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        return self._delete_objects(ctx, request)
