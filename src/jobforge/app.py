@@ -1,5 +1,5 @@
 """ASGI assembly: the AWS gateway for every service, the services' own endpoints (mounted under
-their prefixes) and jobforge's (``/_jobforge/``)."""
+their prefixes, and front doors for protocols of their own) and jobforge's (``/_jobforge/``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,7 @@ from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
-from jobforge.protocol.s3_gateway import S3Gateway, is_s3_request
-from jobforge.protocol.specs import load_service_model
 from jobforge.services.registry import assemble
-from jobforge.services.s3.multipart import MultipartS3Provider
-from jobforge.services.s3.owners import BucketOwners
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
@@ -39,8 +35,6 @@ class JobforgeApp:
         self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
         owners, default_owner = settings.parsed_bucket_owners()
         self.store.policy = BucketPolicy(owners, default_owner)
-        bucket_owners = BucketOwners(self.engine)
-        self.store.policy.recorded_owner = bucket_owners.owner
         if settings.diagnostic_jobs:
             self.engine.register(DiagnosticJobHandler())
         services = assemble(self.engine, self.store, settings)
@@ -53,18 +47,7 @@ class JobforgeApp:
         self.gateway = AwsGateway(
             services.bindings, authenticator, body_budget=BodyBudget(settings.max_body_bytes_in_flight)
         )
-        self.s3 = S3Gateway(
-            load_service_model("s3"),
-            MultipartS3Provider(self.store, bucket_owners),
-            authenticator,
-            self.gateway,
-            disabled=(
-                f"jobforge's S3 API is off: objects live on the S3 endpoint {settings.s3_endpoint_url} "
-                "(--s3-endpoint-url); send S3 requests there"
-                if settings.s3_endpoint_url
-                else None
-            ),
-        )
+        self.front_doors = services.open_front_doors(authenticator, self.gateway)
         self.internal = InternalRoutes(
             self.engine,
             services.names,
@@ -91,7 +74,8 @@ class JobforgeApp:
 
     def _sweep_abandoned_uploads(self) -> None:
         """Clean up after writers of processes that no longer run (a crash); in the background,
-        since on S3 each leftover costs a request. Live writers' uploads are never touched."""
+        since on a remote object store each leftover costs a request. Live writers' uploads are
+        never touched."""
 
         def sweep() -> None:
             try:
@@ -108,7 +92,8 @@ class JobforgeApp:
         if self.started:
             self.engine.stop()
             self.gateway.close()
-            self.s3.close()
+            for door in self.front_doors:
+                door.close()
             self.started = False
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -119,10 +104,12 @@ class JobforgeApp:
                 await self.mounts[prefix](scope, receive, send)
             elif path.startswith(PREFIX):
                 await self.internal(scope, receive, send)
-            elif is_s3_request(scope, self.gateway, self.store.bucket_exists):
-                await self.s3(scope, receive, send)
             else:
-                await self.gateway(scope, receive, send)  # type: ignore[arg-type]
+                door = next((door for door in self.front_doors if door.claims(scope)), None)
+                if door is not None:
+                    await door.app(scope, receive, send)
+                else:
+                    await self.gateway(scope, receive, send)  # type: ignore[arg-type]
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 

@@ -10,13 +10,24 @@ from typing import Any
 
 from jobforge.config import Settings
 from jobforge.engine import JobEngine
+from jobforge.protocol.auth import Authenticator
+from jobforge.protocol.gateway import AwsGateway
 from jobforge.protocol.gateway import ServiceBinding as GatewayBinding
 from jobforge.protocol.specs import load_service_model
 from jobforge.services.base import ServiceProvider
-from jobforge.services.binding import AsgiApp, InternalRoute, ServiceDefinitionError, ServicePackage
+from jobforge.services.binding import (
+    AsgiApp,
+    FrontDoor,
+    InternalRoute,
+    OpenFrontDoor,
+    ServiceDefinitionError,
+    ServicePackage,
+)
 from jobforge.storage import ObjectStore
 
-SERVICES = ("robomaker", "dataexchange", "location")  # packages under jobforge.services
+# packages under jobforge.services; s3 first, so its bucket owners are known to the store's policy
+# while the others are built
+SERVICES = ("s3", "robomaker", "dataexchange", "location")
 
 
 def packages() -> list[ServicePackage[Any]]:
@@ -36,16 +47,21 @@ class Services:
     bindings: list[GatewayBinding] = field(default_factory=list)
     mounts: dict[str, AsgiApp] = field(default_factory=dict)  # path prefix -> ASGI app
     internal_routes: dict[str, InternalRoute] = field(default_factory=dict)  # below /_jobforge/
+    front_doors: list[OpenFrontDoor] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
         return [binding.model.service_name for binding in self.bindings]
 
+    def open_front_doors(self, authenticator: Authenticator, gateway: AwsGateway) -> list[FrontDoor]:
+        """The services' front doors, sharing the server's authenticator and JSON gateway."""
+        return [open_door(authenticator, gateway) for open_door in self.front_doors]
+
 
 def assemble(engine: JobEngine, store: ObjectStore, settings: Settings) -> Services:
     """Build every service: providers bound to their models, job handlers registered on the
-    engine, warm-up imports queued. :class:`ServiceDefinitionError` if a service declares an
-    error its model lacks."""
+    engine, warm-up imports queued, bucket-owner hooks set on the store's policy.
+    :class:`ServiceDefinitionError` if a service declares an error its model lacks."""
     services = Services()
     for package in packages():
         model = load_service_model(package.model_name)
@@ -60,7 +76,12 @@ def assemble(engine: JobEngine, store: ObjectStore, settings: Settings) -> Servi
             engine.register(handler)
         for module in binding.preloads:
             engine.executor.preload(module, package.model_name)
-        services.bindings.append(GatewayBinding(model, provider, package.errors.validation_error))
+        if binding.bucket_owner is not None:
+            store.policy.recorded_owner = binding.bucket_owner
+        if provider is not None:
+            services.bindings.append(GatewayBinding(model, provider, package.errors.validation_error))
+        if binding.front_door is not None:
+            services.front_doors.append(binding.front_door)
         services.mounts.update(binding.mounts)
         services.internal_routes.update(binding.internal_routes)
     return services

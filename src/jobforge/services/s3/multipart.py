@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
-from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.rest_xml import s3_error
 from jobforge.services.s3.provider import Handler, S3Provider, _storage_errors, _Window
 from jobforge.storage import (
@@ -47,12 +46,11 @@ def _upload_errors(method: Handler) -> Handler:
         try:
             return method(self, ctx, request)
         except NoSuchUpload:
-            raise ServiceError(
+            raise s3_error(
                 "NoSuchUpload",
                 "The specified upload does not exist. The upload ID may be invalid, or the upload "
                 "may have been aborted or completed.",
-                status=404,
-                resource=request.get("UploadId"),
+                request.get("UploadId"),
             ) from None
         except InvalidPart as exc:
             raise s3_error("InvalidPart", exc.message, request.get("Key")) from None
