@@ -29,7 +29,7 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
-from harness import PYTHON, ChildServer, free_port
+from harness import PYTHON, ChildServer, free_port, status_kb
 from jobforge.model_files import models_data_path
 from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.generation_job import build_world
@@ -38,13 +38,6 @@ from jobforge.storage import LocalObjectStore, ObjectStore, make_object_store
 from tests.robomaker.samples import SIX_ROOMS_V2
 
 MB = 1024 * 1024
-
-
-def _status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
 
 
 def _robomaker(url: str):
@@ -92,13 +85,13 @@ def server_peak(worlds: int) -> tuple[float, float, int]:
         LocalObjectStore(data_dir).create_bucket("bench")
         httpx.get(f"{url}/_jobforge/health")
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak RSS to the current RSS
-        baseline = _status_kb(pid, "VmHWM") / 1024
+        baseline = status_kb(pid, "VmHWM") / 1024
         export = robomaker.create_world_export_job(
             worlds=arns, outputLocation={"s3Bucket": "bench"}, iamRole="arn:aws:iam::000000000000:role/bench"
         )
         finished = _wait(robomaker.describe_world_export_job, export["arn"])
         assert finished["status"] == "Completed", finished
-        peak = _status_kb(pid, "VmHWM") / 1024
+        peak = status_kb(pid, "VmHWM") / 1024
         size = sum(p.stat().st_size for p in (data_dir / "buckets" / "bench").glob("*.zip"))
         return peak, baseline, size
 

@@ -26,7 +26,7 @@ import boto3
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import PYTHON, ChildServer, free_port
+from harness import PYTHON, ChildServer, free_port, status_kb
 
 MB = 1000 * 1000  # MB/s in decimal megabytes, as disk and network tools print them
 MIB = 1024 * 1024
@@ -87,13 +87,6 @@ def _same(a: Path, b: Path) -> bool:
     return True
 
 
-def _status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
 class PeakRss:
     """A process's peak RSS in MB over a ``with`` block: psutil's RSS sampled every 20 ms when
     psutil is installed, else the kernel's VmHWM (reset at the start through ``clear_refs``)."""
@@ -125,7 +118,7 @@ class PeakRss:
         if self._thread is not None:
             self._thread.join()
         else:
-            self.peak_mb = _status_kb(self.pid, "VmHWM") / 1024
+            self.peak_mb = status_kb(self.pid, "VmHWM") / 1024
 
 
 def jobforge(source: Path, work: Path) -> tuple[Transfer, float]:
