@@ -134,7 +134,8 @@ class StreamedBody:
             self._decoder = AwsChunkedDecoder(signer, signed=claimed.startswith(SIGNED_STREAMING))
             decoded = headers.get("x-amz-decoded-content-length", "")
             self._decoded_length = int(decoded) if decoded.isdigit() else None
-            claimed = UNSIGNED_PAYLOAD  # the chunk signatures cover the bytes
+            if claimed.startswith("STREAMING-"):
+                claimed = UNSIGNED_PAYLOAD  # the chunk signatures (if any) cover the bytes
         self._sha256_hex = None if claimed == UNSIGNED_PAYLOAD else claimed
         self._checks: list[tuple[str, Any, str, Callable[[Any], str]]] = []
         if self._sha256_hex is not None:
