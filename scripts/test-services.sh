@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real servers the test suite talks to (installing them with apt-get when missing):
-# PostgreSQL, for the engine's PostgreSQL tests. Prints the environment to export.
+# PostgreSQL, for the engine's PostgreSQL tests; Node.js with tests/s3/js's packages (the JavaScript
+# SDK tests). Prints the environment to export.
 set -euo pipefail
 
 have_root() { [ "$(id -u)" = 0 ]; }
@@ -18,6 +19,15 @@ apt_install() {
 # libsdformat's checker (`ign sdf -k`), for the exported Gazebo worlds ----------------------------
 if ! command -v ign >/dev/null 2>&1 || ! ign sdf --help >/dev/null 2>&1; then
   apt_install libsdformat-dev sdformat-sdf ignition-tools >&2
+fi
+
+# Node.js and the JavaScript SDK (tests/s3/js: `npm ci` of its pinned package-lock.json) ----------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm >&2
+fi
+js_tests="$(dirname "$0")/../tests/s3/js"
+if [ ! -d "$js_tests/node_modules/@aws-sdk/client-s3" ]; then
+  (cd "$js_tests" && npm ci --no-audit --no-fund) >&2
 fi
 
 # PostgreSQL ------------------------------------------------------------------------------------

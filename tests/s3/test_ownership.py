@@ -91,17 +91,6 @@ def signed_headers(s3: Any, url: str, body: bytes) -> dict[str, str]:
     return dict(request.headers)
 
 
-def test_aws_chunked_uploads_answer_not_implemented(signed: JobforgeServer) -> None:
-    alice = as_person(signed, ALICE)
-    alice.create_bucket(Bucket="alice-chunked")
-    headers = signed_headers(alice, f"{signed.url}/alice-chunked/k", b"")
-    headers["x-amz-content-sha256"] = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-    headers["content-encoding"] = "aws-chunked"
-    response = httpx.put(f"{signed.url}/alice-chunked/k", content=b"0\r\n\r\n", headers=headers)
-    assert response.status_code == 501 and "<Code>NotImplemented</Code>" in response.text
-    assert "aws-chunked" in response.text
-
-
 def test_s3_api_is_off_with_an_s3_endpoint(moto: MotoServer, tmp_path: Path) -> None:
     args, env = moto.jobforge_args()
     server = JobforgeServer(tmp_path / "data", *args, env=env).start()

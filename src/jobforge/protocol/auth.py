@@ -320,6 +320,22 @@ class Authenticator:
         if sig.access_key not in self.accounts and self.default_secret is None:
             raise _unrecognized_client()
 
+    def chunk_signer(self, headers: Mapping[str, str]) -> tuple[bytes, str, str, str] | None:
+        """``sigv4`` mode, header signatures: (signing key, X-Amz-Date, credential scope, seed
+        signature) that an aws-chunked body's chunk signatures chain from; None otherwise. Call
+        after :meth:`authenticate` accepted the request."""
+        if self.mode != "sigv4":
+            return None
+        sig = _read_signature(headers, {})
+        if sig is None or sig.presigned or not sig.amz_date:
+            return None
+        known = self.accounts.get(sig.access_key)
+        secret = known.secret_key if known is not None else self.default_secret
+        if secret is None:
+            return None
+        scope = f"{sig.date}/{sig.region}/{sig.service}/aws4_request"
+        return _signing_key(secret, sig.date, sig.region, sig.service), sig.amz_date, scope, sig.signature
+
     def scope_service(self, headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | None:
         """The credential scope's service as the request names it, not verified (None: unsigned or
         malformed); :meth:`authenticate` returns the same one in its identity."""

@@ -18,7 +18,6 @@ import base64
 import hashlib
 import logging
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
@@ -41,6 +40,14 @@ from jobforge.protocol.rest_xml import (
     virtual_host_bucket,
 )
 from jobforge.protocol.router import Router, UnknownRoute, parse_query
+from jobforge.protocol.s3_chunked import (
+    CHECKSUM_PREFIX,
+    SIGNED_STREAMING,
+    STREAMING_FORMS,
+    AwsChunkedDecoder,
+    Checksum,
+    ChunkSigner,
+)
 from jobforge.protocol.s3_sigv2 import authenticate_sigv2, is_sigv2_query
 from jobforge.protocol.serializer import Headers
 from jobforge.protocol.validate import validate
@@ -99,31 +106,53 @@ def is_s3_request(scope: Scope, json_gateway: AwsGateway, bucket_exists: Callabl
 class StreamedBody:
     """An upload's body, read from the ASGI connection by a worker thread one message at a time.
 
-    Iterating yields the chunks; at the end the length, ``x-amz-content-sha256`` (when it is a
-    hash), ``Content-MD5`` and ``x-amz-checksum-crc32/sha1/sha256`` are checked, so a writer fed
-    inside a ``with`` block aborts instead of publishing a body that does not match.
+    Iterating yields the object's bytes (an ``aws-chunked`` body decoded on the way, see
+    :mod:`~jobforge.protocol.s3_chunked`); at the end the length (``x-amz-decoded-content-length``
+    for chunked bodies), ``x-amz-content-sha256`` (when it is a hash), ``Content-MD5``, the
+    ``x-amz-checksum-*`` headers and the trailing checksum named by ``x-amz-trailer`` are checked,
+    so a writer fed inside a ``with`` block aborts instead of publishing a body that does not match.
+    ``signer``: verify the chunk signatures of a signed streaming body.
     """
 
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop, headers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        receive: Receive,
+        loop: asyncio.AbstractEventLoop,
+        headers: dict[str, str],
+        signer: ChunkSigner | None = None,
+    ) -> None:
         self._receive = receive
         self._loop = loop
         self.finished = False  # the whole body was read (the connection can be reused)
-        self.size = 0
+        self.size = 0  # bytes received
         declared = headers.get("content-length")
         self.declared = int(declared) if declared is not None and declared.isdigit() else None
         claimed = headers.get("x-amz-content-sha256", UNSIGNED_PAYLOAD)
+        self._decoder: AwsChunkedDecoder | None = None
+        self._decoded_length: int | None = None
+        if is_aws_chunked(headers):
+            self._decoder = AwsChunkedDecoder(signer, signed=claimed.startswith(SIGNED_STREAMING))
+            decoded = headers.get("x-amz-decoded-content-length", "")
+            self._decoded_length = int(decoded) if decoded.isdigit() else None
+            if claimed.startswith("STREAMING-"):
+                claimed = UNSIGNED_PAYLOAD  # the chunk signatures (if any) cover the bytes
         self._sha256_hex = None if claimed == UNSIGNED_PAYLOAD else claimed
         self._checks: list[tuple[str, Any, str, Callable[[Any], str]]] = []
         if self._sha256_hex is not None:
             self._checks.append(("XAmzContentSHA256Mismatch", hashlib.sha256(), claimed, _hex))
         if "content-md5" in headers:
             self._checks.append(("BadDigest", hashlib.md5(), headers["content-md5"], _b64))
-        if "x-amz-checksum-sha256" in headers:
-            self._checks.append(("BadDigest", hashlib.sha256(), headers["x-amz-checksum-sha256"], _b64))
-        if "x-amz-checksum-sha1" in headers:
-            self._checks.append(("BadDigest", hashlib.sha1(), headers["x-amz-checksum-sha1"], _b64))
-        self._crc32: int | None = 0 if "x-amz-checksum-crc32" in headers else None
-        self._crc32_claimed = headers.get("x-amz-checksum-crc32", "")
+        self._checksums = [
+            (Checksum(name), value)
+            for name, value in headers.items()
+            if name.startswith(CHECKSUM_PREFIX)
+            and name not in ("x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode")
+        ]
+        self._trailer = headers.get("x-amz-trailer", "").strip().lower() or None
+        if self._trailer is not None:
+            if self._decoder is None or not self._trailer.startswith(CHECKSUM_PREFIX):
+                raise s3_error("InvalidRequest", f"Unsupported x-amz-trailer {self._trailer!r}")
+            self._checksums.append((Checksum(self._trailer), None))
 
     def __iter__(self) -> Iterator[bytes]:
         while not self.finished:
@@ -137,25 +166,52 @@ class StreamedBody:
                 self.size += len(chunk)
                 if self.declared is not None and self.size > self.declared:
                     raise s3_error("IncompleteBody", "The body is longer than its Content-Length")
-                for _code, digest, _claimed, _form in self._checks:
-                    digest.update(chunk)
-                if self._crc32 is not None:
-                    self._crc32 = zlib.crc32(chunk, self._crc32)
-                yield chunk
+                pieces = [chunk] if self._decoder is None else self._decoder.feed(chunk)
+                for piece in pieces:
+                    self._check_decoded_length()
+                    for _code, digest, _claimed, _form in self._checks:
+                        digest.update(piece)
+                    for checksum, _value in self._checksums:
+                        checksum.update(piece)
+                    yield piece
         self._verify()
+
+    def _check_decoded_length(self) -> None:
+        if self._decoder is not None and self._decoded_length is not None:
+            if self._decoder.decoded > self._decoded_length:
+                raise s3_error("IncompleteBody", "The body is longer than its x-amz-decoded-content-length")
 
     def _verify(self) -> None:
         if self.declared is not None and self.size != self.declared:
             raise s3_error("IncompleteBody", "The body is shorter than its Content-Length")
+        if self._decoder is not None:
+            self._decoder.finish()
+            if self._decoded_length is not None and self._decoder.decoded != self._decoded_length:
+                raise s3_error("IncompleteBody", "The body is shorter than its x-amz-decoded-content-length")
         for code, digest, claimed, form in self._checks:
             if form(digest) != claimed:
                 raise s3_error(code, "The digest of the body does not match the one the request gives")
-        if self._crc32 is not None:
-            actual = base64.b64encode(self._crc32.to_bytes(4, "big")).decode("ascii")
-            if actual != self._crc32_claimed:
-                raise s3_error(
-                    "BadDigest", "The CRC32 checksum of the body does not match x-amz-checksum-crc32"
-                )
+        for checksum, value in self._checksums:
+            if value is None and self._decoder is not None:  # the trailer's
+                value = self._decoder.trailers.get(checksum.header)
+            checksum.verify(value)
+
+
+def is_aws_chunked(headers: dict[str, str]) -> bool:
+    """Whether an upload's body is ``aws-chunked`` (a ``STREAMING-`` payload or that encoding)."""
+    return headers.get("x-amz-content-sha256", "").startswith("STREAMING-") or "aws-chunked" in headers.get(
+        "content-encoding", ""
+    )
+
+
+def _strip_aws_chunked(request: dict[str, Any]) -> None:
+    """Drop ``aws-chunked`` from the stored ``Content-Encoding`` (it describes the transfer only)."""
+    kept = [part.strip() for part in (request.get("ContentEncoding") or "").split(",")]
+    kept = [part for part in kept if part and part != "aws-chunked"]
+    if kept:
+        request["ContentEncoding"] = ", ".join(kept)
+    else:
+        request.pop("ContentEncoding", None)
 
 
 def _check_content_md5(headers: dict[str, str], body: bytes) -> None:
@@ -211,6 +267,19 @@ class S3Gateway:
         self.operations = {name: _Operation(model.operation_model(name)) for name in model.operation_names}
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jobforge-s3")
 
+    def _chunk_signer(self, headers: dict[str, str], sigv2: bool) -> ChunkSigner | None:
+        """What a signed streaming body's chunk signatures are checked with (None: unchecked, as
+        every signature under ``--auth none``); refuses the streaming forms this module lacks."""
+        claimed = headers.get("x-amz-content-sha256", "")
+        if claimed.startswith("STREAMING-") and claimed not in STREAMING_FORMS:
+            raise s3_error("NotImplemented", f"The payload form {claimed} is not supported by jobforge")
+        if not claimed.startswith(SIGNED_STREAMING) or self.authenticator.mode != "sigv4":
+            return None
+        parts = None if sigv2 else self.authenticator.chunk_signer(headers)
+        if parts is None:
+            raise s3_error("InvalidRequest", f"{claimed} needs an Authorization header signature")
+        return ChunkSigner(*parts)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -250,13 +319,6 @@ class S3Gateway:
                 if path.endswith("/") and "Key" in match.labels:  # the router drops a trailing '/'
                     match.labels["Key"] += "/"
                 operation = self.operations[match.operation.name]
-                sha256 = headers.get("x-amz-content-sha256", "")
-                if sha256.startswith("STREAMING-") or "aws-chunked" in headers.get("content-encoding", ""):
-                    raise s3_error(
-                        "NotImplemented",
-                        f"{operation.name}: aws-chunked streaming payloads ({sha256 or 'aws-chunked'}) are "
-                        "not supported by jobforge yet; send a signed or UNSIGNED-PAYLOAD body",
-                    )
                 loop = asyncio.get_running_loop()
                 if operation.parser.streams:
                     body = b""
@@ -268,7 +330,7 @@ class S3Gateway:
                         identity = self.authenticator.authenticate(
                             method, raw_path, query_string, query, headers, body, streamed_body=True
                         )
-                    streamed = StreamedBody(receive, loop, headers)
+                    streamed = StreamedBody(receive, loop, headers, self._chunk_signer(headers, sigv2))
                 else:
                     declared = headers.get("content-length")
                     length = int(declared) if declared and declared.isdigit() else None
@@ -298,6 +360,8 @@ class S3Gateway:
                     raise s3_error("InvalidArgument", problems[0])
                 if streamed is not None:
                     request["Body"] = streamed
+                    if is_aws_chunked(headers):
+                        _strip_aws_chunked(request)
                 ctx = RequestContext(
                     account_id=identity.account_id,
                     region=identity.region,
