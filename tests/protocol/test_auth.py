@@ -11,6 +11,7 @@ import botocore.auth
 import httpx
 import pytest
 from botocore import UNSIGNED
+from botocore.compat import HAS_CRT
 from botocore.exceptions import ClientError
 
 from jobforge.protocol.auth import Authenticator
@@ -95,8 +96,14 @@ def test_unknown_access_key_is_unrecognized_client(strict: LiveServer) -> None:
 
 def test_clock_skew_is_rejected(strict: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     client = make_client(strict.url, "location")
-    stale = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=20)
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: stale)
+    stale = datetime.now(UTC) - timedelta(minutes=20)
+
+    def clock(remove_tzinfo: bool = True) -> datetime:
+        return stale.replace(tzinfo=None) if remove_tzinfo else stale
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", clock)
+    if HAS_CRT:  # with awscrt installed botocore signs through the CRT, which reads its own clock
+        monkeypatch.setattr("botocore.crt.auth.get_current_datetime", clock)
     code, status, message = _code(lambda: client.list_trackers())
     assert (code, status) == ("InvalidSignatureException", 403)
     assert message.startswith("Signature expired:")
