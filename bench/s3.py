@@ -6,6 +6,8 @@ against moto's S3 server, and a raw file copy on the same disk, in one run.
 Each target gets the same file (random bytes) with boto3's default transfer config (multipart
 above 8 MiB, 10 threads). Prints MB/s per direction, the ratios jobforge/moto and jobforge/raw
 copy, and the jobforge server's peak RSS during its transfers (its VmHWM, reset just before).
+The same upload against a do-nothing endpoint (bench/null_s3.py) gives the client's own ceiling,
+and the CPU seconds of client and server during each upload show where the time goes.
 Goals (issue #13): >= 3x moto, >= 0.5 of the raw copy, server RSS < 300 MB.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -40,6 +43,18 @@ GOAL_RSS_MB = 300
 class Transfer:
     upload_mb_s: float
     download_mb_s: float
+    upload_client_cpu_s: float  # this process's CPU time during the upload (boto3's share)
+    upload_server_cpu_s: float | None = None  # the server's, when its pid is known
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _write_source(path: Path, size: int) -> None:
@@ -65,18 +80,30 @@ def _client(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-def boto3_transfer(url: str, source: Path, work: Path) -> Transfer:
-    """Upload ``source`` and download it back; the copy must match byte for byte."""
+def _upload(url: str, source: Path, server_pid: int | None) -> tuple[float, float, float | None]:
+    """(seconds, client CPU seconds, server CPU seconds or None) of one ``upload_file``."""
     s3 = _client(url)
     s3.create_bucket(Bucket=BUCKET)
+    client_cpu = _cpu_seconds()
+    server_cpu = _process_cpu_seconds(server_pid) if server_pid is not None else 0.0
+    seconds = _timed(lambda: s3.upload_file(str(source), BUCKET, "big.bin"))
+    client_cpu = _cpu_seconds() - client_cpu
+    if server_pid is None:
+        return seconds, client_cpu, None
+    return seconds, client_cpu, _process_cpu_seconds(server_pid) - server_cpu
+
+
+def boto3_transfer(url: str, source: Path, work: Path, server_pid: int | None = None) -> Transfer:
+    """Upload ``source`` and download it back; the copy must match byte for byte."""
+    up, client_cpu, server_cpu = _upload(url, source, server_pid)
+    s3 = _client(url)
     size = source.stat().st_size
     target = work / "downloaded"
-    up = _timed(lambda: s3.upload_file(str(source), BUCKET, "big.bin"))
     down = _timed(lambda: s3.download_file(BUCKET, "big.bin", str(target)))
     if target.stat().st_size != size or not _same(source, target):
         raise RuntimeError(f"{url}: the downloaded object differs from the uploaded file")
     target.unlink()
-    return Transfer(size / MB / up, size / MB / down)
+    return Transfer(size / MB / up, size / MB / down, client_cpu, server_cpu)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -130,7 +157,7 @@ def jobforge(source: Path, work: Path) -> tuple[Transfer, float]:
     with ChildServer(argv, f"{url}/_jobforge/health") as child:
         assert child.process is not None
         with PeakRss(child.process.pid) as rss:
-            result = boto3_transfer(url, source, work)
+            result = boto3_transfer(url, source, work, child.process.pid)
     shutil.rmtree(data_dir, ignore_errors=True)
     return result, rss.peak_mb
 
@@ -142,8 +169,21 @@ def moto(source: Path, work: Path) -> Transfer:
         PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    with ChildServer(argv, f"{url}/"):
-        return boto3_transfer(url, source, work)
+    with ChildServer(argv, f"{url}/") as child:
+        assert child.process is not None
+        return boto3_transfer(url, source, work, child.process.pid)
+
+
+def null_upload(source: Path) -> tuple[float, float]:
+    """(MB/s, client CPU seconds) of the upload against a do-nothing endpoint (bench/null_s3.py):
+    the most any server can give this client on this machine."""
+    port = free_port()
+    argv = [PYTHON, "-m", "uvicorn", "null_s3:app", "--port", str(port), "--no-access-log"]
+    argv += ["--log-level", "warning", "--app-dir", str(Path(__file__).resolve().parent)]
+    url = f"http://127.0.0.1:{port}"
+    with ChildServer(argv, url):
+        seconds, client_cpu, _ = _upload(url, source, None)
+    return source.stat().st_size / MB / seconds, client_cpu
 
 
 def raw_copy(source: Path, work: Path) -> float:
@@ -175,12 +215,22 @@ def main() -> None:
         raw = raw_copy(source, work)
         ours, peak = jobforge(source, work)
         theirs = moto(source, work)
+        ceiling, ceiling_cpu = null_upload(source)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"object: {args.size_mib} MiB, boto3 default transfer config, temp dir on {work.parent}")
     print(f"raw file copy          {raw:8.1f} MB/s")
     for name, result in (("jobforge", ours), ("moto", theirs)):
-        print(f"{name:9} upload {result.upload_mb_s:8.1f} MB/s   download {result.download_mb_s:8.1f} MB/s")
+        server = result.upload_server_cpu_s
+        print(
+            f"{name:9} upload {result.upload_mb_s:8.1f} MB/s   download {result.download_mb_s:8.1f} MB/s"
+            f"   upload CPU: client {result.upload_client_cpu_s:.2f} s"
+            + (f", server {server:.2f} s" if server is not None else "")
+        )
+    print(
+        f"do-nothing endpoint upload {ceiling:8.1f} MB/s (client CPU {ceiling_cpu:.2f} s): the client's "
+        f"ceiling, {ceiling / theirs.upload_mb_s:.2f}x moto, {ceiling / raw:.2f} of the raw copy"
+    )
     for direction in ("upload", "download"):
         mine = getattr(ours, f"{direction}_mb_s")
         vs_moto = mine / getattr(theirs, f"{direction}_mb_s")
