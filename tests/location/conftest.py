@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jobforge.services.location.addresses import AddressValidator, import_openaddresses
-from tests.location.fixtures import import_reference
+from tests.location.fixtures import location_server
 from tests.support import JobforgeServer, MotoServer
 
 from .addresses.refdata import intl_points, us_points, write_csv, write_geojson
@@ -39,18 +39,14 @@ def validator(reference_index: Path) -> AddressValidator:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
-    root = tmp_path_factory.mktemp("location")
-    import_reference(root / "data", root / "reference")
-    running = JobforgeServer(root / "data").start()
+    running = location_server(tmp_path_factory.mktemp("location"))
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Iterator[JobforgeServer]:
-    root = tmp_path_factory.mktemp("location-s3")
-    import_reference(root / "data", root / "reference")
     args, env = moto.jobforge_args()
-    running = JobforgeServer(root / "data", *args, env=env).start()
+    running = location_server(tmp_path_factory.mktemp("location-s3"), *args, env=env)
     yield running
     running.stop()

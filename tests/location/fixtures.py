@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.support import JobforgeServer
+
 US_POINTS = [
     # LON, LAT, NUMBER, STREET, UNIT, CITY, REGION, POSTCODE
     (-122.33010, 47.61100, "120", "Quillfeather Avenue", "", "Seattle", "WA", "98101"),
@@ -67,6 +69,12 @@ def write_reference(directory: Path) -> tuple[Path, Path]:
     ]
     gb.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     return us, gb
+
+
+def location_server(root: Path, *args: str, env: dict[str, str] | None = None) -> JobforgeServer:
+    """A started server on ``root/data``, given the reference data (``root/reference``) first."""
+    import_reference(root / "data", root / "reference")
+    return JobforgeServer(root / "data", *args, env=env).start()
 
 
 def import_reference(data_dir: Path, directory: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.dataexchange.conftest import DataExchangeEnv, S3Buckets
-from tests.location.fixtures import CASES, cases_table, import_reference, parquet_bytes
+from tests.location.fixtures import CASES, cases_table, location_server, parquet_bytes
 from tests.location.helpers import s3_output, start, wait_job
 from tests.s3.test_aws_cli import aws_s3
 from tests.support import JobforgeServer, client
@@ -23,9 +23,7 @@ G = "Output_ValidationResults_"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
     """A server of this module's own, given the Location reference data before it starts."""
-    root = tmp_path_factory.mktemp("s3-flows")
-    import_reference(root / "data", root / "reference")
-    running = JobforgeServer(root / "data").start()
+    running = location_server(tmp_path_factory.mktemp("s3-flows"))
     yield running
     running.stop()
 

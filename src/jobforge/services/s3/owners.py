@@ -8,6 +8,7 @@ it before its configured owners, so every service sees the same owner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from jobforge.engine import JobEngine
 from jobforge.engine.errors import AlreadyExists, NotFound
@@ -30,18 +31,20 @@ class BucketOwners:
     def __init__(self, engine: JobEngine) -> None:
         self._resources = engine.resources("s3")
 
-    def owner(self, bucket: str) -> str | None:
+    def _record(self, bucket: str) -> dict[str, Any]:
+        """The bucket's record (empty: not created through the API)."""
         try:
-            return str(self._resources.get(_SCOPE, KIND, bucket).data["owner"])
+            return self._resources.get(_SCOPE, KIND, bucket).data
         except NotFound:
-            return None
+            return {}
+
+    def owner(self, bucket: str) -> str | None:
+        owner = self._record(bucket).get("owner")
+        return str(owner) if owner else None
 
     def region(self, bucket: str) -> str | None:
         """The region the bucket was created in (None: not created through the API)."""
-        try:
-            region = self._resources.get(_SCOPE, KIND, bucket).data.get("region")
-        except NotFound:
-            return None
+        region = self._record(bucket).get("region")
         return str(region) if region else None
 
     def record(self, bucket: str, account_id: str, region: str | None = None) -> bool:
