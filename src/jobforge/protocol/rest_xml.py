@@ -78,9 +78,12 @@ _S3_CODES = {
 }
 
 
-def s3_error(code: str, message: str, resource: str | None = None) -> ServiceError:
-    """A ServiceError with S3's code and status (``Resource`` names the bucket or key)."""
-    return ServiceError(code, message, status=ERROR_STATUS.get(code, 400), resource=resource)
+def s3_error(
+    code: str, message: str, resource: str | None = None, headers: dict[str, str] | None = None
+) -> ServiceError:
+    """A ServiceError with S3's code and status (``Resource`` names the bucket or key; ``headers``
+    go with the answer, e.g. a 304's ETag)."""
+    return ServiceError(code, message, status=ERROR_STATUS.get(code, 400), resource=resource, headers=headers)
 
 
 def serialize_error(error: ServiceError, request_id: str, resource: str) -> tuple[int, Headers, bytes]:
@@ -93,7 +96,11 @@ def serialize_error(error: ServiceError, request_id: str, resource: str) -> tupl
         f"<Error><Code>{escape(code)}</Code><Message>{escape(error.message)}</Message>"
         f"<Resource>{escape(where)}</Resource><RequestId>{request_id}</RequestId></Error>"
     ).encode("utf-8", "replace")
-    return status, [(b"content-type", XML_CONTENT_TYPE)], body
+    extra = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (error.fields.get("headers") or {}).items()
+    ]
+    return status, [(b"content-type", XML_CONTENT_TYPE), *extra], body
 
 
 def virtual_host_bucket(host: str) -> str | None:

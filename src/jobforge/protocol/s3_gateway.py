@@ -110,7 +110,8 @@ class StreamedBody:
     :mod:`~jobforge.protocol.s3_chunked`); at the end the length (``x-amz-decoded-content-length``
     for chunked bodies), ``x-amz-content-sha256`` (when it is a hash), ``Content-MD5``, the
     ``x-amz-checksum-*`` headers and the trailing checksum named by ``x-amz-trailer`` are checked,
-    so a writer fed inside a ``with`` block aborts instead of publishing a body that does not match.
+    so a writer fed inside a ``with`` block aborts instead of publishing a body that does not match;
+    :attr:`checksums` then holds the verified ``x-amz-checksum-*`` values.
     ``signer``: verify the chunk signatures of a signed streaming body.
     """
 
@@ -125,6 +126,7 @@ class StreamedBody:
         self._loop = loop
         self.finished = False  # the whole body was read (the connection can be reused)
         self.size = 0  # bytes received
+        self.checksums: dict[str, str] = {}  # algorithm -> base64 value, once verified at the end
         declared = headers.get("content-length")
         self.declared = int(declared) if declared is not None and declared.isdigit() else None
         claimed = headers.get("x-amz-content-sha256", UNSIGNED_PAYLOAD)
@@ -195,6 +197,13 @@ class StreamedBody:
             if value is None and self._decoder is not None:  # the trailer's
                 value = self._decoder.trailers.get(checksum.header)
             checksum.verify(value)
+            self.checksums[checksum.algorithm] = value  # type: ignore[assignment]  # verified: a str
+
+
+def verified_checksums(body: object) -> dict[str, str]:
+    """The ``x-amz-checksum-*`` values (algorithm -> base64) an upload's body was verified against
+    (empty for a body that is not a :class:`StreamedBody` or carried none)."""
+    return dict(body.checksums) if isinstance(body, StreamedBody) else {}
 
 
 def is_aws_chunked(headers: dict[str, str]) -> bool:
@@ -448,4 +457,4 @@ async def _drain(receive: Receive, streamed: StreamedBody) -> bool:
             return True
 
 
-__all__ = ["S3_SIGNING_NAME", "S3Gateway", "StreamedBody", "is_s3_request"]
+__all__ = ["S3_SIGNING_NAME", "S3Gateway", "StreamedBody", "is_s3_request", "verified_checksums"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -48,6 +48,8 @@ class MultipartUpload:
     initiated: datetime  # timezone-aware (UTC)
     content_type: str | None = None
     initiator: str | None = None  # the account that began it
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata the object will carry
+    headers: Mapping[str, str] = field(default_factory=dict)  # stored headers, checksum algorithm and type
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class PartInfo:
     etag: str  # MD5 hex of the part, without quotes
     size: int
     last_modified: datetime
+    checksums: Mapping[str, str] = field(default_factory=dict)  # verified ChecksumCRC32... of the part
 
 
 def multipart_etag(part_etags: Sequence[str]) -> str:
@@ -89,6 +92,7 @@ class ObjectWriter(ABC):
         self._info: ObjectInfo | None = None
         self._aborted = False
         self._written = 0
+        self.late_headers: dict[str, str] = {}  # see keep_headers
 
     # -- what backends implement ----------------------------------------------------------------
     @abstractmethod
@@ -129,6 +133,12 @@ class ObjectWriter(ABC):
                 raise
             self._written += view.nbytes
         return view.nbytes
+
+    def keep_headers(self, headers: Mapping[str, str]) -> None:
+        """Headers known only once the bytes are written (verified trailing checksums), kept with
+        the object when it is committed. The local store keeps them; the S3 backend leaves them to
+        S3, which computes its own checksums."""
+        self.late_headers.update(headers)
 
     def tell(self) -> int:
         """Bytes written so far (lets zipfile and similar writers stream into us)."""
@@ -299,18 +309,34 @@ class ObjectStore(ABC):
 
     # -- multipart uploads (the S3 API's); backends that cannot stage them raise MultipartUnsupported
     def create_multipart_upload(
-        self, bucket: str, key: str, content_type: str | None = None, initiator: str | None = None
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        initiator: str | None = None,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> MultipartUpload:
-        """Begin a multipart upload of ``key``; nothing appears under the key until it is completed."""
+        """Begin a multipart upload of ``key``; nothing appears under the key until it is completed,
+        then with ``metadata`` and ``headers``."""
         raise self._no_multipart(bucket, key)
 
     def multipart_upload(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
         """The upload ``upload_id`` of ``bucket``/``key``; raises NoSuchUpload."""
         raise self._no_multipart(bucket, key)
 
-    def upload_part(self, upload: MultipartUpload, number: int, chunks: Iterable[bytes]) -> PartInfo:
+    def upload_part(
+        self,
+        upload: MultipartUpload,
+        number: int,
+        chunks: Iterable[bytes],
+        checksums: Callable[[], Mapping[str, str]] | None = None,
+    ) -> PartInfo:
         """Store part ``number`` (replacing an earlier one), streamed from ``chunks``; if the
-        iterable raises, the earlier part (if any) stays."""
+        iterable raises, the earlier part (if any) stays. ``checksums``, called once the chunks are
+        exhausted and before the part is kept (it may raise to refuse it), gives the part's verified
+        checksums to keep with it."""
         raise self._no_multipart(upload.bucket, upload.key)
 
     def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
@@ -322,11 +348,15 @@ class ObjectStore(ABC):
         raise self._no_multipart(bucket, None)
 
     def complete_multipart_upload(
-        self, upload: MultipartUpload, parts: Sequence[tuple[int, str]]
+        self,
+        upload: MultipartUpload,
+        parts: Sequence[tuple[int, str]],
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """Publish the concatenation of ``parts`` (part number, ETag) atomically under the key, with
-        :func:`multipart_etag` as its ETag, and end the upload; raises InvalidPart for a part that
-        was not uploaded with that ETag."""
+        :func:`multipart_etag` as its ETag, the upload's metadata and headers plus ``headers`` (the
+        object's checksum), and end the upload; raises InvalidPart for a part that was not uploaded
+        with that ETag."""
         raise self._no_multipart(upload.bucket, upload.key)
 
     def abort_multipart_upload(self, upload: MultipartUpload) -> None:

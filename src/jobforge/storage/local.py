@@ -25,13 +25,14 @@ import shutil
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from jobforge.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    STORED_HEADERS,
     MiB,
     MultipartUpload,
     ObjectInfo,
@@ -352,17 +353,32 @@ class LocalObjectStore(ObjectStore):
 
     # -- multipart uploads (staged by :mod:`.local_multipart`) ----------------------------------
     def create_multipart_upload(
-        self, bucket: str, key: str, content_type: str | None = None, initiator: str | None = None
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None = None,
+        initiator: str | None = None,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> MultipartUpload:
         self._object_path(bucket, key)
-        return self._multipart.create(bucket, key, content_type, initiator)
+        return self._multipart.create(
+            bucket, key, content_type, initiator, dict(metadata or {}), dict(headers or {})
+        )
 
     def multipart_upload(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
         self._object_path(bucket, key)
         return self._multipart.get(bucket, key, upload_id)
 
-    def upload_part(self, upload: MultipartUpload, number: int, chunks: Iterable[bytes]) -> PartInfo:
-        return self._multipart.write_part(upload, number, chunks)
+    def upload_part(
+        self,
+        upload: MultipartUpload,
+        number: int,
+        chunks: Iterable[bytes],
+        checksums: Callable[[], Mapping[str, str]] | None = None,
+    ) -> PartInfo:
+        return self._multipart.write_part(upload, number, chunks, checksums)
 
     def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
         return self._multipart.parts(upload)
@@ -372,13 +388,24 @@ class LocalObjectStore(ObjectStore):
         return self._multipart.uploads(bucket)
 
     def complete_multipart_upload(
-        self, upload: MultipartUpload, parts: Sequence[tuple[int, str]]
+        self,
+        upload: MultipartUpload,
+        parts: Sequence[tuple[int, str]],
+        headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         """The parts are copied into one temp file that is renamed into place (the key shows the
         whole object or nothing), then the upload ends."""
         paths = [self._multipart.part_path(upload, number, etag) for number, etag in parts]
         etag = multipart_etag([etag for _number, etag in parts])
-        with self.writer(upload.bucket, upload.key, upload.content_type) as out:
+        kept = {name: value for name, value in upload.headers.items() if name in STORED_HEADERS}
+        writer = self.writer(
+            upload.bucket,
+            upload.key,
+            upload.content_type,
+            metadata=upload.metadata,
+            headers={**kept, **(headers or {})},
+        )
+        with writer as out:
             assert isinstance(out, _LocalWriter)
             out.etag = etag
             for path in paths:
@@ -491,6 +518,8 @@ class _LocalWriter(ObjectWriter):
         if self._store.fsync:
             os.fsync(self._file.fileno())
         etag = self.etag or self._md5.hexdigest()
+        if self.late_headers:
+            self._kept["headers"] = {**self._kept["headers"], **self.late_headers}
         st = os.stat(self._tmp)
         if not _write_meta(self._tmp, etag, st, self._content_type, self._kept):
             if any(self._kept.values()):

@@ -15,6 +15,7 @@ that lost their manifest (a crash while completing or aborting) and uploads idle
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,7 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _PART = re.compile(r"(\d{5})-([0-9a-f]{32})")
 _TEMP_PREFIX = "upload-"
 _TEMP_SUFFIX = ".part"
+_PART_XATTR = "user.jobforge.checksums"  # a part's verified checksums, as JSON
 _OWNED_TEMP = re.compile(r"upload-\d+\.[0-9a-f]{24}\.part")
 
 
@@ -56,7 +58,13 @@ class LocalMultipartStaging:
 
     # -- uploads ---------------------------------------------------------------------------------
     def create(
-        self, bucket: str, key: str, content_type: str | None, initiator: str | None
+        self,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        initiator: str | None,
+        metadata: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> MultipartUpload:
         upload_id = secrets.token_hex(16)
         directory = self.root / upload_id
@@ -68,6 +76,8 @@ class LocalMultipartStaging:
             "content_type": content_type,
             "initiator": initiator,
             "initiated": initiated.isoformat(),
+            "metadata": metadata or {},
+            "headers": headers or {},
         }
         staged = directory / f"{MANIFEST_NAME}{NEW_SUFFIX}"
         with staged.open("w", encoding="utf-8") as out:
@@ -79,7 +89,9 @@ class LocalMultipartStaging:
         if self.fsync:
             fsync_dir(directory)
             fsync_dir(self.root)
-        return MultipartUpload(bucket, key, upload_id, initiated, content_type, initiator)
+        return MultipartUpload(
+            bucket, key, upload_id, initiated, content_type, initiator, metadata or {}, headers or {}
+        )
 
     def get(self, bucket: str, key: str, upload_id: str) -> MultipartUpload:
         upload = self._read(upload_id) if _UPLOAD_ID.fullmatch(upload_id) else None
@@ -106,6 +118,8 @@ class LocalMultipartStaging:
                 initiated=datetime.fromisoformat(data["initiated"]),
                 content_type=data.get("content_type"),
                 initiator=data.get("initiator"),
+                metadata=dict(data.get("metadata") or {}),
+                headers=dict(data.get("headers") or {}),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -120,7 +134,13 @@ class LocalMultipartStaging:
         shutil.rmtree(directory, ignore_errors=True)
 
     # -- parts -----------------------------------------------------------------------------------
-    def write_part(self, upload: MultipartUpload, number: int, chunks: Iterable[bytes]) -> PartInfo:
+    def write_part(
+        self,
+        upload: MultipartUpload,
+        number: int,
+        chunks: Iterable[bytes],
+        checksums: Callable[[], Mapping[str, str]] | None = None,
+    ) -> PartInfo:
         directory = self.root / upload.upload_id
         self.get(upload.bucket, upload.key, upload.upload_id)  # still in progress
         try:
@@ -133,6 +153,9 @@ class LocalMultipartStaging:
                 for chunk in chunks:
                     out.write(chunk)
                     md5.update(chunk)
+                kept = dict(checksums()) if checksums is not None else {}
+                if kept:
+                    os.setxattr(out.fileno(), _PART_XATTR, json.dumps(kept).encode())
                 out.flush()
                 if self.fsync:
                     os.fsync(out.fileno())
@@ -149,7 +172,7 @@ class LocalMultipartStaging:
         for other in self._files_of(directory, number):
             if other != final:
                 other.unlink(missing_ok=True)  # the part this one replaces
-        return PartInfo(number, etag, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+        return PartInfo(number, etag, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC), kept)
 
     def parts(self, upload: MultipartUpload) -> list[PartInfo]:
         directory = self.root / upload.upload_id
@@ -163,7 +186,10 @@ class LocalMultipartStaging:
             part = PartInfo(number, etag, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
             if number not in newest or part.last_modified > newest[number].last_modified:
                 newest[number] = part
-        return [newest[n] for n in sorted(newest)]
+        return [
+            dataclasses.replace(newest[n], checksums=_part_checksums(directory, newest[n]))
+            for n in sorted(newest)
+        ]
 
     def part_path(self, upload: MultipartUpload, number: int, etag: str) -> Path:
         """The file of part ``number`` with ``etag``; raises InvalidPart if there is none."""
@@ -221,6 +247,14 @@ class LocalMultipartStaging:
             except OSError:
                 continue
         return removed
+
+
+def _part_checksums(directory: Path, part: PartInfo) -> dict[str, str]:
+    """The checksums kept with a part file (empty: none were sent, or it was replaced meanwhile)."""
+    try:
+        return dict(json.loads(os.getxattr(directory / f"{part.number:05d}-{part.etag}", _PART_XATTR)))
+    except (OSError, ValueError):
+        return {}
 
 
 def _last_activity(directory: Path) -> float:

@@ -18,12 +18,23 @@ from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.rest_xml import s3_error
+from jobforge.protocol.s3_gateway import verified_checksums
+from jobforge.services.s3.checksums import (
+    ALGORITHM,
+    CHECKSUM_TYPE,
+    MEMBERS,
+    multipart_checksum,
+    require_part_checksum,
+    upload_checksum,
+)
+from jobforge.services.s3.objects import metadata_of
 from jobforge.services.s3.provider import Handler, S3Provider, _storage_errors, _Window
 from jobforge.storage import (
     InvalidPart,
     MultipartUnsupported,
     MultipartUpload,
     NoSuchUpload,
+    PartInfo,
     validate_bucket_name,
     validate_key,
 )
@@ -78,15 +89,31 @@ class MultipartS3Provider(S3Provider):
     @_upload_errors
     def create_multipart_upload(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
-        upload = self.store.create_multipart_upload(bucket, key, request.get("ContentType"), ctx.account_id)
-        return {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
+        metadata, headers = metadata_of(request)
+        checksum = upload_checksum(request)
+        upload = self.store.create_multipart_upload(
+            bucket,
+            key,
+            request.get("ContentType"),
+            ctx.account_id,
+            metadata=metadata,
+            headers={**headers, **checksum},
+        )
+        return {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id, **checksum}
 
     @_upload_errors
     def upload_part(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         number = _part_number(request)
         upload = self._upload(ctx, request)
-        part = self.store.upload_part(upload, number, request.get("Body") or iter(()))
-        return {"ETag": _etag(part.etag)}
+        body = request.get("Body") or iter(())
+
+        def checksums() -> dict[str, str]:
+            found = {MEMBERS[name]: value for name, value in verified_checksums(body).items()}
+            require_part_checksum(upload.headers, found)
+            return found
+
+        part = self.store.upload_part(upload, number, body, checksums)
+        return {"ETag": _etag(part.etag), **part.checksums}
 
     @_upload_errors
     def upload_part_copy(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -132,12 +159,14 @@ class MultipartS3Provider(S3Provider):
                     f"has {part.size} bytes, every part but the last needs {MIN_PART_SIZE}",
                 )
             chosen.append((number, etag))
-        info = self.store.complete_multipart_upload(upload, chosen)
+        checksum = _object_checksum(upload, request, [uploaded[number] for number, _etag in chosen], given)
+        info = self.store.complete_multipart_upload(upload, chosen, checksum)
         return {
             "Location": f"{ctx.base_url}/{upload.bucket}/{upload.key}",
             "Bucket": upload.bucket,
             "Key": upload.key,
             "ETag": _etag(info.etag),
+            **checksum,
         }
 
     @_upload_errors
@@ -153,7 +182,13 @@ class MultipartS3Provider(S3Provider):
         after = [part for part in self.store.list_parts(upload) if part.number > marker]
         page, truncated = after[:max_parts], len(after) > max_parts
         parts = [
-            {"PartNumber": p.number, "LastModified": p.last_modified, "ETag": _etag(p.etag), "Size": p.size}
+            {
+                "PartNumber": p.number,
+                "LastModified": p.last_modified,
+                "ETag": _etag(p.etag),
+                "Size": p.size,
+                **p.checksums,
+            }
             for p in page
         ]
         return {
@@ -168,6 +203,8 @@ class MultipartS3Provider(S3Provider):
             "Initiator": _person(upload.initiator),
             "Owner": _person(upload.initiator),
             "StorageClass": STORAGE_CLASS,
+            ALGORITHM: upload.headers.get(ALGORITHM),
+            CHECKSUM_TYPE: upload.headers.get(CHECKSUM_TYPE),
         }
 
     @_upload_errors
@@ -227,6 +264,36 @@ class MultipartS3Provider(S3Provider):
             or None,
             "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes] or None,
         }
+
+
+def _object_checksum(
+    upload: MultipartUpload, request: dict[str, Any], parts: list[PartInfo], given: list[dict[str, Any]]
+) -> dict[str, str]:
+    """The completed object's checksum members, from the parts' (empty when the upload asked for
+    none); a part checksum or object checksum the request states must match (``InvalidPart``,
+    ``BadDigest``), and so must ``x-amz-mp-object-size``."""
+    size = request.get("MpuObjectSize")
+    if size is not None and size != sum(part.size for part in parts):
+        raise s3_error("InvalidRequest", f"The upload's size is not the x-amz-mp-object-size given ({size})")
+    algorithm = upload.headers.get(ALGORITHM, "").lower()
+    if not algorithm:
+        return {}
+    member = MEMBERS[algorithm]
+    values: list[tuple[str, int]] = []
+    for part, item in zip(parts, given, strict=True):
+        stored = part.checksums.get(member)
+        if stored is None:
+            raise s3_error("InvalidPart", f"Part {part.number} was uploaded without a {algorithm} checksum")
+        if item.get(member) not in (None, stored):
+            raise s3_error("InvalidPart", f"The {algorithm} checksum of part {part.number} does not match")
+        values.append((stored, part.size))
+    checksum = multipart_checksum(upload.headers, values)
+    stated = request.get(member)
+    if stated is not None and stated not in (checksum[member], checksum[member].split("-")[0]):
+        raise s3_error(
+            "BadDigest", f"The {algorithm.upper()} you specified did not match the calculated checksum."
+        )
+    return checksum
 
 
 def _after(uploads: list[MultipartUpload], key_marker: str, id_marker: str) -> list[MultipartUpload]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.rest_xml import s3_error
+from jobforge.services.s3.checksums import is_checksum
 from jobforge.storage import (
     STORED_HEADERS,
     AccessDenied,
@@ -50,8 +52,9 @@ def metadata_of(request: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]
     return metadata, headers
 
 
-def describe(info: ObjectInfo, default_content_type: str) -> dict[str, Any]:
-    """The response headers of HeadObject / GetObject for ``info``."""
+def describe(info: ObjectInfo, default_content_type: str, *, checksums: bool = False) -> dict[str, Any]:
+    """The response headers of HeadObject / GetObject for ``info``; its checksum with ``checksums``
+    (``x-amz-checksum-mode: ENABLED`` on a request for the whole object)."""
     return {
         "ContentLength": info.size,
         "ContentType": info.content_type or default_content_type,
@@ -59,7 +62,7 @@ def describe(info: ObjectInfo, default_content_type: str) -> dict[str, Any]:
         "LastModified": info.last_modified,
         "AcceptRanges": "bytes",
         "Metadata": dict(info.metadata) or None,
-        **info.headers,
+        **{name: value for name, value in info.headers.items() if checksums or not is_checksum(name)},
     }
 
 
@@ -92,14 +95,18 @@ def check_conditions(
     modified_since = request.get(f"{prefix}IfModifiedSince")
     if if_none_match is not None:
         if _etag_matches(if_none_match, info):
-            raise _not_modified(not_modified)
+            raise _not_modified(not_modified, info)
     elif modified_since is not None and _seconds(info.last_modified) <= modified_since:
-        raise _not_modified(not_modified)
+        raise _not_modified(not_modified, info)
 
 
-def _not_modified(code: str) -> Exception:
-    if code == "NotModified":
-        return s3_error("NotModified", "Not Modified")
+def _not_modified(code: str, info: ObjectInfo) -> Exception:
+    if code == "NotModified":  # a 304 names the object's current version, as RFC 7232 asks
+        headers = {
+            "ETag": quoted_etag(info),
+            "Last-Modified": format_datetime(info.last_modified, usegmt=True),
+        }
+        return s3_error("NotModified", "Not Modified", headers=headers)
     return s3_error(code, "At least one of the pre-conditions you specified did not hold")
 
 

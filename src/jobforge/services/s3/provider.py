@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.rest_xml import STATUS_KEY, s3_error
+from jobforge.protocol.s3_gateway import verified_checksums
+from jobforge.services.s3.checksums import object_checksums
 from jobforge.services.s3.objects import (
     ObjectFeatures,
     check_conditions,
@@ -237,22 +239,26 @@ class S3Provider(ObjectFeatures):
         with writer as out:
             for chunk in body:
                 out.write(chunk)
-        return {"ETag": quoted_etag(out.info)}
+            checksums = object_checksums(verified_checksums(body))
+            out.keep_headers(checksums)
+        return {"ETag": quoted_etag(out.info), **checksums}
 
     @_storage_errors
     def head_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
         info = self.store.head(bucket, key)
         check_conditions(info, request)
-        return describe(info, DEFAULT_CONTENT_TYPE)
+        return describe(info, DEFAULT_CONTENT_TYPE, checksums=request.get("ChecksumMode") == "ENABLED")
 
     @_storage_errors
     def get_object(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         bucket, key = self._object(ctx, request)
         info = self.store.head(bucket, key)
         check_conditions(info, request)
-        output = describe(info, DEFAULT_CONTENT_TYPE)
         span = _byte_range(request.get("Range"), info.size)
+        # a checksum describes the whole object: none for a range, as on S3
+        whole = span is None and request.get("ChecksumMode") == "ENABLED"
+        output = describe(info, DEFAULT_CONTENT_TYPE, checksums=whole)
         stream = self.store.open_read(bucket, key)
         if span is None:
             output["Body"] = stream
