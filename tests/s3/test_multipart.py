@@ -391,10 +391,10 @@ def test_a_completion_that_fails_midway_publishes_nothing(tmp_path: Path, monkey
     appended: list[int] = []
     original = _LocalWriter.append_file
 
-    def fail_on_third(self: _LocalWriter, source: Any) -> None:
+    def fail_on_third(self: _LocalWriter, source: Any, length: int) -> None:
         if len(appended) == 2:
             raise OSError(errno.EIO, "disk failed")
-        original(self, source)
+        original(self, source, length)
         appended.append(1)
 
     monkeypatch.setattr(_LocalWriter, "append_file", fail_on_third)

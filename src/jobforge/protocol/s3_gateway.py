@@ -156,6 +156,11 @@ class StreamedBody:
                 raise s3_error("InvalidRequest", f"Unsupported x-amz-trailer {self._trailer!r}")
             self._checksums.append((Checksum(self._trailer), None))
 
+    @property
+    def object_size(self) -> int | None:
+        """The object's length the request declares (decoded, for ``aws-chunked``), if it does."""
+        return self._decoded_length if self._decoder is not None else self.declared
+
     def __iter__(self) -> Iterator[bytes]:
         while not self.finished:
             message = asyncio.run_coroutine_threadsafe(self._receive(), self._loop).result()
@@ -198,6 +203,11 @@ class StreamedBody:
                 value = self._decoder.trailers.get(checksum.header)
             checksum.verify(value)
             self.checksums[checksum.algorithm] = value  # type: ignore[assignment]  # verified: a str
+
+
+def declared_size(body: object) -> int | None:
+    """The length an upload's body declares (None when it is not a :class:`StreamedBody` or does not)."""
+    return body.object_size if isinstance(body, StreamedBody) else None
 
 
 def verified_checksums(body: object) -> dict[str, str]:
@@ -457,4 +467,11 @@ async def _drain(receive: Receive, streamed: StreamedBody) -> bool:
             return True
 
 
-__all__ = ["S3_SIGNING_NAME", "S3Gateway", "StreamedBody", "is_s3_request", "verified_checksums"]
+__all__ = [
+    "S3_SIGNING_NAME",
+    "S3Gateway",
+    "StreamedBody",
+    "declared_size",
+    "is_s3_request",
+    "verified_checksums",
+]

@@ -332,11 +332,13 @@ class ObjectStore(ABC):
         number: int,
         chunks: Iterable[bytes],
         checksums: Callable[[], Mapping[str, str]] | None = None,
+        size: int | None = None,
     ) -> PartInfo:
         """Store part ``number`` (replacing an earlier one), streamed from ``chunks``; if the
         iterable raises, the earlier part (if any) stays. ``checksums``, called once the chunks are
         exhausted and before the part is kept (it may raise to refuse it), gives the part's verified
-        checksums to keep with it."""
+        checksums to keep with it. ``size``: the part's length when known before its bytes (lets a
+        backend place it directly; chunks that differ from it are refused)."""
         raise self._no_multipart(upload.bucket, upload.key)
 
     def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:

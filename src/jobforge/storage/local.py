@@ -53,7 +53,7 @@ from jobforge.storage.errors import (
     StorageError,
 )
 from jobforge.storage.keys import validate_bucket_name, validate_key, validate_prefix
-from jobforge.storage.local_multipart import LocalMultipartStaging
+from jobforge.storage.local_multipart import DATA_NAME, LocalMultipartStaging
 from jobforge.storage.owned import (
     create_temp,
     fsync_dir,
@@ -377,8 +377,9 @@ class LocalObjectStore(ObjectStore):
         number: int,
         chunks: Iterable[bytes],
         checksums: Callable[[], Mapping[str, str]] | None = None,
+        size: int | None = None,
     ) -> PartInfo:
-        return self._multipart.write_part(upload, number, chunks, checksums)
+        return self._multipart.write_part(upload, number, chunks, checksums, size)
 
     def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
         return self._multipart.parts(upload)
@@ -393,30 +394,74 @@ class LocalObjectStore(ObjectStore):
         parts: Sequence[tuple[int, str]],
         headers: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
-        """The parts are copied into one temp file that is renamed into place (the key shows the
-        whole object or nothing), then the upload ends."""
-        paths = [self._multipart.part_path(upload, number, etag) for number, etag in parts]
+        """Parts written in place in order (:mod:`.local_multipart`) are published by renaming the
+        upload's data file; others are copied into one temp file that is renamed into place. Either
+        way the key shows the whole object or nothing, then the upload ends."""
         etag = multipart_etag([etag for _number, etag in parts])
-        kept = {name: value for name, value in upload.headers.items() if name in STORED_HEADERS}
+        stored = {name: value for name, value in upload.headers.items() if name in STORED_HEADERS}
+        kept = {"metadata": dict(upload.metadata), "headers": {**stored, **(headers or {})}}
+        with self._multipart.assembling(upload, parts) as assembly:
+            if assembly.data is not None:
+                info = self._publish(
+                    upload.bucket, upload.key, assembly.data, etag, upload.content_type, kept
+                )
+            else:
+                info = self._concatenate(upload, assembly.parts, etag, kept)
+            self._multipart.remove(upload)
+        return info
+
+    def _concatenate(
+        self,
+        upload: MultipartUpload,
+        parts: Sequence[tuple[PartInfo, Path, int | None]],
+        etag: str,
+        kept: dict[str, dict[str, str]],
+    ) -> ObjectInfo:
+        """The parts (info, file, offset in the upload's data file or None) copied into one object."""
         writer = self.writer(
-            upload.bucket,
-            upload.key,
-            upload.content_type,
-            metadata=upload.metadata,
-            headers={**kept, **(headers or {})},
+            upload.bucket, upload.key, upload.content_type, metadata=kept["metadata"], headers=kept["headers"]
         )
         with writer as out:
             assert isinstance(out, _LocalWriter)
             out.etag = etag
-            for path in paths:
-                try:
-                    with path.open("rb") as part:
-                        out.append_file(part)
-                except FileNotFoundError:  # aborted or replaced meanwhile: nothing is published
-                    self._multipart.part_path(upload, int(path.name[:5]), path.name[6:])
-                    raise
-        self._multipart.remove(upload)
+            for part, path, offset in parts:
+                source = path if offset is None else path.parent / DATA_NAME
+                with source.open("rb") as f:
+                    f.seek(offset or 0)
+                    out.append_file(f, part.size)
         return out.info
+
+    def _publish(
+        self,
+        bucket: str,
+        key: str,
+        tmp: Path,
+        etag: str,
+        content_type: str | None,
+        kept: dict[str, dict[str, str]],
+    ) -> ObjectInfo:
+        """Record the finished file's ETag, content type and ``kept`` (metadata, headers), then
+        rename it to its key."""
+        st = os.stat(tmp)
+        if not _write_meta(tmp, etag, st, content_type, kept):
+            if any(kept.values()):
+                raise NotSupported(
+                    f"Cannot keep the metadata of {key!r}: the filesystem of "
+                    f"{self.root} does not support extended attributes",
+                    bucket,
+                    key,
+                )
+            self._etags.put(st, etag)
+        self._place(bucket, key, tmp)
+        return ObjectInfo(
+            bucket=bucket,
+            key=key,
+            size=st.st_size,
+            etag=etag,
+            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
+            content_type=content_type,
+            **kept,
+        )
 
     def abort_multipart_upload(self, upload: MultipartUpload) -> None:
         self._multipart.remove(upload)
@@ -495,20 +540,27 @@ class _LocalWriter(ObjectWriter):
         if self.etag is None:
             self._md5.update(data)
 
-    def append_file(self, source: BinaryIO) -> None:
-        """Append the rest of ``source``; with :attr:`etag` set (nothing to hash) in the kernel
-        (``copy_file_range``: no trip through Python, a reflink where the filesystem shares extents)."""
+    def append_file(self, source: BinaryIO, length: int) -> None:
+        """Append the next ``length`` bytes of ``source``; with :attr:`etag` set (nothing to hash) in
+        the kernel (``copy_file_range``: no trip through Python, a reflink where the filesystem shares
+        extents). StorageError if ``source`` ends before."""
         if self.closed:
             raise StorageError(f"Writer for {self.key!r} is already closed", self.bucket, self.key)
-        if self.etag is None or not hasattr(os, "copy_file_range"):
-            shutil.copyfileobj(source, self, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
-            return
+        left = length
         try:
-            self._file.flush()
-            while copied := _copy_range(source.fileno(), self._file.fileno()):
-                self._written += copied
-        except _CopyUnsupported:
-            shutil.copyfileobj(source, self, DEFAULT_CHUNK_SIZE)  # type: ignore[misc]
+            if self.etag is not None and hasattr(os, "copy_file_range"):
+                self._file.flush()
+                try:
+                    while left and (copied := _copy_range(source.fileno(), self._file.fileno(), left)):
+                        self._written += copied
+                        left -= copied
+                except _CopyUnsupported:
+                    pass
+            while left and (chunk := source.read(min(left, DEFAULT_CHUNK_SIZE))):
+                self.write(chunk)
+                left -= len(chunk)
+            if left:
+                raise StorageError(f"A part of {self.key!r} is shorter than recorded", self.bucket, self.key)
         except BaseException:
             self._abort_after_failure()
             raise
@@ -517,30 +569,12 @@ class _LocalWriter(ObjectWriter):
         self._file.flush()
         if self._store.fsync:
             os.fsync(self._file.fileno())
-        etag = self.etag or self._md5.hexdigest()
         if self.late_headers:
             self._kept["headers"] = {**self._kept["headers"], **self.late_headers}
-        st = os.stat(self._tmp)
-        if not _write_meta(self._tmp, etag, st, self._content_type, self._kept):
-            if any(self._kept.values()):
-                raise NotSupported(
-                    f"Cannot keep the metadata of {self.key!r}: the filesystem of "
-                    f"{self._store.root} does not support extended attributes",
-                    self.bucket,
-                    self.key,
-                )
-            self._store._etags.put(st, etag)
-        self._store._place(self.bucket, self.key, self._tmp)
+        etag = self.etag or self._md5.hexdigest()
+        info = self._store._publish(self.bucket, self.key, self._tmp, etag, self._content_type, self._kept)
         self._file.close()  # only now: the lock keeps sweeps off the temp file until it is placed
-        return ObjectInfo(
-            bucket=self.bucket,
-            key=self.key,
-            size=st.st_size,
-            etag=etag,
-            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
-            content_type=self._content_type,
-            **self._kept,
-        )
+        return info
 
     def _abort(self) -> None:
         try:
@@ -553,10 +587,11 @@ class _CopyUnsupported(Exception):
     """``copy_file_range`` cannot copy between these files (another filesystem, old kernel)."""
 
 
-def _copy_range(source: int, target: int) -> int:
-    """Bytes copied by one ``copy_file_range`` call from/to the files' positions; 0 at the end."""
+def _copy_range(source: int, target: int, most: int) -> int:
+    """Bytes copied by one ``copy_file_range`` call (at most ``most``, up to a chunk) from/to the
+    files' positions; 0 at the end."""
     try:
-        return os.copy_file_range(source, target, DEFAULT_CHUNK_SIZE)
+        return os.copy_file_range(source, target, min(most, DEFAULT_CHUNK_SIZE))
     except OSError as exc:
         if exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
             raise _CopyUnsupported from exc

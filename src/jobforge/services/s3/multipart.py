@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.rest_xml import s3_error
-from jobforge.protocol.s3_gateway import verified_checksums
+from jobforge.protocol.s3_gateway import declared_size, verified_checksums
 from jobforge.services.s3.checksums import (
     ALGORITHM,
     CHECKSUM_TYPE,
@@ -112,7 +112,7 @@ class MultipartS3Provider(S3Provider):
             require_part_checksum(upload.headers, found)
             return found
 
-        part = self.store.upload_part(upload, number, body, checksums)
+        part = self.store.upload_part(upload, number, body, checksums, declared_size(body))
         return {"ETag": _etag(part.etag), **part.checksums}
 
     @_upload_errors
@@ -128,7 +128,8 @@ class MultipartS3Provider(S3Provider):
         with self.store.open_read(source_bucket, source_key) as stream:
             stream.seek(first)
             window = _Window(stream, length)
-            part = self.store.upload_part(upload, number, iter(lambda: window.read(COPY_CHUNK), b""))
+            chunks = iter(lambda: window.read(COPY_CHUNK), b"")
+            part = self.store.upload_part(upload, number, chunks, size=length)
         return {"CopyPartResult": {"ETag": _etag(part.etag), "LastModified": part.last_modified}}
 
     @_upload_errors
