@@ -17,6 +17,7 @@ groups, that validating the whole file at once gives.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from hashlib import sha256
@@ -26,6 +27,8 @@ from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTE
 from jobforge.storage import NoSuchBucket, ObjectStore, StorageError, StoreSpec
 
 PIECES = "pieces/"  # the staging objects' prefix in the internal bucket
+
+log = logging.getLogger("jobforge.location")
 
 
 class _RowGroup(Protocol):
@@ -99,13 +102,18 @@ class Staging:
             return []
 
     def discard(self, job_id: str) -> int:
-        """Delete a job's staged objects (best effort); how many there were."""
-        keys = self.keys(job_id)
+        """Delete a job's staged objects; how many there were. Never raises: it runs while a job
+        ends for another reason, and a store that refuses is logged, not allowed to change that."""
+        try:
+            keys = self.keys(job_id)
+        except StorageError as exc:
+            log.warning("could not list staged pieces", extra={"job_id": job_id, "error": str(exc)})
+            return 0
         for key in keys:
             try:
                 self.store.delete(self.bucket, key)
-            except StorageError:
-                pass
+            except StorageError as exc:
+                log.warning("could not delete a staged piece", extra={"key": key, "error": str(exc)})
         return len(keys)
 
 
