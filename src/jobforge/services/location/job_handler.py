@@ -13,8 +13,8 @@ Order of work, so that job-level problems fail the job before any output exists:
 A Failed or Cancelled job deletes the part files it had already published, so output exists
 only for Completed jobs; when the server died first and restart recovery ends the job, the
 handler's ``cleanup`` deletes them instead, and the job's staged pieces too. A restarted job starts
-over and overwrites the same keys. On an S3
-endpoint with STS every read and write uses the ExecutionRoleArn's credentials (:mod:`roles`).
+over and overwrites the same keys. On an S3 endpoint with STS every read and write of the job's
+buckets uses the ExecutionRoleArn's credentials (:mod:`roles`); the internal bucket, the server's.
 """
 
 from __future__ import annotations
