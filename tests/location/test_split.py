@@ -149,7 +149,16 @@ def test_a_split_file_gives_the_rows_of_the_unsplit_path(
     assert staged(s3, split_id) == []  # ...and emptied
 
 
-def test_the_staging_bucket_is_reserved(split_server: JobforgeServer) -> None:
+def test_the_staging_bucket_is_reserved(split_server: JobforgeServer, server: JobforgeServer) -> None:
+    s3 = client("s3", server.url)  # jobforge's own S3 API, on local buckets
+    for call, kwargs in (
+        (s3.list_objects_v2, {}),
+        (s3.get_object, {"Key": "pieces/x"}),
+        (s3.create_bucket, {}),
+    ):
+        with pytest.raises(ClientError) as denied:
+            call(Bucket=STAGING, **kwargs)
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
     location = client("location", split_server.url)
     for source, output in (
         (f"s3://{STAGING}/pieces/", "s3://loc-split-out/x/"),
