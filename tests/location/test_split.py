@@ -230,6 +230,21 @@ def test_a_piece_run_twice_writes_the_same_object(tmp_path: Path) -> None:
     assert missing["error"]["code"] == "InternalServerError"
 
 
+def test_a_worker_without_the_jobs_index_fails_rather_than_validate_otherwise(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    for bucket in ("piece-in", "piece-out"):
+        store.create_bucket(bucket)
+    store.put_bytes("piece-in", "a.parquet", parquet_bytes(cases_table()))
+    source, target = ("piece-in", "a.parquet"), ("piece-out", "a.parquet")
+    missing = str(tmp_path / "not-on-this-node.sqlite")
+    task = FileTask(StoreSpec(str(tmp_path)), missing, (), source, target, str(tmp_path / "no-flag"))
+    error = transform_file(task)["error"]
+    assert error["code"] == "InternalServerError" and missing in error["message"]
+    assert list(store.list_objects("piece-out")) == []
+    without = FileTask(StoreSpec(str(tmp_path)), None, (), source, target, str(tmp_path / "no-flag"))
+    assert transform_file(without)["rows"] == cases_table().num_rows  # no index: the ZIP table only
+
+
 def test_split_row_groups_only_splits_what_it_should() -> None:
     metadata = pq.ParquetFile(io.BytesIO(big_input(copies=4, row_group_size=10))).metadata
     assert metadata.num_row_groups == 6

@@ -55,7 +55,7 @@ class Workers:
     job_store: StoreSpec  # the job's access (its execution role on S3 with STS)
     server_store: StoreSpec  # the server's own access: the internal bucket
     staging: Staging
-    reference: str
+    reference: str | None  # the address index, when the job's node has one
     features: tuple[str, ...]
     flag: Path
     parallelism: int

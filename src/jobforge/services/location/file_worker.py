@@ -36,7 +36,7 @@ class FileTask:
     ``cancel_flag`` exists."""
 
     store: StoreSpec
-    reference: str | None
+    reference: str | None  # the address index (None: the ZIP table only)
     features: tuple[str, ...]
     source: tuple[str, str]  # bucket, key
     target: tuple[str, str]
@@ -53,11 +53,20 @@ def _validator(reference: str | None, version: tuple[int, int]) -> AddressValida
     return AddressValidator(reference)
 
 
+class ReferenceMissing(FileNotFoundError):
+    """The job named an address index this worker does not have (a node without the data)."""
+
+
 def validator_for(reference: str | None) -> AddressValidator:
-    """The process's validator for this index; a re-import (new mtime/size) opens a fresh one."""
-    if reference is None or not os.path.exists(reference):
+    """The process's validator for this index (None: the ZIP table only); a re-import (new
+    mtime/size) opens a fresh one. :class:`ReferenceMissing` if the index is not there: validating
+    without it would silently give other results than the job's other workers."""
+    if reference is None:
         return _validator(None, (0, 0))
-    stat = os.stat(reference)
+    try:
+        stat = os.stat(reference)
+    except FileNotFoundError:
+        raise ReferenceMissing(reference) from None
     return _validator(reference, (stat.st_mtime_ns, stat.st_size))
 
 
@@ -94,6 +103,8 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                 return {"cancelled": True, "rows": stats.rows}
             info = writer.commit()
         return {"rows": stats.rows, "errorRows": stats.error_rows, "size": info.size, "cancelled": False}
+    except ReferenceMissing as exc:
+        return _error(INTERNAL_ERROR, f"The address index {exc} is missing on a validation worker")
     except InputSchemaError as exc:
         return _error(VALIDATION_ERROR, f"{source_uri}: {exc}")
     except (NoSuchBucket, NoSuchKey):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -246,9 +247,9 @@ class ValidateAddressHandler(JobHandler[Plan]):
         flag = self.flags / f"{ctx.job.job_id}-{ctx.job.attempt}"
         flag.unlink(missing_ok=True)
         features = tuple(requested_features(ctx.request))
-        workers = Workers(
-            spec, self.store_spec, self.staging, self.reference, features, flag, self.parallelism
-        )
+        # the index as this node has it when the job starts; a worker without it fails the job
+        reference = self.reference if os.path.exists(self.reference) else None
+        workers = Workers(spec, self.store_spec, self.staging, reference, features, flag, self.parallelism)
         try:
             return FileRun(ctx, workers, folder, published).run(files)
         finally:
