@@ -62,6 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
         pace=args.pace,
         log_level=args.log_level,
         log_format=args.log_format,
+        location_split_bytes=args.location_split_bytes,
     ).prepare()
     check_settings(settings)
     _check_listen(settings.host, settings.port)
@@ -247,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", metavar="{" + ",".join(LOG_LEVELS) + "}", help="(default info)")
     serve.add_argument(
         "--log-format", metavar="{" + ",".join(LOG_FORMATS) + "}", help="log line format (default json)"
+    )
+    serve.add_argument(
+        "--location-split-bytes",
+        help="Location input files larger are split by row groups into pieces validated apart, 0: never "
+        "(JOBFORGE_LOCATION_SPLIT_BYTES, default 268435456)",
     )
     serve.set_defaults(func=_serve)
 

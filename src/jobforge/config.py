@@ -60,6 +60,8 @@ class Settings:
     dataexchange_limits: str | None = None  # JSON {"Assets per revision": 10000, ...} overriding defaults
     location_reference: Path | None = None  # address index; default <data-dir>/location/reference.sqlite
     location_limits: str | None = None  # JSON {"Input files per job": 1000, ...} overriding defaults
+    location_split_bytes: int = 256 * 1024 * 1024  # input files larger are split by row groups; 0: never
+    location_bucket: str = "jobforge-location"  # internal bucket staging the pieces of split files
     max_body_bytes_in_flight: int = 64 * 1024 * 1024  # request-body bytes in memory across all requests
     diagnostic_jobs: bool = False  # the control API's diagnostic-job action (for tests of the engine)
     http_protocol: str = "httptools"  # httptools | h11: the HTTP parser (either answers malformed HTTP)
@@ -104,6 +106,11 @@ class Settings:
             value = getattr(self, name)
             if (value.lower() if name in ("log_level", "http_protocol") else value) not in allowed:
                 raise SettingsError(f"{self.where(name)} must be one of {', '.join(allowed)}, not {value!r}")
+        if self.location_split_bytes < 0:
+            raise SettingsError(
+                f"{self.where('location_split_bytes')} must be 0 (never split) or a number of bytes,"
+                f" not {self.location_split_bytes}"
+            )
         if self.max_body_bytes_in_flight < MIN_BODY_BYTES_IN_FLIGHT:
             raise SettingsError(
                 f"{self.where('max_body_bytes_in_flight')} must be at least {MIN_BODY_BYTES_IN_FLIGHT}"
@@ -252,6 +259,7 @@ _INTS = {
     "generation_concurrency",
     "export_concurrency",
     "max_body_bytes_in_flight",
+    "location_split_bytes",
 }
 _PATHS = {"data_dir", "credentials_file", "location_reference"}
 _BOOLS = {

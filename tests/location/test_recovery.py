@@ -1,6 +1,7 @@
 """Restart recovery of ValidateAddress jobs: when the server died while a job was Cancelling, or
 while it was Running with no attempts left, recovery ends the job without running it and the part
-files the dead run had published are removed (unless the manifest says the output is complete)."""
+files the dead run had published are removed (unless the manifest says the output is complete);
+the pieces it had staged in the internal bucket are removed in every case."""
 
 from __future__ import annotations
 
@@ -73,6 +74,13 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         (out / "out" / job_id / "notes" / "part-00009.parquet").parent.mkdir()
         (out / "out" / job_id / "notes" / "part-00009.parquet").write_bytes(b"not ours")
     (out / "out" / ids["finished"] / "manifest.json").write_text("{}")
+    staging = data / "buckets" / "jobforge-location" / "pieces"
+    for job_id in ids.values():  # pieces of a split file the dead runs had staged
+        for piece in ("00000/00000.parquet", "00000/00001.parquet"):
+            (staging / job_id / piece).parent.mkdir(parents=True, exist_ok=True)
+            (staging / job_id / piece).write_bytes(parquet_bytes(table))
+    (staging / "another-job" / "00000" / "00000.parquet").parent.mkdir(parents=True)
+    (staging / "another-job" / "00000" / "00000.parquet").write_bytes(b"a live job's")
 
     restarted = JobforgeServer(data).start()  # recovery (and its cleanup) runs before it serves
     try:
@@ -94,5 +102,7 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         assert files_under(out / "out" / ids["resumed"]) == sorted(
             ["manifest.json", "notes/part-00009.parquet", PARTS[0]]
         )
+        # no job's staged pieces are left (the resumed one removed its own when it ended)
+        assert files_under(staging) == ["another-job/00000/00000.parquet"]
     finally:
         restarted.stop()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobforge.services.location.job_handler import is_input_file, part_name
+from jobforge.services.location.fanout import part_name
+from jobforge.services.location.job_handler import is_input_file
 from jobforge.services.location.jobs import error_messages
 from jobforge.services.location.limits import LocationLimits
 from jobforge.services.location.locations import (

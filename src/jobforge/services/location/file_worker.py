@@ -1,11 +1,16 @@
-"""One input Parquet file -> one output Parquet file, run in the engine's worker processes.
+"""One input Parquet file (or a range of its row groups) -> one output Parquet file, run in the
+engine's worker processes.
 
 Validation is CPU-bound Python, so it runs outside the server process and never stalls the API.
 A task carries only picklable values; the worker opens its own object store
 (:meth:`StoreSpec.open`) and keeps one :class:`AddressValidator` per reference index (re-opened
 when the index file changes). The output goes through an atomic store writer: it appears only
 when the whole file is written, and a cancelled or failed file leaves nothing behind. Cancellation
-reaches the worker as a flag file the job thread creates, checked before every batch.
+reaches the worker as a flag file the job thread creates, checked before every batch (a worker on
+another node never sees it: there the executor's revocation stops the task).
+
+A task is idempotent: its output key is fixed by the job, and with ``id_seed`` its bytes too, so a
+task delivered twice rewrites the same object with the same bytes.
 """
 
 from __future__ import annotations
@@ -27,14 +32,18 @@ INTERNAL_ERROR = "InternalServerError"
 
 @dataclass(frozen=True)
 class FileTask:
-    """Validate ``source`` into ``target``; stop (writing nothing) once ``cancel_flag`` exists."""
+    """Validate ``source`` (or its ``row_groups``) into ``target``; stop (writing nothing) once
+    ``cancel_flag`` exists."""
 
     store: StoreSpec
-    reference: str | None
+    reference: str | None  # the address index (None: the ZIP table only)
     features: tuple[str, ...]
     source: tuple[str, str]  # bucket, key
     target: tuple[str, str]
     cancel_flag: str
+    row_groups: tuple[int, int] | None = None  # first, end (exclusive); None: the whole file
+    id_seed: bytes | None = None  # fixes each row's Output_Id (None: random)
+    target_store: StoreSpec | None = None  # where ``target`` is (None: ``store``)
 
 
 @lru_cache(maxsize=2)
@@ -44,11 +53,20 @@ def _validator(reference: str | None, version: tuple[int, int]) -> AddressValida
     return AddressValidator(reference)
 
 
+class ReferenceMissing(FileNotFoundError):
+    """The job named an address index this worker does not have (a node without the data)."""
+
+
 def validator_for(reference: str | None) -> AddressValidator:
-    """The process's validator for this index; a re-import (new mtime/size) opens a fresh one."""
-    if reference is None or not os.path.exists(reference):
+    """The process's validator for this index (None: the ZIP table only); a re-import (new
+    mtime/size) opens a fresh one. :class:`ReferenceMissing` if the index is not there: validating
+    without it would silently give other results than the job's other workers."""
+    if reference is None:
         return _validator(None, (0, 0))
-    stat = os.stat(reference)
+    try:
+        stat = os.stat(reference)
+    except FileNotFoundError:
+        raise ReferenceMissing(reference) from None
     return _validator(reference, (stat.st_mtime_ns, stat.st_size))
 
 
@@ -62,10 +80,11 @@ def transform_file(task: FileTask) -> dict[str, Any]:
     source_uri = f"s3://{task.source[0]}/{task.source[1]}"
     try:
         store = task.store.open()
+        target_store = (task.target_store or task.store).open()
         validator = validator_for(task.reference)
         options = ValidationOptions.from_features(task.features)
         with store.open_read(*task.source) as source:
-            writer = store.writer(*task.target, content_type=PARQUET_CONTENT_TYPE)
+            writer = target_store.writer(*task.target, content_type=PARQUET_CONTENT_TYPE)
             try:
                 stats = process_file(
                     source,
@@ -73,6 +92,8 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                     validator,
                     options,
                     should_cancel=lambda: os.path.exists(task.cancel_flag),
+                    row_groups=task.row_groups,
+                    id_seed=task.id_seed,
                 )
             except BaseException:
                 writer.abort()
@@ -82,6 +103,8 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                 return {"cancelled": True, "rows": stats.rows}
             info = writer.commit()
         return {"rows": stats.rows, "errorRows": stats.error_rows, "size": info.size, "cancelled": False}
+    except ReferenceMissing as exc:
+        return _error(INTERNAL_ERROR, f"The address index {exc} is missing on a validation worker")
     except InputSchemaError as exc:
         return _error(VALIDATION_ERROR, f"{source_uri}: {exc}")
     except (NoSuchBucket, NoSuchKey):

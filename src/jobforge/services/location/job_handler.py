@@ -5,33 +5,33 @@ Order of work, so that job-level problems fail the job before any output exists:
 1. list the input (a bucket, a prefix or one object; at most ``Input files per job`` files);
 2. check the output bucket, then every input file's footer and column types;
 3. validate the files on the engine's worker processes, several at a time, each into its own
-   atomically written output file ``<output>/<JobId>/part-NNNNN.parquet``;
+   atomically written output file ``<output>/<JobId>/part-NNNNN.parquet``; a file larger than
+   ``JOBFORGE_LOCATION_SPLIT_BYTES`` is split by row groups into pieces validated apart, whose
+   outputs (staged in an internal bucket) are then merged into its part file (:mod:`fanout`);
 4. write ``<output>/<JobId>/manifest.json`` last: its presence means the output is complete.
 
 A Failed or Cancelled job deletes the part files it had already published, so output exists
 only for Completed jobs; when the server died first and restart recovery ends the job, the
-handler's ``cleanup`` deletes them instead. A restarted job starts over and overwrites the same keys. On an S3
-endpoint with STS every read and write uses the ExecutionRoleArn's credentials (:mod:`roles`).
+handler's ``cleanup`` deletes them instead, and the job's staged pieces too. A restarted job starts
+over and overwrites the same keys. On an S3 endpoint with STS every read and write of the job's
+buckets uses the ExecutionRoleArn's credentials (:mod:`roles`); the internal bucket, the server's.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from jobforge.engine import Job, JobContext, JobFailed, JobHandler, JobOutcome, JobState
-from jobforge.services.location.file_worker import (
-    INTERNAL_ERROR,
-    VALIDATION_ERROR,
-    FileTask,
-    transform_file,
-)
+from jobforge.services.location.fanout import FileRun, InputFile, Workers
+from jobforge.services.location.file_worker import INTERNAL_ERROR, VALIDATION_ERROR
 from jobforge.services.location.locations import LocationError, S3Location, parse_location
+from jobforge.services.location.pieces import Staging, split_row_groups
 from jobforge.services.location.roles import assume_role
 from jobforge.services.location.settings import LocationSettings
 from jobforge.storage import (
@@ -50,11 +50,6 @@ MANIFEST = "manifest.json"
 PART = re.compile(r"part-\d{5,}\.parquet")
 
 log = logging.getLogger("jobforge.location")
-
-
-def part_name(index: int) -> str:
-    """Output file of the ``index``-th input file (inputs in key order, from 0)."""
-    return f"part-{index:05d}.parquet"
 
 
 def requested_features(request: dict[str, Any]) -> list[str]:
@@ -93,6 +88,7 @@ class ValidateAddressHandler(JobHandler[Plan]):
         self.store_spec = StoreSpec(str(data_dir), settings.s3_endpoint_url)
         self.flags = data_dir / "location" / "cancel"
         self.reference = str(settings.reference.resolve())
+        self.staging = Staging(store, settings.bucket)  # reserves the internal bucket
 
     def plan(self, ctx: JobContext) -> Plan:
         request = ctx.request
@@ -111,15 +107,15 @@ class ValidateAddressHandler(JobHandler[Plan]):
         store, spec = self._job_store(ctx.job)
         inputs = self._input_files(store, source)
         self._check_output(store, folder)
-        self._check_inputs(ctx, store, inputs)
+        files = self._check_inputs(ctx, store, inputs)
         if ctx.job.attempt > 1:  # an earlier attempt's parts never counted; it may have written more
             _remove(store, folder.bucket, _part_keys(store, folder))
         ctx.report(progress={"files": len(inputs), "filesDone": 0, "rows": 0})
         published: list[str] = []
         try:
-            files = self._validate(ctx, spec, inputs, folder, published)
+            entries = self._validate(ctx, spec, files, folder, published)
             ctx.step()
-            manifest = self._manifest(ctx, source, folder, files)
+            manifest = self._manifest(ctx, source, folder, entries)
             store.put_bytes(
                 folder.bucket,
                 folder.key + MANIFEST,
@@ -129,14 +125,21 @@ class ValidateAddressHandler(JobHandler[Plan]):
         except BaseException:
             _remove(store, folder.bucket, published)
             raise
+        finally:
+            if ctx.job.attempt > 1 or any(file.split for file in files):
+                self.staging.discard(ctx.job.job_id)  # however the job ends
         role = "assumed" if spec.credentials else "recorded"
-        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(files), "role": role})
+        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(entries), "role": role})
 
     # -- phases ------------------------------------------------------------------------------
 
     def cleanup(self, job: Job) -> None:
-        """After a crash, for a job restart recovery ended Cancelled or Failed: delete the part files
-        under ``<output>/<JobId>/`` unless its manifest exists (then the output is complete)."""
+        """After a crash, for a job restart recovery ended Cancelled or Failed: delete its staged
+        pieces, and the part files under ``<output>/<JobId>/`` unless its manifest exists (then the
+        output is complete)."""
+        staged = self.staging.discard(job.job_id)
+        if staged:
+            log.info("removed staged pieces of an interrupted job", extra={"job": job.arn, "pieces": staged})
         try:
             folder = parse_location(job.request["OutputOptions"]["Location"]).as_prefix()
         except (KeyError, TypeError, LocationError):
@@ -206,15 +209,19 @@ class ValidateAddressHandler(JobHandler[Plan]):
         if not exists:
             raise _failed(f"The output bucket {output.bucket} does not exist")
 
-    def _check_inputs(self, ctx: JobContext, store: ObjectStore, inputs: list[ObjectInfo]) -> None:
-        """Footer and column types of every file, before any output is written (reads footers only)."""
+    def _check_inputs(self, ctx: JobContext, store: ObjectStore, inputs: list[ObjectInfo]) -> list[InputFile]:
+        """Footer and column types of every file, before any output is written (reads footers only);
+        the files with their pieces."""
         from jobforge.services.location.parquet_io import InputSchemaError, open_input  # pyarrow: on use
 
-        for info in inputs:
+        files: list[InputFile] = []
+        for index, info in enumerate(inputs):
             uri = f"s3://{info.bucket}/{info.key}"
             try:
                 with store.open_read(info.bucket, info.key) as stream:
-                    open_input(stream)
+                    metadata = open_input(stream).metadata
+                pieces = split_row_groups(metadata, info.size, self.settings.split_bytes)
+                files.append(InputFile(index, info, pieces))
             except InputSchemaError as exc:
                 raise _failed(f"{uri}: {exc}") from None
             except (NoSuchBucket, NoSuchKey):
@@ -224,69 +231,29 @@ class ValidateAddressHandler(JobHandler[Plan]):
             except StorageError as exc:
                 raise JobFailed(INTERNAL_ERROR, f"Could not read {uri}: {exc}") from None
             ctx.check()
+        return files
 
     def _validate(
         self,
         ctx: JobContext,
         spec: StoreSpec,
-        inputs: list[ObjectInfo],
+        files: list[InputFile],
         folder: S3Location,
         published: list[str],
     ) -> list[dict[str, Any]]:
-        """Run the files on the worker pool, ``parallelism`` at a time; the manifest entries in order."""
+        """Run the files' pieces on the worker pool, ``parallelism`` at a time, then the merges of the
+        split files; the manifest entries in order."""
         self.flags.mkdir(parents=True, exist_ok=True)
         flag = self.flags / f"{ctx.job.job_id}-{ctx.job.attempt}"
         flag.unlink(missing_ok=True)
         features = tuple(requested_features(ctx.request))
-        entries: dict[int, dict[str, Any]] = {}
-        rows = 0
-
-        def record(index: int, outcome: dict[str, Any] | Exception) -> None:
-            nonlocal rows
-            if isinstance(outcome, Exception):  # the worker process died (out of memory, killed)
-                raise JobFailed(INTERNAL_ERROR, f"A validation worker failed: {outcome}")
-            if "error" in outcome:
-                raise JobFailed(outcome["error"]["code"], outcome["error"]["message"])
-            if outcome.get("cancelled"):
-                return
-            key = folder.key + part_name(index)
-            published.append(key)
-            info = inputs[index]
-            entries[index] = {
-                "input": f"s3://{info.bucket}/{info.key}",
-                "output": f"s3://{folder.bucket}/{key}",
-                "rows": outcome["rows"],
-                "errorRows": outcome["errorRows"],
-            }
-            rows += outcome["rows"]
-            ctx.report(progress={"filesDone": len(entries), "rows": rows})
-
-        tasks = [
-            partial(
-                transform_file,
-                FileTask(
-                    spec,
-                    self.reference,
-                    features,
-                    (info.bucket, info.key),
-                    (folder.bucket, folder.key + part_name(index)),
-                    str(flag),
-                ),
-            )
-            for index, info in enumerate(inputs)
-        ]
+        # the index as this node has it when the job starts; a worker without it fails the job
+        reference = self.reference if os.path.exists(self.reference) else None
+        workers = Workers(spec, self.store_spec, self.staging, reference, features, flag, self.parallelism)
         try:
-            ctx.run_bounded(
-                tasks,
-                self.parallelism,
-                on_result=record,
-                processes=True,
-                pace=True,
-                on_stop=flag.touch,  # the workers abort their files at the next batch
-            )
+            return FileRun(ctx, workers, folder, published).run(files)
         finally:
             flag.unlink(missing_ok=True)
-        return [entries[index] for index in sorted(entries)]
 
     def _manifest(
         self, ctx: JobContext, source: S3Location, folder: S3Location, files: list[dict[str, Any]]

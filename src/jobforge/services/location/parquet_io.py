@@ -1,7 +1,10 @@
 """Parquet input/output for ValidateAddress jobs: schema checks, streaming read, transform, write.
 
 Everything streams: input is read one row group at a time (in batches of at most `batch_size`
-rows) and output is written batch by batch, so memory stays flat in the file size.
+rows) and output is written batch by batch, so memory stays flat in the file size. A range of row
+groups can be processed alone (a piece of a split file); with an ``id_seed`` the ``Output_Id`` of
+a row depends only on the seed and the row's index in the file, so a piece's output is the same
+bytes whenever it runs, and the pieces of a file hold the very rows the whole file would give.
 """
 
 from __future__ import annotations
@@ -46,11 +49,13 @@ __all__ = [
     "InputSchemaError",
     "OutputWriter",
     "ProcessStats",
+    "RowGroups",
     "check_input_schema",
     "iter_input_batches",
     "open_input",
     "output_schema",
     "process_file",
+    "rows_before",
     "validate_batches",
 ]
 
@@ -118,13 +123,25 @@ def open_input(file_obj: IO[bytes]) -> pq.ParquetFile:
     return pf
 
 
+RowGroups = tuple[int, int]  # a contiguous range of row groups: first, end (exclusive)
+
+
 def iter_input_batches(
-    file_obj: IO[bytes] | pq.ParquetFile, batch_size: int = DEFAULT_BATCH_SIZE
+    file_obj: IO[bytes] | pq.ParquetFile,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    row_groups: RowGroups | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Yield record batches row group by row group; never materializes the whole file."""
+    """Yield record batches row group by row group (all, or those of ``row_groups``); never
+    materializes the whole file."""
     pf = file_obj if isinstance(file_obj, pq.ParquetFile) else open_input(file_obj)
-    for rg in range(pf.num_row_groups):
+    first, end = row_groups or (0, pf.num_row_groups)
+    for rg in range(first, end):
         yield from pf.iter_batches(batch_size=batch_size, row_groups=[rg], use_threads=False)
+
+
+def rows_before(metadata: pq.FileMetaData, row_group: int) -> int:
+    """The index in the file of the first row of ``row_group``."""
+    return sum(metadata.row_group(i).num_rows for i in range(row_group))
 
 
 def _extra_input_fields(input_schema: pa.Schema) -> list[pa.Field]:
@@ -178,9 +195,21 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _UUID_LAYOUT = [*range(0, 8), -1, *range(8, 12), -1, *range(12, 16), -1, *range(16, 20), -1, *range(20, 32)]
 
 
-def _uuid_column(n: int) -> pa.Array:
-    """n random (version 4) UUID strings, formatted with numpy rather than per row in Python."""
-    octets = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+def _id_octets(n: int, seed: bytes | None, first: int) -> np.ndarray:
+    """16 bytes for each of n rows: random, or with a 16-byte ``seed`` those of rows ``first`` ..
+    ``first + n - 1`` of a stream fixed by the seed (Philox, counter-based: one block of 32 bytes
+    per two rows, so any range of rows is computed alone and agrees with the whole)."""
+    if seed is None:
+        return np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    generator = np.random.Philox(key=np.frombuffer(seed[:16], dtype=np.uint64), counter=first // 2)
+    skip = first % 2
+    words = generator.random_raw(2 * (n + skip))[2 * skip :]
+    return words.astype("<u8").view(np.uint8).reshape(n, 16).copy()
+
+
+def _uuid_column(n: int, seed: bytes | None = None, first: int = 0) -> pa.Array:
+    """n version 4 UUID strings (see :func:`_id_octets`), formatted with numpy rather than per row."""
+    octets = _id_octets(n, seed, first)
     octets[:, 6] = (octets[:, 6] & 0x0F) | 0x40
     octets[:, 8] = (octets[:, 8] & 0x3F) | 0x80
     digits = np.empty((n, 32), dtype=np.uint8)
@@ -208,7 +237,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _transform(
-    batch: pa.RecordBatch, validator: AddressValidator, options: ValidationOptions, schema: pa.Schema
+    batch: pa.RecordBatch,
+    validator: AddressValidator,
+    options: ValidationOptions,
+    schema: pa.Schema,
+    ids: tuple[bytes | None, int] = (None, 0),
 ) -> pa.RecordBatch:
     n = batch.num_rows
     inputs = [_input_column(batch, name) for name in INPUT_COLUMNS]
@@ -230,7 +263,7 @@ def _transform(
         if f.name.startswith("Input_") and f.name[6:] not in INPUT_COLUMNS:
             col = batch.column(f.name[6:])
             arrays.append(col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
-    arrays.append(_uuid_column(n))
+    arrays.append(_uuid_column(n, *ids))
     for name, t in _outcome_fields(options):
         if name in ALWAYS_NULL:
             arrays.append(pa.nulls(n, t))
@@ -245,14 +278,18 @@ def validate_batches(
     options: ValidationOptions,
     should_cancel: Callable[[], bool] = lambda: False,
     on_progress: Callable[[int], None] = lambda _n: None,
+    id_seed: bytes | None = None,
+    first_row: int = 0,
 ) -> Iterator[pa.RecordBatch]:
     """Validate input batches into output batches (schema per `output_schema`).
 
     Row-level problems land in ErrorType/ErrorMessage. `should_cancel` is checked before each
     batch is read and processed; when it returns True the generator stops. `on_progress` gets the
-    number of rows of each finished batch.
+    number of rows of each finished batch. With `id_seed`, Output_Id is fixed by the seed and the
+    row's index in its file (the first batch's first row is row `first_row`); without, random.
     """
     schema: pa.Schema | None = None
+    row = first_row
     iterator = iter(batches)
     while True:
         if should_cancel():
@@ -263,7 +300,8 @@ def validate_batches(
         if schema is None:
             check_input_schema(batch.schema)
             schema = output_schema(batch.schema, options)
-        out = _transform(batch, validator, options, schema)
+        out = _transform(batch, validator, options, schema, (id_seed, row))
+        row += batch.num_rows
         on_progress(batch.num_rows)
         yield out
 
@@ -312,6 +350,11 @@ class OutputWriter:
         self._writer.write_batch(batch)
         self.rows += batch.num_rows
 
+    def write_row_group(self, table: pa.Table) -> None:
+        """Write ``table`` as one row group (a row group copied from another output file)."""
+        self._writer.write_table(table, row_group_size=max(1, table.num_rows))
+        self.rows += table.num_rows
+
     def close(self) -> None:
         self._writer.close()
 
@@ -340,13 +383,19 @@ def process_file(
     should_cancel: Callable[[], bool] = lambda: False,
     on_progress: Callable[[int], None] = lambda _n: None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    row_groups: RowGroups | None = None,
+    id_seed: bytes | None = None,
 ) -> ProcessStats:
-    """Read one input Parquet file, validate every row, write the output Parquet file.
+    """Read one input Parquet file (or its ``row_groups``), validate every row, write the output.
 
     Raises InputSchemaError for job-level input problems (before any output is written).
     On cancellation the output holds the batches finished so far (a valid Parquet file).
+    ``id_seed``: see :func:`validate_batches` (the rows are numbered from the file's first row).
     """
     pf = open_input(input_obj)
+    if row_groups is not None and not 0 <= row_groups[0] <= row_groups[1] <= pf.num_row_groups:
+        raise InputSchemaError(f"Row groups {row_groups} are not within the file's {pf.num_row_groups}")
+    first_row = rows_before(pf.metadata, row_groups[0]) if row_groups else 0
     schema = output_schema(pf.schema_arrow, options)
     stats = ProcessStats()
     cancelled = False
@@ -359,7 +408,13 @@ def process_file(
     err_idx = schema.get_field_index("ErrorType")
     with OutputWriter(output_obj, schema) as writer, _gc_paused():
         for out in validate_batches(
-            iter_input_batches(pf, batch_size), validator, options, cancel_probe, on_progress
+            iter_input_batches(pf, batch_size, row_groups),
+            validator,
+            options,
+            cancel_probe,
+            on_progress,
+            id_seed,
+            first_row,
         ):
             writer.write_batch(out)
             stats.rows += out.num_rows
