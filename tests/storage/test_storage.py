@@ -796,3 +796,31 @@ def test_bucket_owners_setting() -> None:
         with pytest.raises(SettingsError, match=fragment) as info:
             Settings.from_env({"JOBFORGE_BUCKET_OWNERS": bad}).validate()
         assert "JOBFORGE_BUCKET_OWNERS" in str(info.value)
+
+
+def test_usable_buckets_agree_with_check_for_every_ownership() -> None:
+    """ListBuckets' one-read filter (BucketPolicy.usable) decides as check does, bucket by bucket."""
+    from jobforge.storage.policy import BucketAccessDenied, BucketPolicy
+
+    buckets = [
+        "recorded-mine",
+        "recorded-theirs",
+        "configured-mine",
+        "configured-theirs",
+        "plain",
+        "internal",
+    ]
+    recorded = {"recorded-mine": "111", "recorded-theirs": "222", "configured-theirs": "111"}
+    for default in (None, "111", "222"):
+        policy = BucketPolicy({"configured-mine": "111", "configured-theirs": "222"}, default)
+        policy.recorded_owner = recorded.get
+        policy.reserve("internal")
+        for account in ("111", "222"):
+            expected = []
+            for bucket in buckets:
+                try:
+                    policy.check(bucket, account)
+                except BucketAccessDenied:
+                    continue
+                expected.append(bucket)
+            assert policy.usable(buckets, account, recorded) == expected, (default, account)

@@ -42,6 +42,17 @@ class BucketOwners:
         owner = self._record(bucket).get("owner")
         return str(owner) if owner else None
 
+    def all(self) -> dict[str, str]:
+        """Every recorded bucket -> its owner, in one read per thousand buckets."""
+        found: dict[str, str] = {}
+        token: str | None = None
+        while True:
+            page = self._resources.list(_SCOPE, KIND, max_results=1000, next_token=token)
+            found.update({r.resource_id: str(r.data["owner"]) for r in page.items if r.data.get("owner")})
+            token = page.next_token
+            if not token:
+                return found
+
     def region(self, bucket: str) -> str | None:
         """The region the bucket was created in (None: not created through the API)."""
         region = self._record(bucket).get("region")

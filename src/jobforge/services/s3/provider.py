@@ -170,21 +170,12 @@ class S3Provider(ObjectFeatures):
         bucket = self._bucket(ctx, request["Bucket"])
         return bucket, self._key(request["Key"], bucket)
 
-    def _may_use(self, ctx: RequestContext, bucket: str) -> bool:
-        try:
-            self.policy.check(bucket, ctx.account_id)
-        except AccessDenied:
-            return False
-        return True
-
     # -- buckets ---------------------------------------------------------------------------------
     @_storage_errors
     def list_buckets(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        buckets = [
-            {"Name": name, "CreationDate": created}
-            for name, created in self.store.list_buckets()
-            if self._may_use(ctx, name)
-        ]
+        created = dict(self.store.list_buckets())
+        usable = self.policy.usable(created, ctx.account_id, self.owners.all())
+        buckets = [{"Name": name, "CreationDate": created[name]} for name in usable]
         return {"Buckets": buckets, "Owner": {"ID": ctx.account_id, "DisplayName": ctx.account_id}}
 
     @_storage_errors
