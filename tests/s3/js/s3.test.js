@@ -67,9 +67,13 @@ for (const forcePathStyle of [true, false]) {
     assert.match(headers["x-amz-trailer"], /^x-amz-checksum-/);
     if (!forcePathStyle) assert.equal(sent.at(-1).host.split(":")[0], `${bucket}.localhost`);
 
+    // the SDK asks for the checksum (x-amz-checksum-mode: ENABLED) and validates the body against it
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "dir/hello.txt" }));
+    assert.equal(got.ChecksumCRC32, put.ChecksumCRC32);
+    assert.equal(got.ChecksumType, "FULL_OBJECT");
     assert.equal(await got.Body.transformToString(), text);
     const streamed = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "dir/stream.bin" }));
+    assert.ok(streamed.ChecksumCRC32 || streamed.ChecksumCRC64NVME || streamed.ChecksumCRC32C);
     assert.ok(Buffer.from(await streamed.Body.transformToByteArray()).equals(bytes));
     assert.equal(streamed.ContentEncoding, undefined);
 
