@@ -1,14 +1,17 @@
 """Moving asset bytes through the object-store interface: copies for imports and exports.
 
 Copies are atomic and, on S3, server-side; sizes come from the store as cheaply as it can tell
-them. Signed-URL uploads write through ``store.writer(..., parts_in_flight=UPLOAD_PARTS_IN_FLIGHT)``.
+them. Each asset copy of a job is a piece of its own (:func:`copy_piece`), run on the engine's
+worker processes with the store reopened from its :class:`~jobforge.storage.StoreSpec`; a piece
+run twice writes the same object at the same key (fixed when the job was created). Signed-URL
+uploads write through ``store.writer(..., parts_in_flight=UPLOAD_PARTS_IN_FLIGHT)``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from jobforge.storage import ObjectInfo, ObjectStore, ServerSideEncryption
+from jobforge.storage import ObjectInfo, ObjectStore, ServerSideEncryption, StoreSpec
 
 UPLOAD_PARTS_IN_FLIGHT = 3  # concurrent parts of one signed-URL upload
 
@@ -38,3 +41,19 @@ def copy_object(
     return store.copy(
         src_bucket, src_key, dst_bucket, dst_key, size=size, encryption=server_side_encryption(encryption)
     )
+
+
+def copy_piece(
+    store: StoreSpec,
+    src_bucket: str,
+    src_key: str,
+    dst_bucket: str,
+    dst_key: str,
+    encryption: dict[str, Any] | None = None,
+    size: int | None = None,
+) -> ObjectInfo:
+    """One asset copy as a job's piece: :func:`copy_object` on the store ``store`` describes.
+
+    Picklable arguments only; storage errors are raised as they are (they pickle).
+    """
+    return copy_object(store.open(), src_bucket, src_key, dst_bucket, dst_key, encryption, size)
