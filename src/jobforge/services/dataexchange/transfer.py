@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.storage import ObjectInfo, ObjectStore, ServerSideEncryption, StoreSpec
+from jobforge.storage import ObjectInfo, ServerSideEncryption, StoreSpec
 
 UPLOAD_PARTS_IN_FLIGHT = 3  # concurrent parts of one signed-URL upload
 
@@ -24,25 +24,6 @@ def server_side_encryption(encryption: dict[str, Any] | None) -> ServerSideEncry
     return ServerSideEncryption(encryption["Type"], kms_key or None)
 
 
-def copy_object(
-    store: ObjectStore,
-    src_bucket: str,
-    src_key: str,
-    dst_bucket: str,
-    dst_key: str,
-    encryption: dict[str, Any] | None = None,
-    size: int | None = None,
-) -> ObjectInfo:
-    """Copy one object atomically (``size``: the source's, when the caller knows it already).
-
-    On S3 the copy is encrypted as ``encryption`` asks; the local store has no encryption at
-    rest, so there the setting is recorded by the job, not applied.
-    """
-    return store.copy(
-        src_bucket, src_key, dst_bucket, dst_key, size=size, encryption=server_side_encryption(encryption)
-    )
-
-
 def copy_piece(
     store: StoreSpec,
     src_bucket: str,
@@ -52,8 +33,13 @@ def copy_piece(
     encryption: dict[str, Any] | None = None,
     size: int | None = None,
 ) -> ObjectInfo:
-    """One asset copy as a job's piece: :func:`copy_object` on the store ``store`` describes.
+    """Copy one object atomically, as a job's piece: on the store ``store`` describes, with
+    picklable arguments only (``size``: the source's, when the caller knows it already).
 
-    Picklable arguments only; storage errors are raised as they are (they pickle).
+    On S3 the copy is encrypted as ``encryption`` asks; the local store has no encryption at
+    rest, so there the setting is recorded by the job, not applied. Storage errors are raised as
+    they are (they pickle).
     """
-    return copy_object(store.open(), src_bucket, src_key, dst_bucket, dst_key, encryption, size)
+    return store.open().copy(
+        src_bucket, src_key, dst_bucket, dst_key, size=size, encryption=server_side_encryption(encryption)
+    )
