@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client
+from tests.support import MOTO_CREDENTIALS, JobforgeServer, MotoServer, client, eventually
 
 TERMINAL = ("COMPLETED", "ERROR", "CANCELLED", "TIMED_OUT")
 
@@ -154,6 +154,9 @@ def start_server(
     else:
         buckets = LocalBuckets(data_dir / "buckets")
     server = JobforgeServer(data_dir, *args, env=env).start()
+    # copies run on the worker processes: a job started while they still import the job libraries
+    # waits for them, too long for the limited server's 4 s jobs on a busy machine
+    assert eventually(lambda: not server.health().json()["warming"], timeout=60), "workers never warmed up"
     return server, buckets
 
 

@@ -206,6 +206,7 @@ class DataExchangeRuntime:
         self.resources = engine.resources(SERVICE)
         self.limits = settings.limits
         self.storage = AssetStorage(store, settings.bucket)
+        self.store_spec = settings.store  # ``store`` as worker processes reopen it
         self.signer = UrlSigner(engine.secret("dataexchange-signed-urls"))
 
     def children(self, scope: Scope, kind: str, parent_id: str) -> list[Resource]:

@@ -3,8 +3,10 @@
 Imports stage every object under its asset's storage key first and create all asset records in
 one transaction at the end, after re-checking that the revision is still open and within its
 limits; any failure deletes what was staged, so a revision never holds half an import. Exports
-check every source, destination and key before writing anything, and on a later failure remove
-the objects this job created. Errors name the failing sources in ``Errors[].Details``.
+check every source, destination and key before writing anything, record the objects they are about
+to create, and on a later failure remove them. Every asset copy is a piece of its own on the
+engine's worker processes (:func:`~jobforge.services.dataexchange.transfer.copy_piece`), at most
+``COPY_PARALLELISM`` at a time. Errors name the failing sources in ``Errors[].Details``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from jobforge.engine import Job, JobContext, JobHandler, JobOutcome, JobState, QuotaExceeded, Resource
@@ -35,7 +38,7 @@ from jobforge.services.dataexchange.errors import (
     storage_error_code,
 )
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
-from jobforge.services.dataexchange.transfer import copy_object
+from jobforge.services.dataexchange.transfer import copy_piece
 from jobforge.storage import (
     InvalidObjectName,
     NoSuchKey,
@@ -255,15 +258,13 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         runtime.storage.ensure_bucket()
         keys = ctx.request["StorageKeys"]
         work.staged.extend(keys)
-        tasks = [
-            (
-                lambda s=source, k=key, n=size: copy_object(
-                    runtime.store, s["Bucket"], s["Key"], runtime.storage.bucket, k, size=n
-                )
+        pieces = [
+            partial(
+                copy_piece, runtime.store_spec, s["Bucket"], s["Key"], runtime.storage.bucket, key, None, n
             )
-            for source, key, size in zip(sources, keys, sizes, strict=True)
+            for s, key, n in zip(sources, keys, sizes, strict=True)
         ]
-        results = ctx.run_bounded(tasks, COPY_PARALLELISM)
+        results = ctx.run_bounded(pieces, COPY_PARALLELISM, processes=True)
         for source, result in zip(sources, results, strict=True):
             if isinstance(result, StorageError):
                 failures.append((source, storage_error_code(result), str(result)))
@@ -543,34 +544,63 @@ class S3ExportHandler(DataExchangeJobHandler):
                 problems.append(job_error(storage_error_code(exc), str(exc)))
         if problems:
             raise JobProblem(problems)
+        self._record_created(ctx, destinations, work)
+        pieces = [
+            partial(
+                copy_piece,
+                self.runtime.store_spec,
+                self.runtime.storage.bucket,
+                d.asset.data["StorageKey"],
+                d.bucket,
+                d.key,
+                encryption,
+                int(d.asset.data["AssetDetails"]["S3SnapshotAsset"]["Size"]),
+            )
+            for d in destinations
+        ]
+        stopping = False
+
+        def copied(index: int, result: ObjectInfo | Exception) -> None:
+            """A step after each copy (pace, cancel); the first failure ends the export."""
+            nonlocal stopping
+            if stopping:  # copies still in flight when the export stopped: only waited for
+                return
+            if isinstance(result, Exception):
+                stopping = True
+                raise JobProblem([self._copy_error(destinations[index], result)])
+            try:
+                ctx.step()
+            except BaseException:
+                stopping = True
+                raise
+
+        ctx.run_bounded(pieces, COPY_PARALLELISM, on_result=copied, processes=True)
+
+    def _record_created(self, ctx: JobContext, destinations: list[Destination], work: Work) -> None:
+        """Record every destination object that does not exist yet before any copy: a crash may
+        follow, and then recovery deletes them (objects that existed before the job stay)."""
+        fresh = []
         for destination in destinations:
-            ctx.step()
             where = (destination.bucket, destination.key)
             try:
-                if where not in work.created and not self._exists(*where):
-                    work.created.append(where)  # recorded before the copy: a crash may follow it
-                    ctx.report(progress={CREATED: [list(item) for item in work.created]})
-                copy_object(
-                    store,
-                    self.runtime.storage.bucket,
-                    destination.asset.data["StorageKey"],
-                    destination.bucket,
-                    destination.key,
-                    encryption,
-                    size=int(destination.asset.data["AssetDetails"]["S3SnapshotAsset"]["Size"]),
-                )
+                if where not in work.created and where not in fresh and not self._exists(*where):
+                    fresh.append(where)
             except StorageError as exc:
-                raise JobProblem(
-                    [
-                        job_error(
-                            storage_error_code(exc),
-                            f"Export of asset {destination.asset.resource_id} to "
-                            f"s3://{destination.bucket}/{destination.key} failed: {exc}",
-                            resource_id=destination.asset.resource_id,
-                            resource_type="ASSET",
-                        )
-                    ]
-                ) from None
+                raise JobProblem([self._copy_error(destination, exc)]) from None
+        if fresh:
+            work.created.extend(fresh)
+            ctx.report(progress={CREATED: [list(item) for item in work.created]})
+
+    @staticmethod
+    def _copy_error(destination: Destination, exc: Exception) -> dict[str, Any]:
+        code = storage_error_code(exc) if isinstance(exc, StorageError) else JOB_INTERNAL_ERROR
+        return job_error(
+            code,
+            f"Export of asset {destination.asset.resource_id} to "
+            f"s3://{destination.bucket}/{destination.key} failed: {exc}",
+            resource_id=destination.asset.resource_id,
+            resource_type="ASSET",
+        )
 
     def _exists(self, bucket: str, key: str) -> bool:
         try:

@@ -22,7 +22,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) ->
         provider,
         handlers=[
             WorldGenerationHandler(engine, parallelism=engine.executor.cpu_workers),
-            WorldExportHandler(engine, store, settings),
+            WorldExportHandler(engine, store, settings, parallelism=engine.executor.cpu_workers),
         ],
         preloads=["jobforge.services.robomaker.worldgen"],  # numpy, scipy, Pillow
         internal_routes={PREFIX: WorldRoutes(engine)},

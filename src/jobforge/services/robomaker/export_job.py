@@ -1,5 +1,9 @@
 """The world export job: streams the requested worlds as one zip of Gazebo ROS packages to S3.
 
+Each world is rendered by a piece of its own on the engine's worker processes
+(:func:`~jobforge.services.robomaker.export.render_stored_world`, given the world's stored
+document, description and preview); the job assembles the archive from their results in the
+requested order, a window of worlds at a time, so memory holds a few worlds, never all of them.
 The archive is written straight into an object-store writer (multipart on S3), one world at a
 time, and appears only when complete: a failed or canceled export aborts the upload and leaves
 no object and no pending multipart upload. With an S3 endpoint configured, the job's ``iamRole``
@@ -9,8 +13,7 @@ role's credentials; otherwise the role is only recorded (``result.role``).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from jobforge.engine import (
@@ -38,10 +41,11 @@ from jobforge.storage import (
 from jobforge.storage.roles import RoleRefused, assume_role
 
 if TYPE_CHECKING:  # the export library (trimesh, numpy...) loads only when an export runs
-    from jobforge.services.robomaker.export import ExportWorld
+    from jobforge.services.robomaker.export import ArchiveSummary, ArchiveWriter, RenderedWorld
 
 KIND = "robomaker.world-export"
 CONTENT_TYPE = "application/zip"
+WINDOW_PER_WORKER = 2  # worlds read and rendered ahead of the writer, per worker process
 
 
 def archive_key(prefix: str | None, job_id: str) -> str:
@@ -67,11 +71,14 @@ class WorldExportHandler(JobHandler[list[Resource]]):
     kind = KIND
     resumable = True  # nothing is published before the end, so a restart simply starts over
 
-    def __init__(self, engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) -> None:
+    def __init__(
+        self, engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings, parallelism: int = 2
+    ) -> None:
         self.engine = engine
         self.store = store
         self.settings = settings
         self.worlds = engine.resources(SERVICE)
+        self.parallelism = max(1, parallelism)  # worlds rendered at once
 
     def run(self, ctx: JobContext, plan: list[Resource]) -> JobOutcome:
         job, request, worlds = ctx.job, ctx.request, plan
@@ -87,9 +94,9 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             if not _may_exist(store, bucket):
                 raise JobFailed(RESOURCE_NOT_FOUND, f"The output bucket {bucket!r} does not exist")
             with store.writer(bucket, key, CONTENT_TYPE) as out:
-                from jobforge.services.robomaker.export import write_archive
+                from jobforge.services.robomaker.export import ArchiveWriter
 
-                summary = write_archive(out, self._items(ctx, worlds), between_worlds=ctx.step)
+                summary = self._assemble(ctx, ArchiveWriter(out), worlds)
                 if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
                     raise JobCanceled()
         except NoSuchBucket:
@@ -130,22 +137,54 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             found.setdefault(world.arn, world)
         return list(found.values())
 
-    def _items(self, ctx: JobContext, worlds: list[Resource]) -> Iterator[ExportWorld]:
-        from jobforge.services.robomaker.export import ExportWorld
-        from jobforge.services.robomaker.worldgen.world import World
+    def _assemble(self, ctx: JobContext, archive: ArchiveWriter, worlds: list[Resource]) -> ArchiveSummary:
+        """The assembling step: every world's rendered files in the requested order, then the shared
+        models and package files. A step (pace, cancel) comes before each world and before the end."""
+        try:
+            window = self.parallelism * WINDOW_PER_WORKER
+            for start in range(0, len(worlds), window):
+                self._write_window(ctx, archive, worlds[start : start + window], start)
+            ctx.step()
+            return archive.close()
+        except BaseException:
+            archive.abandon()
+            raise
 
-        """The worlds' documents, fetched one at a time so memory holds one world."""
-        for done, world in enumerate(worlds):
-            document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
-            if document is None:  # deleted while the export runs
-                raise JobFailed(RESOURCE_NOT_FOUND, f"The world {world.arn} does not exist")
-            preview = self.engine.artifacts.get(world.arn, PREVIEW)
-            yield ExportWorld(
-                World.from_dict(json.loads(document.data)),
-                world.data.get("worldDescriptionBody") or "{}",
-                preview.data if preview is not None else None,
-            )
-            ctx.report(progress={"worldsWritten": done + 1})
+    def _write_window(
+        self, ctx: JobContext, archive: ArchiveWriter, worlds: list[Resource], written: int
+    ) -> None:
+        """Render ``worlds`` on the worker processes; write each as soon as those before it are."""
+        ready: dict[int, RenderedWorld] = {}
+        following = 0  # the next world to write, in this window
+
+        def arrived(index: int, rendered: RenderedWorld | Exception) -> None:
+            nonlocal following
+            if isinstance(rendered, Exception):  # a bug, or a worker process that died
+                raise JobFailed(INTERNAL_SERVICE_ERROR, f"Rendering {worlds[index].arn} failed: {rendered}")
+            ready[index] = rendered
+            while following in ready:
+                ctx.step()
+                archive.add_rendered(ready.pop(following))
+                following += 1
+                ctx.report(progress={"worldsWritten": written + following})
+
+        pieces = [self._piece(world) for world in worlds]
+        ctx.run_bounded(pieces, self.parallelism, on_result=arrived, processes=True, wait_on_stop=False)
+
+    def _piece(self, world: Resource) -> partial[RenderedWorld]:
+        """The rendering piece of one world: its stored document, description and preview."""
+        from jobforge.services.robomaker.export import render_stored_world
+
+        document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
+        if document is None:  # deleted while the export runs
+            raise JobFailed(RESOURCE_NOT_FOUND, f"The world {world.arn} does not exist")
+        preview = self.engine.artifacts.get(world.arn, PREVIEW)
+        return partial(
+            render_stored_world,
+            document.data,
+            world.data.get("worldDescriptionBody") or "{}",
+            preview.data if preview is not None else None,
+        )
 
     def _output_store(self, ctx: JobContext) -> tuple[ObjectStore, str]:
         """The store to write with: the role's credentials where STS can give them, else the server's."""

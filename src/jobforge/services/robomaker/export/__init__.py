@@ -15,6 +15,9 @@ from jobforge.services.robomaker.export.archive import (
     ArchiveSummary,
     ArchiveWriter,
     ExportWorld,
+    RenderedWorld,
+    render_stored_world,
+    render_world,
     write_archive,
 )
 from jobforge.services.robomaker.export.models import furniture_model, model_names
@@ -27,9 +30,12 @@ __all__ = [
     "ArchiveSummary",
     "ArchiveWriter",
     "ExportWorld",
+    "RenderedWorld",
     "WorldSdf",
     "furniture_model",
     "model_names",
+    "render_stored_world",
+    "render_world",
     "used_models",
     "write_archive",
 ]

@@ -1,7 +1,9 @@
 """The export archive: WorldForge's package layout, streamed as a zip into any binary stream.
 
 Entries are written one at a time into the output (a zip with data descriptors, so the stream
-need not be seekable), so memory stays bounded by one world however many worlds are exported::
+need not be seekable), so memory stays bounded by one world however many worlds are exported.
+A world's files can also be rendered apart (:func:`render_stored_world`, in a worker process) and
+added later in the archive's order (:meth:`ArchiveWriter.add_rendered`): the archive is the same::
 
     aws_robomaker_worldforge_pkgs/
       aws_robomaker_worldforge_shared_models/  package.xml CMakeLists.txt README.md LICENSE env-hooks/
@@ -14,6 +16,7 @@ need not be seekable), so memory stays bounded by one world however many worlds 
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +41,40 @@ class ExportWorld:
     world: World
     description: str
     preview: bytes | None = None
+
+
+@dataclass(frozen=True)
+class RenderedWorld:
+    """One world's files, rendered apart from the archive (picklable: a worker process returns it)."""
+
+    world_id: str
+    files: tuple[tuple[str, bytes], ...]  # (name inside worlds/<worldId>/, data), in archive order
+    models: tuple[str, ...]  # the shared models the world includes, sorted
+
+
+def render_world(item: ExportWorld, *, ceilings: bool = True) -> RenderedWorld:
+    """The files of ``item``'s folder and the shared models it uses."""
+    world_id = item.world.world_id
+    writer = WorldSdf(item.world, ceilings=ceilings)
+    files: list[tuple[str, str | bytes]] = [
+        (f"{world_id}.world", writer.world_document()),
+        ("model.config", writer.model_config()),
+        ("model.sdf", writer.model_document()),
+        ("world_description.json", item.description),
+    ]
+    if item.preview:
+        files.append(("preview.png", item.preview))
+    encoded = tuple((name, data.encode() if isinstance(data, str) else data) for name, data in files)
+    return RenderedWorld(world_id, encoded, tuple(used_models(item.world)))
+
+
+def render_stored_world(
+    document: bytes, description: str, preview: bytes | None, ceilings: bool = True
+) -> RenderedWorld:
+    """A world as stored by generation (its ``world.json`` document, description and preview),
+    rendered: the export job's per-world piece, a pure function of its arguments."""
+    world = World.from_dict(json.loads(document))
+    return render_world(ExportWorld(world, description, preview), ceilings=ceilings)
 
 
 @dataclass
@@ -88,19 +125,18 @@ class ArchiveWriter:
         self.summary.entries += 1
 
     def add_world(self, item: ExportWorld) -> None:
-        world_id = item.world.world_id
-        if world_id in self.summary.worlds:
+        if item.world.world_id not in self.summary.worlds:
+            self.add_rendered(render_world(item, ceilings=self._ceilings))
+
+    def add_rendered(self, rendered: RenderedWorld) -> None:
+        """Write a world rendered elsewhere (with this writer's ``ceilings``) as :meth:`add_world` would."""
+        if rendered.world_id in self.summary.worlds:
             return  # a world listed twice is exported once
-        folder = f"{WORLDS_DIR}/worlds/{world_id}"
-        writer = WorldSdf(item.world, ceilings=self._ceilings)
-        self._add(f"{folder}/{world_id}.world", writer.world_document())
-        self._add(f"{folder}/model.config", writer.model_config())
-        self._add(f"{folder}/model.sdf", writer.model_document())
-        self._add(f"{folder}/world_description.json", item.description)
-        if item.preview:
-            self._add(f"{folder}/preview.png", item.preview)
-        self._models.update(used_models(item.world))
-        self.summary.worlds.append(world_id)
+        folder = f"{WORLDS_DIR}/worlds/{rendered.world_id}"
+        for name, data in rendered.files:
+            self._add(f"{folder}/{name}", data)
+        self._models.update(rendered.models)
+        self.summary.worlds.append(rendered.world_id)
 
     def _add_models(self) -> None:
         for name in sorted(self._models):
