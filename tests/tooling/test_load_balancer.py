@@ -2,7 +2,7 @@
 ``api-1:4580``/``api-2:4580`` pointed at them, its port at a free one; nothing else changed):
 requests are spread over both nodes, SigV4 signatures made for the balancer's address verify on the
 nodes (the Host header passes through), and requests keep succeeding when a node dies.
-Skipped where HAProxy is not installed (``apt-get install haproxy``)."""
+scripts/test-services.sh installs HAProxy; skipped where it is missing."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from tests.support import JobforgeServer, client, eventually, free_port
 from tests.tooling.deploy_files import HAPROXY
 
 BINARY = shutil.which("haproxy")
-pytestmark = pytest.mark.skipif(BINARY is None, reason="HAProxy is not installed (apt-get install haproxy)")
+pytestmark = pytest.mark.skipif(
+    BINARY is None, reason="HAProxy is not installed (scripts/test-services.sh installs it)"
+)
 KEY, SECRET = "AKIDBALANCER", "balancer-secret"
 
 
