@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import copy
 import fnmatch
-import os
 import subprocess
 import sys
 from dataclasses import fields
@@ -21,7 +20,7 @@ import pytest
 
 from jobforge.cli import build_parser
 from jobforge.config import Settings
-from tests.support import JobforgeServer, free_port
+from tests.support import JobforgeServer, free_port, server_without_scipy
 from tests.tooling.deploy_files import (
     COMPOSE,
     REPO,
@@ -275,11 +274,7 @@ def test_healthcheck_passes_against_a_healthy_server_and_fails_without_one(serve
 
 def test_healthcheck_fails_while_the_server_is_degraded(tmp_path: Path) -> None:
     """503 (a service that cannot run its jobs, here RoboMaker without scipy) is unhealthy."""
-    shadow = tmp_path / "shadow" / "scipy"
-    shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'scipy' (test shadow)\")\n")
-    pythonpath = os.pathsep.join(filter(None, [str(shadow.parent), os.environ.get("PYTHONPATH")]))
-    degraded = JobforgeServer(tmp_path / "data", env={"PYTHONPATH": pythonpath})
+    degraded = server_without_scipy(tmp_path)
     try:
         degraded.start(timeout=120, expect_status=503)
         failed = _check(degraded.port)
