@@ -199,6 +199,7 @@ def test_workers_scale_and_flower_is_an_option() -> None:
     worker = services["worker"]
     assert int(worker["deploy"]["replicas"]) >= 2
     assert worker["healthcheck"] == {"disable": True}  # the image's check is the API's HTTP health
+    assert worker["stop_grace_period"]  # running tasks finish before the worker stops
     assert services["flower"]["profiles"] == ["flower"]
     assert [name for name, service in services.items() if "profiles" in service] == ["flower"]
     broker = _environment(worker)["JOBFORGE_BROKER_URL"]
