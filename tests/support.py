@@ -117,6 +117,16 @@ class JobforgeServer:
         return response.json()
 
 
+def server_without_scipy(tmp_path: Path) -> JobforgeServer:
+    """A server (not started) whose processes cannot import scipy: RoboMaker's worker warm-up
+    fails, so its health answers 503 ``degraded`` once it has started."""
+    shadow = tmp_path / "shadow" / "scipy"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'scipy' (test shadow)\")\n")
+    pythonpath = os.pathsep.join(filter(None, [str(shadow.parent), os.environ.get("PYTHONPATH")]))
+    return JobforgeServer(tmp_path / "data", env={"PYTHONPATH": pythonpath})
+
+
 def eventually(check: Callable[[], bool], timeout: float = 30, interval: float = 0.1) -> bool:
     """Poll ``check`` until it holds or ``timeout`` passes; its last answer."""
     deadline = time.monotonic() + timeout

@@ -3,12 +3,11 @@ when the job libraries cannot be imported in the worker processes, 200 ``ok`` ot
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import JobforgeServer
+from tests.support import JobforgeServer, server_without_scipy
 
 
 def _settled(server: JobforgeServer, timeout: float = 120) -> tuple[int, dict[str, Any]]:
@@ -30,11 +29,7 @@ def test_healthy_server_answers_ok(server: JobforgeServer) -> None:
 
 
 def test_missing_job_library_makes_health_degraded(tmp_path: Path) -> None:
-    shadow = tmp_path / "shadow" / "scipy"
-    shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'scipy' (test shadow)\")\n")
-    pythonpath = os.pathsep.join(filter(None, [str(shadow.parent), os.environ.get("PYTHONPATH")]))
-    server = JobforgeServer(tmp_path / "data", env={"PYTHONPATH": pythonpath})
+    server = server_without_scipy(tmp_path)
     try:
         server.start(timeout=120, expect_status=503)
         response = server.health()
