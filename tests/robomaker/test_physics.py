@@ -8,10 +8,11 @@ import json
 import xml.etree.ElementTree as ET
 
 import mujoco
+import numpy as np
 import pytest
 
 from jobforge.services.robomaker.export.mjcf import world_mjcf
-from jobforge.services.robomaker.export.models import VARIANTS
+from jobforge.services.robomaker.export.models import VARIANTS, build_parts
 from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
@@ -118,3 +119,38 @@ def test_an_item_that_falls_is_caught(sdf: dict[str, str]) -> None:
     _move(include, dz=0.2)
     problems = settle(world_mjcf(ET.tostring(root, encoding="unicode")), seconds=1.0).problems()
     assert problems and include.findtext("name") in problems[0]
+
+
+def test_mjcf_places_every_collision_where_the_sdf_does(sdf: dict[str, str]) -> None:
+    """Furniture parts end up at the item's pose (yaw) applied to the part, cylinders along their axis."""
+    document = sdf["furnished_six_rooms_b"]
+    model = mujoco.MjModel.from_xml_string(world_mjcf(document))
+    data = mujoco.MjData(model)
+    mujoco.mj_kinematics(model, data)
+    axes = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
+    checked = 0
+    for include in ET.fromstring(document).iter("include"):
+        x, y, _, _, _, yaw = (float(v) for v in include.findtext("pose").split())
+        turn = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+        _, parts = build_parts(include.findtext("uri").removeprefix("model://"))
+        for i, part in enumerate(parts):
+            if not part.collide:
+                continue
+            geom = model.geom(f"{include.findtext('name')}/{part.name}_{i}_collision")
+            expected = turn @ np.array(part.centre) + [x, y, 0]
+            assert data.geom_xpos[geom.id] == pytest.approx(expected, abs=1e-5)
+            if part.shape == "cylinder":  # MuJoCo's cylinders lie along their local z
+                along = data.geom_xmat[geom.id].reshape(3, 3)[:, 2]
+                assert abs(along @ (turn @ axes[part.axis])) == pytest.approx(1.0, abs=1e-6)
+            checked += 1
+    assert checked > 100
+
+
+def test_unsupported_sdf_is_refused() -> None:
+    sphere = (
+        '<sdf version="1.6"><world name="w"><model name="ball"><static>true</static><link name="l">'
+        '<collision name="c"><geometry><sphere><radius>1</radius></sphere></geometry></collision>'
+        "</link></model></world></sdf>"
+    )
+    with pytest.raises(ValueError, match="sphere"):
+        world_mjcf(sphere)
