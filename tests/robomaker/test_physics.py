@@ -147,10 +147,10 @@ def test_mjcf_places_every_collision_where_the_sdf_does(sdf: dict[str, str]) -> 
 
 
 def test_unsupported_sdf_is_refused() -> None:
-    sphere = (
-        '<sdf version="1.6"><world name="w"><model name="ball"><static>true</static><link name="l">'
-        '<collision name="c"><geometry><sphere><radius>1</radius></sphere></geometry></collision>'
+    mesh = (
+        '<sdf version="1.6"><world name="w"><model name="vase"><static>true</static><link name="l">'
+        '<collision name="c"><geometry><mesh><uri>model://vase/v.dae</uri></mesh></geometry></collision>'
         "</link></model></world></sdf>"
     )
-    with pytest.raises(ValueError, match="sphere"):
-        world_mjcf(sphere)
+    with pytest.raises(ValueError, match="mesh"):
+        world_mjcf(mesh)

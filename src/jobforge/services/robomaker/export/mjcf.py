@@ -3,7 +3,8 @@
 The translation reads the SDF the export writes (the ``.world`` document and the ``model.sdf`` of
 every included furniture model), so MuJoCo simulates exactly what Gazebo would load: the same
 collision shapes, poses, masses, inertias, friction, static flags and door hinges. Visual meshes
-are left out (MuJoCo reads no COLLADA): every collision is a coloured geom.
+are left out (MuJoCo reads no COLLADA): every collision is a geom, coloured as the visual of the
+same name where there is one (floors, walls, glass), else by what the model is.
 
 - a static SDF model (walls, floors, ceiling, heavy furniture, fixtures) is a body without joints,
   welded to the world: MuJoCo neither integrates it nor collides it with other static geoms;
@@ -11,7 +12,7 @@ are left out (MuJoCo reads no COLLADA): every collision is a coloured geom.
 - a link hinged to the world (a door leaf) is a body with a hinge joint, its limits (relative to
   the pose it starts in), damping and friction.
 
-Only what the exporter writes is supported (boxes, cylinders, planes; revolute, prismatic and
+Only what the exporter writes is supported (boxes, cylinders, spheres, planes; revolute, prismatic and
 fixed joints to the world); anything else is a ``ValueError``.
 """
 
@@ -92,6 +93,8 @@ def _geom(collision: ET.Element, name: str, rgba: str) -> str:
     elif shape.tag == "cylinder":
         radius, length = float(shape.findtext("radius", "0")), float(shape.findtext("length", "0"))
         size, kind = fmt((radius, length / 2)), "cylinder"
+    elif shape.tag == "sphere":
+        size, kind = fmt(float(shape.findtext("radius", "0"))), "sphere"
     elif shape.tag == "plane":
         width, depth = (float(v) for v in shape.findtext("size", "0 0").split())
         size, kind = fmt((width / 2, depth / 2, 1.0)), "plane"
@@ -139,6 +142,20 @@ def _joint(joint: ET.Element, name: str) -> str:
     return f"<joint {attrs}/>"
 
 
+def _visual_colours(link: ET.Element) -> dict[str, str]:
+    """rgba of a link's collisions, from the visual of the same name (``<n>_visual`` or the first
+    half of a two-sided wall, ``<n>_a_visual``) where it has a material."""
+    colours = {}
+    for visual in link.findall("visual"):
+        diffuse = visual.findtext("material/diffuse")
+        if diffuse:
+            alpha = 1.0 - float(visual.findtext("transparency", "0"))
+            rgb = diffuse.split()[:3]
+            name = visual.get("name", "").removesuffix("_visual")
+            colours.setdefault(name.removesuffix("_a"), f"{' '.join(rgb)} {fmt(alpha)}")
+    return colours
+
+
 def _model(model: ET.Element, name: str, placed: Transform, static: bool) -> list[str]:
     """The bodies of one SDF model placed at ``placed`` (its pose in the world)."""
     joints = {j.findtext("child"): j for j in model.findall("joint")}
@@ -152,8 +169,15 @@ def _model(model: ET.Element, name: str, placed: Transform, static: bool) -> lis
         joint = joints.get(link_name)
         if joint is not None and joint.findtext("parent") != "world":
             raise ValueError(f"model {name}: only joints to the world are supported")
-        collisions = link.findall("collision")
-        geoms = "".join(_geom(c, _name(body, c.get("name", str(i))), rgba) for i, c in enumerate(collisions))
+        colours = _visual_colours(link)
+        geoms = "".join(
+            _geom(
+                c,
+                _name(body, c.get("name", str(i))),
+                colours.get(c.get("name", "").removesuffix("_collision"), rgba),
+            )
+            for i, c in enumerate(link.findall("collision"))
+        )
         if static:
             inside = ""
         elif joint is None:
