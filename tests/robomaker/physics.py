@@ -44,7 +44,8 @@ def overlaps(mjcf: str, tolerance: float = MAX_PENETRATION) -> list[str]:
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
     found = []
-    for contact in data.contact[: data.ncon]:
+    for index in range(data.ncon):
+        contact = data.contact[index]
         if contact.dist < -tolerance:
             found.append(
                 f"{_geom(model, contact.geom1)} x {_geom(model, contact.geom2)}: "
