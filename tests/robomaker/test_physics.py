@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from jobforge.services.robomaker.export.mjcf import world_mjcf
-from jobforge.services.robomaker.export.models import VARIANTS, build_parts
+from jobforge.services.robomaker.export.models import VARIANTS, Part, build_parts, furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
@@ -155,3 +155,44 @@ def test_unsupported_sdf_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="mesh"):
         world_mjcf(mesh)
+
+
+def _inertia_from_geoms(parts: list[Part]) -> tuple[float, np.ndarray, np.ndarray]:
+    """MuJoCo's own mass, centre and principal moments of the colliding parts (density 1)."""
+
+    def size(p: Part) -> str:  # MuJoCo: half sizes; a cylinder's radius and half length
+        return " ".join(map(str, [v / 2 for v in p.size] if p.shape == "box" else [p.size[0], p.size[1] / 2]))
+
+    geoms = "".join(
+        f'<geom type="{p.shape}" pos="{" ".join(map(str, p.centre))}" euler="{" ".join(map(str, p.rpy))}" '
+        f'size="{size(p)}" density="{p.density}"/>'
+        for p in parts
+        if p.collide
+    )
+    model = mujoco.MjModel.from_xml_string(
+        f"<mujoco><worldbody><body><freejoint/>{geoms}</body></worldbody></mujoco>"
+    )
+    return float(model.body_mass[1]), model.body_ipos[1].copy(), np.sort(model.body_inertia[1])
+
+
+@pytest.mark.parametrize("name", sorted(m for m, (t, _) in VARIANTS.items() if not PHYSICS[t].static))
+def test_dynamic_models_carry_the_inertia_of_their_collisions(name: str) -> None:
+    """The SDF inertial of every dynamic model: its type's mass, at the centre and with the
+    principal moments MuJoCo computes from the same collision shapes."""
+    type_, parts = build_parts(name)
+    link = ET.fromstring(furniture_model(name).files["model.sdf"]).find("model/link")
+    mass = float(link.findtext("inertial/mass"))
+    assert mass == PHYSICS[type_].mass
+    centre = [float(v) for v in link.findtext("inertial/pose").split()[:3]]
+    i = link.find("inertial/inertia")
+    get = {k: float(i.findtext(k)) for k in ("ixx", "iyy", "izz", "ixy", "ixz", "iyz")}
+    tensor = np.array(
+        [
+            [get["ixx"], get["ixy"], get["ixz"]],
+            [get["ixy"], get["iyy"], get["iyz"]],
+            [get["ixz"], get["iyz"], get["izz"]],
+        ]
+    )
+    volume_mass, expected_centre, principal = _inertia_from_geoms(parts)
+    assert centre == pytest.approx(expected_centre, abs=1e-4)
+    assert np.sort(np.linalg.eigvalsh(tensor)) == pytest.approx(principal * mass / volume_mass, rel=1e-3)
