@@ -11,13 +11,12 @@ import pytest
 
 from jobforge.services.robomaker.export.check import check_sdf_file
 from jobforge.services.robomaker.export.models import (
-    STATIC_TYPES,
     VARIANTS,
     build_parts,
     furniture_model,
     model_names,
 )
-from jobforge.services.robomaker.worldgen.catalog import CATALOG
+from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS
 from tests.robomaker.helpers import require_sdf_checker
 
 NS = {"c": "http://www.collada.org/2005/11/COLLADASchema"}
@@ -40,7 +39,7 @@ def test_model_files_geometry_and_inertial(name: str) -> None:
     sdf_model = root.find("model")
     assert sdf_model.get("name") == name
     type_, variant = VARIANTS[name]
-    assert sdf_model.findtext("static") == ("true" if type_ in STATIC_TYPES else "false")
+    assert sdf_model.findtext("static") == ("true" if PHYSICS[type_].static else "false")
     link = sdf_model.find("link")
     names = [child.get("name") for child in link if child.get("name")]
     assert len(names) == len(set(names)), "collision/visual names must be unique within the link"

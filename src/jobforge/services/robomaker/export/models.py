@@ -3,7 +3,8 @@
 Every catalogue variant (``wf_<type>_<nn>``) becomes a Gazebo model directory: ``model.config``,
 ``model.sdf`` and ``meshes/<name>.dae``. The visual is one coloured COLLADA mesh composed of boxes
 and cylinders; the collision is the same primitives as exact SDF shapes (so physics needs no mesh
-collisions); the inertial comes from the parts' volumes and a realistic mass for the type. Model
+collisions); the inertial comes from the parts' volumes (hollow parts weigh less) and the type's
+mass from ``catalog.PHYSICS``, which also says whether the type is static. Model
 frame: origin at the footprint centre on the floor, the front facing +y (as in the world model).
 """
 
@@ -19,7 +20,7 @@ import trimesh
 
 from jobforge.services.robomaker.export.collada import ColouredMesh, collada_document
 from jobforge.services.robomaker.export.xml import fmt, pose_text
-from jobforge.services.robomaker.worldgen.catalog import CATALOG, Variant
+from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS, Variant
 
 Colour = tuple[float, float, float, float]
 
@@ -42,43 +43,6 @@ PALETTE: dict[str, Colour] = {
     "glass": (0.75, 0.85, 0.90, 0.35),
 }
 
-# Realistic masses (kg) per furniture type; fixtures are static (plumbing, built-in appliances).
-MASS: dict[str, float] = {
-    "Beds": 60,
-    "Nightstands": 12,
-    "Dressers": 45,
-    "Desks": 30,
-    "DeskChairs": 12,
-    "Bookcases": 35,
-    "FloorLamps": 5,
-    "StorageBenches": 15,
-    "Sofas": 55,
-    "CoffeeTables": 15,
-    "LivingRoomChairs": 25,
-    "MediaStorage": 30,
-    "EndAndSideTables": 6,
-    "Ottomans": 8,
-    "ConsoleTables": 12,
-    "CornerCabinets": 40,
-    "DiningTables": 35,
-    "DiningChairs": 6,
-    "SideboardsAndBuffets": 45,
-    "BarCabinets": 40,
-    "ServingCarts": 10,
-    "Fridges": 70,
-    "Ovens": 50,
-    "DishWashers": 45,
-    "KitchenIslandsAndCarts": 80,
-    "Storage": 35,
-    "Baths": 60,
-    "Showers": 40,
-    "Toilets": 25,
-    "VanityCounters": 35,
-    "WashingMachinesAndDryers": 70,
-}
-STATIC_TYPES = frozenset(
-    {"Baths", "Showers", "Toilets", "VanityCounters", "Ovens", "DishWashers", "KitchenIslandsAndCarts"}
-)
 FRICTION = 0.8
 
 
@@ -93,6 +57,7 @@ class Part:
     colour: str
     axis: str = "z"
     collide: bool = True
+    density: float = 1.0  # relative to the model's other parts (a lampshade is hollow)
 
     @property
     def rpy(self) -> tuple[float, float, float]:
@@ -159,8 +124,9 @@ def cylinder(
     colour: str,
     axis: str = "z",
     collide: bool = True,
+    density: float = 1.0,
 ) -> Part:
-    return Part(name, "cylinder", (radius, length), (x, y, z), colour, axis, collide)
+    return Part(name, "cylinder", (radius, length), (x, y, z), colour, axis, collide, density)
 
 
 # -- builders: (width along the front, depth, height) -> parts -------------------------------------
@@ -386,7 +352,7 @@ def floor_lamp(w: float, d: float, h: float) -> list[Part]:
     return [
         cylinder("base", 0, 0, 0.015, radius * 0.7, 0.03, "black"),
         cylinder("pole", 0, 0, (h - 0.3) / 2 + 0.015, 0.012, h - 0.33, "chrome"),
-        cylinder("shade", 0, 0, h - 0.15, radius, 0.3, "lampshade"),
+        cylinder("shade", 0, 0, h - 0.15, radius, 0.3, "lampshade", density=0.02),
     ]
 
 
@@ -716,9 +682,9 @@ def model_names() -> list[str]:
 
 
 def _inertial(parts: list[Part], mass: float) -> tuple[np.ndarray, np.ndarray]:
-    """Centre of mass and inertia tensor of the colliding parts, mass shared by volume."""
+    """Centre of mass and inertia tensor of the colliding parts, mass shared by volume and density."""
     solid = [p for p in parts if p.collide] or parts
-    volumes = np.array([p.volume for p in solid])
+    volumes = np.array([p.volume * p.density for p in solid])
     masses = mass * volumes / volumes.sum()
     centres = np.array([p.centre for p in solid])
     com = (centres * masses[:, None]).sum(axis=0) / mass
@@ -742,7 +708,8 @@ def build_parts(model: str) -> tuple[str, list[Part]]:
 
 
 def model_sdf(name: str, type_: str, parts: list[Part], mesh_uri: str) -> str:
-    mass = float(MASS[type_])
+    physics = PHYSICS[type_]
+    mass = float(physics.mass)
     com, tensor = _inertial(parts, mass)
     collisions = "".join(
         f'<collision name="{p.name}_{i}_collision"><pose>{pose_text(*p.centre, *p.rpy)}</pose>'
@@ -762,7 +729,7 @@ def model_sdf(name: str, type_: str, parts: list[Part], mesh_uri: str) -> str:
     )
     return (
         '<?xml version="1.0"?>\n<sdf version="1.6">\n'
-        f'<model name="{name}">\n<static>{"true" if type_ in STATIC_TYPES else "false"}</static>\n'
+        f'<model name="{name}">\n<static>{"true" if physics.static else "false"}</static>\n'
         '<link name="link">\n'
         f"<inertial><pose>{pose_text(*com)}</pose><mass>{fmt(mass)}</mass><inertia>"
         f"<ixx>{fmt(tensor[0, 0])}</ixx><ixy>{fmt(tensor[0, 1])}</ixy><ixz>{fmt(tensor[0, 2])}</ixz>"

@@ -163,3 +163,37 @@ assert set(PRIORITY) == set(MODEL_TYPES)
 
 # Share of a room's floor that furniture footprints aim to cover, by DesiredSpatialDensity.
 DENSITY_COVERAGE: dict[str, float] = {"Sparse": 0.10, "Moderate": 0.18, "Dense": 0.27}
+
+
+@dataclass(frozen=True)
+class Physics:
+    """How a furniture type behaves in physics: its mass (kg) and whether it is fixed in place.
+
+    Heavy furniture, built-ins and appliances are ``static`` (as WorldForge's residential assets
+    were): a robot cannot move them and a simulator skips them. Light pieces (chairs, small tables,
+    lamps, carts) stay dynamic, with inertia from their mass and collision shapes.
+    """
+
+    mass: float
+    static: bool
+
+
+def _physics(static: dict[str, float], dynamic: dict[str, float]) -> dict[str, Physics]:
+    fixed = {t: Physics(m, True) for t, m in static.items()}
+    return fixed | {t: Physics(m, False) for t, m in dynamic.items()}
+
+
+PHYSICS: dict[str, Physics] = _physics(
+    static={
+        "Beds": 70, "Dressers": 45, "Desks": 30, "Bookcases": 35, "Sofas": 55, "MediaStorage": 30,
+        "CornerCabinets": 40, "DiningTables": 35, "SideboardsAndBuffets": 45, "BarCabinets": 40,
+        "Fridges": 70, "Ovens": 50, "DishWashers": 45, "KitchenIslandsAndCarts": 80, "Storage": 35,
+        "Baths": 60, "Showers": 40, "Toilets": 25, "VanityCounters": 35, "WashingMachinesAndDryers": 70,
+    },
+    dynamic={
+        "Nightstands": 12, "DeskChairs": 12, "FloorLamps": 6, "StorageBenches": 15, "CoffeeTables": 15,
+        "LivingRoomChairs": 25, "EndAndSideTables": 6, "Ottomans": 8, "ConsoleTables": 12,
+        "DiningChairs": 6, "ServingCarts": 10,
+    },
+)  # fmt: skip
+assert set(PHYSICS) == set(CATALOG), "every catalogue type needs its physics"
