@@ -19,6 +19,7 @@ NAMES = ErrorNames(
     others=frozenset(
         {
             "AccessDenied",
+            "BadDigest",
             "BucketAlreadyOwnedByYou",
             "BucketNotEmpty",
             "EntityTooSmall",
