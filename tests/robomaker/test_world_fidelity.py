@@ -1,0 +1,110 @@
+"""AWS fidelity of generated worlds through boto3: which worlds carry ``worldDescriptionBody``, and
+``succeededWorlds`` in world order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from jobforge.services.robomaker.generation import finished_worlds_summary
+from jobforge.services.robomaker.generation_job import world_number
+from tests.robomaker.samples import MINIMAL_BODY, floorplan_body, hallway_house_body, shaped_room
+from tests.robomaker.test_world_generation import wait_for_job
+from tests.support import JobforgeServer, client
+
+V2_BODY = floorplan_body([shaped_room("Living", "Living", 20, 1, 1)], [])
+
+
+def generate(robomaker, body: str, floorplans: int = 1) -> dict:
+    template = robomaker.create_world_template(templateBody=body)["arn"]
+    job = robomaker.create_world_generation_job(
+        template=template, worldCount={"floorplanCount": floorplans, "interiorCountPerFloorplan": 1}
+    )
+    done = wait_for_job(robomaker, job["arn"])
+    assert done["status"] == "Completed", done
+    return done
+
+
+def description(server: JobforgeServer, arn: str) -> httpx.Response:
+    return httpx.get(f"{server.url}/_jobforge/worlds/description", params={"arn": arn}, timeout=10)
+
+
+@pytest.mark.parametrize(("body", "version"), [(MINIMAL_BODY, "1"), (V2_BODY, "2")])
+def test_description_body_only_for_version_2_worlds(server: JobforgeServer, body: str, version: str) -> None:
+    """DescribeWorld of a Version 1 world has no worldDescriptionBody (WorldForge documented none);
+    a Version 2 world has it. jobforge's own route serves the document of both."""
+    robomaker = client("robomaker", server.url, access_key="100000000011")
+    (arn,) = generate(robomaker, body)["finishedWorldsSummary"]["succeededWorlds"]
+    raw: list[bytes] = []
+    robomaker.meta.events.register(
+        "after-call.robomaker.DescribeWorld", lambda http_response, **_: raw.append(http_response.content)
+    )
+    world = robomaker.describe_world(world=arn)
+    served = description(server, arn)
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    document = served.json()
+    assert document["templateVersion"] == version and document["worldId"] == arn.rsplit("/", 1)[1]
+    on_wire = json.loads(raw[0])
+    assert ("worldDescriptionBody" in on_wire) == (version == "2")  # absent, not null
+    if version == "1":
+        assert "worldDescriptionBody" not in world
+    else:
+        assert json.loads(world["worldDescriptionBody"]) == document
+
+
+def test_description_route_refuses_other_resources(server: JobforgeServer) -> None:
+    missing = "arn:aws:robomaker:us-east-1:100000000011:world/generation_nope_world_1"
+    assert description(server, missing).status_code == 404
+    template = "arn:aws:robomaker:us-east-1:100000000011:world-template/template-x"
+    assert description(server, template).status_code == 400
+
+
+def test_succeeded_worlds_in_world_order(tmp_path: Path) -> None:
+    """Worlds built three at a time finish out of order; succeededWorlds stays in world order while
+    the job runs, at its end and after a kill -9 and resume."""
+    server = JobforgeServer(tmp_path / "data", env={"JOBFORGE_CPU_WORKERS": "3"}).start()
+    try:
+        robomaker = client("robomaker", server.url)
+        template = robomaker.create_world_template(templateBody=hallway_house_body())["arn"]
+        job = robomaker.create_world_generation_job(
+            template=template, worldCount={"floorplanCount": 6, "interiorCountPerFloorplan": 1}
+        )
+        seen: list[list[str]] = []
+        while len(seen[-1] if seen else []) < 3:
+            seen.append(
+                robomaker.describe_world_generation_job(job=job["arn"])["finishedWorldsSummary"][
+                    "succeededWorlds"
+                ]
+            )
+        server.kill()
+        server.start()
+        robomaker = client("robomaker", server.url)
+        done = wait_for_job(robomaker, job["arn"])
+        assert done["status"] == "Completed", done
+        worlds = done["finishedWorldsSummary"]["succeededWorlds"]
+        job_id = job["arn"].rsplit("/", 1)[1]
+        assert [arn.rsplit("/", 1)[1] for arn in worlds] == [
+            f"generation_{job_id}_world_{n}" for n in range(1, 7)
+        ]
+        for partial in seen:
+            assert partial == sorted(partial, key=world_number)
+        listed = robomaker.list_worlds(filters=[{"name": "generationJobId", "values": [job_id]}])
+        completion = [w["arn"] for w in sorted(listed["worldSummaries"], key=lambda w: w["createdAt"])]
+        print("completion order:", [world_number(arn) for arn in completion])
+        assert sorted(completion) == sorted(worlds)
+    finally:
+        server.stop()
+
+
+def test_summary_of_a_job_stored_in_completion_order() -> None:
+    """A job whose result lists worlds as they finished (stored by an earlier jobforge) is described
+    in world order: the first succeeded world, an export's default, does not depend on timing."""
+    arns = [f"arn:aws:robomaker:us-east-1:000000000000:world/generation_j_world_{n}" for n in (3, 10, 1, 2)]
+    job = SimpleNamespace(result={"summary": {"succeeded": arns, "failures": {}, "finished": arns}})
+    summary = finished_worlds_summary(job)  # type: ignore[arg-type]
+    assert [world_number(arn) for arn in summary["succeededWorlds"]] == [1, 2, 3, 10]
+    assert summary["finishedCount"] == 4
