@@ -251,6 +251,7 @@ def test_generation_resumes_after_kill(tmp_path: Path) -> None:
         assert done["status"] == "Completed"
         worlds = done["finishedWorldsSummary"]["succeededWorlds"]
         assert len(worlds) == 20 and len(set(worlds)) == 20
+        assert [arn.rsplit("_", 1)[1] for arn in worlds] == [str(n) for n in range(1, 21)]  # world order
         listed = robomaker.list_worlds(
             filters=[{"name": "generationJobId", "values": [job["arn"].rsplit("/", 1)[1]]}]
         )

@@ -8,7 +8,6 @@ the worlds that were already stored.
 
 from __future__ import annotations
 
-import bisect
 import json
 from datetime import UTC, datetime
 from functools import lru_cache, partial
@@ -125,9 +124,7 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
             if ctx.is_cancel_requested():
                 raise JobCanceled()  # a canceled job stores no further worlds
             arn = self._store(ctx, number, built)
-            # World order, not completion order (a resumed job too): clients take the first as default.
-            if arn not in summary["succeeded"]:
-                bisect.insort(summary["succeeded"], arn, key=world_number)
+            summary["succeeded"].append(arn)  # in completion order: described in world order
             finished.append({"number": number, "arn": arn})
         ctx.report(progress={"finishedCount": len(finished)}, result={"summary": summary})
 
