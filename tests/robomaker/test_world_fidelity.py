@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +16,7 @@ import pytest
 from jobforge.services.robomaker.generation import finished_worlds_summary
 from jobforge.services.robomaker.generation_job import world_number
 from jobforge.services.robomaker.worlds import world_template_version
+from jobforge.storage import LocalObjectStore
 from tests.robomaker.samples import MINIMAL_BODY, floorplan_body, shaped_room
 from tests.robomaker.test_world_generation import wait_for_job
 from tests.support import JobforgeServer, client
@@ -56,6 +59,29 @@ def test_description_body_only_for_version_2_worlds(server: JobforgeServer, body
         assert "worldDescriptionBody" not in world
     else:
         assert json.loads(world["worldDescriptionBody"]) == document
+
+
+def test_export_of_a_version_1_world_keeps_its_description(server: JobforgeServer) -> None:
+    """The export still embeds world_description.json for a world DescribeWorld gives none."""
+    robomaker = client("robomaker", server.url, access_key="100000000011")
+    client("s3", server.url, access_key="100000000011").create_bucket(Bucket="fidelity-exports")
+    (arn,) = generate(robomaker, MINIMAL_BODY)["finishedWorldsSummary"]["succeededWorlds"]
+    export = robomaker.create_world_export_job(
+        worlds=[arn],
+        outputLocation={"s3Bucket": "fidelity-exports", "s3Prefix": "v1"},
+        iamRole="arn:aws:iam::100000000011:role/export",
+    )
+    deadline = time.monotonic() + 60
+    while (job := robomaker.describe_world_export_job(job=export["arn"]))["status"] in ("Pending", "Running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job["status"] == "Completed", job
+    key = f"v1/aws-robomaker-worldforge-export-{export['arn'].rsplit('/export-', 1)[1]}.zip"
+    data = LocalObjectStore(server.data_dir).get_bytes("fidelity-exports", key)
+    world_id = arn.rsplit("/", 1)[1]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(f"/{world_id}/world_description.json")]
+        assert json.loads(archive.read(name)) == description(server, arn).json()
 
 
 def test_description_route_refuses_other_resources(server: JobforgeServer) -> None:
