@@ -71,9 +71,12 @@ def test_every_template_generates_four_good_worlds(
             assert arn.split("/", 1)[1].startswith(f"generation_{job_id}_world_")
             world = robomaker.describe_world(world=arn)
             assert world["generationJob"] == job["arn"] and world["tags"] == {"world-of": name}
-            description = json.loads(world["worldDescriptionBody"])
-            assert description["rooms"]
-            descriptions.add(world["worldDescriptionBody"])
+            body = httpx.get(f"{server.url}/_jobforge/worlds/description", params={"arn": arn}).text
+            version = json.loads(bodies()[name]).get("Version", "1")
+            assert world.get("worldDescriptionBody") == (body if version == "2" else None)
+            description = json.loads(body)
+            assert description["rooms"] and description["templateVersion"] == version
+            descriptions.add(body)
             quality = httpx.get(f"{server.url}/_jobforge/worlds/quality", params={"arn": arn}).json()
             assert quality["passed"], (name, arn, quality)
             preview = httpx.get(f"{server.url}/_jobforge/worlds/preview.png", params={"arn": arn})
@@ -248,6 +251,7 @@ def test_generation_resumes_after_kill(tmp_path: Path) -> None:
         assert done["status"] == "Completed"
         worlds = done["finishedWorldsSummary"]["succeededWorlds"]
         assert len(worlds) == 20 and len(set(worlds)) == 20
+        assert [arn.rsplit("_", 1)[1] for arn in worlds] == [str(n) for n in range(1, 21)]  # world order
         listed = robomaker.list_worlds(
             filters=[{"name": "generationJobId", "values": [job["arn"].rsplit("/", 1)[1]]}]
         )

@@ -33,7 +33,6 @@ from jobforge.services.robomaker.worldgen import (
 )
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.room_layout import (
-    _aspect,
     _connection_misses,
     _feasible_trees,
     _fractions,
@@ -42,6 +41,7 @@ from jobforge.services.robomaker.worldgen.room_layout import (
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
     ROOM_ASPECT_TOLERANCE,
+    long_short,
     room_shape_check,
 )
 from tests.robomaker.samples import floorplan_body, hallway_house_body, sample_body, shaped_room
@@ -264,7 +264,8 @@ def test_joint_interval_search_meets_the_connections() -> None:
         _realize(tree, (0.0, 0.0, total / height, height), _fractions(tree), rects)
         assert _connection_misses(spec, rects)[1] == 0
         for r in spec.rooms:
-            check = room_shape_check(r.area, _area(rects[r.name]), r.aspect, _aspect(rects[r.name]))
+            x0, y0, x1, y1 = rects[r.name]
+            check = room_shape_check(r.area, _area(rects[r.name]), r.x_by_y, (x1 - x0) / (y1 - y0))
             assert check["area_error"] < 1e-6 and check["aspect_error"] <= tolerance + 1e-6
 
 
@@ -280,8 +281,14 @@ def test_room_shapes_within_tolerance(name: str) -> None:
             assert check["area_ok"] and check["aspect_ok"], (seed, room.name, check)
 
 
-def test_room_shape_check_is_orientation_free() -> None:
-    assert room_shape_check(20, 20, 3.0, 1 / 3.0)["aspect_ok"]  # a 1:3 room meets a 3:1 request
+def test_room_shape_check_tolerance_is_orientation_free() -> None:
+    """The tolerance compares long/short; whether the room kept the requested x:y orientation is
+    reported beside it (aspects are x/y ratios)."""
+    turned = room_shape_check(20, 20, 3.0, 1 / 3.0)  # a 1:3 room for a 3:1 request
+    assert turned["aspect_ok"] and not turned["orientation_kept"]
+    assert room_shape_check(20, 20, 1 / 3.0, 1 / 3.1)["orientation_kept"]
+    assert not room_shape_check(20, 20, 1 / 1.2, 1.25)["orientation_kept"]
+    assert room_shape_check(20, 20, 1.0, 1 / 1.14)["orientation_kept"]  # a square request: either way
     tall = room_shape_check(20, 20, 1.2, 2.25)
     assert not tall["aspect_ok"] and tall["aspect_error"] == pytest.approx(0.875)
     assert room_shape_check(20, 22, 1.0, 1.0)["area_ok"]
@@ -298,7 +305,7 @@ def test_quality_report_fails_rooms_off_their_shape() -> None:
     # place, the bedroom as if a much bigger one had been requested.
     hall, bedroom = world.room("Hall"), world.room("Main Bedroom")
     rooms = tuple(
-        dataclasses.replace(r, requested_aspect=r.aspect * 1.8)
+        dataclasses.replace(r, requested_aspect=long_short(r.aspect) * 1.8)
         if r is hall
         else dataclasses.replace(r, requested_area=r.area * 1.25)
         if r is bedroom
@@ -310,7 +317,7 @@ def test_quality_report_fails_rooms_off_their_shape() -> None:
     by_name = {r["name"]: r for r in report["rooms"]}
     assert not by_name["Hall"]["aspect_ok"] and by_name["Hall"]["area_ok"]
     assert not by_name["Main Bedroom"]["area_ok"] and by_name["Main Bedroom"]["aspect_ok"]
-    assert by_name["Hall"]["requested_aspect"] == pytest.approx(hall.aspect * 1.8, abs=1e-3)
+    assert by_name["Hall"]["requested_aspect"] == pytest.approx(long_short(hall.aspect) * 1.8, abs=1e-3)
     assert len(report["shape_failures"]) == 2 and set(report["shape_failures"]) <= set(report["failures"])
     assert (
         "'Hall' aspect ratio" in report["shape_failures"][0]

@@ -15,7 +15,7 @@ from jobforge.services.robomaker.common import (
     invalid,
     list_filters,
 )
-from jobforge.services.robomaker.generation_job import KIND
+from jobforge.services.robomaker.generation_job import KIND, world_number
 
 MAX_WORLDS_PER_JOB = 50
 
@@ -123,12 +123,13 @@ def _is_template(template_arn: str | None, wanted: str) -> bool:
 
 
 def finished_worlds_summary(job: Job) -> dict[str, Any]:
-    """The model's FinishedWorldsSummary from the job's running result."""
+    """The model's FinishedWorldsSummary from the job's running result; ``succeededWorlds`` in world
+    order (``..._world_1`` first), however the worlds finished (also for jobs stored in completion order)."""
     summary = job.result.get("summary") or {"succeeded": [], "failures": {}, "finished": []}
     failures = summary.get("failures", {})
     return {
         "finishedCount": len(summary.get("finished", [])),
-        "succeededWorlds": list(summary.get("succeeded", []))[:100],
+        "succeededWorlds": sorted(summary.get("succeeded", []), key=world_number)[:100],
         "failureSummary": {
             "totalFailureCount": sum(group["count"] for group in failures.values()),
             "failures": [

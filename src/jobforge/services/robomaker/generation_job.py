@@ -16,7 +16,11 @@ from typing import Any
 from jobforge.engine import JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.errors import INTERNAL_SERVICE_ERROR, INVALID_INPUT
-from jobforge.services.robomaker.template_format import WorldTemplateSpec, parse_template_body
+from jobforge.services.robomaker.template_format import (
+    WorldTemplateSpec,
+    parse_template_body,
+    template_version,
+)
 
 KIND = "robomaker.world-generation"
 PREVIEW = "preview.png"
@@ -60,6 +64,11 @@ def build_world(body: str, job_seed: int, floorplan: int, interior: int, world_i
 
 def world_id(job_id: str, number: int) -> str:
     return f"generation_{job_id}_world_{number}"
+
+
+def world_number(arn: str) -> int:
+    """The number ``n`` of a generated world's ARN (``..._world_<n>``): its place in the job."""
+    return int(arn.rsplit("_", 1)[1])
 
 
 class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
@@ -115,7 +124,7 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
             if ctx.is_cancel_requested():
                 raise JobCanceled()  # a canceled job stores no further worlds
             arn = self._store(ctx, number, built)
-            summary["succeeded"].append(arn)
+            summary["succeeded"].append(arn)  # in completion order: described in world order
             finished.append({"number": number, "arn": arn})
         ctx.report(progress={"finishedCount": len(finished)}, result={"summary": summary})
 
@@ -135,7 +144,10 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
                 {
                     "generationJob": job.arn,
                     "template": request["template"],
+                    # Served by DescribeWorld for Version 2 worlds only (see worlds.py); always
+                    # kept for exports and /_jobforge/worlds/description.
                     "worldDescriptionBody": built["description"],
+                    "templateVersion": template_version(request["templateBody"]),
                     "quality": built["quality"],
                     "floorplanIndex": built["world"].get("floorplan_index"),
                 },

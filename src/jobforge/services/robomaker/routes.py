@@ -1,4 +1,5 @@
-"""RoboMaker's endpoints below ``/_jobforge/worlds/``: a world's preview image and quality report."""
+"""RoboMaker's endpoints below ``/_jobforge/worlds/``: a world's preview image, quality report and
+description document (jobforge's, for every world; DescribeWorld returns it for Version 2 worlds only)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ PREFIX = "/_jobforge/worlds/"
 
 
 class WorldRoutes:
-    """``GET /_jobforge/worlds/preview.png?arn=<world ARN>`` and ``.../quality?arn=...``."""
+    """``GET /_jobforge/worlds/preview.png?arn=<world ARN>``, ``.../quality?arn=...`` and
+    ``.../description?arn=...``."""
 
     def __init__(self, engine: JobEngine) -> None:
         self.engine = engine
@@ -32,6 +34,8 @@ class WorldRoutes:
             return await error(send, 404, "NotFound", f"no world {arn}")
         if what == "quality":
             return await respond(send, 200, world.data.get("quality", {}))
+        if what == "description" and world.data.get("worldDescriptionBody"):
+            return await respond(send, 200, world.data["worldDescriptionBody"].encode())
         if what == "preview.png":
             artifact = self.engine.artifacts.get(world.arn, "preview.png")
             if artifact is not None:

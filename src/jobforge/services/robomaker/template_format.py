@@ -193,11 +193,20 @@ class RoomSpec:
     area: float
     aspect_x: float
     aspect_y: float
+    # False: the floor plan may turn the room (its fallback when no layout keeps every orientation);
+    # the parser always asks for the requested orientation.
+    oriented: bool = True
 
     @property
     def aspect(self) -> float:
         """Requested long/short side ratio (>= 1)."""
         return max(self.aspect_x, self.aspect_y) / min(self.aspect_x, self.aspect_y)
+
+    @property
+    def x_by_y(self) -> float:
+        """Requested extent along x over extent along y: the aspect with its orientation (a 1:1.5
+        room is 1.5 times deeper along y than wide along x)."""
+        return self.aspect_x / self.aspect_y
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
-"""World operations: describe, list, batch delete."""
+"""World operations: describe, list, batch delete.
+
+``worldDescriptionBody`` is returned for worlds of Version "2" templates only: WorldForge documented
+no description for Version "1" worlds. jobforge keeps the document of every world; it is served at
+``/_jobforge/worlds/description?arn=...`` (:mod:`.routes`) and exported as ``world_description.json``.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from jobforge.protocol.context import RequestContext
@@ -13,14 +19,16 @@ class WorldOperations(RoboMakerBase):
     @fast_read
     def describe_world(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         world = self._resource(ctx, WORLD, request["world"], "world")
-        return {
+        described = {
             "arn": world.arn,
             "generationJob": world.data["generationJob"],
             "template": world.data["template"],
             "createdAt": world.created_at,
             "tags": self.engine.tags.list(ctx.account_id, world.arn),
-            "worldDescriptionBody": world.data["worldDescriptionBody"],
         }
+        if world_template_version(world.data) == "2":
+            described["worldDescriptionBody"] = world.data["worldDescriptionBody"]
+        return described
 
     def list_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         generation_job = template = None
@@ -69,6 +77,15 @@ class WorldOperations(RoboMakerBase):
                 self.resources.delete(ctx, WORLD, world.resource_id, conn)
                 self.engine.artifacts.drop(conn, world.arn)
         return {"unprocessedWorlds": unprocessed}
+
+
+def world_template_version(data: dict[str, Any]) -> str:
+    """The template Version a stored world was generated from (worlds stored before jobforge
+    recorded it carry it in their description document)."""
+    version = data.get("templateVersion")
+    if version is None:
+        version = json.loads(data.get("worldDescriptionBody") or "{}").get("templateVersion", "1")
+    return str(version)
 
 
 def _names(arn: str, wanted: str) -> bool:

@@ -1,5 +1,8 @@
 """The ``worldDescriptionBody`` document (also exported as ``world_description.json``).
 
+DescribeWorld returns it for Version 2 worlds only; every world's is at
+``/_jobforge/worlds/description?arn=...`` (services/robomaker/worlds.py, routes.py).
+
 AWS never published its layout, so this is ours. Units: metres, radians, m²; world frame with the
 floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")::
 
@@ -12,7 +15,7 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "spawn": {"position": [0.0, 0.0, 0.0], "clearRadius": 0.5},
       "rooms": [{"name", "originalName" (V2, may be null), "type",
                  "polygon": [[x, y], ...] (counter-clockwise, wall centre lines),
-                 "area", "requestedArea", "aspectRatio", "requestedAspectRatio",
+                 "area", "requestedArea", "aspectRatio", "requestedAspectRatio" (both x / y),
                  "materials": {"flooring": str, "walls": str}, "furnitureDensity"}],
       "doors": [{"id", "type": "Doorway" | "Opening", "rooms": [a, b], "wall",
                  "position": [x, y], "width", "height", "orientation": "x" | "y",

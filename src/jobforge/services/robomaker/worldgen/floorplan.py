@@ -376,7 +376,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
             original_name=r.original_name,
             polygon=_polygon(shift_box(rects[r.name])),
             requested_area=r.area,
-            requested_aspect=_r(r.aspect),
+            requested_aspect=_r(r.x_by_y),
         )
         for r in spec.rooms
     )

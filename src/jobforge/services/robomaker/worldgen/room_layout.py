@@ -3,9 +3,10 @@
 Approach (docs/world-quality.md, "Room shapes"): the footprint rectangle has exactly the sum of the requested
 room areas, so a *slicing* partition (recursive guillotine cuts at area-proportional positions)
 gives every room exactly its requested area. Desired connections come first, then room shapes
-(inside the tolerances of :mod:`.shape`: area ±10%, aspect ±15%, orientation-free), then the
-footprint aspect (a preference with a small weight). An exact interval search over slicing
-structures (:func:`_interval_search`) finds the structures whose rooms can take their shapes and
+(inside the tolerances of :mod:`.shape`: area ±10%, aspect ±15%), then the rooms' orientation
+(a room asked x:y = 1:1.5 deeper along y than wide along x), then the footprint aspect (a
+preference with a small weight). An exact interval search over slicing structures
+(:func:`_interval_search`) finds the structures whose rooms can take their shapes and
 whose desired connections get a shared wall long enough (with exact areas a layout only stretches
 with the footprint aspect, so both are intervals of the footprint's log aspect); the ones with the
 best shapes have their cut positions and footprint aspect refined
@@ -15,20 +16,31 @@ where a room still misses. Mutations of the best trees follow while anything mis
 slicing trees join only when no structure meets every desired connection. Layouts are ranked
 connections first. A request no slicing layout can meet comes out with the desired connections and
 the rooms as close as the search got, and the quality report fails those rooms.
+
+Orientation: the search runs with every room in its requested orientation first; only when that
+misses a desired connection or a room's shape does it search again with rooms free to turn, and
+keeps the better layout (connections, then shapes, then the fewest turned rooms; the free layout
+also transposed, which turns every room). See :func:`search_layout`.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import optimize
 
 from jobforge.services.robomaker.template_format import RoomSpec, WorldTemplateSpec
 from jobforge.services.robomaker.worldgen.geometry import Box
-from jobforge.services.robomaker.worldgen.shape import ROOM_AREA_TOLERANCE, ROOM_ASPECT_TOLERANCE
+from jobforge.services.robomaker.worldgen.shape import (
+    ROOM_AREA_TOLERANCE,
+    ROOM_ASPECT_TOLERANCE,
+    aspect_error,
+    orientation_kept,
+    oriented_aspect_error,
+)
 
 DOOR_WIDTH = 0.9
 DOOR_END_MARGIN = 0.3
@@ -51,11 +63,13 @@ MUTATIONS = 16  # further trees (mutations of the best ones) tried while a room 
 ELITE = 6  # best refined trees kept as parents for mutations
 PROPOSALS = 12  # structures from the interval search refined first
 JOINT_FACTORS = (3.0, 8.0)  # aspect tolerances (x ROOM_ASPECT_TOLERANCE) of the joint search
+QUICK_FACTOR = 1.4  # the oriented search's widest tolerance (x ROOM_ASPECT_TOLERANCE)
 SHAPES_CAP = 300  # blocks kept per room subset when structures with distinct room shapes are ranked
 JOINT_CAP = 40  # blocks kept per room subset by the joint shape and connection search
 POLISH_ITERATIONS = 100  # SLSQP iterations of the minimax polish of a layout that still misses
 JOINT_MUTATIONS = 6  # mutations tried when the proposals meet the desired connections but not the shapes
 MIRRORS = 4  # mirrored variants of a proposed structure compared for desired connections
+TURN_PENALTY = 3.0  # a room turned from its requested orientation: worse than closeness, not a miss
 
 
 @dataclass
@@ -68,9 +82,22 @@ class Layout:
     score: float
 
 
-def _aspect(box: Box) -> float:
-    w, h = box[2] - box[0], box[3] - box[1]
-    return max(w, h) / min(w, h)
+def _log_offset(room: RoomSpec, w: float, h: float) -> float:
+    """log of the room's x/y aspect ``w / h`` over the requested one, signed (orientation kept) or
+    long/short (a room free to turn)."""
+    if room.oriented:
+        return math.log(w / h / room.x_by_y)
+    return abs(math.log(w / h)) - math.log(room.aspect)
+
+
+def _log_error(box: Box, room: RoomSpec) -> float:
+    """|log| of the box's aspect over the room's requested one (:func:`_log_offset`)."""
+    return abs(_log_offset(room, box[2] - box[0], box[3] - box[1]))
+
+
+def _aspect_error(room: RoomSpec, w: float, h: float) -> float:
+    """Relative aspect error of a ``w`` x ``h`` room, in its orientation unless it may turn."""
+    return (oriented_aspect_error if room.oriented else aspect_error)(room.x_by_y, w / h)
 
 
 def shared_segment(a: Box, b: Box, eps: float = 1e-6) -> tuple[str, float, float, float] | None:
@@ -184,10 +211,9 @@ def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, 
     for r in spec.rooms:
         x0, y0, x1, y1 = rects[r.name]
         w, h = x1 - x0, y1 - y0
-        ar = max(w, h) / min(w, h)
         area_err = abs(w * h - r.area) / r.area
-        aspect_err = abs(ar - r.aspect) / r.aspect
-        cost += CLOSENESS_WEIGHT * (abs(math.log(ar / r.aspect)) + 2.0 * area_err)
+        aspect_err = _aspect_error(r, w, h)
+        cost += CLOSENESS_WEIGHT * (_log_error(rects[r.name], r) + 2.0 * area_err)
         excess = max(0.0, aspect_err / ROOM_ASPECT_TOLERANCE - FIT_MARGIN) + max(
             0.0, area_err / ROOM_AREA_TOLERANCE - FIT_MARGIN
         )
@@ -206,7 +232,7 @@ def _fits(spec: WorldTemplateSpec, rects: dict[str, Box], margin: float = FIT_MA
         w, h = x1 - x0, y1 - y0
         if abs(w * h - r.area) / r.area > margin * ROOM_AREA_TOLERANCE:
             return False
-        if abs(max(w, h) / min(w, h) - r.aspect) / r.aspect > margin * ROOM_ASPECT_TOLERANCE:
+        if _aspect_error(r, w, h) > margin * ROOM_ASPECT_TOLERANCE:
             return False
     return True
 
@@ -239,7 +265,7 @@ def _refine(
             x0, y0, x1, y1 = rects[r.name]
             w, h = x1 - x0, y1 - y0
             # e * sqrt(1 + e²): squares to e² + e⁴, so the worst room dominates (near minimax).
-            e = (abs(math.log(w / h)) - math.log(r.aspect)) / aspect_scale
+            e = _log_offset(r, w, h) / aspect_scale
             out.append(e * math.sqrt(1.0 + e * e))
             e = (w * h / r.area - 1.0) / area_scale
             out.append(e * math.sqrt(1.0 + e * e))
@@ -258,7 +284,7 @@ def _refine(
         for r in spec.rooms:
             x0, y0, x1, y1 = rects[r.name]
             w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
-            out.append(z[-1] - abs(max(w, h) / min(w, h) - r.aspect) / r.aspect / ROOM_ASPECT_TOLERANCE)
+            out.append(z[-1] - _aspect_error(r, w, h) / ROOM_ASPECT_TOLERANCE)
             out.append(z[-1] - abs(w * h - r.area) / r.area / ROOM_AREA_TOLERANCE)
             out.append(min(w, h) - MIN_ROOM_SIDE)
         for key, need in needs:
@@ -307,10 +333,9 @@ def _part_badness(rect: Box, rooms: list[RoomSpec]) -> float:
     w, h = rect[2] - rect[0], rect[3] - rect[1]
     side = min(w, h)
     penalty = 0.0 if side >= MIN_ROOM_SIDE * (1 if len(rooms) == 1 else 1.6) else 5.0
-    ar = max(w, h) / side
     if len(rooms) == 1:
-        return abs(math.log(ar / rooms[0].aspect)) + penalty
-    return 0.3 * abs(math.log(ar)) + penalty
+        return _log_error(rect, rooms[0]) + penalty
+    return 0.3 * abs(math.log(w / h)) + penalty
 
 
 def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> float:
@@ -327,7 +352,7 @@ def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
     """How promising an unrefined layout is: its connections count fully, its shapes only by
     their log aspect errors (the refinement trades area to fix those)."""
     disconnected, unmet = _connection_misses(spec, rects)
-    shape = sum(abs(math.log(_aspect(rects[r.name]) / r.aspect)) for r in spec.rooms)
+    shape = sum(_log_error(rects[r.name], r) for r in spec.rooms)
     return (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet + shape
 
 
@@ -360,15 +385,46 @@ def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[
 
 
 def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
+    """The best layout for ``spec``: every room in its requested orientation when some layout has
+    that with the desired connections and shapes; else the better of that search's best and one
+    with the rooms free to turn (or its transposition), by :func:`_oriented_score`. The oriented
+    search is the quick one (structures the interval search proposes, refined), the free one full."""
+    kept = _search(spec, rng, quick=True)
+    if kept is not None and _fits(spec, kept.rects) and _connection_misses(spec, kept.rects) == (False, 0):
+        return kept
+    free = replace(spec, rooms=tuple(replace(r, oriented=False) for r in spec.rooms))
+    turned = _search(free, rng)
+    assert turned is not None
+    transposed = Layout(
+        {name: (y0, x0, y1, x1) for name, (x0, y0, x1, y1) in turned.rects.items()},
+        turned.height,
+        turned.width,
+        turned.score,
+    )
+    layouts = [turned, transposed] if kept is None else [kept, turned, transposed]
+    scored = [replace(lay, score=_oriented_score(spec, free, lay)) for lay in layouts]
+    return min(scored, key=lambda lay: lay.score)
+
+
+def _oriented_score(spec: WorldTemplateSpec, free: WorldTemplateSpec, layout: Layout) -> float:
+    """A layout's score with rooms free to turn, plus TURN_PENALTY per room turned from its request."""
+    turned = 0
+    for r in spec.rooms:
+        x0, y0, x1, y1 = layout.rects[r.name]
+        turned += not orientation_kept(r.x_by_y, (x1 - x0) / (y1 - y0))
+    return _score(free, layout.rects, layout.width / layout.height) + TURN_PENALTY * turned
+
+
+def _search(spec: WorldTemplateSpec, rng: random.Random, quick: bool = False) -> Layout | None:
+    """The search of :func:`search_layout` for rooms as ``spec`` orients them; ``quick``: only the
+    structures the interval search proposes within QUICK_FACTOR of the tolerance (None if none)."""
     total = sum(r.area for r in spec.rooms)
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     best: Layout | None = None
     if len(spec.rooms) == 1:
-        # One room: the footprint is the room, so it takes the room's shape in the orientation
-        # closest to the footprint preference (the room's shape is what the report checks).
-        room_ar = spec.rooms[0].aspect
-        choices = [room_ar, 1 / room_ar]
-        fp = min(choices, key=lambda a: abs(math.log(a / req_fp)) + rng.random() * 0.01)
+        # One room: the footprint is the room, so it takes the room's shape in its requested
+        # orientation (the room's shape is what the report checks; the footprint is a preference).
+        fp = spec.rooms[0].x_by_y
         fp *= math.exp(rng.uniform(-0.04, 0.04))  # small seeded variation: distinct floorplans per seed
         height = math.sqrt(total / fp)
         rects = {spec.rooms[0].name: (0.0, 0.0, total / height, height)}
@@ -398,7 +454,9 @@ def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading:
     # those meeting every desired connection when there are any.
-    proposals, joint = _proposals(spec, rng)
+    proposals, joint = _proposals(spec, rng, max_factor=QUICK_FACTOR if quick else math.inf)
+    if quick and spec.connections and not joint:
+        return None  # no structure meets the desired connections with these shapes
     for lo, hi, tree in proposals:
         inset = 0.01 * (hi - lo)  # at the interval's ends a desired connection's wall is just long enough
         log_fp = min(max(math.log(req_fp), lo), hi) + (hi - lo) * rng.uniform(-0.1, 0.1)
@@ -416,8 +474,7 @@ def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
             consider(variant, fp)
         if done():
             break
-    if done():
-        assert best is not None
+    if done() or quick:
         return best
     # 2. Randomly sampled slicing trees (their room order follows the desired connections), the
     # best few refined; not needed when the interval search found the desired connections.
@@ -452,7 +509,7 @@ def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
 
 
 def _proposals(
-    spec: WorldTemplateSpec, rng: random.Random, wanted: int = PROPOSALS
+    spec: WorldTemplateSpec, rng: random.Random, wanted: int = PROPOSALS, max_factor: float = math.inf
 ) -> tuple[list[Interval], bool]:
     """Up to ``wanted`` slicing structures to refine, and whether they meet every desired connection.
 
@@ -460,15 +517,15 @@ def _proposals(
     set of room shapes, best exact-area shapes first, each with a narrow interval around the
     footprint aspect where its shapes are best (the refinement then trades area). Only when no
     structure meets them all (or there are none): structures for the shapes alone, loosening the
-    aspect tolerance step by step."""
+    aspect tolerance step by step (up to ``max_factor`` times the tolerance)."""
     if spec.connections:
-        for factor in JOINT_FACTORS:
+        for factor in JOINT_FACTORS if max_factor == math.inf else (max_factor,):
             blocks = _interval_search(spec, factor * ROOM_ASPECT_TOLERANCE, connections=True, shapes=True)
             if blocks:
                 return _best_shapes(spec, blocks, rng, wanted), True
     out: list[Interval] = []
     keys: set[str] = set()
-    for factor in (SHAPE_AIM, 1.0, 1.4, 2.0, 3.0):
+    for factor in (f for f in (SHAPE_AIM, 1.0, 1.4, 2.0, 3.0) if f <= max_factor):
         for iv in _feasible_trees(spec, factor * ROOM_ASPECT_TOLERANCE):
             key = _tree_key(iv[2])
             if key not in keys:
@@ -484,12 +541,14 @@ def _best_shapes(
 ) -> list[Interval]:
     """One structure per set of room shapes (a random one of its mirror images at their best), ranked
     by the worst room's log aspect error at the best footprint aspect of its interval, exact areas."""
-    target = np.array([math.log(r.aspect) for r in spec.rooms])
+    free = np.array([not r.oriented for r in spec.rooms])
+    target = np.array([math.log(r.x_by_y if r.oriented else r.aspect) for r in spec.rooms])
     classes: dict[tuple[float, ...], list[tuple[float, float, float, float, Tree]]] = {}
     for lo, hi, tree, _, offsets in blocks:
         off = np.array([o for _, o in offsets])
         grid = np.linspace(lo, hi, 17)
-        worst = np.abs(np.abs(grid[:, None] + off[None, :]) - target[None, :]).max(axis=1)
+        logs = grid[:, None] + off[None, :]
+        worst = np.abs(np.where(free[None, :], np.abs(logs), logs) - target[None, :]).max(axis=1)
         k = int(worst.argmin())
         shape_key = tuple(round(o, 6) for o in off)
         shape_key = min(shape_key, tuple(-o for o in shape_key))
@@ -606,18 +665,12 @@ def _interval_search(
     feasible: dict[int, list[Block]] = {}
     area: dict[int, float] = {}
     for i, r in enumerate(rooms):
-        lo = math.log(max(1.0, r.aspect * (1 - tolerance)))
-        hi = min(math.log(r.aspect * (1 + tolerance)), math.log(r.area / MIN_ROOM_SIDE**2))
         area[1 << i] = r.area
         whole: Side = ((r.name, 0.0, 1.0),)
         sides: Sides = (whole, whole, whole, whole)
-        zero = ((i, 0.0),)
-        if hi < lo:
-            feasible[1 << i] = []
-        elif lo == 0.0:
-            feasible[1 << i] = [(-hi, hi, r.name, sides, zero)]
-        else:
-            feasible[1 << i] = [(lo, hi, r.name, sides, zero), (-hi, -lo, r.name, sides, zero)]
+        feasible[1 << i] = [
+            (lo, hi, r.name, sides, ((i, 0.0),)) for lo, hi in _room_log_aspects(r, tolerance)
+        ]
     for mask in sorted(range(1, 1 << n), key=lambda m: m.bit_count()):
         if mask.bit_count() < 2:
             continue
@@ -662,6 +715,23 @@ def _interval_search(
             out, outside, shapes, cap=SHAPES_CAP if shapes else JOINT_CAP if needs else 10
         )
     return feasible[(1 << n) - 1]
+
+
+def _room_log_aspects(room: RoomSpec, tolerance: float) -> list[tuple[float, float]]:
+    """The log(x/y) ranges of a room within ``tolerance`` of its requested aspect (in its requested
+    orientation unless it may turn: :func:`_aspect_error`), short sides at least MIN_ROOM_SIDE."""
+    cap = math.log(room.area / MIN_ROOM_SIDE**2)
+    hi = min(math.log(room.aspect * (1 + tolerance)), cap)
+    if room.oriented and room.x_by_y != 1.0:
+        short = room.aspect * (1 - tolerance)
+        lo = max(math.log(short) if short > 0 else -math.inf, -cap)
+        if hi < lo:
+            return []
+        return [(lo, hi)] if room.x_by_y > 1 else [(-hi, -lo)]
+    lo = math.log(max(1.0, room.aspect * (1 - tolerance)))
+    if hi < lo:
+        return []
+    return [(-hi, hi)] if lo == 0.0 else [(lo, hi), (-hi, -lo)]
 
 
 def _prune_sides(intervals: list[Block], outside: set[str], shapes: bool, cap: int) -> list[Block]:

@@ -34,7 +34,7 @@ class Room:
     original_name: str | None
     polygon: tuple[Point, ...]  # counter-clockwise, wall centre lines
     requested_area: float
-    requested_aspect: float
+    requested_aspect: float  # the template's x/y (AspectRatio x over y): orientation included
     flooring: str = ""
     wall_material: str = ""
     furniture_density: str = "Moderate"
@@ -52,9 +52,9 @@ class Room:
 
     @property
     def aspect(self) -> float:
+        """Extent along x over extent along y (compare with ``requested_aspect``)."""
         x0, y0, x1, y1 = self.bounds
-        w, h = x1 - x0, y1 - y0
-        return max(w, h) / min(w, h)
+        return (x1 - x0) / (y1 - y0)
 
 
 @dataclass(frozen=True)
