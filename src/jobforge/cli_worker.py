@@ -53,7 +53,7 @@ def run_worker(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     if args.parent_pid:
         _exit_with(args.parent_pid)
-    name = f"{socket.gethostname()}.{os.getpid()}"
+    name = f"{socket.gethostname()}.{args.parent_pid or os.getpid()}"  # the command's pid names both
     if "jobs" in queues and "pieces" in queues:
         again = [*args.argv, "--queues", "jobs", "--parent-pid", str(os.getpid())]  # the last --queues wins
         child = subprocess.Popen([sys.executable, "-m", "jobforge.cli", *again])
