@@ -17,9 +17,12 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobforge.cli_common import CliError, add_node_arguments, database_errors, node_settings
+
+if TYPE_CHECKING:
+    from jobforge.engine.celery_executor import CeleryExecutor
 
 QUEUES = ("jobs", "pieces")
 log = logging.getLogger("jobforge.worker")
@@ -83,10 +86,12 @@ def _check_privileges() -> None:
 
 
 def _pieces(settings: Any, name: str) -> int:
-    from jobforge.engine.celery_app import PIECES_QUEUE, make_app
+    from jobforge.engine.celery_app import PIECES_QUEUE
 
-    config = settings.celery_config()
-    app = make_app(config)
+    executor = _node(settings)
+    executor.warm_up()  # the job libraries, imported once before the pool forks its processes
+    executor.jobs.db.dispose()  # no database connection is shared with the forked processes
+    app = executor.app
     concurrency = settings.cpu_workers or os.cpu_count() or 1
     log.info("pieces worker starting", extra={"worker": f"pieces@{name}", "concurrency": concurrency})
     _celery(app, "prefork", concurrency, PIECES_QUEUE, f"pieces@{name}", settings.log_level)
@@ -94,22 +99,29 @@ def _pieces(settings: Any, name: str) -> int:
 
 
 def _jobs(settings: Any, name: str) -> int:
-    from jobforge.app import build_node
     from jobforge.engine.celery_app import JOBS_QUEUE, serve_jobs
-    from jobforge.engine.celery_executor import CeleryExecutor
 
-    with database_errors(settings):
-        engine, _store, _services = build_node(settings)
-    executor = engine.executor
-    assert isinstance(executor, CeleryExecutor)
+    executor = _node(settings)
     serve_jobs(executor.serve())
     log.info("jobs worker starting", extra={"worker": f"jobs@{name}", "kinds": sorted(executor.handlers)})
     try:
         _celery(executor.app, "threads", settings.workers, JOBS_QUEUE, f"jobs@{name}", settings.log_level)
     finally:
         serve_jobs(None)
-        engine.stop()
+        executor.stop()
+        executor.jobs.db.dispose()
     return 0
+
+
+def _node(settings: Any) -> CeleryExecutor:
+    """This worker's engine (its handlers registered by the services), as its Celery executor."""
+    from jobforge.app import build_node
+    from jobforge.engine.celery_executor import CeleryExecutor
+
+    with database_errors(settings):
+        engine, _store, _services = build_node(settings)
+    assert isinstance(engine.executor, CeleryExecutor)
+    return engine.executor
 
 
 def _celery(app: Any, pool: str, concurrency: int, queue: str, node: str, level: str) -> None:

@@ -48,6 +48,7 @@ def _nodes(root: Path, redis: RedisServer, database_url: str) -> Iterator[Cluste
         "JOBFORGE_DATABASE_URL": database_url,
         "JOBFORGE_BROKER_URL": redis.url,
         "JOBFORGE_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "JOBFORGE_PIECES_PER_JOB": "4",  # what a killed job task leaves queued runs for nothing
         "JOBFORGE_DIAGNOSTIC_JOBS": "1",
         "JOBFORGE_DATA_DIR": str(root / "data"),
         "C_FORCE_ROOT": "1",  # CI runs as root; Celery wants to be told that pickles are trusted

@@ -149,8 +149,8 @@ def test_a_killed_worker_s_job_completes_with_every_world(cluster: Cluster) -> N
     """kill -9 of the worker holding the job (its jobs and pieces processes): the other worker
     takes the job over once its lease expires and makes the missing worlds, none twice."""
     api = robomaker(cluster, 1)
-    arn = generate(api, sample_body("SixRoomsV2"), 40)
-    assert eventually(lambda: len(world_ids(cluster, arn)) >= 3, 30, interval=0.05)
+    arn = generate(api, sample_body("OneRoom"), 40)
+    assert eventually(lambda: len(world_ids(cluster, arn)) >= 3, 30, interval=0.02)
     holder = next(worker for worker in cluster.workers if claimed(worker, arn))
     holder.kill()
     assert len(world_ids(cluster, arn)) < 40, "the job ended before the kill: make it longer"

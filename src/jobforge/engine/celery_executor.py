@@ -34,7 +34,7 @@ from celery import Celery, states
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, PIECES_QUEUE, CeleryConfig, make_app
 from jobforge.engine.control import JobControl
 from jobforge.engine.errors import IllegalTransition
-from jobforge.engine.executor import JobContext
+from jobforge.engine.executor import JobContext, import_modules
 from jobforge.engine.handlers import JobHandler, check_handler
 from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.running import execute, settle_orphan
@@ -194,8 +194,16 @@ class CeleryExecutor:
         self.handlers[handler.kind] = handler
 
     def preload(self, module: str, service: str) -> None:
-        """Recorded only: worker processes import a piece's modules when its first piece runs."""
+        """Import ``module`` in a pieces worker before it starts its processes (see :meth:`warm_up`)."""
         self._preload[module] = service
+
+    def warm_up(self) -> dict[str, str]:
+        """Import the preloaded modules here (a pieces worker, before it forks its processes, so
+        the first piece of each process does not pay for them); {module: error} of those that fail."""
+        failed = import_modules(tuple(self._preload))
+        for module, error in failed.items():
+            log.warning("worker warm-up failed", extra={"import": module, "error": error})
+        return failed
 
     def problems(self) -> list[dict[str, str]]:
         return []

@@ -207,7 +207,7 @@ def _result(future: Future[T]) -> T | Exception:
         return exc
 
 
-def _import_all(modules: tuple[str, ...]) -> dict[str, str]:
+def import_modules(modules: tuple[str, ...]) -> dict[str, str]:
     """Worker side of the warm-up: import each module; return {module: error} for those that fail."""
     failed: dict[str, str] = {}
     for module in modules:
@@ -339,7 +339,7 @@ class InProcessExecutor:
         failed: dict[str, str] = {}
         try:
             pool = self.cpu_pool()
-            futures = [pool.submit(_import_all, tuple(self._preload)) for _ in range(self.cpu_workers)]
+            futures = [pool.submit(import_modules, tuple(self._preload)) for _ in range(self.cpu_workers)]
             for future in futures:
                 failed.update(future.result(timeout=120))
         except Exception as exc:
