@@ -193,7 +193,8 @@ class Settings:
         where = self.where("broker_url")
         if not self.broker_url:
             raise SettingsError(
-                f"{self.where('executor')} celery needs a broker: {where} redis://host:6379/0 (or amqp://...)"
+                f"{self.where('executor')} celery needs a broker: --broker-url or JOBFORGE_BROKER_URL,"
+                " e.g. redis://host:6379/0 (or amqp://...)"
             )
         scheme = urlsplit(self.broker_url).scheme
         if scheme not in BROKER_SCHEMES:
