@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the real servers the test suite talks to (installing them with apt-get when missing):
 # PostgreSQL, for the engine's PostgreSQL tests; Node.js with tests/s3/js's packages (the JavaScript
-# SDK tests). Prints the environment to export.
+# SDK tests); redis-server, which tests/distributed starts on ports of its own (installed only).
+# Prints the environment to export.
 set -euo pipefail
 
 have_root() { [ "$(id -u)" = 0 ]; }
@@ -28,6 +29,11 @@ fi
 js_tests="$(dirname "$0")/../tests/s3/js"
 if [ ! -d "$js_tests/node_modules/@aws-sdk/client-s3" ]; then
   (cd "$js_tests" && npm ci --no-audit --no-fund) >&2
+fi
+
+# Redis (tests/distributed runs its own redis-server per test module) -----------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt_install redis-server >&2
 fi
 
 # PostgreSQL ------------------------------------------------------------------------------------

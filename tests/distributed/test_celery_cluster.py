@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from sqlalchemy import select
 
+from jobforge.engine import JobEngine
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, CeleryConfig, make_app
 from jobforge.engine.db import jobs, resources
 from tests.distributed.cluster import Worker
@@ -71,6 +72,17 @@ def celery(cluster: Cluster) -> Any:
     return make_app(CeleryConfig(cluster.redis.url, cluster.redis.url, VISIBILITY_TIMEOUT))
 
 
+def pieces_at_work(cluster: Cluster) -> int:
+    """Piece tasks the workers run or hold, as they answer Celery's inspect (``safe``: the
+    arguments as text; a piece's pickled partial cannot go into the JSON answer)."""
+    inspect = celery(cluster).control.inspect(timeout=1)
+    answers = [inspect.active(safe=True) or {}, inspect.reserved(safe=True) or {}]
+    if any(len(answer) < 2 * len(cluster.workers) for answer in answers):
+        return -1  # a worker did not answer in time (each runs a pieces node and a jobs node)
+    busy = [task for answer in answers for tasks in answer.values() for task in tasks]
+    return sum(1 for task in busy if task["name"] == PIECE_TASK)
+
+
 def test_a_generation_spreads_over_both_workers(cluster: Cluster) -> None:
     api = robomaker(cluster, 0)
     arn = generate(api, MINIMAL_BODY, 20)
@@ -93,14 +105,25 @@ def test_a_cancel_through_the_other_api_node_stops_the_pieces(cluster: Cluster) 
     made = len(world_ids(cluster, arn))
     assert made < 50
 
-    def pieces_at_work() -> int:
-        inspect = celery(cluster).control.inspect(timeout=1)
-        busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
-        return sum(1 for tasks in busy for task in tasks if task["name"] == PIECE_TASK)
-
-    assert eventually(lambda: pieces_at_work() == 0, 10, interval=0.5), "pieces still run"
+    assert eventually(lambda: pieces_at_work(cluster) == 0, 10, interval=0.5), "pieces still run"
     time.sleep(1)
     assert len(world_ids(cluster, arn)) == made  # no world stored after the cancel
+
+
+def test_a_cancel_terminates_pieces_running_on_the_workers(cluster: Cluster) -> None:
+    """Two pieces of a minute each, one on each worker: a cancel ends them within seconds."""
+    job_id = cluster.apis[1].control("diagnostic-job", seconds=60, pieces=2)["jobId"]
+    arn = f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}"
+    assert eventually(lambda: pieces_at_work(cluster) == 2, 30, interval=0.2), "the pieces never started"
+    engine = JobEngine(cluster.database_url, single_node=False)  # the test's view of the database
+    try:
+        engine.jobs.request_cancel(engine.jobs.load(record(cluster, arn)["pk"]))
+    finally:
+        engine.db.dispose()
+    asked = time.monotonic()
+    assert eventually(lambda: record(cluster, arn)["state"] == "CANCELED", 10, interval=0.05)
+    assert eventually(lambda: pieces_at_work(cluster) == 0, 10, interval=0.2), "pieces still run"
+    assert time.monotonic() - asked < 8
 
 
 def test_the_generation_quota_holds_across_api_nodes(cluster: Cluster) -> None:
