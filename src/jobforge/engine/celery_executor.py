@@ -260,7 +260,8 @@ class CeleryExecutor:
             log.warning("no handler here for a job task", extra={"job": job.arn, "kind": job.kind})
             return None
         if job.state in (JobState.RUNNING, JobState.CANCELING):
-            if job.lease_expires_at is not None and job.lease_expires_at > datetime.now(UTC):
+            live = job.lease_expires_at is not None and job.lease_expires_at > datetime.now(UTC)
+            if live or job.lease_owner == self.owner:  # this process runs it (a late renewal)
                 log.info("duplicate job task dropped", extra={"job": job.arn, "owner": job.lease_owner})
                 return None
             try:
