@@ -42,15 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
     from jobforge.services.registry import check_settings
 
     settings = node_settings(
-        args,
-        host=args.host,
-        port=args.port,
-        auth=args.auth,
-        credentials_file=args.credentials_file,
-        control=args.control,
-        executor=args.executor,
-        workers=args.workers,
-        pace=args.pace,
+        args, "host", "port", "auth", "credentials_file", "control", "executor", "workers", "pace"
     )
     check_settings(settings)
     _check_listen(settings.host, settings.port)

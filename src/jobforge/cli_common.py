@@ -45,19 +45,23 @@ def add_node_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def node_settings(args: argparse.Namespace, **flags: Any) -> Settings:
-    """Prepared settings from the node flags of :func:`add_node_arguments` plus ``flags``."""
-    return Settings.from_env(
-        data_dir=args.data_dir,
-        database_url=args.database_url,
-        s3_endpoint_url=args.s3_endpoint_url,
-        broker_url=args.broker_url,
-        result_backend=args.result_backend,
-        broker_visibility_timeout=args.broker_visibility_timeout,
-        log_level=args.log_level,
-        log_format=args.log_format,
-        **flags,
-    ).prepare()
+NODE_FLAGS = (  # the settings add_node_arguments' flags give
+    "data_dir",
+    "database_url",
+    "s3_endpoint_url",
+    "broker_url",
+    "result_backend",
+    "broker_visibility_timeout",
+    "log_level",
+    "log_format",
+)
+
+
+def node_settings(args: argparse.Namespace, *names: str, **values: Any) -> Settings:
+    """Prepared settings from the node flags, the flags ``names`` (each a setting's name) and
+    ``values`` (typed or text, as if given as flags)."""
+    flags = {name: getattr(args, name) for name in (*NODE_FLAGS, *names)}
+    return Settings.from_env(**flags, **values).prepare()
 
 
 @contextmanager

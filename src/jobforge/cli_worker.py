@@ -50,7 +50,7 @@ def run_worker(args: argparse.Namespace) -> int:
     unknown = sorted(set(queues) - set(QUEUES)) or ([] if queues else ["(none)"])
     if unknown:
         raise CliError(f"--queues must name jobs, pieces or both, not {', '.join(unknown)}", 2)
-    settings = node_settings(args, executor="celery", cpu_workers=args.concurrency, workers=args.workers)
+    settings = node_settings(args, "workers", executor="celery", cpu_workers=args.concurrency)
     check_settings(settings)
     _check_privileges()
     configure_logging(settings.log_level, settings.log_format)
