@@ -30,6 +30,7 @@ from functools import partial
 from typing import Any
 
 from celery import Celery, states
+from sqlalchemy.exc import NoResultFound
 
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, PIECES_QUEUE, CeleryConfig, make_app
 from jobforge.engine.control import JobControl
@@ -252,7 +253,7 @@ class CeleryExecutor:
     def _claim(self, pk: int) -> Job | None:
         try:
             job = self.jobs.load(pk)
-        except Exception:  # no such job (a database reset): nothing to do
+        except NoResultFound:  # a database reset under a queue that kept its tasks
             log.warning("job task for an unknown job", extra={"pk": pk})
             return None
         handler = self.handlers.get(job.kind)
