@@ -1,7 +1,8 @@
 """Jobs on the Celery executor across two API nodes and two workers, all real processes: the
 pieces of one job spread over both workers, a killed worker's job still completes, a cancel
 through the other API node stops the pieces, quotas hold across API nodes, a job task delivered
-twice runs its job once. The killing test runs last (it leaves one worker)."""
+twice runs its job once, a Data Exchange job started through the other node runs on a worker.
+The killing test runs last (it leaves one worker)."""
 
 from __future__ import annotations
 
@@ -166,6 +167,25 @@ def test_a_job_task_delivered_twice_runs_the_job_once(cluster: Cluster) -> None:
     assert done["progress"] == {"steps": 15, "of": 15}
     logs = "".join(worker.log() for worker in cluster.workers)
     assert logs.count("duplicate job task dropped") >= 2
+
+
+def test_a_data_exchange_job_started_through_the_other_node_runs_on_a_worker(cluster: Cluster) -> None:
+    """Data Exchange StartJob (WAITING -> PENDING) sends the job's task like a creation does."""
+    s3 = client("s3", cluster.apis[0].url)
+    s3.create_bucket(Bucket="dx-source")
+    for n in range(3):
+        s3.put_object(Bucket="dx-source", Key=f"prices/{n}.csv", Body=f"day,price\n{n},1\n".encode())
+    dx = [client("dataexchange", api.url) for api in cluster.apis]
+    data_set = dx[0].create_data_set(AssetType="S3_SNAPSHOT", Name="prices", Description="d")["Id"]
+    revision = dx[0].create_revision(DataSetId=data_set)["Id"]
+    sources = [{"Bucket": "dx-source", "Key": f"prices/{n}.csv"} for n in range(3)]
+    details = {"ImportAssetsFromS3": {"DataSetId": data_set, "RevisionId": revision, "AssetSources": sources}}
+    job = dx[0].create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)
+    dx[1].start_job(JobId=job["Id"])
+    assert eventually(lambda: dx[1].get_job(JobId=job["Id"])["State"] == "COMPLETED", 30, interval=0.1)
+    assets = dx[0].list_revision_assets(DataSetId=data_set, RevisionId=revision)["Assets"]
+    assert sorted(asset["Name"] for asset in assets) == [source["Key"] for source in sources]
+    assert any(claimed(worker, job["Arn"]) for worker in cluster.workers)
 
 
 def test_a_killed_worker_s_job_completes_with_every_world(cluster: Cluster) -> None:
