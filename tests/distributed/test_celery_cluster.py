@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import redis
 from botocore.exceptions import ClientError
 from sqlalchemy import select
 
@@ -93,6 +94,7 @@ def test_a_generation_spreads_over_both_workers(cluster: Cluster) -> None:
     ran_on = record(cluster, arn)["progress"]["workers"]
     assert set(ran_on) == {f"pieces@{worker.name}" for worker in cluster.workers}, ran_on
     assert sum(ran_on.values()) == 20
+    assert redis.Redis.from_url(cluster.redis.url).keys("celery-task-meta-*") == []  # results collected
 
 
 def test_a_cancel_through_the_other_api_node_stops_the_pieces(cluster: Cluster) -> None:

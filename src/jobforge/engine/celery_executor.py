@@ -138,6 +138,15 @@ class PiecePool(Executor):
                     future = self._waiting.pop(task_id, None)
                 if future is not None and future.set_running_or_notify_cancel():
                     _complete(future, meta)
+                self._forget(task_id)
+
+    def _forget(self, task_id: str) -> None:
+        """Delete a collected result from the backend (a world's result carries its preview:
+        left to expire, an hour of them could fill Redis)."""
+        try:
+            self._app.backend.forget(task_id)
+        except Exception:  # it expires anyway (result_expires)
+            log.debug("forgetting a piece result failed", exc_info=True)
 
     def _ready(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The finished pieces among ``ids``: {task id: result meta}."""
