@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the real servers the test suite talks to (installing them with apt-get when missing):
 # PostgreSQL, for the engine's PostgreSQL tests; Node.js with tests/s3/js's packages (the JavaScript
-# SDK tests); HAProxy (the deployment's load balancer config). Prints the environment to export.
+# SDK tests); HAProxy (the deployment's load balancer config); redis-server, which tests/distributed
+# starts on ports of its own (installed only). Prints the environment to export.
 set -euo pipefail
 
 have_root() { [ "$(id -u)" = 0 ]; }
@@ -33,6 +34,11 @@ fi
 # HAProxy, for tests/tooling/test_load_balancer.py (deploy/haproxy.cfg in front of two servers) -----
 if ! command -v haproxy >/dev/null 2>&1; then
   apt_install haproxy >&2
+fi
+
+# Redis (tests/distributed runs its own redis-server per test module) -----------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt_install redis-server >&2
 fi
 
 # PostgreSQL ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
-from jobforge.services.registry import assemble
+from jobforge.services.registry import Services, assemble
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
 
 log = logging.getLogger("jobforge")
@@ -25,19 +25,7 @@ class JobforgeApp:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings.prepare()
-        self.engine = JobEngine(
-            settings.resolved_database_url,
-            workers=settings.workers,
-            cpu_workers=settings.cpu_workers,
-            single_node=settings.single_node,
-            control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
-        )
-        self.store: ObjectStore = make_object_store(settings.data_dir, settings.s3_endpoint_url)
-        owners, default_owner = settings.parsed_bucket_owners()
-        self.store.policy = BucketPolicy(owners, default_owner)
-        if settings.diagnostic_jobs:
-            self.engine.register(DiagnosticJobHandler())
-        services = assemble(self.engine, self.store, settings)
+        self.engine, self.store, services = build_node(settings)
         authenticator = Authenticator(
             settings.auth,
             settings.credentials,
@@ -128,6 +116,25 @@ class JobforgeApp:
                 self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def build_node(settings: Settings) -> tuple[JobEngine, ObjectStore, Services]:
+    """What an API node and a ``jobforge worker`` share: the engine (its executor chosen by
+    ``settings.executor``), the object store and the services with their job handlers."""
+    settings.prepare()
+    engine = JobEngine(
+        settings.resolved_database_url,
+        workers=settings.workers,
+        cpu_workers=settings.cpu_workers,
+        control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
+        celery=settings.celery_config(),
+    )
+    store = make_object_store(settings.data_dir, settings.s3_endpoint_url)
+    owners, default_owner = settings.parsed_bucket_owners()
+    store.policy = BucketPolicy(owners, default_owner)
+    if settings.diagnostic_jobs:
+        engine.register(DiagnosticJobHandler())
+    return engine, store, assemble(engine, store, settings)
 
 
 def build_app(settings: Settings | None = None) -> JobforgeApp:

@@ -14,18 +14,12 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote, urlsplit
 
 from jobforge import __version__
-from jobforge.config import AUTH_MODES, LOG_FORMATS, LOG_LEVELS, PACES, SettingsError
+from jobforge.cli_common import CliError, add_node_arguments, database_errors, node_settings
+from jobforge.cli_worker import add_worker_parser
+from jobforge.config import AUTH_MODES, EXECUTORS, PACES, SettingsError
 
 if TYPE_CHECKING:
     import httpx
-
-
-class CliError(Exception):
-    """A failure reported as one line on stderr, exiting with ``code``."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,39 +35,20 @@ def _os_reason(exc: OSError) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from sqlalchemy.exc import SQLAlchemyError
 
     from jobforge.app import build_app
-    from jobforge.config import Settings
     from jobforge.logs import configure_logging
     from jobforge.protocol.http_server import http_protocol
     from jobforge.services.registry import check_settings
 
-    settings = Settings.from_env(
-        host=args.host,
-        port=args.port,
-        data_dir=args.data_dir,
-        database_url=args.database_url,
-        s3_endpoint_url=args.s3_endpoint_url,
-        auth=args.auth,
-        credentials_file=args.credentials_file,
-        control=args.control,
-        workers=args.workers,
-        pace=args.pace,
-        log_level=args.log_level,
-        log_format=args.log_format,
-        location_split_bytes=args.location_split_bytes,
-    ).prepare()
+    settings = node_settings(
+        args, "host", "port", "auth", "credentials_file", "control", "executor", "workers", "pace"
+    )
     check_settings(settings)
     _check_listen(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
-    try:
+    with database_errors(settings):
         app = build_app(settings)
-    except SQLAlchemyError as exc:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-        raise CliError(f"cannot open the database {url}: {str(exc).splitlines()[0]}") from exc
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -222,13 +197,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (JOBFORGE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", help="port, 1-65535 (JOBFORGE_PORT, default 4580)")
     serve.add_argument(
-        "--data-dir", type=Path, help="state directory (JOBFORGE_DATA_DIR, default ./.jobforge)"
-    )
-    serve.add_argument(
-        "--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)"
-    )
-    serve.add_argument("--s3-endpoint-url", help="use this S3-compatible endpoint instead of local buckets")
-    serve.add_argument(
         "--auth", metavar="{" + ",".join(AUTH_MODES) + "}", help="verify SigV4 signatures (default none)"
     )
     serve.add_argument(
@@ -241,20 +209,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="{on,off}",
         help="the control API /_jobforge/control/... (JOBFORGE_CONTROL, default on; off: 404)",
     )
+    serve.add_argument(
+        "--executor",
+        metavar="{" + ",".join(EXECUTORS) + "}",
+        help="local: run jobs in this process (default); celery: queue them for `jobforge worker`",
+    )
     serve.add_argument("--workers", help="concurrent jobs, at least 1 (JOBFORGE_WORKERS, default 4)")
     serve.add_argument(
         "--pace", metavar="{" + ",".join(PACES) + "}", help="how jobs advance (default instant)"
     )
-    serve.add_argument("--log-level", metavar="{" + ",".join(LOG_LEVELS) + "}", help="(default info)")
-    serve.add_argument(
-        "--log-format", metavar="{" + ",".join(LOG_FORMATS) + "}", help="log line format (default json)"
-    )
-    serve.add_argument(
-        "--location-split-bytes",
-        help="Location input files larger are split by row groups into pieces validated apart, 0: never "
-        "(JOBFORGE_LOCATION_SPLIT_BYTES, default 268435456)",
-    )
+    add_node_arguments(serve)
     serve.set_defaults(func=_serve)
+
+    add_worker_parser(commands)
 
     models = commands.add_parser("models", help="service model files for AWS SDKs")
     models_commands = models.add_subparsers(dest="models_command", required=True)
@@ -294,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `jobforge worker` starts itself again
     try:
         return int(args.func(args) or 0)
     except SettingsError as exc:

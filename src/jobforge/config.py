@@ -15,13 +15,18 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from jobforge.engine.celery_app import CeleryConfig
 
 PACES = ("instant", "realistic", "step")
 AUTH_MODES = ("none", "sigv4")
 LOG_FORMATS = ("json", "text")
 HTTP_PROTOCOLS = ("h11", "httptools")
+EXECUTORS = ("local", "celery")
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _ACCOUNT = re.compile(r"\d{12}")
 MIN_BODY_BYTES_IN_FLIGHT = 1024 * 1024
@@ -48,7 +53,11 @@ class Settings:
     default_region: str = "us-east-1"
     workers: int = 4  # concurrent jobs on this node
     cpu_workers: int | None = None  # worker processes for CPU-heavy work (default: cores)
-    single_node: bool = True  # on start, jobs left running by any other worker are orphans
+    executor: str = "local"  # local: jobs run in this process | celery: on `jobforge worker` processes
+    broker_url: str | None = None  # celery: redis://host:6379/0 or amqp://...
+    result_backend: str | None = None  # celery: piece results; default the broker URL when redis://
+    broker_visibility_timeout: int = 300  # celery on Redis: seconds before a killed worker's task returns
+    pieces_per_job: int = 32  # celery: a job's pieces in flight at once, across all workers
     pace: str = "instant"  # instant | realistic | step (see engine.control)
     step_delay: float = 0.0
     log_level: str = "info"
@@ -73,6 +82,31 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'jobforge.db'}"
 
     @property
+    def resolved_result_backend(self) -> str:
+        """Where Celery keeps piece results: ``result_backend``, else a redis:// broker."""
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url and urlsplit(self.broker_url).scheme in ("redis", "rediss"):
+            return self.broker_url
+        raise SettingsError(
+            f"{self.where('result_backend')} is required with the broker {self.broker_url!r}"
+            " (a redis:// URL, or another Celery result backend that can be polled)"
+        )
+
+    def celery_config(self) -> CeleryConfig | None:
+        """The Celery executor's settings, or None for the in-process executor."""
+        if self.executor != "celery":
+            return None
+        from jobforge.engine.celery_app import CeleryConfig
+
+        return CeleryConfig(
+            broker_url=self.broker_url or "",
+            result_backend=self.resolved_result_backend,
+            visibility_timeout=float(self.broker_visibility_timeout),
+            pieces_per_job=self.pieces_per_job,
+        )
+
+    @property
     def resolved_location_reference(self) -> Path:
         return self.location_reference or self.data_dir / "location" / "reference.sqlite"
 
@@ -92,7 +126,14 @@ class Settings:
         """Refuse impossible values (:class:`SettingsError`); touches no file."""
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"{self.where('port')} must be between 1 and 65535, not {self.port}")
-        for name in ("workers", "cpu_workers", "generation_concurrency", "export_concurrency"):
+        for name in (
+            "workers",
+            "cpu_workers",
+            "generation_concurrency",
+            "export_concurrency",
+            "broker_visibility_timeout",
+            "pieces_per_job",
+        ):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"{self.where(name)} must be at least 1, not {value}")
@@ -102,6 +143,7 @@ class Settings:
             ("log_format", LOG_FORMATS),
             ("log_level", LOG_LEVELS),
             ("http_protocol", HTTP_PROTOCOLS),
+            ("executor", EXECUTORS),
         ):
             value = getattr(self, name)
             if (value.lower() if name in ("log_level", "http_protocol") else value) not in allowed:
@@ -133,6 +175,8 @@ class Settings:
                 )
         if self.database_url is not None:
             self._check_database_url(self.database_url)
+        if self.executor == "celery":
+            self._check_celery()
         self.parsed_bucket_owners()
         return self
 
@@ -151,6 +195,31 @@ class Settings:
                 raise SettingsError(f"{where}: the owner of {bucket!r} must be a 12-digit account")
         default = raw.pop("*", self.default_account)
         return raw, default
+
+    def _check_celery(self) -> None:
+        where = self.where("broker_url")
+        if not self.broker_url:
+            raise SettingsError(
+                f"{self.where('executor')} celery needs a broker: --broker-url or JOBFORGE_BROKER_URL,"
+                " e.g. redis://host:6379/0 (or amqp://...)"
+            )
+        scheme = urlsplit(self.broker_url).scheme
+        if scheme not in BROKER_SCHEMES:
+            raise SettingsError(
+                f"{where} must be a redis:// or amqp:// URL, not {self.broker_url!r}"
+                f" (schemes: {', '.join(BROKER_SCHEMES)})"
+            )
+        if self.pace == "step":
+            raise SettingsError(
+                f"{self.where('pace')} step is for the in-process executor: on Celery workers no"
+                " control API advances a job (use instant or realistic)"
+            )
+        backend = self.resolved_result_backend
+        if urlsplit(backend).scheme in ("rpc", ""):
+            raise SettingsError(
+                f"{self.where('result_backend')} must be a result store the job can poll"
+                f" (redis://..., db+postgresql://...), not {backend!r}"
+            )
 
     def _check_database_url(self, url: str) -> None:
         from sqlalchemy.engine import make_url
@@ -229,6 +298,11 @@ class Settings:
         return cls(**values, sources=sources)
 
 
+def celery_root_allowed(env: Mapping[str, str] | None = None) -> bool:
+    """Whether Celery may run a pickle-accepting worker as root: its own ``C_FORCE_ROOT`` switch."""
+    return bool((os.environ if env is None else env).get("C_FORCE_ROOT"))
+
+
 def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, str, bool]]:
     """``AKID:SECRET[:ACCOUNT[:admin]],AKID2:SECRET2`` -> {key: (secret, account, admin)}."""
     result = {}
@@ -254,6 +328,8 @@ def parse_credentials(text: str, default_account: str) -> dict[str, tuple[str, s
 
 _INTS = {
     "port",
+    "broker_visibility_timeout",
+    "pieces_per_job",
     "workers",
     "cpu_workers",
     "generation_concurrency",
@@ -272,7 +348,7 @@ _BOOLS = {
     "no": False,
     "off": False,
 }
-_FLAGS = {"location_reference": "--reference"}  # flags not spelled --<setting-name>
+_FLAGS = {"location_reference": "--reference", "cpu_workers": "--concurrency"}  # not --<setting-name>
 
 
 def _convert(name: str, raw: str, where: str) -> Any:
@@ -289,7 +365,7 @@ def _convert(name: str, raw: str, where: str) -> Any:
             return float(raw.strip())
         except ValueError:
             raise SettingsError(f"{where} must be a number of seconds, not {raw!r}") from None
-    if name in ("single_node", "control", "diagnostic_jobs"):
+    if name in ("control", "diagnostic_jobs"):
         if raw.strip().lower() not in _BOOLS:
             choices = "on or off" if name == "control" else "true or false"
             raise SettingsError(f"{where} must be {choices}, not {raw!r}")

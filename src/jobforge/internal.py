@@ -28,6 +28,7 @@ MAX_BODY_BYTES = 1 << 20
 MAX_JSON_DEPTH = 32  # control bodies are flat objects; deeper JSON is refused with 400
 MAX_STEPS = 1_000_000_000
 MAX_SECONDS = 86_400.0
+MAX_PIECES = 64  # a diagnostic job's pieces
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 
@@ -300,7 +301,10 @@ class InternalRoutes:
                 kind=diagnostics.KIND,
                 job_id=job_id,
                 arn=f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}",
-                request={"seconds": _number(body, "seconds", 1, MAX_SECONDS)},
+                request={
+                    "seconds": _number(body, "seconds", 1, MAX_SECONDS),
+                    "pieces": _count(body, "pieces", 1, MAX_PIECES) if "pieces" in body else 0,
+                },
             )
             return await respond(send, 200, {"jobId": job.job_id, "state": job.state.value})
         else:

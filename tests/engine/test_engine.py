@@ -253,34 +253,6 @@ def test_resource_read_cache_follows_commits_and_rollbacks(engine: JobEngine) ->
     assert store.find(scope, "thing", "t1") is None
 
 
-def test_two_nodes_share_the_work_and_recover_each_other(database_url: str) -> None:
-    """Several jobforge nodes on one database: each job runs exactly once; a dead node's lease
-    expires and another node resumes its job."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("several nodes share PostgreSQL, not a SQLite file")
-    nodes = [
-        JobEngine(database_url, workers=2, cpu_workers=1, single_node=False, lease_seconds=1)
-        for _ in range(2)
-    ]
-    for node in nodes:
-        node.register(CountingHandler())
-    # a job claimed by a node that died: its lease runs out
-    orphan = create(nodes[0], n=2, job_id="orphan")
-    assert nodes[0].jobs.claim(orphan.pk, "dead-node", lease_seconds=0.5) is not None
-    for node in nodes:
-        node.start()
-    try:
-        jobs = [create(nodes[i % 2], n=3, job_id=f"m{i}") for i in range(10)]
-        for job in jobs:
-            done = wait_for(nodes[0], job, {JobState.SUCCEEDED}, timeout=30)
-            assert done.attempt == 1 and done.result == {"done": 3}
-        recovered = wait_for(nodes[1], orphan, {JobState.SUCCEEDED}, timeout=30)
-        assert recovered.attempt == 2
-    finally:
-        for node in nodes:
-            node.stop()
-
-
 def test_cancel_reaches_a_job_held_in_step_mode(engine: JobEngine) -> None:
     engine.control.set_pace("step")
     job = create(engine, n=5)

@@ -82,7 +82,7 @@ SERVE_VARIABLES = [
     ({"JOBFORGE_AUTH": "magic"}, "JOBFORGE_AUTH must be one of none, sigv4, not 'magic'"),
     ({"JOBFORGE_LOG_FORMAT": "xml"}, "JOBFORGE_LOG_FORMAT must be one of json, text, not 'xml'"),
     ({"JOBFORGE_LOG_LEVEL": "loud"}, "JOBFORGE_LOG_LEVEL must be one of debug, info"),
-    ({"JOBFORGE_SINGLE_NODE": "maybe"}, "JOBFORGE_SINGLE_NODE must be true or false"),
+    ({"JOBFORGE_EXECUTOR": "threads"}, "JOBFORGE_EXECUTOR must be one of local, celery, not 'threads'"),
     ({"JOBFORGE_DEFAULT_ACCOUNT": "12"}, "JOBFORGE_DEFAULT_ACCOUNT must be 12 digits"),
     ({"JOBFORGE_CREDENTIALS": "AKIDONLY"}, "JOBFORGE_CREDENTIALS entry 1 (AKIDONLY) must be AKID:SECRET"),
     (

@@ -5,7 +5,6 @@ Flower optional) and the Dockerfile's essentials, its health check run against a
 
 from __future__ import annotations
 
-import argparse
 import copy
 import fnmatch
 import subprocess
@@ -33,26 +32,7 @@ from tests.tooling.deploy_files import (
     jobforge_services,
 )
 
-# What the Celery executor (issue #14) adds to the CLI and the settings; until it is merged the
-# checks that need them are skipped, and they run as soon as the parser and Settings have them.
-PENDING_CLI = {"worker", "--executor", "--broker-url", "--concurrency", "--queues"}
-PENDING_SETTINGS = {"executor", "broker_url", "result_backend"}
 SETTINGS = {spec.name for spec in fields(Settings)} - {"sources", "prepared"}
-
-
-def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
-
-
-def _not_yet(argv: list[str]) -> str | None:
-    """Why ``argv`` cannot be parsed yet (a part of PENDING_CLI is missing), else None."""
-    subcommands = _subcommands(build_parser())
-    if argv[0] not in subcommands:
-        return f"`jobforge {argv[0]}`" if argv[0] in PENDING_CLI else None
-    known = {option for action in subcommands[argv[0]]._actions for option in action.option_strings}
-    missing = [word for word in argv if word.startswith("--") and word.split("=")[0] not in known]
-    return ", ".join(missing) if missing and set(missing) <= PENDING_CLI else None
 
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:
@@ -113,8 +93,6 @@ def test_jobforge_services_run_the_image_built_from_this_repository() -> None:
 @pytest.mark.parametrize("name", ["api-1", "api-2", "worker"])
 def test_each_jobforge_command_is_one_the_cli_accepts(name: str) -> None:
     argv = command(compose()["services"][name])
-    if reason := _not_yet(argv):
-        pytest.skip(f"{reason} not in jobforge's CLI yet (the Celery executor of issue #14 adds it)")
     try:
         args = build_parser().parse_args(argv)
     except SystemExit:
@@ -126,19 +104,11 @@ def test_each_jobforge_command_is_one_the_cli_accepts(name: str) -> None:
 def test_settings_in_the_environment_exist_and_are_valid() -> None:
     for name, service in jobforge_services(compose()).items():
         env = _environment(service)
-        unknown = _settings_named(env) - SETTINGS - PENDING_SETTINGS
+        unknown = _settings_named(env) - SETTINGS
         assert unknown == set(), f"{name} sets JOBFORGE_* variables config.py does not read: {unknown}"
         settings = Settings.from_env(env).validate()
-        assert settings.single_node is False  # several nodes on one database
+        assert settings.broker_url and settings.broker_url.startswith("redis://")  # every node
         assert settings.database_url and settings.database_url.startswith("postgresql+psycopg://")
-
-
-def test_celery_settings_exist() -> None:
-    used = set().union(*(_settings_named(_environment(s)) for s in jobforge_services(compose()).values()))
-    missing = (used & PENDING_SETTINGS) - SETTINGS
-    if missing:
-        pytest.skip(f"Settings has no {sorted(missing)} yet (the Celery executor of issue #14 adds them)")
-    assert used & PENDING_SETTINGS == {"broker_url"}
 
 
 def test_urls_name_the_services_that_provide_them() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,10 @@ from jobforge.engine.pagination import PageTokens
 from jobforge.engine.resources import Resource, ResourceStore, Scope
 from jobforge.engine.tags import TagStore
 
+if TYPE_CHECKING:
+    from jobforge.engine.celery_app import CeleryConfig
+    from jobforge.engine.celery_executor import CeleryExecutor
+
 
 class JobEngine:
     """Everything services share: durable records, tags, pagination, jobs and their execution."""
@@ -31,24 +35,27 @@ class JobEngine:
         cpu_workers: int | None = None,
         single_node: bool = True,
         control: JobControl | None = None,
-        lease_seconds: float = 30.0,
+        celery: CeleryConfig | None = None,
     ) -> None:
+        """``single_node``: no other process writes this database (read caches are safe); never
+        with ``celery`` (the Celery executor: several API nodes and workers share the database)."""
         self.db = Database(database_url)
         self.db.migrate()
         self.tokens = PageTokens(self._secret("page-token-secret"))
-        self.single_node = single_node
-        self.tags = TagStore(self.db, cache=single_node)
+        self.single_node = single_node and celery is None
+        self.tags = TagStore(self.db, cache=self.single_node)
         self.jobs = JobStore(self.db, self.tokens, self.tags)
         self.artifacts = ArtifactStore(self.db)
         self.control = control or JobControl()
-        self.executor = InProcessExecutor(
-            self.jobs,
-            self.control,
-            workers=workers,
-            cpu_workers=cpu_workers,
-            single_node=single_node,
-            lease_seconds=lease_seconds,
-        )
+        self.executor: InProcessExecutor | CeleryExecutor
+        if celery is not None:
+            from jobforge.engine.celery_executor import CeleryExecutor
+
+            self.executor = CeleryExecutor(self.jobs, self.control, celery)
+        else:
+            self.executor = InProcessExecutor(
+                self.jobs, self.control, workers=workers, cpu_workers=cpu_workers
+            )
         self._stores: dict[str, ResourceStore] = {}
 
     def resources(self, service: str) -> ResourceStore:

@@ -55,6 +55,10 @@ class JobCanceled(Exception):
     """Raised inside a job handler when cancellation was requested; the engine ends the job Canceled."""
 
 
+class JobTimedOut(Exception):
+    """The job ran past its time limit."""
+
+
 class JobFailed(Exception):
     """Raised by a job handler to end its job Failed with a service failure code and reason."""
 

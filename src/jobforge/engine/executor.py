@@ -1,9 +1,10 @@
-"""Executors run job handlers. The in-process one: a dispatcher thread, a thread pool for job
-orchestration and a process pool for CPU-heavy pieces, so the API never stalls.
+"""Executors run job handlers. The in-process one (``jobforge serve``, the default): a dispatcher
+thread, a thread pool for job orchestration and a process pool for CPU-heavy pieces, so the API
+never stalls. The Celery one is :mod:`jobforge.engine.celery_executor`.
 
-Restart recovery happens when an executor starts: jobs left Running or Canceling by a worker
-that is gone are resumed (handlers that can resume) or ended Canceled/Failed with a clear reason;
-for those, the handler's ``cleanup(job)`` removes what the interrupted run left behind.
+Restart recovery happens when the in-process executor starts: jobs left Running or Canceling by
+a worker that is gone are resumed (handlers that can resume) or ended Canceled/Failed with a clear
+reason; for those, the handler's ``cleanup(job)`` removes what the interrupted run left behind.
 """
 
 from __future__ import annotations
@@ -29,18 +30,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from jobforge.engine.control import JobControl
-from jobforge.engine.errors import IllegalTransition, JobCanceled, JobFailed
+from jobforge.engine.errors import IllegalTransition, JobCanceled, JobTimedOut
 from jobforge.engine.handlers import JobHandler, check_handler
 from jobforge.engine.jobs import Job, JobStore
+from jobforge.engine.running import execute, settle_orphan
 from jobforge.engine.states import JobState
 
 log = logging.getLogger("jobforge.jobs")
 
 T = TypeVar("T")
-
-
-class JobTimedOut(Exception):
-    """The job ran past its time limit."""
 
 
 class JobContext:
@@ -62,6 +60,7 @@ class JobContext:
         self._cpu_pool = cpu_pool
         self._check_interval = check_interval
         self._last_check = 0.0
+        self._unsaved_workers = False
         self.cancelled = threading.Event()
         self._deadline = (
             job.started_at + timedelta(seconds=job.timeout_seconds)
@@ -84,7 +83,17 @@ class JobContext:
             self.progress.update(progress)
         if result is not None:
             self.result = result
+        self._unsaved_workers = False
         self._jobs.save_progress(self.job.pk, self.progress, self.result)
+
+    def _note_worker(self, future: Future[Any]) -> None:
+        """Count a finished piece under the worker that ran it, in ``progress["workers"]`` (pools
+        of other machines name it on their futures: ``future.worker``); saved with the next report."""
+        worker = getattr(future, "worker", None)
+        if isinstance(worker, str):
+            workers = self.progress.setdefault("workers", {})
+            workers[worker] = workers.get(worker, 0) + 1
+            self._unsaved_workers = True
 
     def is_cancel_requested(self) -> bool:
         now = time.monotonic()
@@ -128,7 +137,8 @@ class JobContext:
         When the run stops early, tasks not started are dropped; with ``wait_on_stop`` the ones in
         flight are signalled (``on_stop``) and waited for, their results still going to ``on_result``
         (errors it raises then are ignored), so the caller knows all they produced before it cleans
-        up. Without it, worker processes finish their tasks unheeded (threads are always waited for).
+        up. Without it, local worker processes finish their tasks unheeded (threads are always waited
+        for) and the Celery pool stops them on their workers.
         """
         results: list[T | Exception | None] = [None] * len(tasks)
         pending = deque(enumerate(tasks))
@@ -143,6 +153,7 @@ class JobContext:
                 finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in sorted(finished, key=running.__getitem__):
                     index = running.pop(future)
+                    self._note_worker(future)
                     results[index] = _result(future)
                     if on_result is not None:
                         on_result(index, results[index])  # type: ignore[arg-type]
@@ -152,9 +163,11 @@ class JobContext:
                     self.check()
         finally:
             if running:
-                self._stop_running(running, on_result, on_stop, wait_on_stop or own is not None)
+                self._stop_running(running, on_result, on_stop, wait_on_stop or own is not None, pool)
             if own is not None:
                 own.shutdown(wait=False)
+            if self._unsaved_workers:
+                self.report()
         return results  # type: ignore[return-value]
 
     @staticmethod
@@ -163,10 +176,17 @@ class JobContext:
         on_result: Callable[[int, T | Exception], None] | None,
         on_stop: Callable[[], None] | None,
         wait_for: bool,
+        pool: Executor,
     ) -> None:
-        """The early end of :meth:`run_bounded`: drop what has not started, drain what has."""
+        """The early end of :meth:`run_bounded`: drop what has not started, drain what has (or,
+        without ``wait_for``, leave it to the pool: one that can stop started work, ``abandon``)."""
         started = {future: index for future, index in running.items() if not future.cancel()}
-        if not wait_for or not started:
+        if not started:
+            return
+        if not wait_for:
+            abandon = getattr(pool, "abandon", None)
+            if abandon is not None:
+                abandon(list(started))
             return
         if on_stop is not None:
             on_stop()
@@ -187,7 +207,7 @@ def _result(future: Future[T]) -> T | Exception:
         return exc
 
 
-def _import_all(modules: tuple[str, ...]) -> dict[str, str]:
+def import_modules(modules: tuple[str, ...]) -> dict[str, str]:
     """Worker side of the warm-up: import each module; return {module: error} for those that fail."""
     failed: dict[str, str] = {}
     for module in modules:
@@ -233,7 +253,10 @@ def _spawn_pool(workers: int) -> ProcessPoolExecutor:
 
 
 class InProcessExecutor:
-    """Claims pending jobs from the database and runs them on local threads."""
+    """Claims pending jobs from the database and runs them on local threads.
+
+    It is the only executor of its database: at start, every job some other process left Running
+    is an orphan (restart recovery). Several nodes on one database run the Celery executor."""
 
     def __init__(
         self,
@@ -244,7 +267,6 @@ class InProcessExecutor:
         cpu_workers: int | None = None,
         lease_seconds: float = 30.0,
         poll_interval: float = 1.0,
-        single_node: bool = True,
         max_attempts: int = 3,
         cleanup_wait: float = 10.0,
     ) -> None:
@@ -256,7 +278,6 @@ class InProcessExecutor:
         self.cpu_workers = cpu_workers or os.cpu_count() or 1
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
-        self.single_node = single_node
         self.max_attempts = max_attempts
         self.cleanup_wait = cleanup_wait  # how long recovery waits for handlers' cleanups
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobforge-job")
@@ -301,7 +322,7 @@ class InProcessExecutor:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.recover(all_foreign=self.single_node)
+        self.recover()
         self._dispatcher = threading.Thread(
             target=self._dispatch_loop, name="jobforge-dispatcher", daemon=True
         )
@@ -318,7 +339,7 @@ class InProcessExecutor:
         failed: dict[str, str] = {}
         try:
             pool = self.cpu_pool()
-            futures = [pool.submit(_import_all, tuple(self._preload)) for _ in range(self.cpu_workers)]
+            futures = [pool.submit(import_modules, tuple(self._preload)) for _ in range(self.cpu_workers)]
             for future in futures:
                 failed.update(future.result(timeout=120))
         except Exception as exc:
@@ -352,33 +373,17 @@ class InProcessExecutor:
 
     # -- recovery ----------------------------------------------------------------------------
 
-    def recover(self, *, all_foreign: bool) -> None:
-        """Resume or fail jobs whose worker died (a crash, a kill, an expired lease)."""
+    def recover(self) -> None:
+        """Resume or fail the jobs a previous run of this node left Running or Canceling."""
         ended: list[tuple[Callable[[Job], None], Job]] = []
-        for job in self.jobs.orphans(self.owner, all_foreign=all_foreign):
+        for job in self.jobs.orphans(self.owner, all_foreign=True):
             handler = self.handlers.get(job.kind)
             try:
-                if job.state is JobState.CANCELING:
-                    done = self.jobs.transition(
-                        job, JobState.CANCELED, failure_reason="Canceled; the worker stopped"
-                    )
-                elif handler is not None and handler.resumable and job.attempt < self.max_attempts:
-                    self.jobs.transition(job, JobState.PENDING)
-                    log.info("job resumed after restart", extra={"job": job.arn, "attempt": job.attempt})
-                    continue
-                else:
-                    code = handler.internal_failure_code if handler else "InternalServiceError"
-                    done = self.jobs.transition(
-                        job,
-                        JobState.FAILED,
-                        failure_code=code,
-                        failure_reason="The job was interrupted: the jobforge worker running it stopped",
-                    )
-                    log.warning("interrupted job failed", extra={"job": job.arn})
+                settled = settle_orphan(self.jobs, job, handler, self.max_attempts)
             except IllegalTransition:
                 continue  # somebody else got to it first
-            if handler is not None and handler.cleans_up:
-                ended.append((handler.cleanup, done))
+            if settled.state is not JobState.PENDING and handler is not None and handler.cleans_up:
+                ended.append((handler.cleanup, settled))
         if ended:
             self._clean_up(ended)
 
@@ -403,19 +408,11 @@ class InProcessExecutor:
     # -- dispatch ----------------------------------------------------------------------------
 
     def _dispatch_loop(self) -> None:
-        last_renewal = last_sweep = time.monotonic()
         while not self._stop.is_set():
             self._wake.wait(timeout=self.poll_interval)
             self._wake.clear()
             try:
                 self._fill_slots()
-                now = time.monotonic()
-                if now - last_renewal > self.lease_seconds / 3:
-                    self.jobs.renew_leases(self.owner, self.lease_seconds)
-                    last_renewal = now
-                if not self.single_node and now - last_sweep > self.lease_seconds:
-                    self.recover(all_foreign=False)
-                    last_sweep = now
             except Exception:  # the loop must survive a database hiccup
                 log.exception("job dispatcher error")
                 time.sleep(self.poll_interval)
@@ -453,44 +450,5 @@ class InProcessExecutor:
             self._wake.set()
 
     def _execute(self, job: Job) -> None:
-        handler = self.handlers[job.kind]
         ctx = JobContext(job, self.jobs, self.control, self.cpu_pool)
-        started = time.monotonic()
-        log.info("job started", extra={"job": job.arn, "kind": job.kind, "attempt": job.attempt})
-        try:
-            forced = self.control.take_failure(job.job_id, job.kind)
-            if forced is not None:
-                raise JobFailed(forced.code, forced.reason)
-            outcome = handler.run(ctx, handler.plan(ctx))
-            self._finish(job, outcome.state, outcome.result, outcome.failure_code, outcome.failure_reason)
-        except JobCanceled:
-            self._finish(job, JobState.CANCELED, ctx.result, None, "Canceled on request")
-        except JobTimedOut:
-            self._finish(job, JobState.TIMED_OUT, ctx.result, "TimedOut", "The job exceeded its time limit")
-        except JobFailed as failure:
-            self._finish(job, JobState.FAILED, ctx.result, failure.code, failure.reason)
-        except Exception as exc:
-            log.exception("job handler crashed", extra={"job": job.arn})
-            self._finish(
-                job, JobState.FAILED, ctx.result, handler.internal_failure_code, f"Internal error: {exc}"
-            )
-        log.info(
-            "job finished",
-            extra={"job": job.arn, "duration_ms": round((time.monotonic() - started) * 1000)},
-        )
-
-    def _finish(
-        self,
-        job: Job,
-        state: JobState,
-        result: dict[str, Any] | None,
-        code: str | None,
-        reason: str | None,
-    ) -> None:
-        current = self.jobs.load(job.pk)
-        if current.state is JobState.CANCELING and state is not JobState.FAILED:
-            state, code, reason = JobState.CANCELED, None, reason or "Canceled on request"
-        try:
-            self.jobs.transition(current, state, failure_code=code, failure_reason=reason, result=result)
-        except IllegalTransition:
-            log.warning("job state changed under the worker", extra={"job": job.arn, "target": state.value})
+        execute(ctx, self.handlers[job.kind], self.jobs, self.control)

@@ -49,6 +49,7 @@ class Job:
     attempt: int = 0
     timeout_seconds: int | None = None
     lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Job:
@@ -389,6 +390,21 @@ class JobStore:
             )
         with self.db.read() as conn:
             return [Job.from_row(row) for row in conn.execute(query).all()]
+
+    def waiting_since(self, before: datetime, kinds: Iterable[str], limit: int = 100) -> list[Job]:
+        """Pending jobs of ``kinds`` unchanged since ``before`` (their task may be lost)."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(jobs)
+                .where(
+                    jobs.c.state == JobState.PENDING.value,
+                    jobs.c.kind.in_(list(kinds)),
+                    jobs.c.updated_at < before,
+                )
+                .order_by(jobs.c.created_at, jobs.c.pk)
+                .limit(limit)
+            ).all()
+        return [Job.from_row(row) for row in rows]
 
     def overdue(self) -> list[Job]:
         """Running jobs past their time limit."""

@@ -1,0 +1,206 @@
+"""Jobs on the Celery executor across two API nodes and two workers, all real processes: the
+pieces of one job spread over both workers, a killed worker's job still completes, a cancel
+through the other API node stops the pieces, quotas hold across API nodes, a job task delivered
+twice runs its job once, a Data Exchange job started through the other node runs on a worker.
+The killing test runs last (it leaves one worker)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import redis
+from botocore.exceptions import ClientError
+from sqlalchemy import select
+
+from jobforge.engine import JobEngine
+from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, CeleryConfig, make_app
+from jobforge.engine.db import jobs, resources
+from tests.distributed.cluster import Worker
+from tests.distributed.conftest import VISIBILITY_TIMEOUT, Cluster
+from tests.robomaker.samples import MINIMAL_BODY, sample_body
+from tests.support import client, eventually
+
+ENDED = {"Completed", "Failed", "PartialFailed", "Canceled"}
+
+
+def robomaker(cluster: Cluster, node: int, region: str = "us-east-1") -> Any:
+    return client("robomaker", cluster.apis[node].url, region=region)
+
+
+def generate(api: Any, body: str, worlds: int) -> str:
+    template = api.create_world_template(templateBody=body)["arn"]
+    count = {"floorplanCount": worlds, "interiorCountPerFloorplan": 1}
+    return str(api.create_world_generation_job(template=template, worldCount=count)["arn"])
+
+
+def wait_status(api: Any, arn: str, statuses: set[str], timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = api.describe_world_generation_job(job=arn)
+        if job["status"] in statuses or time.monotonic() > deadline:
+            assert job["status"] in statuses, job
+            return dict(job)
+        time.sleep(0.1)
+
+
+def record(cluster: Cluster, arn: str) -> dict[str, Any]:
+    """The job's row in the shared database."""
+    with cluster.db.connect() as conn:
+        return dict(conn.execute(select(jobs).where(jobs.c.arn == arn)).one()._mapping)
+
+
+def world_ids(cluster: Cluster, arn: str) -> list[str]:
+    job_id = arn.rsplit("/", 1)[1]
+    query = select(resources.c.resource_id).where(
+        resources.c.kind == "world", resources.c.parent_id == job_id
+    )
+    with cluster.db.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def expected_worlds(arn: str, count: int) -> list[str]:
+    job_id = arn.rsplit("/", 1)[1]
+    return sorted(f"generation_{job_id}_world_{n}" for n in range(1, count + 1))
+
+
+def claimed(worker: Worker, arn: str) -> bool:
+    """Whether ``worker`` claimed the job (its log says so)."""
+    return any("job claimed" in line and arn in line for line in worker.log().splitlines())
+
+
+def celery(cluster: Cluster) -> Any:
+    return make_app(CeleryConfig(cluster.redis.url, cluster.redis.url, VISIBILITY_TIMEOUT))
+
+
+def pieces_at_work(cluster: Cluster) -> int:
+    """Piece tasks the workers run or hold, as they answer Celery's inspect (``safe``: the
+    arguments as text; a piece's pickled partial cannot go into the JSON answer)."""
+    inspect = celery(cluster).control.inspect(timeout=1)
+    answers = [inspect.active(safe=True) or {}, inspect.reserved(safe=True) or {}]
+    if any(len(answer) < 2 * len(cluster.workers) for answer in answers):
+        return -1  # a worker did not answer in time (each runs a pieces node and a jobs node)
+    busy = [task for answer in answers for tasks in answer.values() for task in tasks]
+    return sum(1 for task in busy if task["name"] == PIECE_TASK)
+
+
+def test_a_generation_spreads_over_both_workers(cluster: Cluster) -> None:
+    api = robomaker(cluster, 0)
+    arn = generate(api, MINIMAL_BODY, 20)
+    job = wait_status(robomaker(cluster, 1), arn, ENDED)
+    assert job["status"] == "Completed" and job["finishedWorldsSummary"]["finishedCount"] == 20
+    assert sorted(world_ids(cluster, arn)) == expected_worlds(arn, 20)
+    ran_on = record(cluster, arn)["progress"]["workers"]
+    assert set(ran_on) == {f"pieces@{worker.name}" for worker in cluster.workers}, ran_on
+    assert sum(ran_on.values()) == 20
+    assert redis.Redis.from_url(cluster.redis.url).keys("celery-task-meta-*") == []  # results collected
+
+
+def test_a_cancel_through_the_other_api_node_stops_the_pieces(cluster: Cluster) -> None:
+    arn = generate(robomaker(cluster, 0), sample_body("SixRoomsV2"), 50)
+    other = robomaker(cluster, 1)
+    assert eventually(lambda: len(world_ids(cluster, arn)) >= 2, 30, interval=0.05)
+    asked = time.monotonic()
+    other.cancel_world_generation_job(job=arn)
+    job = wait_status(other, arn, ENDED, timeout=10)
+    assert job["status"] == "Canceled" and time.monotonic() - asked < 5
+    made = len(world_ids(cluster, arn))
+    assert made < 50
+
+    assert eventually(lambda: pieces_at_work(cluster) == 0, 10, interval=0.5), "pieces still run"
+    time.sleep(1)
+    assert len(world_ids(cluster, arn)) == made  # no world stored after the cancel
+
+
+def test_a_cancel_terminates_pieces_running_on_the_workers(cluster: Cluster) -> None:
+    """Two pieces of a minute each, one on each worker: a cancel ends them within seconds."""
+    job_id = cluster.apis[1].control("diagnostic-job", seconds=60, pieces=2)["jobId"]
+    arn = f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}"
+    assert eventually(lambda: pieces_at_work(cluster) == 2, 30, interval=0.2), "the pieces never started"
+    engine = JobEngine(cluster.database_url, single_node=False)  # the test's view of the database
+    try:
+        engine.jobs.request_cancel(engine.jobs.load(record(cluster, arn)["pk"]))
+    finally:
+        engine.db.dispose()
+    asked = time.monotonic()
+    assert eventually(lambda: record(cluster, arn)["state"] == "CANCELED", 10, interval=0.05)
+    assert eventually(lambda: pieces_at_work(cluster) == 0, 10, interval=0.2), "pieces still run"
+    assert time.monotonic() - asked < 8
+
+
+def test_the_generation_quota_holds_across_api_nodes(cluster: Cluster) -> None:
+    region = "eu-west-1"  # a quota of its own
+    nodes = [robomaker(cluster, n % 2, region) for n in range(6)]
+    body = sample_body("SixRoomsV2")
+    templates = [api.create_world_template(templateBody=body)["arn"] for api in nodes]
+
+    def create(n: int) -> str:
+        try:
+            count = {"floorplanCount": 50, "interiorCountPerFloorplan": 1}
+            return str(nodes[n].create_world_generation_job(template=templates[n], worldCount=count)["arn"])
+        except ClientError as exc:
+            return str(exc.response["Error"]["Code"])
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(create, range(6)))
+    created = [outcome for outcome in outcomes if outcome.startswith("arn:")]
+    assert len(created) == 3 and outcomes.count("LimitExceededException") == 3, outcomes
+    for n, arn in enumerate(created):
+        nodes[n].cancel_world_generation_job(job=arn)
+    for arn in created:
+        wait_status(nodes[0], arn, {"Canceled", "Completed"}, timeout=15)
+
+
+def test_a_job_task_delivered_twice_runs_the_job_once(cluster: Cluster) -> None:
+    api = cluster.apis[0]
+    job_id = api.control("diagnostic-job", seconds=1.5)["jobId"]
+    arn = f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}"
+    assert eventually(lambda: record(cluster, arn)["state"] == "RUNNING", 20, interval=0.05)
+    app = celery(cluster)
+    pk = record(cluster, arn)["pk"]
+    for _ in range(2):  # delivered again while it runs
+        app.send_task(JOB_TASK, args=[pk], queue=JOBS_QUEUE)
+    assert eventually(lambda: record(cluster, arn)["state"] == "SUCCEEDED", 20, interval=0.05)
+    app.send_task(JOB_TASK, args=[pk], queue=JOBS_QUEUE)  # and once it is over
+    time.sleep(1)
+    done = record(cluster, arn)
+    assert done["state"] == "SUCCEEDED" and done["attempt"] == 1
+    assert done["progress"] == {"steps": 15, "of": 15}
+    logs = "".join(worker.log() for worker in cluster.workers)
+    assert logs.count("duplicate job task dropped") >= 2
+
+
+def test_a_data_exchange_job_started_through_the_other_node_runs_on_a_worker(cluster: Cluster) -> None:
+    """Data Exchange StartJob (WAITING -> PENDING) sends the job's task like a creation does."""
+    s3 = client("s3", cluster.apis[0].url)
+    s3.create_bucket(Bucket="dx-source")
+    for n in range(3):
+        s3.put_object(Bucket="dx-source", Key=f"prices/{n}.csv", Body=f"day,price\n{n},1\n".encode())
+    dx = [client("dataexchange", api.url) for api in cluster.apis]
+    data_set = dx[0].create_data_set(AssetType="S3_SNAPSHOT", Name="prices", Description="d")["Id"]
+    revision = dx[0].create_revision(DataSetId=data_set)["Id"]
+    sources = [{"Bucket": "dx-source", "Key": f"prices/{n}.csv"} for n in range(3)]
+    details = {"ImportAssetsFromS3": {"DataSetId": data_set, "RevisionId": revision, "AssetSources": sources}}
+    job = dx[0].create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)
+    dx[1].start_job(JobId=job["Id"])
+    assert eventually(lambda: dx[1].get_job(JobId=job["Id"])["State"] == "COMPLETED", 30, interval=0.1)
+    assets = dx[0].list_revision_assets(DataSetId=data_set, RevisionId=revision)["Assets"]
+    assert sorted(asset["Name"] for asset in assets) == [source["Key"] for source in sources]
+    assert any(claimed(worker, job["Arn"]) for worker in cluster.workers)
+
+
+def test_a_killed_worker_s_job_completes_with_every_world(cluster: Cluster) -> None:
+    """kill -9 of the worker holding the job (its jobs and pieces processes): the other worker
+    takes the job over once its lease expires and makes the missing worlds, none twice."""
+    api = robomaker(cluster, 1)
+    arn = generate(api, sample_body("OneRoom"), 40)
+    assert eventually(lambda: len(world_ids(cluster, arn)) >= 3, 30, interval=0.02)
+    holder = next(worker for worker in cluster.workers if claimed(worker, arn))
+    holder.kill()
+    assert len(world_ids(cluster, arn)) < 40, "the job ended before the kill: make it longer"
+    job = wait_status(api, arn, ENDED, timeout=60)
+    assert job["status"] == "Completed", job
+    assert sorted(world_ids(cluster, arn)) == expected_worlds(arn, 40)
+    assert job["finishedWorldsSummary"]["finishedCount"] == 40
+    assert record(cluster, arn)["attempt"] == 2
