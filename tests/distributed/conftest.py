@@ -18,6 +18,7 @@ from tests.support import JobforgeServer, fresh_postgres_database
 
 POSTGRES_URL = os.environ.get("JOBFORGE_TEST_POSTGRES_URL")
 VISIBILITY_TIMEOUT = 3  # seconds; the lease is a third of it: a dead worker's job is taken over fast
+SPLIT_BYTES = 4096  # Location inputs over it are split by row groups (a few KB of test data is)
 
 
 @dataclass
@@ -50,6 +51,7 @@ def _nodes(root: Path, redis: RedisServer, database_url: str) -> Iterator[Cluste
         "JOBFORGE_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "JOBFORGE_PIECES_PER_JOB": "4",  # what a killed job task leaves queued runs for nothing
         "JOBFORGE_DIAGNOSTIC_JOBS": "1",
+        "JOBFORGE_LOCATION_SPLIT_BYTES": str(SPLIT_BYTES),
         "JOBFORGE_DATA_DIR": str(root / "data"),
         "C_FORCE_ROOT": "1",  # CI runs as root; Celery wants to be told that pickles are trusted
     }

@@ -6,10 +6,14 @@ The killing test runs last (it leaves one worker)."""
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import redis
 from botocore.exceptions import ClientError
 from sqlalchemy import select
@@ -17,12 +21,19 @@ from sqlalchemy import select
 from jobforge.engine import JobEngine
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, CeleryConfig, make_app
 from jobforge.engine.db import jobs, resources
+from jobforge.services.location.file_worker import FileTask, transform_file
+from jobforge.services.location.pieces import row_id_seed, split_row_groups
+from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.distributed.cluster import Worker
-from tests.distributed.conftest import VISIBILITY_TIMEOUT, Cluster
+from tests.distributed.conftest import SPLIT_BYTES, VISIBILITY_TIMEOUT, Cluster
+from tests.location.fixtures import import_reference
+from tests.location.helpers import s3_output, start, wait_job
+from tests.location.test_split import FEATURES, big_input
 from tests.robomaker.samples import MINIMAL_BODY, sample_body
 from tests.support import client, eventually
 
 ENDED = {"Completed", "Failed", "PartialFailed", "Canceled"}
+EXPORT_ROLE = "arn:aws:iam::000000000000:role/worldforge-export"
 
 
 def robomaker(cluster: Cluster, node: int, region: str = "us-east-1") -> Any:
@@ -188,6 +199,75 @@ def test_a_data_exchange_job_started_through_the_other_node_runs_on_a_worker(clu
     assets = dx[0].list_revision_assets(DataSetId=data_set, RevisionId=revision)["Assets"]
     assert sorted(asset["Name"] for asset in assets) == [source["Key"] for source in sources]
     assert any(claimed(worker, job["Arn"]) for worker in cluster.workers)
+
+
+def test_a_location_file_split_on_the_workers_gives_the_single_node_bytes(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """A Location input over the split size: its row-group pieces and their merge run as piece
+    tasks on the workers, and the part file is byte for byte what one process validating the
+    whole file gives for this job."""
+    data_dir = cluster.apis[0].data_dir
+    import_reference(data_dir, tmp_path / "reference")
+    s3 = client("s3", cluster.apis[0].url)
+    for bucket in ("loc-cluster-in", "loc-cluster-out"):
+        s3.create_bucket(Bucket=bucket)
+    data = big_input()
+    assert len(split_row_groups(pq.ParquetFile(io.BytesIO(data)).metadata, len(data), SPLIT_BYTES)) >= 3
+    s3.put_object(Bucket="loc-cluster-in", Key="big/a.parquet", Body=data)
+    location = client("location", cluster.apis[1].url)
+    job_id = start(location, "s3://loc-cluster-in/big/", "s3://loc-cluster-out/out/", ActionOptions=FEATURES)[
+        "JobId"
+    ]
+    job = wait_job(location, job_id, timeout=120)
+    assert job["Status"] == "Completed", job.get("Error")
+    manifest = s3_output(s3, "loc-cluster-out", "out/", job_id)[0]
+    bucket, key = manifest["files"][0]["output"].removeprefix("s3://").split("/", 1)
+    split = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    local = LocalObjectStore(tmp_path / "whole")
+    for name in ("whole-in", "whole-out"):
+        local.create_bucket(name)
+    local.put_bytes("whole-in", "a.parquet", data)
+    task = FileTask(
+        StoreSpec(str(tmp_path / "whole")),
+        str(data_dir / "location" / "reference.sqlite"),
+        ("Position",),
+        ("whole-in", "a.parquet"),
+        ("whole-out", "a.parquet"),
+        str(tmp_path / "no-flag"),
+        id_seed=row_id_seed(job_id, 0),
+    )
+    assert transform_file(task)["rows"] == 600
+    assert split == local.get_bytes("whole-out", "a.parquet")
+    progress = record(cluster, job["JobArn"])["progress"]
+    assert progress["splitFiles"] == 1 and progress["pieces"] >= 3
+    assert sum(progress["workers"].values()) == progress["pieces"] + 1  # the pieces and the merge
+
+
+def test_a_world_export_renders_its_worlds_on_the_workers(cluster: Cluster, tmp_path: Path) -> None:
+    api = robomaker(cluster, 0)
+    generation = generate(api, MINIMAL_BODY, 3)
+    done = wait_status(api, generation, ENDED)
+    worlds = done["finishedWorldsSummary"]["succeededWorlds"]
+    client("s3", cluster.apis[0].url).create_bucket(Bucket="exports-cluster")
+    export = robomaker(cluster, 1).create_world_export_job(
+        worlds=worlds, outputLocation={"s3Bucket": "exports-cluster", "s3Prefix": "runs"}, iamRole=EXPORT_ROLE
+    )["arn"]
+    deadline = time.monotonic() + 60
+    while (job := api.describe_world_export_job(job=export))["status"] not in ENDED:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["status"] == "Completed", job.get("failureReason")
+    key = f"runs/aws-robomaker-worldforge-export-{export.rsplit('/export-', 1)[1]}.zip"
+    data = client("s3", cluster.apis[1].url).get_object(Bucket="exports-cluster", Key=key)["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+    for arn in worlds:
+        world_id = arn.rsplit("/", 1)[1]
+        assert any(name.endswith(f"worlds/{world_id}/{world_id}.world") for name in names), world_id
+    assert sum(record(cluster, export)["progress"]["workers"].values()) == 3  # one rendering piece each
 
 
 def test_a_killed_worker_s_job_completes_with_every_world(cluster: Cluster) -> None:
