@@ -389,3 +389,37 @@ def hallway_house_body(kitchen_opening: bool = True) -> str:
     if kitchen_opening:
         connections.append({"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"})
     return floorplan_body(rooms, connections, (1.4, 1))
+
+
+def without_door_rules(template: dict, version: str = "2") -> str:
+    """A template body as Version ``version`` with no doorway sets (every door at the default, fully open)."""
+    body = json.loads(json.dumps(template))
+    body["Version"] = version
+    for building in body["Buildings"]:
+        for floor in building["Floors"]:
+            floor.get("Interior", {}).pop("Doorways", None)
+    return json.dumps(body)
+
+
+def unconnected_house_body() -> str:
+    """Six rooms and no desired connections: the generator alone decides every doorway."""
+    rooms = [
+        shaped_room("Living", "Living", 28, 1.4, 1),
+        shaped_room("Kitchen", "Kitchen", 12, 1.2, 1),
+        shaped_room("Hallway", "Hall", 10, 3, 1),
+        shaped_room("Bedroom", "Bedroom 1", 15, 1, 1.2),
+        shaped_room("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        shaped_room("Bathroom", "Bath", 10, 1, 1.3),
+    ]
+    return floorplan_body(rooms, [], (1.5, 1))
+
+
+def navigation_templates() -> dict[str, str]:
+    """The five Version 2 templates of the navigability benchmark and tests, default doors."""
+    return {
+        "hallway house": hallway_house_body(),
+        "six rooms": without_door_rules(SIX_ROOMS_V2),
+        "one-bedroom house": without_door_rules(ONE_BEDROOM_HOUSE),
+        "unconnected house": unconnected_house_body(),
+        "two rooms": without_door_rules(TWO_ROOMS),
+    }
