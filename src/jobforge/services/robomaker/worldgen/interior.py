@@ -58,6 +58,7 @@ HALF_PI = math.pi / 2
 MAX_REPAIRS = 6
 WALL_TRIES = 10
 OPPOSITE = {"s": "n", "n": "s", "w": "e", "e": "w"}
+EXTERIOR_DOOR_OPEN = 0.0  # the entrance door starts closed (templates' doorway sets name room pairs)
 COUNTER_RUN = frozenset({"Fridges", "Ovens", "DishWashers", "Storage", "WashingMachinesAndDryers"})
 
 
@@ -531,7 +532,9 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
     mask = nav.blocked.copy()
     doorways = []
     for d in floorplan.doorways:
-        if d.has_door:
+        if d.exterior:
+            d = replace(d, open_percent=EXTERIOR_DOOR_OPEN)
+        elif d.has_door:
             pos = spec.door_open_for(*d.rooms)
             percent = float(rng.randrange(0, 101)) if pos == "Random" else float(pos)
             d = replace(d, open_percent=percent)
