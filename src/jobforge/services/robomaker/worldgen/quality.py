@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from jobforge.services.robomaker.worldgen.catalog import CATALOG
-from jobforge.services.robomaker.worldgen.floorplan import door_swing_box, doorway_keepouts
+from jobforge.services.robomaker.worldgen.floorplan import LEAF_ROOMS, door_swing_box, doorway_keepouts
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
@@ -88,20 +88,19 @@ def rooms_left_open(
     return set() if start is None else set(nx.node_connected_component(graph, start))
 
 
-LEAF_ROOMS = ("Bathroom", "Closet")  # private rooms that lead nowhere else
-
-
-def pass_through_rooms(world: World) -> list[str]:
+def pass_through_rooms(
+    rooms: tuple[Room, ...] | list[Room], doorways: tuple[Doorway, ...] | list[Doorway]
+) -> list[str]:
     """Bathrooms, closets and bedrooms that are a way to other rooms through a doorway the
     template did not ask for: a bathroom or closet with doorways to two rooms, a bedroom with
     doorways to two rooms other than bathrooms and closets (an en-suite bathroom is fine)."""
-    types = {r.name: r.type for r in world.rooms}
+    types = {r.name: r.type for r in rooms}
     out = []
-    for r in world.rooms:
+    for r in rooms:
         if r.type not in (*LEAF_ROOMS, "Bedroom"):
             continue
         links: dict[str, bool] = {}  # neighbour -> joined only by requested doorways
-        for d in world.doorways:
+        for d in doorways:
             if r.name in d.rooms and not d.exterior:
                 other = d.rooms[1] if d.rooms[0] == r.name else d.rooms[0]
                 if r.type == "Bedroom" and types[other] in LEAF_ROOMS:
@@ -264,7 +263,7 @@ def quality_report(
         "doors_narrowing_passage": sum(1 for d in world.doorways if not passable(d, robot_radius)),
         "closed_doors": sum(1 for d in world.doorways if d.has_door and (d.open_percent or 0) <= 0),
         "exterior_doors": sum(1 for d in world.doorways if d.exterior),
-        "pass_through_rooms": pass_through_rooms(world),
+        "pass_through_rooms": pass_through_rooms(world.rooms, world.doorways),
         "max_area_error": max((r["area_error"] for r in rooms_report), default=0.0),
         "max_aspect_error": max((r["aspect_error"] for r in rooms_report), default=0.0),
         "robot_radius": robot_radius,
