@@ -2,8 +2,10 @@
 
 The rooms' rectangles come from :mod:`.room_layout` (a slicing floor plan meeting the desired
 connections and room shapes). Rooms sharing a wall long enough for a doorway are adjacent (a
-networkx graph); desired connections become doorways/openings, and a minimum spanning tree over
-plausibility weights adds doorways until every room is reachable, as WorldForge did.
+networkx graph); desired connections become doorways/openings, then doorways grown from the
+entrance room join the other rooms public to private (bathrooms and closets as leaves, a bedroom
+leading only to its own bathroom or closet), and Version 2 worlds get a closed exterior entrance
+door in an exterior wall of the entrance room.
 
 Conventions: walls are centred on room boundaries (exterior 0.15 m, interior 0.10 m thick); room
 areas/aspects are measured on wall centre lines; doorways are 0.9 m gaps at least 0.3 m from the

@@ -6,9 +6,11 @@ is laid out in a local frame where the wall is the x axis and the room lies at y
 transformed onto one of the four walls (or, for free-standing groups, around the room centre).
 Every item is axis-aligned (yaw is a multiple of 90°), so the hot checks are numpy box tests:
 inside the room (off the walls), no overlap with placed items, their front-clearance zones,
-doorway clearance zones or the spawn cylinder; then the raster :class:`NavGrid` confirms the
-0.25 m robot can still reach every room from the spawn point with no enclosed pockets. A final
-exact (shapely) re-check drops the most recent group next to any pocket the raster missed.
+doorway clearance zones (a hinged door's whole swing) or the spawn cylinder; then the raster
+:class:`NavGrid` confirms the 0.25 m robot can still reach every room from the spawn point with no
+enclosed pockets, and, with the door leaves solid at their initial opening, still reaches whole
+every room the template's doors leave open. A final exact (shapely) re-check drops the most recent
+group next to any pocket or cut-off piece the raster missed.
 
 Spawn: furniture keeps 0.75 m from the spawn point (the guaranteed clear radius is 0.5 m).
 """
