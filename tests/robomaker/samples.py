@@ -401,17 +401,18 @@ def without_door_rules(template: dict, version: str = "2") -> str:
     return json.dumps(body)
 
 
-def unconnected_house_body() -> str:
-    """Six rooms and no desired connections: the generator alone decides every doorway."""
-    rooms = [
-        shaped_room("Living", "Living", 28, 1.4, 1),
-        shaped_room("Kitchen", "Kitchen", 12, 1.2, 1),
-        shaped_room("Hallway", "Hall", 10, 3, 1),
-        shaped_room("Bedroom", "Bedroom 1", 15, 1, 1.2),
-        shaped_room("Bedroom", "Bedroom 2", 12, 1, 1.2),
-        shaped_room("Bathroom", "Bath", 10, 1, 1.3),
-    ]
-    return floorplan_body(rooms, [], (1.5, 1))
+def unconnected_house_body(closet: bool = False, connections: list[dict] | None = None) -> str:
+    """Six rooms, by default no desired connections (the generator alone decides every doorway);
+    with ``closet`` a closet instead of the kitchen."""
+    table = (
+        ("Living", "Living", 28, 1.4, 1),
+        ("Closet", "Closet", 10, 1, 1) if closet else ("Kitchen", "Kitchen", 12, 1.2, 1),
+        ("Hallway", "Hall", 10, 3, 1),
+        ("Bedroom", "Bedroom 1", 15, 1, 1.2),
+        ("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        ("Bathroom", "Bath", 10, 1, 1.3),
+    )
+    return floorplan_body([shaped_room(*row) for row in table], connections or [], (1.5, 1))
 
 
 def navigation_templates() -> dict[str, str]:

@@ -370,10 +370,12 @@ def _hierarchy_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> int:
 
 
 def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
-    """How promising an unrefined layout is: its connections count fully, its shapes only by
-    their log aspect errors (the refinement trades area to fix those)."""
+    """How promising an unrefined layout is: its connections and the private corridors it forces
+    count fully, its shapes only by their log aspect errors (the refinement trades area to fix
+    those)."""
     disconnected, unmet = _connection_misses(spec, rects)
     shape = sum(abs(math.log(_aspect(rects[r.name]) / r.aspect)) for r in spec.rooms)
+    shape += HIERARCHY_PENALTY * _hierarchy_misses(spec, rects)
     return (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet + shape
 
 
