@@ -245,6 +245,7 @@ def _make_doorways(
 
     out: list[Doorway] = []
     swings: list[Box] = []
+    passages = [_passage(segments[frozenset((a, b))], c, width) for a, b, _, _, c, width in doorways]
     for i, (a, b, kind, requested, c, width) in enumerate(doorways):
         axis, fixed, _, _ = segments[frozenset((a, b))]
         center = (c, fixed) if axis == "x" else (fixed, c)
@@ -258,20 +259,22 @@ def _make_doorways(
             preferred = private[0] if len(private) == 1 else rng.choice((a, b))
             other = b if preferred == a else a
             side0 = rng.choice((-1.0, 1.0))
-            # Prefer the natural swing; flip hinge side / swing room if the leaf would hit another door.
-            for swing_room, side in (
-                (preferred, side0),
-                (preferred, -side0),
-                (other, side0),
-                (other, -side0),
-            ):
-                box = rects[swing_room]
+            # Prefer the natural swing; flip hinge side / swing room if the leaf would hit another
+            # door or, fully open, stand in front of another doorway (then second best: another door).
+            options = []
+            for room, side in ((preferred, side0), (preferred, -side0), (other, side0), (other, -side0)):
+                box = rects[room]
                 mid = (box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2
-                sign = 1.0 if mid > fixed else -1.0
-                hinge = (c + side * width / 2, fixed) if axis == "x" else (fixed, c + side * width / 2)
-                swing = door_swing_box(axis, hinge, center, width, sign)
-                if not any(_overlaps(swing, s) for s in swings):
-                    break
+                side_sign = 1.0 if mid > fixed else -1.0
+                edge = c + side * width / 2
+                option_hinge = (edge, fixed) if axis == "x" else (fixed, edge)
+                swing = door_swing_box(axis, option_hinge, center, width, side_sign)
+                clash = any(_overlaps(swing, s) for s in swings)
+                blocks = any(_overlaps(swing, p) for j, p in enumerate(passages) if j != i)
+                options.append((clash, blocks, room, side_sign, option_hinge, swing))
+            choice = next((o for o in options if not o[0] and not o[1]), None)
+            choice = choice or next((o for o in options if not o[0]), options[-1])
+            _, _, swing_room, sign, hinge, swing = choice
             swings.append(swing)
         out.append(
             Doorway(
@@ -360,6 +363,15 @@ def _exterior_door(
                 if not any(_overlaps(k, t) for k in doorway_keepouts(door) for t in taken):
                     return door
     return None
+
+
+def _passage(segment: tuple[str, float, float, float], c: float, width: float) -> Box:
+    """The way through a doorway: its gap and DOOR_CLEARANCE on both sides of the wall."""
+    axis, fixed, _, _ = segment
+    lo, hi = c - width / 2, c + width / 2
+    if axis == "x":
+        return (lo, fixed - DOOR_CLEARANCE, hi, fixed + DOOR_CLEARANCE)
+    return (fixed - DOOR_CLEARANCE, lo, fixed + DOOR_CLEARANCE, hi)
 
 
 def _wall_id(spec: WorldTemplateSpec, a: str, b: str) -> str:
