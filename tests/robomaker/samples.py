@@ -389,3 +389,38 @@ def hallway_house_body(kitchen_opening: bool = True) -> str:
     if kitchen_opening:
         connections.append({"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"})
     return floorplan_body(rooms, connections, (1.4, 1))
+
+
+def without_door_rules(template: dict, version: str = "2") -> str:
+    """A template body as Version ``version`` with no doorway sets (every door at the default, fully open)."""
+    body = json.loads(json.dumps(template))
+    body["Version"] = version
+    for building in body["Buildings"]:
+        for floor in building["Floors"]:
+            floor.get("Interior", {}).pop("Doorways", None)
+    return json.dumps(body)
+
+
+def unconnected_house_body(closet: bool = False, connections: list[dict] | None = None) -> str:
+    """Six rooms, by default no desired connections (the generator alone decides every doorway);
+    with ``closet`` a closet instead of the kitchen."""
+    table = (
+        ("Living", "Living", 28, 1.4, 1),
+        ("Closet", "Closet", 10, 1, 1) if closet else ("Kitchen", "Kitchen", 12, 1.2, 1),
+        ("Hallway", "Hall", 10, 3, 1),
+        ("Bedroom", "Bedroom 1", 15, 1, 1.2),
+        ("Bedroom", "Bedroom 2", 12, 1, 1.2),
+        ("Bathroom", "Bath", 10, 1, 1.3),
+    )
+    return floorplan_body([shaped_room(*row) for row in table], connections or [], (1.5, 1))
+
+
+def navigation_templates() -> dict[str, str]:
+    """The five Version 2 templates of the navigability benchmark and tests, default doors."""
+    return {
+        "hallway house": hallway_house_body(),
+        "six rooms": without_door_rules(SIX_ROOMS_V2),
+        "one-bedroom house": without_door_rules(ONE_BEDROOM_HOUSE),
+        "unconnected house": unconnected_house_body(),
+        "two rooms": without_door_rules(TWO_ROOMS),
+    }

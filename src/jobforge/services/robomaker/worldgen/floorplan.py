@@ -2,8 +2,10 @@
 
 The rooms' rectangles come from :mod:`.room_layout` (a slicing floor plan meeting the desired
 connections and room shapes). Rooms sharing a wall long enough for a doorway are adjacent (a
-networkx graph); desired connections become doorways/openings, and a minimum spanning tree over
-plausibility weights adds doorways until every room is reachable, as WorldForge did.
+networkx graph); desired connections become doorways/openings, then doorways grown from the
+entrance room join the other rooms public to private (bathrooms and closets as leaves, a bedroom
+leading only to its own bathroom or closet), and Version 2 worlds get a closed exterior entrance
+door in an exterior wall of the entrance room.
 
 Conventions: walls are centred on room boundaries (exterior 0.15 m, interior 0.10 m thick); room
 areas/aspects are measured on wall centre lines; doorways are 0.9 m gaps at least 0.3 m from the
@@ -30,7 +32,7 @@ from jobforge.services.robomaker.worldgen.room_layout import (
     search_layout,
     shared_segment,
 )
-from jobforge.services.robomaker.worldgen.world import Doorway, Room, Wall, WorldGenerationError, _r
+from jobforge.services.robomaker.worldgen.world import OUTSIDE, Doorway, Room, Wall, WorldGenerationError, _r
 
 EXTERIOR_WALL = 0.15
 INTERIOR_WALL = 0.10
@@ -40,6 +42,8 @@ SPAWN_CLEAR_RADIUS = 0.5
 _PUBLIC = {"Living", "Hallway", "Dining", "Kitchen"}
 _PRIVATE = {"Bedroom", "Bathroom", "Closet"}
 _SPAWN_PREFERENCE = ("Living", "Hallway", "Dining", "Kitchen", "Bedroom", "Bathroom", "Closet")
+_ENTRANCE_PREFERENCE = ("Hallway", "Living", "Dining", "Kitchen", "Bedroom", "Closet", "Bathroom")
+LEAF_ROOMS = ("Bathroom", "Closet")  # private rooms that lead nowhere else
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,59 @@ def _door_center(lo: float, hi: float, rng: random.Random, taken: list[tuple[flo
     return None
 
 
+def _corridor_cost(kind: str, leads_to: list[str]) -> float:
+    """Cost of making a room of type ``kind`` the way to rooms of types ``leads_to``: bathrooms and
+    closets lead nowhere, a bedroom only to its own bathroom or closet."""
+    if not leads_to:
+        return 0.0
+    if kind in LEAF_ROOMS:
+        return 100.0
+    if kind == "Bedroom" and any(t not in LEAF_ROOMS for t in leads_to):
+        return 50.0
+    return 0.0
+
+
+def _hierarchy_edges(
+    names: list[str],
+    types: dict[str, str],
+    segments: dict[frozenset[str], tuple[str, float, float, float]],
+    graph: nx.Graph,
+    root: str,
+    rng: random.Random,
+) -> list[tuple[str, str]]:
+    """Doorways that join every room to the entrance ``root``, public to private: grown from the
+    root (Prim), each step the cheapest doorway from a joined room to a new one, by plausibility
+    plus :func:`_corridor_cost` for the rooms it makes a way to others (the rooms already joined by
+    desired connections come along). Returns the new (joined room, new room) pairs in order."""
+    jitter = {key: rng.random() * 0.05 for key in sorted(segments, key=sorted)}
+    usable = [key for key, seg in segments.items() if seg[3] - seg[2] >= MIN_DOOR_SPAN]
+    joined = graph.copy()
+    tree = set(nx.node_connected_component(joined, root))
+    out: list[tuple[str, str]] = []
+    while len(tree) < len(names):
+        best: tuple[float, str, str] | None = None
+        for key in usable:
+            a, b = sorted(key)
+            if (a in tree) == (b in tree):
+                continue
+            inner, outer = (a, b) if a in tree else (b, a)
+            group = nx.node_connected_component(joined, outer)
+            cost = _plausibility(types[inner], types[outer]) + jitter[key]
+            cost += _corridor_cost(types[inner], [types[outer]] if inner != root else [])
+            cost += _corridor_cost(types[outer], [types[n] for n in group if n != outer])
+            if best is None or (cost, inner, outer) < best:
+                best = (cost, inner, outer)
+        if best is None:
+            raise WorldGenerationError("floorplan has rooms that share no wall long enough for a doorway")
+        _, inner, outer = best
+        out.append((inner, outer))
+        joined.add_edge(inner, outer)
+        tree |= nx.node_connected_component(joined, outer)
+    return out
+
+
 def _make_doorways(
-    spec: WorldTemplateSpec, rects: dict[str, Box], rng: random.Random
+    spec: WorldTemplateSpec, rects: dict[str, Box], rng: random.Random, root: str
 ) -> tuple[list[Doorway], list[tuple[str, str, str]], dict[frozenset[str], tuple[str, float, float, float]]]:
     names = [r.name for r in spec.rooms]
     types = {r.name: r.type for r in spec.rooms}
@@ -182,24 +237,15 @@ def _make_doorways(
         if not place(a, b, kind, req):
             unmet.append((a, b, kind))
     if not nx.is_connected(graph):
-        candidates = nx.Graph()
-        candidates.add_nodes_from(names)
-        for key, seg in segments.items():
-            a, b = sorted(key)
-            if graph.has_edge(a, b):
-                candidates.add_edge(a, b, weight=0.0)
-            elif seg[3] - seg[2] >= MIN_DOOR_SPAN:
-                candidates.add_edge(a, b, weight=_plausibility(types[a], types[b]) + rng.random() * 0.05)
-        if not nx.is_connected(candidates):
-            raise WorldGenerationError("floorplan has rooms that share no wall long enough for a doorway")
-        for a, b in sorted(nx.minimum_spanning_tree(candidates).edges()):
-            if not graph.has_edge(a, b) and not place(a, b, "Doorway", False):
+        for a, b in _hierarchy_edges(names, types, segments, graph, root, rng):
+            if not place(a, b, "Doorway", False):
                 raise WorldGenerationError(f"could not place a doorway between {a!r} and {b!r}")
     if not nx.is_connected(graph):
         raise WorldGenerationError("rooms could not all be connected")
 
     out: list[Doorway] = []
     swings: list[Box] = []
+    passages = [_passage(segments[frozenset((a, b))], c, width) for a, b, _, _, c, width in doorways]
     for i, (a, b, kind, requested, c, width) in enumerate(doorways):
         axis, fixed, _, _ = segments[frozenset((a, b))]
         center = (c, fixed) if axis == "x" else (fixed, c)
@@ -213,20 +259,22 @@ def _make_doorways(
             preferred = private[0] if len(private) == 1 else rng.choice((a, b))
             other = b if preferred == a else a
             side0 = rng.choice((-1.0, 1.0))
-            # Prefer the natural swing; flip hinge side / swing room if the leaf would hit another door.
-            for swing_room, side in (
-                (preferred, side0),
-                (preferred, -side0),
-                (other, side0),
-                (other, -side0),
-            ):
-                box = rects[swing_room]
+            # Prefer the natural swing; flip hinge side / swing room if the leaf would hit another
+            # door or, fully open, stand in front of another doorway (then second best: another door).
+            options = []
+            for room, side in ((preferred, side0), (preferred, -side0), (other, side0), (other, -side0)):
+                box = rects[room]
                 mid = (box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2
-                sign = 1.0 if mid > fixed else -1.0
-                hinge = (c + side * width / 2, fixed) if axis == "x" else (fixed, c + side * width / 2)
-                swing = door_swing_box(axis, hinge, center, width, sign)
-                if not any(_overlaps(swing, s) for s in swings):
-                    break
+                side_sign = 1.0 if mid > fixed else -1.0
+                edge = c + side * width / 2
+                option_hinge = (edge, fixed) if axis == "x" else (fixed, edge)
+                swing = door_swing_box(axis, option_hinge, center, width, side_sign)
+                clash = any(_overlaps(swing, s) for s in swings)
+                blocks = any(_overlaps(swing, p) for j, p in enumerate(passages) if j != i)
+                options.append((clash, blocks, room, side_sign, option_hinge, swing))
+            choice = next((o for o in options if not o[0] and not o[1]), None)
+            choice = choice or next((o for o in options if not o[0]), options[-1])
+            _, _, swing_room, sign, hinge, swing = choice
             swings.append(swing)
         out.append(
             Doorway(
@@ -249,6 +297,83 @@ def _make_doorways(
     return out, unmet, segments
 
 
+def _exterior_sides(rect: Box, width: float, height: float) -> list[tuple[str, str, float, float, float]]:
+    """A room's sides on the footprint's outline: (side, axis, fixed coordinate, from, to)."""
+    x0, y0, x1, y1 = rect
+    eps = 1e-6
+    sides = [("s", "x", y0, x0, x1, abs(y0) < eps), ("n", "x", y1, x0, x1, abs(y1 - height) < eps)]
+    sides += [("w", "y", x0, y0, y1, abs(x0) < eps), ("e", "y", x1, y0, y1, abs(x1 - width) < eps)]
+    return [(side, axis, fixed, lo, hi) for side, axis, fixed, lo, hi, outer in sides if outer]
+
+
+def _entrances(spec: WorldTemplateSpec, rects: dict[str, Box], width: float, height: float) -> list[str]:
+    """Rooms that may hold the exterior entrance door, best first: a hallway, else the living room,
+    else another public room, with an exterior wall long enough for a door (larger rooms first)."""
+
+    def fits(name: str) -> bool:
+        return any(hi - lo >= MIN_DOOR_SPAN for *_, lo, hi in _exterior_sides(rects[name], width, height))
+
+    rooms = sorted(spec.rooms, key=lambda r: (_ENTRANCE_PREFERENCE.index(r.type), -r.area))
+    return [r.name for r in rooms if fits(r.name)] + [r.name for r in rooms if not fits(r.name)]
+
+
+def _exterior_door(
+    spec: WorldTemplateSpec,
+    rects: dict[str, Box],
+    size: tuple[float, float],
+    entrances: list[str],
+    doorways: list[Doorway],
+    rng: random.Random,
+) -> Doorway | None:
+    """The entrance door: a hinged door in an exterior wall of the first entrance room that has
+    room for it, swinging inwards, its swing and clearance clear of every other doorway's."""
+    taken = [k for d in doorways for k in doorway_keepouts(d)]
+    index = {r.name: i for i, r in enumerate(spec.rooms)}
+    for name in entrances:
+        rect = rects[name]
+        sides = _exterior_sides(rect, *size)
+        rng.shuffle(sides)
+        for side, axis, fixed, lo, hi in sides:
+            centres = [c for _ in range(6) if (c := _door_center(lo, hi, rng, [])) is not None]
+            a, b = lo + DOOR_END_MARGIN + DOOR_WIDTH / 2, hi - DOOR_END_MARGIN - DOOR_WIDTH / 2
+            centres += [a + (b - a) * k / 8 for k in range(9)] if b >= a else []
+            mid = (rect[1] + rect[3]) / 2 if axis == "x" else (rect[0] + rect[2]) / 2
+            sign = 1.0 if mid > fixed else -1.0
+            for c in centres:
+                hand = rng.choice((-1.0, 1.0))
+                center = (c, fixed) if axis == "x" else (fixed, c)
+                edge = c + hand * DOOR_WIDTH / 2
+                hinge = (edge, fixed) if axis == "x" else (fixed, edge)
+                door = Doorway(
+                    id=f"doorway_{len(doorways)}",
+                    kind="Doorway",
+                    rooms=(name, OUTSIDE),
+                    wall=f"wall_r{index[name]}_{side}",
+                    center=center,
+                    width=DOOR_WIDTH,
+                    axis=axis,
+                    requested=False,
+                    height=DOOR_HEIGHT,
+                    has_door=True,
+                    hinge=hinge,
+                    swing_room=name,
+                    swing_sign=sign,
+                    open_percent=None,
+                )
+                if not any(_overlaps(k, t) for k in doorway_keepouts(door) for t in taken):
+                    return door
+    return None
+
+
+def _passage(segment: tuple[str, float, float, float], c: float, width: float) -> Box:
+    """The way through a doorway: its gap and DOOR_CLEARANCE on both sides of the wall."""
+    axis, fixed, _, _ = segment
+    lo, hi = c - width / 2, c + width / 2
+    if axis == "x":
+        return (lo, fixed - DOOR_CLEARANCE, hi, fixed + DOOR_CLEARANCE)
+    return (fixed - DOOR_CLEARANCE, lo, fixed + DOOR_CLEARANCE, hi)
+
+
 def _wall_id(spec: WorldTemplateSpec, a: str, b: str) -> str:
     """Stable, unique wall id from room indices (names may differ only in spaces vs underscores)."""
     names = [r.name for r in spec.rooms]
@@ -266,6 +391,9 @@ def _make_walls(
 ) -> list[Wall]:
     ceiling = spec.ceiling_height
     index = {r.name: i for i, r in enumerate(spec.rooms)}
+    by_wall: dict[str, list[Doorway]] = {}
+    for d in doorways:
+        by_wall.setdefault(d.wall, []).append(d)
     walls: list[Wall] = []
     ext = EXTERIOR_WALL / 2
     eps = 1e-6
@@ -287,19 +415,24 @@ def _make_walls(
             else:
                 sy = sy - ext if abs(sy) < eps else sy
                 ey = ey + ext if abs(ey - height) < eps else ey
+            wall_id = f"wall_r{index[r.name]}_{side}"
+            along = 0 if sy == ey else 1
+            origin = (sx, sy)[along]
+            gaps = [
+                (d.center[along] - d.width / 2 - origin, d.center[along] + d.width / 2 - origin)
+                for d in by_wall.get(wall_id, [])
+            ]
             walls.append(
                 Wall(
-                    id=f"wall_r{index[r.name]}_{side}",
+                    id=wall_id,
                     start=(sx, sy),
                     end=(ex, ey),
                     thickness=EXTERIOR_WALL,
                     height=ceiling,
                     rooms=(r.name,),
+                    gaps=tuple(sorted(gaps)),
                 )
             )
-    by_wall: dict[str, list[Doorway]] = {}
-    for d in doorways:
-        by_wall.setdefault(d.wall, []).append(d)
     for key, (axis, fixed, lo, hi) in segments.items():
         a, b = sorted(key)
         wall_id = _wall_id(spec, a, b)
@@ -348,7 +481,11 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
     rng = random.Random(f"floorplan:{seed}")
     layout = search_layout(spec, rng)
     rects = layout.rects
-    doorways, unmet, segments = _make_doorways(spec, rects, rng)
+    entrances = _entrances(spec, rects, layout.width, layout.height)
+    doorways, unmet, segments = _make_doorways(spec, rects, rng, entrances[0])
+    if spec.version == "2":  # Version 1 worlds have door-less doorways only
+        entrance = _exterior_door(spec, rects, (layout.width, layout.height), entrances, doorways, rng)
+        doorways += [entrance] if entrance is not None else []
     walls = _make_walls(spec, rects, layout.width, layout.height, doorways, segments)
     keepouts = [k for d in doorways for k in doorway_keepouts(d)]
     sx, sy = _spawn(list(spec.rooms), rects, keepouts)

@@ -6,9 +6,11 @@ is laid out in a local frame where the wall is the x axis and the room lies at y
 transformed onto one of the four walls (or, for free-standing groups, around the room centre).
 Every item is axis-aligned (yaw is a multiple of 90°), so the hot checks are numpy box tests:
 inside the room (off the walls), no overlap with placed items, their front-clearance zones,
-doorway clearance zones or the spawn cylinder; then the raster :class:`NavGrid` confirms the
-0.25 m robot can still reach every room from the spawn point with no enclosed pockets. A final
-exact (shapely) re-check drops the most recent group next to any pocket the raster missed.
+doorway clearance zones (a hinged door's whole swing) or the spawn cylinder; then the raster
+:class:`NavGrid` confirms the 0.25 m robot can still reach every room from the spawn point with no
+enclosed pockets, and, with the door leaves solid at their initial opening, still reaches whole
+every room the template's doors leave open. A final exact (shapely) re-check drops the most recent
+group next to any pocket or cut-off piece the raster missed.
 
 Spawn: furniture keeps 0.75 m from the spawn point (the guaranteed clear radius is 0.5 m).
 """
@@ -41,8 +43,13 @@ from jobforge.services.robomaker.worldgen.geometry import (
     inside,
 )
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS, NavGrid
-from jobforge.services.robomaker.worldgen.quality import reachable_space
-from jobforge.services.robomaker.worldgen.world import FurnitureItem, Room, World, _r
+from jobforge.services.robomaker.worldgen.quality import (
+    MIN_COMPONENT_AREA,
+    leaf_polygons,
+    reachable_space,
+    rooms_left_open,
+)
+from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, FurnitureItem, Room, World, _r
 
 WALL_GAP = 0.02  # furniture back to wall face
 ROOM_INSET = EXTERIOR_WALL / 2 + WALL_GAP
@@ -53,6 +60,7 @@ HALF_PI = math.pi / 2
 MAX_REPAIRS = 6
 WALL_TRIES = 10
 OPPOSITE = {"s": "n", "n": "s", "w": "e", "e": "w"}
+EXTERIOR_DOOR_OPEN = 0.0  # the entrance door starts closed (templates' doorway sets name room pairs)
 COUNTER_RUN = frozenset({"Fridges", "Ovens", "DishWashers", "Storage", "WashingMachinesAndDryers"})
 
 
@@ -255,6 +263,7 @@ class _RoomFurnisher:
         mask: np.ndarray,
         keepouts: np.ndarray,
         spawn: tuple[float, float],
+        required: frozenset[int] = frozenset(),
     ) -> None:
         b = room.bounds
         self.room = room
@@ -264,6 +273,7 @@ class _RoomFurnisher:
         self.mask = mask
         self.keepouts = keepouts
         self.spawn = spawn
+        self.required = required  # rooms (NavGrid indices) to keep reachable with solid door leaves
         self.boxes = boxes_array([])
         self.zones = boxes_array([])
         self.parts: list[tuple[_Part, Box, float, int]] = []  # part, world box, world yaw, group index
@@ -297,7 +307,7 @@ class _RoomFurnisher:
     def _commit(self, group: _Group, boxes: list[Box], zones: list[Box], yaw0: float) -> bool:
         if not self._valid(boxes, zones):
             return False
-        trial = self.nav.try_add(self.mask, boxes)
+        trial = self.nav.try_add(self.mask, boxes, self.required)
         if trial is None:
             return False
         self.mask = trial
@@ -475,20 +485,33 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
             return
 
 
-def _repair_pockets(floorplan: Floorplan, furniture: list[FurnitureItem]) -> list[FurnitureItem]:
+def _repair_pockets(
+    floorplan: Floorplan, doorways: list[Doorway], furniture: list[FurnitureItem]
+) -> list[FurnitureItem]:
     """Exact re-check of the raster's navigability verdict: while the robot-centre space has an
-    enclosed pocket or misses a room, drop the most recently placed group next to the problem."""
+    enclosed pocket or misses a room, with doors pushable or with their leaves solid (rooms the
+    template's doors leave open only), drop the most recently placed group next to the problem."""
     house = shapely.union_all([shapely.Polygon(r.polygon) for r in floorplan.rooms])
     walls = shapely.union_all([shapely.box(*b) for w in floorplan.walls for b in w.solid_boxes()])
+    leaves = leaf_polygons(doorways)
+    solid = shapely.union_all([walls, *leaves]) if leaves else walls
     spawn = shapely.Point(floorplan.spawn)
     rooms = {r.name: shapely.Polygon(r.polygon) for r in floorplan.rooms}
+    left_open = rooms_left_open(floorplan.rooms, doorways, floorplan.spawn)
     for _ in range(MAX_REPAIRS):
         polys = [shapely.box(*f.box()) for f in furniture]
         union = shapely.union_all(polys) if polys else shapely.Polygon()
-        parts, spawn_part = reachable_space(house, walls, union, spawn, ROBOT_RADIUS)
-        problems = [p for p in parts if p is not spawn_part]
-        if spawn_part is not None:
-            problems += [rooms[n] for n, poly in rooms.items() if spawn_part.intersection(poly).area <= 0.01]
+        problems = []
+        for obstacles, names in ((walls, list(rooms)), (solid, sorted(left_open))):
+            parts, spawn_part = reachable_space(house, obstacles, union, spawn, ROBOT_RADIUS)
+            cut = [p for p in parts if p is not spawn_part]
+            if obstacles is solid:  # pieces of rooms the doors close off are expected
+                cut = [
+                    p for p in cut if any(p.intersection(rooms[n]).area > MIN_COMPONENT_AREA for n in names)
+                ]
+            problems += cut
+            if spawn_part is not None:
+                problems += [rooms[n] for n in names if spawn_part.intersection(rooms[n]).area <= 0.01]
         if not problems:
             break
         near = [i for i, p in enumerate(polys) if any(p.distance(q) < ROBOT_RADIUS + 0.1 for q in problems)]
@@ -511,12 +534,25 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
     mask = nav.blocked.copy()
     doorways = []
     for d in floorplan.doorways:
-        if d.has_door:
+        if d.exterior:
+            d = replace(d, open_percent=EXTERIOR_DOOR_OPEN)
+        elif d.has_door:
             pos = spec.door_open_for(*d.rooms)
             percent = float(rng.randrange(0, 101)) if pos == "Random" else float(pos)
             d = replace(d, open_percent=percent)
         doorways.append(d)
     keepouts = boxes_array([k for d in doorways for k in doorway_keepouts(d)])
+    for d in doorways:
+        outline = d.leaf_outline()
+        if outline is not None:
+            a, b, c, e = outline
+            start = ((a[0] + e[0]) / 2, (a[1] + e[1]) / 2)
+            end = ((b[0] + c[0]) / 2, (b[1] + c[1]) / 2)
+            nav.block_leaf(mask, start, end, LEAF_THICKNESS / 2)
+    left_open = rooms_left_open(floorplan.rooms, doorways, floorplan.spawn)
+    required = nav.rooms_reached_with_leaves(mask) & frozenset(
+        i for i, r in enumerate(floorplan.rooms) if r.name in left_open
+    )
     rooms: list[Room] = []
     furniture: list[FurnitureItem] = []
     counter = 0
@@ -527,7 +563,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
         rooms.append(
             replace(room, flooring=flooring, wall_material=wall_mat, furniture_density=choice.density)
         )
-        f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn)
+        f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn, required)
         _furnish_room(f, choice.model_types, choice.density)
         mask = f.mask
         group_ids: dict[int, str] = {}
@@ -552,7 +588,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     parent=parent,
                 )
             )
-    furniture = _repair_pockets(floorplan, furniture)
+    furniture = _repair_pockets(floorplan, doorways, furniture)
     return World(
         world_id=world_id,
         template_version=floorplan.template_version,

@@ -1,18 +1,24 @@
 """Machine-checkable quality report of a generated world (docs/world-quality.md), in exact geometry.
 
 Independent of the generator's raster shortcuts: shapely polygons, an STRtree for overlap pairs,
-``free.buffer(-r)`` for robot reachability. Hinged doors are treated as pushable (door leaves are
-not obstacles for reachability); closed doors are counted separately.
+``free.buffer(-r)`` for robot reachability. Reachability is computed twice: with hinged doors
+pushable (``reachable``: the rooms are connected at all) and with every door leaf solid at its
+initial opening, as Gazebo simulates it (``reachable_with_doors``). A room cut off with solid
+leaves fails the world unless the template closed it off: every way to it passes a door whose
+initial opening leaves less than 2r + 0.1 m (closed, narrowly open or "Random" and drawn narrow).
 
 Report keys: ``rooms`` (per room: requested/actual area, area_error, area_ok, requested/actual
-aspect (long side / short side), aspect_error, aspect_ok, reachable), ``tolerances``,
+aspect (long side / short side), aspect_error, aspect_ok, reachable, reachable_with_doors,
+closed_off_by_doors), ``unreachable_rooms`` (not reachable with solid leaves),
+``closed_off_rooms`` (the subset the template's doors close off), ``tolerances``,
 ``template_defaults`` (template paths filled with the schema's default rooms),
 ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
 ``spawn`` (inside_room, clear), ``footprint`` (requested/actual x:y aspect, aspect_error),
-``unmet_connections``, ``closed_doors``, ``doors_narrowing_passage`` (informational: door leaves at
-their initial position that leave < 2r + 0.1 m; reachability treats leaves as pushable),
+``unmet_connections``, ``closed_doors``, ``doors_narrowing_passage`` (door leaves at their initial
+position that leave < 2r + 0.1 m), ``exterior_doors``, ``pass_through_rooms`` (informational:
+bathrooms, closets and bedrooms that are a way to other rooms without a requested connection),
 ``max_area_error``, ``max_aspect_error``, ``failures`` (list of failed checks),
 ``shape_failures`` (the subset about room shapes), ``passed``. Field meanings, tolerances and their
 sources: docs/world-quality.md.
@@ -28,14 +34,14 @@ import shapely
 from shapely.geometry import Point, box
 
 from jobforge.services.robomaker.worldgen.catalog import CATALOG
-from jobforge.services.robomaker.worldgen.floorplan import door_swing_box, doorway_keepouts
+from jobforge.services.robomaker.worldgen.floorplan import LEAF_ROOMS, door_swing_box, doorway_keepouts
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
-from jobforge.services.robomaker.worldgen.world import FurnitureItem, World
+from jobforge.services.robomaker.worldgen.world import Doorway, FurnitureItem, Room, World
 
 OVERLAP_TOLERANCE = 1e-4  # m²
 MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slivers
@@ -51,6 +57,58 @@ def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     if abs(fx) > 0.5:
         return (x1, y0, x1 + fc, y1) if fx > 0 else (x0 - fc, y0, x0, y1)
     return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
+
+
+def passable(door: Doorway, robot_radius: float = ROBOT_RADIUS) -> bool:
+    """Whether a robot passes this doorway with the door leaf where the template put it."""
+    return not door.has_door or door.clear_width() >= 2 * robot_radius + 0.1
+
+
+def leaf_polygons(doorways: tuple[Doorway, ...] | list[Doorway]) -> list[shapely.Geometry]:
+    """The solid door leaves at their initial opening."""
+    return [shapely.Polygon(o) for d in doorways if (o := d.leaf_outline()) is not None]
+
+
+def rooms_left_open(
+    rooms: tuple[Room, ...] | list[Room],
+    doorways: tuple[Doorway, ...] | list[Doorway],
+    spawn: tuple[float, float],
+    robot_radius: float = ROBOT_RADIUS,
+) -> set[str]:
+    """Rooms joined to the spawn's room by doorways the template's doors leave passable: the rooms
+    that must be reachable with solid leaves (the others are closed off by the template)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(r.name for r in rooms)
+    graph.add_edges_from(d.rooms for d in doorways if not d.exterior and passable(d, robot_radius))
+    sx, sy = spawn
+    start = next(
+        (r.name for r in rooms if r.bounds[0] <= sx <= r.bounds[2] and r.bounds[1] <= sy <= r.bounds[3]),
+        None,
+    )
+    return set() if start is None else set(nx.node_connected_component(graph, start))
+
+
+def pass_through_rooms(
+    rooms: tuple[Room, ...] | list[Room], doorways: tuple[Doorway, ...] | list[Doorway]
+) -> list[str]:
+    """Bathrooms, closets and bedrooms that are a way to other rooms through a doorway the
+    template did not ask for: a bathroom or closet with doorways to two rooms, a bedroom with
+    doorways to two rooms other than bathrooms and closets (an en-suite bathroom is fine)."""
+    types = {r.name: r.type for r in rooms}
+    out = []
+    for r in rooms:
+        if r.type not in (*LEAF_ROOMS, "Bedroom"):
+            continue
+        links: dict[str, bool] = {}  # neighbour -> joined only by requested doorways
+        for d in doorways:
+            if r.name in d.rooms and not d.exterior:
+                other = d.rooms[1] if d.rooms[0] == r.name else d.rooms[0]
+                if r.type == "Bedroom" and types[other] in LEAF_ROOMS:
+                    continue
+                links[other] = links.get(other, True) and d.requested
+        if len(links) > 1 and not all(links.values()):
+            out.append(r.name)
+    return out
 
 
 def reachable_space(
@@ -131,17 +189,39 @@ def quality_report(
     spawn = Point(world.spawn)
     parts, spawn_part = reachable_space(house, walls, furniture_union, spawn, robot_radius)
 
+    leaves = leaf_polygons(world.doorways)
+    solid = shapely.union_all([walls, *leaves]) if leaves else walls
+    door_parts, door_part = reachable_space(house, solid, furniture_union, spawn, robot_radius)
+    left_open = rooms_left_open(world.rooms, world.doorways, world.spawn, robot_radius)
+
     rooms_report = []
     for r in world.rooms:
         reach = spawn_part is not None and spawn_part.intersection(room_polys[r.name]).area > 0.01
+        # Reached with solid leaves: the spawn's component enters the room and no other component
+        # (free floor behind a leaf and furniture) holds a usable piece of it.
+        cut_off = sum(p.intersection(room_polys[r.name]).area for p in door_parts if p is not door_part)
+        with_doors = (
+            door_part is not None
+            and door_part.intersection(room_polys[r.name]).area > 0.01
+            and cut_off <= MIN_COMPONENT_AREA
+        )
         shape = room_shape_check(r.requested_area, r.area, r.requested_aspect, r.aspect)
-        rooms_report.append({"name": r.name, "type": r.type, **shape, "reachable": bool(reach)})
+        rooms_report.append(
+            {
+                "name": r.name,
+                "type": r.type,
+                **shape,
+                "reachable": bool(reach),
+                "reachable_with_doors": bool(with_doors),
+                "closed_off_by_doors": not with_doors and r.name not in left_open,
+            }
+        )
 
     fx0, fy0, fx1, fy1 = world.footprint
     fp_aspect = (fx1 - fx0) / (fy1 - fy0)  # x / y, like the template's DesiredAspectRatio
     graph = nx.Graph()
     graph.add_nodes_from(r.name for r in world.rooms)
-    graph.add_edges_from(d.rooms for d in world.doorways)
+    graph.add_edges_from(d.rooms for d in world.doorways if not d.exterior)
 
     swings = [box(*door_swing_box(d.axis, d.hinge, d.center, d.width, d.swing_sign))
               for d in world.doorways if d.has_door and d.hinge is not None]  # fmt: skip
@@ -149,7 +229,6 @@ def quality_report(
         1 for i, a in enumerate(swings) for b in swings[i + 1 :] if a.intersection(b).area > OVERLAP_TOLERANCE
     )
     disc = spawn.buffer(world.spawn_clear_radius, quad_segs=16)
-    leaves = [shapely.LineString(leaf) for d in world.doorways if (leaf := d.door_leaf()) is not None]
     spawn_clear = (
         not disc.intersects(walls)
         and (furniture_union.is_empty or not disc.intersects(furniture_union))
@@ -159,6 +238,8 @@ def quality_report(
 
     report: dict[str, Any] = {
         "rooms": rooms_report,
+        "unreachable_rooms": [r["name"] for r in rooms_report if not r["reachable_with_doors"]],
+        "closed_off_rooms": [r["name"] for r in rooms_report if r["closed_off_by_doors"]],
         "tolerances": {"room_area": ROOM_AREA_TOLERANCE, "room_aspect": ROOM_ASPECT_TOLERANCE},
         "template_defaults": list(template_defaults),
         "room_graph_connected": bool(nx.is_connected(graph)),
@@ -179,10 +260,10 @@ def quality_report(
             ),
         },
         "door_swing_conflicts": swing_conflicts,
-        "doors_narrowing_passage": sum(
-            1 for d in world.doorways if d.has_door and d.clear_width() < 2 * robot_radius + 0.1
-        ),
+        "doors_narrowing_passage": sum(1 for d in world.doorways if not passable(d, robot_radius)),
         "closed_doors": sum(1 for d in world.doorways if d.has_door and (d.open_percent or 0) <= 0),
+        "exterior_doors": sum(1 for d in world.doorways if d.exterior),
+        "pass_through_rooms": pass_through_rooms(world.rooms, world.doorways),
         "max_area_error": max((r["area_error"] for r in rooms_report), default=0.0),
         "max_aspect_error": max((r["aspect_error"] for r in rooms_report), default=0.0),
         "robot_radius": robot_radius,
@@ -216,6 +297,11 @@ def shape_failures(report: dict[str, Any]) -> list[str]:
 def failed_checks(report: dict[str, Any], ceiling_height: float) -> list[str]:
     """Human-readable names of the checks a report fails (empty when it passes)."""
     failures = [f"room {r['name']!r} not reachable" for r in report["rooms"] if not r["reachable"]]
+    failures += [
+        f"room {r['name']!r} not reachable with door leaves solid at their initial opening"
+        for r in report["rooms"]
+        if r["reachable"] and not r["reachable_with_doors"] and not r["closed_off_by_doors"]
+    ]
     failures += shape_failures(report)
     if not report["room_graph_connected"]:
         failures.append("rooms not connected")

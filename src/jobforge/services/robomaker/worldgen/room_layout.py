@@ -52,6 +52,7 @@ SHAPE_AIM = 0.8  # the refinement and the interval search aim inside 80% of the 
 FIT_MARGIN = 0.97  # a room counts as fitting inside 97% of them (rounding never tips it over)
 MISS_PENALTY = 20.0  # a room outside the aim costs more than closeness or the footprint preference
 EXCESS_WEIGHT = 10.0  # per tolerance a missing room is outside it
+HIERARCHY_PENALTY = 5.0  # a private room forced to be a corridor costs less than a room's shape miss
 UNMET_PENALTY = 1000.0  # an unmet desired connection costs more than any room's shape miss
 DISCONNECTED_PENALTY = 10000.0  # rooms that cannot all be joined by doorways: worst of all
 CONNECTION_WEIGHT = 20.0  # refinement residual per metre a desired connection's wall falls short
@@ -345,14 +346,61 @@ def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> 
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     score += FOOTPRINT_WEIGHT * abs(math.log(fp_aspect / req_fp))
     disconnected, unmet = _connection_misses(spec, rects)
+    score += HIERARCHY_PENALTY * _hierarchy_misses(spec, rects)
     return score + (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet
 
 
+def _hierarchy_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> int:
+    """Private rooms the layout forces to be a way to other rooms (floorplan.py joins rooms public
+    to private): public rooms in more than one group of walls they share long enough for a
+    doorway, bedrooms next to no public room, bathrooms and closets next to neither a public room
+    nor a bedroom; a desired connection counts as a wall."""
+    private = {"Bedroom", "Bathroom", "Closet"}
+    kinds = {r.name: r.type for r in spec.rooms}
+    public = [n for n, k in kinds.items() if k not in private]
+    if not public:
+        return 0
+    links: dict[str, set[str]] = {n: set() for n in kinds}
+    names = list(kinds)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            seg = shared_segment(rects[a], rects[b])
+            if seg is not None and seg[3] - seg[2] >= MIN_DOOR_SPAN:
+                links[a].add(b)
+                links[b].add(a)
+    for c in spec.connections:
+        links[c.room_a].add(c.room_b)
+        links[c.room_b].add(c.room_a)
+    seen: set[str] = set()
+    groups = 0
+    for start in public:
+        if start in seen:
+            continue
+        groups += 1
+        stack = [start]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack += [m for m in links[n] if kinds[m] not in private]
+    misses = groups - 1
+    for n, k in kinds.items():
+        if k == "Bedroom" and not any(kinds[m] not in private for m in links[n]):
+            misses += 1
+        elif k in ("Bathroom", "Closet") and not any(
+            kinds[m] not in private or kinds[m] == "Bedroom" for m in links[n]
+        ):
+            misses += 1
+    return misses
+
+
 def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
-    """How promising an unrefined layout is: its connections count fully, its shapes only by
-    their log aspect errors (the refinement trades area to fix those)."""
+    """How promising an unrefined layout is: its connections and the private corridors it forces
+    count fully, its shapes only by their log aspect errors (the refinement trades area to fix
+    those)."""
     disconnected, unmet = _connection_misses(spec, rects)
     shape = sum(_log_error(rects[r.name], r) for r in spec.rooms)
+    shape += HIERARCHY_PENALTY * _hierarchy_misses(spec, rects)
     return (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet + shape
 
 
@@ -449,8 +497,13 @@ def _search(spec: WorldTemplateSpec, rng: random.Random, quick: bool = False) ->
         return best is not None and _fits(spec, best.rects) and not _connection_misses(spec, best.rects)[0]
 
     def done() -> bool:
-        """Shapes fit, and every desired connection has a wall to go through."""
-        return shapes_fit() and _connection_misses(spec, best.rects)[1] == 0  # type: ignore[union-attr]
+        """Shapes fit, every desired connection has a wall to go through, and the rooms can be
+        joined public to private."""
+        return (
+            shapes_fit()
+            and _connection_misses(spec, best.rects)[1] == 0  # type: ignore[union-attr]
+            and _hierarchy_misses(spec, best.rects) == 0  # type: ignore[union-attr]
+        )
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading:
     # those meeting every desired connection when there are any.

@@ -24,6 +24,11 @@ def _r(value: float) -> float:
 
 Point = tuple[float, float]
 
+OUTSIDE = "(outside)"  # the other side of an exterior door (no room name can contain parentheses)
+LEAF_THICKNESS = 0.04  # a door leaf as the SDF export builds it: this thick, pivoting this far
+HINGE_CLEARANCE = 0.03  # into the gap from the hinge, LEAF_INSET shorter than the gap
+LEAF_INSET = 2 * HINGE_CLEARANCE - 0.01
+
 
 @dataclass(frozen=True)
 class Room:
@@ -154,6 +159,27 @@ class Doorway:
         dx = along[0] * math.cos(theta) + normal[0] * math.sin(theta)
         dy = along[1] * math.cos(theta) + normal[1] * math.sin(theta)
         return (hx, hy), (hx + dx * self.width, hy + dy * self.width)
+
+    @property
+    def exterior(self) -> bool:
+        """Whether this is an exterior door (its second room is :data:`OUTSIDE`)."""
+        return OUTSIDE in self.rooms
+
+    def leaf_outline(self) -> tuple[Point, Point, Point, Point] | None:
+        """The solid door leaf at its initial opening, as the SDF export poses it (a
+        LEAF_THICKNESS slab pivoting HINGE_CLEARANCE into the gap): its four corners, or None."""
+        leaf = self.door_leaf()
+        if leaf is None:
+            return None
+        (hx, hy), (ex, ey) = leaf
+        ux, uy = (ex - hx) / self.width, (ey - hy) / self.width
+        cx, cy = self.center
+        ax, ay = (1.0 if cx > hx else -1.0, 0.0) if self.axis == "x" else (0.0, 1.0 if cy > hy else -1.0)
+        px, py = hx + ax * HINGE_CLEARANCE, hy + ay * HINGE_CLEARANCE
+        length = self.width - LEAF_INSET
+        nx, ny = -uy * LEAF_THICKNESS / 2, ux * LEAF_THICKNESS / 2
+        qx, qy = px + ux * length, py + uy * length
+        return ((px + nx, py + ny), (qx + nx, qy + ny), (qx - nx, qy - ny), (px - nx, py - ny))
 
 
 @dataclass(frozen=True)
