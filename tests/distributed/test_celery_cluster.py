@@ -21,13 +21,11 @@ from sqlalchemy import select
 from jobforge.engine import JobEngine
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, CeleryConfig, make_app
 from jobforge.engine.db import jobs, resources
-from jobforge.services.location.file_worker import FileTask, transform_file
-from jobforge.services.location.pieces import row_id_seed, split_row_groups
-from jobforge.storage import LocalObjectStore, StoreSpec
+from jobforge.services.location.pieces import split_row_groups
 from tests.distributed.cluster import Worker
 from tests.distributed.conftest import SPLIT_BYTES, VISIBILITY_TIMEOUT, Cluster
 from tests.location.fixtures import import_reference
-from tests.location.helpers import s3_output, start, wait_job
+from tests.location.helpers import s3_output, start, wait_job, whole_file_part
 from tests.location.test_split import FEATURES, big_input
 from tests.robomaker.samples import MINIMAL_BODY, sample_body
 from tests.support import client, eventually
@@ -225,21 +223,9 @@ def test_a_location_file_split_on_the_workers_gives_the_single_node_bytes(
     bucket, key = manifest["files"][0]["output"].removeprefix("s3://").split("/", 1)
     split = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    local = LocalObjectStore(tmp_path / "whole")
-    for name in ("whole-in", "whole-out"):
-        local.create_bucket(name)
-    local.put_bytes("whole-in", "a.parquet", data)
-    task = FileTask(
-        StoreSpec(str(tmp_path / "whole")),
-        str(data_dir / "location" / "reference.sqlite"),
-        ("Position",),
-        ("whole-in", "a.parquet"),
-        ("whole-out", "a.parquet"),
-        str(tmp_path / "no-flag"),
-        id_seed=row_id_seed(job_id, 0),
-    )
-    assert transform_file(task)["rows"] == 600
-    assert split == local.get_bytes("whole-out", "a.parquet")
+    reference = data_dir / "location" / "reference.sqlite"
+    whole, rows = whole_file_part(data, job_id, reference, tmp_path / "whole")
+    assert rows == 600 and split == whole
     progress = record(cluster, job["JobArn"])["progress"]
     assert progress["splitFiles"] == 1 and progress["pieces"] >= 3
     assert sum(progress["workers"].values()) == progress["pieces"] + 1  # the pieces and the merge

@@ -77,3 +77,27 @@ def s3_output(s3: Any, bucket: str, prefix: str, job_id: str) -> tuple[dict, lis
 
 def files_under(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def whole_file_part(data: bytes, job_id: str, reference: Path, work: Path) -> tuple[bytes, int]:
+    """(part file, rows) that validating ``data`` whole in this process gives for the first input
+    file of job ``job_id`` (the same row ids): what a split file's merged part must equal."""
+    from jobforge.services.location.file_worker import FileTask, transform_file
+    from jobforge.services.location.pieces import row_id_seed
+    from jobforge.storage import LocalObjectStore, StoreSpec
+
+    local = LocalObjectStore(work)
+    for bucket in ("whole-in", "whole-out"):
+        local.create_bucket(bucket)
+    local.put_bytes("whole-in", "a.parquet", data)
+    task = FileTask(
+        StoreSpec(str(work)),
+        str(reference),
+        ("Position",),
+        ("whole-in", "a.parquet"),
+        ("whole-out", "a.parquet"),
+        str(work / "no-flag"),
+        id_seed=row_id_seed(job_id, 0),
+    )
+    rows = transform_file(task)["rows"]
+    return local.get_bytes("whole-out", "a.parquet"), rows

@@ -27,7 +27,7 @@ from jobforge.services.location.file_worker import FileTask, transform_file
 from jobforge.services.location.pieces import MergeTask, merge_pieces, row_id_seed, split_row_groups
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, location_server, parquet_bytes
-from tests.location.helpers import s3_output, start, wait_job
+from tests.location.helpers import s3_output, start, wait_job, whole_file_part
 from tests.support import JobforgeServer, MotoServer, client, eventually
 
 SPLIT_BYTES = 4096
@@ -118,22 +118,9 @@ def test_a_split_file_gives_the_rows_of_the_unsplit_path(
     )
 
     # byte for byte what validating the whole file at once gives for this job
-    local = LocalObjectStore(tmp_path)
-    for bucket in ("whole-in", "whole-out"):
-        local.create_bucket(bucket)
-    local.put_bytes("whole-in", "a.parquet", data)
-    reference = str(split_server.data_dir / "location" / "reference.sqlite")
-    task = FileTask(
-        StoreSpec(str(tmp_path)),
-        reference,
-        ("Position",),
-        ("whole-in", "a.parquet"),
-        ("whole-out", "a.parquet"),
-        str(tmp_path / "no-flag"),
-        id_seed=row_id_seed(split_id, 0),
-    )
-    assert transform_file(task)["rows"] == 600
-    assert part_bytes(s3, split_manifest, 0) == local.get_bytes("whole-out", "a.parquet")
+    reference = split_server.data_dir / "location" / "reference.sqlite"
+    whole, rows = whole_file_part(data, split_id, reference, tmp_path)
+    assert rows == 600 and part_bytes(s3, split_manifest, 0) == whole
 
     # the split is visible in the job's progress; the staged pieces are gone
     assert progress(split_server, split_id) == {

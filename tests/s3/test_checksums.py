@@ -151,30 +151,16 @@ def test_wrong_or_missing_checksums_are_refused(server: Any, s3: Any) -> None:
     parts = [os.urandom(5 * MIB), b"tail"]
     done = _parts(s3, "sums-bad", "k", upload_id, parts, "CRC32")
     wrong = [dict(done[0]), dict(done[1], ChecksumCRC32=_b64(12345))]
-    assert error_of(
-        s3.complete_multipart_upload,
-        Bucket="sums-bad",
-        Key="k",
-        UploadId=upload_id,
-        MultipartUpload={"Parts": wrong},
-    ) == ("InvalidPart", 400)
-    assert error_of(
-        s3.complete_multipart_upload,
-        Bucket="sums-bad",
-        Key="k",
-        UploadId=upload_id,
-        MultipartUpload={"Parts": done},
-        ChecksumCRC32=_b64(1),
-        ChecksumType="COMPOSITE",
-    ) == ("BadDigest", 400)
-    assert error_of(
-        s3.complete_multipart_upload,
-        Bucket="sums-bad",
-        Key="k",
-        UploadId=upload_id,
-        MultipartUpload={"Parts": done},
-        MpuObjectSize=1,
-    ) == ("InvalidRequest", 400)
+    upload = {"Bucket": "sums-bad", "Key": "k", "UploadId": upload_id}
+    for extra, expected in (
+        ({"MultipartUpload": {"Parts": wrong}}, "InvalidPart"),
+        (
+            {"MultipartUpload": {"Parts": done}, "ChecksumCRC32": _b64(1), "ChecksumType": "COMPOSITE"},
+            "BadDigest",
+        ),
+        ({"MultipartUpload": {"Parts": done}, "MpuObjectSize": 1}, "InvalidRequest"),
+    ):
+        assert error_of(s3.complete_multipart_upload, **upload, **extra) == (expected, 400)
     # the refusals kept the upload: it still completes
     s3.complete_multipart_upload(
         Bucket="sums-bad", Key="k", UploadId=upload_id, MultipartUpload={"Parts": done}

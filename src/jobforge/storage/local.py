@@ -276,15 +276,7 @@ class LocalObjectStore(ObjectStore):
             etag, st = self._hash_file(bucket, key, path)
             if not _write_meta(path, etag, st, None):
                 self._etags.put(st, etag)
-        return ObjectInfo(
-            bucket=bucket,
-            key=key,
-            size=st.st_size,
-            etag=etag,
-            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
-            content_type=content_type,
-            **kept,
-        )
+        return _info(bucket, key, st, etag, content_type, kept)
 
     def _hash_file(self, bucket: str, key: str, path: Path) -> tuple[str, os.stat_result]:
         """MD5 of a file plus the stat of the very inode that was hashed."""
@@ -453,15 +445,7 @@ class LocalObjectStore(ObjectStore):
                 )
             self._etags.put(st, etag)
         self._place(bucket, key, tmp)
-        return ObjectInfo(
-            bucket=bucket,
-            key=key,
-            size=st.st_size,
-            etag=etag,
-            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
-            content_type=content_type,
-            **kept,
-        )
+        return _info(bucket, key, st, etag, content_type, kept)
 
     def abort_multipart_upload(self, upload: MultipartUpload) -> None:
         self._multipart.remove(upload)
@@ -652,6 +636,26 @@ def _write_meta(
     except (OSError, AttributeError):
         return False
     return True
+
+
+def _info(
+    bucket: str,
+    key: str,
+    st: os.stat_result,
+    etag: str,
+    content_type: str | None,
+    kept: Mapping[str, Mapping[str, str]],
+) -> ObjectInfo:
+    """What HEAD says of the file ``st`` describes."""
+    return ObjectInfo(
+        bucket=bucket,
+        key=key,
+        size=st.st_size,
+        etag=etag,
+        last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
+        content_type=content_type,
+        **kept,  # type: ignore[arg-type]
+    )
 
 
 def _no_such_key(bucket: str, key: str) -> NoSuchKey:

@@ -247,14 +247,7 @@ class LocalMultipartStaging:
         """Part ``number`` written into ``object.data`` at its place, then its marker created."""
         directory = self.root / upload.upload_id
         gone = _no_such_upload(upload.bucket, upload.key, upload.upload_id)
-        try:
-            lock = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except FileNotFoundError:
-            raise gone from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_SH)
-            if not (directory / MANIFEST_NAME).exists():  # completed or aborted meanwhile
-                raise gone
+        with self._holding(upload, fcntl.LOCK_SH):
             md5 = hashlib.md5(usedforsecurity=False)
             offset, written = (number - 1) * stride, 0
             fd = os.open(directory / DATA_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -286,8 +279,6 @@ class LocalMultipartStaging:
                     fsync_dir(directory)
             except FileNotFoundError:
                 raise gone from None
-        finally:
-            os.close(lock)  # releases the lock
         for other in self._files_of(directory, number):
             if other != marker:
                 other.unlink(missing_ok=True)  # the part this one replaces
@@ -327,15 +318,7 @@ class LocalMultipartStaging:
         place meanwhile. Yields the parts' files (InvalidPart for a part not uploaded with that ETag)
         and, when the parts were written in place in order, ``object.data`` holding the whole object."""
         directory = self.root / upload.upload_id
-        gone = _no_such_upload(upload.bucket, upload.key, upload.upload_id)
-        try:
-            lock = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except FileNotFoundError:
-            raise gone from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (directory / MANIFEST_NAME).exists():
-                raise gone
+        with self._holding(upload, fcntl.LOCK_EX):
             try:
                 stride: int | None = int(os.readlink(directory / STRIDE_NAME))
             except (OSError, ValueError):
@@ -352,8 +335,24 @@ class LocalMultipartStaging:
                     )
                 chosen.append(entry)
             yield _Assembly(chosen, self._in_place(directory, chosen, stride))
+
+    @contextlib.contextmanager
+    def _holding(self, upload: MultipartUpload, mode: int) -> Iterator[None]:
+        """The upload's ``upload.lock`` held shared (a part written in place) or exclusive (its
+        completion) while it is still in progress; NoSuchUpload once it ended."""
+        directory = self.root / upload.upload_id
+        gone = _no_such_upload(upload.bucket, upload.key, upload.upload_id)
+        try:
+            lock = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except FileNotFoundError:
+            raise gone from None
+        try:
+            fcntl.flock(lock, mode)
+            if not (directory / MANIFEST_NAME).exists():  # completed or aborted meanwhile
+                raise gone
+            yield
         finally:
-            os.close(lock)
+            os.close(lock)  # releases the lock
 
     def _in_place(
         self, directory: Path, chosen: list[tuple[PartInfo, Path, int | None]], stride: int | None
