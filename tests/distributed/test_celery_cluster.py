@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import redis
 from botocore.exceptions import ClientError
@@ -22,9 +23,10 @@ from jobforge.engine import JobEngine
 from jobforge.engine.celery_app import JOB_TASK, JOBS_QUEUE, PIECE_TASK, CeleryConfig, make_app
 from jobforge.engine.db import jobs, resources
 from jobforge.services.location.pieces import split_row_groups
+from jobforge.storage import LocalObjectStore
 from tests.distributed.cluster import Worker
 from tests.distributed.conftest import SPLIT_BYTES, VISIBILITY_TIMEOUT, Cluster
-from tests.location.fixtures import import_reference
+from tests.location.fixtures import cases_table, import_reference, parquet_bytes
 from tests.location.helpers import s3_output, start, wait_job, whole_file_part
 from tests.location.test_split import FEATURES, big_input
 from tests.robomaker.samples import MINIMAL_BODY, sample_body
@@ -229,6 +231,32 @@ def test_a_location_file_split_on_the_workers_gives_the_single_node_bytes(
     progress = record(cluster, job["JobArn"])["progress"]
     assert progress["splitFiles"] == 1 and progress["pieces"] >= 3
     assert sum(progress["workers"].values()) == progress["pieces"] + 1  # the pieces and the merge
+
+
+def test_a_location_cancel_stops_the_piece_a_worker_is_running(cluster: Cluster, tmp_path: Path) -> None:
+    """One file of one row group (never split) is one long piece; a cancel through the other API
+    node reaches it through the stop signal in the shared store, well before it would finish."""
+    data_dir = cluster.apis[0].data_dir
+    if not (data_dir / "location" / "reference.sqlite").exists():
+        import_reference(data_dir, tmp_path / "reference")
+    table = pa.concat_tables([cases_table()] * 200_000)  # 3 million rows: about 20 s of work
+    s3 = client("s3", cluster.apis[0].url)
+    for bucket in ("loc-cancel-in", "loc-cancel-out"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket="loc-cancel-in", Key="one/a.parquet", Body=parquet_bytes(table, table.num_rows))
+    location = [client("location", api.url) for api in cluster.apis]
+    job_id = start(location[0], "s3://loc-cancel-in/one/", "s3://loc-cancel-out/out/")["JobId"]
+    assert eventually(lambda: location[1].get_job(JobId=job_id)["Status"] != "Pending", 30, interval=0.1)
+    time.sleep(1.0)  # the piece is validating its rows
+    asked = time.monotonic()
+    location[1].cancel_job(JobId=job_id)
+    job = wait_job(location[1], job_id, timeout=30)
+    took = time.monotonic() - asked
+    assert job["Status"] == "Cancelled" and took < 3.5, (job["Status"], took)
+    assert "Contents" not in s3.list_objects_v2(Bucket="loc-cancel-out")  # no part file, no manifest
+    staged = LocalObjectStore(data_dir).list_objects("jobforge-location", f"pieces/{job_id}/")
+    assert [info.key for info in staged] == []  # the stop signal went with the job
+    assert eventually(lambda: pieces_at_work(cluster) == 0, 10, interval=0.2)
 
 
 def test_a_world_export_renders_its_worlds_on_the_workers(cluster: Cluster, tmp_path: Path) -> None:

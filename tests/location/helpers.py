@@ -84,6 +84,7 @@ def whole_file_part(data: bytes, job_id: str, reference: Path, work: Path) -> tu
     file of job ``job_id`` (the same row ids): what a split file's merged part must equal."""
     from jobforge.services.location.file_worker import FileTask, transform_file
     from jobforge.services.location.pieces import row_id_seed
+    from jobforge.services.location.stop import StopSignal
     from jobforge.storage import LocalObjectStore, StoreSpec
 
     local = LocalObjectStore(work)
@@ -96,7 +97,7 @@ def whole_file_part(data: bytes, job_id: str, reference: Path, work: Path) -> tu
         ("Position",),
         ("whole-in", "a.parquet"),
         ("whole-out", "a.parquet"),
-        str(work / "no-flag"),
+        StopSignal(StoreSpec(str(work)), "whole-in", "never"),
         id_seed=row_id_seed(job_id, 0),
     )
     rows = transform_file(task)["rows"]

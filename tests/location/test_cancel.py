@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from jobforge.services.location.file_worker import FileTask, transform_file
+from jobforge.services.location.stop import StopSignal
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, parquet_bytes
 from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
@@ -80,20 +81,18 @@ def test_worker_told_to_stop_publishes_nothing(tmp_path: Path) -> None:
     store.create_bucket("in-bucket")
     store.create_bucket("out-bucket")
     store.put_bytes("in-bucket", "a.parquet", parquet_bytes(cases_table()))
-    flag = tmp_path / "stop"
+    flag = StopSignal(StoreSpec(str(tmp_path)), "signals", "stop")
     source, target = ("in-bucket", "a.parquet"), ("out-bucket", "o.parquet")
-    task = FileTask(StoreSpec(str(tmp_path)), None, ("Position",), source, target, str(flag))
-    flag.touch()
+    task = FileTask(StoreSpec(str(tmp_path)), None, ("Position",), source, target, flag)
+    flag.send()  # by another process, here another store object: what a node that shares the store sees
     assert transform_file(task)["cancelled"] is True
     assert list(store.list_objects("out-bucket")) == []
-    flag.unlink()
+    store.delete("signals", "stop")
     done = transform_file(task)
     assert (done["cancelled"], done["rows"]) == (False, cases_table().num_rows)
     assert [info.key for info in store.list_objects("out-bucket")] == ["o.parquet"]
     store.put_bytes("in-bucket", "b.parquet", b"this is not parquet")
-    broken = FileTask(
-        task.store, None, (), ("in-bucket", "b.parquet"), ("out-bucket", "p.parquet"), str(flag)
-    )
+    broken = FileTask(task.store, None, (), ("in-bucket", "b.parquet"), ("out-bucket", "p.parquet"), flag)
     error = transform_file(broken)["error"]
     assert error["code"] == "ValidationError" and "s3://in-bucket/b.parquet" in error["message"]
     assert [info.key for info in store.list_objects("out-bucket")] == ["o.parquet"]

@@ -25,6 +25,7 @@ from jobforge.config import Settings, SettingsError
 from jobforge.engine.db import jobs as jobs_table
 from jobforge.services.location.file_worker import FileTask, transform_file
 from jobforge.services.location.pieces import MergeTask, merge_pieces, row_id_seed, split_row_groups
+from jobforge.services.location.stop import StopSignal
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, location_server, parquet_bytes
 from tests.location.helpers import s3_output, start, wait_job, whole_file_part
@@ -189,7 +190,8 @@ def test_a_piece_run_twice_writes_the_same_object(tmp_path: Path) -> None:
     pieces = split_row_groups(pq.ParquetFile(io.BytesIO(data)).metadata, len(data), 2048)
     assert len(pieces) >= 2 and pieces[0][0] == 0 and pieces[-1][1] == 6
     assert all(a[1] == b[0] for a, b in pairwise(pieces))  # contiguous, in order
-    spec, flag, seed = StoreSpec(str(tmp_path)), str(tmp_path / "no-flag"), row_id_seed("job-1", 3)
+    spec, seed = StoreSpec(str(tmp_path)), row_id_seed("job-1", 3)
+    flag = StopSignal(spec, "piece-stage", "stop-1")
 
     def piece(index: int, target: str, id_seed: bytes = seed) -> bytes:
         source, staged_at = ("piece-in", "a.parquet"), ("piece-stage", target)
@@ -208,7 +210,7 @@ def test_a_piece_run_twice_writes_the_same_object(tmp_path: Path) -> None:
     )
     assert transform_file(whole)["rows"] == 120
     assert store.get_bytes("piece-out", "merged.parquet") == store.get_bytes("piece-out", "whole.parquet")
-    Path(flag).touch()  # a merge told to stop publishes nothing
+    flag.send()  # a merge told to stop publishes nothing
     assert merge_pieces(MergeTask(spec, keys, spec, ("piece-out", "stopped.parquet"), flag))["cancelled"]
     assert sorted(info.key for info in store.list_objects("piece-out")) == ["merged.parquet", "whole.parquet"]
     missing = merge_pieces(
@@ -224,11 +226,12 @@ def test_a_worker_without_the_jobs_index_fails_rather_than_validate_otherwise(tm
     store.put_bytes("piece-in", "a.parquet", parquet_bytes(cases_table()))
     source, target = ("piece-in", "a.parquet"), ("piece-out", "a.parquet")
     missing = str(tmp_path / "not-on-this-node.sqlite")
-    task = FileTask(StoreSpec(str(tmp_path)), missing, (), source, target, str(tmp_path / "no-flag"))
+    never = StopSignal(StoreSpec(str(tmp_path)), "piece-out", "never")
+    task = FileTask(StoreSpec(str(tmp_path)), missing, (), source, target, never)
     error = transform_file(task)["error"]
     assert error["code"] == "InternalServerError" and missing in error["message"]
     assert list(store.list_objects("piece-out")) == []
-    without = FileTask(StoreSpec(str(tmp_path)), None, (), source, target, str(tmp_path / "no-flag"))
+    without = FileTask(StoreSpec(str(tmp_path)), None, (), source, target, never)
     assert transform_file(without)["rows"] == cases_table().num_rows  # no index: the ZIP table only
 
 

@@ -14,13 +14,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from jobforge.engine import JobContext, JobFailed
 from jobforge.services.location.file_worker import INTERNAL_ERROR, FileTask, transform_file
 from jobforge.services.location.locations import S3Location
 from jobforge.services.location.pieces import MergeTask, Staging, merge_pieces, row_id_seed
+from jobforge.services.location.stop import StopSignal
 from jobforge.storage import ObjectInfo, StoreSpec
 
 log = logging.getLogger("jobforge.location")
@@ -50,14 +50,14 @@ class InputFile:
 
 @dataclass(frozen=True)
 class Workers:
-    """What every task of a job shares: stores, reference index, features, cancel flag, parallelism."""
+    """What every task of a job shares: stores, reference index, features, stop signal, parallelism."""
 
     job_store: StoreSpec  # the job's access (its execution role on S3 with STS)
     server_store: StoreSpec  # the server's own access: the internal bucket
     staging: Staging
     reference: str | None  # the address index, when the job's node has one
     features: tuple[str, ...]
-    flag: Path
+    stop: StopSignal
     parallelism: int
 
 
@@ -106,7 +106,7 @@ class FileRun:
             on_result=record,
             processes=True,
             pace=True,
-            on_stop=self.workers.flag.touch,  # the workers abort their files at the next batch
+            on_stop=self.workers.stop.send,  # the pieces, on any node, abort at their next batch
         )
 
     def _target(self, file: InputFile) -> tuple[str, str]:
@@ -122,7 +122,7 @@ class FileRun:
             workers.features,
             (file.info.bucket, file.info.key),
             self._target(file) if whole else staged,
-            str(workers.flag),
+            workers.stop,
             row_groups=None if whole else file.pieces[piece],
             id_seed=row_id_seed(job_id, file.index),
             target_store=None if whole else workers.server_store,
@@ -132,7 +132,7 @@ class FileRun:
         staging, job_id = self.workers.staging, self.ctx.job.job_id
         keys = tuple((staging.bucket, staging.key(job_id, file.index, p)) for p in range(len(file.pieces)))
         workers = self.workers
-        return MergeTask(workers.server_store, keys, workers.job_store, self._target(file), str(workers.flag))
+        return MergeTask(workers.server_store, keys, workers.job_store, self._target(file), workers.stop)
 
     def _piece_done(self, pieces: list[tuple[InputFile, int]]) -> Callable[[int, Any], None]:
         def record(index: int, outcome: dict[str, Any] | Exception) -> None:

@@ -6,8 +6,8 @@ A task carries only picklable values; the worker opens its own object store
 (:meth:`StoreSpec.open`) and keeps one :class:`AddressValidator` per reference index (re-opened
 when the index file changes). The output goes through an atomic store writer: it appears only
 when the whole file is written, and a cancelled or failed file leaves nothing behind. Cancellation
-reaches the worker as a flag file the job thread creates, checked before every batch (a worker on
-another node never sees it: there the executor's revocation stops the task).
+reaches the worker, on any node, as the job's :class:`~jobforge.services.location.stop.StopSignal`,
+looked at between batches.
 
 A task is idempotent: its output key is fixed by the job, and with ``id_seed`` its bytes too, so a
 task delivered twice rewrites the same object with the same bytes.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pyarrow and the address engine load in the worker processes only
     from jobforge.services.location.addresses import AddressValidator
 
+from jobforge.services.location.stop import StopSignal
 from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, StorageError, StoreSpec
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
@@ -33,14 +34,14 @@ INTERNAL_ERROR = "InternalServerError"
 @dataclass(frozen=True)
 class FileTask:
     """Validate ``source`` (or its ``row_groups``) into ``target``; stop (writing nothing) once
-    ``cancel_flag`` exists."""
+    ``stop`` is sent."""
 
     store: StoreSpec
     reference: str | None  # the address index (None: the ZIP table only)
     features: tuple[str, ...]
     source: tuple[str, str]  # bucket, key
     target: tuple[str, str]
-    cancel_flag: str
+    stop: StopSignal
     row_groups: tuple[int, int] | None = None  # first, end (exclusive); None: the whole file
     id_seed: bytes | None = None  # fixes each row's Output_Id (None: random)
     target_store: StoreSpec | None = None  # where ``target`` is (None: ``store``)
@@ -91,7 +92,7 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                     writer,
                     validator,
                     options,
-                    should_cancel=lambda: os.path.exists(task.cancel_flag),
+                    should_cancel=task.stop.watch(),
                     row_groups=task.row_groups,
                     id_seed=task.id_seed,
                 )

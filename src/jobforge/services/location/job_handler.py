@@ -86,7 +86,6 @@ class ValidateAddressHandler(JobHandler[Plan]):
         self.parallelism = max(1, parallelism)
         data_dir = settings.data_dir.resolve()
         self.store_spec = StoreSpec(str(data_dir), settings.s3_endpoint_url)
-        self.flags = data_dir / "location" / "cancel"
         self.reference = str(settings.reference.resolve())
         self.staging = Staging(store, settings.bucket)  # reserves the internal bucket
 
@@ -124,10 +123,10 @@ class ValidateAddressHandler(JobHandler[Plan]):
             )
         except BaseException:
             _remove(store, folder.bucket, published)
+            self.staging.discard(ctx.job.job_id)  # staged pieces, and the stop signal a stop sent
             raise
-        finally:
-            if ctx.job.attempt > 1 or any(file.split for file in files):
-                self.staging.discard(ctx.job.job_id)  # however the job ends
+        if ctx.job.attempt > 1 or any(file.split for file in files):
+            self.staging.discard(ctx.job.job_id)
         role = "assumed" if spec.credentials else "recorded"
         return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(entries), "role": role})
 
@@ -243,17 +242,12 @@ class ValidateAddressHandler(JobHandler[Plan]):
     ) -> list[dict[str, Any]]:
         """Run the files' pieces on the worker pool, ``parallelism`` at a time, then the merges of the
         split files; the manifest entries in order."""
-        self.flags.mkdir(parents=True, exist_ok=True)
-        flag = self.flags / f"{ctx.job.job_id}-{ctx.job.attempt}"
-        flag.unlink(missing_ok=True)
+        stop = self.staging.stop_signal(self.store_spec, ctx.job.job_id, ctx.job.attempt)
         features = tuple(requested_features(ctx.request))
         # the index as this node has it when the job starts; a worker without it fails the job
         reference = self.reference if os.path.exists(self.reference) else None
-        workers = Workers(spec, self.store_spec, self.staging, reference, features, flag, self.parallelism)
-        try:
-            return FileRun(ctx, workers, folder, published).run(files)
-        finally:
-            flag.unlink(missing_ok=True)
+        workers = Workers(spec, self.store_spec, self.staging, reference, features, stop, self.parallelism)
+        return FileRun(ctx, workers, folder, published).run(files)  # the job's end discards the signal
 
     def _manifest(
         self, ctx: JobContext, source: S3Location, folder: S3Location, files: list[dict[str, Any]]

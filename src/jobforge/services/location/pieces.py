@@ -18,12 +18,12 @@ groups, that validating the whole file at once gives.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any, Protocol
 
 from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTENT_TYPE
+from jobforge.services.location.stop import StopSignal
 from jobforge.storage import NoSuchBucket, ObjectStore, StorageError, StoreSpec
 
 PIECES = "pieces/"  # the staging objects' prefix in the internal bucket
@@ -91,6 +91,10 @@ class Staging:
     def prefix(job_id: str) -> str:
         return f"{PIECES}{job_id}/"
 
+    def stop_signal(self, spec: StoreSpec, job_id: str, attempt: int) -> StopSignal:
+        """The signal that stops this attempt's pieces (``spec``: the server's access to the bucket)."""
+        return StopSignal(spec, self.bucket, f"{self.prefix(job_id)}stop-{attempt}")
+
     def key(self, job_id: str, file_index: int, piece_index: int) -> str:
         return f"{self.prefix(job_id)}{file_index:05d}/{piece_index:05d}.parquet"
 
@@ -120,13 +124,13 @@ class Staging:
 @dataclass(frozen=True)
 class MergeTask:
     """Stream the staged ``pieces`` (in order) into ``target``; stop (publishing nothing) once
-    ``cancel_flag`` exists."""
+    ``stop`` is sent."""
 
     staging: StoreSpec
     pieces: tuple[tuple[str, str], ...]  # bucket, key
     store: StoreSpec  # where ``target`` is
     target: tuple[str, str]
-    cancel_flag: str
+    stop: StopSignal
 
 
 def merge_pieces(task: MergeTask) -> dict[str, Any]:
@@ -160,6 +164,7 @@ def _copy_row_groups(staging: ObjectStore, task: MergeTask, out: Any) -> tuple[i
     from jobforge.services.location.parquet_io import OutputWriter
 
     rows = error_rows = 0
+    stopped = task.stop.watch()
     writer: OutputWriter | None = None
     try:
         for bucket, key in task.pieces:
@@ -168,7 +173,7 @@ def _copy_row_groups(staging: ObjectStore, task: MergeTask, out: Any) -> tuple[i
                 if writer is None:
                     writer = OutputWriter(out, piece.schema_arrow)
                 for index in range(piece.num_row_groups):
-                    if os.path.exists(task.cancel_flag):
+                    if stopped():
                         return rows, error_rows, True
                     table = piece.read_row_group(index, use_threads=False)
                     writer.write_row_group(table)

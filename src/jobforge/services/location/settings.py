@@ -13,7 +13,7 @@ from jobforge.services.location.limits import LocationLimits
 class LocationSettings:
     limits: LocationLimits  # AWS's quotas with the operator's overrides, and the request-rate buckets
     reference: Path  # the address index
-    data_dir: Path  # where the job workers open the local object store and cancel flags
+    data_dir: Path  # where the job workers open the local object store
     s3_endpoint_url: str | None  # the S3 endpoint the job workers open instead, when set
     split_bytes: int  # input files larger are split by row groups into pieces (0: never)
     bucket: str  # the internal bucket staging the pieces' outputs
