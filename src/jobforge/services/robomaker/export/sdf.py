@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from jobforge.services.robomaker.export.xml import fmt, pose_text, text
-from jobforge.services.robomaker.worldgen.world import Doorway, Wall, World
+from jobforge.services.robomaker.worldgen.world import Doorway, Point, Wall, World
 
 Colour = tuple[float, float, float]
 
@@ -46,6 +46,9 @@ CEILING_THICKNESS = 0.05
 DOOR_THICKNESS = 0.04
 DOOR_MASS = 15.0
 HINGE_CLEARANCE = 0.03  # the leaf turns clear of the wall end
+GLASS: Colour = (0.70, 0.84, 0.92)
+GLASS_THICKNESS = 0.012  # the pane, centred in the wall's thickness
+GLASS_TRANSPARENCY = 0.6
 
 
 def material_colour(name: str, table: dict[str, Colour]) -> Colour:
@@ -79,9 +82,18 @@ def _collision(name: str, *extents: float) -> str:
     return f'<collision name="{name}_collision"><pose>{pose}</pose>{geometry}</collision>'
 
 
-def _visual(name: str, colour: Colour, *extents: float) -> str:
+def _visual(name: str, colour: Colour, *extents: float, transparency: float = 0.0) -> str:
     pose, geometry = _box_size(*extents)
-    return f'<visual name="{name}_visual"><pose>{pose}</pose>{geometry}{_material(colour)}</visual>'
+    see_through = f"<transparency>{fmt(transparency)}</transparency>" if transparency else ""
+    return (
+        f'<visual name="{name}_visual"><pose>{pose}</pose>{geometry}{_material(colour)}{see_through}</visual>'
+    )
+
+
+def _span_box(center: Point, width: float, axis: str, thickness: float) -> tuple[float, float, float, float]:
+    """The (x0, y0, x1, y1) box of a gap ``width`` long in a wall along ``axis``, ``thickness`` across."""
+    half, cx, cy, t = width / 2, center[0], center[1], thickness / 2
+    return (cx - half, cy - t, cx + half, cy + t) if axis == "x" else (cx - t, cy - half, cx + t, cy + half)
 
 
 @dataclass(frozen=True)
@@ -123,24 +135,31 @@ class WorldSdf:
         return "".join(parts)
 
     def walls(self) -> str:
+        """Full-height wall pieces, a lintel over every doorway, and every window's sill, lintel
+        and glass pane (a thin box that collides, see-through)."""
         blocks = []
         walls = {wall.id: wall for wall in self.world.walls}
         for wall in self.world.walls:
-            for i, box in enumerate(wall.solid_boxes()):
+            for i, box in enumerate(self.world.full_height(wall).solid_boxes()):
                 blocks.append(self._wall_block(f"{sdf_name(wall.id)}_{i}", wall, box, 0.0, wall.height))
         for door in self.world.doorways:
             wall = walls.get(door.wall)
             if door.kind != "Doorway" or wall is None or wall.height <= door.height:
                 continue
-            half, cx, cy, t = door.width / 2, door.center[0], door.center[1], wall.thickness / 2
-            box = (
-                (cx - half, cy - t, cx + half, cy + t)
-                if door.axis == "x"
-                else (cx - t, cy - half, cx + t, cy + half)
-            )
+            box = _span_box(door.center, door.width, door.axis, wall.thickness)
             blocks.append(
                 self._wall_block(f"lintel_{sdf_name(door.id)}", wall, box, door.height, wall.height)
             )
+        for window in self.world.windows:
+            wall = walls[window.wall]
+            name = sdf_name(window.id)
+            box = _span_box(window.center, window.width, window.axis, wall.thickness)
+            blocks.append(self._wall_block(f"sill_{name}", wall, box, 0.0, window.sill))
+            blocks.append(self._wall_block(f"lintel_{name}", wall, box, window.top, wall.height))
+            x0, y0, x1, y1 = _span_box(window.center, window.width, window.axis, GLASS_THICKNESS)
+            pane = (x0, y0, window.sill, x1, y1, window.top)
+            blocks.append(_collision(f"glass_{name}", *pane))
+            blocks.append(_visual(f"glass_{name}", GLASS, *pane, transparency=GLASS_TRANSPARENCY))
         return (
             '<model name="walls"><static>true</static><link name="link">'
             + "".join(blocks)

@@ -12,8 +12,9 @@ Typical use by the world generation job::
 
 or, world by world, ``generate_world(spec, *world_seeds(job_seed, i, j), world_id=...)``.
 
-``generate_world`` caches floorplans, so the interiors of one floorplan share its layout, and
-checks :func:`quality_report` before returning.
+``generate_world`` caches floorplans, so the interiors of one floorplan share its layout, puts
+windows in the exterior walls of Version 2 worlds around their furniture (:func:`place_windows`),
+and checks :func:`quality_report` before returning.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan as
 from jobforge.services.robomaker.worldgen.interior import furnish
 from jobforge.services.robomaker.worldgen.preview import render_preview
 from jobforge.services.robomaker.worldgen.quality import quality_report
+from jobforge.services.robomaker.worldgen.windows import place_windows
 from jobforge.services.robomaker.worldgen.world import (
     Doorway,
     FurnitureItem,
     Room,
     Wall,
+    Window,
     World,
     WorldGenerationError,
 )
@@ -44,12 +47,14 @@ __all__ = [
     "FurnitureItem",
     "Room",
     "Wall",
+    "Window",
     "World",
     "WorldGenerationError",
     "furnish",
     "generate_floorplan",
     "generate_job_worlds",
     "generate_world",
+    "place_windows",
     "quality_report",
     "render_preview",
     "world_description",
@@ -88,7 +93,7 @@ def generate_world(
     for attempt in range(INTERIOR_ATTEMPTS):
         # Retry with derived interior seeds (still deterministic) before giving up on the world.
         seed = interior_seed if attempt == 0 else interior_seed * 7919 + attempt
-        world = furnish(floorplan, spec, seed, world_id=world_id)
+        world = place_windows(furnish(floorplan, spec, seed, world_id=world_id))
         if not check_quality:
             return world
         report = quality_report(world)

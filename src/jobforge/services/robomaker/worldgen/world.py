@@ -9,7 +9,7 @@ its local +y axis rotated by yaw (yaw 0 = front faces +y). All values are plain 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -183,6 +183,27 @@ class Doorway:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A window in an exterior wall: an opening ``width`` wide centred on ``center`` (wall centre
+    line) from ``sill`` to ``top`` above the floor, wall below (the sill) and above (the lintel),
+    a glass pane in it. The wall stays whole at floor level, so navigation ignores windows."""
+
+    id: str
+    room: str
+    wall: str
+    center: Point
+    width: float
+    axis: str  # the wall direction, "x" or "y"
+    sill: float
+    top: float
+
+    def span(self) -> tuple[float, float]:
+        """(from, to) of the opening along the wall axis (world coordinates)."""
+        c = self.center[0] if self.axis == "x" else self.center[1]
+        return c - self.width / 2, c + self.width / 2
+
+
+@dataclass(frozen=True)
 class FurnitureItem:
     """A piece of furniture: catalogue model, pose on the floor and box size (width along its front)."""
 
@@ -223,6 +244,16 @@ class World:
     spawn_clear_radius: float = 0.5
     unmet_connections: tuple[tuple[str, str, str], ...] = ()
     requested_footprint_aspect: float = 1.0  # template Footprint x / y
+    windows: tuple[Window, ...] = ()
+
+    def full_height(self, wall: Wall) -> Wall:
+        """``wall`` with its windows cut out as well as its doorways: what stands floor to ceiling."""
+        along = 0 if wall.start[1] == wall.end[1] else 1
+        origin = wall.start[along]
+        cuts = tuple(
+            (_r(a - origin), _r(b - origin)) for w in self.windows if w.wall == wall.id for a, b in [w.span()]
+        )
+        return replace(wall, gaps=tuple(sorted(wall.gaps + cuts))) if cuts else wall
 
     def room(self, name: str) -> Room:
         for r in self.rooms:
@@ -275,6 +306,7 @@ class World:
             spawn_clear_radius=float(data["spawn_clear_radius"]),
             unmet_connections=tuple(tuple(u) for u in data["unmet_connections"]),
             requested_footprint_aspect=float(data.get("requested_footprint_aspect", 1.0)),
+            windows=tuple(Window(**{**w, "center": _tup(w["center"])}) for w in data.get("windows", [])),
         )
 
 
