@@ -23,13 +23,17 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
                  "door": null | {"hinge": [x, y], "swingsInto": room, "openPercent": 0..100}}],
       "walls": [{"id", "start": [x, y], "end": [x, y], "thickness", "height", "rooms": [...],
                  "gaps": [[from, to], ...]}],
+      "windows": [{"id", "room", "wall", "position": [x, y], "width", "orientation": "x" | "y",
+                   "sill", "top"}],
       "furniture": [{"id", "type", "model", "room", "parent",
                      "pose": {"x", "y", "z": 0.0, "yaw"},
                      "size": {"width", "depth", "height"}}],
       "unmetConnections": [{"rooms": [a, b], "type": "Doorway" | "Opening"}]
     }
 
-``door`` is set for V2 doorways (hinged doors); V1 doorways are door-less gaps.
+``door`` is set for V2 doorways (hinged doors); V1 doorways are door-less gaps. ``windows`` (V2
+worlds; empty for V1) are openings in exterior walls from ``sill`` to ``top`` above the floor,
+``position`` their middle on the wall centre line; a wall's ``gaps`` are its floor-level gaps only.
 """
 
 from __future__ import annotations
@@ -102,6 +106,19 @@ def world_description(world: World) -> dict[str, Any]:
                 "gaps": [list(g) for g in w.gaps],
             }
             for w in world.walls
+        ],
+        "windows": [
+            {
+                "id": w.id,
+                "room": w.room,
+                "wall": w.wall,
+                "position": list(w.center),
+                "width": w.width,
+                "orientation": w.axis,
+                "sill": w.sill,
+                "top": w.top,
+            }
+            for w in world.windows
         ],
         "furniture": [
             {
