@@ -52,11 +52,13 @@ def test_world_structure(worlds: dict[str, World]) -> None:
         for collision in floors.findall("collision"):
             z, height = _pose(collision)[2], float(collision.findtext("geometry/box/size").split()[2])
             assert z + height / 2 == pytest.approx(0.0)
-        # walls: a collision per built piece plus a lintel over every doorway (not over openings)
-        pieces = sum(len(w.solid_boxes()) for w in world.walls)
-        lintels = sum(1 for d in world.doorways if d.kind == "Doorway")
-        assert len(models["walls"].findall("link/collision")) == pieces + lintels
-        assert len(models["walls"].findall("link/visual")) == 2 * (pieces + lintels)
+        # walls: a collision per full-height piece, a lintel over every doorway (not over openings),
+        # a sill and a lintel under and over every window, and its glass pane (one visual)
+        pieces = sum(len(world.full_height(w).solid_boxes()) for w in world.walls)
+        lintels = sum(1 for d in world.doorways if d.kind == "Doorway") + 2 * len(world.windows)
+        panes = len(world.windows)
+        assert len(models["walls"].findall("link/collision")) == pieces + lintels + panes
+        assert len(models["walls"].findall("link/visual")) == 2 * (pieces + lintels) + panes
         ceiling_z = min(_pose(c)[2] for c in models["ceiling"].findall("link/collision"))
         assert ceiling_z == pytest.approx(world.ceiling_height + 0.025)
         # furniture: an include per item at its pose, names unique
