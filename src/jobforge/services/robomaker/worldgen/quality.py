@@ -10,8 +10,8 @@ initial opening leaves less than 2r + 0.1 m (closed, narrowly open or "Random" a
 Report keys: ``rooms`` (per room: requested/actual area, area_error, area_ok, requested/actual
 aspect (long side / short side), aspect_error, aspect_ok, reachable, reachable_with_doors,
 closed_off_by_doors, furniture_coverage), ``mean_furniture_coverage``, ``unreachable_rooms``
-(not reachable with solid leaves), ``closed_off_rooms`` (the subset the template's doors close off), ``tolerances``,
-``template_defaults`` (template paths filled with the schema's default rooms),
+(not reachable with solid leaves), ``closed_off_rooms`` (the subset the template's doors close
+off), ``tolerances``, ``template_defaults`` (template paths filled with the schema's default rooms),
 ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
