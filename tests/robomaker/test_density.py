@@ -21,9 +21,8 @@ def _with_density(body: str, density: str) -> str:
     """The template with every room furnished at ``density`` (room types' default furniture)."""
     template = json.loads(body)
     for floor in template["Buildings"][0]["Floors"]:
-        floor.setdefault("Interior", {})["Furniture"] = {
-            "FurnitureArrangements": [{"Name": "all", "TargetSet": "Target.All", "DesiredSpatialDensity": density}]
-        }
+        rule = {"Name": "all", "TargetSet": "Target.All", "DesiredSpatialDensity": density}
+        floor.setdefault("Interior", {})["Furniture"] = {"FurnitureArrangements": [rule]}
     return json.dumps(template)
 
 
