@@ -29,6 +29,7 @@ from jobforge.services.robomaker.template_format import DEFAULT_FURNITURE, World
 from jobforge.services.robomaker.worldgen.catalog import (
     CATALOG,
     DENSITY_COVERAGE,
+    DENSITY_MIN_GROUPS,
     GROUP_CHILDREN,
     PRIORITY,
     Variant,
@@ -454,6 +455,7 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
     if not allowed:
         return
     target = DENSITY_COVERAGE[density] * f.inner_area
+    min_groups = DENSITY_MIN_GROUPS[density]
     # Anchors: the first types typical for the room type (a kitchen gets its fridge before a table),
     # else the biggest allowed types; the rest are fillers in random order.
     typical = [t for t in DEFAULT_FURNITURE[f.room.type] if t in allowed]
@@ -463,18 +465,21 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
     f.rng.shuffle(fillers)
     counts: dict[str, int] = {}
     placed_parents: set[str] = set()
-    # Big rooms (more than ~30 m² of floor) may repeat items, anchors included, over extra rounds.
+    # Big rooms (more than ~30 m² of floor) may repeat items, anchors included, over extra rounds;
+    # Dense rooms fill up to each type's per-room limit, anchors included (a second armchair).
     scale = max(1, int(f.inner_area // 30))
     passes = (3 if density == "Dense" else 2 if density == "Moderate" else 1) + min(scale - 1, 4)
+    repeat_anchors = scale > 1 or density == "Dense"
     for round_ in range(passes):
         placed_any = False
-        for t in anchors + fillers if round_ == 0 or scale > 1 else fillers:
-            if f.covered >= target:
+        for t in anchors + fillers if round_ == 0 or repeat_anchors else fillers:
+            if f.covered >= target and f.groups >= min_groups:
                 return
             parent = next((p for p, kids in GROUP_CHILDREN.items() if t in kids), None)
             if parent is not None and parent in placed_parents:
                 continue  # placed with its parent
-            limit = 1 if round_ == 0 else (scale if t in anchors else CATALOG[t].max_per_room * scale)
+            most = CATALOG[t].max_per_room * scale
+            limit = 1 if round_ == 0 else (scale if t in anchors and density != "Dense" else most)
             if counts.get(t, 0) >= limit:
                 continue
             if _place_type(f, t, allowed):

@@ -9,9 +9,9 @@ initial opening leaves less than 2r + 0.1 m (closed, narrowly open or "Random" a
 
 Report keys: ``rooms`` (per room: requested/actual area, area_error, area_ok, requested/actual
 aspect (long side / short side), aspect_error, aspect_ok, reachable, reachable_with_doors,
-closed_off_by_doors), ``unreachable_rooms`` (not reachable with solid leaves),
-``closed_off_rooms`` (the subset the template's doors close off), ``tolerances``,
-``template_defaults`` (template paths filled with the schema's default rooms),
+closed_off_by_doors, furniture_coverage), ``mean_furniture_coverage``, ``unreachable_rooms``
+(not reachable with solid leaves), ``closed_off_rooms`` (the subset the template's doors close
+off), ``tolerances``, ``template_defaults`` (template paths filled with the schema's default rooms),
 ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
@@ -132,6 +132,19 @@ def reachable_space(
     return parts, spawn_part
 
 
+def furniture_coverage(
+    world: World, walls: shapely.Geometry, polys: list[shapely.Geometry]
+) -> dict[str, float]:
+    """Per room, the share (0..1) of its floor (room polygon minus walls) under furniture footprints."""
+    out = {}
+    for r in world.rooms:
+        floor = shapely.Polygon(r.polygon).difference(walls)
+        mine = [p for it, p in zip(world.furniture, polys, strict=True) if it.room == r.name]
+        covered = floor.intersection(shapely.union_all(mine)).area if mine else 0.0
+        out[r.name] = round(covered / floor.area, 4) if floor.area > 0 else 0.0
+    return out
+
+
 def quality_report(
     world: World, robot_radius: float = ROBOT_RADIUS, template_defaults: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -194,6 +207,7 @@ def quality_report(
     door_parts, door_part = reachable_space(house, solid, furniture_union, spawn, robot_radius)
     left_open = rooms_left_open(world.rooms, world.doorways, world.spawn, robot_radius)
 
+    coverage = furniture_coverage(world, walls, polys)
     rooms_report = []
     for r in world.rooms:
         reach = spawn_part is not None and spawn_part.intersection(room_polys[r.name]).area > 0.01
@@ -214,6 +228,7 @@ def quality_report(
                 "reachable": bool(reach),
                 "reachable_with_doors": bool(with_doors),
                 "closed_off_by_doors": not with_doors and r.name not in left_open,
+                "furniture_coverage": coverage[r.name],
             }
         )
 
@@ -238,6 +253,7 @@ def quality_report(
 
     report: dict[str, Any] = {
         "rooms": rooms_report,
+        "mean_furniture_coverage": round(sum(coverage.values()) / len(coverage), 4) if coverage else 0.0,
         "unreachable_rooms": [r["name"] for r in rooms_report if not r["reachable_with_doors"]],
         "closed_off_rooms": [r["name"] for r in rooms_report if r["closed_off_by_doors"]],
         "tolerances": {"room_area": ROOM_AREA_TOLERANCE, "room_aspect": ROOM_ASPECT_TOLERANCE},
