@@ -425,9 +425,10 @@ def main() -> int:
         cpu.add_tree("redis", red.process.pid)
 
         # idle rates, then the piece path alone
-        before = meter.settled(args.settle)
-        idle = meter.settled(args.settle).minus(before)
         alone, piece_rate = piece_round_trips(red.url, 20, 200)
+        before = meter.settled(args.settle)
+        last = [meter.settled(args.settle)]  # settled: the start of the next counted job
+        idle = last[0].minus(before)
         print("\n== Celery, 1 worker node (jobforge worker --concurrency 1) ==")
         print(f"idle: {idle.redis['commands'] / idle.at:.1f} Redis commands/s,"
               f" {idle.pg['commits'] / idle.at:.2f} PostgreSQL commits/s")  # fmt: skip
@@ -435,10 +436,10 @@ def main() -> int:
               f" every 100 ms); {piece_rate:.0f} pieces/s with 200 out, one piece process")  # fmt: skip
 
         def counted(job: Callable[[], Run]) -> tuple[Run, Counters]:
-            start = meter.settled(args.settle)
             run, used = cpu.around(job)
             costs.append(used)
-            return run, meter.settled(args.settle).minus(start).net_of(idle)
+            start, last[0] = last[0], meter.settled(args.settle)
+            return run, last[0].minus(start).net_of(idle)
 
         costs: list[dict[str, float]] = []
 
