@@ -81,19 +81,7 @@ class JobforgeServer:
     def descendants(self) -> set[int]:
         """Pids of the server's child processes, and theirs (its worker pool), from /proc."""
         assert self.process is not None
-        parents: dict[int, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(stat.parent.name)] = int(fields[1])
-        found: set[int] = set()
-        frontier = {self.process.pid}
-        while frontier:
-            frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-            found |= frontier
-        return found
+        return descendants(self.process.pid)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, like a crash."""
@@ -117,6 +105,23 @@ class JobforgeServer:
         response = httpx.post(f"{self.url}/_jobforge/control/{action}", json=body, timeout=10)
         response.raise_for_status()
         return response.json()
+
+
+def descendants(pid: int) -> set[int]:
+    """Pids of the child processes of ``pid``, and theirs, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def server_without_scipy(tmp_path: Path) -> JobforgeServer:

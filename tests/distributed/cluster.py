@@ -1,5 +1,7 @@
-"""Real parts of a distributed jobforge: a Redis server of the test's own and ``jobforge worker``
-processes (each its own process group, so a kill -9 takes its pieces and jobs processes too)."""
+"""Real parts of a distributed jobforge: a Redis server of its own, ``jobforge worker`` processes
+(each its own process group, so a kill -9 takes its pieces and jobs processes too), and the nodes
+of a cluster started in the right order. Used by tests/distributed and by bench/scale.py (no pytest
+here: a missing ``redis-server`` is :class:`RedisMissing`, which the tests turn into a skip)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.support import JobforgeServer, free_port
 
-from tests.support import free_port
+
+class RedisMissing(RuntimeError):
+    """``redis-server`` is not installed and cannot be installed here."""
 
 
 def redis_server_binary() -> str:
@@ -26,7 +32,9 @@ def redis_server_binary() -> str:
         subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=False, env=env)
         found = shutil.which("redis-server")
     if found is None:
-        pytest.skip("redis-server is missing and cannot be installed here (scripts/test-services.sh does)")
+        raise RedisMissing(
+            "redis-server is missing and cannot be installed here (scripts/test-services.sh does)"
+        )
     return found
 
 
@@ -125,3 +133,44 @@ class Worker:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
+
+
+def node_env(root: Path, redis_url: str, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment every node of one cluster shares (database, broker, data directory
+    ``root/data``), plus ``settings`` (``JOBFORGE_*`` names)."""
+    return {
+        **os.environ,
+        "JOBFORGE_DATABASE_URL": database_url,
+        "JOBFORGE_BROKER_URL": redis_url,
+        "JOBFORGE_DATA_DIR": str(root / "data"),
+        "C_FORCE_ROOT": "1",  # CI runs as root; Celery wants to be told that pickles are trusted
+        **settings,
+    }
+
+
+@contextmanager
+def running_nodes(
+    root: Path, env: dict[str, str], apis: int, workers: Sequence[Sequence[str]]
+) -> Iterator[tuple[list[JobforgeServer], list[Worker]]]:
+    """``apis`` API nodes (``serve --executor celery``) and one ``jobforge worker`` per entry of
+    ``workers`` (its arguments), logs under ``root``; the first API node creates the schema before
+    the others open it. Stopped (workers first) when the block ends."""
+    data = Path(env["JOBFORGE_DATA_DIR"])
+    servers = [JobforgeServer(data, "--executor", "celery", env=env) for _ in range(apis)]
+    started = [Worker(root / f"worker-{n}.log", *args, env=env) for n, args in enumerate(workers)]
+    try:
+        for n, api in enumerate(servers):
+            api.log_path = root / f"api-{n}.log"
+        servers[0].start()
+        for worker in started:
+            worker.launch()
+        for api in servers[1:]:
+            api.start()
+        for worker in started:
+            worker.wait_ready()
+        yield servers, started
+    finally:
+        for worker in started:
+            worker.stop()
+        for api in servers:
+            api.stop()
