@@ -125,6 +125,15 @@ def _node(settings: Any) -> CeleryExecutor:
 
 
 def _celery(app: Any, pool: str, concurrency: int, queue: str, node: str, level: str) -> None:
+    from celery.signals import after_setup_logger
+
+    @after_setup_logger.connect(weak=False)
+    def _quiet_results(**_: Any) -> None:
+        """Celery logs each task's result at info (a piece's: rendered worlds, row counts): only
+        at debug here, so worker logs stay about the jobs."""
+        if level.lower() != "debug":
+            logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+
     app.worker_main(
         [
             "worker",
