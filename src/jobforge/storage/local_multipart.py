@@ -287,11 +287,9 @@ class LocalMultipartStaging:
 
     def parts(self, upload: MultipartUpload) -> list[PartInfo]:
         directory = self.root / upload.upload_id
-        return [part for part, _path, _offset in self._located(directory, upload, None).values()]
+        return [part for part, _path, _offset in self._located(directory, None).values()]
 
-    def _located(
-        self, directory: Path, upload: MultipartUpload, stride: int | None
-    ) -> dict[int, tuple[PartInfo, Path, int | None]]:
+    def _located(self, directory: Path, stride: int | None) -> dict[int, tuple[PartInfo, Path, int | None]]:
         """The newest part of each number: its info, file, and offset in ``object.data`` (None:
         a part file of its own)."""
         newest: dict[int, tuple[PartInfo, Path, int | None]] = {}
@@ -323,7 +321,7 @@ class LocalMultipartStaging:
                 stride: int | None = int(os.readlink(directory / STRIDE_NAME))
             except (OSError, ValueError):
                 stride = None
-            located = self._located(directory, upload, stride)
+            located = self._located(directory, stride)
             chosen = []
             for number, etag in parts:
                 entry = located.get(number)

@@ -9,7 +9,7 @@ reading it, by polynomial arithmetic modulo the CRC's polynomial, as zlib's ``cr
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 from jobforge.protocol.rest_xml import s3_error
@@ -34,10 +34,15 @@ def is_checksum(name: str) -> bool:
     return name in MEMBERS.values() or name == CHECKSUM_TYPE
 
 
+def members(verified: Mapping[str, str]) -> dict[str, str]:
+    """``verified`` checksums (algorithm -> base64 value, as
+    :class:`~jobforge.protocol.s3_gateway.StreamedBody` gives them) under their member names."""
+    return {MEMBERS[algorithm]: value for algorithm, value in verified.items() if algorithm in MEMBERS}
+
+
 def object_checksums(verified: Mapping[str, str]) -> dict[str, str]:
-    """The members to keep with a single-request upload for its ``verified`` checksums
-    (algorithm -> base64 value, as :class:`~jobforge.protocol.s3_gateway.StreamedBody` gives them)."""
-    kept = {MEMBERS[algorithm]: value for algorithm, value in verified.items() if algorithm in MEMBERS}
+    """The members to keep with a single-request upload for its ``verified`` checksums."""
+    kept = members(verified)
     if kept:
         kept[CHECKSUM_TYPE] = FULL_OBJECT
     return kept
@@ -133,8 +138,3 @@ def _squares(polynomial: int, width: int) -> tuple[int, ...]:
         power = _multiply(power, power, polynomial, width)
         table.append(power)
     return tuple(table)
-
-
-def part_members(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Only the checksum members of a part or object's stored headers."""
-    return {name: value for name, value in items if name in MEMBERS.values()}

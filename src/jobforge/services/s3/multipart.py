@@ -23,6 +23,7 @@ from jobforge.services.s3.checksums import (
     ALGORITHM,
     CHECKSUM_TYPE,
     MEMBERS,
+    members,
     multipart_checksum,
     require_part_checksum,
     upload_checksum,
@@ -108,7 +109,7 @@ class MultipartS3Provider(S3Provider):
         body = request.get("Body") or iter(())
 
         def checksums() -> dict[str, str]:
-            found = {MEMBERS[name]: value for name, value in verified_checksums(body).items()}
+            found = members(verified_checksums(body))
             require_part_checksum(upload.headers, found)
             return found
 
