@@ -15,12 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import boto3
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
-from harness import PYTHON, ChildServer, LoadResult, free_port, run_load
-from jobforge.model_files import models_data_path
+from harness import PYTHON, ChildServer, LoadResult, client, free_port, run_load
 from tests.robomaker.samples import MINIMAL_BODY
 
 
@@ -38,17 +35,7 @@ def measure_jobforge(seconds: float, connections: int, log_level: str = "info") 
     argv += ["--log-level", log_level]
     url = f"http://127.0.0.1:{port}"
     with ChildServer(argv, f"{url}/_jobforge/health"):
-        import botocore.session
-
-        core = botocore.session.Session()
-        core.get_component("data_loader").search_paths.insert(0, str(models_data_path()))
-        robomaker = boto3.Session(botocore_session=core).client(
-            "robomaker",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="AKIDBENCH",
-            aws_secret_access_key="x",
-        )
+        robomaker = client("robomaker", url)
         arn = robomaker.create_world_template(name="bench", templateBody=MINIMAL_BODY)["arn"]
         robomaker.describe_world_template(template=arn)
         return run_load(
@@ -96,13 +83,7 @@ def measure_moto(seconds: float, connections: int) -> LoadResult:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with ChildServer([PYTHON, "-m", "moto.server", "-p", str(port)], f"{url}/moto-api/"):
-        iot = boto3.client(
-            "iot",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="AKIDBENCH",
-            aws_secret_access_key="x",
-        )
+        iot = client("iot", url)
         iot.create_thing(thingName="bench")
         iot.describe_thing(thingName="bench")
         return run_load(

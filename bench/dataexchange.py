@@ -27,12 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
-from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import PYTHON, ChildServer, free_port
+from harness import PYTHON, ChildServer, client, free_port
 
 MiB = 1024 * 1024
 CREDENTIALS = {
@@ -102,14 +100,7 @@ class Jobforge:
 
     def __enter__(self) -> Jobforge:
         self.server.__enter__()
-        self.dx = boto3.client(
-            "dataexchange",
-            endpoint_url=self.url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(retries={"max_attempts": 1}),
-        )
+        self.dx = client("dataexchange", self.url)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -154,14 +145,7 @@ def bench_s3(work: Path, size: int, source: Path, md5: str) -> None:
     moto_port = free_port()
     moto_url = f"http://127.0.0.1:{moto_port}"
     with ChildServer([PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)], moto_url):
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(s3={"addressing_style": "path"}),
-        )
+        s3 = client("s3", moto_url, s3={"addressing_style": "path"})
         for bucket in ("bench-source", "bench-target", "bench-baseline"):
             s3.create_bucket(Bucket=bucket)
         upload = once(lambda: s3.upload_file(str(source), "bench-source", "data.bin"))

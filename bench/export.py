@@ -23,14 +23,11 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import boto3
 import httpx
-from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.robomaker.samples
-from harness import PYTHON, ChildServer, free_port, status_kb
-from jobforge.model_files import models_data_path
+from harness import PYTHON, ChildServer, client, free_port, status_kb
 from jobforge.services.robomaker.export import ExportWorld, write_archive
 from jobforge.services.robomaker.generation_job import build_world
 from jobforge.services.robomaker.worldgen import World
@@ -38,21 +35,6 @@ from jobforge.storage import LocalObjectStore, ObjectStore, make_object_store
 from tests.robomaker.samples import SIX_ROOMS_V2
 
 MB = 1024 * 1024
-
-
-def _robomaker(url: str):
-    import botocore.session
-
-    core = botocore.session.Session()
-    core.get_component("data_loader").search_paths.insert(0, str(models_data_path()))
-    return boto3.Session(botocore_session=core).client(
-        "robomaker",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDBENCH",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
 
 
 def _wait(describe, arn: str, timeout: float = 600) -> dict:
@@ -73,7 +55,7 @@ def server_peak(worlds: int) -> tuple[float, float, int]:
     with ChildServer(argv, f"{url}/_jobforge/health") as child:
         assert child.process is not None
         pid = child.process.pid
-        robomaker = _robomaker(url)
+        robomaker = client("robomaker", url)
         template = robomaker.create_world_template(templateBody=json.dumps(SIX_ROOMS_V2))["arn"]
         floorplans = max(1, worlds // 10)
         job = robomaker.create_world_generation_job(

@@ -18,8 +18,33 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+
+def client(service: str, url: str, **config: Any) -> Any:
+    """A boto3 client of ``service`` at ``url``: bench credentials, us-east-1, no retries, ``config``
+    as botocore Config options; RoboMaker's from the project's own model."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
+    session = boto3.Session()
+    if service == "robomaker":
+        from jobforge.model_files import models_data_path
+
+        core = botocore.session.Session()
+        core.get_component("data_loader").search_paths.insert(0, str(models_data_path()))
+        session = boto3.Session(botocore_session=core)
+    return session.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDBENCH",
+        aws_secret_access_key="bench-secret",
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
 
 
 def free_port() -> int:

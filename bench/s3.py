@@ -25,11 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import PYTHON, ChildServer, free_port, status_kb
+from harness import PYTHON, ChildServer, client, free_port, status_kb
 
 MB = 1000 * 1000  # MB/s in decimal megabytes, as disk and network tools print them
 MIB = 1024 * 1024
@@ -69,20 +66,9 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _client(url: str):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDBENCH",
-        aws_secret_access_key="bench-secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
 def _upload(url: str, source: Path, server_pid: int | None) -> tuple[float, float, float | None]:
     """(seconds, client CPU seconds, server CPU seconds or None) of one ``upload_file``."""
-    s3 = _client(url)
+    s3 = client("s3", url)
     s3.create_bucket(Bucket=BUCKET)
     client_cpu = _cpu_seconds()
     server_cpu = _process_cpu_seconds(server_pid) if server_pid is not None else 0.0
@@ -96,7 +82,7 @@ def _upload(url: str, source: Path, server_pid: int | None) -> tuple[float, floa
 def boto3_transfer(url: str, source: Path, work: Path, server_pid: int | None = None) -> Transfer:
     """Upload ``source`` and download it back; the copy must match byte for byte."""
     up, client_cpu, server_cpu = _upload(url, source, server_pid)
-    s3 = _client(url)
+    s3 = client("s3", url)
     size = source.stat().st_size
     target = work / "downloaded"
     down = _timed(lambda: s3.download_file(BUCKET, "big.bin", str(target)))
