@@ -3,6 +3,7 @@ pieces (sill, lintel, glass) that build them; Version 1 worlds have none."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -10,12 +11,14 @@ from dataclasses import replace
 
 import mujoco
 import pytest
+from PIL import Image
 
 from jobforge.services.robomaker.export.mjcf import world_mjcf
 from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import FurnitureItem, World, generate_world, place_windows
 from jobforge.services.robomaker.worldgen.description import world_description
+from jobforge.services.robomaker.worldgen.preview import MARGIN_M, WINDOW_GLASS, render_preview
 from jobforge.services.robomaker.worldgen.windows import CORNER_MARGIN, DOOR_MARGIN
 from tests.robomaker.physics import furnished_six_rooms
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
@@ -173,3 +176,17 @@ def test_version_1_worlds_have_no_windows() -> None:
     assert world.windows == () and world_description(world)["windows"] == []
     walls = ET.fromstring(WorldSdf(world).world_document()).find("world/model[@name='walls']/link")
     assert not [c for c in walls.findall("collision") if "window" in c.get("name", "")]
+
+
+def test_the_preview_draws_each_window_as_glass_in_its_wall(v2_worlds: list[World]) -> None:
+    world = v2_worlds[0]
+    assert world.windows
+    with_glass = Image.open(io.BytesIO(render_preview(world))).convert("RGB")
+    without = Image.open(io.BytesIO(render_preview(replace(world, windows=())))).convert("RGB")
+    assert without.getcolors(1 << 20) is not None
+    assert WINDOW_GLASS not in {c for _, c in without.getcolors(1 << 20)}
+    glass_pixels = sum(n for n, c in with_glass.getcolors(1 << 20) if c == WINDOW_GLASS)
+    # Every window contributes a glass line about as long as it is wide (px per metre from the image).
+    fx0, _, fx1, _ = world.footprint
+    px_per_m = with_glass.width / (fx1 - fx0 + 2 * MARGIN_M)
+    assert glass_pixels >= sum(w.width for w in world.windows) * px_per_m * 0.9

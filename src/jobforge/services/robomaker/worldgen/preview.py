@@ -1,5 +1,5 @@
-"""Top-down PNG preview of a world (Pillow): rooms by type with labels, walls, doors with swing arcs,
-openings, furniture footprints and the spawn cylinder. About 800 px on the long side."""
+"""Top-down PNG preview of a world (Pillow): rooms by type with labels, walls, windows, doors with
+swing arcs, openings, furniture footprints and the spawn cylinder. About 800 px on the long side."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ FURNITURE_FILL = (160, 140, 120)
 FURNITURE_EDGE = (90, 70, 55)
 WALL_COLOR = (30, 30, 30)
 DOOR_COLOR = (150, 90, 30)
+WINDOW_FILL = (190, 225, 245)
+WINDOW_GLASS = (40, 110, 170)
 ABBREVIATIONS: dict[str, str] = {
     "Beds": "bed", "Sofas": "sofa", "DiningTables": "table", "Baths": "bath", "Showers": "shower",
     "Fridges": "fridge", "Ovens": "oven", "Desks": "desk", "Dressers": "dresser", "Toilets": "wc",
@@ -91,9 +93,18 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
             if tw < (b[2] - b[0]) * scale - 4 and tiny_font.size < (b[3] - b[1]) * scale - 2:
                 draw.text((cx, cy), abbr, fill=(255, 255, 255), font=tiny_font, anchor="mm")
 
+    thickness = {wall.id: wall.thickness for wall in world.walls}
     for wall in world.walls:
         for b in wall.solid_boxes():
             draw.rectangle(rect(b), fill=WALL_COLOR)
+    for window in world.windows:  # a pale gap in the wall with the glass as a line along it
+        a, b = window.span()
+        half = thickness[window.wall] / 2
+        cx, cy = window.center
+        box = (a, cy - half, b, cy + half) if window.axis == "x" else (cx - half, a, cx + half, b)
+        draw.rectangle(rect(box), fill=WINDOW_FILL, outline=WALL_COLOR, width=1)
+        ends = ((a, cy), (b, cy)) if window.axis == "x" else ((cx, a), (cx, b))
+        draw.line([px(*ends[0]), px(*ends[1])], fill=WINDOW_GLASS, width=2)
 
     for d in world.doorways:
         cx, cy = d.center
