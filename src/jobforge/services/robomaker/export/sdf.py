@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from jobforge.services.robomaker.export.xml import fmt, pose_text, text
-from jobforge.services.robomaker.worldgen.world import Doorway, Point, Wall, World
+from jobforge.services.robomaker.worldgen.world import (
+    HINGE_CLEARANCE,
+    LEAF_INSET,
+    LEAF_THICKNESS,
+    Doorway,
+    Point,
+    Wall,
+    World,
+)
 
 Colour = tuple[float, float, float]
 
@@ -43,9 +51,7 @@ EXTERIOR: Colour = (0.80, 0.78, 0.74)
 CEILING: Colour = (0.96, 0.96, 0.95)
 FLOOR_THICKNESS = 0.03
 CEILING_THICKNESS = 0.05
-DOOR_THICKNESS = 0.04
 DOOR_MASS = 15.0
-HINGE_CLEARANCE = 0.03  # the leaf turns clear of the wall end
 GLASS: Colour = (0.70, 0.84, 0.92)
 GLASS_THICKNESS = 0.012  # the pane, centred in the wall's thickness
 GLASS_TRANSPARENCY = 0.6
@@ -206,14 +212,14 @@ class WorldSdf:
         opened = math.radians(90.0 * (door.open_percent or 0.0) / 100.0)
         yaw = math.atan2(along[1], along[0]) + turn * opened
         px, py = hx + along[0] * HINGE_CLEARANCE, hy + along[1] * HINGE_CLEARANCE
-        width = door.width - 2 * HINGE_CLEARANCE + 0.01
+        width = door.width - LEAF_INSET
         height = door.height - 0.02
         lower, upper = sorted((turn * -opened, turn * (math.pi / 2 - opened)))
-        leaf = (0.0, -DOOR_THICKNESS / 2, 0.01, width, DOOR_THICKNESS / 2, 0.01 + height)
+        leaf = (0.0, -LEAF_THICKNESS / 2, 0.01, width, LEAF_THICKNESS / 2, 0.01 + height)
         m = DOOR_MASS
-        ixx = m * (DOOR_THICKNESS**2 + height**2) / 12
+        ixx = m * (LEAF_THICKNESS**2 + height**2) / 12
         iyy = m * (width**2 + height**2) / 12
-        izz = m * (width**2 + DOOR_THICKNESS**2) / 12
+        izz = m * (width**2 + LEAF_THICKNESS**2) / 12
         handle_x = width - 0.08
         return (
             f'<model name="door_{sdf_name(door.id)}"><static>false</static>'
