@@ -189,6 +189,10 @@ def test_export_failures_and_request_errors(server: JobforgeServer, local: dict,
         ({"iamRole": "not-a-role"}, "InvalidParameterException"),
         ({"iamRole": "arn:aws:iam::123:user/someone"}, "InvalidParameterException"),
         ({"worlds": [local["template"]]}, "InvalidParameterException"),
+        (
+            {"worlds": [local["worlds"][0].replace(":robomaker:", ":dataexchange:")]},
+            "InvalidParameterException",
+        ),
         ({"outputLocation": {"s3Prefix": "x"}}, "InvalidParameterException"),
         ({"outputLocation": {"s3Bucket": "Bad_Bucket"}}, "InvalidParameterException"),
     ):

@@ -6,6 +6,7 @@ from typing import Any
 
 from jobforge.engine import Job, Quota
 from jobforge.protocol.context import RequestContext
+from jobforge.services.arns import parse_arn
 from jobforge.services.base import new_id
 from jobforge.services.robomaker.common import (
     EXPORT_JOB,
@@ -27,8 +28,8 @@ class ExportOperations(RoboMakerBase):
     def create_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         worlds = list(dict.fromkeys(request["worlds"]))
         for arn in worlds:
-            parts = arn.split(":", 5)
-            if len(parts) != 6 or parts[2] != SERVICE or not parts[5].startswith(WORLD + "/"):
+            parsed = parse_arn(arn)
+            if parsed is None or parsed.service != SERVICE or parsed.resource_type != WORLD:
                 raise invalid(f"{arn} is not a world ARN (arn:aws:robomaker:<region>:<account>:world/<id>)")
         location = request["outputLocation"]
         bucket = location.get("s3Bucket")
