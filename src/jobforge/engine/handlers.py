@@ -1,7 +1,7 @@
 """The job handler contract: what a service implements for each job kind it runs.
 
-The executor calls ``run(ctx, plan(ctx))`` for every attempt of a job; restart recovery calls
-``cleanup(job)`` for a job it ended Canceled or Failed without running it again. The engine
+The executor calls ``run(ctx, plan(ctx))`` for every attempt of a job; restart recovery ends a job it
+will not run again as ``interrupted(job, reason)`` says, then calls ``cleanup(job)``. The engine
 checks a handler against this contract when it is registered (:func:`check_handler`), so a
 handler of the wrong shape fails at start-up, not inside a worker or inside recovery.
 """
@@ -51,6 +51,12 @@ class JobHandler(ABC, Generic[P]):
     @abstractmethod
     def run(self, ctx: JobContext, plan: P) -> JobOutcome:
         """Do the planned work."""
+
+    def interrupted(self, job: Job, reason: str) -> JobOutcome:
+        """How a job ends that recovery will not run again (its worker stopped, its attempts are
+        used up), from the partial result it saved. The default: Failed with
+        ``internal_failure_code``; a handler whose saved work stands on its own says so here."""
+        return JobOutcome(JobState.FAILED, None, self.internal_failure_code, reason)
 
     def cleanup(self, job: Job) -> None:
         """Remove what an interrupted run left behind, after recovery ended ``job`` Canceled or

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobforge.engine.control import JobControl
 from jobforge.engine.errors import IllegalTransition, JobCanceled, JobFailed, JobTimedOut
-from jobforge.engine.handlers import JobHandler
+from jobforge.engine.handlers import JobHandler, JobOutcome
 from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.states import JobState
 
@@ -71,14 +71,23 @@ def finish(
 
 def settle_orphan(jobs: JobStore, job: Job, handler: JobHandler[Any] | None, max_attempts: int) -> Job:
     """A Running or Canceling job whose worker is gone: a resumable handler's job goes back to
-    Pending (to run again with its saved partial result), the others end Canceled or Failed (then
-    the caller runs the handler's ``cleanup``). The job as settled; IllegalTransition if another
-    process settled it first."""
+    Pending (to run again with its saved partial result), the others end Canceled or as the
+    handler's ``interrupted`` says (then the caller runs the handler's ``cleanup``). The job as
+    settled; IllegalTransition if another process settled it first."""
     if job.state is JobState.CANCELING:
         return jobs.transition(job, JobState.CANCELED, failure_reason="Canceled; the worker stopped")
     if handler is not None and handler.resumable and job.attempt < max_attempts:
         log.info("job resumed after restart", extra={"job": job.arn, "attempt": job.attempt})
         return jobs.transition(job, JobState.PENDING)
-    code = handler.internal_failure_code if handler else "InternalServiceError"
-    log.warning("interrupted job failed", extra={"job": job.arn})
-    return jobs.transition(job, JobState.FAILED, failure_code=code, failure_reason=INTERRUPTED)
+    if handler is None:
+        outcome = JobOutcome(JobState.FAILED, None, "InternalServiceError", INTERRUPTED)
+    else:
+        outcome = handler.interrupted(job, INTERRUPTED)
+    log.warning("interrupted job ended", extra={"job": job.arn, "state": outcome.state.value})
+    return jobs.transition(
+        job,
+        outcome.state,
+        failure_code=outcome.failure_code,
+        failure_reason=outcome.failure_reason,
+        result=outcome.result,
+    )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any
 
-from jobforge.engine import JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
+from jobforge.engine import Job, JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
 from jobforge.services.robomaker.errors import INTERNAL_SERVICE_ERROR, INVALID_INPUT
 from jobforge.services.robomaker.template_format import (
@@ -162,6 +162,18 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
                 conn, arn, WORLD_DOCUMENT, json.dumps(built["world"]).encode(), "application/json"
             )
         return arn
+
+    def interrupted(self, job: Job, reason: str) -> JobOutcome:
+        """The worlds it stored stand: the worlds it never finished count as failed with
+        ``InternalServiceError``, so a job with stored worlds ends PartialFailed, not Failed."""
+        summary = (job.result or {}).get("summary") or {"succeeded": [], "failures": {}}
+        counts = job.request["worldCount"]
+        total = counts["floorplanCount"] * counts["interiorCountPerFloorplan"]
+        for _ in range(total - len(summary.get("finished", []))):
+            self._fail(summary, INTERNAL_SERVICE_ERROR, reason)
+        if not summary["succeeded"]:
+            return super().interrupted(job, reason)
+        return self._outcome(summary, total)
 
     @staticmethod
     def _fail(summary: dict[str, Any], code: str, reason: str) -> None:
