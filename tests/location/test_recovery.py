@@ -1,10 +1,12 @@
 """Restart recovery of ValidateAddress jobs: when the server died while a job was Cancelling, or
 while it was Running with no attempts left, recovery ends the job without running it and the part
 files the dead run had published are removed (unless the manifest says the output is complete);
-the pieces it had staged in the internal bucket are removed in every case."""
+the pieces it had staged in the internal bucket are removed in every case. A job whose dead run
+wrote its manifest ends Succeeded with that output, whether attempts are left or not."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -33,13 +35,13 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         put_local(server, "loc-rec-in", "in/a.parquet", parquet_bytes(table))
         make_bucket(server, "loc-rec-out")
         location = client("location", server.url)
-        names = ("cancelling", "exhausted", "finished", "resumed")
+        names = ("cancelling", "exhausted", "finished", "resumed", "exhausted-done", "resumed-done")
         ids = {
             name: start(location, "s3://loc-rec-in/in/", "s3://loc-rec-out/out/")["JobId"] for name in names
         }
-        for job_id in ids.values():
-            server.control("advance", jobId=job_id, steps=1)  # claimed, then held before any work
-            wait_job(location, job_id, until=("Running",))
+        for name in names[:4]:  # the executor's slots: the last two jobs stay Pending
+            server.control("advance", jobId=ids[name], steps=1)  # claimed, then held before any work
+            wait_job(location, ids[name], until=("Running",))
         workers = server.descendants()
         assert workers  # the worker pool (and its fork server)
         server.kill()  # SIGKILL: no handler gets to clean up
@@ -58,12 +60,15 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
     try:
         engine.jobs.request_cancel(_job(engine, ids["cancelling"]))
         engine.jobs.request_cancel(_job(engine, ids["finished"]))
-        exhausted = _job(engine, ids["exhausted"])
-        for _ in range(2):  # attempts 2 and 3 died too
-            engine.jobs.transition(exhausted, JobState.PENDING)
-            exhausted = engine.jobs.claim(exhausted.pk, "dead-worker", 30)
-            assert exhausted is not None
-        assert exhausted.attempt == 3
+        for name in ("resumed-done", "exhausted-done"):  # a dead worker had claimed them too
+            assert engine.jobs.claim(_job(engine, ids[name]).pk, "dead-worker", 30) is not None
+        for name in ("exhausted", "exhausted-done"):
+            exhausted = _job(engine, ids[name])
+            for _ in range(2):  # attempts 2 and 3 died too
+                engine.jobs.transition(exhausted, JobState.PENDING)
+                exhausted = engine.jobs.claim(exhausted.pk, "dead-worker", 30)
+                assert exhausted is not None
+            assert exhausted.attempt == 3
     finally:
         engine.db.dispose()
     out = data / "buckets" / "loc-rec-out"
@@ -74,6 +79,9 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         (out / "out" / job_id / "notes" / "part-00009.parquet").parent.mkdir()
         (out / "out" / job_id / "notes" / "part-00009.parquet").write_bytes(b"not ours")
     (out / "out" / ids["finished"] / "manifest.json").write_text("{}")
+    manifest = json.dumps({"files": [{"key": part} for part in PARTS]})
+    for name in ("exhausted-done", "resumed-done"):  # the dead run got as far as its manifest
+        (out / "out" / ids[name] / "manifest.json").write_text(manifest)
     staging = data / "buckets" / "jobforge-location" / "pieces"
     for job_id in ids.values():  # pieces of a split file the dead runs had staged
         for piece in ("00000/00000.parquet", "00000/00001.parquet"):
@@ -102,6 +110,14 @@ def test_recovery_removes_published_parts_of_the_jobs_it_ends(tmp_path: Path) ->
         assert files_under(out / "out" / ids["resumed"]) == sorted(
             ["manifest.json", "notes/part-00009.parquet", PARTS[0]]
         )
+        # a manifest written by the dead run: the job succeeded with that output, untouched
+        for name in ("exhausted-done", "resumed-done"):
+            done = wait_job(location, ids[name])
+            assert done["Status"] == "Completed", (name, done.get("Error"))
+            assert files_under(out / "out" / ids[name]) == sorted(
+                ["manifest.json", "notes/part-00009.parquet", *PARTS]
+            )
+            assert (out / "out" / ids[name] / PARTS[1]).read_bytes() == parquet_bytes(table)
         # no job's staged pieces are left (the resumed one removed its own when it ended)
         assert files_under(staging) == ["another-job/00000/00000.parquet"]
     finally:

@@ -104,6 +104,9 @@ class ValidateAddressHandler(JobHandler[Plan]):
             except BucketAccessDenied as exc:
                 raise _failed(f"{field}: {exc}") from None
         store, spec = self._job_store(ctx.job)
+        if ctx.job.attempt > 1 and (done := self._completed(ctx.job)) is not None:
+            self.staging.discard(ctx.job.job_id)  # the dead attempt got as far as its manifest
+            return done
         inputs = self._input_files(store, source)
         self._check_output(store, folder)
         files = self._check_inputs(ctx, store, inputs)
@@ -127,10 +130,13 @@ class ValidateAddressHandler(JobHandler[Plan]):
             raise
         if ctx.job.attempt > 1 or any(file.split for file in files):
             self.staging.discard(ctx.job.job_id)
-        role = "assumed" if spec.credentials else "recorded"
-        return JobOutcome(JobState.SUCCEEDED, {"output": str(folder), "files": len(entries), "role": role})
+        return JobOutcome(JobState.SUCCEEDED, _result(folder, len(entries), spec.credentials is not None))
 
     # -- phases ------------------------------------------------------------------------------
+
+    def interrupted(self, job: Job, reason: str) -> JobOutcome:
+        """Succeeded if the dead run wrote its manifest (the output is complete), else Failed."""
+        return self._completed(job) or super().interrupted(job, reason)
 
     def cleanup(self, job: Job) -> None:
         """After a crash, for a job restart recovery ended Cancelled or Failed: delete its staged
@@ -139,19 +145,10 @@ class ValidateAddressHandler(JobHandler[Plan]):
         staged = self.staging.discard(job.job_id)
         if staged:
             log.info("removed staged pieces of an interrupted job", extra={"job": job.arn, "pieces": staged})
-        try:
-            folder = parse_location(job.request["OutputOptions"]["Location"]).as_prefix()
-        except (KeyError, TypeError, LocationError):
+        output = self._output(job)
+        if output is None:
             return
-        folder = folder.child(job.job_id + "/")
-        try:
-            self.store.policy.check(folder.bucket, job.account_id)
-        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
-            return
-        try:
-            store, _ = self._job_store(job)
-        except JobFailed:  # the role is refused now: the server's own access may still do
-            store = self.store
+        store, folder, _ = output
         try:
             store.head(folder.bucket, folder.key + MANIFEST)
             return
@@ -163,6 +160,38 @@ class ValidateAddressHandler(JobHandler[Plan]):
         _remove(store, folder.bucket, parts)
         if parts:
             log.info("removed part files of an interrupted job", extra={"job": job.arn, "files": len(parts)})
+
+    def _output(self, job: Job) -> tuple[ObjectStore, S3Location, bool] | None:
+        """The store, ``<output>/<JobId>/`` folder and whether the store has the execution role's
+        access, of a job that ran, for recovery: None when its request has no readable output
+        location or the bucket is no longer the job's."""
+        try:
+            folder = parse_location(job.request["OutputOptions"]["Location"]).as_prefix()
+        except (KeyError, TypeError, LocationError):
+            return None
+        folder = folder.child(job.job_id + "/")
+        try:
+            self.store.policy.check(folder.bucket, job.account_id)
+        except BucketAccessDenied:  # no longer the job's bucket: leave it alone
+            return None
+        try:
+            store, spec = self._job_store(job)
+        except JobFailed:  # the role is refused now: the server's own access may still do
+            return self.store, folder, False
+        return store, folder, spec.credentials is not None
+
+    def _completed(self, job: Job) -> JobOutcome | None:
+        """Succeeded, with the result a finished run reports, if the job's manifest exists."""
+        output = self._output(job)
+        if output is None:
+            return None
+        store, folder, assumed = output
+        try:
+            manifest = json.loads(store.get_bytes(folder.bucket, folder.key + MANIFEST))
+            files = len(manifest["files"])
+        except (NoSuchKey, NoSuchBucket, ValueError, KeyError, TypeError):
+            return None
+        return JobOutcome(JobState.SUCCEEDED, _result(folder, files, assumed))
 
     def _job_store(self, job: Job) -> tuple[ObjectStore, StoreSpec]:
         """The server's store, or on an S3 endpoint with STS one with the execution role's access."""
@@ -263,6 +292,11 @@ class ValidateAddressHandler(JobHandler[Plan]):
             "errorRows": sum(entry["errorRows"] for entry in files),
             "files": files,
         }
+
+
+def _result(folder: S3Location, files: int, assumed: bool) -> dict[str, Any]:
+    """A finished job's result: its output folder, file count and whose access wrote it."""
+    return {"output": str(folder), "files": files, "role": "assumed" if assumed else "recorded"}
 
 
 def _part_keys(store: ObjectStore, folder: S3Location) -> list[str]:
