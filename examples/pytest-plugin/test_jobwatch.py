@@ -47,7 +47,9 @@ def test_the_import_goes_through_every_state(
     assert [asset["Name"] for asset in assets] == ["a.csv"]
 
 
-def test_a_failed_import_raises(jobforge_client: Any, jobforge_control: Any, revision: tuple[str, str]) -> None:
+def test_a_failed_import_raises(
+    jobforge_client: Any, jobforge_control: Any, revision: tuple[str, str]
+) -> None:
     dataexchange = jobforge_client("dataexchange")
     jobforge_control.set_pace("step")
     job_id = start_import(dataexchange, *revision, "source-files", ["a.csv"])

@@ -22,7 +22,9 @@ def plugin_args() -> list[str]:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest(*plugin_args(), "-p", "no:cacheprovider", *args)
+    """pytest in a process of its own, as a user runs it (in-process runs would re-import httpx
+    and botocore in each run, and their exceptions would no longer be their own)."""
+    return pytester.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", *args, timeout=600)
 
 
 def test_the_entry_point_names_the_plugin() -> None:
@@ -37,3 +39,69 @@ def test_every_fixture_against_a_real_server(pytester: pytest.Pytester) -> None:
     result = run(pytester, "-v")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["jobforge: auth none, executor local"])
+
+
+def test_reset_each_empties_the_server_before_every_test_that_uses_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=(SUITES / "reset_each.py").read_text())
+    run(pytester).assert_outcomes(passed=2, failed=1)  # without it, the data set of the first stays
+    pytester.makeini("[pytest]\njobforge_reset = each\n")
+    run(pytester).assert_outcomes(passed=3)
+
+
+def test_a_suite_under_sigv4(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=(SUITES / "sigv4.py").read_text())
+    result = run(pytester, "--jobforge-auth=sigv4")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["jobforge: auth sigv4, executor local"])
+
+
+def test_bad_options_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\njobforge_auth = bogus\n")
+    pytester.makepyfile(test_user="def test_nothing(): pass\n")
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*jobforge_auth must be one of none, sigv4, not 'bogus'*"])
+    result = run(pytester, "--jobforge-pace=fast")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_tests_without_its_fixtures_start_no_server(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\njobforge_reset = each\n")
+    pytester.makepyfile(test_user="def test_nothing(): pass\n")
+    run(pytester, f"--basetemp={pytester.path / 'base'}").assert_outcomes(passed=1)
+    assert not list((pytester.path / "base").glob("jobforge*"))
+
+
+EXAMPLE = REPO / "examples" / "pytest-plugin"
+
+
+def test_the_documented_example_passes(pytester: pytest.Pytester) -> None:
+    for source in sorted(EXAMPLE.glob("*.py")):
+        (pytester.path / source.name).write_text(source.read_text())
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_the_doc_shows_the_example_as_it_is() -> None:
+    doc = (REPO / "docs" / "pytest-plugin.md").read_text()
+    for source in sorted(EXAMPLE.glob("*.py")):
+        assert f"```python\n{source.read_text()}```" in doc, (
+            f"docs/pytest-plugin.md differs from {source.name}"
+        )
+
+
+def test_a_suite_on_the_celery_executor(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.distributed.cluster import RedisMissing, RedisServer
+
+    try:
+        redis = RedisServer(tmp_path / "redis").start()
+    except RedisMissing as exc:
+        pytest.skip(str(exc))
+    monkeypatch.setenv("C_FORCE_ROOT", "1")  # CI runs as root; Celery wants to be told pickles are trusted
+    try:
+        pytester.makepyfile(test_user=(SUITES / "celery.py").read_text())
+        result = run(pytester, "--jobforge-executor=celery", f"--jobforge-broker-url={redis.url}")
+        result.assert_outcomes(passed=1)
+    finally:
+        redis.stop()

@@ -14,7 +14,7 @@ from jobforge.engine.core import JobEngine
 from jobforge.engine.db import jobs, metadata, settings
 from jobforge.engine.errors import IllegalTransition
 from jobforge.engine.jobs import Job
-from jobforge.engine.states import TERMINAL_STATES
+from jobforge.engine.states import TERMINAL_STATES, JobState
 
 KEPT_TABLES = frozenset({settings.name})
 
@@ -34,6 +34,8 @@ def end_all_jobs(engine: JobEngine, timeout: float) -> int:
     the number canceled. :class:`JobsStillRunning` if some are still running then."""
     canceled = 0
     for job in _unfinished(engine):
+        if job.state is JobState.CANCELING:
+            continue  # canceled already
         try:
             engine.jobs.request_cancel(job)
             canceled += 1

@@ -70,7 +70,10 @@ def test_the_pace_was_restored(jobforge_control: Any) -> None:
 def test_an_injected_failure_is_seen(jobforge_client: Any, jobforge_control: Any) -> None:
     robomaker = jobforge_client("robomaker")
     jobforge_control.fail("robomaker.world-generation", "InternalServiceError", "forced by the test")
-    assert jobforge_control.state().forced_failures["robomaker.world-generation"]["code"] == "InternalServiceError"
+    assert (
+        jobforge_control.state().forced_failures["robomaker.world-generation"]["code"]
+        == "InternalServiceError"
+    )
     failed = status_becomes(robomaker, generation_job(robomaker), "Failed")
     assert (failed["failureCode"], failed["failureReason"]) == ("InternalServiceError", "forced by the test")
     assert jobforge_control.state().forced_failures == {}  # used up: the next job runs
