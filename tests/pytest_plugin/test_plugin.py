@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.robomaker.samples import MINIMAL_BODY
+
 REPO = Path(__file__).resolve().parents[2]
 SUITES = Path(__file__).parent / "suites"
 PLUGIN = "jobforge.pytest_plugin"
@@ -27,6 +29,14 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", *args, timeout=600)
 
 
+def run_suite(pytester: pytest.Pytester, suite: str, *args: str) -> pytest.RunResult:
+    """The suite ``suites/<suite>.py`` as a user's ``test_user.py`` (beside it ``template.json``:
+    a small WorldForge template)."""
+    pytester.makepyfile(test_user=(SUITES / f"{suite}.py").read_text())
+    (pytester.path / "template.json").write_text(MINIMAL_BODY)
+    return run(pytester, *args)
+
+
 def test_the_entry_point_names_the_plugin() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["entry-points"]["pytest11"] == {"jobforge": PLUGIN}
@@ -35,22 +45,20 @@ def test_the_entry_point_names_the_plugin() -> None:
 
 
 def test_every_fixture_against_a_real_server(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_user=(SUITES / "every_fixture.py").read_text())
-    result = run(pytester, "-v")
+    result = run_suite(pytester, "every_fixture")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["jobforge: auth none, executor local"])
 
 
 def test_reset_each_empties_the_server_before_every_test_that_uses_it(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_user=(SUITES / "reset_each.py").read_text())
-    run(pytester).assert_outcomes(passed=2, failed=1)  # without it, the data set of the first stays
+    # without it, the data set of the first test is still there in the third
+    run_suite(pytester, "reset_each").assert_outcomes(passed=2, failed=1)
     pytester.makeini("[pytest]\njobforge_reset = each\n")
     run(pytester).assert_outcomes(passed=3)
 
 
 def test_a_suite_under_sigv4(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_user=(SUITES / "sigv4.py").read_text())
-    result = run(pytester, "--jobforge-auth=sigv4")
+    result = run_suite(pytester, "sigv4", "--jobforge-auth=sigv4")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["jobforge: auth sigv4, executor local"])
 
@@ -100,8 +108,7 @@ def test_a_suite_on_the_celery_executor(
         pytest.skip(str(exc))
     monkeypatch.setenv("C_FORCE_ROOT", "1")  # CI runs as root; Celery wants to be told pickles are trusted
     try:
-        pytester.makepyfile(test_user=(SUITES / "celery.py").read_text())
-        result = run(pytester, "--jobforge-executor=celery", f"--jobforge-broker-url={redis.url}")
-        result.assert_outcomes(passed=1)
+        args = ("--jobforge-executor=celery", f"--jobforge-broker-url={redis.url}")
+        run_suite(pytester, "celery", *args).assert_outcomes(passed=1)
     finally:
         redis.stop()

@@ -3,38 +3,19 @@ run in this order and some depend on the one before (what a reset removes)."""
 
 from __future__ import annotations
 
-import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-TEMPLATE = {
-    "Version": "1",
-    "Buildings": [
-        {
-            "Floors": [
-                {
-                    "Floorplan": {
-                        "Rooms": [
-                            {
-                                "Type": "Living",
-                                "Name": "L",
-                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}},
-                            }
-                        ]
-                    }
-                }
-            ]
-        }
-    ],
-}
+TEMPLATE = (Path(__file__).parent / "template.json").read_text()  # a one-room WorldForge template
 ONE_WORLD = {"floorplanCount": 1, "interiorCountPerFloorplan": 1}
 
 
 def generation_job(robomaker: Any) -> str:
-    template = robomaker.create_world_template(templateBody=json.dumps(TEMPLATE))["arn"]
+    template = robomaker.create_world_template(templateBody=TEMPLATE)["arn"]
     return str(robomaker.create_world_generation_job(template=template, worldCount=ONE_WORLD)["arn"])
 
 
