@@ -10,12 +10,14 @@ from typing import Any
 from jobforge.config import Settings
 from jobforge.engine import JobControl, JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
+from jobforge.engine.reset import wipe
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
 from jobforge.services.registry import Services, assemble
 from jobforge.storage import BucketPolicy, ObjectStore, make_object_store
+from jobforge.storage.wipe import wipe_store
 
 log = logging.getLogger("jobforge")
 
@@ -42,6 +44,7 @@ class JobforgeApp:
             authenticator,
             control=settings.control,
             routes=services.internal_routes,
+            reset=self.reset,
         )
         self.mounts = services.mounts  # path prefix -> a service's own ASGI app
         self._mount_prefixes = tuple(self.mounts)
@@ -75,6 +78,12 @@ class JobforgeApp:
                 log.info("Removed uploads interrupted by a crash", extra={"count": count})
 
         threading.Thread(target=sweep, name="jobforge-upload-sweep", daemon=True).start()
+
+    def reset(self, timeout: float) -> dict[str, Any]:
+        """Back to an empty server (the control action ``reset``): every job ended and deleted,
+        every resource and record deleted, every bucket deleted (internal ones emptied)."""
+        deleted = wipe(self.engine, timeout)
+        return {"deleted": deleted, "buckets": wipe_store(self.store)}
 
     def stop(self) -> None:
         if self.started:

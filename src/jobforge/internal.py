@@ -3,6 +3,7 @@ own endpoints (:attr:`jobforge.services.binding.ServiceBinding.internal_routes`)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from typing import Any
 from jobforge import __version__
 from jobforge.config import PACES
 from jobforge.engine import JobEngine, diagnostics
+from jobforge.engine.reset import JobsStillRunning
 from jobforge.protocol.auth import Authenticator, Identity
 from jobforge.protocol.errors import ServiceError
 from jobforge.protocol.router import parse_query
@@ -22,6 +24,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 # (path below the route's prefix, ASGI scope, the caller's account under sigv4 or None, send)
 Route = Callable[[str, dict[str, Any], str | None, Send], Awaitable[None]]
+# wipes the node (jobs, resources, buckets) waiting at most so many seconds for jobs; what it deleted
+Reset = Callable[[float], dict[str, Any]]
 
 PREFIX = "/_jobforge/"
 MAX_BODY_BYTES = 1 << 20
@@ -170,7 +174,8 @@ class InternalRoutes:
     (any service name in the scope, e.g. ``jobforge``): a service route is told the caller's
     account (what it shows of other accounts is its business, e.g. a 404), and the control API
     answers only keys marked ``admin`` (others get 403).
-    ``control=False`` answers 404 for the whole control API.
+    ``control=False`` answers 404 for the whole control API; without ``reset`` the control
+    action ``reset`` is unknown.
     """
 
     def __init__(
@@ -181,8 +186,10 @@ class InternalRoutes:
         *,
         control: bool = True,
         routes: Mapping[str, Route] | None = None,
+        reset: Reset | None = None,
     ) -> None:
         self.engine = engine
+        self.reset = reset
         self.services = services
         self.routes = dict(routes or {})
         self.authenticator = authenticator or Authenticator()
@@ -307,6 +314,13 @@ class InternalRoutes:
                 },
             )
             return await respond(send, 200, {"jobId": job.job_id, "state": job.state.value})
+        elif action == "reset" and self.reset is not None:
+            timeout = _number(body, "timeout", 60, MAX_SECONDS) or 0.0
+            try:  # a thread: waiting for jobs to end must not stall the server
+                report = await asyncio.to_thread(self.reset, timeout)
+            except JobsStillRunning as exc:
+                return await error(send, 409, "JobsStillRunning", str(exc))
+            return await respond(send, 200, {**report, **control.snapshot()})
         else:
             raise ValueError(f"unknown control action {action!r}")
         await respond(send, 200, control.snapshot())

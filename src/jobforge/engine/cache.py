@@ -24,16 +24,17 @@ class ReadCache(Generic[V]):
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._versions: dict[Hashable, int] = {}
         self._lock = threading.Lock()
+        self._floor = 0  # the version of keys not written since the last clear()
         self.max_items = max_items
 
     def get(self, key: Hashable) -> tuple[V | None, int]:
         """The cached value (or None) and the key's version, to pass back to :meth:`put`."""
         with self._lock:
-            return self._items.get(key), self._versions.get(key, 0)
+            return self._items.get(key), self._versions.get(key, self._floor)
 
     def put(self, key: Hashable, value: V, version: int) -> None:
         with self._lock:
-            if self._versions.get(key, 0) != version:
+            if self._versions.get(key, self._floor) != version:
                 return  # a write finished while the value was being read
             self._items[key] = value
             self._items.move_to_end(key)
@@ -42,8 +43,15 @@ class ReadCache(Generic[V]):
 
     def invalidate(self, key: Hashable) -> None:
         with self._lock:
-            self._versions[key] = self._versions.get(key, 0) + 1
+            self._versions[key] = self._versions.get(key, self._floor) + 1
             self._items.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every entry (after a wholesale delete); reads in flight may not store theirs."""
+        with self._lock:
+            self._floor = max(self._versions.values(), default=self._floor) + 1
+            self._versions.clear()
+            self._items.clear()
 
     def invalidate_on_end(self, conn: Connection, key: Hashable) -> None:
         """Invalidate now and again when ``conn``'s transaction commits or rolls back."""

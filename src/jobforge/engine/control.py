@@ -27,6 +27,7 @@ class JobControl:
     def __init__(self, pace: Pace = "instant", step_delay: float = 0.0) -> None:
         self.pace: Pace = pace
         self.step_delay = step_delay
+        self._start = (pace, step_delay)
         self._failures: dict[str, ForcedFailure] = {}
         self._credits: dict[str, int] = {}
         self._changed = threading.Condition()
@@ -36,6 +37,14 @@ class JobControl:
             self.pace = pace
             if step_delay is not None:
                 self.step_delay = step_delay
+            self._changed.notify_all()
+
+    def reset(self) -> None:
+        """Back to the pace the server started with; no forced failures or step credits left."""
+        with self._changed:
+            self.pace, self.step_delay = self._start
+            self._failures.clear()
+            self._credits.clear()
             self._changed.notify_all()
 
     def fail(self, target: str, code: str, reason: str = "Failure forced through the control API") -> None:

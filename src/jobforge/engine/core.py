@@ -73,6 +73,15 @@ class JobEngine:
         found = self.resources(service).find_by_arn(scope, arn, kinds)
         return found if found is not None else self.jobs.find_by_arn(scope, service, arn, kinds)
 
+    def clear_caches(self) -> None:
+        """Forget every cached read (after rows were deleted wholesale, see :mod:`.reset`)."""
+        caches = [self.tags.cache]
+        for store in self._stores.values():
+            caches += [store.cache, store.arn_hints]
+        for cache in caches:
+            if cache is not None:
+                cache.clear()
+
     def register(self, handler: JobHandler[Any]) -> None:
         self.executor.register(handler)
 

@@ -103,7 +103,7 @@ class ResourceStore:
         self.service = service
         self.cache: ReadCache[Resource] | None = ReadCache() if cache else None
         # ARN -> (kind, id): a hint that lets find_by_arn use the read cache; always verified
-        self._arn_hints: ReadCache[tuple[str, str]] | None = ReadCache() if cache else None
+        self.arn_hints: ReadCache[tuple[str, str]] | None = ReadCache() if cache else None
         self.idempotency = IdempotencyTokens()
         self._find = select(resources).where(
             resources.c.service == bindparam("service"),
@@ -256,7 +256,7 @@ class ResourceStore:
         """The caller's resource of one of ``kinds`` whose ARN is ``arn``, or None (read
         through the cache, like :meth:`find`)."""
         kinds = tuple(kinds)
-        hint = self._arn_hints.get(arn)[0] if self._arn_hints is not None else None
+        hint = self.arn_hints.get(arn)[0] if self.arn_hints is not None else None
         if hint is not None and hint[0] in kinds:
             found = self.find(scope, hint[0], hint[1], conn)
             if found is not None and found.arn == arn:
@@ -268,8 +268,8 @@ class ResourceStore:
         if row is None:
             return None
         found = Resource.from_row(row)
-        if self._arn_hints is not None:
-            self._arn_hints.put(arn, (found.kind, found.resource_id), 0)
+        if self.arn_hints is not None:
+            self.arn_hints.put(arn, (found.kind, found.resource_id), 0)
         return found
 
     def update(
