@@ -11,6 +11,8 @@ from jobforge.config import Settings
 from jobforge.engine import JobControl, JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
+from jobforge.jobs_routes import PREFIX as JOBS_PREFIX
+from jobforge.jobs_routes import JobRoutes
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
@@ -41,7 +43,7 @@ class JobforgeApp:
             services.names,
             authenticator,
             control=settings.control,
-            routes=services.internal_routes,
+            routes={**services.internal_routes, JOBS_PREFIX: JobRoutes(self.engine)},
         )
         self.mounts = services.mounts  # path prefix -> a service's own ASGI app
         self._mount_prefixes = tuple(self.mounts)
