@@ -15,7 +15,10 @@ def _assets(job: Job) -> int | None:
     if job.progress.get(ASSETS_TOTAL) is not None:
         return int(job.progress[ASSETS_TOTAL])
     ids = job.request.get("AssetIds")
-    return len(ids) if ids else None
+    if ids:
+        return len(ids)
+    details = job.request["Details"][JOB_TYPES[job.request["Type"]].member]
+    return 1 if "AssetId" in details else None  # an export of one asset to a signed URL
 
 
 JOB_KINDS = tuple(
