@@ -6,6 +6,10 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
+import pty
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -28,7 +32,7 @@ from tests.cli.helpers import (
     wait_terminal,
 )
 from tests.location.helpers import local_output
-from tests.support import JobforgeServer, client, eventually
+from tests.support import REPO, JobforgeServer, client, eventually
 
 
 @pytest.fixture
@@ -216,3 +220,29 @@ def test_location_validate_writes_what_the_job_writes(server: JobforgeServer, tm
     (tmp_path / "not.parquet").write_text("hello")
     broken = jobforge("location", "validate", str(tmp_path / "not.parquet"), "--output", str(tmp_path / "o"))
     assert broken.returncode == 1 and "not.parquet" in broken.stderr
+
+
+def test_watch_on_a_terminal_draws_a_progress_bar(server: JobforgeServer) -> None:
+    arn = generation_job(server, 1, 2)
+    leader, follower = pty.openpty()
+    pythonpath = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobforge.cli", "jobs", "watch", arn, "--endpoint-url", server.url],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": pythonpath, "COLUMNS": "160", "TERM": "xterm"},
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the watcher is gone
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert process.wait(60) == 0
+    text = drawn.decode(errors="replace")
+    assert "━" in text and "2/2 worlds" in text and "Completed" in text
