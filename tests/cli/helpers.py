@@ -144,3 +144,14 @@ class CountingProxy:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def import_job(server: JobforgeServer, bucket: str, keys: list[str]) -> tuple[Any, dict[str, Any]]:
+    """(the Data Exchange client, a WAITING IMPORT_ASSETS_FROM_S3 job of ``keys`` of ``bucket``
+    into a new data set's revision)."""
+    dx = client("dataexchange", server.url)
+    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="cli", Description="d")["Id"]
+    revision = dx.create_revision(DataSetId=data_set)["Id"]
+    sources = [{"Bucket": bucket, "Key": key} for key in keys]
+    details = {"ImportAssetsFromS3": {"DataSetId": data_set, "RevisionId": revision, "AssetSources": sources}}
+    return dx, dx.create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)

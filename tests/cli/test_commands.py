@@ -26,6 +26,7 @@ from tests.cli.helpers import (
     CountingProxy,
     cases_file,
     generation_job,
+    import_job,
     jobforge,
     location_job,
     progress,
@@ -136,19 +137,7 @@ def test_cancel_goes_through_each_services_own_api(held: JobforgeServer) -> None
     assert canceled.returncode == 0 and canceled.stdout.split() == ["CancelJob", job_id + ":", "Cancelled"]
     assert client("location", server.url).get_job(JobId=job_id)["Status"] == "Cancelled"
 
-    dx = client("dataexchange", server.url)
-    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="cancel", Description="d")["Id"]
-    revision = dx.create_revision(DataSetId=data_set)["Id"]
-    job = dx.create_job(
-        Type="IMPORT_ASSETS_FROM_S3",
-        Details={
-            "ImportAssetsFromS3": {
-                "DataSetId": data_set,
-                "RevisionId": revision,
-                "AssetSources": [{"Bucket": "anywhere", "Key": "a.csv"}],
-            }
-        },
-    )  # WAITING
+    dx, job = import_job(server, "anywhere", ["a.csv"])  # WAITING
     canceled = jobforge("jobs", "cancel", job["Arn"], "--endpoint-url", server.url)
     assert canceled.returncode == 0 and canceled.stdout.split()[-1] == "CANCELLED"
     assert dx.get_job(JobId=job["Id"])["State"] == "CANCELLED"
