@@ -156,7 +156,7 @@ def add_jobs_parser(commands: Any) -> None:
     listing = jobs_commands.add_parser("list", help="jobs, newest first")
     listing.add_argument("--service", help="robomaker, dataexchange or location")
     listing.add_argument(
-        "--status", help="the service's status word (Running, IN_PROGRESS...) or an engine state"
+        "--status", help="the service's status word (Running, IN_PROGRESS...) or an engine state (RUNNING...)"
     )
     listing.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
     listing.add_argument("--json", action="store_true", help="the progress documents as JSON")

@@ -185,8 +185,8 @@ class JobProgress:
         clauses = []
         for kind in kinds:
             states = kind.statuses.states(status)
-            if status.upper() in JobState.__members__:
-                states.append(JobState(status.upper()))
+            if status in JobState.__members__:  # an engine state, spelled as the engine does
+                states.append(JobState(status))
             if states:
                 clauses.append(
                     and_(jobs.c.kind == kind.kind, jobs.c.state.in_(sorted({s.value for s in states})))
