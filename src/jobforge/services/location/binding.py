@@ -12,12 +12,14 @@ from jobforge.storage import ObjectStore
 
 def build(engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> ServiceBinding:
     from jobforge.services.location.job_handler import ValidateAddressHandler
+    from jobforge.services.location.progress import JOB_KINDS
     from jobforge.services.location.provider import LocationProvider
 
     return ServiceBinding(
         LocationProvider(engine, store, settings),
         handlers=[ValidateAddressHandler(store, settings, engine.executor.cpu_workers)],
         preloads=["jobforge.services.location.parquet_io"],  # pyarrow, the address engine
+        job_kinds=JOB_KINDS,
     )
 
 
