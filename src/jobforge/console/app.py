@@ -85,6 +85,7 @@ class ConsoleApp:
         self.gateway = gateway
         self.authenticator = authenticator
         self.sections = {section.name: section for section in sections}
+        self.by_job_service = {section.jobs_of: section for section in sections}
         self.region = authenticator.default_region
         self._sessions: Sessions | None = None
         self.templates = Environment(
@@ -245,14 +246,16 @@ class ConsoleApp:
                 self.engine,
                 request.account_id,
                 request.region,
-                self.sections,
+                self.by_job_service,
                 service=service,
                 state=state,
                 next_token=request.query.get("page") or None,
             )
         except ValueError as exc:
             return Rendered("error.html", {"code": "ValidationException", "message": str(exc)}, 400)
-        rows = [job_row(job, self.sections[job.service].job_link(job), progress_text) for job in page.items]
+        rows = [
+            job_row(job, self.by_job_service[job.service].job_link(job), progress_text) for job in page.items
+        ]
         template = "_job_rows.html" if request.query.get("partial") else "jobs.html"
         return Rendered(
             template,

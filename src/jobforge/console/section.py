@@ -77,3 +77,8 @@ class ConsoleSection:
     nav: Sequence[tuple[str, str]]
     templates: tuple[str, str]
     job_link: Callable[[Job], str | None] = lambda job: None
+    job_service: str = ""  # the service its jobs are recorded under, when not ``name``
+
+    @property
+    def jobs_of(self) -> str:
+        return self.job_service or self.name

@@ -10,6 +10,7 @@ from jobforge.storage import ObjectStore
 
 
 def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings) -> ServiceBinding:
+    from jobforge.services.dataexchange import console
     from jobforge.services.dataexchange.common import DataExchangeRuntime
     from jobforge.services.dataexchange.job_types import build_handlers
     from jobforge.services.dataexchange.provider import DataExchangeProvider
@@ -20,6 +21,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings)
         DataExchangeProvider(runtime),
         handlers=build_handlers(runtime),
         mounts={PREFIX: SignedUrlApp(runtime)},  # presigned uploads and downloads
+        console=console.section(),
     )
 
 

@@ -141,9 +141,7 @@ class RoboMakerConsole:
                 check_template_body(body)
                 context["notice"] = "The template is valid."
             elif action == "save" and arn:
-                request.call(
-                    SERVICE, "UpdateWorldTemplate", {"template": arn, "templateBody": body, **named}
-                )
+                request.call(SERVICE, "UpdateWorldTemplate", {"template": arn, "templateBody": body, **named})
                 return Redirect("robomaker/template?" + urlencode({"arn": arn, "saved": "1"}))
             elif action == "save":
                 made = request.call(SERVICE, "CreateWorldTemplate", {"templateBody": body, **named})
