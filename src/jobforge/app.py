@@ -13,6 +13,8 @@ from jobforge.console.app import claims as console_claims
 from jobforge.engine import JobControl, JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
+from jobforge.jobs_routes import PREFIX as JOBS_PREFIX
+from jobforge.jobs_routes import JobRoutes
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
@@ -43,7 +45,7 @@ class JobforgeApp:
             services.names,
             authenticator,
             control=settings.control,
-            routes=services.internal_routes,
+            routes={**services.internal_routes, JOBS_PREFIX: JobRoutes(self.engine)},
         )
         self.mounts = services.mounts  # path prefix -> a service's own ASGI app
         self.console = ConsoleApp(self.engine, self.gateway, authenticator, services.console_sections)

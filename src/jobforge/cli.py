@@ -10,16 +10,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
-from urllib.parse import quote, urlsplit
+from typing import NoReturn
+from urllib.parse import quote
 
 from jobforge import __version__
-from jobforge.cli_common import CliError, add_node_arguments, database_errors, node_settings
+from jobforge.cli_common import (
+    CliError,
+    add_node_arguments,
+    database_errors,
+    fetch,
+    node_settings,
+)
+from jobforge.cli_jobs import add_jobs_parser
+from jobforge.cli_location import add_reference_arguments, add_validate_parser
 from jobforge.cli_worker import add_worker_parser
+from jobforge.cli_worlds import add_generate_parser
 from jobforge.config import AUTH_MODES, EXECUTORS, PACES, SettingsError
-
-if TYPE_CHECKING:
-    import httpx
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,8 +98,6 @@ def _models_install(args: argparse.Namespace) -> int:
 
 
 def _worlds_preview(args: argparse.Namespace) -> int:
-    import httpx
-
     from jobforge.services.arns import parse_arn
 
     arn = parse_arn(args.world)
@@ -105,54 +109,13 @@ def _worlds_preview(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         raise CliError(f"cannot write {output}: directory {output.parent} does not exist")
     server = args.endpoint_url.rstrip("/")
-    url = f"{server}/_jobforge/worlds/preview.png?arn={quote(args.world, safe='')}"
-    try:
-        response = httpx.get(url, headers=_sigv4_headers("GET", url), timeout=30)
-    except httpx.ConnectError as exc:
-        raise CliError(f"cannot reach the jobforge server at {server} ({exc}); is it running?") from exc
-    except httpx.TimeoutException as exc:
-        raise CliError(f"the jobforge server at {server} did not answer in time") from exc
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise CliError(f"cannot ask the jobforge server at {server}: {exc}") from exc
-    if response.status_code != 200:
-        raise CliError(f"{_server_message(response)} (HTTP {response.status_code} from {server})")
+    response = fetch(f"{server}/_jobforge/worlds/preview.png?arn={quote(args.world, safe='')}", server)
     try:
         output.write_bytes(response.content)
     except OSError as exc:
         raise CliError(f"cannot write {output}: {_os_reason(exc)}") from exc
     print(f"wrote {args.output} ({len(response.content)} bytes)")
     return 0
-
-
-def _sigv4_headers(method: str, url: str) -> dict[str, str]:
-    """SigV4 headers for a request to jobforge's own endpoints, signed (service ``jobforge``) with
-    the standard AWS credentials and region (``AWS_*`` variables, profiles...); none without them."""
-    import botocore.session
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        session = botocore.session.Session()
-        credentials = session.get_credentials()
-        region = session.get_config_variable("region") or "us-east-1"
-    except BotoCoreError as exc:
-        raise CliError(f"cannot read the AWS credentials to sign with: {exc}") from exc
-    target = urlsplit(url)
-    if credentials is None or target.scheme not in ("http", "https") or not target.netloc:
-        return {}  # unsigned: fine against --auth none (and a bad URL fails in httpx, as before)
-    request = AWSRequest(method=method, url=url)
-    SigV4Auth(credentials.get_frozen_credentials(), "jobforge", region).add_auth(request)
-    return dict(request.headers.items())
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The ``message`` of a jobforge error answer, else the start of its body, on one line."""
-    try:
-        message = str(response.json()["message"])
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:200] or "no answer"
-    return " ".join(message.split())
 
 
 def _location_import(args: argparse.Namespace) -> int:
@@ -239,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("-o", "--output", type=Path, default=Path("preview.png"))
     preview.add_argument("--endpoint-url", default="http://127.0.0.1:4580", help="the jobforge server")
     preview.set_defaults(func=_worlds_preview)
+    add_generate_parser(worlds_commands)
 
     location = commands.add_parser("location", help="Amazon Location Service address validation")
     location_commands = location.add_subparsers(dest="location_command", required=True)
@@ -247,15 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file", type=Path, help="an OpenAddresses CSV/GeoJSON file")
     load.add_argument("--country", default="US", help="AU, CA, GB or US (default US)")
-    load.add_argument(
-        "--data-dir", type=Path, help="state directory (JOBFORGE_DATA_DIR, default ./.jobforge)"
-    )
-    load.add_argument(
-        "--reference",
-        type=Path,
-        help="index file (JOBFORGE_LOCATION_REFERENCE, default <data-dir>/location/reference.sqlite)",
-    )
+    add_reference_arguments(load)
     load.set_defaults(func=_location_import)
+    add_validate_parser(location_commands)
+    add_jobs_parser(commands)
     return parser
 
 

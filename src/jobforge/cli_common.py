@@ -1,5 +1,6 @@
-"""What the ``jobforge`` commands that run a node share: the storage, database, broker and log
-flags (``serve`` and ``worker`` take the same ones), settings built from them, and errors."""
+"""What the ``jobforge`` commands share: the flags of the commands that run a node (``serve`` and
+``worker`` take the same ones) and settings built from them, errors, and signed requests to a
+server's own ``/_jobforge/`` endpoints."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from jobforge.config import LOG_FORMATS, LOG_LEVELS, Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class CliError(Exception):
@@ -81,3 +86,52 @@ def database_errors(settings: Settings) -> Iterator[None]:
     except SQLAlchemyError as exc:
         url = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
         raise CliError(f"cannot open the database {url}: {str(exc).splitlines()[0]}") from exc
+
+
+def sigv4_headers(method: str, url: str) -> dict[str, str]:
+    """SigV4 headers for a request to jobforge's own endpoints, signed (service ``jobforge``) with
+    the standard AWS credentials and region (``AWS_*`` variables, profiles...); none without them."""
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = botocore.session.Session()
+        credentials = session.get_credentials()
+        region = session.get_config_variable("region") or "us-east-1"
+    except BotoCoreError as exc:
+        raise CliError(f"cannot read the AWS credentials to sign with: {exc}") from exc
+    target = urlsplit(url)
+    if credentials is None or target.scheme not in ("http", "https") or not target.netloc:
+        return {}  # unsigned: fine against --auth none (and a bad URL fails in httpx, as before)
+    request = AWSRequest(method=method, url=url)
+    SigV4Auth(credentials.get_frozen_credentials(), "jobforge", region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def server_message(response: httpx.Response) -> str:
+    """The ``message`` of a jobforge error answer, else the start of its body, on one line."""
+    try:
+        message = str(response.json()["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200] or "no answer"
+    return " ".join(message.split())
+
+
+def fetch(url: str, server: str) -> httpx.Response:
+    """``GET url`` on jobforge's own endpoints, signed as :func:`sigv4_headers` says; a 200 answer,
+    or CliError naming the server's message (or why it could not be reached)."""
+    import httpx
+
+    try:
+        response = httpx.get(url, headers=sigv4_headers("GET", url), timeout=30)
+    except httpx.ConnectError as exc:
+        raise CliError(f"cannot reach the jobforge server at {server} ({exc}); is it running?") from exc
+    except httpx.TimeoutException as exc:
+        raise CliError(f"the jobforge server at {server} did not answer in time") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise CliError(f"cannot ask the jobforge server at {server}: {exc}") from exc
+    if response.status_code != 200:
+        raise CliError(f"{server_message(response)} (HTTP {response.status_code} from {server})")
+    return response

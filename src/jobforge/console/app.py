@@ -20,8 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
-from jobforge.console.jobs import job_row, list_jobs
-from jobforge.console.progress import progress_text
+from jobforge.console.jobs import PAGE_SIZE, job_row
 from jobforge.console.section import (
     ConsoleSection,
     Page,
@@ -85,7 +84,6 @@ class ConsoleApp:
         self.gateway = gateway
         self.authenticator = authenticator
         self.sections = {section.name: section for section in sections}
-        self.by_job_service = {section.jobs_of: section for section in sections}
         self.region = authenticator.default_region
         self._sessions: Sessions | None = None
         self.templates = Environment(
@@ -242,31 +240,30 @@ class ConsoleApp:
     def _jobs(self, request: PageRequest) -> Result:
         service, state = request.query.get("service") or None, request.query.get("state") or None
         try:
-            page = list_jobs(
-                self.engine,
+            listed, next_token = self.engine.progress.list(
                 request.account_id,
-                request.region,
-                self.by_job_service,
                 service=service,
-                state=state,
+                status=state,
+                max_results=PAGE_SIZE,
                 next_token=request.query.get("page") or None,
             )
         except ValueError as exc:
             return Rendered("error.html", {"code": "ValidationException", "message": str(exc)}, 400)
-        rows = [
-            job_row(job, self.by_job_service[job.service].job_link(job), progress_text) for job in page.items
-        ]
+        rows = []
+        for progress in listed:
+            section = self.sections.get(progress["service"])
+            rows.append(job_row(progress, section.job_link if section else None))
         template = "_job_rows.html" if request.query.get("partial") else "jobs.html"
         return Rendered(
             template,
             {
                 "rows": rows,
-                "next_token": page.next_token,
+                "next_token": next_token,
                 "service": service or "",
                 "state": state or "",
                 "states": [state.value for state in JobState],
                 "page_token": request.query.get("page", ""),
-                "live": any(row.active for row in rows),
+                "live": any(not row.progress["terminal"] for row in rows),
             },
         )
 

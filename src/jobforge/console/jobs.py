@@ -1,75 +1,61 @@
 """The console's job list: one account's jobs of every service, newest first, a page at a time,
-with status, progress, duration and failure reason."""
+with status, progress (the engine's :class:`~jobforge.engine.progress.JobProgress`), duration and
+failure reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from jobforge.engine import Job, JobEngine, JobState, Page
-from jobforge.engine.db import jobs
-from jobforge.engine.listing import keyset_page
+from typing import Any
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class JobRow:
-    """One line of the job list, ready to render."""
+    """One line of the job list, ready to render: the job's progress document and more."""
 
-    job: Job
-    link: str | None
-    progress: str
+    progress: dict[str, Any]
+    link: str | None  # its page in the console, below /console/
     percent: float | None
+    counts: str  # "3 of 10 worlds"
     duration: str
-    active: bool
 
 
-def list_jobs(
-    engine: JobEngine,
-    account_id: str,
-    region: str,
-    services: Collection[str],
-    *,
-    service: str | None = None,
-    state: str | None = None,
-    next_token: str | None = None,
-    page_size: int = PAGE_SIZE,
-) -> Page[Job]:
-    """A page of the account's jobs (ValueError for a filter or token that is not valid)."""
-    chosen = [service] if service else sorted(services)
-    if service and service not in services:
-        raise ValueError(f"no service {service!r}")
-    where = [jobs.c.account_id == account_id, jobs.c.region == region, jobs.c.service.in_(chosen)]
-    if state:
-        where.append(jobs.c.state == JobState(state).value)
-    with engine.db.read() as conn:
-        return keyset_page(
-            conn,
-            jobs,
-            where,
-            tokens=engine.jobs.tokens,
-            token_scope=["console", account_id, region, chosen, state],
-            max_results=page_size,
-            next_token=next_token,
-            newest_first=True,
-            build=Job.from_row,
-        )
-
-
-def duration(job: Job, now: datetime | None = None) -> str:
-    """How long the job ran (so far), as ``1h 02m 03s``; empty before it started."""
-    if job.started_at is None:
+def duration(seconds: float | None) -> str:
+    """``1h 02m 03s``; empty when the job has not started."""
+    if seconds is None:
         return ""
-    seconds = int(((job.ended_at or now or datetime.now(UTC)) - job.started_at).total_seconds())
-    hours, rest = divmod(max(seconds, 0), 3600)
+    hours, rest = divmod(int(seconds), 3600)
     minutes, seconds = divmod(rest, 60)
     if hours:
         return f"{hours}h {minutes:02d}m {seconds:02d}s"
     return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def job_row(job: Job, link: str | None, progress: Callable[[Job], tuple[str, float | None]]) -> JobRow:
-    text, percent = progress(job)
-    return JobRow(job, link, text, percent, duration(job), not job.state.terminal)
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def counts(progress: dict[str, Any]) -> str:
+    done, total, unit = progress["done"], progress["total"], progress["unit"]
+    if done is None:
+        return ""
+    text = f"{_number(done)} of {_number(total)} {unit}" if total is not None else f"{_number(done)} {unit}"
+    rate = progress.get("ratePerSecond")
+    if rate and not progress["terminal"]:
+        text += f", {_number(rate)}/s"
+        if progress.get("etaSeconds") is not None:
+            text += f", {duration(progress['etaSeconds'])} left"
+    return text
+
+
+def job_row(progress: dict[str, Any], link: Callable[[dict[str, Any]], str | None] | None) -> JobRow:
+    fraction = progress.get("fraction")
+    return JobRow(
+        progress,
+        link(progress) if link is not None else None,
+        None if fraction is None else round(100 * fraction, 1),
+        counts(progress),
+        duration(progress.get("elapsedSeconds")),
+    )

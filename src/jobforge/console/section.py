@@ -8,8 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobforge.engine import Job
-
 # (service, operation, request) -> the operation's output, as the API computes it for the caller
 Call = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
@@ -69,16 +67,13 @@ Page = Callable[[PageRequest], Result]
 class ConsoleSection:
     """A service's part of the console: pages under ``/console/<name>/<page>``, navigation links
     ((page, label) pairs), templates in ``templates`` (a package and folder, for Jinja2's
-    PackageLoader) and where the console's job list links each of the service's jobs."""
+    PackageLoader) and where the console's job list links each of the service's jobs. ``name`` is
+    the API's service name (``location``, not its signing name ``geo``)."""
 
     name: str
     title: str
     pages: Mapping[str, Page]
     nav: Sequence[tuple[str, str]]
     templates: tuple[str, str]
-    job_link: Callable[[Job], str | None] = lambda job: None
-    job_service: str = ""  # the service its jobs are recorded under, when not ``name``
-
-    @property
-    def jobs_of(self) -> str:
-        return self.job_service or self.name
+    # a job's page, from its progress document (engine.progress.describe): "<name>/job?id=..."
+    job_link: Callable[[dict[str, Any]], str | None] = lambda progress: None

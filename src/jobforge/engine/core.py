@@ -16,6 +16,7 @@ from jobforge.engine.executor import InProcessExecutor
 from jobforge.engine.handlers import JobHandler
 from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.pagination import PageTokens
+from jobforge.engine.progress import JobProgress
 from jobforge.engine.resources import Resource, ResourceStore, Scope
 from jobforge.engine.tags import TagStore
 
@@ -45,6 +46,7 @@ class JobEngine:
         self.single_node = single_node and celery is None
         self.tags = TagStore(self.db, cache=self.single_node)
         self.jobs = JobStore(self.db, self.tokens, self.tags)
+        self.progress = JobProgress(self.jobs)  # the services declare their job kinds
         self.artifacts = ArtifactStore(self.db)
         self.control = control or JobControl()
         self.executor: InProcessExecutor | CeleryExecutor

@@ -18,6 +18,7 @@ from botocore.model import ServiceModel
 from jobforge.config import Settings
 from jobforge.console.section import ConsoleSection
 from jobforge.engine import JobEngine
+from jobforge.engine.progress import JobKind
 from jobforge.internal import Route as InternalRoute
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.gateway import AwsGateway, Receive, Scope, Send, ValidationErrorFactory
@@ -98,6 +99,7 @@ class ServiceBinding:
     # store policy hook: the owner the service recorded for a bucket (BucketPolicy.recorded_owner)
     bucket_owner: Callable[[str], str | None] | None = None
     console: ConsoleSection | None = None  # the service's pages in the web console (/console)
+    job_kinds: Sequence[JobKind] = ()  # how its jobs count progress (GET /_jobforge/jobs/<id>)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def assemble(engine: JobEngine, store: ObjectStore, settings: Settings) -> Servi
             raise ServiceDefinitionError(f"{package.model_name}: the provider's errors are not the package's")
         for handler in binding.handlers:
             engine.register(handler)
+        engine.progress.declare(binding.job_kinds)
         for module in binding.preloads:
             engine.executor.preload(module, package.model_name)
         if binding.bucket_owner is not None:

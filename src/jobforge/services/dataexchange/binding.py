@@ -13,6 +13,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings)
     from jobforge.services.dataexchange import console
     from jobforge.services.dataexchange.common import DataExchangeRuntime
     from jobforge.services.dataexchange.job_types import build_handlers
+    from jobforge.services.dataexchange.progress import JOB_KINDS
     from jobforge.services.dataexchange.provider import DataExchangeProvider
     from jobforge.services.dataexchange.signed_urls import PREFIX, SignedUrlApp
 
@@ -22,6 +23,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings)
         handlers=build_handlers(runtime),
         mounts={PREFIX: SignedUrlApp(runtime)},  # presigned uploads and downloads
         console=console.section(),
+        job_kinds=JOB_KINDS,
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jobforge.console.section import ConsoleSection, PageRequest, Rendered
-from jobforge.engine import Job
 from jobforge.services.dataexchange.common import SERVICE
 from jobforge.services.dataexchange.job_types import KINDS
 
@@ -19,8 +18,8 @@ def _paged(request: PageRequest, **fields: str) -> dict[str, Any]:
     return {**fields, "MaxResults": PAGE, **({"NextToken": token} if token else {})}
 
 
-def _job_link(job: Job) -> str | None:
-    return "dataexchange/job?" + urlencode({"id": job.job_id}) if job.kind in KINDS else None
+def _job_link(progress: dict[str, Any]) -> str | None:
+    return "dataexchange/job?" + urlencode({"id": progress["id"]}) if progress["kind"] in KINDS else None
 
 
 def data_sets(request: PageRequest) -> Rendered:

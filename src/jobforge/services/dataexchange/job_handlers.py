@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -56,10 +57,25 @@ UPLOAD_POLL_SECONDS = 0.25
 
 
 CREATED = "createdObjects"  # job progress: [bucket, key] of objects an export created
+ASSETS_DONE = "assetsDone"  # job progress: assets copied so far (imports from S3, exports to S3)
+ASSETS_TOTAL = "assetsTotal"  # job progress: assets an export copies (imports: their AssetIds)
 
 
 def created_objects(progress: dict[str, Any]) -> list[tuple[str, str]]:
     return [(bucket, key) for bucket, key in progress.get(CREATED) or []]
+
+
+def copy_counter(ctx: JobContext) -> Callable[[int, object], None]:
+    """An ``on_result`` for asset copies: reports each successful one as ``assetsDone``."""
+    done = 0
+
+    def count(index: int, result: object) -> None:
+        nonlocal done
+        if not isinstance(result, Exception):
+            done += 1
+            ctx.report(progress={ASSETS_DONE: done})
+
+    return count
 
 
 @dataclass
@@ -264,7 +280,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
             )
             for s, key, n in zip(sources, keys, sizes, strict=True)
         ]
-        results = ctx.run_bounded(pieces, COPY_PARALLELISM, processes=True)
+        results = ctx.run_bounded(pieces, COPY_PARALLELISM, on_result=copy_counter(ctx), processes=True)
         for source, result in zip(sources, results, strict=True):
             if isinstance(result, StorageError):
                 failures.append((source, storage_error_code(result), str(result)))
@@ -559,6 +575,8 @@ class S3ExportHandler(DataExchangeJobHandler):
             for d in destinations
         ]
         stopping = False
+        ctx.report(progress={ASSETS_TOTAL: len(destinations), ASSETS_DONE: 0})
+        count = copy_counter(ctx)
 
         def copied(index: int, result: ObjectInfo | Exception) -> None:
             """A step after each copy (pace, cancel); the first failure ends the export."""
@@ -568,6 +586,7 @@ class S3ExportHandler(DataExchangeJobHandler):
             if isinstance(result, Exception):
                 stopping = True
                 raise JobProblem([self._copy_error(destinations[index], result)])
+            count(index, result)
             try:
                 ctx.step()
             except BaseException:

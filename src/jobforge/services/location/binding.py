@@ -13,6 +13,7 @@ from jobforge.storage import ObjectStore
 def build(engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> ServiceBinding:
     from jobforge.services.location.console import LocationConsole
     from jobforge.services.location.job_handler import ValidateAddressHandler
+    from jobforge.services.location.progress import JOB_KINDS
     from jobforge.services.location.provider import LocationProvider
 
     return ServiceBinding(
@@ -20,6 +21,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> 
         handlers=[ValidateAddressHandler(store, settings, engine.executor.cpu_workers)],
         preloads=["jobforge.services.location.parquet_io"],  # pyarrow, the address engine
         console=LocationConsole(store).section(),
+        job_kinds=JOB_KINDS,
     )
 
 

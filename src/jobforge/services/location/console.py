@@ -13,13 +13,11 @@ from urllib.parse import urlencode
 import pyarrow.parquet as pq
 
 from jobforge.console.section import ConsoleSection, PageRequest, Rendered
-from jobforge.engine import Job
-from jobforge.services.location.common import SERVICE
 from jobforge.services.location.job_handler import KIND, MANIFEST
 from jobforge.services.location.locations import LocationError, parse_location, parse_output_location
 from jobforge.storage import BucketAccessDenied, ObjectStore, StorageError
 
-API = "location"  # the model's service name (SERVICE, "geo", is its signing name and the jobs')
+API = "location"  # the model's service name (its signing name and job records say "geo")
 LIST_PAGE = 50
 MAX_ERROR_ROWS = 20
 MAX_POINTS = 2000
@@ -110,8 +108,8 @@ def _add(summary: OutputSummary, columns: dict[str, list[Any]], count: int) -> N
             summary.points.append((lons[i], lats[i], error_type[i] is not None, _text(ids[i])))
 
 
-def _job_link(job: Job) -> str | None:
-    return "location/job?" + urlencode({"id": job.job_id}) if job.kind == KIND else None
+def _job_link(progress: dict[str, Any]) -> str | None:
+    return "location/job?" + urlencode({"id": progress["id"]}) if progress["kind"] == KIND else None
 
 
 class LocationConsole:
@@ -120,13 +118,12 @@ class LocationConsole:
 
     def section(self) -> ConsoleSection:
         return ConsoleSection(
-            name="location",
+            name=API,
             title="Location",
             pages={"jobs": self.jobs, "job": self.job},
             nav=[("jobs", "Location jobs")],
             templates=("jobforge.services.location", "console_templates"),
             job_link=_job_link,
-            job_service=SERVICE,
         )
 
     def jobs(self, request: PageRequest) -> Rendered:

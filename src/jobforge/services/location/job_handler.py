@@ -214,11 +214,13 @@ class ValidateAddressHandler(JobHandler[Plan]):
         from jobforge.services.location.parquet_io import InputSchemaError, open_input  # pyarrow: on use
 
         files: list[InputFile] = []
+        rows = 0  # the inputs' rows, from their footers: the total of the job's progress
         for index, info in enumerate(inputs):
             uri = f"s3://{info.bucket}/{info.key}"
             try:
                 with store.open_read(info.bucket, info.key) as stream:
                     metadata = open_input(stream).metadata
+                rows += metadata.num_rows
                 pieces = split_row_groups(metadata, info.size, self.settings.split_bytes)
                 files.append(InputFile(index, info, pieces))
             except InputSchemaError as exc:
@@ -230,6 +232,7 @@ class ValidateAddressHandler(JobHandler[Plan]):
             except StorageError as exc:
                 raise JobFailed(INTERNAL_ERROR, f"Could not read {uri}: {exc}") from None
             ctx.check()
+        ctx.report(progress={"rowsTotal": rows})
         return files
 
     def _validate(

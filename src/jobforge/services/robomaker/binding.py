@@ -13,6 +13,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) ->
     from jobforge.services.robomaker.console import RoboMakerConsole
     from jobforge.services.robomaker.export_job import WorldExportHandler
     from jobforge.services.robomaker.generation_job import WorldGenerationHandler
+    from jobforge.services.robomaker.progress import JOB_KINDS
     from jobforge.services.robomaker.provider import RoboMakerProvider
     from jobforge.services.robomaker.routes import PREFIX, WorldRoutes
 
@@ -28,6 +29,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) ->
         preloads=["jobforge.services.robomaker.worldgen"],  # numpy, scipy, Pillow
         internal_routes={PREFIX: WorldRoutes(engine)},
         console=RoboMakerConsole(engine, store).section(),
+        job_kinds=JOB_KINDS,
     )
 
 

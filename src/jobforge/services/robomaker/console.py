@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jobforge.console.section import ConsoleSection, PageNotFound, PageRequest, Raw, Redirect, Rendered
-from jobforge.engine import Job, JobEngine
+from jobforge.engine import JobEngine
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.robomaker.common import SERVICE
 from jobforge.services.robomaker.export_job import KIND as EXPORT_KIND
@@ -22,9 +22,9 @@ GALLERY_PAGE = 24
 LIST_PAGE = 50
 
 
-def _job_link(job: Job) -> str | None:
-    if job.kind in (GENERATION_KIND, EXPORT_KIND):
-        return "robomaker/job?" + urlencode({"arn": job.arn})
+def _job_link(progress: dict[str, Any]) -> str | None:
+    if progress["kind"] in (GENERATION_KIND, EXPORT_KIND):
+        return "robomaker/job?" + urlencode({"arn": progress["arn"]})
     return None
 
 
