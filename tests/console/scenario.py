@@ -10,35 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.cli.helpers import TEMPLATE
 from tests.location.fixtures import cases_table, parquet_bytes
 from tests.support import client
-
-TEMPLATE = {
-    "Version": "2",
-    "Buildings": [
-        {
-            "Floors": [
-                {
-                    "Floorplan": {
-                        "Rooms": [
-                            {
-                                "Type": "Bedroom",
-                                "Name": "Bedroom",
-                                "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1.2}},
-                            },
-                            {
-                                "Type": "Living",
-                                "Name": "Living room",
-                                "DesiredShape": {"Area": 30, "AspectRatio": {"x": 1, "y": 1.5}},
-                            },
-                        ]
-                    },
-                    "Interior": {},
-                }
-            ]
-        }
-    ],
-}
 
 
 @dataclass

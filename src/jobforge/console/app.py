@@ -124,7 +124,8 @@ class ConsoleApp:
             if page == "static/console.css" or (page.startswith("static/") and session is not None):
                 return await self._static(page.removeprefix("static/"), send)
             if page == "login":
-                result = self._login(scope["method"], form, headers, out_headers)
+                query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+                result = self._login(scope["method"], {**query, **form}, headers, out_headers)
             elif session is None:
                 raise self._to_login(scope, headers)
             else:
@@ -186,7 +187,12 @@ class ConsoleApp:
         if not nonce:
             nonce = secrets.token_hex(16)
             out_headers.append(("set-cookie", self.sessions.login_cookie(nonce)))
-        context = {"problem": problem, "next": next_page, "login_token": self.sessions.login_token(nonce)}
+        context = {
+            "problem": problem,
+            "next": next_page,
+            "access_key": form.get("access_key", ""),
+            "login_token": self.sessions.login_token(nonce),
+        }
         return Rendered("login.html", context, 401 if problem else 200)
 
     async def _page(
