@@ -33,7 +33,7 @@ from jobforge.console.section import (
 )
 from jobforge.console.session import COOKIE, LOGIN_COOKIE, Session, Sessions
 from jobforge.engine import JobEngine, JobState
-from jobforge.internal import Receive, Send, read_body
+from jobforge.internal import Receive, Send, read_body, respond
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
@@ -341,18 +341,7 @@ async def _send(
 ) -> None:
     names = {name for name, _ in headers}
     merged = [*headers, *((n, v) for n, v in SECURITY_HEADERS if n not in names)]
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *((name.encode(), value.encode("latin-1")) for name, value in merged),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, body, content_type, [(n.encode(), v.encode("latin-1")) for n, v in merged])
 
 
 async def _stream(send: Send, result: Raw, headers: list[tuple[str, str]]) -> None:
