@@ -5,6 +5,7 @@ editor's API errors, the export download, and one account never seeing another's
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from urllib.parse import quote
 
@@ -52,6 +53,16 @@ def test_alice_clicks_through_every_view(
         "15 of 15 rows"
     )
     shot(page, "jobs")
+    page.goto(console_server.url + "/console/jobs?size=3")  # paging: htmx swaps the next page in
+    expect(rows).to_have_count(3)
+    first_page = page.locator("#job-rows").inner_text()
+    page.click("a.next")
+    expect(page).to_have_url(re.compile(r"/console/jobs\?size=3&page="))
+    expect(rows).to_have_count(1)
+    assert page.locator("#job-rows").inner_text() != first_page
+    page.click("text=First page")
+    expect(rows).to_have_count(3)
+    page.goto(console_server.url + "/console/jobs")
     page.select_option("select[name=service]", "dataexchange")
     page.click("button:text('Show')")
     expect(rows).to_have_count(1)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
-from jobforge.console.jobs import PAGE_SIZE, job_row
+from jobforge.console.jobs import MAX_PAGE_SIZE, PAGE_SIZE, job_row
 from jobforge.console.section import (
     ConsoleSection,
     Page,
@@ -245,12 +245,15 @@ class ConsoleApp:
 
     def _jobs(self, request: PageRequest) -> Result:
         service, state = request.query.get("service") or None, request.query.get("state") or None
+        size = request.query.get("size", "")
+        if size and not (size.isdigit() and 1 <= int(size) <= MAX_PAGE_SIZE):
+            return Rendered("error.html", {"code": "ValidationException", "message": "size: 1 to 100"}, 400)
         try:
             listed, next_token = self.engine.progress.list(
                 request.account_id,
                 service=service,
                 status=state,
-                max_results=PAGE_SIZE,
+                max_results=int(size) if size else PAGE_SIZE,
                 next_token=request.query.get("page") or None,
             )
         except ValueError as exc:
@@ -269,6 +272,7 @@ class ConsoleApp:
                 "state": state or "",
                 "states": [state.value for state in JobState],
                 "page_token": request.query.get("page", ""),
+                "size": size,
                 "live": any(not row.progress["terminal"] for row in rows),
             },
         )

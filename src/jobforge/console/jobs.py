@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
