@@ -60,7 +60,7 @@ def test_alice_clicks_through_every_view(
     expect(page).to_have_url(re.compile(r"/console/jobs\?size=3&page="))
     expect(rows).to_have_count(1)
     assert page.locator("#job-rows").inner_text() != first_page
-    page.click("text=First page")
+    page.click(".pager >> text=First page")
     expect(rows).to_have_count(3)
     page.goto(console_server.url + "/console/jobs")
     page.select_option("select[name=service]", "dataexchange")
