@@ -74,16 +74,16 @@ def call(client: Any, operation: str, **parameters: Any) -> dict[str, Any]:
 
 
 def watch(endpoint: Endpoint, ref: str, label: str, interval: float = MIN_INTERVAL) -> dict[str, Any]:
-    """Show the job's progress until it ends, asking at most once per ``interval``; its last document."""
+    """Show the job's progress until it ends; its last document. The next request leaves ``interval``
+    after the last answer came, so the server never sees two within ``interval`` (at least 1 s)."""
     interval = max(interval, MIN_INTERVAL)
     with ProgressDisplay(label) as display:
         while True:
-            asked = time.monotonic()
             doc = endpoint.job(ref)
             display.show(Snapshot.of(doc))
             if doc["terminal"]:
                 return doc
-            time.sleep(max(interval - (time.monotonic() - asked), 0.0))
+            time.sleep(interval)
 
 
 def outcome_code(doc: dict[str, Any]) -> int:

@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,52 @@ def cases_file(directory: Path) -> Path:
     path = directory / "cases.parquet"
     path.write_bytes(parquet_bytes(cases_table()))
     return path
+
+
+class CountingProxy:
+    """An HTTP proxy in front of ``target`` that notes when each request arrived (GETs only: what the
+    CLI's progress requests are), to count what a watcher asks."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.seen: list[tuple[float, str]] = []  # (monotonic time, path)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.seen.append((time.monotonic(), self.path))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                answer = httpx.get(proxy.target + self.path, headers=headers, timeout=30)
+                self.send_response(answer.status_code)
+                for name in ("content-type", "x-amzn-errortype"):
+                    if name in answer.headers:
+                        self.send_header(name, answer.headers[name])
+                self.send_header("content-length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> CountingProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def import_job(server: JobforgeServer, bucket: str, keys: list[str]) -> tuple[Any, dict[str, Any]]:
+    """(the Data Exchange client, a WAITING IMPORT_ASSETS_FROM_S3 job of ``keys`` of ``bucket``
+    into a new data set's revision)."""
+    dx = client("dataexchange", server.url)
+    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="cli", Description="d")["Id"]
+    revision = dx.create_revision(DataSetId=data_set)["Id"]
+    sources = [{"Bucket": bucket, "Key": key} for key in keys]
+    details = {"ImportAssetsFromS3": {"DataSetId": data_set, "RevisionId": revision, "AssetSources": sources}}
+    return dx, dx.create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from tests.cli.helpers import generation_job, location_job, progress, wait_terminal
+from tests.cli.helpers import generation_job, import_job, location_job, progress, wait_terminal
 from tests.location.fixtures import cases_table
 from tests.support import JobforgeServer, client
 
@@ -62,22 +62,12 @@ def test_a_failed_job_says_why(server: JobforgeServer) -> None:
 
 
 def test_data_exchange_jobs_count_assets(server: JobforgeServer) -> None:
-    dx = client("dataexchange", server.url)
     source = f"cli-{uuid.uuid4().hex[:8]}"
     for key in ("a.csv", "b.csv", "c.csv"):
         path = server.data_dir / "buckets" / source / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(key.encode() * 1000)
-    data_set = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="cli", Description="d")["Id"]
-    revision = dx.create_revision(DataSetId=data_set)["Id"]
-    details = {
-        "ImportAssetsFromS3": {
-            "DataSetId": data_set,
-            "RevisionId": revision,
-            "AssetSources": [{"Bucket": source, "Key": key} for key in ("a.csv", "b.csv", "c.csv")],
-        }
-    }
-    job = dx.create_job(Type="IMPORT_ASSETS_FROM_S3", Details=details)
+    dx, job = import_job(server, source, ["a.csv", "b.csv", "c.csv"])
     waiting = progress(server, job["Id"]).json()
     assert (waiting["status"], waiting["done"], waiting["total"], waiting["unit"]) == (
         "WAITING",
@@ -95,6 +85,8 @@ def test_data_exchange_jobs_count_assets(server: JobforgeServer) -> None:
         3,
     )
 
+    details = job["Details"]["ImportAssetsFromS3"]
+    data_set, revision = details["DataSetId"], details["RevisionId"]
     assets = dx.list_revision_assets(DataSetId=data_set, RevisionId=revision)["Assets"]
     target = f"cli-{uuid.uuid4().hex[:8]}"
     (server.data_dir / "buckets" / target).mkdir(parents=True)

@@ -1,24 +1,18 @@
 """Under ``--auth sigv4`` the job progress endpoints need a signature and show an account its own
-jobs only: another account's job is a 404, exactly as a missing one; the CLI signs its requests."""
+jobs only: another account's job is a 404, exactly as a missing one; the CLI signs its requests.
+The server is ``tests/server/test_internal_auth.py``'s (``secured``: ALICE made a world there)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import generation_job, jobforge
-from tests.server.test_internal_auth import ALICE, BOB, CREDENTIALS, assert_error, request
-from tests.support import JobforgeServer
+from tests.cli.helpers import jobforge
+from tests.server import test_internal_auth
+from tests.server.test_internal_auth import ALICE, BOB, Secured, assert_error, request
 
-
-@dataclass
-class Secured:
-    server: JobforgeServer
-    job: str  # ALICE's world generation job (ARN), ended
+secured = test_internal_auth.secured  # its fixture: a sigv4 server where ALICE made a world
 
 
 def env_of(key: tuple[str, str, str]) -> dict[str, str]:
@@ -26,22 +20,14 @@ def env_of(key: tuple[str, str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
-    root = tmp_path_factory.mktemp("cli-sigv4")
-    credentials = root / "credentials.json"
-    credentials.write_text(json.dumps(CREDENTIALS))
-    server = JobforgeServer(root / "data", "--auth", "sigv4", "--credentials-file", str(credentials)).start()
-    try:
-        job = generation_job(server, 1, 1, access_key=ALICE[0], secret_key=ALICE[1])
-        done = jobforge("jobs", "watch", job, "--endpoint-url", server.url, env=env_of(ALICE))
-        assert done.returncode == 0, done.stderr
-        yield Secured(server, job)
-    finally:
-        server.stop()
+def alices_job(secured: Secured) -> str:
+    """The ARN of the generation job that made ALICE's world on the ``secured`` server."""
+    job_id = secured.world.rsplit("/", 1)[1].removeprefix("generation_").rsplit("_world_", 1)[0]
+    return f"arn:aws:robomaker:us-east-1:{ALICE[2]}:world-generation-job/{job_id}"
 
 
-def test_an_account_sees_its_own_jobs_only(secured: Secured) -> None:
-    url, job = secured.server.url, secured.job
+def test_an_account_sees_its_own_jobs_only(secured: Secured, alices_job: str) -> None:
+    url, job = secured.url, alices_job
     job_id = job.rsplit("/", 1)[1]
     for ref in (job, job_id):
         mine = request(url, f"/_jobforge/jobs/{ref}", key=ALICE)
@@ -54,15 +40,17 @@ def test_an_account_sees_its_own_jobs_only(secured: Secured) -> None:
     assert request(url, "/_jobforge/jobs?service=robomaker", key=BOB).json()["jobs"] == []
 
 
-def test_unsigned_and_wrongly_signed_requests_are_refused(secured: Secured) -> None:
-    url = secured.server.url
-    for path in (f"/_jobforge/jobs/{secured.job}", "/_jobforge/jobs"):
+def test_unsigned_and_wrongly_signed_requests_are_refused(secured: Secured, alices_job: str) -> None:
+    url = secured.url
+    for path in (f"/_jobforge/jobs/{alices_job}", "/_jobforge/jobs"):
         assert request(url, path).status_code == 403
         assert request(url, path, key=ALICE, secret="wrong").status_code == 403
 
 
-def test_the_cli_signs_as_the_caller(secured: Secured, tmp_path: Path) -> None:
-    url, job = secured.server.url, secured.job
+def test_the_cli_signs_as_the_caller(secured: Secured, alices_job: str) -> None:
+    url, job = secured.url, alices_job
+    watched = jobforge("jobs", "watch", job, "--endpoint-url", url, env=env_of(ALICE))
+    assert watched.returncode == 0 and "Completed 1/1 worlds" in watched.stdout, watched.stderr
     listed = jobforge("jobs", "list", "--json", "--endpoint-url", url, env=env_of(ALICE))
     assert listed.returncode == 0 and [doc["arn"] for doc in json.loads(listed.stdout)] == [job]
     listed = jobforge("jobs", "list", "--json", "--endpoint-url", url, env=env_of(BOB))
