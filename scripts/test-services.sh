@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the real servers the test suite talks to (installing them with apt-get when missing):
-# PostgreSQL, for the engine's PostgreSQL tests; Node.js with tests/s3/js's packages (the JavaScript
-# SDK tests); HAProxy (the deployment's load balancer config); redis-server, which tests/distributed
-# starts on ports of its own (installed only). Prints the environment to export.
+# PostgreSQL, for the engine's PostgreSQL tests; chromium, for the console's browser tests; Node.js
+# with tests/s3/js's packages (the JavaScript SDK tests); HAProxy (the deployment's load balancer
+# config); redis-server, which tests/distributed starts on ports of its own (installed only).
+# Prints the environment to export.
 set -euo pipefail
 
 have_root() { [ "$(id -u)" = 0 ]; }
@@ -20,6 +21,11 @@ apt_install() {
 # libsdformat's checker (`ign sdf -k`), for the exported Gazebo worlds ----------------------------
 if ! command -v ign >/dev/null 2>&1 || ! ign sdf --help >/dev/null 2>&1; then
   apt_install libsdformat-dev sdformat-sdf ignition-tools >&2
+fi
+
+# Debian's chromium, which tests/console drives through Playwright --------------------------------
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium >&2
 fi
 
 # Node.js and the JavaScript SDK (tests/s3/js: `npm ci` of its pinned package-lock.json) ----------

@@ -8,6 +8,8 @@ import threading
 from typing import Any
 
 from jobforge.config import Settings
+from jobforge.console.app import ConsoleApp
+from jobforge.console.app import claims as console_claims
 from jobforge.engine import JobControl, JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.engine.reset import wipe
@@ -49,6 +51,7 @@ class JobforgeApp:
             reset=self.reset,
         )
         self.mounts = services.mounts  # path prefix -> a service's own ASGI app
+        self.console = ConsoleApp(self.engine, self.gateway, authenticator, services.console_sections)
         self._mount_prefixes = tuple(self.mounts)
         self.started = False
 
@@ -103,6 +106,8 @@ class JobforgeApp:
                 await self.mounts[prefix](scope, receive, send)
             elif path.startswith(PREFIX):
                 await self.internal(scope, receive, send)
+            elif console_claims(scope):
+                await self.console(scope, receive, send)
             else:
                 door = next((door for door in self.front_doors if door.claims(scope)), None)
                 if door is not None:

@@ -267,6 +267,13 @@ class Authenticator:
             return access_key
         return self.default_account_id
 
+    def check_secret(self, access_key: str, secret_key: str) -> bool:
+        """Whether ``secret_key`` is the secret sigv4 mode verifies ``access_key``'s signatures
+        with (the configured one, else ``default_secret``); for the console's login form."""
+        known = self.accounts.get(access_key)
+        expected = known.secret_key if known is not None else self.default_secret
+        return expected is not None and hmac.compare_digest(expected.encode(), secret_key.encode())
+
     def is_admin(self, access_key: str | None) -> bool:
         """Whether a configured key is marked ``admin`` (unknown and unsigned callers never are)."""
         known = self.accounts.get(access_key) if access_key is not None else None

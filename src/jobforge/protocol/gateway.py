@@ -423,6 +423,28 @@ class AwsGateway:
         self._executor.submit(work)
         return future
 
+    def check(
+        self, service_name: str, operation_name: str, request: dict[str, Any]
+    ) -> tuple[_Service, _Operation]:
+        """The model's validation of a parsed request (the service's validation error if it fails)."""
+        service = next(service for service in self.services if service.name == service_name)
+        operation = service.operations[operation_name]
+        if self.validate_requests:
+            problems = validate(operation.model.input_shape, request)
+            if problems is not None:
+                raise service.binding.validation_error(*problems)
+        return service, operation
+
+    def call(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        """Run ``ctx.operation`` of ``ctx.service`` as a parsed request would run: the model's
+        validation, then the provider (blocking: call it from a worker thread). For in-process
+        callers such as the console; raises the operation's :class:`ServiceError` as the API does."""
+        service, operation = self.check(ctx.service, ctx.operation, request)
+        method = getattr(service.binding.provider, operation.method_name, None)
+        if method is None:
+            raise NotImplementedOperation(service.name, operation.name)
+        return method(ctx, request) or {}
+
     def _serialize_error(self, service: _Service | None, error: ServiceError) -> tuple[int, Headers, bytes]:
         errors = service.errors if service else self._generic_errors
         try:

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from botocore.model import ServiceModel
 
 from jobforge.config import Settings
+from jobforge.console.section import ConsoleSection
 from jobforge.engine import JobEngine
 from jobforge.engine.progress import JobKind
 from jobforge.internal import Route as InternalRoute
@@ -97,6 +98,7 @@ class ServiceBinding:
     front_door: OpenFrontDoor | None = None
     # store policy hook: the owner the service recorded for a bucket (BucketPolicy.recorded_owner)
     bucket_owner: Callable[[str], str | None] | None = None
+    console: ConsoleSection | None = None  # the service's pages in the web console (/console)
     job_kinds: Sequence[JobKind] = ()  # how its jobs count progress (GET /_jobforge/jobs/<id>)
 
 

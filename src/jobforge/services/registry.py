@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import Any
 
 from jobforge.config import Settings
+from jobforge.console.section import ConsoleSection
 from jobforge.engine import JobEngine
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.gateway import AwsGateway
@@ -48,6 +49,7 @@ class Services:
     mounts: dict[str, AsgiApp] = field(default_factory=dict)  # path prefix -> ASGI app
     internal_routes: dict[str, InternalRoute] = field(default_factory=dict)  # below /_jobforge/
     front_doors: list[OpenFrontDoor] = field(default_factory=list)
+    console_sections: list[ConsoleSection] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -84,5 +86,7 @@ def assemble(engine: JobEngine, store: ObjectStore, settings: Settings) -> Servi
         if binding.front_door is not None:
             services.front_doors.append(binding.front_door)
         services.mounts.update(binding.mounts)
+        if binding.console is not None:
+            services.console_sections.append(binding.console)
         services.internal_routes.update(binding.internal_routes)
     return services

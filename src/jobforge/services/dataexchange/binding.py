@@ -10,6 +10,7 @@ from jobforge.storage import ObjectStore
 
 
 def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings) -> ServiceBinding:
+    from jobforge.services.dataexchange import console
     from jobforge.services.dataexchange.common import DataExchangeRuntime
     from jobforge.services.dataexchange.job_types import build_handlers
     from jobforge.services.dataexchange.progress import JOB_KINDS
@@ -21,6 +22,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings)
         DataExchangeProvider(runtime),
         handlers=build_handlers(runtime),
         mounts={PREFIX: SignedUrlApp(runtime)},  # presigned uploads and downloads
+        console=console.section(),
         job_kinds=JOB_KINDS,
     )
 

@@ -11,6 +11,7 @@ from jobforge.storage import ObjectStore
 
 
 def build(engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> ServiceBinding:
+    from jobforge.services.location.console import LocationConsole
     from jobforge.services.location.job_handler import ValidateAddressHandler
     from jobforge.services.location.progress import JOB_KINDS
     from jobforge.services.location.provider import LocationProvider
@@ -19,6 +20,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: LocationSettings) -> 
         LocationProvider(engine, store, settings),
         handlers=[ValidateAddressHandler(store, settings, engine.executor.cpu_workers)],
         preloads=["jobforge.services.location.parquet_io"],  # pyarrow, the address engine
+        console=LocationConsole(store).section(),
         job_kinds=JOB_KINDS,
     )
 

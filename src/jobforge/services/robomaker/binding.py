@@ -10,6 +10,7 @@ from jobforge.storage import ObjectStore
 
 
 def build(engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) -> ServiceBinding:
+    from jobforge.services.robomaker.console import RoboMakerConsole
     from jobforge.services.robomaker.export_job import WorldExportHandler
     from jobforge.services.robomaker.generation_job import WorldGenerationHandler
     from jobforge.services.robomaker.progress import JOB_KINDS
@@ -27,6 +28,7 @@ def build(engine: JobEngine, store: ObjectStore, settings: RoboMakerSettings) ->
         ],
         preloads=["jobforge.services.robomaker.worldgen"],  # numpy, scipy, Pillow
         internal_routes={PREFIX: WorldRoutes(engine)},
+        console=RoboMakerConsole(engine, store).section(),
         job_kinds=JOB_KINDS,
     )
 

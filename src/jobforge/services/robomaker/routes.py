@@ -7,12 +7,22 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
 
-from jobforge.engine import JobEngine
+from jobforge.engine import JobEngine, Resource
 from jobforge.internal import Send, error, respond
 from jobforge.services.arns import parse_arn
 from jobforge.services.robomaker.common import SERVICE, WORLD
 
 PREFIX = "/_jobforge/worlds/"
+
+
+def find_world(engine: JobEngine, arn_text: str, account: str | None) -> Resource | None:
+    """The world ``arn_text`` names if ``account`` owns it (None: any account's); ValueError for
+    text that is no world ARN."""
+    arn = parse_arn(arn_text)
+    if arn is None or arn.service != SERVICE or arn.resource_type != WORLD:
+        raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
+    owner = arn if account is None else replace(arn, account_id=account)  # a Scope: account, region
+    return engine.resources(SERVICE).find_by_arn(owner, str(arn), kinds=(WORLD,))
 
 
 class WorldRoutes:
@@ -25,11 +35,8 @@ class WorldRoutes:
     async def __call__(self, what: str, scope: dict[str, Any], account: str | None, send: Send) -> None:
         """``account``: the caller's (sigv4), whose worlds alone exist for it; None: any world."""
         query = parse_qs(scope.get("query_string", b"").decode())
-        arn = parse_arn(query.get("arn", [""])[0])
-        if arn is None or arn.service != SERVICE or arn.resource_type != WORLD:
-            raise ValueError("give the world's ARN: ?arn=arn:aws:robomaker:<region>:<account>:world/<id>")
-        owner = arn if account is None else replace(arn, account_id=account)  # a Scope: account, region
-        world = self.engine.resources(SERVICE).find_by_arn(owner, str(arn), kinds=(WORLD,))
+        arn = query.get("arn", [""])[0]
+        world = find_world(self.engine, arn, account)
         if world is None:
             return await error(send, 404, "NotFound", f"no world {arn}")
         if what == "quality":

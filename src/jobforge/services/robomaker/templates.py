@@ -22,6 +22,14 @@ from jobforge.services.robomaker.template_format import (
 from jobforge.storage import BucketAccessDenied, InvalidObjectName, StorageError
 
 
+def check_template_body(body: str) -> None:
+    """The template body parses as a WorldForge template (InvalidParameterException if not)."""
+    try:
+        parse_template_body(body)
+    except TemplateFormatError as exc:
+        raise invalid(f"Invalid template body: {exc}") from exc
+
+
 class TemplateOperations(RoboMakerBase):
     def _body_from_request(self, ctx: RequestContext, request: dict[str, Any], required: bool) -> str | None:
         """The template body, given inline or as an object-store location, validated."""
@@ -46,10 +54,7 @@ class TemplateOperations(RoboMakerBase):
             if required:
                 raise invalid("A template body is required: give templateBody or templateLocation")
             return None
-        try:
-            parse_template_body(body)
-        except TemplateFormatError as exc:
-            raise invalid(f"Invalid template body: {exc}") from exc
+        check_template_body(body)
         return body
 
     @staticmethod

@@ -1,0 +1,2 @@
+"""The web console served at ``/console`` (:mod:`.app`); services add pages through
+:class:`~jobforge.console.section.ConsoleSection`."""
