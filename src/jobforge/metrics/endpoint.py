@@ -33,14 +33,25 @@ class NodeMetrics:
     def __init__(self, engine: JobEngine, gateway: AwsGateway) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = RequestMetrics(self.registry)
-        self.durations = JobDurations(self.registry)
-        self.registry.register(JobsCollector(engine))
+        names = api_service_names(gateway)
+        self.durations = JobDurations(self.registry, names)
+        self.registry.register(JobsCollector(engine, names))
         gateway.observe = self.requests
         engine.jobs.on_ended.append(self.durations)
 
     def scrape(self) -> bytes:
         """The text exposition of every metric (runs the job store query: call it off the loop)."""
         return generate_latest(self.registry)
+
+
+def api_service_names(gateway: AwsGateway) -> dict[str, str]:
+    """{name a job store or credential scope may use (signing name, endpoint prefix): the name
+    request metrics use (the model's, as boto3's client name)}, e.g. ``geo`` -> ``location``."""
+    names: dict[str, str] = {}
+    for service in gateway.services:
+        for alias in (service.name, service.signing_name, service.endpoint_prefix):
+            names.setdefault(alias, service.name)
+    return names
 
 
 class MetricsEndpoint:

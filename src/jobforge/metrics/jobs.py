@@ -27,9 +27,11 @@ BROKER_TIMEOUT = 2.0  # seconds a scrape waits for the broker before it leaves i
 
 class JobDurations:
     """``jobforge_job_duration_seconds``: from a job's start to its end, observed where it ends
-    (a ``JobStore.on_ended`` listener); jobs that ended without starting are not observed."""
+    (a ``JobStore.on_ended`` listener); jobs that ended without starting are not observed.
+    ``service_names``: the job store's service names -> the API's (``geo`` -> ``location``)."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, service_names: dict[str, str]) -> None:
+        self.service_names = service_names
         self.histogram = Histogram(
             "jobforge_job_duration_seconds",
             "Run time of jobs that ended on this node, by service, kind and final state",
@@ -41,17 +43,24 @@ class JobDurations:
     def __call__(self, job: Job) -> None:
         if job.started_at is not None and job.ended_at is not None:
             seconds = (job.ended_at - job.started_at).total_seconds()
-            self.histogram.labels(job.service, job.kind, job.state.value).observe(max(seconds, 0.0))
+            service = self.service_names.get(job.service, job.service)
+            self.histogram.labels(service, job.kind, job.state.value).observe(max(seconds, 0.0))
 
 
 class JobsCollector(Collector):
-    """The scrape-time job gauges of one node (see the module doc)."""
+    """The scrape-time job gauges of one node (see the module doc); services named as the API
+    names them (``service_names``, as :class:`JobDurations`)."""
 
-    def __init__(self, engine: JobEngine) -> None:
+    def __init__(self, engine: JobEngine, service_names: dict[str, str]) -> None:
         self.engine = engine
+        self.service_names = service_names
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        counts = self.engine.jobs.count_by_state()
+        names = self.service_names
+        counts = [
+            (names.get(service, service), kind, state, count)
+            for service, kind, state, count in self.engine.jobs.count_by_state()
+        ]
         jobs = GaugeMetricFamily(
             "jobforge_jobs",
             "Jobs in the job store (all nodes, all accounts) by service, kind and state",
