@@ -4,6 +4,8 @@ once real jobs of each service finished, bounded labels, and the setting that tu
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -217,3 +219,35 @@ def test_metrics_off_serves_no_endpoint(tmp_path: Path) -> None:
         assert response.headers["x-amzn-errortype"].startswith("UnknownOperationException")
     finally:
         server.stop()
+
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "jobforge.json"
+CELERY_ONLY = {"jobforge_broker_queue_length"}  # scraped on Celery nodes (tests/distributed/test_metrics.py)
+_METRIC = re.compile(r"\b(jobforge_[a-z_]+)(\{[^}]*\})?")
+_SELECTOR_LABEL = re.compile(r"([a-z_]+)\s*(?:=~|!~|!=|=)")
+
+
+def dashboard_queries() -> list[str]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+
+def test_every_metric_the_dashboard_queries_is_scraped(node: Node) -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24, panel["title"]
+        for target in panel.get("targets", []):
+            assert target["datasource"]["uid"] == "${datasource}", panel["title"]
+    scraped = scrape(node.url)
+    queries = dashboard_queries()
+    used = {match.group(1) for expr in queries for match in _METRIC.finditer(expr)}
+    assert {"jobforge_requests_total", "jobforge_jobs", "jobforge_workers_busy"} <= used
+    assert used - CELERY_ONLY <= scraped.names, used - CELERY_ONLY - scraped.names
+    for expr in queries:  # the labels a selector names exist on its metric
+        for match in _METRIC.finditer(expr):
+            name, selector = match.groups()
+            if selector and name not in CELERY_ONLY:
+                labels = {label for series in scraped.series(name) for label in series}
+                assert set(_SELECTOR_LABEL.findall(selector)) <= labels, expr
