@@ -77,19 +77,20 @@ class MetricsEndpoint:
 
     def _check_caller(self, scope: dict[str, Any], body: bytes) -> None:
         """Return if the caller may read the metrics; a 403 :class:`ServiceError` if not."""
+        sigv4 = self.authenticator.mode == "sigv4"
+        if self._token is None and not sigv4:
+            return  # open, like every endpoint under --auth none
         authorization = _headers(scope).get("authorization", "")
         if authorization[: len(_BEARER)].lower() == _BEARER:
             given = authorization[len(_BEARER) :].strip().encode()
             if self._token is not None and hmac.compare_digest(given, self._token):
                 return
             raise _denied("The bearer token is not the metrics token")
-        if self.authenticator.mode == "sigv4":
-            identity = verified_caller(self.authenticator, scope, body)
-            if identity is not None and self.authenticator.is_admin(identity.access_key):
-                return
-            raise _denied(f"{PATH} needs an access key marked admin or the metrics bearer token")
-        if self._token is not None:
+        if not sigv4:
             raise _denied(f"{PATH} needs the metrics bearer token (Authorization: Bearer ...)")
+        identity = verified_caller(self.authenticator, scope, body)
+        if identity is None or not self.authenticator.is_admin(identity.access_key):
+            raise _denied(f"{PATH} needs an access key marked admin or the metrics bearer token")
 
 
 def _denied(message: str) -> ServiceError:
