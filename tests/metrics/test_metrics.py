@@ -15,6 +15,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from jobforge.config import Settings, SettingsError
 from jobforge.services.location.job_handler import KIND as VALIDATE_ADDRESS
 from jobforge.services.robomaker.generation_job import KIND as WORLD_GENERATION
 from tests.location.fixtures import input_table, location_server, parquet_bytes, seattle
@@ -251,3 +252,20 @@ def test_every_metric_the_dashboard_queries_is_scraped(node: Node) -> None:
             if selector and name not in CELERY_ONLY:
                 labels = {label for series in scraped.series(name) for label in series}
                 assert set(_SELECTOR_LABEL.findall(selector)) <= labels, expr
+
+
+def test_a_bucket_named_metrics_stays_s3s(node: Node) -> None:
+    """S3-signed requests for ``/metrics`` are S3's (a bucket of that name), unsigned ones the metrics'."""
+    s3 = client("s3", node.url)
+    s3.create_bucket(Bucket="metrics")
+    s3.put_object(Bucket="metrics", Key="k", Body=b"v")
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket="metrics")["Contents"]] == ["k"]
+    assert "jobforge_requests_total" in scrape(node.url).text
+
+
+def test_metrics_settings_are_checked_and_the_token_never_shown() -> None:
+    with pytest.raises(SettingsError, match="JOBFORGE_METRICS must be on or off, not 'maybe'"):
+        Settings.from_env({"JOBFORGE_METRICS": "maybe"})
+    settings = Settings.from_env({"JOBFORGE_METRICS": "off", "JOBFORGE_METRICS_TOKEN": "s3cret"})
+    assert settings.metrics is False and settings.metrics_token == "s3cret"
+    assert "s3cret" not in repr(settings)
