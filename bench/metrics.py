@@ -4,7 +4,7 @@ each pair of adjacent rounds, then their median: steadier than whole-run medians
 the time the gateway's observation itself takes per request (measured in this process), and the time
 one ``GET /metrics`` scrape takes with 10,000 jobs in the job store.
 
-    python bench/metrics.py [--rounds 4] [--seconds 5] [--connections 16] [--jobs 10000]
+    python bench/metrics.py [--rounds 30] [--seconds 1] [--connections 16] [--jobs 10000]
                             [--database-url postgresql+psycopg://...]
 
 Targets: metrics on at most 5% slower than off; a scrape well under a second with 10,000 jobs.
@@ -135,8 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=1)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--database-url", help="the job store for the scrape test (default: SQLite)")
