@@ -108,20 +108,18 @@ class JobsCollector(Collector):
         )
         try:
             with app.connection_for_read(connect_timeout=BROKER_TIMEOUT) as connection:
-                channel = connection.default_channel
                 for label, queue in (("jobs", JOBS_QUEUE), ("pieces", PIECES_QUEUE)):
-                    lengths.add_metric([label], _queue_length(channel, queue))
+                    lengths.add_metric([label], _queue_length(connection, queue))
         except Exception:  # a broker hiccup must not fail the scrape
             log.warning("reading the broker's queue lengths failed", exc_info=True)
             return
         yield lengths
 
 
-def _queue_length(channel: Any, queue: str) -> int:
-    """A queue's message count (a passive declare); 0 for a queue the broker does not have yet."""
-    from kombu.exceptions import ChannelError
-
+def _queue_length(connection: Any, queue: str) -> int:
+    """A queue's message count (a passive declare on the broker connection); 0 for a queue the
+    broker does not have yet."""
     try:
-        return int(channel.queue_declare(queue=queue, passive=True).message_count)
-    except ChannelError:
+        return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    except connection.channel_errors:
         return 0
