@@ -31,7 +31,7 @@ class NodeMetrics:
     job durations told by ``engine``'s job store, job gauges read from it at scrape time."""
 
     def __init__(self, engine: JobEngine, gateway: AwsGateway) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()  # collectors run at scrapes only
         self.requests = RequestMetrics(self.registry)
         names = api_service_names(gateway)
         self.durations = JobDurations(self.registry, names)

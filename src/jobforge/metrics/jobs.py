@@ -57,10 +57,14 @@ class JobsCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         names = self.service_names
-        counts = [
-            (names.get(service, service), kind, state, count)
-            for service, kind, state, count in self.engine.jobs.count_by_state()
-        ]
+        try:
+            counts = [
+                (names.get(service, service), kind, state, count)
+                for service, kind, state, count in self.engine.jobs.count_by_state()
+            ]
+        except Exception:  # a database hiccup: this scrape has the request metrics only
+            log.warning("reading the job counts for the metrics failed", exc_info=True)
+            return
         jobs = GaugeMetricFamily(
             "jobforge_jobs",
             "Jobs in the job store (all nodes, all accounts) by service, kind and state",
