@@ -224,7 +224,7 @@ def test_metrics_off_serves_no_endpoint(tmp_path: Path) -> None:
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "jobforge.json"
 CELERY_ONLY = {"jobforge_broker_queue_length"}  # scraped on Celery nodes (tests/distributed/test_metrics.py)
-_METRIC = re.compile(r"\b(jobforge_[a-z_]+)(\{[^}]*\})?")
+_METRIC = re.compile(r"\b((?:jobforge|process)_[a-z_]+)(\{[^}]*\})?")
 _SELECTOR_LABEL = re.compile(r"([a-z_]+)\s*(?:=~|!~|!=|=)")
 
 
@@ -244,7 +244,7 @@ def test_every_metric_the_dashboard_queries_is_scraped(node: Node) -> None:
     scraped = scrape(node.url)
     queries = dashboard_queries()
     used = {match.group(1) for expr in queries for match in _METRIC.finditer(expr)}
-    assert {"jobforge_requests_total", "jobforge_jobs", "jobforge_workers_busy"} <= used
+    assert {"jobforge_requests_total", "jobforge_jobs", "process_cpu_seconds_total"} <= used
     assert used - CELERY_ONLY <= scraped.names, used - CELERY_ONLY - scraped.names
     for expr in queries:  # the labels a selector names exist on its metric
         for match in _METRIC.finditer(expr):

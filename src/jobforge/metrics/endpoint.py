@@ -12,7 +12,14 @@ import asyncio
 import hmac
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
 from jobforge.engine import JobEngine
 from jobforge.internal import Receive, Send, _headers, error, read_body, respond, verified_caller
@@ -32,6 +39,8 @@ class NodeMetrics:
 
     def __init__(self, engine: JobEngine, gateway: AwsGateway) -> None:
         self.registry = CollectorRegistry()  # collectors run at scrapes only
+        for standard in (ProcessCollector, PlatformCollector, GCCollector):  # CPU, memory, GC, Python
+            standard(registry=self.registry)
         self.requests = RequestMetrics(self.registry)
         names = api_service_names(gateway)
         self.durations = JobDurations(self.registry, names)
