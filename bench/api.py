@@ -28,28 +28,37 @@ def auth_header(service: str) -> str:
     )
 
 
-def measure_jobforge(seconds: float, connections: int, log_level: str = "info") -> LoadResult:
-    port = free_port()
+def jobforge_argv(port: int, log_level: str = "info") -> list[str]:
+    """``jobforge serve`` on ``port`` with a fresh data directory."""
     data_dir = tempfile.mkdtemp(prefix="bench-jobforge-")
     argv = [PYTHON, "-m", "jobforge.cli", "serve", "--port", str(port), "--data-dir", data_dir]
-    argv += ["--log-level", log_level]
+    return [*argv, "--log-level", log_level]
+
+
+def bench_template(url: str) -> str:
+    """A world template on the server at ``url`` (its ARN), described once (warm caches)."""
+    robomaker = client("robomaker", url)
+    arn = robomaker.create_world_template(name="bench", templateBody=MINIMAL_BODY)["arn"]
+    robomaker.describe_world_template(template=arn)
+    return arn
+
+
+def describe_load(url: str, arn: str, seconds: float, connections: int) -> LoadResult:
+    """DescribeWorldTemplate of ``arn`` as fast as ``connections`` connections go."""
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": auth_header("robomaker"),
+        "X-Amz-Date": "20260101T000000Z",
+    }
+    body = json.dumps({"template": arn}).encode()
+    return run_load(f"{url}/describeWorldTemplate", "POST", body, headers, seconds, connections)
+
+
+def measure_jobforge(seconds: float, connections: int, log_level: str = "info") -> LoadResult:
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with ChildServer(argv, f"{url}/_jobforge/health"):
-        robomaker = client("robomaker", url)
-        arn = robomaker.create_world_template(name="bench", templateBody=MINIMAL_BODY)["arn"]
-        robomaker.describe_world_template(template=arn)
-        return run_load(
-            f"{url}/describeWorldTemplate",
-            "POST",
-            json.dumps({"template": arn}).encode(),
-            {
-                "Content-Type": "application/json",
-                "Authorization": auth_header("robomaker"),
-                "X-Amz-Date": "20260101T000000Z",
-            },
-            seconds,
-            connections,
-        )
+    with ChildServer(jobforge_argv(port, log_level), f"{url}/_jobforge/health"):
+        return describe_load(url, bench_template(url), seconds, connections)
 
 
 def measure_bare(seconds: float, connections: int) -> LoadResult:

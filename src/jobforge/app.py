@@ -1,5 +1,6 @@
 """ASGI assembly: the AWS gateway for every service, the services' own endpoints (mounted under
-their prefixes, and front doors for protocols of their own) and jobforge's (``/_jobforge/``)."""
+their prefixes, and front doors for protocols of their own), jobforge's (``/_jobforge/``) and
+``/metrics``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from jobforge.engine.reset import wipe
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
 from jobforge.jobs_routes import PREFIX as JOBS_PREFIX
 from jobforge.jobs_routes import JobRoutes
+from jobforge.metrics import MetricsEndpoint, NodeMetrics
+from jobforge.metrics.endpoint import PATH as METRICS_PATH
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.budget import BodyBudget
 from jobforge.protocol.gateway import AwsGateway
@@ -52,6 +55,7 @@ class JobforgeApp:
         )
         self.mounts = services.mounts  # path prefix -> a service's own ASGI app
         self.console = ConsoleApp(self.engine, self.gateway, authenticator, services.console_sections)
+        self.metrics = open_metrics(settings, self.engine, self.gateway, authenticator)
         self._mount_prefixes = tuple(self.mounts)
         self.started = False
 
@@ -112,6 +116,8 @@ class JobforgeApp:
                 door = next((door for door in self.front_doors if door.claims(scope)), None)
                 if door is not None:
                     await door.app(scope, receive, send)
+                elif path == METRICS_PATH and self.metrics is not None:
+                    await self.metrics(scope, receive, send)
                 else:
                     await self.gateway(scope, receive, send)  # type: ignore[arg-type]
         elif scope["type"] == "lifespan":
@@ -132,6 +138,16 @@ class JobforgeApp:
                 self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def open_metrics(
+    settings: Settings, engine: JobEngine, gateway: AwsGateway, authenticator: Authenticator
+) -> MetricsEndpoint | None:
+    """The ``/metrics`` endpoint, its metrics wired to the gateway and the engine (None when
+    ``settings.metrics`` is off: nothing is counted)."""
+    if not settings.metrics:
+        return None
+    return MetricsEndpoint(NodeMetrics(engine, gateway), authenticator, settings.metrics_token)
 
 
 def build_node(settings: Settings) -> tuple[JobEngine, ObjectStore, Services]:

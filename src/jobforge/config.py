@@ -74,6 +74,8 @@ class Settings:
     max_body_bytes_in_flight: int = 64 * 1024 * 1024  # request-body bytes in memory across all requests
     diagnostic_jobs: bool = False  # the control API's diagnostic-job action (for tests of the engine)
     http_protocol: str = "httptools"  # httptools | h11: the HTTP parser (either answers malformed HTTP)
+    metrics: bool = True  # Prometheus metrics at /metrics; False: no /metrics, nothing counted
+    metrics_token: str | None = field(default=None, repr=False)  # a bearer token that may read /metrics
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # name -> flag/var
     prepared: bool = field(default=False, repr=False, compare=False)
 
@@ -365,9 +367,9 @@ def _convert(name: str, raw: str, where: str) -> Any:
             return float(raw.strip())
         except ValueError:
             raise SettingsError(f"{where} must be a number of seconds, not {raw!r}") from None
-    if name in ("control", "diagnostic_jobs"):
+    if name in ("control", "metrics", "diagnostic_jobs"):
         if raw.strip().lower() not in _BOOLS:
-            choices = "on or off" if name == "control" else "true or false"
+            choices = "true or false" if name == "diagnostic_jobs" else "on or off"
             raise SettingsError(f"{where} must be {choices}, not {raw!r}")
         return _BOOLS[raw.strip().lower()]
     return raw

@@ -101,6 +101,19 @@ async def read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+def verified_caller(authenticator: Authenticator, scope: dict[str, Any], body: bytes) -> Identity | None:
+    """The verified caller of a request in ``sigv4`` mode (403 :class:`ServiceError` if not);
+    None in other modes."""
+    if authenticator.mode != "sigv4":
+        return None
+    raw_path_bytes = scope.get("raw_path")
+    raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
+    query_string = scope.get("query_string", b"").decode("latin-1")
+    return authenticator.authenticate(
+        scope["method"], raw_path, query_string, parse_query(query_string), _headers(scope), body
+    )
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -243,15 +256,7 @@ class InternalRoutes:
         await error(send, 404, "NotFound", f"No jobforge endpoint {method} {path}")
 
     def _authenticate(self, scope: dict[str, Any], body: bytes) -> Identity | None:
-        """The verified caller in ``sigv4`` mode (403 :class:`ServiceError` if not); None otherwise."""
-        if self.authenticator.mode != "sigv4":
-            return None
-        raw_path_bytes = scope.get("raw_path")
-        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
-        query_string = scope.get("query_string", b"").decode("latin-1")
-        return self.authenticator.authenticate(
-            scope["method"], raw_path, query_string, parse_query(query_string), _headers(scope), body
-        )
+        return verified_caller(self.authenticator, scope, body)
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """200 ``ok`` (also while the workers warm up), or 503 ``degraded`` with each problem:

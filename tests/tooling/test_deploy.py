@@ -171,7 +171,8 @@ def test_workers_scale_and_flower_is_an_option() -> None:
     assert worker["healthcheck"] == {"disable": True}  # the image's check is the API's HTTP health
     assert worker["stop_grace_period"]  # running tasks finish before the worker stops
     assert services["flower"]["profiles"] == ["flower"]
-    assert [name for name, service in services.items() if "profiles" in service] == ["flower"]
+    optional = [name for name, service in services.items() if "profiles" in service]
+    assert optional == ["flower", "prometheus", "grafana"]  # the last two: tests/metrics/test_deploy*
     broker = _environment(worker)["JOBFORGE_BROKER_URL"]
     assert f"--broker={broker}" in command(services["flower"])
 

@@ -111,6 +111,7 @@ jobs = Table(
     UniqueConstraint("service", "account_id", "region", "job_id", name="uq_jobs_identity"),
     Index("ix_jobs_listing", "service", "kind", "account_id", "region", "created_at", "pk"),
     Index("ix_jobs_state", "state", "created_at"),
+    Index("ix_jobs_state_counts", "service", "kind", "state"),  # metrics: jobs by state (0003)
 )
 
 tags = Table(

@@ -313,6 +313,11 @@ class InProcessExecutor:
         """Why services cannot run their jobs: ``[{"service", "module", "reason"}]`` (empty: fine)."""
         return list(self._problems)
 
+    @property
+    def busy(self) -> int:
+        """Job slots of this node running a job now (of ``workers``)."""
+        return self._busy
+
     def cpu_pool(self) -> Executor:
         with self._cpu_lock:
             if self._cpu is None:

@@ -76,6 +76,7 @@ class JobStore:
         self.tags = tags
         self.idempotency = IdempotencyTokens()
         self.on_created: list[Callable[[Job], None]] = []  # the executor listens to wake up
+        self.on_ended: list[Callable[[Job], None]] = []  # told of each job reaching a terminal state
 
     # -- creation ----------------------------------------------------------------------------
 
@@ -289,6 +290,9 @@ class JobStore:
             updated = self._get_pk(tx, pk)
         if conn is None:
             self._notify(updated)
+        if target.terminal:  # every job's end passes here (in the process that ran or ended it)
+            for listener in self.on_ended:
+                listener(updated)
         return updated
 
     def start(self, scope: Scope, job: Job, quotas: Iterable[Quota] = ()) -> Job:
@@ -326,6 +330,14 @@ class JobStore:
     def cancel_requested(self, pk: int) -> bool:
         with self.db.read() as conn:
             return bool(conn.execute(select(jobs.c.cancel_requested).where(jobs.c.pk == pk)).scalar_one())
+
+    def count_by_state(self) -> list[tuple[str, str, str, int]]:
+        """(service, kind, state, jobs) of every account, in one grouped query (for metrics)."""
+        query = select(jobs.c.service, jobs.c.kind, jobs.c.state, func.count()).group_by(
+            jobs.c.service, jobs.c.kind, jobs.c.state
+        )
+        with self.db.read() as conn:
+            return [(service, kind, state, count) for service, kind, state, count in conn.execute(query)]
 
     # -- executor support --------------------------------------------------------------------
 

@@ -37,6 +37,9 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ValidationErrorFactory = Callable[[str, list[tuple[str, str]]], ServiceError]
+# (service, operation, HTTP status, seconds) of each answered request, e.g. for metrics
+RequestObserver = Callable[[str, str, int, float], None]
+UNMATCHED = "unmatched"  # the service or operation of a request that matched none (a bounded name)
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 INLINE_ATTRIBUTE = "__jobforge_inline__"
@@ -158,6 +161,7 @@ class AwsGateway:
         validate_requests: bool = True,
         executor: ThreadPoolExecutor | None = None,
         body_budget: BodyBudget | None = None,
+        observe: RequestObserver | None = None,
     ) -> None:
         """Build every routing table, parser and serializer now, so requests do no model walks.
 
@@ -167,7 +171,9 @@ class AwsGateway:
         caps the body bytes read into memory across all requests (a body larger than the whole
         budget is refused as too large). With validation on, each operation also refuses a body
         larger than a valid input of it can be (:mod:`jobforge.protocol.body_limits`).
+        ``observe`` is told of every answered request (the S3 gateway reports to it too).
         """
+        self.observe = observe
         self.authenticator = authenticator or Authenticator()
         self.max_body_bytes = max_body_bytes
         self.body_budget = body_budget or BodyBudget()
@@ -333,6 +339,13 @@ class AwsGateway:
             await self._respond(send, status, out_headers, out_body, request_id)
         finally:  # also when the client goes away or the task is cancelled
             self.body_budget.release(reserved)
+        if self.observe is not None:
+            self.observe(
+                service.name if service else UNMATCHED,
+                operation.name if operation else UNMATCHED,
+                status,
+                time.perf_counter() - started,
+            )
         if request_logger.isEnabledFor(logging.INFO):
             self._log(started, request_id, service, operation, status, out_headers, method, raw_path)
 

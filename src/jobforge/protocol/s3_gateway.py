@@ -29,7 +29,7 @@ from botocore.model import OperationModel, ServiceModel
 from jobforge.protocol.auth import S3_SIGNING_NAME, Authenticator
 from jobforge.protocol.context import RequestContext
 from jobforge.protocol.errors import ServiceError
-from jobforge.protocol.gateway import AwsGateway, _header_dict, new_request_id
+from jobforge.protocol.gateway import UNMATCHED, AwsGateway, _header_dict, new_request_id
 from jobforge.protocol.parser import RequestParseError
 from jobforge.protocol.rest_xml import (
     MAX_XML_BODY_BYTES,
@@ -430,6 +430,10 @@ class S3Gateway:
             self.json_gateway.body_budget.release(reserved)
             if stream is not None:
                 stream.close()
+        observe = self.json_gateway.observe
+        if observe is not None:
+            name = operation.name if operation else UNMATCHED
+            observe("s3", name, status, time.perf_counter() - started)
         if request_logger.isEnabledFor(logging.INFO):
             fields = {
                 "method": method,
