@@ -18,7 +18,13 @@ from functools import lru_cache
 import numpy as np
 import trimesh
 
-from jobforge.services.robomaker.export.collada import ColouredMesh, collada_document
+from jobforge.services.robomaker.export.collada import ColouredMesh, box_uvs, collada_document
+from jobforge.services.robomaker.export.textures import (
+    MATERIALS_MODEL,
+    TEXTURES_DIR,
+    TextureId,
+    part_texture,
+)
 from jobforge.services.robomaker.export.xml import fmt, pose_text
 from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS, Variant
 
@@ -664,6 +670,7 @@ class GazeboModel:
 
     name: str
     files: dict[str, bytes]
+    textures: tuple[TextureId, ...] = ()  # in the shared materials model, referenced by the mesh
 
     def mesh_paths(self) -> list[str]:
         return [path for path in self.files if path.startswith("meshes/")]
@@ -760,8 +767,7 @@ def furniture_model(name: str) -> GazeboModel:
         if part.colour != "glass":
             by_colour.setdefault(part.colour, []).append(part.mesh())
     meshes = [
-        ColouredMesh(colour, PALETTE[colour], trimesh.util.concatenate(found))
-        for colour, found in sorted(by_colour.items())
+        _surface(colour, trimesh.util.concatenate(found)) for colour, found in sorted(by_colour.items())
     ]
     mesh_path = f"meshes/{name}.dae"
     _, variant = VARIANTS[name]
@@ -773,4 +779,22 @@ def furniture_model(name: str) -> GazeboModel:
             "model.sdf": model_sdf(name, type_, parts, f"model://{name}/{mesh_path}").encode(),
             mesh_path: collada_document(meshes, name),
         },
+        tuple(("part", colour) for colour in sorted(by_colour) if part_texture(colour) is not None),
+    )
+
+
+def _surface(colour: str, mesh: trimesh.Trimesh) -> ColouredMesh:
+    """The parts of one palette colour: textured where :data:`textures.SURFACES` has the colour
+    (box-projected coordinates, images in the shared materials model), else flat."""
+    found = part_texture(colour)
+    if found is None:
+        return ColouredMesh(colour, PALETTE[colour], mesh)
+    folder = f"../../{MATERIALS_MODEL}/{TEXTURES_DIR}"  # from models/<name>/meshes/
+    return ColouredMesh(
+        colour,
+        PALETTE[colour],
+        mesh,
+        box_uvs(mesh, found.repeat),
+        f"{folder}/{found.albedo_file}",
+        f"{folder}/{found.normal_file}",
     )
