@@ -206,7 +206,7 @@ FALLBACK = Surface(mottled(12.0, 0.06, 0.2), 1.0, 1.0)  # other material names: 
 
 # Furniture: palette colour name -> surface class (colours not listed stay flat: chrome, glass, ...).
 WOOD = Surface(lambda rng: planks(rng, boards=2, grain=0.16), 0.5, 2.0)
-FABRIC = Surface(weave, 0.12, 2.0)
+FABRIC = Surface(weave, 0.12, 1.0)
 SURFACES: dict[str, Surface] = {
     "wood": WOOD,
     "dark_wood": WOOD,
