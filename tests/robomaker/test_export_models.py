@@ -132,3 +132,43 @@ def test_all_models_pass_libsdformat(tmp_path: Path) -> None:
             for p in found
         ]
     assert problems == []
+
+
+DETAILS = {  # furniture type -> part name prefixes its model must show (visual only)
+    "Nightstands": ("handle", "seam"),
+    "Dressers": ("handle", "seam"),
+    "Desks": ("handle", "seam"),
+    "MediaStorage": ("handle", "seam"),
+    "SideboardsAndBuffets": ("handle", "seam"),
+    "BarCabinets": ("handle", "seam"),
+    "Storage": ("handle", "seam"),
+    "CornerCabinets": ("handle", "upper_handle"),
+    "KitchenIslandsAndCarts": ("door", "handle"),
+    "Fridges": ("handle",),
+    "Ovens": ("handle", "knob"),
+    "DishWashers": ("handle",),
+    "WashingMachinesAndDryers": ("handle", "dial"),
+    "VanityCounters": ("handle", "tap", "spout"),
+    "Baths": ("tap", "spout"),
+    "Beds": ("pillow", "blanket", "fold"),
+    "Sofas": ("cushion", "back_cushion", "pillow"),
+    "Toilets": ("flush",),
+}
+
+
+@pytest.mark.parametrize("type_", sorted(DETAILS))
+def test_models_show_recognizable_details_with_simple_collisions(type_: str) -> None:
+    for variant in CATALOG[type_].variants:
+        _, parts = build_parts(variant.model)
+        names = [p.name for p in parts]
+        for prefix in DETAILS[type_]:
+            details = [p for p in parts if p.name.startswith(prefix)]
+            assert details, f"{variant.model} has no {prefix}"
+            if prefix not in ("cushion", "blanket"):  # seat cushions are sat on
+                assert not any(p.collide for p in details), f"{variant.model}: {prefix} is visual only"
+        assert len(names) == len(set(names))
+        assert sum(p.collide for p in parts) <= 12, "collisions stay a few primitives"
+        for part in parts:  # details stay on the model's footprint
+            low, high = part.mesh().bounds
+            assert low[0] >= -variant.width / 2 - 0.011 and high[0] <= variant.width / 2 + 0.011
+            assert low[1] >= -variant.depth / 2 - 0.011 and high[1] <= variant.depth / 2 + 0.011
