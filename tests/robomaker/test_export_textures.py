@@ -20,7 +20,11 @@ from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import generate_world, world_description
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 
-ALL = [("floor", k) for k in tx.FLOORINGS] + [("wall", k) for k in tx.WALLS] + [("part", k) for k in tx.SURFACES]
+ALL = [
+    *[("floor", k) for k in tx.FLOORINGS],
+    *[("wall", k) for k in tx.WALLS],
+    *[("part", k) for k in tx.SURFACES],
+]
 TEXTURES = f"{MODELS_DIR}/models/{tx.MATERIALS_MODEL}/{tx.TEXTURES_DIR}/"
 
 
