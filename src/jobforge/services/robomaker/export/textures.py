@@ -333,16 +333,12 @@ def materials_model_files(refs: Iterable[TextureId]) -> dict[str, bytes]:
     """The shared materials model directory for ``refs``: every albedo and normal map PNG once,
     an OGRE script naming each for Gazebo classic, and a model.config/model.sdf so model paths
     accept the directory as a model (``model://jobforge_materials/...``)."""
+    from jobforge.services.robomaker.export.models import model_config
+
     items = [texture(ref) for ref in sorted(set(refs))]
+    description = "Generated textures (albedo and normal maps) of the exported worlds and models"
     files = {
-        "model.config": (
-            '<?xml version="1.0"?>\n<model>\n'
-            f"  <name>{MATERIALS_MODEL}</name>\n  <version>1.0</version>\n"
-            '  <sdf version="1.6">model.sdf</sdf>\n'
-            "  <author>\n    <name>jobforge</name>\n    <email>jobforge@localhost</email>\n  </author>\n"
-            "  <description>Generated textures (albedo and normal maps) of the exported worlds and "
-            "models</description>\n</model>\n"
-        ).encode(),
+        "model.config": model_config(MATERIALS_MODEL, description).encode(),
         "model.sdf": (
             f'<?xml version="1.0"?>\n<sdf version="1.6">\n<model name="{MATERIALS_MODEL}">\n'
             '<static>true</static>\n<link name="link"/>\n</model>\n</sdf>\n'
