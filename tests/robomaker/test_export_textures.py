@@ -156,3 +156,31 @@ def test_an_archive_ships_exactly_the_referenced_textures() -> None:
         for name in meshes:
             root = ET.fromstring(archive.read(name))
             assert root.find(".//{*}input[@semantic='TEXCOORD']") is not None
+
+
+def test_floor_meshes_map_metres_to_texture_tiles() -> None:
+    """A floor mesh's texture coordinates are its rooms' x/y in metres over the texture's tile size
+    (so a plank is as wide on a 3 m room as on a 9 m one)."""
+    from jobforge.services.robomaker.export.sdf import WorldSdf
+
+    world = generate_world(
+        parse_template_body(json.dumps(SIX_ROOMS_V2)), 7, 8, world_id="generation_u_world_1"
+    )
+    writer = WorldSdf(world)
+    meshes = writer.meshes()
+    for flooring in {room.flooring for room in world.rooms}:
+        ref = ("floor", flooring)
+        root = ET.fromstring(meshes[f"meshes/{tx.texture_name(ref)}.dae"])
+        arrays = {a.get("id").rsplit("-", 2)[1]: a.text.split() for a in root.iterfind(".//{*}float_array")}
+        normals = np.array(arrays["nrm"], dtype=float).reshape(-1, 3)
+        uvs = np.array(arrays["uv"], dtype=float).reshape(-1, 2) * tx.texture_repeat(ref)
+        corners = np.array(root.findtext(".//{*}triangles/{*}p").split(), dtype=int).reshape(-1, 3, 3)
+        top = np.abs(normals[corners[:, 0, 1], 2]) > 0.9  # the slabs' top and bottom faces
+        uvs = uvs[corners[top][:, :, 2].reshape(-1)]
+        rooms = [room.bounds for room in world.rooms if room.flooring == flooring]
+        xs = [b[0] for b in rooms] + [b[2] for b in rooms]
+        ys = [b[1] for b in rooms] + [b[3] for b in rooms]
+        assert uvs[:, 0].min() == pytest.approx(min(xs), abs=1e-3)
+        assert uvs[:, 0].max() == pytest.approx(max(xs), abs=1e-3)
+        assert uvs[:, 1].min() == pytest.approx(min(ys), abs=1e-3)
+        assert uvs[:, 1].max() == pytest.approx(max(ys), abs=1e-3)
