@@ -81,7 +81,7 @@ def _images(key: str, part: ColouredMesh) -> str:
 
 
 def _floats(values: np.ndarray) -> str:
-    return " ".join(f"{v:.5g}" for v in values.reshape(-1))
+    return " ".join(map("{:.5g}".format, values.reshape(-1).tolist()))  # Python floats: faster
 
 
 def collada_document(parts: Sequence[ColouredMesh], title: str = "mesh") -> bytes:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import trimesh
 
 from jobforge.services.robomaker.export.collada import ColouredMesh, box_uvs, collada_document
@@ -130,20 +131,23 @@ class Surfaces:
     def mesh(self, ref: TextureId) -> bytes:
         """The COLLADA mesh of every box of ``ref``, texture coordinates in tiles (no images: the
         SDF material names them, found by ``model://`` URI wherever the packages are installed)."""
-        boxes = [
-            trimesh.creation.box(
-                extents=(x1 - x0, y1 - y0, z1 - z0),
-                transform=trimesh.transformations.translation_matrix(
-                    ((x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2)
-                ),
-            )
-            for x0, y0, z0, x1, y1, z1 in self.boxes[ref]
-        ]
-        mesh = trimesh.util.concatenate(boxes)
+        mesh = _boxes_mesh(np.array(self.boxes[ref], dtype=float))
         part = ColouredMesh(
             texture_name(ref), (*self.colours[ref], 1.0), mesh, box_uvs(mesh, texture_repeat(ref))
         )
         return collada_document([part], texture_name(ref))
+
+
+_UNIT_BOX = trimesh.creation.box()  # extents 1, centred at the origin
+
+
+def _boxes_mesh(extents: np.ndarray) -> trimesh.Trimesh:
+    """One mesh of many axis-aligned boxes, rows (x0, y0, z0, x1, y1, z1) (vectorised: a world
+    has hundreds of wall faces)."""
+    low, high = extents[:, :3], extents[:, 3:]
+    vertices = _UNIT_BOX.vertices[None] * (high - low)[:, None] + ((low + high) / 2)[:, None]
+    faces = _UNIT_BOX.faces[None] + len(_UNIT_BOX.vertices) * np.arange(len(extents))[:, None, None]
+    return trimesh.Trimesh(vertices.reshape(-1, 3), faces.reshape(-1, 3), process=False)
 
 
 def _box_size(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> tuple[str, str]:
