@@ -225,7 +225,7 @@ SURFACES: dict[str, Surface] = {
 # -- encoding ---------------------------------------------------------------------------------------
 def _png(pixels: np.ndarray) -> bytes:
     out = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(out, "PNG", optimize=False, compress_level=6)
+    Image.fromarray(pixels, "RGB").save(out, "PNG", compress_level=3)  # 6: 3.5x slower, 12% smaller
     return out.getvalue()
 
 
