@@ -76,12 +76,14 @@ def test_layout(items: list[ExportWorld], tmp_path: Path) -> None:
                 "model.sdf",
                 "world_description.json",
                 "preview.png",
+                "meshes",  # textured floors and walls
             ]
         )
         assert json.loads((folder / "world_description.json").read_text())["worldId"] == item.world.world_id
         assert (folder / "preview.png").read_bytes() == item.preview
     used = sorted({f.model for item in items for f in item.world.furniture})
-    assert sorted(p.name for p in (models / "models").iterdir()) == used  # each model once
+    shipped = sorted(p.name for p in (models / "models").iterdir())
+    assert shipped == sorted([*used, "jobforge_materials"])  # each model once, textures once
     for package, name in (
         (models, "aws_robomaker_worldforge_shared_models"),
         (worlds, "aws_robomaker_worldforge_worlds"),
@@ -114,9 +116,9 @@ def test_unzipped_export_passes_libsdformat_and_uri_checks(items: list[ExportWor
     result = check_export(tmp_path)
     assert result.problems == [] and result.sdf_checked == 3
     # the checks notice what Gazebo would trip over
-    model = sorted((tmp_path / MODELS_DIR / "models").iterdir())[0]
+    furniture = sorted((tmp_path / MODELS_DIR / "models").glob("wf_*"))
+    model, other = furniture[0], furniture[1]
     (model / "meshes" / f"{model.name}.dae").unlink()
-    other = sorted((tmp_path / MODELS_DIR / "models").iterdir())[1]
     for file in sorted(other.rglob("*"), reverse=True):
         file.unlink() if file.is_file() else file.rmdir()
     other.rmdir()

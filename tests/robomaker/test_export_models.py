@@ -16,6 +16,7 @@ from jobforge.services.robomaker.export.models import (
     furniture_model,
     model_names,
 )
+from jobforge.services.robomaker.export.textures import SURFACES, part_texture, texture_name
 from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS
 from tests.robomaker.helpers import require_sdf_checker
 
@@ -79,12 +80,40 @@ def test_collada_mesh_is_consistent(name: str) -> None:
         positions = next(a for key, a in arrays.items() if key.endswith("-pos-array"))
         normals = next(a for key, a in arrays.items() if key.endswith("-nrm-array"))
         triangles = geometry.find(".//c:triangles", NS)
-        indices = np.array(triangles.findtext("c:p", namespaces=NS).split(), dtype=int).reshape(-1, 6)
+        stride = len(triangles.findall("c:input", NS))  # position, normal and (textured) uv
+        indices = np.array(triangles.findtext("c:p", namespaces=NS).split(), dtype=int)
+        indices = indices.reshape(-1, 3 * stride)
         assert len(indices) == int(triangles.get("count"))
-        assert indices[:, 0::2].max() < int(positions.get("count")) // 3
-        assert indices[:, 1::2].max() < int(normals.get("count")) // 3
+        assert indices[:, 0::stride].max() < int(positions.get("count")) // 3
+        assert indices[:, 1::stride].max() < int(normals.get("count")) // 3
+        if stride == 3:
+            uvs = next(a for key, a in arrays.items() if key.endswith("-uv-array"))
+            assert indices[:, 2::stride].max() < int(uvs.get("count")) // 2
     bound = [m.get("target").lstrip("#") for m in dae.iter(f"{{{NS['c']}}}instance_material")]
     assert bound and set(bound) <= materials
+
+
+def test_textured_parts_carry_uvs_and_images_by_palette_colour() -> None:
+    """Parts get textures through the palette table (new builders get them for free): wood and
+    fabric textured, chrome flat; every textured material binds its UV set."""
+    model = furniture_model("wf_desks_01")
+    dae = ET.fromstring(model.files["meshes/wf_desks_01.dae"])
+    images = {i.findtext("c:init_from", namespaces=NS) for i in dae.iterfind(".//c:image", NS)}
+    colours = {part.colour for part in build_parts("wf_desks_01")[1]}
+    textured = {colour for _, colour in model.textures}
+    assert textured == {c for c in colours if c in SURFACES} == {"light_wood"} and "chrome" in colours
+    for colour in textured:
+        name = texture_name(("part", colour))
+        folder = "../../jobforge_materials/materials/textures"
+        assert {f"{folder}/{name}_albedo.png", f"{folder}/{name}_normal.png"} <= images
+    effects = list(dae.iterfind(".//c:effect", NS))
+    with_texture = [e for e in effects if e.find(".//c:diffuse/c:texture", NS) is not None]
+    assert len(with_texture) == len(textured) and len(effects) == len(colours)
+    assert len(dae.findall(".//c:bind_vertex_input", NS)) == len(textured)
+    for source in dae.iterfind(".//c:mesh/c:source", NS):
+        if source.get("id").endswith("-uv"):
+            assert source.find(".//c:accessor", NS).get("stride") == "2"
+    assert part_texture("chrome") is None and part_texture("wood") is not None
 
 
 def test_all_models_pass_libsdformat(tmp_path: Path) -> None:
@@ -103,3 +132,43 @@ def test_all_models_pass_libsdformat(tmp_path: Path) -> None:
             for p in found
         ]
     assert problems == []
+
+
+DETAILS = {  # furniture type -> part name prefixes its model must show (visual only)
+    "Nightstands": ("handle", "seam"),
+    "Dressers": ("handle", "seam"),
+    "Desks": ("handle", "seam"),
+    "MediaStorage": ("handle", "seam"),
+    "SideboardsAndBuffets": ("handle", "seam"),
+    "BarCabinets": ("handle", "seam"),
+    "Storage": ("handle", "seam"),
+    "CornerCabinets": ("handle", "upper_handle"),
+    "KitchenIslandsAndCarts": ("door", "handle"),
+    "Fridges": ("handle",),
+    "Ovens": ("handle", "knob"),
+    "DishWashers": ("handle",),
+    "WashingMachinesAndDryers": ("handle", "dial"),
+    "VanityCounters": ("handle", "tap", "spout"),
+    "Baths": ("tap", "spout"),
+    "Beds": ("pillow", "blanket", "fold"),
+    "Sofas": ("cushion", "back_cushion", "pillow"),
+    "Toilets": ("flush",),
+}
+
+
+@pytest.mark.parametrize("type_", sorted(DETAILS))
+def test_models_show_recognizable_details_with_simple_collisions(type_: str) -> None:
+    for variant in CATALOG[type_].variants:
+        _, parts = build_parts(variant.model)
+        names = [p.name for p in parts]
+        for prefix in DETAILS[type_]:
+            details = [p for p in parts if p.name.startswith(prefix)]
+            assert details, f"{variant.model} has no {prefix}"
+            if prefix not in ("cushion", "blanket"):  # seat cushions are sat on
+                assert not any(p.collide for p in details), f"{variant.model}: {prefix} is visual only"
+        assert len(names) == len(set(names))
+        assert sum(p.collide for p in parts) <= 12, "collisions stay a few primitives"
+        for part in parts:  # details stay on the model's footprint
+            low, high = part.mesh().bounds
+            assert low[0] >= -variant.width / 2 - 0.011 and high[0] <= variant.width / 2 + 0.011
+            assert low[1] >= -variant.depth / 2 - 0.011 and high[1] <= variant.depth / 2 + 0.011

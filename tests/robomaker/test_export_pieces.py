@@ -1,7 +1,9 @@
 """The export job's per-world rendering pieces and its assembling step.
 
 The reference is the archive the job wrote before pieces existed (one stream, each world rendered
-as it was written): its ``add_world`` is kept here, and the job must give the same bytes.
+as it was written): its ``add_world`` is kept here, and the job must give the same bytes. (Since
+worlds have textured floors and walls, it also writes each world's meshes and notes the textures
+they reference, as a world rendered apart does.)
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ class SingleStreamWriter(ArchiveWriter):
         self._add(f"{folder}/world_description.json", item.description)
         if item.preview:
             self._add(f"{folder}/preview.png", item.preview)
+        for path, data in sorted(writer.meshes().items()):
+            self._add(f"{folder}/{path}", data)
         self._models.update(used_models(item.world))
+        self._textures.update(writer.textures())
         self.summary.worlds.append(world_id)
 
 

@@ -14,6 +14,7 @@ import pytest
 from jobforge.services.robomaker.export.check import check_sdf_file
 from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+from jobforge.services.robomaker.export.textures import texture_name
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
 from tests.robomaker.helpers import require_sdf_checker
@@ -58,7 +59,13 @@ def test_world_structure(worlds: dict[str, World]) -> None:
         lintels = sum(1 for d in world.doorways if d.kind == "Doorway") + 2 * len(world.windows)
         panes = len(world.windows)
         assert len(models["walls"].findall("link/collision")) == pieces + lintels + panes
-        assert len(models["walls"].findall("link/visual")) == 2 * (pieces + lintels) + panes
+        # visuals: outside faces and panes are boxes, room sides one textured mesh per wall material
+        visuals = models["walls"].findall("link/visual")
+        meshes = [v for v in visuals if v.find("geometry/mesh") is not None]
+        assert {v.get("name") for v in meshes} == {
+            f"{texture_name(('wall', room.wall_material))}_visual" for room in world.rooms
+        }
+        assert panes < len(visuals) - len(meshes) < 2 * (pieces + lintels) + panes
         ceiling_z = min(_pose(c)[2] for c in models["ceiling"].findall("link/collision"))
         assert ceiling_z == pytest.approx(world.ceiling_height + 0.025)
         # furniture: an include per item at its pose, names unique
@@ -104,11 +111,20 @@ def test_materials_follow_the_rooms(worlds: dict[str, World]) -> None:
     from jobforge.services.robomaker.export.sdf import FLOORING_COLOURS, material_colour
 
     world = worlds["v2"]
-    root = ET.fromstring(WorldSdf(world).world_document())
-    visuals = root.findall("world/model[@name='floors']/link/visual")
-    for room, visual in zip(world.rooms, visuals, strict=True):
+    writer = WorldSdf(world)
+    root = ET.fromstring(writer.world_document())
+    visuals = {v.get("name"): v for v in root.findall("world/model[@name='floors']/link/visual")}
+    assert len(visuals) == len({room.flooring for room in world.rooms})
+    for room in world.rooms:
+        name = texture_name(("floor", room.flooring))
+        visual = visuals[f"{name}_visual"]
+        assert visual.findtext("geometry/mesh/uri") == f"model://{world.world_id}/meshes/{name}.dae"
         colour = [float(v) for v in visual.findtext("material/diffuse").split()[:3]]
         assert colour == pytest.approx(material_colour(room.flooring, FLOORING_COLOURS), abs=1e-5)
+        assert visual.findtext("material/script/name") == f"JobForge/{name}"
+        albedo = visual.findtext("material/pbr/metal/albedo_map")
+        assert albedo == f"model://jobforge_materials/materials/textures/{name}_albedo.png"
+        assert f"meshes/{name}.dae" in writer.meshes() and ("floor", room.flooring) in writer.textures()
     assert material_colour("Marble", FLOORING_COLOURS) == material_colour("Marble", FLOORING_COLOURS)
 
 

@@ -8,10 +8,17 @@ added later in the archive's order (:meth:`ArchiveWriter.add_rendered`): the arc
     aws_robomaker_worldforge_pkgs/
       aws_robomaker_worldforge_shared_models/  package.xml CMakeLists.txt README.md LICENSE env-hooks/
                                                models/<model>/{model.config, model.sdf, meshes/<model>.dae}
+                                               models/jobforge_materials/{model.config, model.sdf,
+                                                   materials/scripts/jobforge.material,
+                                                   materials/textures/<texture>_{albedo,normal}.png}
       aws_robomaker_worldforge_worlds/         package.xml CMakeLists.txt README.md LICENSE env-hooks/
                                                launch/launch_world.launch  launch/launch_world.py
                                                worlds/<worldId>/{<worldId>.world, model.config, model.sdf,
-                                                                 world_description.json, preview.png}
+                                                                 world_description.json, preview.png,
+                                                                 meshes/{floor,wall}_<type>.dae}
+
+Textures are shipped once, in the shared ``jobforge_materials`` model: exactly those the
+archive's furniture meshes and worlds reference.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import IO
 from jobforge.services.robomaker.export import launch, package
 from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+from jobforge.services.robomaker.export.textures import MATERIALS_MODEL, TextureId, materials_model_files
 from jobforge.services.robomaker.worldgen.world import World
 
 ROOT = "aws_robomaker_worldforge_pkgs"
@@ -50,6 +58,7 @@ class RenderedWorld:
     world_id: str
     files: tuple[tuple[str, bytes], ...]  # (name inside worlds/<worldId>/, data), in archive order
     models: tuple[str, ...]  # the shared models the world includes, sorted
+    textures: tuple[TextureId, ...] = ()  # the shared textures its floors and walls reference, sorted
 
 
 def render_world(item: ExportWorld, *, ceilings: bool = True) -> RenderedWorld:
@@ -64,8 +73,9 @@ def render_world(item: ExportWorld, *, ceilings: bool = True) -> RenderedWorld:
     ]
     if item.preview:
         files.append(("preview.png", item.preview))
+    files += sorted(writer.meshes().items())
     encoded = tuple((name, data.encode() if isinstance(data, str) else data) for name, data in files)
-    return RenderedWorld(world_id, encoded, tuple(used_models(item.world)))
+    return RenderedWorld(world_id, encoded, tuple(used_models(item.world)), tuple(writer.textures()))
 
 
 def render_stored_world(
@@ -114,6 +124,7 @@ class ArchiveWriter:
         )
         self._ceilings = ceilings
         self._models: set[str] = set()
+        self._textures: set[TextureId] = set()
         self.summary = ArchiveSummary()
 
     def _add(self, name: str, data: bytes | str, mode: int = 0o644) -> None:
@@ -136,13 +147,20 @@ class ArchiveWriter:
         for name, data in rendered.files:
             self._add(f"{folder}/{name}", data)
         self._models.update(rendered.models)
+        self._textures.update(rendered.textures)
         self.summary.worlds.append(rendered.world_id)
 
     def _add_models(self) -> None:
+        textures = set(self._textures)
         for name in sorted(self._models):
-            for path, data in furniture_model(name).files.items():
+            model = furniture_model(name)
+            for path, data in model.files.items():
                 self._add(f"{MODELS_DIR}/models/{name}/{path}", data)
+            textures.update(model.textures)
         self.summary.models = sorted(self._models)
+        if textures:
+            for path, data in materials_model_files(textures).items():
+                self._add(f"{MODELS_DIR}/models/{MATERIALS_MODEL}/{path}", data)
 
     def _add_packages(self) -> None:
         models, worlds = package.MODELS_PACKAGE, package.WORLDS_PACKAGE

@@ -2,7 +2,9 @@
 
 libsdformat's ``ign sdf -k`` (or ``gz sdf -k``) validates each world with the archive's model
 directories on ``SDF_PATH`` (the only variable the standalone checker reads). It does not notice
-missing mesh files, so every ``model://`` URI is also resolved here against the archive itself.
+missing mesh files, so every ``model://`` URI is also resolved here against the archive itself
+(a file, or a directory for a material script's folders), and so is every image a COLLADA mesh
+names (relative to the mesh).
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ from pathlib import Path
 from jobforge.services.robomaker.export.archive import MODELS_DIR, WORLDS_DIR
 
 _URI = re.compile(r"model://([^/<\s]+)(/[^<\s]*)?")
+_COLLADA_IMAGE = "{http://www.collada.org/2005/11/COLLADASchema}image"
+
+
+def missing_images(mesh: Path) -> list[str]:
+    """The images a COLLADA file names (``<image><init_from>``) that do not exist beside it."""
+    found = []
+    for image in ET.parse(mesh).getroot().iter(_COLLADA_IMAGE):
+        path = (image.findtext("{*}init_from") or "").strip()
+        if not (mesh.parent / path).is_file():
+            found.append(f"{mesh}: image {path} does not exist")
+    return found
 
 
 @dataclass
@@ -84,8 +97,11 @@ def check_export(root: Path, run_sdf_checker: bool = True, workers: int = 4) -> 
             result.uris += 1
             if model not in dirs:
                 result.problems.append(f"{document}: model://{model} is not in the archive")
-            elif path and not (dirs[model] / path.lstrip("/")).is_file():
+            elif path and not (dirs[model] / path.lstrip("/")).exists():
                 result.problems.append(f"{document}: model://{model}{path} does not exist")
+    for folder in dirs.values():
+        for mesh in sorted(folder.glob("meshes/*.dae")):
+            result.problems += missing_images(mesh)
     if run_sdf_checker:
         worlds = [worlds_dir / name / f"{name}.world" for name in result.worlds]
         worlds = [w for w in worlds if w.is_file()]

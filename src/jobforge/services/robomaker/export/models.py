@@ -18,7 +18,13 @@ from functools import lru_cache
 import numpy as np
 import trimesh
 
-from jobforge.services.robomaker.export.collada import ColouredMesh, collada_document
+from jobforge.services.robomaker.export.collada import ColouredMesh, box_uvs, collada_document
+from jobforge.services.robomaker.export.textures import (
+    MATERIALS_MODEL,
+    TEXTURES_DIR,
+    TextureId,
+    part_texture,
+)
 from jobforge.services.robomaker.export.xml import fmt, pose_text
 from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS, Variant
 
@@ -153,6 +159,7 @@ def desk(w: float, d: float, h: float) -> list[Part]:
     parts = table(w, d, h, "light_wood")
     x0 = w / 2 - 0.45
     parts.append(box("drawers", x0, -d / 2 + 0.03, 0.05, w / 2 - 0.03, d / 2 - 0.03, h - 0.035, "light_wood"))
+    parts += _seams(x0, w / 2 - 0.03, 0.05, h - 0.05, d / 2 - 0.026, 3, "z", depth=0.01)  # 2 mm proud
     for i in range(3):
         z = 0.05 + (h - 0.1) * (i + 0.5) / 3
         parts.append(
@@ -228,7 +235,26 @@ def cabinet(
             )
         )
         parts.append(handle)
+    parts += _seams(-w / 2 + 0.01, w / 2 - 0.01, *span_z, front - 0.01, fronts, "z" if drawers else "x")
     return parts
+
+
+def _seams(
+    x0: float, x1: float, z0: float, z1: float, face: float, count: int, across: str, depth: float = 0.016
+) -> list[Part]:
+    """Dark reveals in the gaps between ``count`` fronts on the +y face at ``face`` (their front
+    plane): vertical lines between doors (``across`` "x") or horizontal ones between drawers ("z"),
+    recessed 2 mm behind the fronts so the seam reads as a shadow line."""
+    seams = []
+    for i in range(1, count):
+        if across == "x":
+            x = x0 + (x1 - x0) * i / count
+            extents = (x - 0.003, face - depth, z0, x + 0.003, face - 0.002, z1)
+        else:
+            z = z0 + (z1 - z0) * i / count
+            extents = (x0, face - depth, z - 0.003, x1, face - 0.002, z + 0.003)
+        seams.append(box(f"seam{i}", *extents, "black", collide=False))
+    return seams
 
 
 def bed(w: float, d: float, h: float) -> list[Part]:
@@ -265,6 +291,28 @@ def bed(w: float, d: float, h: float) -> list[Part]:
             "fabric",
             collide=False,
         ),
+        box(
+            "fold",
+            -w / 2 + 0.015,
+            back + 0.6,
+            h + 0.03,
+            w / 2 - 0.015,
+            back + 0.78,
+            h + 0.045,
+            "linen",
+            collide=False,
+        ),
+        box(
+            "piping",
+            -w / 2 + 0.025,
+            back + 0.055,
+            h - 0.06,
+            w / 2 - 0.025,
+            d / 2 - 0.025,
+            h - 0.05,
+            "white",
+            collide=False,
+        ),
     ]
 
 
@@ -293,6 +341,34 @@ def sofa(w: float, d: float, h: float, colour: str = "fabric", seats: int | None
                 "cushion",
             )
         )
+        parts.append(
+            box(
+                f"back_cushion{i}",
+                x0 + 0.015,
+                back + 0.2,
+                0.46,
+                x0 + inner / seats - 0.015,
+                back + 0.3,
+                h - 0.03,
+                "cushion",
+                collide=False,
+            )
+        )
+    if seats > 1:  # a throw pillow against each arm
+        for side, x in (("left", -w / 2 + arm + 0.04), ("right", w / 2 - arm - 0.34)):
+            parts.append(
+                box(
+                    f"pillow_{side}",
+                    x,
+                    back + 0.3,
+                    0.46,
+                    x + 0.3,
+                    back + 0.42,
+                    0.76,
+                    "fabric_warm",
+                    collide=False,
+                )
+            )
     return parts
 
 
@@ -388,6 +464,31 @@ def corner_cabinet(w: float, d: float, h: float) -> list[Part]:
             collide=False,
         ),
         box("upper_counter", -w / 2, -d / 2, split, w / 2, d / 2, split + 0.03, "dark_wood"),
+        box(
+            "upper_seam",
+            -0.003,
+            d / 2 - 0.125,
+            split + 0.03,
+            0.003,
+            d / 2 - 0.095,
+            h - 0.05,
+            "wood",
+            collide=False,
+        ),
+        *[
+            box(
+                f"upper_handle{i}",
+                x,
+                d / 2 - 0.1,
+                split + 0.1,
+                x + 0.02,
+                d / 2 - 0.085,
+                split + 0.25,
+                "chrome",
+                collide=False,
+            )
+            for i, x in enumerate((-0.05, 0.03))
+        ],
     ]
 
 
@@ -570,14 +671,59 @@ def washing_machine(w: float, d: float, h: float) -> list[Part]:
             "steel",
             collide=False,
         ),
+        box(
+            "handle",
+            min(w, h) * 0.3 - 0.02,
+            front - 0.01,
+            h * 0.45 - 0.05,
+            min(w, h) * 0.3 + 0.01,
+            front,
+            h * 0.45 + 0.05,
+            "chrome",
+            collide=False,
+        ),
+        cylinder("dial", w / 4, front - 0.015, h - 0.07, 0.03, 0.01, "chrome", axis="y", collide=False),
     ]
 
 
 def kitchen_island(w: float, d: float, h: float) -> list[Part]:
-    return [
+    """A counter over a cabinet body, overhanging +y (for stools); doors and handles face -y."""
+    parts = [
         box("body", -w / 2 + 0.05, -d / 2 + 0.05, 0, w / 2 - 0.05, d / 2 - 0.25, h - 0.04, "white"),
         box("counter", -w / 2, -d / 2, h - 0.04, w / 2, d / 2, h, "counter"),
     ]
+    doors = max(1, round((w - 0.1) / 0.5))
+    span = (w - 0.1) / doors
+    for i in range(doors):
+        x0 = -w / 2 + 0.05 + span * i
+        parts.append(
+            box(
+                f"door{i}",
+                x0 + 0.003,
+                -d / 2 + 0.04,
+                0.1,
+                x0 + span - 0.003,
+                -d / 2 + 0.05,
+                h - 0.06,
+                "white",
+                collide=False,
+            )
+        )
+        hx = x0 + span - 0.06 if i % 2 == 0 else x0 + 0.04
+        parts.append(
+            box(
+                f"handle{i}",
+                hx,
+                -d / 2 + 0.03,
+                h - 0.25,
+                hx + 0.02,
+                -d / 2 + 0.04,
+                h - 0.1,
+                "chrome",
+                collide=False,
+            )
+        )
+    return parts
 
 
 def bath(w: float, d: float, h: float) -> list[Part]:
@@ -589,6 +735,9 @@ def bath(w: float, d: float, h: float) -> list[Part]:
         box("rim_left", -w / 2, -d / 2 + t, 0.15, -w / 2 + t, d / 2 - t, h, "porcelain"),
         box("rim_right", w / 2 - t, -d / 2 + t, 0.15, w / 2, d / 2 - t, h, "porcelain"),
         cylinder("tap", -w / 2 + 0.15, -d / 2 + 0.04, h + 0.1, 0.015, 0.2, "chrome", collide=False),
+        cylinder(
+            "spout", -w / 2 + 0.15, -d / 2 + 0.1, h + 0.19, 0.012, 0.12, "chrome", axis="y", collide=False
+        ),
     ]
 
 
@@ -610,6 +759,18 @@ def toilet(w: float, d: float, h: float) -> list[Part]:
         box("pedestal", -0.12, back + 0.12, 0, 0.12, back + 0.4, 0.38, "porcelain"),
         cylinder("seat", 0, back + 0.18 + bowl_r, 0.41, bowl_r + 0.01, 0.02, "white", collide=False),
         box("tank", -w / 2, back, 0.38, w / 2, back + 0.18, h, "porcelain"),
+        box(
+            "tank_lid",
+            -w / 2,
+            back,
+            h,
+            w / 2 + 0.01,
+            back + 0.19,
+            h + 0.02,
+            "porcelain",
+            collide=False,
+        ),
+        cylinder("flush", 0, back + 0.09, h + 0.025, 0.025, 0.01, "chrome", collide=False),
     ]
 
 
@@ -617,6 +778,10 @@ def vanity(w: float, d: float, h: float) -> list[Part]:
     parts = cabinet(w, d, h, "light_wood", fronts=2, top_colour="counter")
     parts.append(cylinder("basin", 0, 0.02, h + 0.005, min(w, d) * 0.3, 0.01, "porcelain", collide=False))
     parts.append(cylinder("tap", 0, -d / 2 + 0.06, h + 0.12, 0.015, 0.24, "chrome", collide=False))
+    parts.append(
+        cylinder("spout", 0, -d / 2 + 0.12, h + 0.225, 0.012, 0.12, "chrome", axis="y", collide=False)
+    )
+    parts.append(cylinder("tap_knob", 0, -d / 2 + 0.06, h + 0.25, 0.02, 0.02, "chrome", collide=False))
     return parts
 
 
@@ -664,6 +829,7 @@ class GazeboModel:
 
     name: str
     files: dict[str, bytes]
+    textures: tuple[TextureId, ...] = ()  # in the shared materials model, referenced by the mesh
 
     def mesh_paths(self) -> list[str]:
         return [path for path in self.files if path.startswith("meshes/")]
@@ -760,8 +926,7 @@ def furniture_model(name: str) -> GazeboModel:
         if part.colour != "glass":
             by_colour.setdefault(part.colour, []).append(part.mesh())
     meshes = [
-        ColouredMesh(colour, PALETTE[colour], trimesh.util.concatenate(found))
-        for colour, found in sorted(by_colour.items())
+        _surface(colour, trimesh.util.concatenate(found)) for colour, found in sorted(by_colour.items())
     ]
     mesh_path = f"meshes/{name}.dae"
     _, variant = VARIANTS[name]
@@ -773,4 +938,22 @@ def furniture_model(name: str) -> GazeboModel:
             "model.sdf": model_sdf(name, type_, parts, f"model://{name}/{mesh_path}").encode(),
             mesh_path: collada_document(meshes, name),
         },
+        tuple(("part", colour) for colour in sorted(by_colour) if part_texture(colour) is not None),
+    )
+
+
+def _surface(colour: str, mesh: trimesh.Trimesh) -> ColouredMesh:
+    """The parts of one palette colour: textured where :data:`textures.SURFACES` has the colour
+    (box-projected coordinates, images in the shared materials model), else flat."""
+    found = part_texture(colour)
+    if found is None:
+        return ColouredMesh(colour, PALETTE[colour], mesh)
+    folder = f"../../{MATERIALS_MODEL}/{TEXTURES_DIR}"  # from models/<name>/meshes/
+    return ColouredMesh(
+        colour,
+        PALETTE[colour],
+        mesh,
+        box_uvs(mesh, found.repeat),
+        f"{folder}/{found.albedo_file}",
+        f"{folder}/{found.normal_file}",
     )

@@ -81,6 +81,8 @@ def models_readme(models: list[str]) -> str:
 
 Furniture and fixture models shared by the exported WorldForge worlds (each stored once).
 Every model is a Gazebo model directory (`model.config`, `model.sdf`, `meshes/*.dae`) in SDF 1.6.
+`jobforge_materials` holds the generated textures (albedo and normal-map PNGs, and an OGRE material
+script for Gazebo classic) that the meshes and the worlds' floors and walls use.
 Add `models/` to `GAZEBO_MODEL_PATH` (Gazebo classic), `GZ_SIM_RESOURCE_PATH` (gz-sim) or
 `SDF_PATH` (`ign sdf -k`), or build this package in a ROS workspace, which does it for you.
 

@@ -5,6 +5,13 @@ The world is self-contained apart from the shared furniture models it includes b
 ``model://<name>``: light, ground plane, floors, walls, ceilings and doors are written inline, so
 nothing else needs to be on the model path. Floors sit at z = 0 (the floor slabs span
 -0.03..0 and the ground plane lies under them), as the world description documents.
+
+Floors and the room sides of walls are textured: their visuals are meshes in the world's folder
+(``meshes/floor_<type>.dae``, ``meshes/wall_<type>.dae``, one per material type, texture
+coordinates in metres / the texture's tile size, so planks and tiles keep their real size),
+each with a ``<material>`` naming the texture twice: an OGRE script for Gazebo classic and
+``<pbr><metal>`` albedo and normal maps for gz-sim, both in the shared ``jobforge_materials``
+model. Collisions stay boxes; exterior faces, ceilings and glass keep flat colours.
 """
 
 from __future__ import annotations
@@ -12,9 +19,21 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+import trimesh
+
+from jobforge.services.robomaker.export.collada import ColouredMesh, box_uvs, collada_document
+from jobforge.services.robomaker.export.textures import (
+    MATERIALS_MODEL,
+    SCRIPTS_DIR,
+    TEXTURES_DIR,
+    TextureId,
+    texture_name,
+    texture_repeat,
+)
 from jobforge.services.robomaker.export.xml import fmt, pose_text, text
 from jobforge.services.robomaker.worldgen.world import (
     HINGE_CLEARANCE,
@@ -78,6 +97,65 @@ def _material(colour: Colour) -> str:
     )
 
 
+def _textured_material(ref: TextureId, colour: Colour) -> str:
+    """A material for Gazebo classic (OGRE script) and gz-sim (PBR maps) with ``colour`` as the
+    plain fallback (and the colour MuJoCo's translation uses)."""
+    name, rgb = texture_name(ref), fmt(colour)
+    folder = f"model://{MATERIALS_MODEL}/{TEXTURES_DIR}"
+    return (
+        f"<material><script><uri>model://{MATERIALS_MODEL}/{SCRIPTS_DIR}</uri>"
+        f"<uri>{folder}</uri><name>JobForge/{name}</name></script>"
+        f"<ambient>{rgb} 1</ambient><diffuse>{rgb} 1</diffuse><specular>0.05 0.05 0.05 1</specular>"
+        f"<pbr><metal><albedo_map>{folder}/{name}_albedo.png</albedo_map>"
+        f"<normal_map>{folder}/{name}_normal.png</normal_map>"
+        "<roughness>0.8</roughness><metalness>0</metalness></metal></pbr></material>"
+    )
+
+
+Extents = tuple[float, float, float, float, float, float]
+
+
+@dataclass
+class Surfaces:
+    """Visual boxes collected by texture while a world's floors and walls are written."""
+
+    boxes: dict[TextureId, list[Extents]] = field(default_factory=dict)
+    colours: dict[TextureId, Colour] = field(default_factory=dict)
+
+    def add(self, ref: TextureId, colour: Colour, extents: Extents) -> None:
+        self.boxes.setdefault(ref, []).append(extents)
+        self.colours[ref] = colour
+
+    def clear(self, kind: str) -> None:
+        """Forget the boxes of ``kind`` (floors or walls are being written again)."""
+        for ref in self.of_kind(kind):
+            del self.boxes[ref], self.colours[ref]
+
+    def of_kind(self, kind: str) -> list[TextureId]:
+        return sorted(ref for ref in self.boxes if ref[0] == kind)
+
+    def mesh(self, ref: TextureId) -> bytes:
+        """The COLLADA mesh of every box of ``ref``, texture coordinates in tiles (no images: the
+        SDF material names them, found by ``model://`` URI wherever the packages are installed)."""
+        mesh = _boxes_mesh(np.array(self.boxes[ref], dtype=float))
+        part = ColouredMesh(
+            texture_name(ref), (*self.colours[ref], 1.0), mesh, box_uvs(mesh, texture_repeat(ref))
+        )
+        return collada_document([part], texture_name(ref))
+
+
+_UNIT_BOX = trimesh.creation.box()  # extents 1, centred at the origin
+
+
+def _boxes_mesh(extents: np.ndarray) -> trimesh.Trimesh:
+    """One mesh of many axis-aligned boxes, rows (x0, y0, z0, x1, y1, z1) (vectorised: a world
+    has hundreds of wall faces)."""
+    low, high = extents[:, :3], extents[:, 3:]
+    vertices = _UNIT_BOX.vertices[None] * (high - low)[:, None] + ((low + high) / 2)[:, None]
+    faces = _UNIT_BOX.faces[None] + len(_UNIT_BOX.vertices) * np.arange(len(extents))[:, None, None]
+    return trimesh.Trimesh(vertices.reshape(-1, 3), faces.reshape(-1, 3), process=False)
+
+
 def _box_size(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> tuple[str, str]:
     pose = pose_text((x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2)
     return pose, f"<geometry><box><size>{fmt((x1 - x0, y1 - y0, z1 - z0))}</size></box></geometry>"
@@ -110,40 +188,62 @@ class WorldSdf:
     ceilings: bool = True
 
     # -- pieces -----------------------------------------------------------------------------------
-    def _side_colours(self, wall: Wall) -> tuple[Colour, Colour]:
-        """Wall colours on the (negative, positive) side across the wall: each room's wall material."""
+    def _side_materials(self, wall: Wall) -> tuple[str | None, str | None]:
+        """Wall material types on the (negative, positive) side across the wall (None: outside)."""
         along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
         line = wall.start[1] if along_x else wall.start[0]
-        sides = [EXTERIOR, EXTERIOR]
+        sides: list[str | None] = [None, None]
         for name in wall.rooms:
             room = self.world.room(name)
             x0, y0, x1, y1 = room.bounds
             centre = (y0 + y1) / 2 if along_x else (x0 + x1) / 2
-            sides[1 if centre > line else 0] = material_colour(room.wall_material, WALL_COLOURS)
+            sides[1 if centre > line else 0] = room.wall_material
         return sides[0], sides[1]
+
+    def _side(self, name: str, material: str | None, extents: Extents) -> str:
+        """One side of a wall block: collected for its material's textured mesh, or (outside) a
+        flat-coloured box visual."""
+        if material is None:
+            return _visual(name, EXTERIOR, *extents)
+        self.surfaces.add(("wall", material), material_colour(material, WALL_COLOURS), extents)
+        return ""
 
     def _wall_block(
         self, name: str, wall: Wall, box: tuple[float, float, float, float], z0: float, z1: float
     ) -> str:
         """One solid wall block: a full-thickness collision and a visual half per side."""
         x0, y0, x1, y1 = box
-        negative, positive = self._side_colours(wall)
+        negative, positive = self._side_materials(wall)
         along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
         parts = [_collision(name, x0, y0, z0, x1, y1, z1)]
         if along_x:
             mid = wall.start[1]
-            parts.append(_visual(f"{name}_a", negative, x0, y0, z0, x1, mid, z1))
-            parts.append(_visual(f"{name}_b", positive, x0, mid, z0, x1, y1, z1))
+            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, x1, mid, z1)))
+            parts.append(self._side(f"{name}_b", positive, (x0, mid, z0, x1, y1, z1)))
         else:
             mid = wall.start[0]
-            parts.append(_visual(f"{name}_a", negative, x0, y0, z0, mid, y1, z1))
-            parts.append(_visual(f"{name}_b", positive, mid, y0, z0, x1, y1, z1))
+            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, mid, y1, z1)))
+            parts.append(self._side(f"{name}_b", positive, (mid, y0, z0, x1, y1, z1)))
         return "".join(parts)
+
+    def _textured_visuals(self, kind: str) -> str:
+        """A mesh visual per texture of ``kind`` collected so far."""
+        return "".join(
+            f'<visual name="{texture_name(ref)}_visual"><geometry><mesh>'
+            f"<uri>model://{self.world.world_id}/meshes/{texture_name(ref)}.dae</uri></mesh></geometry>"
+            f"{_textured_material(ref, self.surfaces.colours[ref])}</visual>"
+            for ref in self.surfaces.of_kind(kind)
+        )
+
+    @cached_property
+    def surfaces(self) -> Surfaces:
+        return Surfaces()
 
     def walls(self) -> str:
         """Full-height wall pieces, a lintel over every doorway, and every window's sill, lintel
         and glass pane (a thin box that collides, see-through)."""
         blocks = []
+        self.surfaces.clear("wall")
         walls = {wall.id: wall for wall in self.world.walls}
         for wall in self.world.walls:
             for i, box in enumerate(self.world.full_height(wall).solid_boxes()):
@@ -169,20 +269,23 @@ class WorldSdf:
         return (
             '<model name="walls"><static>true</static><link name="link">'
             + "".join(blocks)
+            + self._textured_visuals("wall")
             + "</link></model>"
         )
 
     def floors(self) -> str:
         slabs = []
+        self.surfaces.clear("floor")
         for i, room in enumerate(self.world.rooms):
             x0, y0, x1, y1 = room.bounds
             colour = material_colour(room.flooring, FLOORING_COLOURS)
             name = f"floor_{i}_{sdf_name(room.name)}"
             slabs.append(_collision(name, x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
-            slabs.append(_visual(name, colour, x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
+            self.surfaces.add(("floor", room.flooring), colour, (x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
         return (
             '<model name="floors"><static>true</static><link name="link">'
             + "".join(slabs)
+            + self._textured_visuals("floor")
             + "</link></model>"
         )
 
@@ -289,6 +392,18 @@ class WorldSdf:
             f'<visual name="ground_visual"><cast_shadows>false</cast_shadows><geometry>{plane}</geometry>'
             f"{_material((0.45, 0.55, 0.40))}</visual></link></model>"
         )
+
+    def meshes(self) -> dict[str, bytes]:
+        """The world folder's textured floor and wall meshes, by path in the folder."""
+        self.building  # noqa: B018 (collects the surfaces)
+        return {
+            f"meshes/{texture_name(ref)}.dae": self.surfaces.mesh(ref) for ref in sorted(self.surfaces.boxes)
+        }
+
+    def textures(self) -> list[TextureId]:
+        """The textures the world's materials reference (shipped in the shared materials model)."""
+        self.building  # noqa: B018
+        return sorted(self.surfaces.boxes)
 
     # -- documents --------------------------------------------------------------------------------
     def world_document(self) -> str:
