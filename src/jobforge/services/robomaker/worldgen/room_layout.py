@@ -107,7 +107,7 @@ def footprint_void(spec: WorldTemplateSpec, seed: int) -> RoomSpec | None:
 
 
 def void_kind(rects: dict[str, Box], eps: float = 1e-6) -> str | None:
-    """"L" when the layout's void is a corner of its bounding rectangle, "U" when it is a notch in
+    """ "L" when the layout's void is a corner of its bounding rectangle, "U" when it is a notch in
     one side, None when there is no void or it is anywhere else (inside, across, a whole end)."""
     void = rects.get(VOID)
     if void is None:
@@ -872,7 +872,10 @@ def _interval_search(
                             out.append((lo, hi, (vertical, a1 / total, t1, t2), sides, offsets))
             sub = (sub - 1) & mask
         feasible[mask] = _prune_sides(
-            out, outside, shapes, cap=(VOID_SHAPES_CAP if void else SHAPES_CAP) if shapes else JOINT_CAP if needs else 10
+            out,
+            outside,
+            shapes,
+            cap=(VOID_SHAPES_CAP if void else SHAPES_CAP) if shapes else JOINT_CAP if needs else 10,
         )
     return feasible[(1 << n) - 1]
 

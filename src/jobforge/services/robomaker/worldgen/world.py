@@ -263,7 +263,7 @@ class World:
 
     @property
     def footprint_shape(self) -> str:
-        """"rectangle", "L" or "U" (the footprint rectangle with a corner or a notch outside)."""
+        """ "rectangle", "L" or "U" (the footprint rectangle with a corner or a notch outside)."""
         return footprint_shape(self.outline_polygon)
 
     def full_height(self, wall: Wall) -> Wall:
