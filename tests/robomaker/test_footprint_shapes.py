@@ -32,7 +32,7 @@ from tests.robomaker.samples import hallway_house_body, sample_body, unconnected
 # Floorplan seeds of these templates that come out L- or U-shaped (deterministic by seed).
 SHAPED = {
     "unconnected L": (unconnected_house_body(), 5),
-    "unconnected U": (unconnected_house_body(), 6),
+    "unconnected U": (unconnected_house_body(), 7),
     "hallway L": (hallway_house_body(), 3),
 }
 
@@ -74,7 +74,12 @@ def test_shape_share_over_many_seeds() -> None:
     spec = parse_template_body(unconnected_house_body())
     shapes = collections.Counter(footprint_shape(generate_floorplan(spec, s).outline) for s in range(40))
     assert set(shapes) == {"rectangle", "L", "U"}
-    assert 0.2 <= (shapes["L"] + shapes["U"]) / 40 <= 0.6, shapes
+    # SHAPED_SHARE (half) of the seeds try a shape; the ones the template's rooms cannot take keep
+    # a rectangle
+    assert 0.15 <= (shapes["L"] + shapes["U"]) / 40 <= 0.5, shapes
+    hallway = parse_template_body(hallway_house_body())
+    shapes = collections.Counter(footprint_shape(generate_floorplan(hallway, s).outline) for s in range(40))
+    assert 0.15 <= shapes["L"] / 40 <= 0.5, shapes
     # the choice is the seed's: the same seed, the same outline
     assert generate_floorplan(spec, 6) == generate_floorplan(spec, 6)
     # templates with fewer than four rooms keep a rectangle

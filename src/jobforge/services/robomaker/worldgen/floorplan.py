@@ -479,18 +479,11 @@ def _outline(rects: dict[str, Box]) -> tuple[tuple[float, float], ...]:
 
 def _layout(spec: WorldTemplateSpec, seed: int, rng: random.Random) -> Layout:
     """The room layout of floorplan ``seed``: an L or U footprint when :func:`footprint_void` asks
-    for one and a quick search finds a layout with it (or with the other shape) that meets
-    everything (shapes, desired connections, the rooms joined public to private), else the
-    rectangle's."""
+    for one and a quick search finds a layout with it that meets everything (shapes, desired
+    connections, the rooms joined public to private), else the rectangle's."""
     void = footprint_void(spec, seed)
-    if void is not None:
-        # The other shape when the chosen one does not suit the template (a U needs rooms on both
-        # sides of its notch joined along its base).
-        for kind in (void.type, "L" if void.type == "U" else "U"):
-            layout = search_shaped_layout(spec, replace(void, type=kind), rng)
-            if layout is not None:
-                return layout
-    return search_layout(spec, rng)
+    layout = None if void is None else search_shaped_layout(spec, void, rng)
+    return layout or search_layout(spec, rng)
 
 
 def _spawn(rooms: list[RoomSpec], rects: dict[str, Box], keepouts: list[Box]) -> tuple[float, float]:

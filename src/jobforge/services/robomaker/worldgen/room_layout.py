@@ -76,7 +76,8 @@ MIN_SHAPED_ROOMS = 4  # templates with fewer rooms keep a rectangular footprint
 SHAPED_SHARE = 0.5  # share of the other floorplans that try an L or U footprint
 VOID_MAX_ASPECT = 3.0  # the void may take any shape up to this long side / short side
 VOID_AREA_SLACK = 0.5  # and any area within ±50% of its nominal one (the rooms trade area with it)
-VOID_SHAPES_CAP = 40  # SHAPES_CAP of the (quick) search with a void: one room more, less time
+VOID_SHAPES_CAP = 30  # SHAPES_CAP of the (quick) search with a void: one room more, less time
+VOID_PROPOSALS = 6  # PROPOSALS of the search with a void: a shape that does not suit costs little
 VOID_PENALTY = DISCONNECTED_PENALTY  # a void that is no corner (L) or side notch (U): unusable
 
 
@@ -93,14 +94,15 @@ class Layout:
 def footprint_void(spec: WorldTemplateSpec, seed: int) -> RoomSpec | None:
     """The void of floorplan ``seed``'s footprint, deterministically: None (a rectangle) or, for
     SHAPED_SHARE of the templates with at least MIN_SHAPED_ROOMS rooms, a leaf outside the house
-    (type "L": a corner of the bounding rectangle, "U": a notch in one side) of 12-30% of the
-    rooms' area, free to turn. The search treats it as a room without connections."""
+    (type "L", two times in three: a corner of the bounding rectangle, "U": a notch in one side) of
+    12-30% of the rooms' area, free to turn. The search treats it as a room without connections,
+    of any shape up to VOID_MAX_ASPECT and area within VOID_AREA_SLACK."""
     if len(spec.rooms) < MIN_SHAPED_ROOMS:
         return None
     rng = random.Random(f"footprint:{seed}")
     if rng.random() >= SHAPED_SHARE:
         return None
-    kind = rng.choice(("L", "U"))
+    kind = rng.choice(("L", "L", "U"))  # a U suits fewer templates (rooms joined around its notch)
     share = rng.uniform(0.15, 0.3) if kind == "L" else rng.uniform(0.12, 0.22)
     area = share * sum(r.area for r in spec.rooms)
     return RoomSpec(kind, VOID, None, area, rng.uniform(1.0, 1.6), 1.0, oriented=False)
@@ -605,7 +607,8 @@ def _search(
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading:
     # those meeting every desired connection when there are any.
-    proposals, joint = _proposals(spec, rng, max_factor=max_factor if quick else math.inf)
+    wanted = VOID_PROPOSALS if any(r.name == VOID for r in spec.rooms) else PROPOSALS
+    proposals, joint = _proposals(spec, rng, wanted, max_factor=max_factor if quick else math.inf)
     if quick and spec.connections and not joint:
         return None  # no structure meets the desired connections with these shapes
     for lo, hi, tree in proposals:
