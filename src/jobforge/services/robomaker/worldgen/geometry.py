@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -80,10 +82,10 @@ def union_outline(boxes: list[Box], digits: int = 6) -> list[tuple[Point, ...]]:
         x0, y0, x1, y1 = (round(v, digits) for v in box)
         inner_x = [x for x in xs if x0 <= x <= x1]
         inner_y = [y for y in ys if y0 <= y <= y1]
-        for a, b in zip(inner_x, inner_x[1:], strict=False):
+        for a, b in itertools.pairwise(inner_x):
             add((a, y0), (b, y0))
             add((b, y1), (a, y1))
-        for a, b in zip(inner_y, inner_y[1:], strict=False):
+        for a, b in itertools.pairwise(inner_y):
             add((x1, a), (x1, b))
             add((x0, b), (x0, a))
     following = dict(edges)
