@@ -35,8 +35,9 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
 
 ``footprint`` min/max is the bounding rectangle (its aspect is the template's footprint aspect);
 an L or U house leaves one corner or a notch of it outside (``outline``). ``door`` is set for V2
-doorways (hinged doors); V1 doorways are door-less gaps. ``windows`` (V2 worlds; empty for V1) are openings in exterior walls from ``sill`` to ``top`` above the floor,
-``position`` their middle on the wall centre line; a wall's ``gaps`` are its floor-level gaps only.
+doorways (hinged doors); V1 doorways are door-less gaps. ``windows`` (V2 worlds; empty for V1) are
+openings in exterior walls from ``sill`` to ``top`` above the floor, ``position`` their middle on
+the wall centre line; a wall's ``gaps`` are its floor-level gaps only.
 """
 
 from __future__ import annotations
