@@ -482,7 +482,9 @@ def _layout(spec: WorldTemplateSpec, seed: int, rng: random.Random) -> Layout:
     for one and a quick search finds a layout with it that meets everything (shapes, desired
     connections, the rooms joined public to private), else the rectangle's."""
     void = footprint_void(spec, seed)
-    layout = None if void is None else search_shaped_layout(spec, void, rng)
+    # Its own random stream: a floorplan that stays a rectangle is the one it was before shapes.
+    shaped_rng = random.Random(f"footprint-layout:{seed}")
+    layout = None if void is None else search_shaped_layout(spec, void, shaped_rng)
     return layout or search_layout(spec, rng)
 
 
