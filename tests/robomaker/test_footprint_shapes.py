@@ -12,8 +12,7 @@ import shapely
 from shapely.geometry import LineString, box
 
 from jobforge.services.robomaker.export.check import check_sdf_file
-from jobforge.services.robomaker.export.models import furniture_model
-from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import (
     Room,
@@ -26,7 +25,7 @@ from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.geometry import polygon_area, union_outline
 from jobforge.services.robomaker.worldgen.room_layout import VOID, footprint_void, void_kind
 from jobforge.services.robomaker.worldgen.world import footprint_shape
-from tests.robomaker.helpers import require_sdf_checker
+from tests.robomaker.helpers import require_sdf_checker, write_used_models
 from tests.robomaker.samples import hallway_house_body, sample_body, unconnected_house_body
 
 # Floorplan seeds of these templates that come out L- or U-shaped (deterministic by seed).
@@ -182,10 +181,7 @@ def test_shaped_worlds_pass_libsdformat(worlds: dict[str, World], tmp_path: Path
     models = tmp_path / "models"
     files = []
     for world in worlds.values():
-        for name in used_models(world):
-            for path, data in furniture_model(name).files.items():
-                (models / name / path).parent.mkdir(parents=True, exist_ok=True)
-                (models / name / path).write_bytes(data)
+        write_used_models(world, models)
         files.append(tmp_path / f"{world.world_id}.world")
         files[-1].write_text(WorldSdf(world).world_document())
     assert [p for f in files for p in check_sdf_file(f, [models], command)] == []
