@@ -21,6 +21,11 @@ Orientation: the search runs with every room in its requested orientation first;
 misses a desired connection or a room's shape does it search again with rooms free to turn, and
 keeps the better layout (connections, then shapes, then the fewest turned rooms; the free layout
 also transposed, which turns every room). See :func:`search_layout`.
+
+L and U footprints: the floor plan may add a *void* leaf (:func:`footprint_void`), a room without
+connections of any shape up to VOID_MAX_ASPECT that must end up in a corner (L) or on one side (U)
+of the bounding rectangle (:func:`void_kind`); the interval search keeps only blocks with the void
+on their edge, and :func:`search_shaped_layout` runs the quick search with it.
 """
 
 from __future__ import annotations
