@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from jobforge.services.robomaker.export.check import check_sdf_file
-from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.export.textures import texture_name
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
-from tests.robomaker.helpers import require_sdf_checker
+from tests.robomaker.helpers import require_sdf_checker, write_used_models
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 
 
@@ -133,10 +132,7 @@ def test_worlds_and_world_models_pass_libsdformat(worlds: dict[str, World], tmp_
     models, world_dirs = tmp_path / "models", tmp_path / "worlds"
     files = []
     for world in worlds.values():
-        for name in used_models(world):
-            for path, data in furniture_model(name).files.items():
-                (models / name / path).parent.mkdir(parents=True, exist_ok=True)
-                (models / name / path).write_bytes(data)
+        write_used_models(world, models)
         folder = world_dirs / world.world_id
         folder.mkdir(parents=True)
         writer = WorldSdf(world)
@@ -189,10 +185,7 @@ def test_worlds_pass_a_strict_libsdformat_load(worlds: dict[str, World], tmp_pat
     subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
     models, world_dirs = tmp_path / "models", tmp_path / "worlds"
     for world in worlds.values():
-        for name in used_models(world):
-            for path, data in furniture_model(name).files.items():
-                (models / name / path).parent.mkdir(parents=True, exist_ok=True)
-                (models / name / path).write_bytes(data)
+        write_used_models(world, models)
         (world_dirs / world.world_id).mkdir(parents=True)
         writer = WorldSdf(world)
         (world_dirs / world.world_id / "model.sdf").write_text(writer.model_document())

@@ -11,7 +11,9 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "worldId": str, "templateVersion": "1" | "2",
       "seeds": {"floorplan": int, "interior": int},
       "ceilingHeight": float,
-      "footprint": {"min": [x, y], "max": [x, y], "aspectRatio": x/y, "requestedAspectRatio"},
+      "footprint": {"min": [x, y], "max": [x, y], "aspectRatio": x/y, "requestedAspectRatio",
+                    "shape": "rectangle" | "L" | "U",
+                    "outline": [[x, y], ...] (the house, counter-clockwise, wall centre lines)},
       "spawn": {"position": [0.0, 0.0, 0.0], "clearRadius": 0.5},
       "rooms": [{"name", "originalName" (V2, may be null), "type",
                  "polygon": [[x, y], ...] (counter-clockwise, wall centre lines),
@@ -31,9 +33,11 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "unmetConnections": [{"rooms": [a, b], "type": "Doorway" | "Opening"}]
     }
 
-``door`` is set for V2 doorways (hinged doors); V1 doorways are door-less gaps. ``windows`` (V2
-worlds; empty for V1) are openings in exterior walls from ``sill`` to ``top`` above the floor,
-``position`` their middle on the wall centre line; a wall's ``gaps`` are its floor-level gaps only.
+``footprint`` min/max is the bounding rectangle (its aspect is the template's footprint aspect);
+an L or U house leaves one corner or a notch of it outside (``outline``). ``door`` is set for V2
+doorways (hinged doors); V1 doorways are door-less gaps. ``windows`` (V2 worlds; empty for V1) are
+openings in exterior walls from ``sill`` to ``top`` above the floor, ``position`` their middle on
+the wall centre line; a wall's ``gaps`` are its floor-level gaps only.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ def world_description(world: World) -> dict[str, Any]:
             "max": [fx1, fy1],
             "aspectRatio": round((fx1 - fx0) / (fy1 - fy0), 3),
             "requestedAspectRatio": world.requested_footprint_aspect,
+            "shape": world.footprint_shape,
+            "outline": [list(p) for p in world.outline_polygon],
         },
         "spawn": {"position": [world.spawn[0], world.spawn[1], 0.0], "clearRadius": world.spawn_clear_radius},
         "rooms": [

@@ -23,13 +23,17 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from jobforge.services.robomaker.template_format import RoomSpec, WorldTemplateSpec
-from jobforge.services.robomaker.worldgen.geometry import Box, circle_hits_box
+from jobforge.services.robomaker.worldgen.geometry import Box, circle_hits_box, union_outline
 from jobforge.services.robomaker.worldgen.room_layout import (
     DOOR_END_MARGIN,
     DOOR_WIDTH,
     MIN_DOOR_SPAN,
     MIN_OPENING_SPAN,
+    VOID,
+    Layout,
+    footprint_void,
     search_layout,
+    search_shaped_layout,
     shared_segment,
 )
 from jobforge.services.robomaker.worldgen.world import OUTSIDE, Doorway, Room, Wall, WorldGenerationError, _r
@@ -61,6 +65,7 @@ class Floorplan:
     unmet_connections: tuple[tuple[str, str, str], ...]
     requested_footprint_aspect: float = 1.0
     score: float = field(default=0.0, compare=False)
+    outline: tuple[tuple[float, float], ...] = ()  # counter-clockwise, wall centre lines (World.outline)
 
     def room_box(self, name: str) -> Box:
         for r in self.rooms:
@@ -297,21 +302,36 @@ def _make_doorways(
     return out, unmet, segments
 
 
-def _exterior_sides(rect: Box, width: float, height: float) -> list[tuple[str, str, float, float, float]]:
-    """A room's sides on the footprint's outline: (side, axis, fixed coordinate, from, to)."""
+def _exterior_sides(
+    rect: Box, width: float, height: float, voids: tuple[Box, ...] = ()
+) -> list[tuple[str, str, float, float, float]]:
+    """A room's exterior walls: (side, axis, fixed coordinate, from, to) of its sides on the
+    footprint rectangle's edge (whole) and of the pieces it shares with a void (outside the house)."""
     x0, y0, x1, y1 = rect
     eps = 1e-6
     sides = [("s", "x", y0, x0, x1, abs(y0) < eps), ("n", "x", y1, x0, x1, abs(y1 - height) < eps)]
     sides += [("w", "y", x0, y0, y1, abs(x0) < eps), ("e", "y", x1, y0, y1, abs(x1 - width) < eps)]
-    return [(side, axis, fixed, lo, hi) for side, axis, fixed, lo, hi, outer in sides if outer]
+    out = []
+    for side, axis, fixed, lo, hi, outer in sides:
+        if outer:
+            out.append((side, axis, fixed, lo, hi))
+            continue
+        for void in voids:
+            seg = shared_segment(rect, void)
+            if seg is not None and seg[0] == axis and abs(seg[1] - fixed) < eps:
+                out.append((side, axis, fixed, seg[2], seg[3]))
+    return out
 
 
-def _entrances(spec: WorldTemplateSpec, rects: dict[str, Box], width: float, height: float) -> list[str]:
+def _entrances(
+    spec: WorldTemplateSpec, rects: dict[str, Box], width: float, height: float, voids: tuple[Box, ...]
+) -> list[str]:
     """Rooms that may hold the exterior entrance door, best first: a hallway, else the living room,
     else another public room, with an exterior wall long enough for a door (larger rooms first)."""
 
     def fits(name: str) -> bool:
-        return any(hi - lo >= MIN_DOOR_SPAN for *_, lo, hi in _exterior_sides(rects[name], width, height))
+        sides = _exterior_sides(rects[name], width, height, voids)
+        return any(hi - lo >= MIN_DOOR_SPAN for *_, lo, hi in sides)
 
     rooms = sorted(spec.rooms, key=lambda r: (_ENTRANCE_PREFERENCE.index(r.type), -r.area))
     return [r.name for r in rooms if fits(r.name)] + [r.name for r in rooms if not fits(r.name)]
@@ -324,6 +344,7 @@ def _exterior_door(
     entrances: list[str],
     doorways: list[Doorway],
     rng: random.Random,
+    voids: tuple[Box, ...] = (),
 ) -> Doorway | None:
     """The entrance door: a hinged door in an exterior wall of the first entrance room that has
     room for it, swinging inwards, its swing and clearance clear of every other doorway's."""
@@ -331,7 +352,7 @@ def _exterior_door(
     index = {r.name: i for i, r in enumerate(spec.rooms)}
     for name in entrances:
         rect = rects[name]
-        sides = _exterior_sides(rect, *size)
+        sides = _exterior_sides(rect, *size, voids)
         rng.shuffle(sides)
         for side, axis, fixed, lo, hi in sides:
             centres = [c for _ in range(6) if (c := _door_center(lo, hi, rng, [])) is not None]
@@ -388,6 +409,7 @@ def _make_walls(
     height: float,
     doorways: list[Doorway],
     segments: dict[frozenset[str], tuple[str, float, float, float]],
+    voids: tuple[Box, ...] = (),
 ) -> list[Wall]:
     ceiling = spec.ceiling_height
     index = {r.name: i for i, r in enumerate(spec.rooms)}
@@ -396,25 +418,13 @@ def _make_walls(
         by_wall.setdefault(d.wall, []).append(d)
     walls: list[Wall] = []
     ext = EXTERIOR_WALL / 2
-    eps = 1e-6
+    corners = {_key(p) for p in _outline(rects)}
     for r in spec.rooms:
-        x0, y0, x1, y1 = rects[r.name]
-        sides = {
-            "s": ((x0, y0), (x1, y0), abs(y0) < eps),
-            "n": ((x0, y1), (x1, y1), abs(y1 - height) < eps),
-            "w": ((x0, y0), (x0, y1), abs(x0) < eps),
-            "e": ((x1, y0), (x1, y1), abs(x1 - width) < eps),
-        }
-        for side, (start, end, exterior) in sides.items():
-            if not exterior:
-                continue
-            (sx, sy), (ex, ey) = start, end
-            if sy == ey:  # along x: extend at footprint corners
-                sx = sx - ext if abs(sx) < eps else sx
-                ex = ex + ext if abs(ex - width) < eps else ex
-            else:
-                sy = sy - ext if abs(sy) < eps else sy
-                ey = ey + ext if abs(ey - height) < eps else ey
+        for side, axis, fixed, lo, hi in _exterior_sides(rects[r.name], width, height, voids):
+            # Extended at the outline's corners (convex and reflex) so the exterior walls close.
+            lo -= ext if _key((lo, fixed) if axis == "x" else (fixed, lo)) in corners else 0.0
+            hi += ext if _key((hi, fixed) if axis == "x" else (fixed, hi)) in corners else 0.0
+            (sx, sy), (ex, ey) = ((lo, fixed), (hi, fixed)) if axis == "x" else ((fixed, lo), (fixed, hi))
             wall_id = f"wall_r{index[r.name]}_{side}"
             along = 0 if sy == ey else 1
             origin = (sx, sy)[along]
@@ -455,6 +465,29 @@ def _make_walls(
     return walls
 
 
+def _key(p: tuple[float, float]) -> tuple[float, float]:
+    return (round(p[0], 6), round(p[1], 6))
+
+
+def _outline(rects: dict[str, Box]) -> tuple[tuple[float, float], ...]:
+    """The house outline: the union of the room rectangles, counter-clockwise."""
+    loops = union_outline(list(rects.values()))
+    if len(loops) != 1:
+        raise WorldGenerationError("the rooms do not make one house outline")
+    return loops[0]
+
+
+def _layout(spec: WorldTemplateSpec, seed: int, rng: random.Random) -> Layout:
+    """The room layout of floorplan ``seed``: an L or U footprint when :func:`footprint_void` asks
+    for one and a quick search finds a layout with it that meets everything (shapes, desired
+    connections, the rooms joined public to private), else the rectangle's."""
+    void = footprint_void(spec, seed)
+    # Its own random stream: a floorplan that stays a rectangle is the one it was before shapes.
+    shaped_rng = random.Random(f"footprint-layout:{seed}")
+    layout = None if void is None else search_shaped_layout(spec, void, shaped_rng)
+    return layout or search_layout(spec, rng)
+
+
 def _spawn(rooms: list[RoomSpec], rects: dict[str, Box], keepouts: list[Box]) -> tuple[float, float]:
     margin = SPAWN_CLEAR_RADIUS + EXTERIOR_WALL / 2 + 0.05
     ordered = sorted(rooms, key=lambda r: (_SPAWN_PREFERENCE.index(r.type), -r.area))
@@ -479,14 +512,16 @@ def _spawn(rooms: list[RoomSpec], rects: dict[str, Box], keepouts: list[Box]) ->
 def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
     """A deterministic floorplan for ``seed``: rooms, walls with gaps, doorways and the spawn point."""
     rng = random.Random(f"floorplan:{seed}")
-    layout = search_layout(spec, rng)
-    rects = layout.rects
-    entrances = _entrances(spec, rects, layout.width, layout.height)
+    layout = _layout(spec, seed, rng)
+    rects = {name: box for name, box in layout.rects.items() if name != VOID}
+    voids = tuple(box for name, box in layout.rects.items() if name == VOID)
+    entrances = _entrances(spec, rects, layout.width, layout.height, voids)
     doorways, unmet, segments = _make_doorways(spec, rects, rng, entrances[0])
     if spec.version == "2":  # Version 1 worlds have door-less doorways only
-        entrance = _exterior_door(spec, rects, (layout.width, layout.height), entrances, doorways, rng)
+        size = (layout.width, layout.height)
+        entrance = _exterior_door(spec, rects, size, entrances, doorways, rng, voids)
         doorways += [entrance] if entrance is not None else []
-    walls = _make_walls(spec, rects, layout.width, layout.height, doorways, segments)
+    walls = _make_walls(spec, rects, layout.width, layout.height, doorways, segments, voids)
     keepouts = [k for d in doorways for k in doorway_keepouts(d)]
     sx, sy = _spawn(list(spec.rooms), rects, keepouts)
 
@@ -522,6 +557,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
         seed=seed,
         ceiling_height=spec.ceiling_height,
         footprint=shift_box((0.0, 0.0, layout.width, layout.height)),
+        outline=tuple(shift(p) for p in _outline(rects)),
         rooms=rooms,
         walls=tuple(walls),
         doorways=tuple(doorways),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -55,3 +57,64 @@ def intersect(a: Box, b: Box) -> Box | None:
     if x1 - x0 <= EPS or y1 - y0 <= EPS:
         return None
     return (x0, y0, x1, y1)
+
+
+Point = tuple[float, float]
+
+
+def union_outline(boxes: list[Box], digits: int = 6) -> list[tuple[Point, ...]]:
+    """The outlines of the union of non-overlapping boxes: counter-clockwise polygons (one per
+    connected piece; a hole would come out clockwise), collinear vertices merged.
+
+    Every box edge is cut at every box corner coordinate; a piece shared by two boxes appears once
+    in each direction and cancels, the rest chain into the outline."""
+    xs = sorted({round(v, digits) for b in boxes for v in (b[0], b[2])})
+    ys = sorted({round(v, digits) for b in boxes for v in (b[1], b[3])})
+    edges: set[tuple[Point, Point]] = set()
+
+    def add(a: Point, b: Point) -> None:
+        if (b, a) in edges:
+            edges.discard((b, a))
+        else:
+            edges.add((a, b))
+
+    for box in boxes:
+        x0, y0, x1, y1 = (round(v, digits) for v in box)
+        inner_x = [x for x in xs if x0 <= x <= x1]
+        inner_y = [y for y in ys if y0 <= y <= y1]
+        for a, b in itertools.pairwise(inner_x):
+            add((a, y0), (b, y0))
+            add((b, y1), (a, y1))
+        for a, b in itertools.pairwise(inner_y):
+            add((x1, a), (x1, b))
+            add((x0, b), (x0, a))
+    following = dict(edges)
+    loops: list[tuple[Point, ...]] = []
+    while following:
+        start = min(following)
+        loop = [start]
+        point = following.pop(start)
+        while point != start:
+            loop.append(point)
+            point = following.pop(point)
+        loops.append(_merge_collinear(loop))
+    return loops
+
+
+def _merge_collinear(loop: list[Point]) -> tuple[Point, ...]:
+    """``loop`` without the vertices that lie on a straight run (axis-aligned polygons)."""
+    n = len(loop)
+    kept = []
+    for i, (x, y) in enumerate(loop):
+        (px, py), (qx, qy) = loop[i - 1], loop[(i + 1) % n]
+        if not ((px == x == qx) or (py == y == qy)):
+            kept.append((x, y))
+    return tuple(kept)
+
+
+def polygon_area(polygon: tuple[Point, ...] | list[Point]) -> float:
+    """Signed area (shoelace formula): positive for a counter-clockwise polygon."""
+    n = len(polygon)
+    return 0.5 * sum(
+        polygon[i][0] * polygon[(i + 1) % n][1] - polygon[(i + 1) % n][0] * polygon[i][1] for i in range(n)
+    )

@@ -609,4 +609,5 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
         spawn_clear_radius=0.5,
         unmet_connections=floorplan.unmet_connections,
         requested_footprint_aspect=floorplan.requested_footprint_aspect,
+        outline=floorplan.outline,
     )

@@ -72,8 +72,8 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
     small_font = _font(max(9, int(scale * 0.2)))
     tiny_font = _font(max(8, int(scale * 0.16)))
 
-    for room in world.rooms:
-        draw.rectangle(rect(room.bounds), fill=ROOM_COLORS.get(room.type, (235, 235, 235)))
+    for room in world.rooms:  # polygons: a room need not be a rectangle, nor the house
+        draw.polygon([px(*p) for p in room.polygon], fill=ROOM_COLORS.get(room.type, (235, 235, 235)))
 
     for item in world.furniture:
         b = item.box()

@@ -15,7 +15,9 @@ off), ``tolerances``, ``template_defaults`` (template paths filled with the sche
 ``room_graph_connected``, ``free_space_components``,
 ``furniture_overlaps``, ``furniture_wall_overlaps``, ``furniture_outside_room``,
 ``doorway_clearance_violations``, ``front_clearance_violations``, ``door_swing_conflicts``,
-``spawn`` (inside_room, clear), ``footprint`` (requested/actual x:y aspect, aspect_error),
+``spawn`` (inside_room, clear), ``footprint`` (requested/actual x:y aspect of the bounding
+rectangle, aspect_error, ``shape`` "rectangle" | "L" | "U", ``outline_area``, ``outline_ok``: the
+outline is a simple polygon covering exactly the rooms, which do not overlap),
 ``unmet_connections``, ``closed_doors``, ``doors_narrowing_passage`` (door leaves at their initial
 position that leave < 2r + 0.1 m), ``exterior_doors``, ``pass_through_rooms`` (informational:
 bathrooms, closets and bedrooms that are a way to other rooms without a requested connection),
@@ -232,6 +234,7 @@ def quality_report(
             }
         )
 
+    outline = shapely.Polygon(world.outline_polygon)
     fx0, fy0, fx1, fy1 = world.footprint
     fp_aspect = (fx1 - fx0) / (fy1 - fy0)  # x / y, like the template's DesiredAspectRatio
     graph = nx.Graph()
@@ -269,6 +272,9 @@ def quality_report(
         "spawn": {"inside_room": spawn_inside, "clear": spawn_clear, "radius": world.spawn_clear_radius},
         "unmet_connections": [list(u) for u in world.unmet_connections],
         "footprint": {
+            "shape": world.footprint_shape,
+            "outline_area": round(outline.area, 3),
+            "outline_ok": outline_matches_rooms(outline, list(room_polys.values())),
             "requested_aspect": world.requested_footprint_aspect,
             "aspect": round(fp_aspect, 3),
             "aspect_error": round(
@@ -288,6 +294,16 @@ def quality_report(
     report["failures"] = failed_checks(report, world.ceiling_height)
     report["passed"] = not report["failures"]
     return report
+
+
+def outline_matches_rooms(outline: shapely.Polygon, rooms: list[shapely.Polygon]) -> bool:
+    """Whether ``outline`` is a simple polygon that the rooms tile exactly: its area is the sum of
+    the room areas (no overlaps) and nothing of it lies outside them or of them outside it."""
+    if not outline.is_valid or not rooms:
+        return False
+    union = shapely.union_all(rooms)
+    tiled = abs(outline.area - sum(p.area for p in rooms)) <= 1e-3
+    return tiled and outline.symmetric_difference(union).area <= 1e-3
 
 
 def shape_failures(report: dict[str, Any]) -> list[str]:
@@ -333,6 +349,8 @@ def failed_checks(report: dict[str, Any], ceiling_height: float) -> list[str]:
     ):
         if report[key]:
             failures.append(f"{key}={report[key]}")
+    if not report["footprint"]["outline_ok"]:
+        failures.append(f"house outline ({report['footprint']['shape']}) is not the union of the rooms")
     if not report["spawn"]["inside_room"]:
         failures.append("spawn point outside the rooms")
     if not report["spawn"]["clear"]:

@@ -21,6 +21,11 @@ Orientation: the search runs with every room in its requested orientation first;
 misses a desired connection or a room's shape does it search again with rooms free to turn, and
 keeps the better layout (connections, then shapes, then the fewest turned rooms; the free layout
 also transposed, which turns every room). See :func:`search_layout`.
+
+L and U footprints: the floor plan may add a *void* leaf (:func:`footprint_void`), a room without
+connections of any shape up to VOID_MAX_ASPECT that must end up in a corner (L) or on one side (U)
+of the bounding rectangle (:func:`void_kind`); the interval search keeps only blocks with the void
+on their edge, and :func:`search_shaped_layout` runs the quick search with it.
 """
 
 from __future__ import annotations
@@ -71,6 +76,14 @@ POLISH_ITERATIONS = 100  # SLSQP iterations of the minimax polish of a layout th
 JOINT_MUTATIONS = 6  # mutations tried when the proposals meet the desired connections but not the shapes
 MIRRORS = 4  # mirrored variants of a proposed structure compared for desired connections
 TURN_PENALTY = 3.0  # a room turned from its requested orientation: worse than closeness, not a miss
+VOID = "(void)"  # the leaf of an L or U footprint's slicing tree that lies outside the house
+MIN_SHAPED_ROOMS = 4  # templates with fewer rooms keep a rectangular footprint
+SHAPED_SHARE = 0.5  # share of the other floorplans that try an L or U footprint
+VOID_MAX_ASPECT = 3.0  # the void may take any shape up to this long side / short side
+VOID_AREA_SLACK = 0.5  # and any area within ±50% of its nominal one (the rooms trade area with it)
+VOID_SHAPES_CAP = 30  # SHAPES_CAP of the (quick) search with a void: one room more, less time
+VOID_PROPOSALS = 6  # PROPOSALS of the search with a void: a shape that does not suit costs little
+VOID_PENALTY = DISCONNECTED_PENALTY  # a void that is no corner (L) or side notch (U): unusable
 
 
 @dataclass
@@ -83,9 +96,67 @@ class Layout:
     score: float
 
 
+def footprint_void(spec: WorldTemplateSpec, seed: int) -> RoomSpec | None:
+    """The void of floorplan ``seed``'s footprint, deterministically: None (a rectangle) or, for
+    SHAPED_SHARE of the templates with at least MIN_SHAPED_ROOMS rooms, a leaf outside the house
+    (type "L", two times in three: a corner of the bounding rectangle, "U": a notch in one side) of
+    12-30% of the rooms' area, free to turn. The search treats it as a room without connections,
+    of any shape up to VOID_MAX_ASPECT and area within VOID_AREA_SLACK."""
+    if len(spec.rooms) < MIN_SHAPED_ROOMS:
+        return None
+    rng = random.Random(f"footprint:{seed}")
+    if rng.random() >= SHAPED_SHARE:
+        return None
+    kind = rng.choice(("L", "L", "U"))  # a U suits fewer templates (rooms joined around its notch)
+    share = rng.uniform(0.15, 0.3) if kind == "L" else rng.uniform(0.12, 0.22)
+    area = share * sum(r.area for r in spec.rooms)
+    return RoomSpec(kind, VOID, None, area, rng.uniform(1.0, 1.6), 1.0, oriented=False)
+
+
+def void_kind(rects: dict[str, Box], eps: float = 1e-6) -> str | None:
+    """ "L" when the layout's void is a corner of its bounding rectangle, "U" when it is a notch in
+    one side, None when there is no void or it is anywhere else (inside, across, a whole end)."""
+    void = rects.get(VOID)
+    if void is None:
+        return None
+    x0, y0 = min(b[0] for b in rects.values()), min(b[1] for b in rects.values())
+    x1, y1 = max(b[2] for b in rects.values()), max(b[3] for b in rects.values())
+    west, east = abs(void[0] - x0) < eps, abs(void[2] - x1) < eps
+    south, north = abs(void[1] - y0) < eps, abs(void[3] - y1) < eps
+    if (west and east) or (south and north):
+        return None
+    return {1: "U", 2: "L"}.get(west + east + south + north)
+
+
+def _void_misplaced(spec: WorldTemplateSpec, rects: dict[str, Box]) -> bool:
+    """Whether ``spec`` has a void and the layout does not make it the footprint shape it asks."""
+    void = next((r for r in spec.rooms if r.name == VOID), None)
+    return void is not None and void_kind(rects) != void.type
+
+
+def _tree_void_ok(spec: WorldTemplateSpec, tree: Tree) -> bool:
+    """Whether a slicing structure puts the void where it belongs (cut positions cannot change it)."""
+    rects: dict[str, Box] = {}
+    _realize(tree, (0.0, 0.0, 1.0, 1.0), _fractions(tree), rects)
+    return not _void_misplaced(spec, rects)
+
+
+def layout_complete(spec: WorldTemplateSpec, rects: dict[str, Box], hierarchy: bool = False) -> bool:
+    """Shapes fit, every desired connection has a wall, all rooms can be joined (with ``hierarchy``:
+    public to private), the void (if any) is placed."""
+    return (
+        _fits(spec, rects)
+        and _connection_misses(spec, rects) == (False, 0)
+        and not _void_misplaced(spec, rects)
+        and not (hierarchy and _hierarchy_misses(spec, rects))
+    )
+
+
 def _log_offset(room: RoomSpec, w: float, h: float) -> float:
     """log of the room's x/y aspect ``w / h`` over the requested one, signed (orientation kept) or
-    long/short (a room free to turn)."""
+    long/short (a room free to turn); the void's: how far it is beyond VOID_MAX_ASPECT."""
+    if room.name == VOID:
+        return max(0.0, abs(math.log(w / h)) - math.log(VOID_MAX_ASPECT))
     if room.oriented:
         return math.log(w / h / room.x_by_y)
     return abs(math.log(w / h)) - math.log(room.aspect)
@@ -96,8 +167,19 @@ def _log_error(box: Box, room: RoomSpec) -> float:
     return abs(_log_offset(room, box[2] - box[0], box[3] - box[1]))
 
 
+def _area_offset(room: RoomSpec, area: float) -> float:
+    """Signed relative error of a room's area; the void's only beyond VOID_AREA_SLACK."""
+    ratio = area / room.area - 1.0
+    if room.name == VOID:
+        return math.copysign(max(0.0, abs(ratio) - VOID_AREA_SLACK), ratio)
+    return ratio
+
+
 def _aspect_error(room: RoomSpec, w: float, h: float) -> float:
-    """Relative aspect error of a ``w`` x ``h`` room, in its orientation unless it may turn."""
+    """Relative aspect error of a ``w`` x ``h`` room, in its orientation unless it may turn (the
+    void's: relative to VOID_MAX_ASPECT when beyond it, else none)."""
+    if room.name == VOID:
+        return math.expm1(_log_offset(room, w, h))
     return (oriented_aspect_error if room.oriented else aspect_error)(room.x_by_y, w / h)
 
 
@@ -212,7 +294,7 @@ def _shape_cost(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[float, 
     for r in spec.rooms:
         x0, y0, x1, y1 = rects[r.name]
         w, h = x1 - x0, y1 - y0
-        area_err = abs(w * h - r.area) / r.area
+        area_err = abs(_area_offset(r, w * h))
         aspect_err = _aspect_error(r, w, h)
         cost += CLOSENESS_WEIGHT * (_log_error(rects[r.name], r) + 2.0 * area_err)
         excess = max(0.0, aspect_err / ROOM_ASPECT_TOLERANCE - FIT_MARGIN) + max(
@@ -231,7 +313,7 @@ def _fits(spec: WorldTemplateSpec, rects: dict[str, Box], margin: float = FIT_MA
     for r in spec.rooms:
         x0, y0, x1, y1 = rects[r.name]
         w, h = x1 - x0, y1 - y0
-        if abs(w * h - r.area) / r.area > margin * ROOM_AREA_TOLERANCE:
+        if abs(_area_offset(r, w * h)) > margin * ROOM_AREA_TOLERANCE:
             return False
         if _aspect_error(r, w, h) > margin * ROOM_ASPECT_TOLERANCE:
             return False
@@ -268,7 +350,7 @@ def _refine(
             # e * sqrt(1 + e²): squares to e² + e⁴, so the worst room dominates (near minimax).
             e = _log_offset(r, w, h) / aspect_scale
             out.append(e * math.sqrt(1.0 + e * e))
-            e = (w * h / r.area - 1.0) / area_scale
+            e = _area_offset(r, w * h) / area_scale
             out.append(e * math.sqrt(1.0 + e * e))
             out.append(10.0 * max(0.0, MIN_ROOM_SIDE - min(w, h)))
         for key, need in needs:
@@ -286,7 +368,7 @@ def _refine(
             x0, y0, x1, y1 = rects[r.name]
             w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
             out.append(z[-1] - _aspect_error(r, w, h) / ROOM_ASPECT_TOLERANCE)
-            out.append(z[-1] - abs(w * h - r.area) / r.area / ROOM_AREA_TOLERANCE)
+            out.append(z[-1] - abs(_area_offset(r, w * h)) / ROOM_AREA_TOLERANCE)
             out.append(min(w, h) - MIN_ROOM_SIDE)
         for key, need in needs:
             a, b = tuple(key)
@@ -347,6 +429,7 @@ def _score(spec: WorldTemplateSpec, rects: dict[str, Box], fp_aspect: float) -> 
     score += FOOTPRINT_WEIGHT * abs(math.log(fp_aspect / req_fp))
     disconnected, unmet = _connection_misses(spec, rects)
     score += HIERARCHY_PENALTY * _hierarchy_misses(spec, rects)
+    score += VOID_PENALTY * _void_misplaced(spec, rects)
     return score + (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet
 
 
@@ -356,7 +439,7 @@ def _hierarchy_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> int:
     doorway, bedrooms next to no public room, bathrooms and closets next to neither a public room
     nor a bedroom; a desired connection counts as a wall."""
     private = {"Bedroom", "Bathroom", "Closet"}
-    kinds = {r.name: r.type for r in spec.rooms}
+    kinds = {r.name: r.type for r in spec.rooms if r.name != VOID}
     public = [n for n, k in kinds.items() if k not in private]
     if not public:
         return 0
@@ -401,6 +484,7 @@ def _rank(spec: WorldTemplateSpec, rects: dict[str, Box]) -> float:
     disconnected, unmet = _connection_misses(spec, rects)
     shape = sum(_log_error(rects[r.name], r) for r in spec.rooms)
     shape += HIERARCHY_PENALTY * _hierarchy_misses(spec, rects)
+    shape += VOID_PENALTY * _void_misplaced(spec, rects)
     return (DISCONNECTED_PENALTY if disconnected else 0.0) + UNMET_PENALTY * unmet + shape
 
 
@@ -408,7 +492,7 @@ def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[
     """(rooms not all joined by walls long enough for a doorway, desired connections with no
     wall long enough for them)."""
     spans: dict[frozenset[str], float] = {}
-    names = [r.name for r in spec.rooms]
+    names = [r.name for r in spec.rooms if r.name != VOID]
     parent = {n: n for n in names}
 
     def find(n: str) -> str:
@@ -438,7 +522,7 @@ def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
     with the rooms free to turn (or its transposition), by :func:`_oriented_score`. The oriented
     search is the quick one (structures the interval search proposes, refined), the free one full."""
     kept = _search(spec, rng, quick=True)
-    if kept is not None and _fits(spec, kept.rects) and _connection_misses(spec, kept.rects) == (False, 0):
+    if kept is not None and layout_complete(spec, kept.rects):
         return kept
     free = replace(spec, rooms=tuple(replace(r, oriented=False) for r in spec.rooms))
     turned = _search(free, rng)
@@ -454,18 +538,34 @@ def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
     return min(scored, key=lambda lay: lay.score)
 
 
+def search_shaped_layout(spec: WorldTemplateSpec, void: RoomSpec, rng: random.Random) -> Layout | None:
+    """A layout of ``spec``'s rooms and ``void`` (:func:`footprint_void`) meeting everything
+    (:func:`layout_complete`, public to private too), or None: only the structures the interval
+    search proposes, refined, rooms in their requested orientation, so a footprint shape that does
+    not suit the template costs little before the floor plan falls back to a rectangle."""
+    shaped = replace(spec, rooms=(*spec.rooms, void))
+    layout = _search(shaped, rng, quick=True, max_factor=JOINT_FACTORS[0])
+    if layout is None or not layout_complete(shaped, layout.rects, hierarchy=True):
+        return None
+    return layout
+
+
 def _oriented_score(spec: WorldTemplateSpec, free: WorldTemplateSpec, layout: Layout) -> float:
     """A layout's score with rooms free to turn, plus TURN_PENALTY per room turned from its request."""
     turned = 0
     for r in spec.rooms:
+        if r.name == VOID:
+            continue
         x0, y0, x1, y1 = layout.rects[r.name]
         turned += not orientation_kept(r.x_by_y, (x1 - x0) / (y1 - y0))
     return _score(free, layout.rects, layout.width / layout.height) + TURN_PENALTY * turned
 
 
-def _search(spec: WorldTemplateSpec, rng: random.Random, quick: bool = False) -> Layout | None:
+def _search(
+    spec: WorldTemplateSpec, rng: random.Random, quick: bool = False, max_factor: float = QUICK_FACTOR
+) -> Layout | None:
     """The search of :func:`search_layout` for rooms as ``spec`` orients them; ``quick``: only the
-    structures the interval search proposes within QUICK_FACTOR of the tolerance (None if none)."""
+    structures the interval search proposes within ``max_factor`` of the tolerance (None if none)."""
     total = sum(r.area for r in spec.rooms)
     req_fp = spec.footprint_aspect_x / spec.footprint_aspect_y
     best: Layout | None = None
@@ -494,7 +594,12 @@ def _search(spec: WorldTemplateSpec, rng: random.Random, quick: bool = False) ->
 
     def shapes_fit() -> bool:
         """Every room fits its shape and all rooms can be joined by doorways."""
-        return best is not None and _fits(spec, best.rects) and not _connection_misses(spec, best.rects)[0]
+        return (
+            best is not None
+            and _fits(spec, best.rects)
+            and not _connection_misses(spec, best.rects)[0]
+            and not _void_misplaced(spec, best.rects)
+        )
 
     def done() -> bool:
         """Shapes fit, every desired connection has a wall to go through, and the rooms can be
@@ -507,7 +612,8 @@ def _search(spec: WorldTemplateSpec, rng: random.Random, quick: bool = False) ->
 
     # 1. Structures the interval search proves (nearly) feasible, refined with area trading:
     # those meeting every desired connection when there are any.
-    proposals, joint = _proposals(spec, rng, max_factor=QUICK_FACTOR if quick else math.inf)
+    wanted = VOID_PROPOSALS if any(r.name == VOID for r in spec.rooms) else PROPOSALS
+    proposals, joint = _proposals(spec, rng, wanted, max_factor=max_factor if quick else math.inf)
     if quick and spec.connections and not joint:
         return None  # no structure meets the desired connections with these shapes
     for lo, hi, tree in proposals:
@@ -574,6 +680,7 @@ def _proposals(
     if spec.connections:
         for factor in JOINT_FACTORS if max_factor == math.inf else (max_factor,):
             blocks = _interval_search(spec, factor * ROOM_ASPECT_TOLERANCE, connections=True, shapes=True)
+            blocks = [b for b in blocks if _tree_void_ok(spec, b[2])]
             if blocks:
                 return _best_shapes(spec, blocks, rng, wanted), True
     out: list[Interval] = []
@@ -581,7 +688,7 @@ def _proposals(
     for factor in (f for f in (SHAPE_AIM, 1.0, 1.4, 2.0, 3.0) if f <= max_factor):
         for iv in _feasible_trees(spec, factor * ROOM_ASPECT_TOLERANCE):
             key = _tree_key(iv[2])
-            if key not in keys:
+            if key not in keys and _tree_void_ok(spec, iv[2]):
                 keys.add(key)
                 out.append(iv)
         if len(out) >= wanted:
@@ -596,12 +703,15 @@ def _best_shapes(
     by the worst room's log aspect error at the best footprint aspect of its interval, exact areas."""
     free = np.array([not r.oriented for r in spec.rooms])
     target = np.array([math.log(r.x_by_y if r.oriented else r.aspect) for r in spec.rooms])
+    void = np.array([r.name == VOID for r in spec.rooms])
     classes: dict[tuple[float, ...], list[tuple[float, float, float, float, Tree]]] = {}
     for lo, hi, tree, _, offsets in blocks:
         off = np.array([o for _, o in offsets])
         grid = np.linspace(lo, hi, 17)
         logs = grid[:, None] + off[None, :]
-        worst = np.abs(np.where(free[None, :], np.abs(logs), logs) - target[None, :]).max(axis=1)
+        errors = np.abs(np.where(free[None, :], np.abs(logs), logs) - target[None, :])
+        errors[:, void] = np.maximum(0.0, np.abs(logs[:, void]) - math.log(VOID_MAX_ASPECT))
+        worst = errors.max(axis=1)
         k = int(worst.argmin())
         shape_key = tuple(round(o, 6) for o in off)
         shape_key = min(shape_key, tuple(-o for o in shape_key))
@@ -717,6 +827,7 @@ def _interval_search(
     ]
     feasible: dict[int, list[Block]] = {}
     area: dict[int, float] = {}
+    void = next((r for r in rooms if r.name == VOID), None)
     for i, r in enumerate(rooms):
         area[1 << i] = r.area
         whole: Side = ((r.name, 0.0, 1.0),)
@@ -737,6 +848,8 @@ def _interval_search(
             for name in (a, b)
             if 1 << index[name] & mask
         }
+        if void is not None and mask >> index[VOID] & 1:
+            outside.add(VOID)  # its sides are kept: it has to stay on the block's edge
         out: list[Block] = []
         sub = (mask - 1) & mask
         while sub:
@@ -759,21 +872,37 @@ def _interval_search(
                                 if lo > hi:
                                     continue
                             sides = _join_sides(vertical, a1 / total, sides1, sides2) if outside else sides1
+                            if VOID in outside and not _void_on_edge(void, sides):
+                                continue
                             offsets = tuple(
                                 sorted([(k, o + s1) for k, o in off1] + [(k, o + s2) for k, o in off2])
                             )
                             out.append((lo, hi, (vertical, a1 / total, t1, t2), sides, offsets))
             sub = (sub - 1) & mask
         feasible[mask] = _prune_sides(
-            out, outside, shapes, cap=SHAPES_CAP if shapes else JOINT_CAP if needs else 10
+            out,
+            outside,
+            shapes,
+            cap=(VOID_SHAPES_CAP if void else SHAPES_CAP) if shapes else JOINT_CAP if needs else 10,
         )
     return feasible[(1 << n) - 1]
+
+
+def _void_on_edge(void: RoomSpec, sides: Sides) -> bool:
+    """Whether a block can still be part of the footprint ``void`` asks: a void on a side of the
+    house is on the same side of every block holding it, so an L's void is in a corner of each
+    (a west or east side and a south or north side), a U's on at least one side."""
+    west, east, south, north = (any(r == VOID for r, _, _ in side) for side in sides)
+    return (west or east) and (south or north) if void.type == "L" else west or east or south or north
 
 
 def _room_log_aspects(room: RoomSpec, tolerance: float) -> list[tuple[float, float]]:
     """The log(x/y) ranges of a room within ``tolerance`` of its requested aspect (in its requested
     orientation unless it may turn: :func:`_aspect_error`), short sides at least MIN_ROOM_SIDE."""
     cap = math.log(room.area / MIN_ROOM_SIDE**2)
+    if room.name == VOID:
+        hi = min(math.log(VOID_MAX_ASPECT), cap)
+        return [(-hi, hi)] if hi >= 0 else []
     hi = min(math.log(room.aspect * (1 + tolerance)), cap)
     if room.oriented and room.x_by_y != 1.0:
         short = room.aspect * (1 - tolerance)

@@ -118,7 +118,11 @@ def _room_windows(world: World, room: Room, rng: random.Random, first: int) -> l
         fraction += rng.uniform(-0.08, 0.08)
         for wall in [home] + [w for w in walls if w is not home]:
             axis = _axis(wall)
-            lo, hi = (x0, x1) if axis == "x" else (y0, y1)
+            k = 0 if axis == "x" else 1
+            # The room's side where the wall runs along all of it; only the wall where it does not
+            # (a side partly on a void of an L or U footprint, partly on another room).
+            lo = max((x0, y0)[k], min(wall.start[k], wall.end[k]))
+            hi = min((x1, y1)[k], max(wall.start[k], wall.end[k]))
             inset = EXTERIOR_WALL / 2 + CORNER_MARGIN
             free = _free((lo + inset, hi - inset), _blocked(world, room, wall, sill, placed))
             preferred = lo + (hi - lo) * fraction

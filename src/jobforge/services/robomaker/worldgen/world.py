@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from jobforge.services.robomaker.worldgen.geometry import polygon_area
+
 
 class WorldGenerationError(RuntimeError):
     """A world could not be generated for a (valid) template; the job reports it as a failed world."""
@@ -32,7 +34,8 @@ LEAF_INSET = 2 * HINGE_CLEARANCE - 0.01
 
 @dataclass(frozen=True)
 class Room:
-    """A room: axis-aligned rectangle on wall centre lines, plus its chosen materials."""
+    """A room: a counter-clockwise axis-aligned polygon on wall centre lines (a rectangle, or the
+    union of rectangles with no wall between them), plus its chosen materials."""
 
     name: str
     type: str
@@ -52,12 +55,13 @@ class Room:
 
     @property
     def area(self) -> float:
-        x0, y0, x1, y1 = self.bounds
-        return (x1 - x0) * (y1 - y0)
+        """Floor area on wall centre lines (shoelace formula: exact for any polygon)."""
+        return abs(polygon_area(self.polygon))
 
     @property
     def aspect(self) -> float:
-        """Extent along x over extent along y (compare with ``requested_aspect``)."""
+        """Extent along x over extent along y of the room's bounding box (compare with
+        ``requested_aspect``; for a non-rectangular room the box is the room's overall shape)."""
         x0, y0, x1, y1 = self.bounds
         return (x1 - x0) / (y1 - y0)
 
@@ -245,6 +249,22 @@ class World:
     unmet_connections: tuple[tuple[str, str, str], ...] = ()
     requested_footprint_aspect: float = 1.0  # template Footprint x / y
     windows: tuple[Window, ...] = ()
+    # The house outline on wall centre lines, counter-clockwise: the footprint rectangle, or an L or
+    # U inside it (empty in worlds stored before outlines: then the footprint rectangle).
+    outline: tuple[Point, ...] = ()
+
+    @property
+    def outline_polygon(self) -> tuple[Point, ...]:
+        """The outline, or the footprint rectangle for a world stored without one."""
+        if self.outline:
+            return self.outline
+        x0, y0, x1, y1 = self.footprint
+        return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+    @property
+    def footprint_shape(self) -> str:
+        """ "rectangle", "L" or "U" (the footprint rectangle with a corner or a notch outside)."""
+        return footprint_shape(self.outline_polygon)
 
     def full_height(self, wall: Wall) -> Wall:
         """``wall`` with its windows cut out as well as its doorways: what stands floor to ceiling."""
@@ -307,7 +327,14 @@ class World:
             unmet_connections=tuple(tuple(u) for u in data["unmet_connections"]),
             requested_footprint_aspect=float(data.get("requested_footprint_aspect", 1.0)),
             windows=tuple(Window(**{**w, "center": _tup(w["center"])}) for w in data.get("windows", [])),
+            outline=tuple(_tup(p) for p in data.get("outline", [])),
         )
+
+
+def footprint_shape(outline: tuple[Point, ...]) -> str:
+    """The name of an axis-aligned outline's shape by its corner count: 4 "rectangle", 6 "L",
+    8 "U" (an outline made of a rectangle with one corner or one notch outside)."""
+    return {4: "rectangle", 6: "L", 8: "U"}.get(len(outline), f"{len(outline)}-gon")
 
 
 def _tup(value: Any) -> tuple:
