@@ -20,7 +20,7 @@ import trimesh
 
 from jobforge.services.robomaker.export.collada import ColouredMesh, collada_document
 from jobforge.services.robomaker.export.xml import fmt, pose_text
-from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS, Variant
+from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS, Variant
 
 Colour = tuple[float, float, float, float]
 
@@ -655,7 +655,7 @@ BUILDERS: dict[str, Builder] = {
     "VanityCounters": vanity,
     "WashingMachinesAndDryers": washing_machine,
 }
-assert set(BUILDERS) == set(CATALOG), "every catalogue type needs a model builder"
+assert set(BUILDERS) == set(ITEM_TYPES), "every item type needs a model builder"
 
 
 @dataclass(frozen=True)
@@ -670,7 +670,7 @@ class GazeboModel:
 
 
 def _variants() -> dict[str, tuple[str, Variant]]:
-    return {v.model: (t.type, v) for t in CATALOG.values() for v in t.variants}
+    return {v.model: (t.type, v) for t in ITEM_TYPES.values() for v in t.variants}
 
 
 VARIANTS: dict[str, tuple[str, Variant]] = _variants()

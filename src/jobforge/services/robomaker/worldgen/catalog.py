@@ -143,6 +143,13 @@ _TYPES: tuple[FurnitureType, ...] = (
 CATALOG: dict[str, FurnitureType] = {t.type: t for t in _TYPES}
 assert set(CATALOG) == set(MODEL_TYPES), "catalogue must cover exactly the template ModelTypes"
 
+# Types the generator places on its own that templates cannot name (kitchen runs, decor, objects
+# on surfaces); their ``rooms`` say where they go.
+_GENERATED: tuple[FurnitureType, ...] = ()
+
+ITEM_TYPES: dict[str, FurnitureType] = CATALOG | {t.type: t for t in _GENERATED}
+assert len(ITEM_TYPES) == len(CATALOG) + len(_GENERATED), "a generated type may not reuse a ModelType name"
+
 # Items placed as part of a group with a parent rather than on their own (when the parent is allowed).
 GROUP_CHILDREN: dict[str, tuple[str, ...]] = {
     "Beds": ("Nightstands",),
@@ -199,4 +206,4 @@ PHYSICS: dict[str, Physics] = _physics(
         "DiningChairs": 6, "ServingCarts": 10,
     },
 )  # fmt: skip
-assert set(PHYSICS) == set(CATALOG), "every catalogue type needs its physics"
+assert set(PHYSICS) == set(ITEM_TYPES), "every item type needs its physics"

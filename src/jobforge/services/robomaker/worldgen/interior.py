@@ -504,7 +504,7 @@ def _repair_pockets(
     rooms = {r.name: shapely.Polygon(r.polygon) for r in floorplan.rooms}
     left_open = rooms_left_open(floorplan.rooms, doorways, floorplan.spawn)
     for _ in range(MAX_REPAIRS):
-        polys = [shapely.box(*f.box()) for f in furniture]
+        polys = [shapely.box(*f.box()) for f in furniture if f.blocks_floor]
         union = shapely.union_all(polys) if polys else shapely.Polygon()
         problems = []
         for obstacles, names in ((walls, list(rooms)), (solid, sorted(left_open))):
