@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 
 from jobforge.services.robomaker.template_format import DEFAULT_FURNITURE, WorldTemplateSpec
+from jobforge.services.robomaker.worldgen import kitchen
 from jobforge.services.robomaker.worldgen.catalog import (
     CATALOG,
     DENSITY_COVERAGE,
@@ -50,7 +51,15 @@ from jobforge.services.robomaker.worldgen.quality import (
     reachable_space,
     rooms_left_open,
 )
-from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, FurnitureItem, Room, World, _r
+from jobforge.services.robomaker.worldgen.world import (
+    FLOOR_CLEARANCE,
+    LEAF_THICKNESS,
+    Doorway,
+    FurnitureItem,
+    Room,
+    World,
+    _r,
+)
 
 WALL_GAP = 0.02  # furniture back to wall face
 ROOM_INSET = EXTERIOR_WALL / 2 + WALL_GAP
@@ -74,6 +83,11 @@ class _Part:
     box: Box
     yaw: float
     child: bool = False
+    z: float = 0.0  # bottom above the floor: parts at FLOOR_CLEARANCE or higher hang on the wall
+
+    @property
+    def on_floor(self) -> bool:
+        return self.z < FLOOR_CLEARANCE
 
 
 @dataclass(frozen=True)
@@ -287,7 +301,9 @@ class _RoomFurnisher:
         x0, y0, x1, y1 = self.inner
         return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
-    def _valid(self, boxes: list[Box], zones: list[Box]) -> bool:
+    def _valid(self, boxes: list[Box], zones: list[Box], hung: list[Box]) -> bool:
+        if not all(inside(box, self.inner) for box in hung):
+            return False
         sx, sy = self.spawn
         for box in boxes:
             if not inside(box, self.inner):
@@ -306,18 +322,23 @@ class _RoomFurnisher:
         return True
 
     def _commit(self, group: _Group, boxes: list[Box], zones: list[Box], yaw0: float) -> bool:
-        if not self._valid(boxes, zones):
+        """Place the group's parts at ``boxes`` if they fit; wall-hung parts (above base units
+        of the same group) are only kept inside the room."""
+        floor = [b for p, b in zip(group.parts, boxes, strict=True) if p.on_floor]
+        hung = [b for p, b in zip(group.parts, boxes, strict=True) if not p.on_floor]
+        if not self._valid(floor, zones, hung):
             return False
-        trial = self.nav.try_add(self.mask, boxes, self.required)
+        trial = self.nav.try_add(self.mask, floor, self.required)
         if trial is None:
             return False
         self.mask = trial
-        self.boxes = np.vstack([self.boxes, boxes_array(boxes)])
+        self.boxes = np.vstack([self.boxes, boxes_array(floor)])
         if zones:
             self.zones = np.vstack([self.zones, boxes_array(zones)])
         for part, box in zip(group.parts, boxes, strict=True):
             self.parts.append((part, box, _wrap(part.yaw + yaw0), self.groups))
-            self.covered += (box[2] - box[0]) * (box[3] - box[1])
+            if part.on_floor:
+                self.covered += (box[2] - box[0]) * (box[3] - box[1])
         self.groups += 1
         return True
 
@@ -450,10 +471,30 @@ def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
     return False
 
 
+def _place_kitchen_run(f: _RoomFurnisher, allowed: set[str]) -> frozenset[str]:
+    """Place the first kitchen run that fits (one group); returns the template types it took in."""
+    for legs in kitchen.run_layouts(f.inner, f.rng, allowed):
+        parts: list[_Part] = []
+        boxes: list[Box] = []
+        zones: list[Box] = []
+        for leg in legs:
+            to_world, yaw, _ = _wall_transform(leg.side, f.inner)
+            for piece in leg.pieces:
+                parts.append(_Part(piece.type, piece.variant, piece.box, yaw, bool(parts), piece.z))
+                boxes.append(to_world(piece.box))
+            zones += [to_world(z) for z in leg.zones]
+        if f._commit(_Group(tuple(parts), tuple(zones)), boxes, zones, 0.0):
+            return frozenset(p.type for p in parts) & kitchen.RUN_TYPES
+    return frozenset()
+
+
 def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str) -> None:
     allowed = set(model_types)
     if not allowed:
         return
+    counts: dict[str, int] = {}
+    if f.room.type == "Kitchen":
+        counts = dict.fromkeys(_place_kitchen_run(f, allowed), len(PRIORITY))  # in the run: done
     target = DENSITY_COVERAGE[density] * f.inner_area
     min_groups = DENSITY_MIN_GROUPS[density]
     # Anchors: the first types typical for the room type (a kitchen gets its fridge before a table),
@@ -463,7 +504,6 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
     anchors = typical[:3] if typical else by_priority[:2]
     fillers = [t for t in by_priority if t not in anchors]
     f.rng.shuffle(fillers)
-    counts: dict[str, int] = {}
     placed_parents: set[str] = set()
     # Big rooms (more than ~30 m² of floor) may repeat items, anchors included, over extra rounds;
     # Dense rooms fill up to each type's per-room limit, anchors included (a second armchair).
@@ -591,6 +631,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     depth=part.variant.depth,
                     height=part.variant.height,
                     parent=parent,
+                    z=part.z,
                 )
             )
     furniture = _repair_pockets(floorplan, doorways, furniture)
