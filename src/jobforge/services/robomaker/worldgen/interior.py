@@ -32,6 +32,7 @@ from jobforge.services.robomaker.worldgen.catalog import (
     DENSITY_COVERAGE,
     DENSITY_MIN_GROUPS,
     GROUP_CHILDREN,
+    ITEM_TYPES,
     PRIORITY,
     Variant,
 )
@@ -182,42 +183,126 @@ def _sofa_group(v: Variant, table: Variant | None, side: Variant | None) -> _Gro
     return _Group(tuple(parts), ((0.0, v.depth, v.width, depth),))
 
 
-def _dining_group(v: Variant, chair: Variant | None) -> _Group:
+CHAIR_GAP = 0.05  # a dining chair's seat front to the table edge: pushed in
+CHAIR_SPACING = 0.5  # table length per chair along a side
+# Sides of a dining table that get chairs, fullest first: both long sides (s, n) and both ends
+# (w, e), then fewer as the room allows (at least two chairs).
+CHAIR_SIDES = ("snwe", "snw", "sne", "sn", "swe", "nwe", "we", "sw", "s")
+
+
+def _chairs_along(n: int, length: float) -> list[float]:
+    return [length * (i + 0.5) / n for i in range(n)]
+
+
+def _dining_group(v: Variant, chair: Variant, sides: str) -> _Group | None:
+    """A dining table with chairs on ``sides`` facing it (a chair per CHAIR_SPACING of a long side,
+    one at each end), or None when that makes fewer than two chairs."""
     table = _Part("DiningTables", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    n = max(1, int((v.width - 0.1) / CHAIR_SPACING))
+    hw, d, g = chair.width / 2, chair.depth, CHAIR_GAP
     parts = [table]
-    if chair:
-        n = max(1, int((v.width + 0.1) // 0.6))
-        for i in range(n):
-            cx = v.width * (i + 0.5) / n
-            hw = chair.width / 2
-            parts.append(
-                _Part("DiningChairs", chair, (cx - hw, -0.05 - chair.depth, cx + hw, -0.05), 0.0, True)
-            )
-            parts.append(
-                _Part(
-                    "DiningChairs",
-                    chair,
-                    (cx - hw, v.depth + 0.05, cx + hw, v.depth + 0.05 + chair.depth),
-                    math.pi,
-                    True,
-                )
-            )
-        if v.width >= 1.4:
-            cy, hw = v.depth / 2, chair.width / 2
-            parts.append(
-                _Part("DiningChairs", chair, (-0.05 - chair.depth, cy - hw, -0.05, cy + hw), -HALF_PI, True)
-            )
-            parts.append(
-                _Part(
-                    "DiningChairs",
-                    chair,
-                    (v.width + 0.05, cy - hw, v.width + 0.05 + chair.depth, cy + hw),
-                    HALF_PI,
-                    True,
-                )
-            )
+    for cx in _chairs_along(n, v.width):
+        if "s" in sides:
+            parts.append(_Part("DiningChairs", chair, (cx - hw, -g - d, cx + hw, -g), 0.0, True))
+        if "n" in sides:
+            box = (cx - hw, v.depth + g, cx + hw, v.depth + g + d)
+            parts.append(_Part("DiningChairs", chair, box, math.pi, True))
+    cy = v.depth / 2
+    if "w" in sides:
+        parts.append(_Part("DiningChairs", chair, (-g - d, cy - hw, -g, cy + hw), -HALF_PI, True))
+    if "e" in sides:
+        box = (v.width + g, cy - hw, v.width + g + d, cy + hw)
+        parts.append(_Part("DiningChairs", chair, box, HALF_PI, True))
+    if len(parts) < 3:
+        return None
     group = _Group(tuple(parts), ())
     return _Group(group.parts, (expand(group.extent(), 0.45),))
+
+
+TV_DISTANCE = (2.0, 4.0)  # sofa centre to TV-unit centre
+TV_VIEW = (2.3, 3.0)  # preferred distance when the sofa stands free in the room
+BEHIND_SOFA = 0.7  # walkway kept behind a free-standing sofa
+
+
+def _media_parts(m: Variant, x0: float, child: bool) -> list[_Part]:
+    """A MediaStorage unit against the wall from ``x0``, a TV standing on it."""
+    tv = next(t for t in ITEM_TYPES["Televisions"].variants if t.width <= m.width - 0.1)
+    cx, cy = x0 + m.width / 2, m.depth / 2
+    tv_box = (cx - tv.width / 2, cy - tv.depth / 2, cx + tv.width / 2, cy + tv.depth / 2)
+    return [
+        _Part("MediaStorage", m, (x0, 0.0, x0 + m.width, m.depth), 0.0, child),
+        _Part("Televisions", tv, tv_box, 0.0, True, m.height),
+    ]
+
+
+def _media_group(m: Variant) -> _Group:
+    fc = CATALOG["MediaStorage"].front_clearance
+    return _Group(tuple(_media_parts(m, 0.0, False)), ((0.0, m.depth, m.width, m.depth + fc),))
+
+
+def _living_group(
+    sofa: Variant, m: Variant, table: Variant | None, side: Variant | None, gap: float, free: bool
+) -> _Group:
+    """A TV unit against the wall (y = 0) and the sofa facing it ``gap`` further into the room,
+    centred on it, with the coffee table between and side tables by the sofa. ``free``: the sofa
+    stands free in the room, a walkway kept behind it; else its back is against the far wall."""
+    side_w = side.width + SIDE_GAP if side else 0.0
+    width = max(sofa.width + 2 * side_w, m.width)
+    cx = width / 2
+    y0, y1 = m.depth + gap, m.depth + gap + sofa.depth
+    main = _Part("Sofas", sofa, (cx - sofa.width / 2, y0, cx + sofa.width / 2, y1), math.pi)
+    parts = _with_sides(main, "EndAndSideTables", side, True, True) if side else [main]
+    if side:  # side tables against the sofa's back line, facing the room like it
+        parts[1:] = [
+            replace(p, box=(p.box[0], y1 - side.depth, p.box[2], y1), yaw=math.pi) for p in parts[1:]
+        ]
+    parts += _media_parts(m, cx - m.width / 2, True)
+    if table:
+        ty1 = y0 - 0.45
+        parts.append(
+            _Part(
+                "CoffeeTables",
+                table,
+                (cx - table.width / 2, ty1 - table.depth, cx + table.width / 2, ty1),
+                0.0,
+                True,
+            )
+        )
+    fc = CATALOG["MediaStorage"].front_clearance
+    zones = [
+        (cx - m.width / 2, m.depth, cx + m.width / 2, m.depth + fc),
+        (cx - sofa.width / 2, m.depth, cx + sofa.width / 2, y0),
+    ]
+    if free:
+        zones.append((0.0, y1, width, y1 + BEHIND_SOFA))
+    return _Group(tuple(parts), tuple(zones))
+
+
+def _place_sofa_facing_tv(
+    f: _RoomFurnisher, sofa: Variant, table: Variant | None, side: Variant | None
+) -> bool:
+    """Place the sofa facing a TV unit on the wall opposite it, 2-4 m apart: its back against the
+    far wall when that is the distance, else free-standing with a walkway behind."""
+    x0, y0, x1, y1 = f.inner
+    sides = ["s", "n", "w", "e"]
+    f.rng.shuffle(sides)
+    for m in _variants(f.rng, "MediaStorage"):
+        for wall in sides:
+            across = y1 - y0 if wall in "sn" else x1 - x0
+            to_wall = across - m.depth - sofa.depth  # the gap with the sofa against the far wall
+            centres = (m.depth + sofa.depth) / 2
+            gaps = [(to_wall, False)] if TV_DISTANCE[0] <= to_wall + centres <= TV_DISTANCE[1] else []
+            gaps += [(f.rng.uniform(*TV_VIEW) - centres, True) for _ in range(2)]
+            for gap, free in gaps:
+                if free and gap + BEHIND_SOFA > to_wall:
+                    continue
+                for extras in ((table, side), (table, None), (None, None)):
+                    group = _living_group(sofa, m, *extras, gap, free)
+                    if f.place_on_wall(group, only=wall) is not None:
+                        f.sides.setdefault("Sofas", OPPOSITE[wall])
+                        f.sides.setdefault("MediaStorage", wall)
+                        return True
+    return False
 
 
 def _center_single(type_: str, v: Variant) -> _Group:
@@ -295,6 +380,7 @@ class _RoomFurnisher:
         self.groups = 0
         self.covered = 0.0
         self.sides: dict[str, str] = {}  # first wall side used per furniture type
+        self.took_in: set[str] = set()  # template types the last group placed besides its anchor
 
     @property
     def inner_area(self) -> float:
@@ -343,16 +429,22 @@ class _RoomFurnisher:
         return True
 
     def place_on_wall(
-        self, group: _Group, corner: bool = False, prefer_side: str | None = None, cluster: bool = False
+        self,
+        group: _Group,
+        corner: bool = False,
+        prefer_side: str | None = None,
+        cluster: bool = False,
+        only: str | None = None,
     ) -> str | None:
-        """Place ``group`` with its back to a wall; returns the wall side used, or None.
+        """Place ``group`` with its back to a wall (to wall ``only`` if given); returns the wall
+        side used, or None.
 
         ``cluster`` tries positions next to items already on the wall first (kitchen runs).
         """
         e0, _, e1, _ = group.extent()
-        sides = ["s", "n", "w", "e"]
+        sides = ["s", "n", "w", "e"] if only is None else [only]
         self.rng.shuffle(sides)
-        if prefer_side is not None:
+        if prefer_side is not None and only is None:
             sides.remove(prefer_side)
             sides.insert(0, prefer_side)
         for side in sides:
@@ -445,12 +537,16 @@ def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
         elif type_ == "Sofas":
             table = _variants(rng, "CoffeeTables")[0] if "CoffeeTables" in kids else None
             side = CATALOG["EndAndSideTables"].variants[0] if "EndAndSideTables" in kids else None
+            tv = "MediaStorage" in allowed and "MediaStorage" not in f.sides
+            if tv and _place_sofa_facing_tv(f, v, table, side):
+                f.took_in.add("MediaStorage")
+                return True
             options += [_sofa_group(v, table, side), _sofa_group(v, table, None), _sofa_group(v, None, None)]
-        elif type_ == "DiningTables":
-            chair = CATALOG["DiningChairs"].variants[0] if "DiningChairs" in kids else None
-            options.append(_dining_group(v, chair))
-            if chair:
-                options.append(_dining_group(v, None))
+        elif type_ == "DiningTables":  # always with chairs (DiningChairs are its group children)
+            chair = CATALOG["DiningChairs"].variants[0]
+            options += [g for sides in CHAIR_SIDES if (g := _dining_group(v, chair, sides)) is not None]
+        elif type_ == "MediaStorage":
+            options.append(_media_group(v))
         else:
             options.append(
                 _single(type_, v) if CATALOG[type_].placement != "center" else _center_single(type_, v)
@@ -523,7 +619,9 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
             if counts.get(t, 0) >= limit:
                 continue
             if _place_type(f, t, allowed):
-                counts[t] = counts.get(t, 0) + 1
+                for placed in (t, *f.took_in):
+                    counts[placed] = counts.get(placed, 0) + 1
+                f.took_in.clear()
                 placed_parents.add(t)
                 placed_any = True
         if not placed_any and round_ > 0:
