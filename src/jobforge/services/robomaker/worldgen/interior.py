@@ -642,7 +642,8 @@ def _repair_pockets(
     rooms = {r.name: shapely.Polygon(r.polygon) for r in floorplan.rooms}
     left_open = rooms_left_open(floorplan.rooms, doorways, floorplan.spawn)
     for _ in range(MAX_REPAIRS):
-        polys = [shapely.box(*f.box()) for f in furniture if f.blocks_floor]
+        standing = [f for f in furniture if f.blocks_floor]
+        polys = [shapely.box(*f.box()) for f in standing]
         union = shapely.union_all(polys) if polys else shapely.Polygon()
         problems = []
         for obstacles, names in ((walls, list(rooms)), (solid, sorted(left_open))):
@@ -660,7 +661,7 @@ def _repair_pockets(
         near = [i for i, p in enumerate(polys) if any(p.distance(q) < ROBOT_RADIUS + 0.1 for q in problems)]
         if not near:
             break
-        victim = furniture[max(near)]
+        victim = standing[max(near)]
         group = victim.parent or victim.id
         furniture = [f for f in furniture if f.id != group and f.parent != group]
     return furniture
