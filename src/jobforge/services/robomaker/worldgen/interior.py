@@ -70,6 +70,7 @@ CENTER_CLEARANCE = 0.6
 HALF_PI = math.pi / 2
 MAX_REPAIRS = 6
 WALL_TRIES = 10
+WALL_SCAN = 9  # evenly spaced extra positions when a group must go to one given wall
 OPPOSITE = {"s": "n", "n": "s", "w": "e", "e": "w"}
 EXTERIOR_DOOR_OPEN = 0.0  # the entrance door starts closed (templates' doorway sets name room pairs)
 COUNTER_RUN = frozenset({"Fridges", "Ovens", "DishWashers", "Storage", "WashingMachinesAndDryers"})
@@ -465,7 +466,10 @@ class _RoomFurnisher:
                 if not cluster:
                     self.rng.shuffle(cands)
                 cands += [self.rng.uniform(lo, hi) for _ in range(4)]
-            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:WALL_TRIES]:
+                if only is not None:  # one wall: scan it too
+                    cands += [lo + (hi - lo) * i / (WALL_SCAN - 1) for i in range(WALL_SCAN)]
+            tries = WALL_TRIES if only is None else WALL_TRIES + WALL_SCAN
+            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:tries]:
                 boxes = [to_world((p.box[0] + s, p.box[1], p.box[2] + s, p.box[3])) for p in group.parts]
                 zones = [to_world((z[0] + s, z[1], z[2] + s, z[3])) for z in group.zones]
                 if self._commit(group, boxes, zones, yaw0):
