@@ -70,8 +70,9 @@ def _within(inner: tuple[float, ...], outer: tuple[float, ...], eps: float = 1e-
 
 @pytest.mark.parametrize("density", DENSITIES)
 def test_every_kitchen_has_a_counter_run(density: str) -> None:
-    """Every kitchen: base units 0.9 m high (dishwashers 0.85 m) with a sink and a cooktop, the fridge standing next to
-    them (when the template allows fridges), 0.9 m kept free in front, wall cabinets above base
+    """Every kitchen: base units 0.9 m high (dishwashers 0.85 m) with a sink and a cooktop, the
+    fridge standing next to them (when the template allows fridges), 0.9 m kept free in front,
+    wall cabinets above base
     units below the ceiling and never across a window, only the template's ModelTypes besides
     the generated types; every world passes its quality report."""
     kitchens = 0

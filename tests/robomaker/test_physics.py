@@ -123,7 +123,8 @@ def test_an_item_that_falls_is_caught(sdf: dict[str, str]) -> None:
 
 
 def test_mjcf_places_every_collision_where_the_sdf_does(sdf: dict[str, str]) -> None:
-    """Furniture parts end up at the item's pose (height and yaw) applied to the part, cylinders along their axis."""
+    """Furniture parts end up at the item's pose (height and yaw) applied to the part, cylinders
+    along their axis."""
     document = sdf["furnished_six_rooms_b"]
     model = mujoco.MjModel.from_xml_string(world_mjcf(document))
     data = mujoco.MjData(model)
