@@ -124,7 +124,8 @@ def test_an_item_that_falls_is_caught(sdf: dict[str, str]) -> None:
 
 
 def test_mjcf_places_every_collision_where_the_sdf_does(sdf: dict[str, str]) -> None:
-    """Furniture parts end up at the item's pose (yaw) applied to the part, cylinders along their axis."""
+    """Furniture parts end up at the item's pose (height and yaw) applied to the part, cylinders
+    along their axis."""
     document = sdf["furnished_six_rooms_b"]
     model = mujoco.MjModel.from_xml_string(world_mjcf(document))
     data = mujoco.MjData(model)
@@ -132,14 +133,14 @@ def test_mjcf_places_every_collision_where_the_sdf_does(sdf: dict[str, str]) -> 
     axes = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
     checked = 0
     for include in ET.fromstring(document).iter("include"):
-        x, y, _, _, _, yaw = (float(v) for v in include.findtext("pose").split())
+        x, y, z, _, _, yaw = (float(v) for v in include.findtext("pose").split())
         turn = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
         _, parts = build_parts(include.findtext("uri").removeprefix("model://"))
         for i, part in enumerate(parts):
             if not part.collide:
                 continue
             geom = model.geom(f"{include.findtext('name')}/{part.name}_{i}_collision")
-            expected = turn @ np.array(part.centre) + [x, y, 0]
+            expected = turn @ np.array(part.centre) + [x, y, z]
             assert data.geom_xpos[geom.id] == pytest.approx(expected, abs=1e-5)
             if part.shape == "cylinder":  # MuJoCo's cylinders lie along their local z
                 along = data.geom_xmat[geom.id].reshape(3, 3)[:, 2]

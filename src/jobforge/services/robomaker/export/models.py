@@ -26,7 +26,7 @@ from jobforge.services.robomaker.export.textures import (
     part_texture,
 )
 from jobforge.services.robomaker.export.xml import fmt, pose_text
-from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS, Variant
+from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS, Variant
 
 Colour = tuple[float, float, float, float]
 
@@ -785,6 +785,138 @@ def vanity(w: float, d: float, h: float) -> list[Part]:
     return parts
 
 
+# -- kitchen runs and TVs (generated types: worldgen/kitchen.py) ----------------------------------
+WORKTOP = 0.04
+OVERHANG = 0.02  # the worktop's front edge beyond the doors
+SEAM = 0.004  # gap between neighbouring fronts
+
+
+def _fronts(x0: float, x1: float, z0: float, z1: float, y: float, across: int, prefix: str) -> list[Part]:
+    """``across`` door fronts side by side between x0 and x1 (seams between), each with a bar handle
+    near its top edge on the inner side."""
+    parts = []
+    step = (x1 - x0) / across
+    for i in range(across):
+        a, b = x0 + i * step + SEAM, x0 + (i + 1) * step - SEAM
+        parts.append(box(f"{prefix}{i}", a, y - 0.02, z0 + SEAM, b, y, z1 - SEAM, "white", collide=False))
+        hx = b - 0.05 if i % 2 == 0 or across == 1 else a + 0.03
+        parts.append(
+            box(f"{prefix}_handle{i}", hx, y, z1 - 0.17, hx + 0.02, y + 0.015, z1 - 0.04, "chrome", False)
+        )
+    return parts
+
+
+def base_unit(w: float, d: float, h: float, drawer: bool = True) -> list[Part]:
+    """A kitchen base unit: recessed plinth, carcass, a drawer over door fronts, worktop overhanging
+    the fronts."""
+    back, front = -d / 2, d / 2 - OVERHANG - 0.02
+    plinth = 0.1
+    top = h - WORKTOP
+    parts = [
+        box("plinth", -w / 2, back, 0, w / 2, front - 0.06, plinth, "black"),
+        box("carcass", -w / 2, back, plinth, w / 2, front, top, "white"),
+        box("worktop", -w / 2, -d / 2, top, w / 2, d / 2, h, "counter"),
+    ]
+    split = top - 0.17 if drawer else top
+    if drawer:
+        parts += [
+            box(
+                "drawer",
+                -w / 2 + SEAM,
+                front,
+                split + SEAM,
+                w / 2 - SEAM,
+                front + 0.02,
+                top - SEAM,
+                "white",
+                False,
+            ),
+            box(
+                "drawer_handle",
+                -0.1,
+                front + 0.02,
+                split + 0.07,
+                0.1,
+                front + 0.035,
+                split + 0.09,
+                "chrome",
+                False,
+            ),
+        ]
+    return parts + _fronts(-w / 2, w / 2, plinth, split, front + 0.02, 1 if w < 0.55 else 2, "door")
+
+
+def kitchen_sink(w: float, d: float, h: float) -> list[Part]:
+    """A base unit whose worktop frames a sunk steel basin, a mixer tap behind it."""
+    parts = [p for p in base_unit(w, d, h, drawer=False) if p.name != "worktop"]
+    bw, bd, depth = min(w - 0.16, 0.5), 0.38, 0.18
+    by0, by1 = -d / 2 + 0.12, -d / 2 + 0.12 + bd
+    top = h - WORKTOP
+    parts += [
+        box("worktop_back", -w / 2, -d / 2, top, w / 2, by0, h, "counter"),
+        box("worktop_front", -w / 2, by1, top, w / 2, d / 2, h, "counter"),
+        box("worktop_left", -w / 2, by0, top, -bw / 2, by1, h, "counter"),
+        box("worktop_right", bw / 2, by0, top, w / 2, by1, h, "counter"),
+        box("basin", -bw / 2, by0, h - depth, bw / 2, by1, h - depth + 0.01, "steel"),
+        box("basin_back", -bw / 2, by0, h - depth, bw / 2, by0 + 0.01, h, "steel", False),
+        box("basin_front", -bw / 2, by1 - 0.01, h - depth, bw / 2, by1, h, "steel", False),
+        cylinder("tap", 0, -d / 2 + 0.06, h + 0.15, 0.015, 0.3, "chrome", collide=False),
+        cylinder("spout", 0, -d / 2 + 0.13, h + 0.29, 0.012, 0.15, "chrome", axis="y", collide=False),
+    ]
+    return parts
+
+
+def cooktop_unit(w: float, d: float, h: float) -> list[Part]:
+    """A base unit with a black glass hob in the worktop: four rings and front knobs."""
+    parts = base_unit(w, d, h)
+    hw, hd = min(w - 0.06, 0.58), 0.5
+    parts.append(box("hob", -hw / 2, -hd / 2, h, hw / 2, hd / 2, h + 0.006, "dark_glass", False))
+    for i, (x, y) in enumerate((x, y) for x in (-hw / 4, hw / 4) for y in (-hd / 4, hd / 4)):
+        radius = 0.09 if i % 3 == 0 else 0.07
+        parts.append(cylinder(f"ring{i}", x, y, h + 0.008, radius, 0.004, "steel", collide=False))
+    return parts
+
+
+def wall_cabinet(w: float, d: float, h: float) -> list[Part]:
+    """A wall-hung cupboard: carcass, door fronts with seams, handles at their lower edge."""
+    front = d / 2 - 0.02
+    parts = [box("carcass", -w / 2, -d / 2, 0, w / 2, front, h, "white")]
+    for p in _fronts(-w / 2, w / 2, 0, h, d / 2, 1 if w < 0.55 else 2, "door"):
+        if "handle" in p.name:  # upper cupboards open from below
+            p = box(
+                p.name,
+                p.centre[0] - 0.01,
+                front + 0.02,
+                0.04,
+                p.centre[0] + 0.01,
+                d / 2 + 0.015,
+                0.17,
+                "chrome",
+                False,
+            )
+        parts.append(p)
+    return parts
+
+
+def range_hood(w: float, d: float, h: float) -> list[Part]:
+    """A chimney hood: a steel canopy over the hob, a narrower chimney up to ``h``."""
+    return [
+        box("canopy", -w / 2, -d / 2, 0, w / 2, d / 2, 0.1, "steel"),
+        box("filter", -w / 2 + 0.03, -d / 2 + 0.03, -0.002, w / 2 - 0.03, d / 2 - 0.03, 0.0, "black", False),
+        box("chimney", -0.15, -d / 2, 0.1, 0.15, -d / 2 + 0.26, h, "steel"),
+    ]
+
+
+def television(w: float, d: float, h: float) -> list[Part]:
+    """A flat screen on a foot: thin black panel, dark screen on its +y face."""
+    return [
+        box("foot", -0.2, -d / 2, 0, 0.2, d / 2, 0.02, "black"),
+        box("neck", -0.04, -0.03, 0.02, 0.04, 0.0, 0.1, "black"),
+        box("panel", -w / 2, -0.03, 0.1, w / 2, 0.02, h, "black"),
+        box("screen", -w / 2 + 0.015, 0.02, 0.115, w / 2 - 0.015, 0.024, h - 0.015, "dark_glass", False),
+    ]
+
+
 Builder = Callable[[float, float, float], list[Part]]
 
 BUILDERS: dict[str, Builder] = {
@@ -819,8 +951,15 @@ BUILDERS: dict[str, Builder] = {
     "Toilets": toilet,
     "VanityCounters": vanity,
     "WashingMachinesAndDryers": washing_machine,
+    # kitchen runs and TVs (generated types)
+    "KitchenCounters": base_unit,
+    "KitchenSinks": kitchen_sink,
+    "Cooktops": cooktop_unit,
+    "WallCabinets": wall_cabinet,
+    "RangeHoods": range_hood,
+    "Televisions": television,
 }
-assert set(BUILDERS) == set(CATALOG), "every catalogue type needs a model builder"
+assert set(BUILDERS) == set(ITEM_TYPES), "every item type needs a model builder"
 
 
 @dataclass(frozen=True)
@@ -836,7 +975,7 @@ class GazeboModel:
 
 
 def _variants() -> dict[str, tuple[str, Variant]]:
-    return {v.model: (t.type, v) for t in CATALOG.values() for v in t.variants}
+    return {v.model: (t.type, v) for t in ITEM_TYPES.values() for v in t.variants}
 
 
 VARIANTS: dict[str, tuple[str, Variant]] = _variants()

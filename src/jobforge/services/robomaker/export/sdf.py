@@ -344,7 +344,7 @@ class WorldSdf:
     def furniture(self) -> str:
         return "".join(
             f"<include><uri>model://{item.model}</uri><name>{sdf_name(item.id)}</name>"
-            f"<pose>{pose_text(item.x, item.y, 0.0, 0.0, 0.0, item.yaw)}</pose></include>"
+            f"<pose>{pose_text(item.x, item.y, item.z, 0.0, 0.0, item.yaw)}</pose></include>"
             for item in self.world.furniture
         )
 

@@ -143,6 +143,46 @@ _TYPES: tuple[FurnitureType, ...] = (
 CATALOG: dict[str, FurnitureType] = {t.type: t for t in _TYPES}
 assert set(CATALOG) == set(MODEL_TYPES), "catalogue must cover exactly the template ModelTypes"
 
+# Types the generator places on its own that templates cannot name (kitchen runs, decor, objects
+# on surfaces); their ``rooms`` say where they go.
+_GENERATED: tuple[FurnitureType, ...] = (
+    # Kitchen runs, TVs (worldgen/kitchen.py, interior.py): base units 0.9 m high and 0.6 m deep,
+    # wall cabinets and hoods hung above them, a TV standing on its MediaStorage unit.
+    FurnitureType(
+        "KitchenCounters",
+        _v("KitchenCounters", (0.4, 0.6, 0.9), (0.6, 0.6, 0.9), (0.8, 0.6, 0.9), (1.0, 0.6, 0.9)),
+        "wall",
+        0.9,
+        ("Kitchen",),
+        8,
+    ),
+    FurnitureType(
+        "KitchenSinks", _v("KitchenSinks", (0.8, 0.6, 0.9), (0.6, 0.6, 0.9)), "wall", 0.9, ("Kitchen",)
+    ),
+    FurnitureType("Cooktops", _v("Cooktops", (0.6, 0.6, 0.9), (0.8, 0.6, 0.9)), "wall", 0.9, ("Kitchen",)),
+    FurnitureType(
+        "WallCabinets",
+        _v("WallCabinets", (0.4, 0.35, 0.7), (0.6, 0.35, 0.7), (0.8, 0.35, 0.7), (1.0, 0.35, 0.7)),
+        "wall",
+        0.0,
+        ("Kitchen",),
+        8,
+    ),
+    FurnitureType(
+        "RangeHoods",
+        _v("RangeHoods", (0.6, 0.5, 0.45), (0.75, 0.5, 0.45), (0.8, 0.5, 0.45)),
+        "wall",
+        0.0,
+        ("Kitchen",),
+    ),
+    FurnitureType(
+        "Televisions", _v("Televisions", (1.1, 0.22, 0.68), (0.9, 0.2, 0.56)), "wall", 0.0, ("Living",)
+    ),
+)
+
+ITEM_TYPES: dict[str, FurnitureType] = CATALOG | {t.type: t for t in _GENERATED}
+assert len(ITEM_TYPES) == len(CATALOG) + len(_GENERATED), "a generated type may not reuse a ModelType name"
+
 # Items placed as part of a group with a parent rather than on their own (when the parent is allowed).
 GROUP_CHILDREN: dict[str, tuple[str, ...]] = {
     "Beds": ("Nightstands",),
@@ -192,6 +232,9 @@ PHYSICS: dict[str, Physics] = _physics(
         "CornerCabinets": 40, "DiningTables": 35, "SideboardsAndBuffets": 45, "BarCabinets": 40,
         "Fridges": 70, "Ovens": 50, "DishWashers": 45, "KitchenIslandsAndCarts": 80, "Storage": 35,
         "Baths": 60, "Showers": 40, "Toilets": 25, "VanityCounters": 35, "WashingMachinesAndDryers": 70,
+        # kitchen runs and TVs (generated types)
+        "KitchenCounters": 40, "KitchenSinks": 45, "Cooktops": 45, "WallCabinets": 20, "RangeHoods": 12,
+        "Televisions": 15,
     },
     dynamic={
         "Nightstands": 12, "DeskChairs": 12, "FloorLamps": 6, "StorageBenches": 15, "CoffeeTables": 15,
@@ -199,4 +242,4 @@ PHYSICS: dict[str, Physics] = _physics(
         "DiningChairs": 6, "ServingCarts": 10,
     },
 )  # fmt: skip
-assert set(PHYSICS) == set(CATALOG), "every catalogue type needs its physics"
+assert set(PHYSICS) == set(ITEM_TYPES), "every item type needs its physics"

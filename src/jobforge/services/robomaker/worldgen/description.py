@@ -28,7 +28,7 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "windows": [{"id", "room", "wall", "position": [x, y], "width", "orientation": "x" | "y",
                    "sill", "top"}],
       "furniture": [{"id", "type", "model", "room", "parent",
-                     "pose": {"x", "y", "z": 0.0, "yaw"},
+                     "pose": {"x", "y", "z" (bottom above the floor), "yaw"},
                      "size": {"width", "depth", "height"}}],
       "unmetConnections": [{"rooms": [a, b], "type": "Doorway" | "Opening"}]
     }
@@ -133,7 +133,7 @@ def world_description(world: World) -> dict[str, Any]:
                 "model": f.model,
                 "room": f.room,
                 "parent": f.parent,
-                "pose": {"x": f.x, "y": f.y, "z": 0.0, "yaw": f.yaw},
+                "pose": {"x": f.x, "y": f.y, "z": f.z, "yaw": f.yaw},
                 "size": {"width": f.width, "depth": f.depth, "height": f.height},
             }
             for f in world.furniture

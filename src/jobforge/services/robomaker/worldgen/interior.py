@@ -26,11 +26,13 @@ import numpy as np
 import shapely
 
 from jobforge.services.robomaker.template_format import DEFAULT_FURNITURE, WorldTemplateSpec
+from jobforge.services.robomaker.worldgen import kitchen
 from jobforge.services.robomaker.worldgen.catalog import (
     CATALOG,
     DENSITY_COVERAGE,
     DENSITY_MIN_GROUPS,
     GROUP_CHILDREN,
+    ITEM_TYPES,
     PRIORITY,
     Variant,
 )
@@ -50,7 +52,15 @@ from jobforge.services.robomaker.worldgen.quality import (
     reachable_space,
     rooms_left_open,
 )
-from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, FurnitureItem, Room, World, _r
+from jobforge.services.robomaker.worldgen.world import (
+    FLOOR_CLEARANCE,
+    LEAF_THICKNESS,
+    Doorway,
+    FurnitureItem,
+    Room,
+    World,
+    _r,
+)
 
 WALL_GAP = 0.02  # furniture back to wall face
 ROOM_INSET = EXTERIOR_WALL / 2 + WALL_GAP
@@ -60,6 +70,7 @@ CENTER_CLEARANCE = 0.6
 HALF_PI = math.pi / 2
 MAX_REPAIRS = 6
 WALL_TRIES = 10
+WALL_SCAN = 9  # evenly spaced extra positions when a group must go to one given wall
 OPPOSITE = {"s": "n", "n": "s", "w": "e", "e": "w"}
 EXTERIOR_DOOR_OPEN = 0.0  # the entrance door starts closed (templates' doorway sets name room pairs)
 COUNTER_RUN = frozenset({"Fridges", "Ovens", "DishWashers", "Storage", "WashingMachinesAndDryers"})
@@ -74,6 +85,11 @@ class _Part:
     box: Box
     yaw: float
     child: bool = False
+    z: float = 0.0  # bottom above the floor: parts at FLOOR_CLEARANCE or higher hang on the wall
+
+    @property
+    def on_floor(self) -> bool:
+        return self.z < FLOOR_CLEARANCE
 
 
 @dataclass(frozen=True)
@@ -168,42 +184,126 @@ def _sofa_group(v: Variant, table: Variant | None, side: Variant | None) -> _Gro
     return _Group(tuple(parts), ((0.0, v.depth, v.width, depth),))
 
 
-def _dining_group(v: Variant, chair: Variant | None) -> _Group:
+CHAIR_GAP = 0.05  # a dining chair's seat front to the table edge: pushed in
+CHAIR_SPACING = 0.5  # table length per chair along a side
+# Sides of a dining table that get chairs, fullest first: both long sides (s, n) and both ends
+# (w, e), then fewer as the room allows (at least two chairs).
+CHAIR_SIDES = ("snwe", "snw", "sne", "sn", "swe", "nwe", "we", "sw", "s")
+
+
+def _chairs_along(n: int, length: float) -> list[float]:
+    return [length * (i + 0.5) / n for i in range(n)]
+
+
+def _dining_group(v: Variant, chair: Variant, sides: str) -> _Group | None:
+    """A dining table with chairs on ``sides`` facing it (a chair per CHAIR_SPACING of a long side,
+    one at each end), or None when that makes fewer than two chairs."""
     table = _Part("DiningTables", v, (0.0, 0.0, v.width, v.depth), 0.0)
+    n = max(1, int((v.width - 0.1) / CHAIR_SPACING))
+    hw, d, g = chair.width / 2, chair.depth, CHAIR_GAP
     parts = [table]
-    if chair:
-        n = max(1, int((v.width + 0.1) // 0.6))
-        for i in range(n):
-            cx = v.width * (i + 0.5) / n
-            hw = chair.width / 2
-            parts.append(
-                _Part("DiningChairs", chair, (cx - hw, -0.05 - chair.depth, cx + hw, -0.05), 0.0, True)
-            )
-            parts.append(
-                _Part(
-                    "DiningChairs",
-                    chair,
-                    (cx - hw, v.depth + 0.05, cx + hw, v.depth + 0.05 + chair.depth),
-                    math.pi,
-                    True,
-                )
-            )
-        if v.width >= 1.4:
-            cy, hw = v.depth / 2, chair.width / 2
-            parts.append(
-                _Part("DiningChairs", chair, (-0.05 - chair.depth, cy - hw, -0.05, cy + hw), -HALF_PI, True)
-            )
-            parts.append(
-                _Part(
-                    "DiningChairs",
-                    chair,
-                    (v.width + 0.05, cy - hw, v.width + 0.05 + chair.depth, cy + hw),
-                    HALF_PI,
-                    True,
-                )
-            )
+    for cx in _chairs_along(n, v.width):
+        if "s" in sides:
+            parts.append(_Part("DiningChairs", chair, (cx - hw, -g - d, cx + hw, -g), 0.0, True))
+        if "n" in sides:
+            box = (cx - hw, v.depth + g, cx + hw, v.depth + g + d)
+            parts.append(_Part("DiningChairs", chair, box, math.pi, True))
+    cy = v.depth / 2
+    if "w" in sides:
+        parts.append(_Part("DiningChairs", chair, (-g - d, cy - hw, -g, cy + hw), -HALF_PI, True))
+    if "e" in sides:
+        box = (v.width + g, cy - hw, v.width + g + d, cy + hw)
+        parts.append(_Part("DiningChairs", chair, box, HALF_PI, True))
+    if len(parts) < 3:
+        return None
     group = _Group(tuple(parts), ())
     return _Group(group.parts, (expand(group.extent(), 0.45),))
+
+
+TV_DISTANCE = (2.0, 4.0)  # sofa centre to TV-unit centre
+TV_VIEW = (2.3, 3.0)  # preferred distance when the sofa stands free in the room
+BEHIND_SOFA = 0.7  # walkway kept behind a free-standing sofa
+
+
+def _media_parts(m: Variant, x0: float, child: bool) -> list[_Part]:
+    """A MediaStorage unit against the wall from ``x0``, a TV standing on it."""
+    tv = next(t for t in ITEM_TYPES["Televisions"].variants if t.width <= m.width - 0.1)
+    cx, cy = x0 + m.width / 2, m.depth / 2
+    tv_box = (cx - tv.width / 2, cy - tv.depth / 2, cx + tv.width / 2, cy + tv.depth / 2)
+    return [
+        _Part("MediaStorage", m, (x0, 0.0, x0 + m.width, m.depth), 0.0, child),
+        _Part("Televisions", tv, tv_box, 0.0, True, m.height),
+    ]
+
+
+def _media_group(m: Variant) -> _Group:
+    fc = CATALOG["MediaStorage"].front_clearance
+    return _Group(tuple(_media_parts(m, 0.0, False)), ((0.0, m.depth, m.width, m.depth + fc),))
+
+
+def _living_group(
+    sofa: Variant, m: Variant, table: Variant | None, side: Variant | None, gap: float, free: bool
+) -> _Group:
+    """A TV unit against the wall (y = 0) and the sofa facing it ``gap`` further into the room,
+    centred on it, with the coffee table between and side tables by the sofa. ``free``: the sofa
+    stands free in the room, a walkway kept behind it; else its back is against the far wall."""
+    side_w = side.width + SIDE_GAP if side else 0.0
+    width = max(sofa.width + 2 * side_w, m.width)
+    cx = width / 2
+    y0, y1 = m.depth + gap, m.depth + gap + sofa.depth
+    main = _Part("Sofas", sofa, (cx - sofa.width / 2, y0, cx + sofa.width / 2, y1), math.pi)
+    parts = _with_sides(main, "EndAndSideTables", side, True, True) if side else [main]
+    if side:  # side tables against the sofa's back line, facing the room like it
+        parts[1:] = [
+            replace(p, box=(p.box[0], y1 - side.depth, p.box[2], y1), yaw=math.pi) for p in parts[1:]
+        ]
+    parts += _media_parts(m, cx - m.width / 2, True)
+    if table:
+        ty1 = y0 - 0.45
+        parts.append(
+            _Part(
+                "CoffeeTables",
+                table,
+                (cx - table.width / 2, ty1 - table.depth, cx + table.width / 2, ty1),
+                0.0,
+                True,
+            )
+        )
+    fc = CATALOG["MediaStorage"].front_clearance
+    zones = [
+        (cx - m.width / 2, m.depth, cx + m.width / 2, m.depth + fc),
+        (cx - sofa.width / 2, m.depth, cx + sofa.width / 2, y0),
+    ]
+    if free:
+        zones.append((0.0, y1, width, y1 + BEHIND_SOFA))
+    return _Group(tuple(parts), tuple(zones))
+
+
+def _place_sofa_facing_tv(
+    f: _RoomFurnisher, sofa: Variant, table: Variant | None, side: Variant | None
+) -> bool:
+    """Place the sofa facing a TV unit on the wall opposite it, 2-4 m apart: its back against the
+    far wall when that is the distance, else free-standing with a walkway behind."""
+    x0, y0, x1, y1 = f.inner
+    sides = ["s", "n", "w", "e"]
+    f.rng.shuffle(sides)
+    for m in _variants(f.rng, "MediaStorage"):
+        for wall in sides:
+            across = y1 - y0 if wall in "sn" else x1 - x0
+            to_wall = across - m.depth - sofa.depth  # the gap with the sofa against the far wall
+            centres = (m.depth + sofa.depth) / 2
+            gaps = [(to_wall, False)] if TV_DISTANCE[0] <= to_wall + centres <= TV_DISTANCE[1] else []
+            gaps += [(f.rng.uniform(*TV_VIEW) - centres, True) for _ in range(2)]
+            for gap, free in gaps:
+                if free and gap + BEHIND_SOFA > to_wall:
+                    continue
+                for extras in ((table, side), (table, None), (None, None)):
+                    group = _living_group(sofa, m, *extras, gap, free)
+                    if f.place_on_wall(group, only=wall) is not None:
+                        f.sides.setdefault("Sofas", OPPOSITE[wall])
+                        f.sides.setdefault("MediaStorage", wall)
+                        return True
+    return False
 
 
 def _center_single(type_: str, v: Variant) -> _Group:
@@ -281,13 +381,16 @@ class _RoomFurnisher:
         self.groups = 0
         self.covered = 0.0
         self.sides: dict[str, str] = {}  # first wall side used per furniture type
+        self.took_in: set[str] = set()  # template types the last group placed besides its anchor
 
     @property
     def inner_area(self) -> float:
         x0, y0, x1, y1 = self.inner
         return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
-    def _valid(self, boxes: list[Box], zones: list[Box]) -> bool:
+    def _valid(self, boxes: list[Box], zones: list[Box], hung: list[Box]) -> bool:
+        if not all(inside(box, self.inner) for box in hung):
+            return False
         sx, sy = self.spawn
         for box in boxes:
             if not inside(box, self.inner):
@@ -306,32 +409,43 @@ class _RoomFurnisher:
         return True
 
     def _commit(self, group: _Group, boxes: list[Box], zones: list[Box], yaw0: float) -> bool:
-        if not self._valid(boxes, zones):
+        """Place the group's parts at ``boxes`` if they fit; wall-hung parts (above base units
+        of the same group) are only kept inside the room."""
+        floor = [b for p, b in zip(group.parts, boxes, strict=True) if p.on_floor]
+        hung = [b for p, b in zip(group.parts, boxes, strict=True) if not p.on_floor]
+        if not self._valid(floor, zones, hung):
             return False
-        trial = self.nav.try_add(self.mask, boxes, self.required)
+        trial = self.nav.try_add(self.mask, floor, self.required)
         if trial is None:
             return False
         self.mask = trial
-        self.boxes = np.vstack([self.boxes, boxes_array(boxes)])
+        self.boxes = np.vstack([self.boxes, boxes_array(floor)])
         if zones:
             self.zones = np.vstack([self.zones, boxes_array(zones)])
         for part, box in zip(group.parts, boxes, strict=True):
             self.parts.append((part, box, _wrap(part.yaw + yaw0), self.groups))
-            self.covered += (box[2] - box[0]) * (box[3] - box[1])
+            if part.on_floor:
+                self.covered += (box[2] - box[0]) * (box[3] - box[1])
         self.groups += 1
         return True
 
     def place_on_wall(
-        self, group: _Group, corner: bool = False, prefer_side: str | None = None, cluster: bool = False
+        self,
+        group: _Group,
+        corner: bool = False,
+        prefer_side: str | None = None,
+        cluster: bool = False,
+        only: str | None = None,
     ) -> str | None:
-        """Place ``group`` with its back to a wall; returns the wall side used, or None.
+        """Place ``group`` with its back to a wall (to wall ``only`` if given); returns the wall
+        side used, or None.
 
         ``cluster`` tries positions next to items already on the wall first (kitchen runs).
         """
         e0, _, e1, _ = group.extent()
-        sides = ["s", "n", "w", "e"]
+        sides = ["s", "n", "w", "e"] if only is None else [only]
         self.rng.shuffle(sides)
-        if prefer_side is not None:
+        if prefer_side is not None and only is None:
             sides.remove(prefer_side)
             sides.insert(0, prefer_side)
         for side in sides:
@@ -352,7 +466,10 @@ class _RoomFurnisher:
                 if not cluster:
                     self.rng.shuffle(cands)
                 cands += [self.rng.uniform(lo, hi) for _ in range(4)]
-            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:WALL_TRIES]:
+                if only is not None:  # one wall: scan it too
+                    cands += [lo + (hi - lo) * i / (WALL_SCAN - 1) for i in range(WALL_SCAN)]
+            tries = WALL_TRIES if only is None else WALL_TRIES + WALL_SCAN
+            for s in [c for c in cands if lo - 1e-9 <= c <= hi + 1e-9][:tries]:
                 boxes = [to_world((p.box[0] + s, p.box[1], p.box[2] + s, p.box[3])) for p in group.parts]
                 zones = [to_world((z[0] + s, z[1], z[2] + s, z[3])) for z in group.zones]
                 if self._commit(group, boxes, zones, yaw0):
@@ -424,12 +541,16 @@ def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
         elif type_ == "Sofas":
             table = _variants(rng, "CoffeeTables")[0] if "CoffeeTables" in kids else None
             side = CATALOG["EndAndSideTables"].variants[0] if "EndAndSideTables" in kids else None
+            tv = "MediaStorage" in allowed and "MediaStorage" not in f.sides
+            if tv and _place_sofa_facing_tv(f, v, table, side):
+                f.took_in.add("MediaStorage")
+                return True
             options += [_sofa_group(v, table, side), _sofa_group(v, table, None), _sofa_group(v, None, None)]
-        elif type_ == "DiningTables":
-            chair = CATALOG["DiningChairs"].variants[0] if "DiningChairs" in kids else None
-            options.append(_dining_group(v, chair))
-            if chair:
-                options.append(_dining_group(v, None))
+        elif type_ == "DiningTables":  # always with chairs (DiningChairs are its group children)
+            chair = CATALOG["DiningChairs"].variants[0]
+            options += [g for sides in CHAIR_SIDES if (g := _dining_group(v, chair, sides)) is not None]
+        elif type_ == "MediaStorage":
+            options.append(_media_group(v))
         else:
             options.append(
                 _single(type_, v) if CATALOG[type_].placement != "center" else _center_single(type_, v)
@@ -450,10 +571,30 @@ def _place_type(f: _RoomFurnisher, type_: str, allowed: set[str]) -> bool:
     return False
 
 
+def _place_kitchen_run(f: _RoomFurnisher, allowed: set[str]) -> frozenset[str]:
+    """Place the first kitchen run that fits (one group); returns the template types it took in."""
+    for legs in kitchen.run_layouts(f.inner, f.rng, allowed):
+        parts: list[_Part] = []
+        boxes: list[Box] = []
+        zones: list[Box] = []
+        for leg in legs:
+            to_world, yaw, _ = _wall_transform(leg.side, f.inner)
+            for piece in leg.pieces:
+                parts.append(_Part(piece.type, piece.variant, piece.box, yaw, bool(parts), piece.z))
+                boxes.append(to_world(piece.box))
+            zones += [to_world(z) for z in leg.zones]
+        if f._commit(_Group(tuple(parts), tuple(zones)), boxes, zones, 0.0):
+            return frozenset(p.type for p in parts) & kitchen.RUN_TYPES
+    return frozenset()
+
+
 def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str) -> None:
     allowed = set(model_types)
     if not allowed:
         return
+    counts: dict[str, int] = {}
+    if f.room.type == "Kitchen":
+        counts = dict.fromkeys(_place_kitchen_run(f, allowed), len(PRIORITY))  # in the run: done
     target = DENSITY_COVERAGE[density] * f.inner_area
     min_groups = DENSITY_MIN_GROUPS[density]
     # Anchors: the first types typical for the room type (a kitchen gets its fridge before a table),
@@ -463,7 +604,6 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
     anchors = typical[:3] if typical else by_priority[:2]
     fillers = [t for t in by_priority if t not in anchors]
     f.rng.shuffle(fillers)
-    counts: dict[str, int] = {}
     placed_parents: set[str] = set()
     # Big rooms (more than ~30 m² of floor) may repeat items, anchors included, over extra rounds;
     # Dense rooms fill up to each type's per-room limit, anchors included (a second armchair).
@@ -483,7 +623,9 @@ def _furnish_room(f: _RoomFurnisher, model_types: tuple[str, ...], density: str)
             if counts.get(t, 0) >= limit:
                 continue
             if _place_type(f, t, allowed):
-                counts[t] = counts.get(t, 0) + 1
+                for placed in (t, *f.took_in):
+                    counts[placed] = counts.get(placed, 0) + 1
+                f.took_in.clear()
                 placed_parents.add(t)
                 placed_any = True
         if not placed_any and round_ > 0:
@@ -504,7 +646,8 @@ def _repair_pockets(
     rooms = {r.name: shapely.Polygon(r.polygon) for r in floorplan.rooms}
     left_open = rooms_left_open(floorplan.rooms, doorways, floorplan.spawn)
     for _ in range(MAX_REPAIRS):
-        polys = [shapely.box(*f.box()) for f in furniture]
+        standing = [f for f in furniture if f.blocks_floor]
+        polys = [shapely.box(*f.box()) for f in standing]
         union = shapely.union_all(polys) if polys else shapely.Polygon()
         problems = []
         for obstacles, names in ((walls, list(rooms)), (solid, sorted(left_open))):
@@ -522,7 +665,7 @@ def _repair_pockets(
         near = [i for i, p in enumerate(polys) if any(p.distance(q) < ROBOT_RADIUS + 0.1 for q in problems)]
         if not near:
             break
-        victim = furniture[max(near)]
+        victim = standing[max(near)]
         group = victim.parent or victim.id
         furniture = [f for f in furniture if f.id != group and f.parent != group]
     return furniture
@@ -591,6 +734,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     depth=part.variant.depth,
                     height=part.variant.height,
                     parent=parent,
+                    z=part.z,
                 )
             )
     furniture = _repair_pockets(floorplan, doorways, furniture)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from jobforge.services.robomaker.worldgen.world import World
+from jobforge.services.robomaker.worldgen.world import FLOOR_CLEARANCE, World
 
 LONG_SIDE_PX = 800
 MARGIN_M = 0.8
@@ -25,6 +25,7 @@ ROOM_COLORS: dict[str, tuple[int, int, int]] = {
 }
 FURNITURE_FILL = (160, 140, 120)
 FURNITURE_EDGE = (90, 70, 55)
+HUNG_EDGE = (60, 110, 160)  # items hung on the wall above others
 WALL_COLOR = (30, 30, 30)
 DOOR_COLOR = (150, 90, 30)
 WINDOW_FILL = (190, 225, 245)
@@ -37,7 +38,7 @@ ABBREVIATIONS: dict[str, str] = {
     "DishWashers": "dw", "WashingMachinesAndDryers": "wash", "ConsoleTables": "console",
     "BarCabinets": "bar", "StorageBenches": "bench", "ServingCarts": "cart", "CornerCabinets": "cab",
     "LivingRoomChairs": "chair", "Ottomans": "ott", "Nightstands": "ns", "FloorLamps": "lamp",
-    "EndAndSideTables": "side",
+    "EndAndSideTables": "side", "KitchenSinks": "sink", "Cooktops": "hob", "Televisions": "tv",
 }  # fmt: skip
 
 
@@ -75,8 +76,11 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
     for room in world.rooms:  # polygons: a room need not be a rectangle, nor the house
         draw.polygon([px(*p) for p in room.polygon], fill=ROOM_COLORS.get(room.type, (235, 235, 235)))
 
-    for item in world.furniture:
+    for item in sorted(world.furniture, key=lambda i: i.z):
         b = item.box()
+        if item.z >= FLOOR_CLEARANCE:  # wall cabinets, hoods: an outline over what stands below
+            draw.rectangle(rect(b), outline=HUNG_EDGE, width=1)
+            continue
         draw.rectangle(rect(b), fill=FURNITURE_FILL, outline=FURNITURE_EDGE, width=1)
         # Mark the front edge so orientation is visible.
         fx, fy = -math.sin(item.yaw), math.cos(item.yaw)

@@ -35,7 +35,7 @@ import networkx as nx
 import shapely
 from shapely.geometry import Point, box
 
-from jobforge.services.robomaker.worldgen.catalog import CATALOG
+from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES
 from jobforge.services.robomaker.worldgen.floorplan import LEAF_ROOMS, door_swing_box, doorway_keepouts
 from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
 from jobforge.services.robomaker.worldgen.shape import (
@@ -51,7 +51,7 @@ MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slive
 
 def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     """Box kept free in front of an item used from the front."""
-    fc = CATALOG[item.type].front_clearance
+    fc = ITEM_TYPES[item.type].front_clearance
     if fc <= 0 or item.parent is not None:
         return None
     x0, y0, x1, y1 = item.box()
@@ -137,11 +137,14 @@ def reachable_space(
 def furniture_coverage(
     world: World, walls: shapely.Geometry, polys: list[shapely.Geometry]
 ) -> dict[str, float]:
-    """Per room, the share (0..1) of its floor (room polygon minus walls) under furniture footprints."""
+    """Per room, the share (0..1) of its floor (room polygon minus walls) under footprints of furniture
+    that stands on it (:attr:`FurnitureItem.blocks_floor`)."""
     out = {}
     for r in world.rooms:
         floor = shapely.Polygon(r.polygon).difference(walls)
-        mine = [p for it, p in zip(world.furniture, polys, strict=True) if it.room == r.name]
+        mine = [
+            p for it, p in zip(world.furniture, polys, strict=True) if it.room == r.name and it.blocks_floor
+        ]
         covered = floor.intersection(shapely.union_all(mine)).area if mine else 0.0
         out[r.name] = round(covered / floor.area, 4) if floor.area > 0 else 0.0
     return out
@@ -167,7 +170,9 @@ def quality_report(
         tree = shapely.STRtree(polys)
         left, right = tree.query(polys, predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i < j and polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
+            if i >= j or items[i].apart_vertically(items[j]):
+                continue
+            if polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
                 overlaps += 1
     wall_hits = sum(
         1 for p in polys if walls.intersects(p) and walls.intersection(p).area > OVERLAP_TOLERANCE
@@ -177,7 +182,9 @@ def quality_report(
         for it, p in zip(items, polys, strict=True)
         if p.difference(room_polys[it.room]).area > OVERLAP_TOLERANCE
     )
-    furniture_union = shapely.union_all(polys) if polys else shapely.Polygon()
+    # What a ground robot drives around: not rugs, not wall cabinets.
+    floor_polys = [p for it, p in zip(items, polys, strict=True) if it.blocks_floor]
+    furniture_union = shapely.union_all(floor_polys) if floor_polys else shapely.Polygon()
 
     # Doorway clearance zones and front clearance zones.
     keepouts = [box(*k) for d in world.doorways for k in doorway_keepouts(d)]
@@ -195,7 +202,9 @@ def quality_report(
             continue
         zpoly = box(*zone)
         for other, p in zip(items, polys, strict=True):
-            if groups[other.id] != groups[it.id] and zpoly.intersection(p).area > OVERLAP_TOLERANCE:
+            if not other.blocks_floor or groups[other.id] == groups[it.id]:
+                continue
+            if zpoly.intersection(p).area > OVERLAP_TOLERANCE:
                 front_violations += 1
         if zpoly.intersection(walls).area > OVERLAP_TOLERANCE or zpoly.difference(house).area > 1e-3:
             front_violations += 1

@@ -30,6 +30,8 @@ OUTSIDE = "(outside)"  # the other side of an exterior door (no room name can co
 LEAF_THICKNESS = 0.04  # a door leaf as the SDF export builds it: this thick, pivoting this far
 HINGE_CLEARANCE = 0.03  # into the gap from the hinge, LEAF_INSET shorter than the gap
 LEAF_INSET = 2 * HINGE_CLEARANCE - 0.01
+FLOOR_CLEARANCE = 0.5  # items whose bottom is this high (wall cabinets) leave the floor free to drive
+TRAVERSABLE_HEIGHT = 0.02  # items no taller than this lying on the floor (rugs) are driven over
 
 
 @dataclass(frozen=True)
@@ -209,10 +211,13 @@ class Window:
 
 @dataclass(frozen=True)
 class FurnitureItem:
-    """A piece of furniture: catalogue model, pose on the floor and box size (width along its front)."""
+    """A piece of furniture: catalogue model, pose and box size (width along its front).
+
+    ``z`` is the bottom above the floor: 0 for furniture standing on it, the wall-mount height of a
+    wall cabinet, the top of the surface an object stands on (its ``parent``)."""
 
     id: str
-    type: str  # one of the template ModelTypes
+    type: str  # a template ModelType or a generated type (catalog.ITEM_TYPES)
     model: str
     room: str
     x: float
@@ -222,6 +227,20 @@ class FurnitureItem:
     depth: float
     height: float
     parent: str | None = None  # group parent (e.g. the table of a dining chair)
+    z: float = 0.0
+
+    @property
+    def top(self) -> float:
+        return self.z + self.height
+
+    @property
+    def blocks_floor(self) -> bool:
+        """Whether a ground robot must drive around it (not a rug, not a wall cabinet)."""
+        return self.z < FLOOR_CLEARANCE and self.top > TRAVERSABLE_HEIGHT
+
+    def apart_vertically(self, other: FurnitureItem, tolerance: float = 0.005) -> bool:
+        """Whether the two items' height ranges are disjoint (one above the other)."""
+        return self.top <= other.z + tolerance or other.top <= self.z + tolerance
 
     def box(self) -> tuple[float, float, float, float]:
         """Axis-aligned footprint (yaw is always a multiple of 90 degrees)."""
