@@ -127,7 +127,7 @@ def world_description(world: World) -> dict[str, Any]:
                 "model": f.model,
                 "room": f.room,
                 "parent": f.parent,
-                "pose": {"x": f.x, "y": f.y, "z": 0.0, "yaw": f.yaw},
+                "pose": {"x": f.x, "y": f.y, "z": f.z, "yaw": f.yaw},
                 "size": {"width": f.width, "depth": f.depth, "height": f.height},
             }
             for f in world.furniture

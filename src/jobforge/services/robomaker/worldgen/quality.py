@@ -41,7 +41,7 @@ from jobforge.services.robomaker.worldgen.shape import (
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
-from jobforge.services.robomaker.worldgen.world import Doorway, FurnitureItem, Room, World
+from jobforge.services.robomaker.worldgen.world import TRAVERSABLE_HEIGHT, Doorway, FurnitureItem, Room, World
 
 OVERLAP_TOLERANCE = 1e-4  # m²
 MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slivers
@@ -57,6 +57,14 @@ def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     if abs(fx) > 0.5:
         return (x1, y0, x1 + fc, y1) if fx > 0 else (x0 - fc, y0, x0, y1)
     return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
+
+
+def _on_shelf(a: FurnitureItem, b: FurnitureItem) -> bool:
+    """Whether one item stands inside the other (an object on a bookcase shelf: ``parent`` and lifted
+    off the floor further than a rug lifts items)."""
+    return any(
+        x.parent == y.id and x.z >= TRAVERSABLE_HEIGHT and y.z < x.z < y.top for x, y in ((a, b), (b, a))
+    )
 
 
 def passable(door: Doorway, robot_radius: float = ROBOT_RADIUS) -> bool:
@@ -168,7 +176,7 @@ def quality_report(
         tree = shapely.STRtree(polys)
         left, right = tree.query(polys, predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i >= j or items[i].apart_vertically(items[j]):
+            if i >= j or items[i].apart_vertically(items[j]) or _on_shelf(items[i], items[j]):
                 continue
             if polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
                 overlaps += 1
@@ -193,6 +201,8 @@ def quality_report(
     )
     house = shapely.union_all(list(room_polys.values()))
     groups = {it.id: (it.parent or it.id) for it in items}
+    for it in items:  # an object on a grouped table belongs to the table's group (parents come first)
+        groups[it.id] = groups.get(groups[it.id], groups[it.id])
     front_violations = 0
     for it in items:
         zone = front_zone(it)
