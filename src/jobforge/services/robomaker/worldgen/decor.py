@@ -5,8 +5,9 @@ scaled by each room's density (:data:`BUDGETS`: Sparse rooms get at most one obj
 
 - **Rugs** (``Rugs``, 1 cm) go in front of a sofa under its coffee table, under a dining table and
   its chairs, across the foot of a bed or as a runner beside it, else in the free middle of a large
-  room. A rug stays inside the room and out of every doorway keep-out (a door's whole swing: a rug
-  would catch the leaf). Every floor item a rug reaches is either wholly on it or a static piece of
+  room. A rug stays inside the room and out of every door leaf's reach (the leaf's bottom edge is
+  1 cm above the floor, level with a rug's top: it would drag over it), but may lie in a doorway's
+  clearance, which the robot drives over. Every floor item a rug reaches is either wholly on it or a static piece of
   the rug's own group (a sofa's front legs); those items are raised by the rug's thickness (``z``),
   so nothing interpenetrates and dynamic items rest flat on the rug's thin static collision.
 - **Plants** (``Plants``) stand in large rooms' free corners or along free wall, outside front
@@ -26,11 +27,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS, Variant
-from jobforge.services.robomaker.worldgen.geometry import Box, any_overlap, boxes_array, circle_hits_box, inside
+from jobforge.services.robomaker.worldgen.geometry import (
+    Box,
+    any_overlap,
+    boxes_array,
+    circle_hits_box,
+    expand,
+    inside,
+)
 from jobforge.services.robomaker.worldgen.navgrid import NavGrid
 from jobforge.services.robomaker.worldgen.quality import front_zone
 from jobforge.services.robomaker.worldgen.surfaces import Surface, surfaces
-from jobforge.services.robomaker.worldgen.world import FurnitureItem, Room, _r
+from jobforge.services.robomaker.worldgen.world import Doorway, FurnitureItem, Room, _r
 
 LARGE_ROOM = 12.0  # m² of floor inside the walls: rooms this big get plants and a free-standing rug
 PLANT_ROOMS = frozenset({"Living", "Dining", "Bedroom", "Hallway", "Kitchen"})
@@ -39,6 +47,9 @@ EDGE_MARGIN = 0.02  # objects keep this far inside their surface's edges
 OBJECT_GAP = 0.02  # between two objects on one surface
 OBJECT_TRIES = 10
 PLANT_TRIES = 8
+SWING_MARGIN = 0.05  # rugs keep this far outside a door leaf's reach
+CENTRE_RUG_TRIES = 10
+PLANT_SPACING = 1.0  # between two plants of a room
 
 # What stands on what, most typical first (a lamp on a nightstand before a book).
 OBJECTS: dict[str, tuple[str, ...]] = {
@@ -118,7 +129,11 @@ def _rug_candidates(anchor: FurnitureItem) -> list[tuple[Variant, float, tuple[f
     big, medium, runner = ITEM_TYPES["Rugs"].variants[1], ITEM_TYPES["Rugs"].variants[0], ITEM_TYPES["Rugs"].variants[2]
     front = anchor.depth / 2
     if anchor.type == "Sofas":  # its back edge under the sofa's front legs, the coffee table on it
-        return [(v, anchor.yaw, _to_world(anchor, 0.0, front - 0.2 + v.depth / 2)) for v in (big, medium)]
+        return [  # shifted along the sofa to keep out of a door's swing; a small one under the coffee table
+            (v, anchor.yaw, _to_world(anchor, shift, front + (0.75 if v is runner else v.depth / 2 - 0.2)))
+            for v in (big, medium, runner)
+            for shift in (0.0, -0.15, 0.15, -0.3, 0.3, -0.5, 0.5)
+        ]
     if anchor.type == "DiningTables":
         turn = 0.0 if anchor.width >= anchor.depth else math.pi / 2
         return [(v, anchor.yaw + turn, (anchor.x, anchor.y)) for v in (big, medium)]
@@ -130,9 +145,16 @@ def _rug_candidates(anchor: FurnitureItem) -> list[tuple[Variant, float, tuple[f
     return []
 
 
-def _rug_raises(rug: Box, group: set[str], r: _Room, keepouts: np.ndarray) -> list[int] | None:
+def _swings(doorways: list[Doorway]) -> list[tuple[float, float, float]]:
+    """(hinge x, hinge y, radius) of every hinged door's swing, with a margin."""
+    return [(*d.hinge, d.width + SWING_MARGIN) for d in doorways if d.has_door and d.hinge is not None]
+
+
+def _rug_raises(rug: Box, group: set[str], r: _Room, swings: list[tuple[float, float, float]]) -> list[int] | None:
     """Indices of the room items the rug lifts, or None when the rug does not fit there."""
-    if not inside(rug, r.inner) or any_overlap(rug, keepouts) or any_overlap(rug, boxes_array(r.rugs)):
+    if not inside(rug, r.inner) or any_overlap(rug, boxes_array(r.rugs)):
+        return None
+    if any(circle_hits_box(x, y, radius, rug) for x, y, radius in swings):
         return None
     raised = []
     for i, it in enumerate(r.items):
@@ -147,10 +169,10 @@ def _rug_raises(rug: Box, group: set[str], r: _Room, keepouts: np.ndarray) -> li
     return raised
 
 
-def _lay_rug(r: _Room, v: Variant, yaw: float, xy: tuple[float, float], group: set[str], keepouts: np.ndarray,
-             new_id: str) -> FurnitureItem | None:  # fmt: skip
+def _lay_rug(r: _Room, v: Variant, yaw: float, xy: tuple[float, float], group: set[str],
+             swings: list[tuple[float, float, float]], new_id: str) -> FurnitureItem | None:  # fmt: skip
     rug = _item(new_id, "Rugs", v, r.room.name, xy, yaw)
-    raised = _rug_raises(rug.box(), group, r, keepouts)
+    raised = _rug_raises(rug.box(), group, r, swings)
     if raised is None:
         return None
     for i in raised:
@@ -160,14 +182,13 @@ def _lay_rug(r: _Room, v: Variant, yaw: float, xy: tuple[float, float], group: s
 
 
 def _centre_rug_candidates(r: _Room, rng: random.Random) -> list[tuple[Variant, float, tuple[float, float]]]:
+    """The room's middle first, then random places, the long side along the room's."""
     x0, y0, x1, y1 = r.inner
     yaw = 0.0 if x1 - x0 >= y1 - y0 else math.pi / 2
     out = []
     for v in (ITEM_TYPES["Rugs"].variants[1], ITEM_TYPES["Rugs"].variants[0]):
-        for k in range(4):
-            shift = 0.0 if k == 0 else 0.25
-            out.append((v, yaw, ((x0 + x1) / 2 + rng.uniform(-1, 1) * shift * (x1 - x0),
-                                 (y0 + y1) / 2 + rng.uniform(-1, 1) * shift * (y1 - y0))))  # fmt: skip
+        out.append((v, yaw, ((x0 + x1) / 2, (y0 + y1) / 2)))
+        out += [(v, yaw, (rng.uniform(x0, x1), rng.uniform(y0, y1))) for _ in range(CENTRE_RUG_TRIES)]
     return out
 
 
@@ -175,12 +196,24 @@ def _centre_rug_candidates(r: _Room, rng: random.Random) -> list[tuple[Variant, 
 # Plants
 
 
-def _plant_boxes(inner: Box, w: float, d: float, rng: random.Random) -> list[Box]:
-    """Corner positions first, then random places along the walls."""
+def _plant_boxes(inner: Box, w: float, d: float, beside: np.ndarray, rng: random.Random) -> list[Box]:
+    """Corner positions first, then beside items standing against a wall, then random places along
+    the walls."""
     x0, y0, x1, y1 = inner
     corners = [(x0, y0), (x1 - w, y0), (x0, y1 - d), (x1 - w, y1 - d)]
     rng.shuffle(corners)
     out = [(x, y, x + w, y + d) for x, y in corners]
+    near = []
+    gap = 0.05
+    for bx0, by0, bx1, by1 in beside.tolist():
+        if by0 <= y0 + gap or by1 >= y1 - gap:  # against the south or north wall: left or right of it
+            y = y0 if by0 <= y0 + gap else y1 - d
+            near += [(bx0 - gap - w, y), (bx1 + gap, y)]
+        if bx0 <= x0 + gap or bx1 >= x1 - gap:
+            x = x0 if bx0 <= x0 + gap else x1 - w
+            near += [(x, by0 - gap - d), (x, by1 + gap)]
+    rng.shuffle(near)
+    out += [(x, y, x + w, y + d) for x, y in near if x0 <= x and x + w <= x1 and y0 <= y and y + d <= y1]
     for _ in range(PLANT_TRIES):
         side = rng.randrange(4)
         if side < 2:
@@ -261,6 +294,7 @@ def without_group(furniture: list[FurnitureItem], root: str) -> list[FurnitureIt
 
 def decorate(
     rooms: list[Room],
+    doorways: list[Doorway],
     furniture: list[FurnitureItem],
     zones: dict[str, np.ndarray],
     keepouts: np.ndarray,
@@ -274,6 +308,7 @@ def decorate(
 ) -> list[FurnitureItem]:
     """``furniture`` with rugs, plants and objects on surfaces added (and items on rugs raised)."""
     rng = random.Random(f"decor:{seed}")
+    swings = _swings(doorways)
     counter = len(furniture)
 
     def new_id() -> str:
@@ -298,13 +333,13 @@ def decorate(
                 break
             group = {anchor.id} | {it.id for it in r.items if it.parent == anchor.id}
             for v, yaw, xy in _rug_candidates(anchor):
-                rug = _lay_rug(r, v, yaw, xy, group, keepouts, new_id())
+                rug = _lay_rug(r, v, yaw, xy, group, swings, new_id())
                 if rug is not None:
                     rugs.append(rug)
                     break
         if not rugs and budget.rugs and area >= LARGE_ROOM and room.type in CENTRE_RUG_ROOMS:
             for v, yaw, xy in _centre_rug_candidates(r, rng):
-                rug = _lay_rug(r, v, yaw, xy, set(), keepouts, new_id())
+                rug = _lay_rug(r, v, yaw, xy, set(), swings, new_id())
                 if rug is not None:
                     rugs.append(rug)
                     break
@@ -315,11 +350,12 @@ def decorate(
             fronts = boxes_array([z for it in r.items if (z := front_zone(it)) is not None])
             for _ in range(budget.plants):
                 v = rng.choice(ITEM_TYPES["Plants"].variants)
-                for box in _plant_boxes(r.inner, v.width, v.depth, rng):
+                for box in _plant_boxes(r.inner, v.width, v.depth, floor, rng):
                     if (
                         any_overlap(box, floor) or any_overlap(box, fronts) or any_overlap(box, r.zones)
                         or any_overlap(box, keepouts) or any_overlap(box, boxes_array(r.rugs))
                         or circle_hits_box(*spawn, spawn_radius, box)
+                        or any_overlap(expand(box, PLANT_SPACING), boxes_array([p.box() for p in plants]))
                     ):  # fmt: skip
                         continue
                     trial = nav.try_add(mask, [box], required)

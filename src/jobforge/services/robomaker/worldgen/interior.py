@@ -595,7 +595,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     parent=parent,
                 )
             )
-    furniture = decorate(rooms, furniture, zones, keepouts, nav, mask, required, floorplan.spawn,
+    furniture = decorate(rooms, doorways, furniture, zones, keepouts, nav, mask, required, floorplan.spawn,
                          SPAWN_FURNITURE_RADIUS, ROOM_INSET, seed)  # fmt: skip
     furniture = _repair_pockets(floorplan, doorways, furniture)
     return World(

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from jobforge.services.robomaker.worldgen.world import World
+from jobforge.services.robomaker.worldgen.world import TRAVERSABLE_HEIGHT, World
 
 LONG_SIDE_PX = 800
 MARGIN_M = 0.8
@@ -25,6 +25,9 @@ ROOM_COLORS: dict[str, tuple[int, int, int]] = {
 }
 FURNITURE_FILL = (160, 140, 120)
 FURNITURE_EDGE = (90, 70, 55)
+RUG_FILL = (205, 150, 140)  # rugs are drawn first, under the furniture standing on them
+PLANT_FILL = (95, 155, 95)
+OBJECT_FILL = (240, 232, 215)  # small objects on surfaces, drawn over what they stand on
 WALL_COLOR = (30, 30, 30)
 DOOR_COLOR = (150, 90, 30)
 ABBREVIATIONS: dict[str, str] = {
@@ -73,9 +76,13 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
     for room in world.rooms:
         draw.rectangle(rect(room.bounds), fill=ROOM_COLORS.get(room.type, (235, 235, 235)))
 
-    for item in world.furniture:
+    for item in sorted(world.furniture, key=lambda it: it.blocks_floor or it.z > 0):  # rugs first
         b = item.box()
-        draw.rectangle(rect(b), fill=FURNITURE_FILL, outline=FURNITURE_EDGE, width=1)
+        on_surface = item.parent is not None and item.z >= TRAVERSABLE_HEIGHT
+        fill = RUG_FILL if item.type == "Rugs" else PLANT_FILL if item.type == "Plants" else FURNITURE_FILL
+        draw.rectangle(rect(b), fill=OBJECT_FILL if on_surface else fill, outline=FURNITURE_EDGE, width=1)
+        if on_surface or item.type in ("Rugs", "Plants"):
+            continue
         # Mark the front edge so orientation is visible.
         fx, fy = -math.sin(item.yaw), math.cos(item.yaw)
         if abs(fx) > 0.5:
