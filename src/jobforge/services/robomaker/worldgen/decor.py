@@ -103,8 +103,9 @@ def _to_world(item: FurnitureItem, u: float, v: float) -> tuple[float, float]:
 
 
 def _wrap(yaw: float) -> float:
+    """Into (-pi, pi], as the furnisher's yaws (a rounded 3.1416 stays pi)."""
     yaw = math.remainder(yaw, 2 * math.pi)
-    return math.pi if abs(yaw + math.pi) < 1e-9 else yaw
+    return math.pi if abs(abs(yaw) - math.pi) < 1e-3 else yaw
 
 
 def _item(
