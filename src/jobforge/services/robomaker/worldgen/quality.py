@@ -41,7 +41,8 @@ from jobforge.services.robomaker.worldgen.shape import (
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
-from jobforge.services.robomaker.worldgen.world import TRAVERSABLE_HEIGHT, Doorway, FurnitureItem, Room, World
+from jobforge.services.robomaker.worldgen.surfaces import surfaces
+from jobforge.services.robomaker.worldgen.world import Doorway, FurnitureItem, Room, World
 
 OVERLAP_TOLERANCE = 1e-4  # m²
 MIN_COMPONENT_AREA = 0.02  # m² of robot-centre space; smaller pieces are slivers
@@ -59,11 +60,12 @@ def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
 
 
-def _on_shelf(a: FurnitureItem, b: FurnitureItem) -> bool:
-    """Whether one item stands inside the other (an object on a bookcase shelf: ``parent`` and lifted
-    off the floor further than a rug lifts items)."""
+def _on_surface(a: FurnitureItem, b: FurnitureItem) -> bool:
+    """Whether one item stands on a surface of the other, its ``parent`` (an object on a bookcase
+    shelf stands inside the bookcase's height range)."""
     return any(
-        x.parent == y.id and x.z >= TRAVERSABLE_HEIGHT and y.z < x.z < y.top for x, y in ((a, b), (b, a))
+        x.parent == y.id and any(abs(x.z - y.z - s.z) < 1e-3 for s in surfaces(y.type, y.width, y.depth, y.height))
+        for x, y in ((a, b), (b, a))
     )
 
 
@@ -176,7 +178,7 @@ def quality_report(
         tree = shapely.STRtree(polys)
         left, right = tree.query(polys, predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i >= j or items[i].apart_vertically(items[j]) or _on_shelf(items[i], items[j]):
+            if i >= j or items[i].apart_vertically(items[j]) or _on_surface(items[i], items[j]):
                 continue
             if polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
                 overlaps += 1
