@@ -15,7 +15,7 @@ from functools import cache
 import pytest
 import shapely
 
-from jobforge.services.robomaker.export.models import VARIANTS, build_parts
+from jobforge.services.robomaker.export.models import VARIANTS, Part, build_parts
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_job_worlds, generate_world, quality_report
 from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS
@@ -53,7 +53,10 @@ def _surface_rects(parent: FurnitureItem) -> list[tuple[float, shapely.Polygon]]
     out = []
     for surface in surfaces(parent.type, parent.width, parent.depth, parent.height):
         x0, y0, x1, y1 = surface.box
-        corners = [(parent.x + c * u - s * v, parent.y + s * u + c * v) for u, v in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        corners = [
+            (parent.x + c * u - s * v, parent.y + s * u + c * v)
+            for u, v in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+        ]
         out.append((parent.z + surface.z, shapely.Polygon(corners)))
     return out
 
@@ -112,16 +115,21 @@ def test_items_a_rug_reaches_stand_on_it(density: str) -> None:
             area = shapely.box(*rug.box())
             assert shapely.Polygon(world.room(rug.room).polygon).covers(area)
             for item in world.furniture:
-                if item is rug or item.parent is not None and by_id[item.parent].z < item.z - 0.02:
+                if item is rug or (item.parent is not None and by_id[item.parent].z < item.z - 0.02):
                     continue  # objects on surfaces: their parent is checked
                 if item.blocks_floor and shapely.box(*item.box()).intersection(area).area > 0:
                     assert item.z == pytest.approx(rug.top), (world.world_id, item.type)
-                    assert PHYSICS[item.type].static or area.buffer(TOLERANCE).covers(shapely.box(*item.box()))
+                    assert PHYSICS[item.type].static or area.buffer(TOLERANCE).covers(
+                        shapely.box(*item.box())
+                    )
     assert rugs >= 8
 
 
 def test_sparse_rooms_get_less_decor_than_dense() -> None:
-    counts = {d: sum(f.type in DECOR for w in _batch(d) for f in w.furniture) for d in ("Sparse", "Moderate", "Dense")}
+    counts = {
+        d: sum(f.type in DECOR for w in _batch(d) for f in w.furniture)
+        for d in ("Sparse", "Moderate", "Dense")
+    }
     assert counts["Sparse"] < counts["Moderate"] < counts["Dense"], counts
     for world in _batch("Sparse"):
         per_room = Counter(f.room for f in world.furniture if f.type in DECOR)
@@ -162,11 +170,8 @@ def test_surfaces_are_the_tops_of_the_models_collision_boxes(type_: str) -> None
         for surface in surfaces(type_, variant.width, variant.depth, variant.height):
             room = shapely.box(*surface.box)
             carriers = [
-                p for p in parts
-                if p.collide and p.shape == "box" and abs(p.centre[2] + p.size[2] / 2 - surface.z) < 1e-9
-                and shapely.box(p.centre[0] - p.size[0] / 2, p.centre[1] - p.size[1] / 2,
-                                p.centre[0] + p.size[0] / 2, p.centre[1] + p.size[1] / 2).buffer(1e-9).covers(room)
-            ]  # fmt: skip
+                p for p in _box_tops(parts) if abs(p[1] - surface.z) < 1e-9 and p[0].buffer(1e-9).covers(room)
+            ]
             assert carriers, (variant.model, surface)
             for p in parts:
                 lo, hi = p.centre[2] - _half_height(p), p.centre[2] + _half_height(p)
@@ -176,11 +181,23 @@ def test_surfaces_are_the_tops_of_the_models_collision_boxes(type_: str) -> None
                 assert not (above and footprint.intersection(room).area > 1e-9), (variant.model, p.name)
 
 
-def _half(p, axis: int) -> float:  # noqa: ANN001
+def _box_tops(parts: list[Part]) -> list[tuple[shapely.Polygon, float]]:
+    """Footprint and top height of each colliding box."""
+    return [
+        (
+            shapely.box(*(p.centre[k] + sign * p.size[k] / 2 for sign in (-1, 1) for k in (0, 1))),
+            p.centre[2] + p.size[2] / 2,
+        )
+        for p in parts
+        if p.collide and p.shape == "box"
+    ]
+
+
+def _half(p: Part, axis: int) -> float:
     return p.size[axis] / 2 if p.shape == "box" else p.size[0]
 
 
-def _half_height(p) -> float:  # noqa: ANN001
+def _half_height(p: Part) -> float:
     return p.size[2] / 2 if p.shape == "box" else p.size[1] / 2
 
 

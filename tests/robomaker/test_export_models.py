@@ -16,14 +16,14 @@ from jobforge.services.robomaker.export.models import (
     furniture_model,
     model_names,
 )
-from jobforge.services.robomaker.worldgen.catalog import CATALOG, PHYSICS
+from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS
 from tests.robomaker.helpers import require_sdf_checker
 
 NS = {"c": "http://www.collada.org/2005/11/COLLADASchema"}
 
 
 def test_every_catalogue_variant_has_a_model() -> None:
-    expected = {v.model for t in CATALOG.values() for v in t.variants}
+    expected = {v.model for t in ITEM_TYPES.values() for v in t.variants}
     assert set(model_names()) == expected
 
 

@@ -657,8 +657,8 @@ def rug(w: float, d: float, h: float) -> list[Part]:
     border = min(w, d) * 0.08
     return [
         box("rug", -w / 2, -d / 2, 0, w / 2, d / 2, h, "rug"),
-        box("field", -w / 2 + border, -d / 2 + border, h, w / 2 - border, d / 2 - border, h + 0.001, "rug_field",
-            collide=False),
+        box("field", -w / 2 + border, -d / 2 + border, h, w / 2 - border, d / 2 - border, h + 0.001,
+            "rug_field", collide=False),
     ]  # fmt: skip
 
 
@@ -709,7 +709,8 @@ def books(w: float, d: float, h: float) -> list[Part]:
         step = w / count
         visuals = [
             box(f"book{i}", -w / 2 + step * i, -d / 2 + 0.02 * (i % 2), 0, -w / 2 + step * (i + 1) - 0.002,
-                d / 2, h * (0.78 + 0.22 * ((i * 7) % 5) / 4), BOOK_COLOURS[i % len(BOOK_COLOURS)], collide=False)
+                d / 2, h * (0.78 + 0.22 * ((i * 7) % 5) / 4), BOOK_COLOURS[i % len(BOOK_COLOURS)],
+                collide=False)
             for i in range(count)
         ]  # fmt: skip
     body = Part("books", "box", (w - 0.02, d - 0.02, h * 0.78), (0, 0, h * 0.39), "linen", visible=False)
@@ -749,7 +750,9 @@ def vase(w: float, d: float, h: float) -> list[Part]:
         cylinder("neck", 0, 0, body + 0.04, r * 0.35, 0.08, "ceramic_blue", collide=False),
     ]
     for i, (x, y) in enumerate(((-0.3, 0.2), (0.35, 0.1), (0.0, -0.35))):  # flowers
-        parts.append(cylinder(f"stalk{i}", x * r, y * r, (body + h) / 2, 0.004, h - body, "leaf", collide=False))
+        parts.append(
+            cylinder(f"stalk{i}", x * r, y * r, (body + h) / 2, 0.004, h - body, "leaf", collide=False)
+        )
         parts.append(cylinder(f"flower{i}", x * r, y * r, h - 0.02, r * 0.3, 0.04, "flower", collide=False))
     return parts
 

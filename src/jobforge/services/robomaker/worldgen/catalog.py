@@ -222,7 +222,8 @@ PHYSICS: dict[str, Physics] = _physics(
         "LivingRoomChairs": 25, "EndAndSideTables": 6, "Ottomans": 8, "ConsoleTables": 12,
         "DiningChairs": 6, "ServingCarts": 10,
         # Decor (worldgen/decor.py); rugs are static (a thin collision the items on them stand on).
-        "Plants": 8, "TableLamps": 1.5, "Books": 1.2, "Plates": 0.4, "Cups": 0.25, "Bowls": 0.35, "Vases": 0.8,
+        "Plants": 8, "TableLamps": 1.5, "Books": 1.2, "Plates": 0.4, "Cups": 0.25, "Bowls": 0.35,
+        "Vases": 0.8,
     },
 )  # fmt: skip
 assert set(PHYSICS) == set(ITEM_TYPES), "every item type needs its physics"

@@ -7,9 +7,10 @@ scaled by each room's density (:data:`BUDGETS`: Sparse rooms get at most one obj
   its chairs, across the foot of a bed or as a runner beside it, else in the free middle of a large
   room. A rug stays inside the room and out of every door leaf's reach (the leaf's bottom edge is
   1 cm above the floor, level with a rug's top: it would drag over it), but may lie in a doorway's
-  clearance, which the robot drives over. Every floor item a rug reaches is either wholly on it or a static piece of
-  the rug's own group (a sofa's front legs); those items are raised by the rug's thickness (``z``),
-  so nothing interpenetrates and dynamic items rest flat on the rug's thin static collision.
+  clearance, which the robot drives over. Every floor item a rug reaches is either wholly on it or
+  a static piece of the rug's own group (a sofa's front legs); those items are raised by the rug's
+  thickness (``z``), so nothing interpenetrates and dynamic items rest flat on the rug's thin
+  static collision.
 - **Plants** (``Plants``) stand in large rooms' free corners or along free wall, outside front
   clearances, group zones and doorway keep-outs, off rugs, each confirmed on the navigation grid.
 - **Objects on surfaces** (``TableLamps``, ``Books``, ``Plates``, ``Cups``, ``Bowls``, ``Vases``)
@@ -127,7 +128,11 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 def _rug_candidates(anchor: FurnitureItem) -> list[tuple[Variant, float, tuple[float, float]]]:
     """(variant, yaw, centre) of rugs for a sofa, a dining table or a bed, preferred first."""
-    big, medium, runner = ITEM_TYPES["Rugs"].variants[1], ITEM_TYPES["Rugs"].variants[0], ITEM_TYPES["Rugs"].variants[2]
+    big, medium, runner = (
+        ITEM_TYPES["Rugs"].variants[1],
+        ITEM_TYPES["Rugs"].variants[0],
+        ITEM_TYPES["Rugs"].variants[2],
+    )
     front = anchor.depth / 2
     if anchor.type == "Sofas":  # its back edge under the sofa's front legs, the coffee table on it
         return [  # shifted along the sofa to keep out of a door's swing; a small one under the coffee table
@@ -141,7 +146,9 @@ def _rug_candidates(anchor: FurnitureItem) -> list[tuple[Variant, float, tuple[f
     if anchor.type == "Beds":  # across the foot, else a runner along a long side
         out = [(v, anchor.yaw, _to_world(anchor, 0.0, front + 0.35 - v.depth / 2)) for v in (medium, big)]
         for side in (1.0, -1.0):
-            out.append((runner, anchor.yaw + math.pi / 2, _to_world(anchor, side * (anchor.width / 2 + 0.3), 0.2)))
+            out.append(
+                (runner, anchor.yaw + math.pi / 2, _to_world(anchor, side * (anchor.width / 2 + 0.3), 0.2))
+            )
         return out
     return []
 
@@ -151,7 +158,9 @@ def _swings(doorways: list[Doorway]) -> list[tuple[float, float, float]]:
     return [(*d.hinge, d.width + SWING_MARGIN) for d in doorways if d.has_door and d.hinge is not None]
 
 
-def _rug_raises(rug: Box, group: set[str], r: _Room, swings: list[tuple[float, float, float]]) -> list[int] | None:
+def _rug_raises(
+    rug: Box, group: set[str], r: _Room, swings: list[tuple[float, float, float]]
+) -> list[int] | None:
     """Indices of the room items the rug lifts, or None when the rug does not fit there."""
     if not inside(rug, r.inner) or any_overlap(rug, boxes_array(r.rugs)):
         return None
@@ -263,8 +272,7 @@ def _dress(parent: FurnitureItem, kinds: tuple[str, ...], most: int, rng: random
                 if type_ == "Books" and surface.shelf:  # rows of books stand at the back of a shelf
                     w = sy0 + hd
                 local = (u - v.width / 2, w - v.depth / 2, u + v.width / 2, w + v.depth / 2)
-                if not any(_overlaps((b[0] - OBJECT_GAP, b[1] - OBJECT_GAP, b[2] + OBJECT_GAP, b[3] + OBJECT_GAP),
-                                     local) for b in mine):  # fmt: skip
+                if not any(_overlaps(expand(b, OBJECT_GAP), local) for b in mine):
                     spot = (u, w, local)
                     break
             if spot is None:
@@ -290,7 +298,6 @@ def without_group(furniture: list[FurnitureItem], root: str) -> list[FurnitureIt
         if it.parent in gone:
             gone.add(it.id)
     return [it for it in furniture if it.id not in gone]
-
 
 
 def decorate(
@@ -322,8 +329,9 @@ def decorate(
     for room in rooms:
         b = room.bounds
         budget = BUDGETS[room.furniture_density]
-        r = _Room(room, (b[0] + inset, b[1] + inset, b[2] - inset, b[3] - inset),
-                  [f for f in furniture if f.room == room.name], zones.get(room.name, boxes_array([])), [])  # fmt: skip
+        inner = (b[0] + inset, b[1] + inset, b[2] - inset, b[3] - inset)
+        mine = [f for f in furniture if f.room == room.name]
+        r = _Room(room, inner, mine, zones.get(room.name, boxes_array([])), [])
         area = (r.inner[2] - r.inner[0]) * (r.inner[3] - r.inner[1])
         # Rugs under the room's groups (sofas first), else one in a large room's free middle.
         anchors = [it for it in r.items if it.type in ("Sofas", "DiningTables", "Beds")]

@@ -64,7 +64,8 @@ def _on_surface(a: FurnitureItem, b: FurnitureItem) -> bool:
     """Whether one item stands on a surface of the other, its ``parent`` (an object on a bookcase
     shelf stands inside the bookcase's height range)."""
     return any(
-        x.parent == y.id and any(abs(x.z - y.z - s.z) < 1e-3 for s in surfaces(y.type, y.width, y.depth, y.height))
+        x.parent == y.id
+        and any(abs(x.z - y.z - s.z) < 1e-3 for s in surfaces(y.type, y.width, y.depth, y.height))
         for x, y in ((a, b), (b, a))
     )
 

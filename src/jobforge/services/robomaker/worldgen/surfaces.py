@@ -57,6 +57,11 @@ def surfaces(type_: str, width: float, depth: float, height: float) -> tuple[Sur
     ceilings = [c - SHELF_THICKNESS / 2 for c in centres[1:]] + [h - SHELF_THICKNESS]
     x0 = -w + 0.05 + PAINTED_BOOKS * width + 0.01  # right of the painted books
     return tuple(
-        Surface((x0, -d + BOOKCASE_BACK, w - BOOKCASE_SIDE, d), c + SHELF_THICKNESS / 2, top - c - SHELF_THICKNESS / 2, True)
+        Surface(
+            (x0, -d + BOOKCASE_BACK, w - BOOKCASE_SIDE, d),
+            c + SHELF_THICKNESS / 2,
+            top - c - SHELF_THICKNESS / 2,
+            True,
+        )
         for c, top in zip(centres, ceilings, strict=True)
     )
