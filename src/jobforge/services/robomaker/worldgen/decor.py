@@ -35,6 +35,7 @@ from jobforge.services.robomaker.worldgen.geometry import (
     circle_hits_box,
     expand,
     inside,
+    intersect,
 )
 from jobforge.services.robomaker.worldgen.navgrid import NavGrid
 from jobforge.services.robomaker.worldgen.quality import front_zone
@@ -118,10 +119,6 @@ def _item(
     )  # fmt: skip
 
 
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] - 1e-6 and b[0] < a[2] - 1e-6 and a[1] < b[3] - 1e-6 and b[1] < a[3] - 1e-6
-
-
 # ----------------------------------------------------------------------------------------------
 # Rugs
 
@@ -171,7 +168,7 @@ def _rug_raises(
         if not it.blocks_floor or it.z > 0:
             continue
         b = it.box()
-        if not _overlaps(b, rug):
+        if intersect(b, rug) is None:
             continue
         if not inside(b, rug) and not (PHYSICS[it.type].static and (it.id in group or it.parent in group)):
             return None  # half on the rug: a dynamic item would rock, another piece looks misplaced
@@ -179,16 +176,23 @@ def _rug_raises(
     return raised
 
 
-def _lay_rug(r: _Room, v: Variant, yaw: float, xy: tuple[float, float], group: set[str],
-             swings: list[tuple[float, float, float]], new_id: str) -> FurnitureItem | None:  # fmt: skip
-    rug = _item(new_id, "Rugs", v, r.room.name, xy, yaw)
+def _lay_rug(
+    r: _Room,
+    v: Variant,
+    yaw: float,
+    xy: tuple[float, float],
+    group: set[str],
+    swings: list[tuple[float, float, float]],
+    new_id: Callable[[], str],
+) -> FurnitureItem | None:
+    rug = _item("", "Rugs", v, r.room.name, xy, yaw)
     raised = _rug_raises(rug.box(), group, r, swings)
     if raised is None:
         return None
     for i in raised:
         r.items[i] = replace(r.items[i], z=rug.top)
     r.rugs.append(rug.box())
-    return rug
+    return replace(rug, id=new_id())
 
 
 def _centre_rug_candidates(r: _Room, rng: random.Random) -> list[tuple[Variant, float, tuple[float, float]]]:
@@ -236,6 +240,43 @@ def _plant_boxes(inner: Box, w: float, d: float, beside: np.ndarray, rng: random
     return out
 
 
+def _place_plants(
+    r: _Room,
+    count: int,
+    keepouts: np.ndarray,
+    nav: NavGrid,
+    mask: np.ndarray,
+    required: frozenset[int],
+    spawn: tuple[float, float],
+    spawn_radius: float,
+    rng: random.Random,
+    new_id: Callable[[], str],
+) -> tuple[list[FurnitureItem], np.ndarray]:
+    """Up to ``count`` plants in the room's free corners or along free wall, and the new nav mask."""
+    plants: list[FurnitureItem] = []
+    floor = boxes_array([it.box() for it in r.items if it.blocks_floor])
+    fronts = boxes_array([z for it in r.items if (z := front_zone(it)) is not None])
+    for _ in range(count):
+        v = rng.choice(ITEM_TYPES["Plants"].variants)
+        for box in _plant_boxes(r.inner, v.width, v.depth, floor, rng):
+            if (
+                any_overlap(box, floor) or any_overlap(box, fronts) or any_overlap(box, r.zones)
+                or any_overlap(box, keepouts) or any_overlap(box, boxes_array(r.rugs))
+                or circle_hits_box(*spawn, spawn_radius, box)
+                or any_overlap(expand(box, PLANT_SPACING), boxes_array([p.box() for p in plants]))
+            ):  # fmt: skip
+                continue
+            trial = nav.try_add(mask, [box], required)
+            if trial is None:
+                continue
+            mask = trial
+            xy = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+            plants.append(_item(new_id(), "Plants", v, r.room.name, xy, rng.choice((0.0, math.pi / 2))))
+            floor = np.vstack([floor, boxes_array([box])])
+            break
+    return plants, mask
+
+
 # ----------------------------------------------------------------------------------------------
 # Objects on surfaces
 
@@ -272,7 +313,7 @@ def _dress(parent: FurnitureItem, kinds: tuple[str, ...], most: int, rng: random
                 if type_ == "Books" and surface.shelf:  # rows of books stand at the back of a shelf
                     w = sy0 + hd
                 local = (u - v.width / 2, w - v.depth / 2, u + v.width / 2, w + v.depth / 2)
-                if not any(_overlaps(expand(b, OBJECT_GAP), local) for b in mine):
+                if not any(intersect(expand(b, OBJECT_GAP), local) is not None for b in mine):
                     spot = (u, w, local)
                     break
             if spot is None:
@@ -342,39 +383,20 @@ def decorate(
                 break
             group = {anchor.id} | {it.id for it in r.items if it.parent == anchor.id}
             for v, yaw, xy in _rug_candidates(anchor):
-                rug = _lay_rug(r, v, yaw, xy, group, swings, new_id())
+                rug = _lay_rug(r, v, yaw, xy, group, swings, new_id)
                 if rug is not None:
                     rugs.append(rug)
                     break
         if not rugs and budget.rugs and area >= LARGE_ROOM and room.type in CENTRE_RUG_ROOMS:
             for v, yaw, xy in _centre_rug_candidates(r, rng):
-                rug = _lay_rug(r, v, yaw, xy, set(), swings, new_id())
+                rug = _lay_rug(r, v, yaw, xy, set(), swings, new_id)
                 if rug is not None:
                     rugs.append(rug)
                     break
-        # Plants in free corners / along free wall of large rooms.
         plants: list[FurnitureItem] = []
         if area >= LARGE_ROOM and room.type in PLANT_ROOMS:
-            floor = boxes_array([it.box() for it in r.items if it.blocks_floor])
-            fronts = boxes_array([z for it in r.items if (z := front_zone(it)) is not None])
-            for _ in range(budget.plants):
-                v = rng.choice(ITEM_TYPES["Plants"].variants)
-                for box in _plant_boxes(r.inner, v.width, v.depth, floor, rng):
-                    if (
-                        any_overlap(box, floor) or any_overlap(box, fronts) or any_overlap(box, r.zones)
-                        or any_overlap(box, keepouts) or any_overlap(box, boxes_array(r.rugs))
-                        or circle_hits_box(*spawn, spawn_radius, box)
-                        or any_overlap(expand(box, PLANT_SPACING), boxes_array([p.box() for p in plants]))
-                    ):  # fmt: skip
-                        continue
-                    trial = nav.try_add(mask, [box], required)
-                    if trial is None:
-                        continue
-                    mask = trial
-                    xy = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-                    plants.append(_item(new_id(), "Plants", v, room.name, xy, rng.choice((0.0, math.pi / 2))))
-                    floor = np.vstack([floor, boxes_array([box])])
-                    break
+            plants, mask = _place_plants(r, budget.plants, keepouts, nav, mask, required, spawn, spawn_radius,
+                                         rng, new_id)  # fmt: skip
         # Small objects on the surfaces of the (possibly raised) furniture.
         objects: list[FurnitureItem] = []
         hosts = [it for it in r.items if it.type in OBJECTS]
