@@ -22,6 +22,7 @@ from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS
 from jobforge.services.robomaker.worldgen.decor import LARGE_ROOM, OBJECTS, without_group
 from jobforge.services.robomaker.worldgen.surfaces import surfaces
 from jobforge.services.robomaker.worldgen.world import FurnitureItem
+from tests.robomaker.physics import furnished_six_rooms
 from tests.robomaker.samples import hallway_house_body, unconnected_house_body
 from tests.robomaker.test_density import _with_density
 
@@ -215,3 +216,12 @@ def test_worlds_with_decor_round_trip() -> None:
     world = _batch("Dense")[0]
     assert any(f.z > 0 and f.parent for f in world.furniture)
     assert World.from_dict(world.to_dict()) == world
+
+
+def test_the_physics_batch_steps_decor() -> None:
+    """The worlds tests/robomaker/test_physics.py steps in MuJoCo carry rugs, plants and objects
+    on tables and shelves (its settle check then covers them)."""
+    for seeds in ((21, 22), (5, 6)):
+        world = generate_world(parse_template_body(furnished_six_rooms()), *seeds)
+        types = {f.type for f in world.furniture} & DECOR
+        assert {"Rugs", "Plants", "TableLamps", "Books"} <= types and len(types) >= 6, types

@@ -66,7 +66,7 @@ def test_world_structure(worlds: dict[str, World]) -> None:
         assert len(includes) == len(world.furniture)
         for include, item in zip(includes, world.furniture, strict=True):
             assert include.findtext("uri") == f"model://{item.model}"
-            assert _pose(include) == pytest.approx([item.x, item.y, 0, 0, 0, item.yaw], abs=1e-6)
+            assert _pose(include) == pytest.approx([item.x, item.y, item.z, 0, 0, item.yaw], abs=1e-6)
         assert len({i.findtext("name") for i in includes}) == len(includes)
         assert used_models(world) == sorted({i.model for i in world.furniture})
 
