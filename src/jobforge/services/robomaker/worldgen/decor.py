@@ -88,6 +88,20 @@ BUDGETS: dict[str, Budget] = {
 
 
 @dataclass
+class FloorRules:
+    """What floor-standing decor must respect: the doorway keep-outs, the navigation grid (``mask``
+    grows as plants are placed; ``required``: rooms to keep reachable with solid leaves) and the
+    spawn's clear disc."""
+
+    keepouts: np.ndarray
+    nav: NavGrid
+    mask: np.ndarray
+    required: frozenset[int]
+    spawn: tuple[float, float]
+    spawn_radius: float
+
+
+@dataclass
 class _Room:
     """One room's state while it is decorated."""
 
@@ -241,18 +255,10 @@ def _plant_boxes(inner: Box, w: float, d: float, beside: np.ndarray, rng: random
 
 
 def _place_plants(
-    r: _Room,
-    count: int,
-    keepouts: np.ndarray,
-    nav: NavGrid,
-    mask: np.ndarray,
-    required: frozenset[int],
-    spawn: tuple[float, float],
-    spawn_radius: float,
-    rng: random.Random,
-    new_id: Callable[[], str],
-) -> tuple[list[FurnitureItem], np.ndarray]:
-    """Up to ``count`` plants in the room's free corners or along free wall, and the new nav mask."""
+    r: _Room, count: int, floor_rules: FloorRules, rng: random.Random, new_id: Callable[[], str]
+) -> list[FurnitureItem]:
+    """Up to ``count`` plants in the room's free corners or along free wall (``floor_rules.mask`` updated)."""
+    fr = floor_rules
     plants: list[FurnitureItem] = []
     floor = boxes_array([it.box() for it in r.items if it.blocks_floor])
     fronts = boxes_array([z for it in r.items if (z := front_zone(it)) is not None])
@@ -261,20 +267,20 @@ def _place_plants(
         for box in _plant_boxes(r.inner, v.width, v.depth, floor, rng):
             if (
                 any_overlap(box, floor) or any_overlap(box, fronts) or any_overlap(box, r.zones)
-                or any_overlap(box, keepouts) or any_overlap(box, boxes_array(r.rugs))
-                or circle_hits_box(*spawn, spawn_radius, box)
+                or any_overlap(box, fr.keepouts) or any_overlap(box, boxes_array(r.rugs))
+                or circle_hits_box(*fr.spawn, fr.spawn_radius, box)
                 or any_overlap(expand(box, PLANT_SPACING), boxes_array([p.box() for p in plants]))
             ):  # fmt: skip
                 continue
-            trial = nav.try_add(mask, [box], required)
+            trial = fr.nav.try_add(fr.mask, [box], fr.required)
             if trial is None:
                 continue
-            mask = trial
+            fr.mask = trial
             xy = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
             plants.append(_item(new_id(), "Plants", v, r.room.name, xy, rng.choice((0.0, math.pi / 2))))
             floor = np.vstack([floor, boxes_array([box])])
             break
-    return plants, mask
+    return plants
 
 
 # ----------------------------------------------------------------------------------------------
@@ -346,12 +352,7 @@ def decorate(
     doorways: list[Doorway],
     furniture: list[FurnitureItem],
     zones: dict[str, np.ndarray],
-    keepouts: np.ndarray,
-    nav: NavGrid,
-    mask: np.ndarray,
-    required: frozenset[int],
-    spawn: tuple[float, float],
-    spawn_radius: float,
+    floor_rules: FloorRules,
     inset: float,
     seed: int,
 ) -> list[FurnitureItem]:
@@ -395,8 +396,7 @@ def decorate(
                     break
         plants: list[FurnitureItem] = []
         if area >= LARGE_ROOM and room.type in PLANT_ROOMS:
-            plants, mask = _place_plants(r, budget.plants, keepouts, nav, mask, required, spawn, spawn_radius,
-                                         rng, new_id)  # fmt: skip
+            plants = _place_plants(r, budget.plants, floor_rules, rng, new_id)
         # Small objects on the surfaces of the (possibly raised) furniture.
         objects: list[FurnitureItem] = []
         hosts = [it for it in r.items if it.type in OBJECTS]

@@ -34,7 +34,7 @@ from jobforge.services.robomaker.worldgen.catalog import (
     PRIORITY,
     Variant,
 )
-from jobforge.services.robomaker.worldgen.decor import decorate, without_group
+from jobforge.services.robomaker.worldgen.decor import FloorRules, decorate, without_group
 from jobforge.services.robomaker.worldgen.floorplan import EXTERIOR_WALL, Floorplan, doorway_keepouts
 from jobforge.services.robomaker.worldgen.geometry import (
     Box,
@@ -595,8 +595,8 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     parent=parent,
                 )
             )
-    furniture = decorate(rooms, doorways, furniture, zones, keepouts, nav, mask, required, floorplan.spawn,
-                         SPAWN_FURNITURE_RADIUS, ROOM_INSET, seed)  # fmt: skip
+    rules = FloorRules(keepouts, nav, mask, required, floorplan.spawn, SPAWN_FURNITURE_RADIUS)
+    furniture = decorate(rooms, doorways, furniture, zones, rules, ROOM_INSET, seed)
     furniture = _repair_pockets(floorplan, doorways, furniture)
     return World(
         world_id=world_id,
