@@ -83,7 +83,7 @@ def test_report_coverage_fields() -> None:
     assert empty["mean_furniture_coverage"] == 0.0
     assert all(r["furniture_coverage"] == 0.0 for r in empty["rooms"])
 
-    item = max(world.furniture, key=lambda f: f.width * f.depth)
+    item = max((f for f in world.furniture if f.blocks_floor), key=lambda f: f.width * f.depth)
     alone = quality_report(dataclasses.replace(world, furniture=(item,)))
     room = world.room(item.room)
     x0, y0, x1, y1 = room.bounds

@@ -27,6 +27,14 @@ from jobforge.services.robomaker.export.textures import (
 )
 from jobforge.services.robomaker.export.xml import fmt, pose_text
 from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS, Variant
+from jobforge.services.robomaker.worldgen.surfaces import (
+    BOOKCASE_BACK,
+    BOOKCASE_PLINTH,
+    BOOKCASE_SIDE,
+    PAINTED_BOOKS,
+    SHELF_THICKNESS,
+    shelf_centres,
+)
 
 Colour = tuple[float, float, float, float]
 
@@ -47,6 +55,19 @@ PALETTE: dict[str, Colour] = {
     "lampshade": (0.96, 0.92, 0.80, 1.0),
     "counter": (0.30, 0.30, 0.32, 1.0),
     "glass": (0.75, 0.85, 0.90, 0.35),
+    # decor
+    "rug": (0.55, 0.22, 0.20, 1.0),
+    "rug_field": (0.86, 0.78, 0.62, 1.0),
+    "terracotta": (0.72, 0.40, 0.26, 1.0),
+    "soil": (0.25, 0.18, 0.12, 1.0),
+    "leaf": (0.22, 0.52, 0.24, 1.0),
+    "leaf_dark": (0.12, 0.36, 0.16, 1.0),
+    "book_red": (0.62, 0.14, 0.14, 1.0),
+    "book_blue": (0.16, 0.27, 0.55, 1.0),
+    "book_green": (0.18, 0.42, 0.30, 1.0),
+    "book_ochre": (0.80, 0.60, 0.22, 1.0),
+    "ceramic_blue": (0.35, 0.55, 0.75, 1.0),
+    "flower": (0.90, 0.35, 0.50, 1.0),
 }
 
 FRICTION = 0.8
@@ -64,6 +85,7 @@ class Part:
     axis: str = "z"
     collide: bool = True
     density: float = 1.0  # relative to the model's other parts (a lampshade is hollow)
+    visible: bool = True  # False: a collision-only shape (a round object's box collision)
 
     @property
     def rpy(self) -> tuple[float, float, float]:
@@ -393,27 +415,25 @@ def desk_chair(w: float, d: float, h: float) -> list[Part]:
 
 
 def bookcase(w: float, d: float, h: float) -> list[Part]:
-    back, t = -d / 2, 0.02
+    back, t, s = -d / 2, BOOKCASE_SIDE, SHELF_THICKNESS
     parts = [
         box("side_left", -w / 2, back, 0, -w / 2 + t, d / 2, h, "wood"),
         box("side_right", w / 2 - t, back, 0, w / 2, d / 2, h, "wood"),
-        box("back", -w / 2 + t, back, 0, w / 2 - t, back + 0.01, h, "dark_wood"),
-        box("bottom", -w / 2 + t, back, 0, w / 2 - t, d / 2, 0.06, "wood"),
-        box("top", -w / 2 + t, back, h - t, w / 2 - t, d / 2, h, "wood"),
+        box("back", -w / 2 + t, back, 0, w / 2 - t, back + BOOKCASE_BACK, h, "dark_wood"),
+        box("bottom", -w / 2 + t, back, 0, w / 2 - t, d / 2, BOOKCASE_PLINTH, "wood"),
+        box("top", -w / 2 + t, back, h - s, w / 2 - t, d / 2, h, "wood"),
     ]
-    shelves = max(1, round(h / 0.36) - 1)
-    for i in range(shelves):
-        z = 0.06 + (h - 0.06) * (i + 1) / (shelves + 1)
+    for i, z in enumerate(shelf_centres(h)):
         parts.append(
-            box(f"shelf{i}", -w / 2 + t, back + 0.01, z - t / 2, w / 2 - t, d / 2, z + t / 2, "wood")
+            box(f"shelf{i}", -w / 2 + t, back + BOOKCASE_BACK, z - s / 2, w / 2 - t, d / 2, z + s / 2, "wood")
         )
         parts.append(
             box(
                 f"books{i}",
                 -w / 2 + 0.05,
                 back + 0.03,
-                z + t / 2,
-                -w / 2 + 0.05 + w * 0.45,
+                z + s / 2,
+                -w / 2 + 0.05 + w * PAINTED_BOOKS,
                 d / 2 - 0.05,
                 z + 0.22,
                 "fabric_warm",
@@ -917,6 +937,123 @@ def television(w: float, d: float, h: float) -> list[Part]:
     ]
 
 
+# -- decor (worldgen/decor.py): round things are visual cylinders on a hidden box collision, whose
+# flat faces rest steadily on the box tops they stand on.
+def _round(
+    name: str, x: float, y: float, z0: float, z1: float, radius: float, colour: str, density: float = 1.0
+) -> list[Part]:
+    side = radius * 1.5  # between the inscribed (1.41 r) and the enclosing (2 r) square
+    return [
+        cylinder(name, x, y, (z0 + z1) / 2, radius, z1 - z0, colour, collide=False),
+        Part(f"{name}_box", "box", (side, side, z1 - z0), (x, y, (z0 + z1) / 2), colour, density=density,
+             visible=False),
+    ]  # fmt: skip
+
+
+def rug(w: float, d: float, h: float) -> list[Part]:
+    border = min(w, d) * 0.08
+    return [
+        box("rug", -w / 2, -d / 2, 0, w / 2, d / 2, h, "rug"),
+        box("field", -w / 2 + border, -d / 2 + border, h, w / 2 - border, d / 2 - border, h + 0.001,
+            "rug_field", collide=False),
+    ]  # fmt: skip
+
+
+def plant(w: float, d: float, h: float) -> list[Part]:
+    r = min(w, d) / 2
+    pot_r, pot_h = r * 0.55, min(0.35, h * 0.3)
+    parts = [
+        *_round("pot", 0, 0, 0, pot_h, pot_r, "terracotta"),
+        cylinder("soil", 0, 0, pot_h + 0.005, pot_r * 0.9, 0.01, "soil", collide=False),
+        cylinder("stem", 0, 0, (pot_h + h * 0.6) / 2, 0.02, h * 0.6 - pot_h, "dark_wood", collide=False),
+        *_round("crown", 0, 0, h * 0.45, h, r * 0.9, "leaf", density=0.03),
+    ]
+    for i, (x, y) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):  # leaves sticking out of the crown
+        cx, cy = x * r * 0.55, y * r * 0.55
+        parts.append(
+            box(f"leaf{i}", cx - r * 0.4, cy - r * 0.4, h * 0.55, cx + r * 0.4, cy + r * 0.4, h * 0.8,
+                "leaf_dark", collide=False)
+        )  # fmt: skip
+    return parts
+
+
+def table_lamp(w: float, d: float, h: float) -> list[Part]:
+    r = min(w, d) / 2
+    shade_h = h * 0.4
+    return [
+        *_round("base", 0, 0, 0, 0.03, r * 0.55, "ceramic_blue"),
+        cylinder("stem", 0, 0, (h - shade_h) / 2 + 0.03, 0.012, h - shade_h - 0.03, "chrome", collide=False),
+        *_round("shade", 0, 0, h - shade_h, h, r, "lampshade", density=0.05),
+    ]
+
+
+BOOK_COLOURS = ("book_red", "book_blue", "book_ochre", "book_green", "dark_wood", "linen")
+
+
+def books(w: float, d: float, h: float) -> list[Part]:
+    """A row of standing books of varied heights and colours, or (low variants) a stack lying flat;
+    one collision box under them all (a box per book would multiply the contacts to solve)."""
+    if h < 0.15:
+        layer = h / 3
+        visuals = [
+            box(f"book{i}", -w / 2 + 0.01 * (i % 2), -d / 2 + 0.008 * i, layer * i,
+                w / 2 - 0.01 * ((i + 1) % 2), d / 2 - 0.008 * (2 - i), layer * (i + 1), BOOK_COLOURS[i],
+                collide=False)
+            for i in range(3)
+        ]  # fmt: skip
+    else:
+        count = max(3, round(w / 0.04))
+        step = w / count
+        visuals = [
+            box(f"book{i}", -w / 2 + step * i, -d / 2 + 0.02 * (i % 2), 0, -w / 2 + step * (i + 1) - 0.002,
+                d / 2, h * (0.78 + 0.22 * ((i * 7) % 5) / 4), BOOK_COLOURS[i % len(BOOK_COLOURS)],
+                collide=False)
+            for i in range(count)
+        ]  # fmt: skip
+    body = Part("books", "box", (w - 0.02, d - 0.02, h * 0.78), (0, 0, h * 0.39), "linen", visible=False)
+    return [*visuals, body]
+
+
+def plate(w: float, d: float, h: float) -> list[Part]:
+    r = min(w, d) / 2
+    return [
+        *_round("plate", 0, 0, 0, h, r, "porcelain"),
+        cylinder("well", 0, 0, h + 0.0005, r * 0.7, 0.001, "white", collide=False),
+    ]
+
+
+def cup(w: float, d: float, h: float) -> list[Part]:
+    r = d / 2
+    x = -w / 2 + r
+    return [
+        *_round("cup", x, 0, 0, h, r, "ceramic_blue"),
+        box("handle", x + r, -0.006, h * 0.3, w / 2, 0.006, h * 0.75, "ceramic_blue", collide=False),
+    ]
+
+
+def bowl(w: float, d: float, h: float) -> list[Part]:
+    r = min(w, d) / 2
+    return [
+        *_round("foot", 0, 0, 0, h * 0.3, r * 0.55, "porcelain"),
+        *_round("bowl", 0, 0, h * 0.3, h, r, "porcelain"),
+    ]
+
+
+def vase(w: float, d: float, h: float) -> list[Part]:
+    r = min(w, d) / 2
+    body = h * 0.6
+    parts = [
+        *_round("body", 0, 0, 0, body, r * 0.75, "ceramic_blue"),
+        cylinder("neck", 0, 0, body + 0.04, r * 0.35, 0.08, "ceramic_blue", collide=False),
+    ]
+    for i, (x, y) in enumerate(((-0.3, 0.2), (0.35, 0.1), (0.0, -0.35))):  # flowers
+        parts.append(
+            cylinder(f"stalk{i}", x * r, y * r, (body + h) / 2, 0.004, h - body, "leaf", collide=False)
+        )
+        parts.append(cylinder(f"flower{i}", x * r, y * r, h - 0.02, r * 0.3, 0.04, "flower", collide=False))
+    return parts
+
+
 Builder = Callable[[float, float, float], list[Part]]
 
 BUILDERS: dict[str, Builder] = {
@@ -958,6 +1095,15 @@ BUILDERS: dict[str, Builder] = {
     "WallCabinets": wall_cabinet,
     "RangeHoods": range_hood,
     "Televisions": television,
+    # decor (worldgen/decor.py)
+    "Rugs": rug,
+    "Plants": plant,
+    "TableLamps": table_lamp,
+    "Books": books,
+    "Plates": plate,
+    "Cups": cup,
+    "Bowls": bowl,
+    "Vases": vase,
 }
 assert set(BUILDERS) == set(ITEM_TYPES), "every item type needs a model builder"
 
@@ -1062,7 +1208,7 @@ def furniture_model(name: str) -> GazeboModel:
     type_, parts = build_parts(name)
     by_colour: dict[str, list[trimesh.Trimesh]] = {}
     for part in parts:
-        if part.colour != "glass":
+        if part.colour != "glass" and part.visible:
             by_colour.setdefault(part.colour, []).append(part.mesh())
     meshes = [
         _surface(colour, trimesh.util.concatenate(found)) for colour, found in sorted(by_colour.items())

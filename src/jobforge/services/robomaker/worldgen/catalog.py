@@ -178,7 +178,22 @@ _GENERATED: tuple[FurnitureType, ...] = (
     FurnitureType(
         "Televisions", _v("Televisions", (1.1, 0.22, 0.68), (0.9, 0.2, 0.56)), "wall", 0.0, ("Living",)
     ),
-)
+    # Decor (worldgen/decor.py): rugs, floor plants, table lamps and small objects on surfaces.
+    FurnitureType(
+        "Rugs", _v("Rugs", (2.3, 1.6, 0.01), (3.0, 2.0, 0.01), (1.4, 0.8, 0.01)), "center", 0.0,
+        ("Living", "Dining", "Bedroom"),
+    ),
+    FurnitureType(
+        "Plants", _v("Plants", (0.5, 0.5, 1.3), (0.4, 0.4, 0.9)), "corner", 0.0,
+        ("Living", "Dining", "Bedroom", "Hallway", "Kitchen"),
+    ),
+    FurnitureType("TableLamps", _v("TableLamps", (0.28, 0.28, 0.48)), "surface", 0.0, ("Living", "Bedroom")),
+    FurnitureType("Books", _v("Books", (0.3, 0.2, 0.24), (0.24, 0.17, 0.09)), "surface", 0.0, ("Living",)),
+    FurnitureType("Plates", _v("Plates", (0.26, 0.26, 0.02)), "surface", 0.0, ("Dining", "Kitchen")),
+    FurnitureType("Cups", _v("Cups", (0.11, 0.08, 0.1)), "surface", 0.0, ("Dining", "Kitchen")),
+    FurnitureType("Bowls", _v("Bowls", (0.18, 0.18, 0.08)), "surface", 0.0, ("Dining", "Kitchen")),
+    FurnitureType("Vases", _v("Vases", (0.14, 0.14, 0.34)), "surface", 0.0, ("Living", "Dining")),
+)  # fmt: skip
 
 ITEM_TYPES: dict[str, FurnitureType] = CATALOG | {t.type: t for t in _GENERATED}
 assert len(ITEM_TYPES) == len(CATALOG) + len(_GENERATED), "a generated type may not reuse a ModelType name"
@@ -235,11 +250,15 @@ PHYSICS: dict[str, Physics] = _physics(
         # kitchen runs and TVs (generated types)
         "KitchenCounters": 40, "KitchenSinks": 45, "Cooktops": 45, "WallCabinets": 20, "RangeHoods": 12,
         "Televisions": 15,
+        "Rugs": 3,  # decor (worldgen/decor.py)
     },
     dynamic={
         "Nightstands": 12, "DeskChairs": 12, "FloorLamps": 6, "StorageBenches": 15, "CoffeeTables": 15,
         "LivingRoomChairs": 25, "EndAndSideTables": 6, "Ottomans": 8, "ConsoleTables": 12,
         "DiningChairs": 6, "ServingCarts": 10,
+        # Decor (worldgen/decor.py); rugs are static (a thin collision the items on them stand on).
+        "Plants": 8, "TableLamps": 1.5, "Books": 1.2, "Plates": 0.4, "Cups": 0.25, "Bowls": 0.35,
+        "Vases": 0.8,
     },
 )  # fmt: skip
 assert set(PHYSICS) == set(ITEM_TYPES), "every item type needs its physics"

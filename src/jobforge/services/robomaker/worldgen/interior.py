@@ -36,6 +36,7 @@ from jobforge.services.robomaker.worldgen.catalog import (
     PRIORITY,
     Variant,
 )
+from jobforge.services.robomaker.worldgen.decor import FloorRules, decorate, without_group
 from jobforge.services.robomaker.worldgen.floorplan import EXTERIOR_WALL, Floorplan, doorway_keepouts
 from jobforge.services.robomaker.worldgen.geometry import (
     Box,
@@ -666,8 +667,7 @@ def _repair_pockets(
         if not near:
             break
         victim = standing[max(near)]
-        group = victim.parent or victim.id
-        furniture = [f for f in furniture if f.id != group and f.parent != group]
+        furniture = without_group(furniture, victim.parent or victim.id)
     return furniture
 
 
@@ -704,6 +704,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
     rooms: list[Room] = []
     furniture: list[FurnitureItem] = []
     counter = 0
+    zones: dict[str, np.ndarray] = {}
     for room in floorplan.rooms:
         flooring = rng.choice(spec.flooring_for(room.name).material_types)
         wall_mat = rng.choice(spec.walls_for(room.name).material_types)
@@ -714,6 +715,7 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
         f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn, required)
         _furnish_room(f, choice.model_types, choice.density)
         mask = f.mask
+        zones[room.name] = f.zones
         group_ids: dict[int, str] = {}
         for part, box, yaw, gi in f.parts:
             item_id = f"furniture_{counter}"
@@ -737,6 +739,8 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
                     z=part.z,
                 )
             )
+    rules = FloorRules(keepouts, nav, mask, required, floorplan.spawn, SPAWN_FURNITURE_RADIUS)
+    furniture = decorate(rooms, doorways, furniture, zones, rules, ROOM_INSET, seed)
     furniture = _repair_pockets(floorplan, doorways, furniture)
     return World(
         world_id=world_id,

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from jobforge.services.robomaker.worldgen.world import FLOOR_CLEARANCE, World
+from jobforge.services.robomaker.worldgen.world import FLOOR_CLEARANCE, TRAVERSABLE_HEIGHT, World
 
 LONG_SIDE_PX = 800
 MARGIN_M = 0.8
@@ -26,6 +26,9 @@ ROOM_COLORS: dict[str, tuple[int, int, int]] = {
 FURNITURE_FILL = (160, 140, 120)
 FURNITURE_EDGE = (90, 70, 55)
 HUNG_EDGE = (60, 110, 160)  # items hung on the wall above others
+RUG_FILL = (205, 150, 140)  # rugs are drawn first, under the furniture standing on them
+PLANT_FILL = (95, 155, 95)
+OBJECT_FILL = (240, 232, 215)  # small objects on surfaces, drawn over what they stand on
 WALL_COLOR = (30, 30, 30)
 DOOR_COLOR = (150, 90, 30)
 WINDOW_FILL = (190, 225, 245)
@@ -82,6 +85,13 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
             draw.rectangle(rect(b), outline=HUNG_EDGE, width=1)
             continue
         draw.rectangle(rect(b), fill=FURNITURE_FILL, outline=FURNITURE_EDGE, width=1)
+    for item in sorted(world.furniture, key=lambda it: it.blocks_floor or it.z > 0):  # rugs first
+        b = item.box()
+        on_surface = item.parent is not None and item.z >= TRAVERSABLE_HEIGHT
+        fill = RUG_FILL if item.type == "Rugs" else PLANT_FILL if item.type == "Plants" else FURNITURE_FILL
+        draw.rectangle(rect(b), fill=OBJECT_FILL if on_surface else fill, outline=FURNITURE_EDGE, width=1)
+        if on_surface or item.type in ("Rugs", "Plants"):
+            continue
         # Mark the front edge so orientation is visible.
         fx, fy = -math.sin(item.yaw), math.cos(item.yaw)
         if abs(fx) > 0.5:

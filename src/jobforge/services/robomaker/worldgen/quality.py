@@ -43,6 +43,7 @@ from jobforge.services.robomaker.worldgen.shape import (
     ROOM_ASPECT_TOLERANCE,
     room_shape_check,
 )
+from jobforge.services.robomaker.worldgen.surfaces import surfaces
 from jobforge.services.robomaker.worldgen.world import Doorway, FurnitureItem, Room, World
 
 OVERLAP_TOLERANCE = 1e-4  # m²
@@ -59,6 +60,16 @@ def front_zone(item: FurnitureItem) -> tuple[float, float, float, float] | None:
     if abs(fx) > 0.5:
         return (x1, y0, x1 + fc, y1) if fx > 0 else (x0 - fc, y0, x0, y1)
     return (x0, y1, x1, y1 + fc) if fy > 0 else (x0, y0 - fc, x1, y0)
+
+
+def _on_surface(a: FurnitureItem, b: FurnitureItem) -> bool:
+    """Whether one item stands on a surface of the other, its ``parent`` (an object on a bookcase
+    shelf stands inside the bookcase's height range)."""
+    return any(
+        x.parent == y.id
+        and any(abs(x.z - y.z - s.z) < 1e-3 for s in surfaces(y.type, y.width, y.depth, y.height))
+        for x, y in ((a, b), (b, a))
+    )
 
 
 def passable(door: Doorway, robot_radius: float = ROBOT_RADIUS) -> bool:
@@ -170,7 +181,7 @@ def quality_report(
         tree = shapely.STRtree(polys)
         left, right = tree.query(polys, predicate="intersects")
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i >= j or items[i].apart_vertically(items[j]):
+            if i >= j or items[i].apart_vertically(items[j]) or _on_surface(items[i], items[j]):
                 continue
             if polys[i].intersection(polys[j]).area > OVERLAP_TOLERANCE:
                 overlaps += 1
@@ -195,6 +206,8 @@ def quality_report(
     )
     house = shapely.union_all(list(room_polys.values()))
     groups = {it.id: (it.parent or it.id) for it in items}
+    for it in items:  # an object on a grouped table belongs to the table's group (parents come first)
+        groups[it.id] = groups.get(groups[it.id], groups[it.id])
     front_violations = 0
     for it in items:
         zone = front_zone(it)

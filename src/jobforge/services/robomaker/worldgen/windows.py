@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES
 from jobforge.services.robomaker.worldgen.floorplan import EXTERIOR_WALL
 from jobforge.services.robomaker.worldgen.world import Room, Wall, Window, World, _r
 
@@ -70,7 +71,7 @@ def _blocked(world: World, room: Room, wall: Wall, sill: float, placed: list[Win
     inward = 1.0 if ((y0 + y1) / 2 if axis == "x" else (x0 + x1) / 2) > fixed else -1.0
     face = fixed + inward * wall.thickness / 2
     for item in world.furniture:
-        if item.room != room.name or item.top <= sill:
+        if item.room != room.name or item.top <= sill or ITEM_TYPES[item.type].placement == "surface":
             continue
         b = item.box()
         near, far = (b[1], b[3]) if axis == "x" else (b[0], b[2])
