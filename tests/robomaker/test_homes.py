@@ -129,7 +129,7 @@ def test_dining_tables_have_chairs_facing_them(density: str) -> None:
                 tx0, ty0, tx1, ty1 = table.box()
                 ahead = (chair.x + fx * 0.4, chair.y + fy * 0.4)  # past the 5 cm gap
                 assert tx0 <= ahead[0] <= tx1 and ty0 <= ahead[1] <= ty1, (world.world_id, chair.id)
-    assert tables >= 20 and chairs / tables >= 3.5, (tables, chairs)
+    assert tables >= 18 and chairs / tables >= 3.5, (tables, chairs)  # the sample holds ~20 tables
 
 
 @pytest.mark.parametrize("density", DENSITIES)

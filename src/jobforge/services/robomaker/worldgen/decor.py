@@ -293,8 +293,9 @@ def _object_variant(type_: str, surface: Surface) -> Variant:
 
 
 def _dress(parent: FurnitureItem, kinds: tuple[str, ...], most: int, rng: random.Random,
-           new_id: Callable[[], str]) -> list[FurnitureItem]:  # fmt: skip
-    """Up to ``most`` objects on ``parent``'s surfaces, each inside a surface and apart from the others."""
+           new_id: Callable[[], str], standing: list[FurnitureItem]) -> list[FurnitureItem]:  # fmt: skip
+    """Up to ``most`` objects on ``parent``'s surfaces, each inside a surface, apart from the others
+    and clear of what already stands on ``parent`` (``standing``: a TV on its unit)."""
     found = surfaces(parent.type, parent.width, parent.depth, parent.height)
     if not found:
         return []
@@ -319,7 +320,12 @@ def _dress(parent: FurnitureItem, kinds: tuple[str, ...], most: int, rng: random
                 if type_ == "Books" and surface.shelf:  # rows of books stand at the back of a shelf
                     w = sy0 + hd
                 local = (u - v.width / 2, w - v.depth / 2, u + v.width / 2, w + v.depth / 2)
-                if not any(intersect(expand(b, OBJECT_GAP), local) is not None for b in mine):
+                if any(intersect(expand(b, OBJECT_GAP), local) is not None for b in mine):
+                    continue
+                probe = _item("probe", type_, v, parent.room, _to_world(parent, u, w), parent.yaw,
+                              z=_r(parent.z + surface.z))  # fmt: skip
+                near = expand(probe.box(), OBJECT_GAP)
+                if all(probe.apart_vertically(o) or intersect(o.box(), near) is None for o in standing):
                     spot = (u, w, local)
                     break
             if spot is None:
@@ -402,7 +408,9 @@ def decorate(
         hosts = [it for it in r.items if it.type in OBJECTS]
         rng.shuffle(hosts)
         for host in hosts[: budget.surfaces]:
-            objects += _dress(host, OBJECTS[host.type], budget.per_surface, rng, new_id)
+            above = host.top - 0.01  # what stands on the host (a TV on its unit) or hangs over it
+            standing = [it for it in r.items if it.z >= above and intersect(it.box(), host.box()) is not None]
+            objects += _dress(host, OBJECTS[host.type], budget.per_surface, rng, new_id, standing)
         ordered += r.items
         decor += rugs + plants + objects
     return ordered + decor
