@@ -13,6 +13,10 @@ import pytest
 
 from tests.support import JobforgeServer, MotoServer
 
+# pytest's own fixture for running small test suites (tests/pytest_plugin); pytest accepts
+# pytest_plugins only in the top-level conftest.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]:
