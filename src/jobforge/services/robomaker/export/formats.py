@@ -1,11 +1,13 @@
-"""The export formats a world export can add to its zip, by name, and the job tag that selects them.
+r"""The export formats a world export can add to its zip, by name, and the job tag that selects them.
 
 ``CreateWorldExportJob`` always writes AWS's package (``sdf``: Gazebo classic, SDF 1.6). The job
-tag ``jobforge:formats`` (comma-separated names, e.g. ``"gz,mjcf"``) adds more: each format renders
+tag ``jobforge:formats`` (names separated by ``+``, spaces or commas) adds more: each format renders
 a world's extra files, written in ``worlds/<worldId>/<format>/`` next to the world's SDF files, and
 may add files once per archive to the worlds package (a launch file). Renderers are named as
 ``module:function`` and imported only when a world is rendered, so this module stays light enough
-to validate tags at ``CreateWorldExportJob``.
+to validate tags at ``CreateWorldExportJob``. RoboMaker's model (on AWS as here) allows no comma in
+a tag value (``[a-zA-Z0-9 _.\-\/+=:]*``): over the API write ``gz+mjcf`` or ``gz mjcf``; commas are
+for the command line and the library.
 
 A format's renderer is ``(world: World, base: RenderedWorld) -> dict[str, bytes]``: ``base`` is the
 world's default rendering (its ``<worldId>.world`` among ``base.files``), the keys are paths inside
@@ -16,6 +18,7 @@ relative to the worlds package.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from jobforge.services.robomaker.worldgen.world import World
 
 TAG = "jobforge:formats"
+SEPARATORS = re.compile(r"[+,\s]+")
 DEFAULT = "sdf"  # AWS's package, always written
 
 WorldRenderer = Callable[["World", "RenderedWorld"], dict[str, bytes]]
@@ -83,7 +87,7 @@ register(
 
 def parse_formats(value: str) -> tuple[str, ...]:
     """The extra formats a tag value names (registry order, without ``sdf``); ValueError if unknown."""
-    names = {part.strip() for part in value.split(",")} - {""}
+    names = set(SEPARATORS.split(value.strip())) - {""}
     unknown = sorted(names - FORMATS.keys())
     if unknown:
         known = ", ".join(FORMATS)
