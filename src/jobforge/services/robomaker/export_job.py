@@ -172,7 +172,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
                 following += 1
                 ctx.report(progress={"worldsWritten": written + following})
 
-        pieces = [self._piece(world, _formats(ctx)) for world in worlds]
+        pieces = [self._piece(world, archive.formats) for world in worlds]
         ctx.run_bounded(pieces, self.parallelism, on_result=arrived, processes=True, wait_on_stop=False)
 
     def _piece(self, world: Resource, formats: tuple[str, ...] = ()) -> partial[RenderedWorld]:

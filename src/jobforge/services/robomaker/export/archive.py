@@ -142,7 +142,7 @@ class ArchiveWriter:
             self._out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
         )
         self._ceilings = ceilings
-        self._formats = formats  # extra formats (see formats.py), rendered into every world
+        self.formats = formats  # extra formats (see formats.py), rendered into every world
         self._models: set[str] = set()
         self._textures: set[TextureId] = set()
         self.summary = ArchiveSummary()
@@ -157,7 +157,7 @@ class ArchiveWriter:
 
     def add_world(self, item: ExportWorld) -> None:
         if item.world.world_id not in self.summary.worlds:
-            self.add_rendered(render_world(item, ceilings=self._ceilings, formats=self._formats))
+            self.add_rendered(render_world(item, ceilings=self._ceilings, formats=self.formats))
 
     def add_rendered(self, rendered: RenderedWorld) -> None:
         """Write a world rendered elsewhere (with this writer's ``ceilings`` and ``formats``) as
@@ -186,7 +186,7 @@ class ArchiveWriter:
     def _add_packages(self) -> None:
         models, worlds = package.MODELS_PACKAGE, package.WORLDS_PACKAGE
         first = self.summary.worlds[0] if self.summary.worlds else ""
-        extra = selected(self._formats)
+        extra = selected(self.formats)
         depends = (models, *(dep for export_format in extra for dep in export_format.ros_depends))
         self._add(
             f"{MODELS_DIR}/package.xml",
