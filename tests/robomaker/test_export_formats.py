@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +21,8 @@ from jobforge.services.robomaker.export.check import check_export, check_sdf_fil
 from jobforge.services.robomaker.export.formats import FORMATS, TAG, formats_from_tags, parse_formats
 from jobforge.services.robomaker.export.gz import SYSTEMS
 from jobforge.storage import LocalObjectStore
-from tests.robomaker.helpers import require_sdf_checker
+from tests.robomaker.helpers import build_strict_checker, require_sdf_checker
 from tests.robomaker.physics import settle
-from tests.robomaker.test_export_sdf import STRICT_CHECKER
 from tests.robomaker.test_world_export import generate_worlds, wait_export
 from tests.support import JobforgeServer, client
 
@@ -141,12 +139,7 @@ def test_gz_worlds_pass_libsdformat(exported: dict) -> None:
 
 def test_gz_worlds_pass_a_strict_libsdformat_load(exported: dict, tmp_path: Path) -> None:
     """Unknown elements and warnings as errors (optional: g++ and libsdformat12's headers)."""
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "sdformat12"], capture_output=True, text=True)
-    if shutil.which("g++") is None or flags.returncode != 0:
-        pytest.skip("g++ or libsdformat12's development files are missing")
-    source, binary = tmp_path / "strict.cc", tmp_path / "strict"
-    source.write_text(STRICT_CHECKER)
-    subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
+    binary = build_strict_checker(tmp_path)
     root = exported["root"]
     paths = [str(root / MODELS_DIR / "models"), str(root / WORLDS_DIR / "worlds")]
     for world_id in exported["ids"]:
