@@ -113,6 +113,8 @@ def test_layout_next_to_the_default_package(exported: dict) -> None:
     assert exported["modes"][f"{WORLDS_DIR}/launch/launch_world_gz.py"] & 0o111  # executable
     package_xml = (root / WORLDS_DIR / "package.xml").read_text()
     assert "<exec_depend>ros_gz_sim</exec_depend>" in package_xml
+    readme = (root / WORLDS_DIR / "README.md").read_text()
+    assert "launch_world_gz.py" in readme and "from_xml_path" in readme
     result = check_export(root, run_sdf_checker=False)  # the default package is still whole
     assert result.problems == [] and result.worlds == exported["ids"]
 
@@ -167,4 +169,6 @@ def test_without_the_tag_only_the_default_package(server: JobforgeServer, export
     data = LocalObjectStore(server.data_dir).get_bytes(BUCKET, key)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert not [n for n in names if "/gz/" in n or "/mjcf/" in n or n.endswith("launch_world_gz.py")]
-    assert "ros_gz_sim" not in zipfile.ZipFile(io.BytesIO(data)).read(f"{WORLDS_DIR}/package.xml").decode()
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert "ros_gz_sim" not in package.read(f"{WORLDS_DIR}/package.xml").decode()
+    assert "gz-sim (SDF 1.9" not in package.read(f"{WORLDS_DIR}/README.md").decode()
