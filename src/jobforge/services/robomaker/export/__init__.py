@@ -5,23 +5,51 @@
         write_archive(out, [ExportWorld(world, description_json, preview_png)])
 
 ``models`` builds the shared furniture models, ``sdf`` the SDF 1.6 worlds, ``launch`` and
-``package`` the ROS package files, ``archive`` streams them in WorldForge's layout.
+``package`` the ROS package files, ``archive`` streams them in WorldForge's layout, ``formats``
+names the extra export formats. The names below load on first use, so importing a light module
+of the package (``formats``, to validate a job's tags) does not load the rendering libraries.
 """
 
-from jobforge.services.robomaker.export.archive import (
-    MODELS_DIR,
-    ROOT,
-    WORLDS_DIR,
-    ArchiveSummary,
-    ArchiveWriter,
-    ExportWorld,
-    RenderedWorld,
-    render_stored_world,
-    render_world,
-    write_archive,
-)
-from jobforge.services.robomaker.export.models import furniture_model, model_names
-from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobforge.services.robomaker.export.archive import (
+        MODELS_DIR,
+        ROOT,
+        WORLDS_DIR,
+        ArchiveSummary,
+        ArchiveWriter,
+        ExportWorld,
+        RenderedWorld,
+        render_stored_world,
+        render_world,
+        write_archive,
+    )
+    from jobforge.services.robomaker.export.models import furniture_model, model_names
+    from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
+
+_FROM = {
+    **dict.fromkeys(
+        (
+            "MODELS_DIR",
+            "ROOT",
+            "WORLDS_DIR",
+            "ArchiveSummary",
+            "ArchiveWriter",
+            "ExportWorld",
+            "RenderedWorld",
+            "render_stored_world",
+            "render_world",
+            "write_archive",
+        ),
+        "archive",
+    ),
+    **dict.fromkeys(("furniture_model", "model_names"), "models"),
+    **dict.fromkeys(("WorldSdf", "used_models"), "sdf"),
+}
 
 __all__ = [
     "MODELS_DIR",
@@ -39,3 +67,12 @@ __all__ = [
     "used_models",
     "write_archive",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
