@@ -7,6 +7,7 @@ import ast
 import io
 import re
 import subprocess
+import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,6 +42,16 @@ def test_parse_formats() -> None:
         with pytest.raises(ValueError, match="Unknown export format"):
             parse_formats(bad)
     assert {"sdf", "gz", "mjcf"} <= FORMATS.keys()
+
+
+def test_the_registry_loads_no_renderer() -> None:
+    """The API process validates the tag without loading the rendering libraries."""
+    code = (
+        "import sys; from jobforge.services.robomaker.export.formats import parse_formats; "
+        "parse_formats('gz+mjcf'); print(sorted({'numpy', 'trimesh', 'mujoco'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.fixture(scope="module")
