@@ -31,26 +31,6 @@ if TYPE_CHECKING:
     from jobforge.services.robomaker.export.models import furniture_model, model_names
     from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 
-_FROM = {
-    **dict.fromkeys(
-        (
-            "MODELS_DIR",
-            "ROOT",
-            "WORLDS_DIR",
-            "ArchiveSummary",
-            "ArchiveWriter",
-            "ExportWorld",
-            "RenderedWorld",
-            "render_stored_world",
-            "render_world",
-            "write_archive",
-        ),
-        "archive",
-    ),
-    **dict.fromkeys(("furniture_model", "model_names"), "models"),
-    **dict.fromkeys(("WorldSdf", "used_models"), "sdf"),
-}
-
 __all__ = [
     "MODELS_DIR",
     "ROOT",
@@ -67,6 +47,8 @@ __all__ = [
     "used_models",
     "write_archive",
 ]
+_ELSEWHERE = {"furniture_model": "models", "model_names": "models", "WorldSdf": "sdf", "used_models": "sdf"}
+_FROM = {name: _ELSEWHERE.get(name, "archive") for name in __all__}  # name -> its module
 
 
 def __getattr__(name: str) -> Any:
