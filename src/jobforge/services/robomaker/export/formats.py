@@ -83,6 +83,13 @@ register(
         world=f"{_HERE}.mjcf:render_world",
     )
 )
+register(
+    ExportFormat(
+        "nav2",
+        "Nav2 map_server occupancy map (5 cm, trinary), semantic map of rooms and doors, spawn pose",
+        world=f"{_HERE}.nav2:render_world",
+    )
+)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:

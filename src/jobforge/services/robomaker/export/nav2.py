@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,12 +30,15 @@ from jobforge.services.robomaker.worldgen.navgrid import ROBOT_RADIUS
 from jobforge.services.robomaker.worldgen.quality import passable
 from jobforge.services.robomaker.worldgen.world import Doorway, Point, World
 
+if TYPE_CHECKING:
+    from jobforge.services.robomaker.export.archive import RenderedWorld
+
 RESOLUTION = 0.05  # m per cell
 MARGIN = 0.5  # m of unknown around the footprint (exterior walls stick out half their thickness)
 OCCUPIED, FREE, UNKNOWN = 0, 254, 128
 OCCUPIED_THRESH, FREE_THRESH = 0.65, 0.25
 MAP_IMAGE, MAP_YAML, SEMANTIC_YAML = "map.pgm", "map.yaml", "semantic.yaml"
-_EPS = 1e-6  # an obstacle edge on a cell boundary does not spill into the next cell
+_EPS = 1e-6  # m: an obstacle must overlap a cell by more than this to occupy it
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,10 @@ class MapGrid:
     def around(cls, world: World, margin: float = MARGIN, resolution: float = RESOLUTION) -> MapGrid:
         """The footprint plus ``margin``, the origin on a multiple of the resolution."""
         x0, y0, x1, y1 = world.footprint
-        ox = math.floor((x0 - margin) / resolution + _EPS) * resolution
-        oy = math.floor((y0 - margin) / resolution + _EPS) * resolution
-        nx = math.ceil((x1 + margin - ox) / resolution - _EPS)
-        ny = math.ceil((y1 + margin - oy) / resolution - _EPS)
+        ox = math.floor((x0 - margin) / resolution + 1e-9) * resolution
+        oy = math.floor((y0 - margin) / resolution + 1e-9) * resolution
+        nx = math.ceil((x1 + margin - ox) / resolution - 1e-9)
+        ny = math.ceil((y1 + margin - oy) / resolution - 1e-9)
         return cls((round(ox, 6), round(oy, 6)), (ny, nx), resolution)
 
     def centres(self, axis: int) -> np.ndarray:
@@ -64,8 +67,8 @@ class MapGrid:
     def index_range(self, lo: float, hi: float, axis: int) -> tuple[int, int]:
         """Cells along ``axis`` that the interval [lo, hi] overlaps (clipped to the grid)."""
         o, n = self.origin[axis], self.shape[1 - axis]
-        start = math.floor((lo - o) / self.resolution + _EPS)
-        stop = math.ceil((hi - o) / self.resolution - _EPS)
+        start = math.floor((lo + _EPS - o) / self.resolution)
+        stop = math.ceil((hi - _EPS - o) / self.resolution)
         return max(0, start), min(n, stop)
 
     def cell(self, x: float, y: float) -> tuple[int, int]:
@@ -85,6 +88,11 @@ def render_nav2(world: World) -> dict[str, bytes]:
         MAP_YAML: _yaml(map_metadata(grid)).encode(),
         SEMANTIC_YAML: _yaml(semantic_map(world)).encode(),
     }
+
+
+def render_world(world: World, base: RenderedWorld) -> dict[str, bytes]:
+    """The ``nav2`` export format (export/formats.py): :func:`render_nav2`; ``base`` is not needed."""
+    return render_nav2(world)
 
 
 def occupancy(world: World, grid: MapGrid) -> np.ndarray:
