@@ -77,10 +77,10 @@ def load_map(files: dict[str, bytes]) -> Nav2Map:
 
 def reached_rooms(world: World, grid: Nav2Map, radius: float = ROBOT_RADIUS) -> dict[str, bool]:
     """Per room, as quality.py decides ``reachable_with_doors`` but on the map: the robot-centre
-    space (free cells at least ``radius`` from any other cell) of the spawn's 4-connected component
+    space (free cells at least ``radius`` from any other cell) of the spawn's 8-connected component
     enters the room, and no other component holds a usable piece of it."""
     clearance = ndimage.distance_transform_edt(grid.state == FREE) * grid.resolution
-    labels, _ = ndimage.label(clearance >= radius)
+    labels, _ = ndimage.label(clearance >= radius, structure=np.ones((3, 3)))
     spawn = labels[
         int((world.spawn[1] - grid.origin[1]) // grid.resolution),
         int((world.spawn[0] - grid.origin[0]) // grid.resolution),
