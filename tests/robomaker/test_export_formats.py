@@ -6,7 +6,10 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import mujoco
@@ -18,7 +21,7 @@ from jobforge.services.robomaker.export.check import check_export, check_sdf_fil
 from jobforge.services.robomaker.export.formats import FORMATS, TAG, formats_from_tags, parse_formats
 from jobforge.services.robomaker.export.gz import SYSTEMS
 from jobforge.storage import LocalObjectStore
-from tests.robomaker.helpers import require_sdf_checker
+from tests.robomaker.helpers import build_strict_checker, require_sdf_checker
 from tests.robomaker.physics import settle
 from tests.robomaker.test_world_export import generate_worlds, wait_export
 from tests.support import JobforgeServer, client
@@ -118,17 +121,31 @@ def test_gz_worlds_pass_libsdformat(exported: dict) -> None:
     command = require_sdf_checker()
     root = exported["root"]
     paths = [root / MODELS_DIR / "models", root / WORLDS_DIR / "worlds"]
-    for world_id in exported["ids"]:
-        world = root / WORLDS_DIR / "worlds" / world_id / "gz" / f"{world_id}.sdf"
+    worlds = [root / WORLDS_DIR / "worlds" / i / "gz" / f"{i}.sdf" for i in exported["ids"]]
+    with ThreadPoolExecutor(len(worlds)) as pool:  # ign sdf -k takes seconds per world
+        assert [
+            p for found in pool.map(lambda w: check_sdf_file(w, paths, command), worlds) for p in found
+        ] == []
+    for world in worlds:
         text = world.read_text()
         assert '<sdf version="1.9">' in text
         assert all(f'name="{system}"' in text for _, system, _ in SYSTEMS)
-        assert check_sdf_file(world, paths, command) == []
         # gz-sim resolves every model:// URI (includes, meshes, textures) on GZ_SIM_RESOURCE_PATH
         uris = re.findall(r"model://([^<\s]+)", text)
         assert any("/meshes/" in uri for uri in uris) and any(uri.endswith(".png") for uri in uris)
         unresolved = [uri for uri in uris if not any((path / uri).exists() for path in paths)]
         assert unresolved == []
+
+
+def test_gz_worlds_pass_a_strict_libsdformat_load(exported: dict, tmp_path: Path) -> None:
+    """Unknown elements and warnings as errors (optional: g++ and libsdformat12's headers)."""
+    binary = build_strict_checker(tmp_path)
+    root = exported["root"]
+    paths = [str(root / MODELS_DIR / "models"), str(root / WORLDS_DIR / "worlds")]
+    for world_id in exported["ids"]:
+        world = root / WORLDS_DIR / "worlds" / world_id / "gz" / f"{world_id}.sdf"
+        done = subprocess.run([str(binary), str(world), *paths], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
 
 def test_mjcf_worlds_settle_in_mujoco(exported: dict) -> None:
