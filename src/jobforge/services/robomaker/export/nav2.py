@@ -71,13 +71,6 @@ class MapGrid:
         stop = math.ceil((hi - _EPS - o) / self.resolution)
         return max(0, start), min(n, stop)
 
-    def cell(self, x: float, y: float) -> tuple[int, int]:
-        """(row, column) of the cell holding a world point (row 0 south)."""
-        return (
-            math.floor((y - self.origin[1]) / self.resolution),
-            math.floor((x - self.origin[0]) / self.resolution),
-        )
-
 
 def render_nav2(world: World) -> dict[str, bytes]:
     """The ``nav2`` files of one world: ``map.pgm``, ``map.yaml`` and ``semantic.yaml``."""
