@@ -24,6 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]
     # every other bucket to the default one
     owners = {bucket: "100000000004" for bucket in ("exports-local", "exports-denied", "no-such-bucket")}
     owners["exports-formats"] = "100000000017"  # robomaker/test_export_formats.py's
+    owners["exports-nav2"] = "100000000018"  # robomaker/test_export_nav2.py's
     data_dir = tmp_path_factory.mktemp("jobforge") / "data"
     running = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": json.dumps(owners)}).start()
     yield running

@@ -97,6 +97,13 @@ Each file is self-contained (no mesh or texture files).
 """,
     )
 )
+register(
+    ExportFormat(
+        "nav2",
+        "Nav2 map_server occupancy map (5 cm, trinary), semantic map of rooms and doors, spawn pose",
+        world=f"{_HERE}.nav2:render_world",
+    )
+)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
