@@ -169,7 +169,6 @@ class ColumnarIndex:
                     point.lat if positioned else None,
                 )
             )
-        self._sorted = None
         return table
 
     def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
@@ -177,18 +176,8 @@ class ColumnarIndex:
         (positions found, fact ids, point numbers, lons, lats)."""
         if not self._rows:
             return None
-        if self._sorted is None:
-            keys = np.fromiter((r[0] for r in self._rows), np.int64, len(self._rows))
-            order = np.argsort(keys, kind="stable")
-            take = pa.array(order)
-            column = list(zip(*self._rows, strict=True))
-            self._sorted = (
-                keys[order],
-                np.asarray(column[1], np.int64)[order],
-                pa.array(column[2], pa.string()).take(take),
-                pa.array(column[3], pa.float64()).take(take),
-                pa.array(column[4], pa.float64()).take(take),
-            )
+        if self._sorted is None or len(self._sorted[0]) < len(self._rows):
+            self._sorted = self._merge_new_rows()
         keys, facts, point_numbers, lons, lats = self._sorted
         probe = tables.astype(np.int64) * _NUMBER_SPAN + numbers
         at = np.searchsorted(keys, probe)
@@ -197,6 +186,28 @@ class ColumnarIndex:
         hit = at[found]
         take = pa.array(hit)
         return found, facts[hit], point_numbers.take(take), lons.take(take), lats.take(take)
+
+    def _merge_new_rows(self) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array]:
+        """The sorted lookup arrays with the rows added since the last join merged in."""
+        done = len(self._sorted[0]) if self._sorted is not None else 0
+        column = list(zip(*self._rows[done:], strict=True))
+        parts = [
+            np.asarray(column[0], np.int64),
+            np.asarray(column[1], np.int64),
+            pa.array(column[2], pa.string()),
+            pa.array(column[3], pa.float64()),
+            pa.array(column[4], pa.float64()),
+        ]
+        if self._sorted is not None:
+            old = self._sorted
+            parts = [
+                np.concatenate([old[0], parts[0]]),
+                np.concatenate([old[1], parts[1]]),
+                *(pa.concat_arrays([a, b]) for a, b in zip(old[2:], parts[2:], strict=True)),
+            ]
+        order = np.argsort(parts[0], kind="stable")
+        take = pa.array(order)
+        return (parts[0][order], parts[1][order], *(a.take(take) for a in parts[2:]))  # type: ignore[return-value]
 
     def shape_id(self, shape: str) -> int:
         """The shape's index; _NO_SHAPE without fast path, _SEEN met once, _UNKNOWN never met."""
