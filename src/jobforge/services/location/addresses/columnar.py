@@ -2,16 +2,16 @@
 
 A row whose first line is ``<number> <rest>`` (digits, no leading zero) and which has no street,
 number or unit component has a *shape*: every cleaned input column with the number cut out (its
-length kept). Parsing does not look at the digits' values, so rows of one shape parse alike but for
-the number. The first row of a new shape goes through the per-row validator; if it lands on a
-street the matcher has memoized as an exact hit, the shape is registered with that street's house
-numbers as a lookup table (``Matcher.known_point`` for each number, so the point chosen is the one
-``match`` would choose). Later rows of the shape are resolved per batch by an Arrow join of
-(table, number) against those tables, and their outcomes built from the validator's
-:class:`~.validator.ExactPremise` templates with Arrow compute: the very templates, and the very
-substitutions (first line, label, number, position), the per-row path uses for those rows. Rows
-without a shape, a point or a template go through the per-row validator. Caches are bounded, so
-memory stays flat in the input size.
+length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
+country's spelling, so rows of one shape parse alike but for the number. A shape met a second time
+is learnt from one of its rows (validated per row): if that row reaches a street the matcher has
+memoized as an exact hit, the street's plain house numbers become a number table
+(``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
+of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
+those tables (numpy ``searchsorted``), and their outcomes built with Arrow compute from the
+validator's :class:`~.validator.ExactPremise` templates: the very templates and substitutions
+(first line, label, number, position) the per-row path uses for those rows. Rows without a shape,
+a point or a template go through the per-row validator. Caches are bounded (memory stays flat).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import ALWAYS_NULL, VALUE_INDEX
+from .countries import resolve_country
 from .parse import AddressParseError, ParsedAddress, parse_key
 from .reference import AddressPoint, StreetGroup
 from .standardize import name_key
 from .validator import ERROR_INTERNAL, AddressValidator, error_outcome
 
 # Positions in the cleaned input columns (record.INPUT_COLUMNS without Id).
-_LINE1, _STREET_COMPONENT, _NUMBER_COMPONENT, _UNIT_COMPONENT = 0, 10, 11, 12
+_LINE1, _COUNTRY, _STREET_COMPONENT, _NUMBER_COMPONENT, _UNIT_COMPONENT = 0, 5, 10, 11, 12
 _SHAPE_COLUMNS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 13)  # lines 2..5, the place components, unit designator
 _SEP = "\x1f"
 _SHAPE_FIELDS = 2 + len(_SHAPE_COLUMNS)
@@ -280,13 +281,27 @@ def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array] | 
     number = pc.struct_field(parts, "n")
     rest = pc.struct_field(parts, "s")
     fields = [rest, pc.cast(pc.utf8_length(number), pa.string())]
-    fields.extend(cleaned[i].take(take) for i in _SHAPE_COLUMNS)
+    fields.extend(
+        _country_codes(cleaned[i].take(take)) if i == _COUNTRY else cleaned[i].take(take)
+        for i in _SHAPE_COLUMNS
+    )
     shape = pc.binary_join_element_wise(*fields, _SEP, null_handling="replace", null_replacement="")
     plain = pc.equal(pc.count_substring(shape, _SEP), _SHAPE_FIELDS - 1).to_numpy(zero_copy_only=False)
     if not plain.all():  # a separator inside a value: such rows go per row
         keep = pa.array(np.flatnonzero(plain))
         rows, number, shape = rows[plain], number.take(keep), shape.take(keep)
     return rows, number, shape
+
+
+def _country_codes(countries: pa.Array) -> pa.Array:
+    """The country column with every spelling the parser resolves alike ("US", "USA", "United
+    States") as its alpha-2 code: rows differing only there parse to the same address."""
+    encoded = pc.dictionary_encode(countries)
+    codes = []
+    for text in encoded.dictionary.to_pylist():
+        country = resolve_country(text)
+        codes.append(country.code2 if country is not None else f"?{text}")
+    return pc.take(pa.array(codes, pa.string()), encoded.indices)
 
 
 def _keys(cleaned: list[pa.Array], rows: np.ndarray) -> list[list[str | None]]:
