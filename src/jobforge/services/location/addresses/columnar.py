@@ -5,7 +5,7 @@ number or unit component has a *shape*: every cleaned input column with the numb
 length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
 country's spelling, so rows of one shape parse alike but for the number. A shape met a second time
 is learnt from one of its rows (validated per row): if that row reaches a street the matcher has
-memoized as an exact hit, the street's plain house numbers become a number table
+memoized as an exact hit, the street gets a number table, filled as numbers are probed
 (``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
 of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
 those tables (numpy ``searchsorted``), and their outcomes built with Arrow compute from the
@@ -93,6 +93,8 @@ class ColumnarIndex:
         self._table_count = 0
         self._facts: dict[tuple[Any, ...], int] = {}
         self._fact_points: list[AddressPoint] = []
+        self._table_sources: list[tuple[ParsedAddress, str, StreetGroup]] = []
+        self._probed = np.empty(0, np.int64)  # (table, number) keys looked up, sorted
         self._rows: list[tuple[int, int, str | None, float | None, float | None]] = []
         self._sorted: tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array] | None = None
 
@@ -142,15 +144,24 @@ class ColumnarIndex:
         return len(self._shapes) - 1
 
     def _add_table(self, parsed: ParsedAddress, loc_key: str, group: StreetGroup) -> int:
-        """Add the plain-digit house numbers of ``group`` with the point ``match`` would choose."""
-        table = self._table_count
+        """A new (empty) number table of ``group``, filled as its numbers are probed."""
+        self._table_sources.append((copy(parsed), loc_key, group))
         self._table_count += 1
+        return self._table_count - 1
+
+    def _fill(self, keys: np.ndarray) -> None:
+        """Add the probed (table, number) keys not looked up yet: each number with the point
+        ``match`` would choose for it (``Matcher.known_point``), or nothing."""
+        new = np.unique(keys)
+        if self._probed.size:
+            new = new[~np.isin(new, self._probed, assume_unique=True)]
+        if new.size == 0:
+            return
         known_point = self.validator.matcher.known_point
-        probe = copy(parsed)
-        for number in group.by_number:
-            if not number.isdigit() or number[0] == "0" or len(number) > 7:
-                continue  # input rows on this path carry plain digits only
-            probe.number = number
+        for key in new.tolist():
+            table, number = divmod(key, _NUMBER_SPAN)
+            probe, loc_key, group = self._table_sources[table]
+            probe.number = str(number)
             known = known_point(probe, loc_key)
             if known is None or known[0] is not group:
                 continue
@@ -163,24 +174,25 @@ class ColumnarIndex:
             positioned = point.lon is not None and point.lat is not None
             self._rows.append(
                 (
-                    table * _NUMBER_SPAN + int(number),
+                    key,
                     fact_id,
                     point.number,
                     point.lon if positioned else None,
                     point.lat if positioned else None,
                 )
             )
-        return table
+        self._probed = np.union1d(self._probed, new)
 
     def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
         """Join (table, number) pairs against the number tables (a sort-merge join in numpy):
         (positions found, fact ids, point numbers, lons, lats)."""
+        probe = tables.astype(np.int64) * _NUMBER_SPAN + numbers
+        self._fill(probe)
         if not self._rows:
             return None
         if self._sorted is None or len(self._sorted[0]) < len(self._rows):
             self._sorted = self._merge_new_rows()
         keys, facts, point_numbers, lons, lats = self._sorted
-        probe = tables.astype(np.int64) * _NUMBER_SPAN + numbers
         at = np.searchsorted(keys, probe)
         at[at == len(keys)] = 0
         found = np.flatnonzero(keys[at] == probe)
