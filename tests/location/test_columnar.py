@@ -9,8 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
-from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions
+from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions, columnar
 from jobforge.services.location.addresses.columnar import columnar_index
 from jobforge.services.location.parquet_io import process_file
 
@@ -93,6 +94,18 @@ def test_columnar_output_equals_per_row_output(reference_index: Path) -> None:
     assert granularity.count("Premise") > 2000 and granularity.count(None) > 500  # a mixed input
     # the fast path answered a good part of the rows (the exact matches seen before)
     assert columnar_index(columnar_validator).fast_rows > 1500
+
+
+def test_columnar_caches_starting_afresh_change_nothing(
+    reference_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "_MAX_SHAPES", 300)  # a few batches each
+    monkeypatch.setattr(columnar, "_MAX_NUMBERS", 100)
+    data = _input(2000, seed=7)
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    assert _run(data, validator, columnar=True).equals(per_row)
+    assert columnar.columnar_index(validator).fast_rows > 300
 
 
 def test_columnar_rows_keep_their_order_across_batches(reference_index: Path) -> None:

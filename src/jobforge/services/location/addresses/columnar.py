@@ -45,7 +45,8 @@ _V_LINE1, _V_LABEL = VALUE_INDEX["Output_AddressLines_1"], VALUE_INDEX["Output_A
 _V_STREET, _V_NUMBER = VALUE_INDEX["Output_Address_Street"], VALUE_INDEX["Output_Address_AddressNumber"]
 _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
 
-_MAX_SHAPES = 200_000  # beyond this every cache starts afresh (memory stays flat)
+_MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
+_MAX_NUMBERS = 1_000_000
 _NO_SHAPE = -1
 _UNKNOWN = -2
 _SEEN = -3
@@ -100,16 +101,18 @@ class ColumnarIndex:
 
     # -- registration ----------------------------------------------------------------------------
 
+    def make_room(self, shapes: int) -> None:
+        """Start afresh before a batch that could take the caches past their bounds (never
+        within a batch: its shape ids stay valid)."""
+        if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
+            self.reset()
+
     def seen(self, shape: str) -> None:
         """A shape met once: learnt when it comes again."""
-        if len(self._shape_ids) >= _MAX_SHAPES:
-            self.reset()
         self._shape_ids[shape] = _SEEN
 
     def register(self, shape: str, key: tuple[str | None, ...], number: str) -> int:
         """Learn ``shape`` from one of its rows (``key``, already validated per row)."""
-        if len(self._shape_ids) >= _MAX_SHAPES:
-            self.reset()
         shape_id = self._shape_ids[shape] = self._learn(shape, key, number)
         return shape_id
 
@@ -331,6 +334,7 @@ def _resolve(
         return None
     rows, number, shape = found
     encoded = pc.dictionary_encode(shape)
+    index.make_room(len(encoded.dictionary))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     texts = encoded.dictionary.to_pylist()
     ids = np.array([index.shape_id(t) for t in texts], np.int64)
