@@ -444,7 +444,7 @@ def outcome_arrays(
     order = np.concatenate([rest, fast.rows]) if fast is not None else rest
     inverse = np.empty(n, np.int64)
     inverse[order] = np.arange(n)
-    back = pa.array(inverse)
+    back = None if fast is None and _is_identity(rest) else pa.array(inverse)
     arrays: list[pa.Array] = []
     for name, dtype in fields:
         if name in ALWAYS_NULL:
@@ -454,7 +454,7 @@ def outcome_arrays(
         part = pa.array(columns[value], dtype)
         if fast is not None:
             part = pa.concat_arrays([part, _fast_column(fast, value, dtype)])
-        arrays.append(part if order is rest and _is_identity(rest) else part.take(back))
+        arrays.append(part if back is None else part.take(back))
     return arrays
 
 
