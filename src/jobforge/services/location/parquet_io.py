@@ -15,29 +15,25 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .addresses.columnar import outcome_arrays
 from .addresses.columns import (
     ADDRESS_COLUMNS,
-    ALWAYS_NULL,
     COUNTRY_SPECIFIC_COLUMNS,
     ERROR_COLUMNS,
     POSITION_COLUMNS,
     RESULT_COLUMNS,
-    VALUE_INDEX,
 )
 from .addresses.record import ADDRESS_LINE_COLUMNS, COMPONENT_COLUMNS, INPUT_COLUMNS
 from .addresses.validator import (
-    ERROR_INTERNAL,
     AddressValidator,
     ValidationOptions,
-    error_outcome,
 )
 
 MAX_ROW_GROUP_BYTES = 1 << 30  # 1 GB per row group (service quota)
@@ -242,33 +238,20 @@ def _transform(
     options: ValidationOptions,
     schema: pa.Schema,
     ids: tuple[bytes | None, int] = (None, 0),
+    columnar: bool = True,
 ) -> pa.RecordBatch:
     n = batch.num_rows
     inputs = [_input_column(batch, name) for name in INPUT_COLUMNS]
-    cleaned = [_clean_column(col).to_pylist() for col in inputs[1:]]
-    validate = validator.validate_key
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    for key in zip(*cleaned, strict=True):
-        try:
-            append(validate(key).values)
-        except Exception as exc:  # defensive: the validator already captures row errors
-            append(error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}").values)
-    # Columns by strided slices of one flat list: sequential reads, unlike zip(*rows).
-    width = len(VALUE_INDEX)
-    flat = list(chain.from_iterable(rows))
-    columns = [flat[j::width] for j in range(width)]
+    outcome = outcome_arrays(
+        validator, [_clean_column(col) for col in inputs[1:]], _outcome_fields(options), columnar
+    )
     arrays: list[pa.Array] = list(inputs)
     for f in schema:
         if f.name.startswith("Input_") and f.name[6:] not in INPUT_COLUMNS:
             col = batch.column(f.name[6:])
             arrays.append(col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
     arrays.append(_uuid_column(n, *ids))
-    for name, t in _outcome_fields(options):
-        if name in ALWAYS_NULL:
-            arrays.append(pa.nulls(n, t))
-        else:
-            arrays.append(pa.array(columns[VALUE_INDEX[name]], type=t))
+    arrays.extend(outcome)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -280,6 +263,7 @@ def validate_batches(
     on_progress: Callable[[int], None] = lambda _n: None,
     id_seed: bytes | None = None,
     first_row: int = 0,
+    columnar: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Validate input batches into output batches (schema per `output_schema`).
 
@@ -287,6 +271,7 @@ def validate_batches(
     batch is read and processed; when it returns True the generator stops. `on_progress` gets the
     number of rows of each finished batch. With `id_seed`, Output_Id is fixed by the seed and the
     row's index in its file (the first batch's first row is row `first_row`); without, random.
+    `columnar=False` forces the per-row path (addresses/columnar.py; both give the same output).
     """
     schema: pa.Schema | None = None
     row = first_row
@@ -300,7 +285,7 @@ def validate_batches(
         if schema is None:
             check_input_schema(batch.schema)
             schema = output_schema(batch.schema, options)
-        out = _transform(batch, validator, options, schema, (id_seed, row))
+        out = _transform(batch, validator, options, schema, (id_seed, row), columnar)
         row += batch.num_rows
         on_progress(batch.num_rows)
         yield out
@@ -385,12 +370,14 @@ def process_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     row_groups: RowGroups | None = None,
     id_seed: bytes | None = None,
+    columnar: bool = True,
 ) -> ProcessStats:
     """Read one input Parquet file (or its ``row_groups``), validate every row, write the output.
 
     Raises InputSchemaError for job-level input problems (before any output is written).
     On cancellation the output holds the batches finished so far (a valid Parquet file).
     ``id_seed``: see :func:`validate_batches` (the rows are numbered from the file's first row).
+    ``columnar=False`` forces the per-row path.
     """
     pf = open_input(input_obj)
     if row_groups is not None and not 0 <= row_groups[0] <= row_groups[1] <= pf.num_row_groups:
@@ -415,6 +402,7 @@ def process_file(
             on_progress,
             id_seed,
             first_row,
+            columnar,
         ):
             writer.write_batch(out)
             stats.rows += out.num_rows

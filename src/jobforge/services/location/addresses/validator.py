@@ -350,16 +350,22 @@ class ExactPremise:
             point.city_key,
         )
 
+    def template(
+        self, group: Any, parsed: ParsedAddress, loc_key: str, point: Any
+    ) -> tuple[tuple[Any, ...], bool] | None:
+        """The remembered (values, positioned) for ``point`` of ``group`` reached by ``parsed``."""
+        entry = self._entries.get(id(group))
+        if entry is None or entry[0] is not group:
+            return None
+        return entry[1].get(self._key(parsed, loc_key, point))
+
     def get(self, matcher: Matcher, parsed: ParsedAddress) -> ValidationOutcome | None:
         loc_key = name_key(parsed.locality)
         known = matcher.known_point(parsed, loc_key)
         if known is None:
             return None
         group, point = known
-        entry = self._entries.get(id(group))
-        if entry is None or entry[0] is not group:
-            return None
-        template = entry[1].get(self._key(parsed, loc_key, point))
+        template = self.template(group, parsed, loc_key, point)
         if template is None:
             return None
         values, positioned = template
@@ -423,6 +429,11 @@ class AddressValidator:
         self._premises = ExactPremise() if reuse_exact_matches else None
         self._cache_size = cache_size
         self.premise_reuses = 0  # rows answered from an ExactPremise template
+
+    @property
+    def exact_premises(self) -> ExactPremise | None:
+        """The exact-premise templates (None when reuse is off); the columnar path reads them."""
+        return self._premises
 
     def close(self) -> None:
         if self.reference is not None:

@@ -1,0 +1,462 @@
+"""The columnar fast path of a batch: exact premise matches resolved with Arrow, the rest per row.
+
+A row whose first line is ``<number> <rest>`` (digits, no leading zero) and which has no street,
+number or unit component has a *shape*: every cleaned input column with the number cut out (its
+length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
+country's spelling, so rows of one shape parse alike but for the number. A shape met a second time
+is learnt from one of its rows (validated per row): if that row reaches a street the matcher has
+memoized as an exact hit, the street gets a number table, filled as numbers are probed
+(``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
+of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
+those tables (numpy ``searchsorted``), and their outcomes built with Arrow compute from the
+validator's :class:`~.validator.ExactPremise` templates: the very templates and substitutions
+(first line, label, number, position) the per-row path uses for those rows. Rows without a shape,
+a point or a template go through the per-row validator. Caches are bounded (memory stays flat).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from copy import copy
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .columns import ALWAYS_NULL, VALUE_INDEX
+from .countries import resolve_country
+from .parse import AddressParseError, ParsedAddress, parse_key
+from .reference import AddressPoint, StreetGroup
+from .standardize import name_key
+from .validator import ERROR_INTERNAL, AddressValidator, error_outcome
+
+# Positions in the cleaned input columns (record.INPUT_COLUMNS without Id).
+_LINE1, _COUNTRY, _STREET_COMPONENT, _NUMBER_COMPONENT, _UNIT_COMPONENT = 0, 5, 10, 11, 12
+_SHAPE_COLUMNS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 13)  # lines 2..5, the place components, unit designator
+_SEP = "\x1f"
+_SHAPE_FIELDS = 2 + len(_SHAPE_COLUMNS)
+_LEADING_NUMBER = r"^(?P<n>[1-9][0-9]{0,6}) (?P<s>.+)$"
+
+_V_LINE1, _V_LABEL = VALUE_INDEX["Output_AddressLines_1"], VALUE_INDEX["Output_Address_Label"]
+_V_STREET, _V_NUMBER = VALUE_INDEX["Output_Address_Street"], VALUE_INDEX["Output_Address_AddressNumber"]
+_V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
+
+_MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
+_MAX_NUMBERS = 1_000_000
+_NO_SHAPE = -1
+_UNKNOWN = -2
+_SEEN = -3
+_NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
+
+OutcomeField = tuple[str, pa.DataType]
+
+
+def rowwise_columns(validator: AddressValidator, keys: Sequence[Sequence[str | None]]) -> list[list[Any]]:
+    """The per-row path: validate each row (given as its cleaned input columns without Id, column
+    by column); the outcome values column by column (columns.VALUE_INDEX order)."""
+    rows = [_validate(validator, key) for key in zip(*keys, strict=True)]
+    # Columns by strided slices of one flat list: sequential reads, unlike zip(*rows).
+    width = len(VALUE_INDEX)
+    flat = list(chain.from_iterable(rows))
+    return [flat[j::width] for j in range(width)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A registered shape: the parse of its first row, the street reached and its number table."""
+
+    text: str
+    parsed: ParsedAddress
+    loc_key: str
+    group: StreetGroup
+    table: int
+
+
+class ColumnarIndex:
+    """Per-validator state of the columnar path: shapes, their number tables (sorted int64 keys
+    ``table * 10**7 + number`` with the point columns aligned) and the point facts that select a
+    template."""
+
+    def __init__(self, validator: AddressValidator) -> None:
+        self.validator = validator
+        self.fast_rows = 0  # rows answered by the columnar path
+        self.reset()
+
+    def reset(self) -> None:
+        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, _NO_SHAPE or _SEEN
+        self._shapes: list[_Shape] = []
+        self._shape_tables: list[int] = []
+        self._tables: dict[tuple[str, str, str, str], tuple[int, StreetGroup]] = {}
+        self._table_count = 0
+        self._facts: dict[tuple[Any, ...], int] = {}
+        self._fact_points: list[AddressPoint] = []
+        self._table_sources: list[tuple[ParsedAddress, str, StreetGroup]] = []
+        self._probed = np.empty(0, np.int64)  # (table, number) keys looked up, sorted
+        self._rows: list[tuple[int, int, str | None, float | None, float | None]] = []
+        self._sorted: tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array] | None = None
+
+    # -- registration ----------------------------------------------------------------------------
+
+    def make_room(self, shapes: int) -> None:
+        """Start afresh before a batch that could take the caches past their bounds (never
+        within a batch: its shape ids stay valid)."""
+        if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
+            self.reset()
+
+    def seen(self, shape: str) -> None:
+        """A shape met once: learnt when it comes again."""
+        self._shape_ids[shape] = _SEEN
+
+    def register(self, shape: str, key: tuple[str | None, ...], number: str) -> int:
+        """Learn ``shape`` from one of its rows (``key``, already validated per row)."""
+        shape_id = self._shape_ids[shape] = self._learn(shape, key, number)
+        return shape_id
+
+    def forget(self, shape_id: int) -> None:
+        """Learn the shape again from its next row (its street was reloaded, or its first row's
+        template does not cover other points)."""
+        text = self._shapes[shape_id].text
+        if self._shape_ids.get(text) == shape_id:
+            del self._shape_ids[text]
+
+    def _learn(self, text: str, key: tuple[str | None, ...], number: str) -> int:
+        matcher = self.validator.matcher
+        if self.validator.exact_premises is None:
+            return _NO_SHAPE
+        try:
+            parsed = parse_key(key)
+        except AddressParseError:
+            return _NO_SHAPE
+        if parsed.number != number or parsed.street is None or parsed.postcode is None:
+            return _NO_SHAPE
+        loc_key = name_key(parsed.locality)
+        known = matcher.known_point(parsed, loc_key)
+        if known is None:
+            return _NO_SHAPE
+        group = known[0]
+        memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key)
+        table = self._tables.get(memo)
+        if table is None or table[1] is not group:
+            table = self._tables[memo] = (self._add_table(parsed, loc_key, group), group)
+        self._shapes.append(_Shape(text, parsed, loc_key, group, table[0]))
+        self._shape_tables.append(table[0])
+        return len(self._shapes) - 1
+
+    def _add_table(self, parsed: ParsedAddress, loc_key: str, group: StreetGroup) -> int:
+        """A new (empty) number table of ``group``, filled as its numbers are probed."""
+        self._table_sources.append((copy(parsed), loc_key, group))
+        self._table_count += 1
+        return self._table_count - 1
+
+    def _fill(self, keys: np.ndarray) -> None:
+        """Add the probed (table, number) keys not looked up yet: each number with the point
+        ``match`` would choose for it (``Matcher.known_point``), or nothing."""
+        new = np.unique(keys)
+        if self._probed.size:
+            new = new[~np.isin(new, self._probed, assume_unique=True)]
+        if new.size == 0:
+            return
+        known_point = self.validator.matcher.known_point
+        for key in new.tolist():
+            table, number = divmod(key, _NUMBER_SPAN)
+            probe, loc_key, group = self._table_sources[table]
+            probe.number = str(number)
+            known = known_point(probe, loc_key)
+            if known is None or known[0] is not group:
+                continue
+            point = known[1]
+            fact = (point.city, point.region, point.postcode, point.city_key)
+            fact_id = self._facts.get(fact)
+            if fact_id is None:
+                fact_id = self._facts[fact] = len(self._fact_points)
+                self._fact_points.append(point)
+            positioned = point.lon is not None and point.lat is not None
+            self._rows.append(
+                (
+                    key,
+                    fact_id,
+                    point.number,
+                    point.lon if positioned else None,
+                    point.lat if positioned else None,
+                )
+            )
+        self._probed = np.union1d(self._probed, new)
+
+    def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """Join (table, number) pairs against the number tables (a sort-merge join in numpy):
+        (positions found, fact ids, point numbers, lons, lats)."""
+        probe = tables.astype(np.int64) * _NUMBER_SPAN + numbers
+        self._fill(probe)
+        if not self._rows:
+            return None
+        if self._sorted is None or len(self._sorted[0]) < len(self._rows):
+            self._sorted = self._merge_new_rows()
+        keys, facts, point_numbers, lons, lats = self._sorted
+        at = np.searchsorted(keys, probe)
+        at[at == len(keys)] = 0
+        found = np.flatnonzero(keys[at] == probe)
+        hit = at[found]
+        take = pa.array(hit)
+        return found, facts[hit], point_numbers.take(take), lons.take(take), lats.take(take)
+
+    def _merge_new_rows(self) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array]:
+        """The sorted lookup arrays with the rows added since the last join merged in."""
+        done = len(self._sorted[0]) if self._sorted is not None else 0
+        column = list(zip(*self._rows[done:], strict=True))
+        parts = [
+            np.asarray(column[0], np.int64),
+            np.asarray(column[1], np.int64),
+            pa.array(column[2], pa.string()),
+            pa.array(column[3], pa.float64()),
+            pa.array(column[4], pa.float64()),
+        ]
+        if self._sorted is not None:
+            old = self._sorted
+            parts = [
+                np.concatenate([old[0], parts[0]]),
+                np.concatenate([old[1], parts[1]]),
+                *(pa.concat_arrays([a, b]) for a, b in zip(old[2:], parts[2:], strict=True)),
+            ]
+        order = np.argsort(parts[0], kind="stable")
+        take = pa.array(order)
+        return (parts[0][order], parts[1][order], *(a.take(take) for a in parts[2:]))  # type: ignore[return-value]
+
+    def shape_id(self, shape: str) -> int:
+        """The shape's index; _NO_SHAPE without fast path, _SEEN met once, _UNKNOWN never met."""
+        return self._shape_ids.get(shape, _UNKNOWN)
+
+    def shape_tables(self) -> np.ndarray:
+        """The number table of each shape."""
+        return np.array(self._shape_tables, np.int32)
+
+    @property
+    def fact_count(self) -> int:
+        return len(self._fact_points)
+
+    def template(self, shape_id: int, fact_id: int) -> tuple[tuple[Any, ...], bool] | None:
+        """The ExactPremise template for rows of a shape reaching a point with these facts."""
+        premises = self.validator.exact_premises
+        shape = self._shapes[shape_id]
+        if premises is None:
+            return None
+        found = premises.template(shape.group, shape.parsed, shape.loc_key, self._fact_points[fact_id])
+        if found is None or found[0][_V_STREET] is None:
+            return None
+        return found
+
+
+_INDEXES: weakref.WeakKeyDictionary[AddressValidator, ColumnarIndex] = weakref.WeakKeyDictionary()
+
+
+def columnar_index(validator: AddressValidator) -> ColumnarIndex:
+    """The validator's columnar state (made on first use, lives as long as the validator)."""
+    index = _INDEXES.get(validator)
+    if index is None:
+        index = _INDEXES[validator] = ColumnarIndex(validator)
+    return index
+
+
+@dataclass(slots=True)
+class _Fast:
+    """Rows resolved by the join: their positions, point columns and template per row."""
+
+    rows: np.ndarray
+    point_number: pa.Array
+    lon: pa.Array
+    lat: pa.Array
+    template: np.ndarray  # index into templates
+    templates: list[tuple[tuple[Any, ...], bool]]
+    columns: list[list[Any]] = field(default_factory=list)  # the templates' values, by column
+
+    def __post_init__(self) -> None:
+        width = len(VALUE_INDEX)
+        flat = list(chain.from_iterable(t[0] for t in self.templates))
+        self.columns = [flat[j::width] for j in range(width)]
+
+
+def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
+    """(candidate rows, their numbers, their shape texts), or None when no row has a shape."""
+    parts = pc.extract_regex(cleaned[_LINE1], _LEADING_NUMBER)
+    mask = pc.and_kleene(
+        pc.is_valid(parts),
+        pc.and_kleene(
+            pc.and_kleene(pc.is_null(cleaned[_STREET_COMPONENT]), pc.is_null(cleaned[_NUMBER_COMPONENT])),
+            pc.is_null(cleaned[_UNIT_COMPONENT]),
+        ),
+    )
+    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    if rows.size == 0:
+        return None
+    take = pa.array(rows)
+    parts = parts.take(take)
+    number = pc.struct_field(parts, "n")
+    rest = pc.struct_field(parts, "s")
+    fields = [rest, pc.cast(pc.utf8_length(number), pa.string())]
+    fields.extend(
+        _country_codes(cleaned[i].take(take)) if i == _COUNTRY else cleaned[i].take(take)
+        for i in _SHAPE_COLUMNS
+    )
+    shape = pc.binary_join_element_wise(*fields, _SEP, null_handling="replace", null_replacement="")
+    plain = pc.equal(pc.count_substring(shape, _SEP), _SHAPE_FIELDS - 1).to_numpy(zero_copy_only=False)
+    if not plain.all():  # a separator inside a value: such rows go per row
+        keep = pa.array(np.flatnonzero(plain))
+        rows, number, shape = rows[plain], number.take(keep), shape.take(keep)
+    return rows, number, shape
+
+
+def _country_codes(countries: pa.Array) -> pa.Array:
+    """The country column with every spelling the parser resolves alike ("US", "USA", "United
+    States") as its alpha-2 code: rows differing only there parse to the same address."""
+    encoded = pc.dictionary_encode(countries)
+    codes = []
+    for text in encoded.dictionary.to_pylist():
+        country = resolve_country(text)
+        codes.append(country.code2 if country is not None else f"?{text}")
+    return pc.take(pa.array(codes, pa.string()), encoded.indices)
+
+
+def _keys(cleaned: list[pa.Array], rows: np.ndarray) -> list[list[str | None]]:
+    take = pa.array(rows, pa.int64())
+    return [col.take(take).to_pylist() for col in cleaned]
+
+
+def _resolve(
+    index: ColumnarIndex, cleaned: list[pa.Array], validated: dict[int, tuple[Any, ...]]
+) -> _Fast | None:
+    """Learn shapes met again (their first row of the batch validated per row into
+    ``validated``) and join the other rows of known shapes against the number tables."""
+    found = _shapes(cleaned)
+    if found is None:
+        return None
+    rows, number, shape = found
+    encoded = pc.dictionary_encode(shape)
+    index.make_room(len(encoded.dictionary))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    texts = encoded.dictionary.to_pylist()
+    ids = np.array([index.shape_id(t) for t in texts], np.int64)
+    counts = np.bincount(codes, minlength=len(texts))
+    for code in np.flatnonzero((ids == _UNKNOWN) & (counts == 1)).tolist():
+        index.seen(texts[code])
+    learn = np.flatnonzero(((ids == _UNKNOWN) & (counts > 1)) | (ids == _SEEN))
+    first_rows = np.empty(0, np.int64)
+    if learn.size:
+        _, first = np.unique(codes, return_index=True)
+        first_rows = rows[first[learn]]
+        keys = list(zip(*_keys(cleaned, first_rows), strict=True))
+        numbers = number.take(pa.array(first[learn])).to_pylist()
+        for code, row, key, num in zip(learn.tolist(), first_rows.tolist(), keys, numbers, strict=True):
+            validated[row] = _validate(index.validator, key)
+            ids[code] = index.register(texts[code], key, num)
+    shape_of_row = ids[codes]
+    known = np.flatnonzero(shape_of_row >= 0)
+    if first_rows.size:
+        known = known[~np.isin(rows[known], first_rows)]
+    if known.size == 0:
+        return None
+    numbers_known = pc.cast(number.take(pa.array(known)), pa.int64()).to_numpy()
+    joined = index.join(index.shape_tables()[shape_of_row[known]], numbers_known)
+    if joined is None or joined[0].size == 0:
+        return None
+    hit, facts, point_numbers, lons, lats = joined
+    pos = known[hit]
+    width = index.fact_count + 1
+    pairs, inverse = np.unique(shape_of_row[pos] * width + facts, return_inverse=True)
+    templates: list[tuple[tuple[Any, ...], bool]] = []
+    slot = np.full(len(pairs), -1, np.int64)
+    for k, value in enumerate(pairs.tolist()):
+        found_template = index.template(value // width, value % width)
+        if found_template is None:
+            index.forget(value // width)
+        else:
+            slot[k] = len(templates)
+            templates.append(found_template)
+    per_row = slot[inverse]
+    ok = per_row >= 0
+    keep = pa.array(np.flatnonzero(ok))
+    return _Fast(
+        rows[pos[ok]],
+        point_numbers.take(keep),
+        lons.take(keep),
+        lats.take(keep),
+        per_row[ok],
+        templates,
+    )
+
+
+def _validate(validator: AddressValidator, key: tuple[str | None, ...]) -> tuple[Any, ...]:
+    try:
+        return validator.validate_key(key).values
+    except Exception as exc:  # defensive, as in rowwise_columns
+        return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}").values
+
+
+def _fast_column(fast: _Fast, value: int, dtype: pa.DataType) -> pa.Array:
+    """One outcome column of the fast rows: the template's value, or the per-point substitution."""
+    pick = pa.array(fast.template)
+    template_column = fast.columns[value]
+    if value in (_V_LINE1, _V_LABEL):
+        street = pa.array(fast.columns[_V_STREET], pa.string()).take(pick)
+        line1 = pc.binary_join_element_wise(fast.point_number, street, " ")
+        if value == _V_LINE1:
+            return line1
+        suffix = [
+            label[len(line) :] for label, line in zip(template_column, fast.columns[_V_LINE1], strict=True)
+        ]
+        return pc.binary_join_element_wise(line1, pa.array(suffix, pa.string()).take(pick), "")
+    if value == _V_NUMBER:
+        return fast.point_number
+    if value in (_V_LON, _V_LAT):
+        positioned = pa.array([t[1] for t in fast.templates], pa.bool_()).take(pick)
+        coordinate = fast.lon if value == _V_LON else fast.lat
+        return pc.if_else(positioned, coordinate, pa.scalar(None, pa.float64())).cast(dtype)
+    return pa.array(template_column, dtype).take(pick)
+
+
+def outcome_arrays(
+    validator: AddressValidator,
+    cleaned: list[pa.Array],
+    fields: Sequence[OutcomeField],
+    columnar: bool = True,
+) -> list[pa.Array]:
+    """The outcome columns (``fields``, in order) of one batch given its cleaned input columns
+    (record.INPUT_COLUMNS without Id). ``columnar=False`` forces the per-row path; both give the
+    same values."""
+    n = len(cleaned[0])
+    validated: dict[int, tuple[Any, ...]] = {}
+    fast = _resolve(columnar_index(validator), cleaned, validated) if columnar else None
+    done = np.zeros(n, bool)
+    if fast is not None:
+        done[fast.rows] = True
+        columnar_index(validator).fast_rows += len(fast.rows)
+    if validated:
+        done[list(validated)] = True
+    rest = np.flatnonzero(~done)
+    columns = rowwise_columns(validator, _keys(cleaned, rest))
+    if validated:
+        first = np.fromiter(validated, np.int64, len(validated))
+        rest = np.concatenate([rest, first])
+        for j, column in enumerate(columns):
+            column.extend(values[j] for values in validated.values())
+    order = np.concatenate([rest, fast.rows]) if fast is not None else rest
+    inverse = np.empty(n, np.int64)
+    inverse[order] = np.arange(n)
+    back = None if fast is None and _is_identity(rest) else pa.array(inverse)
+    arrays: list[pa.Array] = []
+    for name, dtype in fields:
+        if name in ALWAYS_NULL:
+            arrays.append(pa.nulls(n, dtype))
+            continue
+        value = VALUE_INDEX[name]
+        part = pa.array(columns[value], dtype)
+        if fast is not None:
+            part = pa.concat_arrays([part, _fast_column(fast, value, dtype)])
+        arrays.append(part if back is None else part.take(back))
+    return arrays
+
+
+def _is_identity(order: np.ndarray) -> bool:
+    return bool(order.size == 0 or (order[0] == 0 and np.all(np.diff(order) == 1)))

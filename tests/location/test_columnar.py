@@ -1,0 +1,119 @@
+"""The columnar path (addresses/columnar.py) gives exactly the per-row path's output tables."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions, columnar
+from jobforge.services.location.addresses.columnar import columnar_index
+from jobforge.services.location.parquet_io import process_file
+
+from .addresses.refdata import RefPoint, intl_points, us_points
+
+_SPELLINGS = {"US": ("US", "USA"), "CA": ("CA", "Canada"), "GB": ("GB", "UK"), "AU": ("AU", "AUS")}
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def _row(country: str, p: RefPoint, rng: random.Random) -> dict[str, Any]:
+    """One row of a mixed input: exact (components or one line), typo'd, free-form, invalid."""
+    region = p.region or None
+    comps = {
+        "AddressComponents_Locality": p.city,
+        "AddressComponents_Region": region,
+        "AddressComponents_PostalCode": p.postcode,
+        "AddressComponents_Country": rng.choice(_SPELLINGS[country]),
+    }
+    last = " ".join(x for x in (p.region, p.postcode) if x)
+    kind = rng.randrange(12)
+    line = f"{p.number} {p.street}"
+    if kind < 4:
+        return {**comps, "AddressLines_1": line}
+    if kind == 4:
+        return {**comps, "AddressLines_1": line.upper(), "AddressComponents_SubRegion": "Some County"}
+    if kind == 5:
+        return {"AddressLines_1": f"{line}, {p.city}, {last}", "AddressComponents_Country": country}
+    if kind == 6:
+        return {**comps, "AddressLines_1": f"{p.number} {_typo(p.street, rng)}"}
+    if kind == 7:
+        return {**comps, "AddressLines_1": f"{int(p.number) + 1000} {p.street}"}  # no such number
+    if kind == 8:
+        return {**comps, "AddressLines_1": line, "AddressLines_2": f"Apt {rng.randrange(1, 9)}"}
+    if kind == 9:
+        return {**comps, "AddressLines_1": line, "AddressComponents_PostalCode": None}
+    if kind == 10:
+        return {"AddressLines_1": f"{line} Rue Haute", "AddressComponents_Country": "FR"}  # unsupported
+    return {"Id": "empty"} if rng.random() < 0.5 else {**comps, "AddressLines_1": f"PO Box {p.number}"}
+
+
+def _input(rows: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    points = [("US", p) for p in us_points() if not p.unit]
+    points += [(c, p) for c, ps in intl_points().items() for p in ps if not p.unit]
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    chunk = [_row(*rng.choice(points), rng) for _ in range(rows)]
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(chunk, schema=schema), buf, row_group_size=rows // 3)
+    return buf.getvalue()
+
+
+def _run(data: bytes, validator: AddressValidator, columnar: bool) -> pa.Table:
+    out = io.BytesIO()
+    options = ValidationOptions.from_features(["Position", "CountrySpecificAttributes"])
+    process_file(
+        io.BytesIO(data),
+        out,
+        validator,
+        options,
+        batch_size=256,
+        id_seed=b"0123456789abcdef",
+        columnar=columnar,
+    )
+    return pq.read_table(io.BytesIO(out.getvalue()))
+
+
+def test_columnar_output_equals_per_row_output(reference_index: Path) -> None:
+    data = _input(6000, seed=18)
+    columnar_validator = AddressValidator(reference_index)
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    columnar = _run(data, columnar_validator, columnar=True)
+    assert columnar.schema == per_row.schema
+    for name in per_row.column_names:
+        assert columnar.column(name).equals(per_row.column(name)), name
+    granularity = per_row.column("Output_ValidationResults_ValidationGranularity").to_pylist()
+    assert granularity.count("Premise") > 2000 and granularity.count(None) > 500  # a mixed input
+    # the fast path answered a good part of the rows (the exact matches seen before)
+    assert columnar_index(columnar_validator).fast_rows > 1500
+
+
+def test_columnar_caches_starting_afresh_change_nothing(
+    reference_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "_MAX_SHAPES", 300)  # a few batches each
+    monkeypatch.setattr(columnar, "_MAX_NUMBERS", 100)
+    data = _input(2000, seed=7)
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    assert _run(data, validator, columnar=True).equals(per_row)
+    assert columnar.columnar_index(validator).fast_rows > 300
+
+
+def test_columnar_rows_keep_their_order_across_batches(reference_index: Path) -> None:
+    data = _input(900, seed=5)
+    validator = AddressValidator(reference_index)
+    first = _run(data, validator, columnar=True)
+    again = _run(data, validator, columnar=True)  # every shape known now: most rows take the fast path
+    assert again.equals(first)
+    assert first.column("Input_AddressLines_1").equals(
+        pq.read_table(io.BytesIO(data)).column("AddressLines_1")
+    )
