@@ -27,6 +27,7 @@ from .reference import (
     us_zip_table,
 )
 from .standardize import StreetParts, name_key, number_key, postcode_regions, standardize_street
+from .vocab import SPELLED_ORDINALS
 
 VALIDATED = "Validated"
 UNCONFIRMED = "Unconfirmed"
@@ -70,6 +71,7 @@ _U_NO_MATCH = (UNCONFIRMED, NO_MATCH)
 _U_NOT_FOUND = (UNCONFIRMED, NOT_FOUND)
 _U_OUT_OF_RANGE = (UNCONFIRMED, OUT_OF_RANGE)
 STREET_CUTOFF = 85.0
+STRUCTURAL_SIM = 0.9  # similarity reported for a street found despite a missing/wrong type or directional
 LOCALITY_CUTOFF = 85.0
 POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
 _MISSING: Any = object()
@@ -148,31 +150,106 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
+Candidates = tuple[tuple[StreetGroup, float], ...]  # reference streets an input street may be, with similarity
+
+
+@lru_cache(maxsize=32768)
+def base_key(base_name: str) -> str:
+    """Match key of a street's base name alone, spelled ordinals as numbers ('Twelfth' -> '12TH')."""
+    key = name_key(base_name.replace("-", " "))
+    return SPELLED_ORDINALS.get(key, key)
+
+
+def _directions(street: StreetParts) -> frozenset[str]:
+    return frozenset(d for d in (street.prefix, street.suffix) if d)
+
+
+def _compatible(given: StreetParts, ref: StreetParts) -> bool:
+    """The reference street agrees with every type/directional the input gave."""
+    if given.type and (given.type != ref.type):
+        return False
+    dirs = _directions(given)
+    return not dirs or dirs == _directions(ref)
+
+
+@dataclass(slots=True)
+class _LooseBlock:
+    """A block's streets by base-name key (types and directionals aside)."""
+
+    block: Block
+    by_base: dict[str, list[tuple[StreetGroup, StreetParts]]]
+
+
+def _pick(candidates: Candidates, number: str | None) -> tuple[StreetGroup, float] | None:
+    """The one candidate, or the only one holding the house number; None when that is not unique."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if not number or not candidates:
+        return None
+    key = number_key(number)
+    holding = [c for c in candidates if key in c[0].by_number]
+    return holding[0] if len(holding) == 1 else None
+
+
 class Matcher:
     """Matches parsed addresses; holds the reference index and memoizes fuzzy lookups."""
 
     def __init__(self, reference: ReferenceIndex | None) -> None:
         self.ref = reference
-        self._street_fuzzy: dict[tuple[int, str], tuple[str, float] | None] = {}
+        self._street_fuzzy: dict[tuple[int, str], Candidates] = {}
+        self._loose_blocks: dict[int, _LooseBlock] = {}
         self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
         self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
         self.fuzzy_us_city = lru_cache(maxsize=32768)(self._fuzzy_us_city)
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _street_in(self, block: Block, key: str) -> tuple[StreetGroup, float] | None:
-        group = block.streets.get(key)
+    def _street_in(self, block: Block, street: StreetParts, country: str) -> Candidates:
+        """Streets of the block the input street may be: itself, else by base name, else by typo."""
+        group = block.streets.get(street.key)
         if group is not None:
-            return group, 1.0
+            return ((group, 1.0),)
         if not block.keys:
-            return None
-        memo_key = (id(block), key)
-        if memo_key not in self._street_fuzzy:
+            return ()
+        memo_key = (id(block), street.key)
+        hit = self._street_fuzzy.get(memo_key)
+        if hit is None:
             if len(self._street_fuzzy) >= 32_768:
                 self._street_fuzzy.clear()
-            self._street_fuzzy[memo_key] = _fuzzy(key, block.keys, STREET_CUTOFF)
-        hit = self._street_fuzzy[memo_key]
-        return (block.streets[hit[0]], hit[1]) if hit else None
+            hit = self._street_fuzzy[memo_key] = self._loose_candidates(block, street, country)
+        return hit
+
+    def _loose(self, block: Block, country: str) -> _LooseBlock:
+        loose = self._loose_blocks.get(id(block))
+        if loose is None or loose.block is not block:
+            if len(self._loose_blocks) >= 4096:
+                self._loose_blocks.clear()
+            by_base: dict[str, list[tuple[StreetGroup, StreetParts]]] = {}
+            for group in block.streets.values():
+                parts = standardize_street(group.street, country)
+                if parts is not None and parts.base_name:
+                    by_base.setdefault(base_key(parts.base_name), []).append((group, parts))
+            loose = self._loose_blocks[id(block)] = _LooseBlock(block, by_base)
+        return loose
+
+    def _loose_candidates(self, block: Block, street: StreetParts, country: str) -> Candidates:
+        """Streets with the same (or, misspelled, a close) base name; those agreeing with the type
+        and directionals given if any do, else all of them (a wrong type or an extra directional)."""
+        loose = self._loose(block, country)
+        key = base_key(street.base_name) if street.base_name else ""
+        if not key:
+            return ()
+        sim = STRUCTURAL_SIM
+        found = loose.by_base.get(key)
+        if found is None:
+            hit = _fuzzy(key, list(loose.by_base), STREET_CUTOFF)
+            if hit is None:
+                return ()
+            found, sim = loose.by_base[hit[0]], min(hit[1], STRUCTURAL_SIM)
+            if _compatible(street, found[0][1]) and len(found) == 1:
+                sim = _ratio(street.key, found[0][1].key)
+        agreeing = [(g, sim) for g, parts in found if _compatible(street, parts)]
+        return tuple(agreeing) if agreeing else tuple((g, sim) for g, _ in found)
 
     def _fuzzy_locality(self, country: str, key: str) -> tuple[str, float] | None:
         assert self.ref is not None
@@ -187,21 +264,19 @@ class Matcher:
             return key, 1.0
         return _fuzzy(key, list(cities), LOCALITY_CUTOFF)
 
-    def _find_street(
-        self, p: ParsedAddress, c: str, pc: str | None, loc_key: str
-    ) -> tuple[StreetGroup, float] | None:
-        """Street group for the address: by postcode, then by (corrected) locality, then country-wide."""
+    def _find_street(self, p: ParsedAddress, c: str, pc: str | None, loc_key: str) -> Candidates:
+        """Street candidates for the address: by postcode, then by (corrected) locality, then country-wide."""
         assert self.ref is not None and p.street is not None
-        key = p.street.key
-        by_pc = self._street_in(self.ref.by_postcode(c, pc), key) if pc else None
-        if by_pc is not None and by_pc[1] < 1.0 and loc_key:
-            # a fuzzy hit in the given postcode loses to an exact street in the given locality
+        street = p.street
+        by_pc = self._street_in(self.ref.by_postcode(c, pc), street, c) if pc else ()
+        if by_pc and by_pc[0][1] < 1.0 and loc_key:
+            # a loose hit in the given postcode loses to an exact street in the given locality
             loc = self.fuzzy_locality(c, loc_key)
-            exact = self.ref.by_locality(c, loc[0]).streets.get(key) if loc is not None else None
+            exact = self.ref.by_locality(c, loc[0]).streets.get(street.key) if loc is not None else None
             if exact is not None:
-                return exact, 1.0
-        if by_pc is not None:
-            cities = by_pc[0].summary().city_keys
+                return ((exact, 1.0),)
+        if by_pc:
+            cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
             if not loc_key or loc_key in cities or not any(cities):
                 return by_pc
             if max(_ratio(loc_key, ck) for ck in cities) >= LOCALITY_CUTOFF / 100:
@@ -209,20 +284,35 @@ class Matcher:
         if loc_key:
             loc = self.fuzzy_locality(c, loc_key)
             if loc is not None:
-                hit = self._street_in(self.ref.by_locality(c, loc[0]), key)
-                if hit is not None:
+                hit = self._street_in(self.ref.by_locality(c, loc[0]), street, c)
+                if hit:
                     return hit
         if c == "US" and pc and (zi := us_zip_table().get(pc)) is not None:
-            hit = self._street_in(self.ref.by_locality(c, name_key(zi.city)), key)
-            if hit is not None:
+            hit = self._street_in(self.ref.by_locality(c, name_key(zi.city)), street, c)
+            if hit:
                 return hit
-        if by_pc is not None:
+        if by_pc:
             return by_pc
         if not pc and not loc_key:
-            block = self.ref.by_street(c, key)
-            group = block.streets.get(key)
+            block = self.ref.by_street(c, street.key)
+            group = block.streets.get(street.key)
             if group is not None and len({(pt.city_key, pt.postcode) for pt in group.points}) == 1:
-                return group, 1.0
+                return ((group, 1.0),)
+        return ()
+
+    def _elsewhere_in_locality(self, c: str, group: StreetGroup, number: str, loc_key: str) -> StreetGroup | None:
+        """The same street across its locality's postcodes, when exactly one of them holds the number."""
+        assert self.ref is not None
+        loc = self.fuzzy_locality(c, loc_key) if loc_key else None
+        cities = [loc[0]] if loc is not None else list(group.summary().city_keys)
+        key = number_key(number)
+        for city in cities:
+            if not city:
+                continue
+            wide = self.ref.by_locality(c, city).streets.get(group.points[0].street_key)
+            pts = wide.by_number.get(key) if wide is not None else None
+            if pts and len({pt.postcode for pt in pts}) == 1:
+                return wide
         return None
 
     # -- exact premise matches -------------------------------------------------------------------
@@ -240,9 +330,9 @@ class Matcher:
         if ext is not None:
             return None
         hit = self._street_memo.get((p.country.code2, p.street.key, pc, loc_key))
-        if hit is None or hit is _MISSING or hit[1] < 1.0:
+        if hit is None or hit is _MISSING or len(hit) != 1 or hit[0][1] < 1.0:
             return None
-        group = hit[0]
+        group = hit[0][0]
         pts = group.by_number.get(number_key(p.number))
         if not pts:
             return None
@@ -279,12 +369,17 @@ class Matcher:
         hit = None
         if self.ref is not None and p.street is not None:
             memo_key = (c, p.street.key, pc, loc_key)
-            hit = self._street_memo.get(memo_key, _MISSING)
-            if hit is _MISSING:
-                hit = self._find_street(p, c, pc, loc_key)
+            candidates = self._street_memo.get(memo_key, _MISSING)
+            if candidates is _MISSING:
+                candidates = self._find_street(p, c, pc, loc_key)
                 if len(self._street_memo) >= 32_768:
                     self._street_memo.clear()
-                self._street_memo[memo_key] = hit
+                self._street_memo[memo_key] = candidates
+            hit = _pick(candidates, p.number)
+            if hit is not None and p.number and number_key(p.number) not in hit[0].by_number:
+                wide = self._elsewhere_in_locality(c, hit[0], p.number, loc_key)
+                if wide is not None:
+                    hit = (wide, hit[1])
         if hit is not None:
             self._apply_street(r, p, hit[0], hit[1], pc, loc_key)
         else:
