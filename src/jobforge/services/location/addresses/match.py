@@ -164,12 +164,10 @@ def _directions(street: StreetParts) -> frozenset[str]:
     return frozenset(d for d in (street.prefix, street.suffix) if d)
 
 
-def _compatible(given: StreetParts, ref: StreetParts) -> bool:
-    """The reference street agrees with every type/directional the input gave."""
-    if given.type and (given.type != ref.type):
-        return False
+def _disagreements(given: StreetParts, ref: StreetParts) -> int:
+    """How many of the type and directionals the input gave the reference street contradicts."""
     dirs = _directions(given)
-    return not dirs or dirs == _directions(ref)
+    return bool(given.type and given.type != ref.type) + bool(dirs and dirs != _directions(ref))
 
 
 @dataclass(slots=True)
@@ -180,15 +178,24 @@ class _LooseBlock:
     by_base: dict[str, list[tuple[StreetGroup, StreetParts]]]
 
 
+def _best(candidates: Iterable[tuple[StreetGroup, float]]) -> tuple[StreetGroup, float] | None:
+    """The candidate ranked above all others, if one is."""
+    ranked = sorted(candidates, key=lambda c: -c[1])
+    if not ranked or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    return ranked[0]
+
+
 def _pick(candidates: Candidates, number: str | None) -> tuple[StreetGroup, float] | None:
-    """The one candidate, or the only one holding the house number; None when that is not unique."""
+    """The best-ranked candidate holding the house number, else the best-ranked one; None on a tie."""
     if len(candidates) == 1:
         return candidates[0]
-    if not number or not candidates:
-        return None
-    key = number_key(number)
-    holding = [c for c in candidates if key in c[0].by_number]
-    return holding[0] if len(holding) == 1 else None
+    if number:
+        key = number_key(number)
+        holding = [c for c in candidates if key in c[0].by_number]
+        if holding:
+            return _best(holding)
+    return _best(candidates)
 
 
 class Matcher:
@@ -245,11 +252,13 @@ class Matcher:
             hit = _fuzzy(key, list(loose.by_base), STREET_CUTOFF)
             if hit is None:
                 return ()
-            found, sim = loose.by_base[hit[0]], min(hit[1], STRUCTURAL_SIM)
-            if _compatible(street, found[0][1]) and len(found) == 1:
-                sim = _ratio(street.key, found[0][1].key)
-        agreeing = [(g, sim) for g, parts in found if _compatible(street, parts)]
-        return tuple(agreeing) if agreeing else tuple((g, sim) for g, _ in found)
+            found = loose.by_base[hit[0]]
+            sim = min(_ratio(street.key, found[0][1].key), STRUCTURAL_SIM) if len(found) > 1 else hit[1]
+        # fewer contradictions rank higher (a lower similarity); _pick uses the house number first
+        return tuple(
+            sorted(((g, round(sim - 0.05 * _disagreements(street, parts), 4)) for g, parts in found),
+                   key=lambda c: -c[1])
+        )  # fmt: skip
 
     def _fuzzy_locality(self, country: str, key: str) -> tuple[str, float] | None:
         assert self.ref is not None

@@ -78,7 +78,7 @@ def _build_street_types(country: str) -> dict[str, str]:
             out = canonical.title()
         else:
             out = overrides.get(canonical, abbr)
-        for spelling in (canonical, abbr.upper(), *spellings):
+        for spelling in (canonical, abbr.upper(), out.upper(), *spellings):
             table[spelling] = out
     return table
 
