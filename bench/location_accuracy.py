@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.location.addresses.defects import measure, report  # noqa: E402
+from tests.location.addresses.defects import measure, report
 
 
 def main() -> None:

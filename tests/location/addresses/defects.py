@@ -49,8 +49,8 @@ _ENDINGS = "feather combe wick vale gate down beck hollow moor glen croft well f
 _TYPES = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Court", "Place", "Way", "Terrace")
 _ABBREVIATIONS = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Boulevard": "Blvd", "Drive": "Dr",
                   "Lane": "Ln", "Court": "Ct", "Place": "Pl", "Way": "Way", "Terrace": "Ter"}  # fmt: skip
-_DIRECTION_WORDS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
-                    "SE": "Southeast", "SW": "Southwest"}  # fmt: skip
+_DIRECTION_WORDS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast",
+                    "NW": "Northwest", "SE": "Southeast", "SW": "Southwest"}  # fmt: skip
 _UNITS = ("", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth")
 _TEENS = ("Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth",
           "Seventeenth", "Eighteenth", "Nineteenth")  # fmt: skip
@@ -159,8 +159,12 @@ class Reference:
             self._add(Street("", twin, "Avenue", ""), place, (str(24 + 2 * k) for k in range(8)), lon, lat)
             if directionals:  # an E/W pair with overlapping stretches
                 pair = self._name()
-                self._add(Street("E", pair, "Street", ""), place, (str(300 + 2 * k) for k in range(10)), lon, lat)
-                self._add(Street("W", pair, "Street", ""), place, (str(316 + 2 * k) for k in range(10)), lon, lat)
+                self._add(
+                    Street("E", pair, "Street", ""), place, (str(300 + 2 * k) for k in range(10)), lon, lat
+                )
+                self._add(
+                    Street("W", pair, "Street", ""), place, (str(316 + 2 * k) for k in range(10)), lon, lat
+                )
             if ordinals:
                 for n in rng.sample(range(1, 60), 3):
                     suffix = rng.choice(("", "NE", "NW", "SE", "SW", "E", "W"))
@@ -271,7 +275,9 @@ class Corpus:
     def whitespace_punctuation(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         words = s.text().split()
         line = "  ".join(w + "." if len(w) <= 3 and w.isalpha() else w for w in words)
-        return _row(p, pl, line, AddressLines_1=f" {p.number},  {line} ", AddressComponents_Locality=f"{pl.city} ")
+        return _row(
+            p, pl, line, AddressLines_1=f" {p.number},  {line} ", AddressComponents_Locality=f"{pl.city} "
+        )
 
     def unit_forms(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         unit = str(self.rng.randint(1, 9))
@@ -280,7 +286,11 @@ class Corpus:
                  "GB": (f"Flat {unit}",), "AU": (f"Unit {unit}",)}[c]  # fmt: skip
         line = f"{p.number} {s.text()} {self.rng.choice(forms)}"
         if c == "GB" or (c == "AU" and self.rng.random() < 0.5):
-            line = f"{self.rng.choice(forms)} {p.number} {s.text()}" if c == "GB" else f"{unit}/{p.number} {s.text()}"
+            line = (
+                f"{self.rng.choice(forms)} {p.number} {s.text()}"
+                if c == "GB"
+                else f"{unit}/{p.number} {s.text()}"
+            )
         return _row(p, pl, "", AddressLines_1=line)
 
     def number_suffix(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
@@ -319,14 +329,15 @@ class Corpus:
 
     def _ambiguous(self, kind: str, c: str, p: RefPoint, s: Street) -> bool:
         """Whether another point fits the defective row as well as the truth does."""
-        if kind == "type_missing":
-            same: Callable[[Street], bool] = lambda t: (t.prefix, t.base, t.suffix) == (s.prefix, s.base, s.suffix)
-        elif kind == "directional_dropped":
-            same = lambda t: (t.base, t.type) == (s.base, s.type)  # noqa: E731
-        elif kind == "wrong_type":
-            same = lambda t: (t.prefix, t.base, t.suffix) == (s.prefix, s.base, s.suffix)  # noqa: E731
-        elif kind == "extra_directional":
-            same = lambda t: (t.base, t.type) == (s.base, s.type)  # noqa: E731
+        if kind in ("type_missing", "wrong_type"):
+            keep = (s.prefix, s.base, s.suffix)
+
+            def same(t: Street) -> bool:
+                return (t.prefix, t.base, t.suffix) == keep
+        elif kind in ("directional_dropped", "extra_directional"):
+
+            def same(t: Street) -> bool:
+                return (t.base, t.type) == (s.base, s.type)
         else:
             return False
         return len(self.ref.candidates(p, c, same)) > 1
@@ -359,8 +370,16 @@ class Corpus:
         for c, p in self.rng.sample(points, count):
             s, pl = self.ref.street_of[id(p)], self.ref.place_of[id(p)]
             numbers = {number_key(q.number) for q in self.ref.points[c] if self.ref.street_of[id(q)] == s}
-            absent = next(str(n) for n in range(int(p.number.rstrip("ABC")) + 1, 10_000) if str(n) not in numbers)
-            out.append(Labelled(f"{NEGATIVE}:absent_number", _row(p, pl, s.text(), AddressLines_1=f"{absent} {s.text()}"), None))
+            absent = next(
+                str(n) for n in range(int(p.number.rstrip("ABC")) + 1, 10_000) if str(n) not in numbers
+            )
+            out.append(
+                Labelled(
+                    f"{NEGATIVE}:absent_number",
+                    _row(p, pl, s.text(), AddressLines_1=f"{absent} {s.text()}"),
+                    None,
+                )
+            )
         return out
 
 

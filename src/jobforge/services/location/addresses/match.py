@@ -150,7 +150,9 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
-Candidates = tuple[tuple[StreetGroup, float], ...]  # reference streets an input street may be, with similarity
+Candidates = tuple[
+    tuple[StreetGroup, float], ...
+]  # reference streets an input street may be, with similarity
 
 
 @lru_cache(maxsize=32768)
@@ -309,7 +311,9 @@ class Matcher:
                 return ((group, 1.0),)
         return ()
 
-    def _elsewhere_in_locality(self, c: str, group: StreetGroup, number: str, loc_key: str) -> StreetGroup | None:
+    def _elsewhere_in_locality(
+        self, c: str, group: StreetGroup, number: str, loc_key: str
+    ) -> StreetGroup | None:
         """The same street across its locality's postcodes, when exactly one of them holds the number."""
         assert self.ref is not None
         loc = self.fuzzy_locality(c, loc_key) if loc_key else None

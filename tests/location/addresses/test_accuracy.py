@@ -1,0 +1,57 @@
+"""Premise recall and precision on the labelled defect corpus (defects.py): floors at what is reached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .defects import DEFECT_KINDS, NEGATIVE, Corpus, KindScore, Reference, measure, spell_ordinal
+
+# recall floors per defect kind; kinds not named here must reach DEFAULT_RECALL
+RECALL_FLOORS = {"swapped_lines": 0.85, "wrong_type": 0.98}
+DEFAULT_RECALL = 0.99
+OVERALL_RECALL = 0.99
+PRECISION = 0.995
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KindScore]:
+    return measure(tmp_path_factory.mktemp("accuracy"))
+
+
+def test_precision_never_below_floor(scores: dict[str, KindScore]) -> None:
+    assert scores["overall"].precision >= PRECISION
+    for kind, ks in scores.items():
+        assert ks.precision >= PRECISION, (kind, ks)
+
+
+@pytest.mark.parametrize("kind", DEFECT_KINDS)
+def test_recall_per_kind(scores: dict[str, KindScore], kind: str) -> None:
+    assert scores[kind].rows >= 90, scores[kind]
+    assert scores[kind].recall >= RECALL_FLOORS.get(kind, DEFAULT_RECALL), scores[kind]
+
+
+def test_overall_recall(scores: dict[str, KindScore]) -> None:
+    assert scores["overall"].recall >= OVERALL_RECALL
+
+
+def test_corpus_has_negatives_of_both_sorts() -> None:
+    rows = Corpus(Reference()).rows(40)
+    kinds = {item.kind for item in rows if item.truth is None}
+    assert f"{NEGATIVE}:absent_number" in kinds
+    assert f"{NEGATIVE}:ambiguous_directional_dropped" in kinds
+    assert len(DEFECT_KINDS) >= 15
+
+
+def test_spelled_ordinals() -> None:
+    assert [spell_ordinal(n) for n in (1, 12, 21, 40, 99)] == [
+        "First", "Twelfth", "Twenty-First", "Fortieth", "Ninety-Ninth"
+    ]  # fmt: skip
+
+
+def test_measure_is_deterministic(tmp_path: Path, scores: dict[str, KindScore]) -> None:
+    again = measure(tmp_path)
+    assert {k: (v.rows, v.correct, v.premise) for k, v in again.items()} == {
+        k: (v.rows, v.correct, v.premise) for k, v in scores.items()
+    }
