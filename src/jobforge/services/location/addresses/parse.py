@@ -529,7 +529,10 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
             tail.append(seg)
             continue
         if _secondary_only(line):
-            _merge_secondary(out, line)
+            if line.rest and not (line.unit_number or line.floor_number):
+                skipped.append(seg)  # "WA 98112" written before the street line
+            else:
+                _merge_secondary(out, line)
             continue
         if line.number is None and _has_number(segments[idx + 1 :]):
             skipped.append(seg)
