@@ -240,9 +240,17 @@ class Corpus:
             return None
         return _row(p, pl, Street(s.prefix, s.base, "", s.suffix).text())
 
-    def wrong_type(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
-        other = self.rng.choice([t for t in _TYPES if t != s.type])
+    def _other_type(self, p: RefPoint, s: Street, pl: Place) -> dict[str, Any]:
+        same = (s.prefix, s.base, s.suffix)
+        taken = {t.type for t in self.ref.street_of.values() if (t.prefix, t.base, t.suffix) == same}
+        other = self.rng.choice([t for t in _TYPES if t not in taken])
         return _row(p, pl, Street(s.prefix, s.base, other, s.suffix).text())
+
+    def wrong_type(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
+        return None if s.ordinal else self._other_type(p, s, pl)
+
+    def wrong_type_numbered(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
+        return self._other_type(p, s, pl) if s.ordinal else None
 
     def spelled_ordinal(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         if not s.ordinal:
@@ -329,7 +337,7 @@ class Corpus:
 
     def _ambiguous(self, kind: str, c: str, p: RefPoint, s: Street) -> bool:
         """Whether another point fits the defective row as well as the truth does."""
-        if kind in ("type_missing", "wrong_type"):
+        if kind in ("type_missing", "wrong_type", "wrong_type_numbered"):
             keep = (s.prefix, s.base, s.suffix)
 
             def same(t: Street) -> bool:
@@ -342,6 +350,20 @@ class Corpus:
             return False
         return len(self.ref.candidates(p, c, same)) > 1
 
+    def _exact_elsewhere(self, c: str, p: RefPoint, row: dict[str, Any]) -> bool:
+        """Whether the defective street line names another point of the city exactly (another
+        postcode's '630 6th Ave' for '630 6th Ave SE' with its directional dropped)."""
+        number, _, text = (row.get("AddressLines_1") or "").partition(" ")
+        given = standardize_street(text, c)
+        city = self.ref.place_of[id(p)].city
+        return given is not None and any(
+            q is not p
+            and number_key(q.number) == number_key(number)
+            and self.ref.place_of[id(q)].city == city
+            and standardize_street(q.street, c) == given
+            for q in self.ref.points[c]
+        )
+
     def rows(self, per_kind: int = 110) -> list[Labelled]:
         """``per_kind`` rows of every defect kind (fewer where few points qualify) plus negatives."""
         points = self.ref.all_points()
@@ -353,7 +375,10 @@ class Corpus:
                 row = defect(self, c, p, self.ref.street_of[id(p)], self.ref.place_of[id(p)])
                 if row is None:
                     continue
-                if self._ambiguous(kind, c, p, self.ref.street_of[id(p)]):
+                street = self.ref.street_of[id(p)]
+                if self._ambiguous(kind, c, p, street) or (
+                    kind in _LOSSY and self._exact_elsewhere(c, p, row)
+                ):
                     out.append(Labelled(f"{NEGATIVE}:ambiguous_{kind}", row, None))
                 else:
                     out.append(Labelled(kind, row, p))
@@ -361,6 +386,28 @@ class Corpus:
                 if made >= per_kind:
                     break
         out += self._absent_numbers(per_kind)
+        out += self._streets_of_other_cities(per_kind)
+        return out
+
+    def _streets_of_other_cities(self, count: int) -> list[Labelled]:
+        """Rows naming a street of one city with another city of the same country and its postcode."""
+        out = []
+        points = self.ref.all_points()
+        for c, p in self.rng.sample(points, count):
+            own = self.ref.place_of[id(p)]
+            places = {
+                pl.city: pl for q in self.ref.points[c] if (pl := self.ref.place_of[id(q)]).city != own.city
+            }
+            other = places[self.rng.choice(sorted(places))]
+            street = self.ref.street_of[id(p)]
+            if any(
+                self.ref.place_of[id(q)].city == other.city and self.ref.street_of[id(q)] == street
+                for q in self.ref.points[c]
+                if q.number == p.number
+            ):
+                continue  # the other city has that address too (numbered streets are everywhere)
+            row = _row(p, other, street.text())
+            out.append(Labelled(f"{NEGATIVE}:street_of_other_city", row, None))
         return out
 
     def _absent_numbers(self, count: int) -> list[Labelled]:
@@ -383,11 +430,15 @@ class Corpus:
         return out
 
 
+_LOSSY = frozenset(
+    {"type_missing", "wrong_type", "wrong_type_numbered", "directional_dropped", "extra_directional"}
+)
 DEFECT_KINDS: tuple[str, ...] = (
     "exact",
     "wrong_postcode",
     "type_missing",
     "wrong_type",
+    "wrong_type_numbered",
     "spelled_ordinal",
     "directional_dropped",
     "extra_directional",
@@ -435,6 +486,11 @@ class KindScore:
     @property
     def recall(self) -> float:
         return self.correct / self.rows if self.rows else 1.0
+
+    @property
+    def wrong(self) -> int:
+        """Premise claims naming another point than the label (all of them, on negative rows)."""
+        return self.premise - self.correct
 
     @property
     def precision(self) -> float:
@@ -485,8 +541,10 @@ def measure(workdir: Path, per_kind: int = 110, seed: int = 18) -> dict[str, Kin
 
 
 def report(scores: dict[str, KindScore]) -> str:
-    """A table of rows, recall and precision per kind."""
-    lines = [f"{'kind':40} {'rows':>5} {'neg':>4} {'recall':>7} {'precision':>9}"]
+    """A table per kind: positive rows, negative rows, wrong Premise claims, recall, precision."""
+    lines = [f"{'kind':40} {'rows':>5} {'neg':>4} {'wrong':>5} {'recall':>7} {'precision':>9}"]
     for kind, ks in sorted(scores.items(), key=lambda kv: (kv[0] == "overall", kv[0])):
-        lines.append(f"{kind:40} {ks.rows:5d} {ks.negatives:4d} {ks.recall:7.3f} {ks.precision:9.3f}")
+        lines.append(
+            f"{kind:40} {ks.rows:5d} {ks.negatives:4d} {ks.wrong:5d} {ks.recall:7.3f} {ks.precision:9.3f}"
+        )
     return "\n".join(lines)

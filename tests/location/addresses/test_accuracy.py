@@ -9,10 +9,11 @@ import pytest
 from .defects import DEFECT_KINDS, NEGATIVE, Corpus, KindScore, Reference, measure, spell_ordinal
 
 # recall floors per defect kind; kinds not named here must reach DEFAULT_RECALL
-RECALL_FLOORS = {"swapped_lines": 0.85, "wrong_type": 0.98}
-DEFAULT_RECALL = 0.99
-OVERALL_RECALL = 0.99
+RECALL_FLOORS: dict[str, float] = {}
+DEFAULT_RECALL = 0.98
+OVERALL_RECALL = 0.995
 PRECISION = 0.995
+NEGATIVE_WRONG = 0.02  # share of a negative kind's rows that may get a Premise match
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,12 @@ def scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KindScore]:
 
 
 def test_precision_never_below_floor(scores: dict[str, KindScore]) -> None:
-    assert scores["overall"].precision >= PRECISION
+    assert scores["overall"].precision >= PRECISION, scores["overall"]
     for kind, ks in scores.items():
-        assert ks.precision >= PRECISION, (kind, ks)
+        if kind.startswith(NEGATIVE):  # any Premise claim there is wrong: a rate, not a precision
+            assert ks.wrong <= NEGATIVE_WRONG * ks.negatives, (kind, ks)
+        else:
+            assert ks.precision >= PRECISION, (kind, ks)
 
 
 @pytest.mark.parametrize("kind", DEFECT_KINDS)

@@ -167,9 +167,14 @@ def _directions(street: StreetParts) -> frozenset[str]:
 
 
 def _disagreements(given: StreetParts, ref: StreetParts) -> int:
-    """How many of the type and directionals the input gave the reference street contradicts."""
-    dirs = _directions(given)
-    return bool(given.type and given.type != ref.type) + bool(dirs and dirs != _directions(ref))
+    """How far the reference street contradicts the type and directionals the input gave: one for
+    another type, one for a directional the reference lacks, two for another directional, and one
+    more when, besides a contradiction, the input also lacks a type or directional the reference has."""
+    dirs, ref_dirs = _directions(given), _directions(ref)
+    wrong_dirs = 0 if not dirs or dirs == ref_dirs else (2 if ref_dirs else 1)
+    wrong = bool(given.type and given.type != ref.type) + wrong_dirs
+    missing = (not given.type and ref.type is not None) or (not dirs and bool(ref_dirs))
+    return wrong + (wrong > 0 and missing)
 
 
 @dataclass(slots=True)
@@ -205,7 +210,7 @@ class Matcher:
 
     def __init__(self, reference: ReferenceIndex | None) -> None:
         self.ref = reference
-        self._street_fuzzy: dict[tuple[int, str], Candidates] = {}
+        self._street_fuzzy: dict[tuple[int, str, int], Candidates] = {}
         self._loose_blocks: dict[int, _LooseBlock] = {}
         self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
         self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
@@ -213,19 +218,23 @@ class Matcher:
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _street_in(self, block: Block, street: StreetParts, country: str) -> Candidates:
+    def _street_in(
+        self, block: Block, street: StreetParts, country: str, contradictions: int = 0
+    ) -> Candidates:
         """Streets of the block the input street may be: itself, else by base name, else by typo."""
         group = block.streets.get(street.key)
         if group is not None:
             return ((group, 1.0),)
         if not block.keys:
             return ()
-        memo_key = (id(block), street.key)
+        memo_key = (id(block), street.key, contradictions)
         hit = self._street_fuzzy.get(memo_key)
         if hit is None:
             if len(self._street_fuzzy) >= 32_768:
                 self._street_fuzzy.clear()
-            hit = self._street_fuzzy[memo_key] = self._loose_candidates(block, street, country)
+            hit = self._street_fuzzy[memo_key] = self._loose_candidates(
+                block, street, country, contradictions
+            )
         return hit
 
     def _loose(self, block: Block, country: str) -> _LooseBlock:
@@ -241,26 +250,31 @@ class Matcher:
             loose = self._loose_blocks[id(block)] = _LooseBlock(block, by_base)
         return loose
 
-    def _loose_candidates(self, block: Block, street: StreetParts, country: str) -> Candidates:
-        """Streets with the same (or, misspelled, a close) base name; those agreeing with the type
-        and directionals given if any do, else all of them (a wrong type or an extra directional)."""
+    def _loose_candidates(
+        self, block: Block, street: StreetParts, country: str, contradictions: int
+    ) -> Candidates:
+        """Streets with the same (or, misspelled, a close) base name whose type and directionals
+        contradict at most ``contradictions`` of those given (missing ones never contradict); fewer
+        contradictions rank higher."""
         loose = self._loose(block, country)
         key = base_key(street.base_name) if street.base_name else ""
         if not key:
             return ()
         sim = STRUCTURAL_SIM
+        numbered = any(ch.isdigit() for ch in key)
         found = loose.by_base.get(key)
         if found is None:
+            if numbered:
+                return ()  # "2nd" is not a misspelt "42nd": numbers are not fuzzy-matched
             hit = _fuzzy(key, list(loose.by_base), STREET_CUTOFF)
             if hit is None:
                 return ()
             found = loose.by_base[hit[0]]
+            contradictions = 0  # a misspelt name with another type is two defects: no guess
             sim = min(_ratio(street.key, found[0][1].key), STRUCTURAL_SIM) if len(found) > 1 else hit[1]
         # fewer contradictions rank higher (a lower similarity); _pick uses the house number first
-        return tuple(
-            sorted(((g, round(sim - 0.05 * _disagreements(street, parts), 4)) for g, parts in found),
-                   key=lambda c: -c[1])
-        )  # fmt: skip
+        ranked = [(g, n) for g, parts in found if (n := _disagreements(street, parts)) <= contradictions]
+        return tuple((g, round(sim - 0.05 * n, 4)) for g, n in sorted(ranked, key=lambda c: c[1]))
 
     def _fuzzy_locality(self, country: str, key: str) -> tuple[str, float] | None:
         assert self.ref is not None
@@ -279,13 +293,15 @@ class Matcher:
         """Street candidates for the address: by postcode, then by (corrected) locality, then country-wide."""
         assert self.ref is not None and p.street is not None
         street = p.street
-        by_pc = self._street_in(self.ref.by_postcode(c, pc), street, c) if pc else ()
+        # a wrong type or directional is corrected only where the postcode given agrees
+        by_pc = self._street_in(self.ref.by_postcode(c, pc), street, c, 1) if pc else ()
         if by_pc and by_pc[0][1] < 1.0 and loc_key:
-            # a loose hit in the given postcode loses to an exact street in the given locality
+            # a loose hit in the given postcode competes with the exact street elsewhere in the given
+            # locality on equal terms: the house number decides, a tie is no match (see match())
             loc = self.fuzzy_locality(c, loc_key)
             exact = self.ref.by_locality(c, loc[0]).streets.get(street.key) if loc is not None else None
             if exact is not None:
-                return ((exact, 1.0),)
+                return ((exact, by_pc[0][1]), *by_pc)
         if by_pc:
             cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
             if not loc_key or loc_key in cities or not any(cities):
@@ -295,11 +311,11 @@ class Matcher:
         if loc_key:
             loc = self.fuzzy_locality(c, loc_key)
             if loc is not None:
-                hit = self._street_in(self.ref.by_locality(c, loc[0]), street, c)
+                hit = self._locality_streets(self.ref.by_locality(c, loc[0]), street, c, pc)
                 if hit:
                     return hit
         if c == "US" and pc and (zi := us_zip_table().get(pc)) is not None:
-            hit = self._street_in(self.ref.by_locality(c, name_key(zi.city)), street, c)
+            hit = self._locality_streets(self.ref.by_locality(c, name_key(zi.city)), street, c, pc)
             if hit:
                 return hit
         if by_pc:
@@ -310,6 +326,14 @@ class Matcher:
             if group is not None and len({(pt.city_key, pt.postcode) for pt in group.points}) == 1:
                 return ((group, 1.0),)
         return ()
+
+    def _locality_streets(self, block: Block, street: StreetParts, c: str, pc: str | None) -> Candidates:
+        """Street candidates in a locality: any when no postcode was given, else only the street
+        itself (a postcode that does not hold the street is one defect; a changed street another)."""
+        if pc is None:
+            return self._street_in(block, street, c)
+        group = block.streets.get(street.key)
+        return ((group, 1.0),) if group is not None else ()
 
     def _elsewhere_in_locality(
         self, c: str, group: StreetGroup, number: str, loc_key: str
@@ -389,6 +413,8 @@ class Matcher:
                     self._street_memo.clear()
                 self._street_memo[memo_key] = candidates
             hit = _pick(candidates, p.number)
+            if hit is not None and hit[1] < 1.0 and hit[0].points[0].street_key == p.street.key:
+                hit = (hit[0], 1.0)  # the exact street, ranked level with a loose one
             if hit is not None and p.number and number_key(p.number) not in hit[0].by_number:
                 wide = self._elsewhere_in_locality(c, hit[0], p.number, loc_key)
                 if wide is not None:
