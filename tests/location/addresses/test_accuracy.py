@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from .defects import DEFECT_KINDS, NEGATIVE, Corpus, KindScore, Reference, measure, spell_ordinal
+from jobforge.services.location.addresses import AddressValidator
+
+from .defects import (
+    DEFECT_KINDS,
+    NEGATIVE,
+    Corpus,
+    KindScore,
+    Reference,
+    build_index,
+    measure,
+    spell_ordinal,
+)
 
 # recall floors per defect kind; kinds not named here must reach DEFAULT_RECALL
 RECALL_FLOORS: dict[str, float] = {}
@@ -59,3 +70,46 @@ def test_measure_is_deterministic(tmp_path: Path, scores: dict[str, KindScore]) 
     assert {k: (v.rows, v.correct, v.premise) for k, v in again.items()} == {
         k: (v.rows, v.correct, v.premise) for k, v in scores.items()
     }
+
+
+C = "Output_ValidationResults_Components_Address_"
+
+
+@pytest.fixture(scope="module")
+def repaired(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
+    """Per kind: the outcome of its first labelled row and of the same point without the defect."""
+    reference = Reference()
+    validator = AddressValidator(build_index(reference, tmp_path_factory.mktemp("repaired")))
+    corpus = Corpus(reference)
+    out = {}
+    for item in corpus.rows(5):
+        if item.truth is None or item.kind in out or item.row.get("AddressComponents_Country") != "US":
+            continue
+        exact = corpus.exact(
+            "US", item.truth, reference.street_of[id(item.truth)], reference.place_of[id(item.truth)]
+        )
+        out[item.kind] = (
+            validator.validate_mapping(item.row).as_dict(),
+            validator.validate_mapping(exact).as_dict(),
+        )
+    validator.close()
+    return out
+
+
+def test_wrong_postcode_is_corrected_with_lower_confidence(repaired: dict[str, tuple[dict, dict]]) -> None:
+    fixed, exact = repaired["wrong_postcode"]
+    assert fixed[f"{C}PostalCodeDetails_Base_StatusDetail"] == "Corrected"
+    assert fixed[f"{C}Street_StatusDetail"] == "Exact"
+    assert fixed["Output_Address_PostalCode"] == exact["Output_Address_PostalCode"]
+    assert (
+        fixed["Output_ValidationResults_MatchConfidenceScore"]
+        < exact["Output_ValidationResults_MatchConfidenceScore"]
+    )
+
+
+@pytest.mark.parametrize("kind", ["type_missing", "spelled_ordinal", "directional_dropped", "wrong_type"])
+def test_loose_street_is_corrected(repaired: dict[str, tuple[dict, dict]], kind: str) -> None:
+    fixed, exact = repaired[kind]
+    assert fixed[f"{C}Street_StatusDetail"] == "Corrected"
+    assert fixed["Output_Address_Street"] == exact["Output_Address_Street"]
+    assert fixed["Output_ValidationResults_MatchConfidenceScore"] < 1.0
