@@ -319,6 +319,17 @@ class Corpus:
     def postcode_missing(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         return _row(p, pl, s.text(), AddressComponents_PostalCode=None)
 
+    def _in_other_postcode(self, c: str, p: RefPoint) -> bool:
+        """Whether the same street and number exist in another postcode of the city."""
+        s, pl = self.ref.street_of[id(p)], self.ref.place_of[id(p)]
+        return any(
+            q.number == p.number
+            and q.postcode != p.postcode
+            and self.ref.street_of[id(q)] == s
+            and self.ref.place_of[id(q)].city == pl.city
+            for q in self.ref.points[c]
+        )
+
     def postcode_format(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         if c not in ("CA", "GB"):
             return None
@@ -376,8 +387,10 @@ class Corpus:
                 if row is None:
                     continue
                 street = self.ref.street_of[id(p)]
-                if self._ambiguous(kind, c, p, street) or (
-                    kind in _LOSSY and self._exact_elsewhere(c, p, row)
+                if (
+                    self._ambiguous(kind, c, p, street)
+                    or (kind in _LOSSY and self._exact_elsewhere(c, p, row))
+                    or (kind in _POSTCODE_LOST and self._in_other_postcode(c, p))
                 ):
                     out.append(Labelled(f"{NEGATIVE}:ambiguous_{kind}", row, None))
                 else:
@@ -433,6 +446,7 @@ class Corpus:
 _LOSSY = frozenset(
     {"type_missing", "wrong_type", "wrong_type_numbered", "directional_dropped", "extra_directional"}
 )
+_POSTCODE_LOST = frozenset({"postcode_missing", "wrong_postcode"})
 DEFECT_KINDS: tuple[str, ...] = (
     "exact",
     "wrong_postcode",

@@ -162,6 +162,10 @@ def base_key(base_name: str) -> str:
     return SPELLED_ORDINALS.get(key, key)
 
 
+def _digits(key: str) -> str:
+    return "".join(ch for ch in key if ch.isdigit())
+
+
 def _directions(street: StreetParts) -> frozenset[str]:
     return frozenset(d for d in (street.prefix, street.suffix) if d)
 
@@ -191,6 +195,15 @@ def _best(candidates: Iterable[tuple[StreetGroup, float]]) -> tuple[StreetGroup,
     if not ranked or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
         return None
     return ranked[0]
+
+
+def _unambiguous(points: list[AddressPoint] | None, pc: str | None) -> list[AddressPoint] | None:
+    """The points of a house number, unless they lie in several postcodes and none is the one given
+    (the same number in two postcodes of a street: which one is meant is not known)."""
+    if points and len(points) > 1 and all(pt.postcode != pc for pt in points):
+        if len({pt.postcode for pt in points}) > 1:
+            return None
+    return points
 
 
 def _pick(candidates: Candidates, number: str | None) -> tuple[StreetGroup, float] | None:
@@ -232,10 +245,22 @@ class Matcher:
         if hit is None:
             if len(self._street_fuzzy) >= 32_768:
                 self._street_fuzzy.clear()
-            hit = self._street_fuzzy[memo_key] = self._loose_candidates(
-                block, street, country, contradictions
-            )
+            hit = self._loose_candidates(block, street, country, contradictions)
+            hit = hit or self._misspelt(block, street, country)
+            self._street_fuzzy[memo_key] = hit
         return hit
+
+    def _misspelt(self, block: Block, street: StreetParts, country: str) -> Candidates:
+        """The closest whole street name ('Nrth Quilbran Stret'), never changing a number in it nor
+        contradicting a type or directional read from the input."""
+        hit = _fuzzy(street.key, block.keys, STREET_CUTOFF)
+        if hit is None or _digits(hit[0]) != _digits(street.key):
+            return ()
+        group = block.streets[hit[0]]
+        parts = standardize_street(group.street, country)
+        if parts is None or _disagreements(street, parts):
+            return ()
+        return ((group, hit[1]),)
 
     def _loose(self, block: Block, country: str) -> _LooseBlock:
         loose = self._loose_blocks.get(id(block))
@@ -296,11 +321,14 @@ class Matcher:
         # a wrong type or directional is corrected only where the postcode given agrees
         by_pc = self._street_in(self.ref.by_postcode(c, pc), street, c, 1) if pc else ()
         if by_pc and by_pc[0][1] < 1.0 and loc_key:
-            # a loose hit in the given postcode competes with the exact street elsewhere in the given
-            # locality on equal terms: the house number decides, a tie is no match (see match())
+            # a loose hit in the given postcode loses to the exact street elsewhere in the given
+            # locality, unless it only lacks a type or directional the input left out: then the two
+            # compete on equal terms, the house number decides and a tie is no match (see match())
             loc = self.fuzzy_locality(c, loc_key)
             exact = self.ref.by_locality(c, loc[0]).streets.get(street.key) if loc is not None else None
             if exact is not None:
+                if by_pc[0][1] != STRUCTURAL_SIM:  # a typo or contradiction in the given postcode
+                    return ((exact, 1.0),)
                 return ((exact, by_pc[0][1]), *by_pc)
         if by_pc:
             cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
@@ -370,7 +398,7 @@ class Matcher:
         if hit is None or hit is _MISSING or len(hit) != 1 or hit[0][1] < 1.0:
             return None
         group = hit[0][0]
-        pts = group.by_number.get(number_key(p.number))
+        pts = _unambiguous(group.by_number.get(number_key(p.number)), pc)
         if not pts:
             return None
         for pt in pts:  # the choice _apply_street makes for an address without unit
@@ -442,7 +470,7 @@ class Matcher:
         summary: GroupSummary | None = None
         if p.number:
             key = number_key(p.number)
-            pts = group.by_number.get(key)
+            pts = _unambiguous(group.by_number.get(key), pc)
             if pts:
                 point = pts[0]
                 if len(pts) > 1:
