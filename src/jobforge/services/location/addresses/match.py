@@ -27,6 +27,7 @@ from .reference import (
     us_zip_table,
 )
 from .standardize import StreetParts, name_key, number_key, postcode_regions, standardize_street
+from .vocab import SPELLED_ORDINALS
 
 VALIDATED = "Validated"
 UNCONFIRMED = "Unconfirmed"
@@ -70,6 +71,7 @@ _U_NO_MATCH = (UNCONFIRMED, NO_MATCH)
 _U_NOT_FOUND = (UNCONFIRMED, NOT_FOUND)
 _U_OUT_OF_RANGE = (UNCONFIRMED, OUT_OF_RANGE)
 STREET_CUTOFF = 85.0
+STRUCTURAL_SIM = 0.9  # similarity reported for a street found despite a missing/wrong type or directional
 LOCALITY_CUTOFF = 85.0
 POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
 _MISSING: Any = object()
@@ -148,31 +150,156 @@ def _ratio(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
+Candidates = tuple[
+    tuple[StreetGroup, float], ...
+]  # reference streets an input street may be, with similarity
+
+
+@lru_cache(maxsize=32768)
+def base_key(base_name: str) -> str:
+    """Match key of a street's base name alone, spelled ordinals as numbers ('Twelfth' -> '12TH')."""
+    key = name_key(base_name.replace("-", " "))
+    return SPELLED_ORDINALS.get(key, key)
+
+
+def _digits(key: str) -> str:
+    return "".join(ch for ch in key if ch.isdigit())
+
+
+def _directions(street: StreetParts) -> frozenset[str]:
+    return frozenset(d for d in (street.prefix, street.suffix) if d)
+
+
+def _disagreements(given: StreetParts, ref: StreetParts) -> int:
+    """How far the reference street contradicts the type and directionals the input gave: one for
+    another type, one for a directional the reference lacks, two for another directional, and one
+    more when, besides a contradiction, the input also lacks a type or directional the reference has."""
+    dirs, ref_dirs = _directions(given), _directions(ref)
+    wrong_dirs = 0 if not dirs or dirs == ref_dirs else (2 if ref_dirs else 1)
+    wrong = bool(given.type and given.type != ref.type) + wrong_dirs
+    missing = (not given.type and ref.type is not None) or (not dirs and bool(ref_dirs))
+    return wrong + (wrong > 0 and missing)
+
+
+@dataclass(slots=True)
+class _LooseBlock:
+    """A block's streets by base-name key (types and directionals aside)."""
+
+    block: Block
+    by_base: dict[str, list[tuple[StreetGroup, StreetParts]]]
+
+
+def _best(candidates: Iterable[tuple[StreetGroup, float]]) -> tuple[StreetGroup, float] | None:
+    """The candidate ranked above all others, if one is."""
+    ranked = sorted(candidates, key=lambda c: -c[1])
+    if not ranked or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    return ranked[0]
+
+
+def _unambiguous(points: list[AddressPoint] | None, pc: str | None) -> list[AddressPoint] | None:
+    """The points of a house number, unless they lie in several postcodes and none is the one given
+    (the same number in two postcodes of a street: which one is meant is not known)."""
+    if points and len(points) > 1 and all(pt.postcode != pc for pt in points):
+        if len({pt.postcode for pt in points}) > 1:
+            return None
+    return points
+
+
+def _pick(candidates: Candidates, number: str | None) -> tuple[StreetGroup, float] | None:
+    """The best-ranked candidate holding the house number, else the best-ranked one; None on a tie."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if number:
+        key = number_key(number)
+        holding = [c for c in candidates if key in c[0].by_number]
+        if holding:
+            return _best(holding)
+    return _best(candidates)
+
+
 class Matcher:
     """Matches parsed addresses; holds the reference index and memoizes fuzzy lookups."""
 
     def __init__(self, reference: ReferenceIndex | None) -> None:
         self.ref = reference
-        self._street_fuzzy: dict[tuple[int, str], tuple[str, float] | None] = {}
+        self._street_fuzzy: dict[tuple[int, str, int], Candidates] = {}
+        self._loose_blocks: dict[int, _LooseBlock] = {}
         self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
         self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
         self.fuzzy_us_city = lru_cache(maxsize=32768)(self._fuzzy_us_city)
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _street_in(self, block: Block, key: str) -> tuple[StreetGroup, float] | None:
-        group = block.streets.get(key)
+    def _street_in(
+        self, block: Block, street: StreetParts, country: str, contradictions: int = 0
+    ) -> Candidates:
+        """Streets of the block the input street may be: itself, else by base name, else by typo."""
+        group = block.streets.get(street.key)
         if group is not None:
-            return group, 1.0
+            return ((group, 1.0),)
         if not block.keys:
-            return None
-        memo_key = (id(block), key)
-        if memo_key not in self._street_fuzzy:
+            return ()
+        memo_key = (id(block), street.key, contradictions)
+        hit = self._street_fuzzy.get(memo_key)
+        if hit is None:
             if len(self._street_fuzzy) >= 32_768:
                 self._street_fuzzy.clear()
-            self._street_fuzzy[memo_key] = _fuzzy(key, block.keys, STREET_CUTOFF)
-        hit = self._street_fuzzy[memo_key]
-        return (block.streets[hit[0]], hit[1]) if hit else None
+            hit = self._loose_candidates(block, street, country, contradictions)
+            hit = hit or self._misspelt(block, street, country)
+            self._street_fuzzy[memo_key] = hit
+        return hit
+
+    def _misspelt(self, block: Block, street: StreetParts, country: str) -> Candidates:
+        """The closest whole street name ('Nrth Quilbran Stret'), never changing a number in it nor
+        contradicting a type or directional read from the input."""
+        hit = _fuzzy(street.key, block.keys, STREET_CUTOFF)
+        if hit is None or _digits(hit[0]) != _digits(street.key):
+            return ()
+        group = block.streets[hit[0]]
+        parts = standardize_street(group.street, country)
+        if parts is None or _disagreements(street, parts):
+            return ()
+        return ((group, hit[1]),)
+
+    def _loose(self, block: Block, country: str) -> _LooseBlock:
+        loose = self._loose_blocks.get(id(block))
+        if loose is None or loose.block is not block:
+            if len(self._loose_blocks) >= 4096:
+                self._loose_blocks.clear()
+            by_base: dict[str, list[tuple[StreetGroup, StreetParts]]] = {}
+            for group in block.streets.values():
+                parts = standardize_street(group.street, country)
+                if parts is not None and parts.base_name:
+                    by_base.setdefault(base_key(parts.base_name), []).append((group, parts))
+            loose = self._loose_blocks[id(block)] = _LooseBlock(block, by_base)
+        return loose
+
+    def _loose_candidates(
+        self, block: Block, street: StreetParts, country: str, contradictions: int
+    ) -> Candidates:
+        """Streets with the same (or, misspelled, a close) base name whose type and directionals
+        contradict at most ``contradictions`` of those given (missing ones never contradict); fewer
+        contradictions rank higher."""
+        loose = self._loose(block, country)
+        key = base_key(street.base_name) if street.base_name else ""
+        if not key:
+            return ()
+        sim = STRUCTURAL_SIM
+        numbered = any(ch.isdigit() for ch in key)
+        found = loose.by_base.get(key)
+        if found is None:
+            if numbered:
+                return ()  # "2nd" is not a misspelt "42nd": numbers are not fuzzy-matched
+            hit = _fuzzy(key, list(loose.by_base), STREET_CUTOFF)
+            if hit is None:
+                return ()
+            found = loose.by_base[hit[0]]
+            contradictions = 0  # a misspelt name with another type is two defects: no guess
+            sim = min(_ratio(street.key, found[0][1].key), STRUCTURAL_SIM) if len(found) > 1 else hit[1]
+        # fewer contradictions rank higher (a lower similarity); _pick uses the house number first
+        ranked = [(g, n) for g, parts in found if (n := _disagreements(street, parts)) <= contradictions]
+        return tuple((g, round(sim - 0.05 * n, 4)) for g, n in sorted(ranked, key=lambda c: c[1]))
 
     def _fuzzy_locality(self, country: str, key: str) -> tuple[str, float] | None:
         assert self.ref is not None
@@ -187,21 +314,24 @@ class Matcher:
             return key, 1.0
         return _fuzzy(key, list(cities), LOCALITY_CUTOFF)
 
-    def _find_street(
-        self, p: ParsedAddress, c: str, pc: str | None, loc_key: str
-    ) -> tuple[StreetGroup, float] | None:
-        """Street group for the address: by postcode, then by (corrected) locality, then country-wide."""
+    def _find_street(self, p: ParsedAddress, c: str, pc: str | None, loc_key: str) -> Candidates:
+        """Street candidates for the address: by postcode, then by (corrected) locality, then country-wide."""
         assert self.ref is not None and p.street is not None
-        key = p.street.key
-        by_pc = self._street_in(self.ref.by_postcode(c, pc), key) if pc else None
-        if by_pc is not None and by_pc[1] < 1.0 and loc_key:
-            # a fuzzy hit in the given postcode loses to an exact street in the given locality
+        street = p.street
+        # a wrong type or directional is corrected only where the postcode given agrees
+        by_pc = self._street_in(self.ref.by_postcode(c, pc), street, c, 1) if pc else ()
+        if by_pc and by_pc[0][1] < 1.0 and loc_key:
+            # a loose hit in the given postcode loses to the exact street elsewhere in the given
+            # locality, unless it only lacks a type or directional the input left out: then the two
+            # compete on equal terms, the house number decides and a tie is no match (see match())
             loc = self.fuzzy_locality(c, loc_key)
-            exact = self.ref.by_locality(c, loc[0]).streets.get(key) if loc is not None else None
+            exact = self.ref.by_locality(c, loc[0]).streets.get(street.key) if loc is not None else None
             if exact is not None:
-                return exact, 1.0
-        if by_pc is not None:
-            cities = by_pc[0].summary().city_keys
+                if by_pc[0][1] != STRUCTURAL_SIM:  # a typo or contradiction in the given postcode
+                    return ((exact, 1.0),)
+                return ((exact, by_pc[0][1]), *by_pc)
+        if by_pc:
+            cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
             if not loc_key or loc_key in cities or not any(cities):
                 return by_pc
             if max(_ratio(loc_key, ck) for ck in cities) >= LOCALITY_CUTOFF / 100:
@@ -209,20 +339,45 @@ class Matcher:
         if loc_key:
             loc = self.fuzzy_locality(c, loc_key)
             if loc is not None:
-                hit = self._street_in(self.ref.by_locality(c, loc[0]), key)
-                if hit is not None:
+                hit = self._locality_streets(self.ref.by_locality(c, loc[0]), street, c, pc)
+                if hit:
                     return hit
         if c == "US" and pc and (zi := us_zip_table().get(pc)) is not None:
-            hit = self._street_in(self.ref.by_locality(c, name_key(zi.city)), key)
-            if hit is not None:
+            hit = self._locality_streets(self.ref.by_locality(c, name_key(zi.city)), street, c, pc)
+            if hit:
                 return hit
-        if by_pc is not None:
+        if by_pc:
             return by_pc
         if not pc and not loc_key:
-            block = self.ref.by_street(c, key)
-            group = block.streets.get(key)
+            block = self.ref.by_street(c, street.key)
+            group = block.streets.get(street.key)
             if group is not None and len({(pt.city_key, pt.postcode) for pt in group.points}) == 1:
-                return group, 1.0
+                return ((group, 1.0),)
+        return ()
+
+    def _locality_streets(self, block: Block, street: StreetParts, c: str, pc: str | None) -> Candidates:
+        """Street candidates in a locality: any when no postcode was given, else only the street
+        itself (a postcode that does not hold the street is one defect; a changed street another)."""
+        if pc is None:
+            return self._street_in(block, street, c)
+        group = block.streets.get(street.key)
+        return ((group, 1.0),) if group is not None else ()
+
+    def _elsewhere_in_locality(
+        self, c: str, group: StreetGroup, number: str, loc_key: str
+    ) -> StreetGroup | None:
+        """The same street across its locality's postcodes, when exactly one of them holds the number."""
+        assert self.ref is not None
+        loc = self.fuzzy_locality(c, loc_key) if loc_key else None
+        cities = [loc[0]] if loc is not None else list(group.summary().city_keys)
+        key = number_key(number)
+        for city in cities:
+            if not city:
+                continue
+            wide = self.ref.by_locality(c, city).streets.get(group.points[0].street_key)
+            pts = wide.by_number.get(key) if wide is not None else None
+            if pts and len({pt.postcode for pt in pts}) == 1:
+                return wide
         return None
 
     # -- exact premise matches -------------------------------------------------------------------
@@ -240,10 +395,10 @@ class Matcher:
         if ext is not None:
             return None
         hit = self._street_memo.get((p.country.code2, p.street.key, pc, loc_key))
-        if hit is None or hit is _MISSING or hit[1] < 1.0:
+        if hit is None or hit is _MISSING or len(hit) != 1 or hit[0][1] < 1.0:
             return None
-        group = hit[0]
-        pts = group.by_number.get(number_key(p.number))
+        group = hit[0][0]
+        pts = _unambiguous(group.by_number.get(number_key(p.number)), pc)
         if not pts:
             return None
         for pt in pts:  # the choice _apply_street makes for an address without unit
@@ -279,12 +434,19 @@ class Matcher:
         hit = None
         if self.ref is not None and p.street is not None:
             memo_key = (c, p.street.key, pc, loc_key)
-            hit = self._street_memo.get(memo_key, _MISSING)
-            if hit is _MISSING:
-                hit = self._find_street(p, c, pc, loc_key)
+            candidates = self._street_memo.get(memo_key, _MISSING)
+            if candidates is _MISSING:
+                candidates = self._find_street(p, c, pc, loc_key)
                 if len(self._street_memo) >= 32_768:
                     self._street_memo.clear()
-                self._street_memo[memo_key] = hit
+                self._street_memo[memo_key] = candidates
+            hit = _pick(candidates, p.number)
+            if hit is not None and hit[1] < 1.0 and hit[0].points[0].street_key == p.street.key:
+                hit = (hit[0], 1.0)  # the exact street, ranked level with a loose one
+            if hit is not None and p.number and number_key(p.number) not in hit[0].by_number:
+                wide = self._elsewhere_in_locality(c, hit[0], p.number, loc_key)
+                if wide is not None:
+                    hit = (wide, hit[1])
         if hit is not None:
             self._apply_street(r, p, hit[0], hit[1], pc, loc_key)
         else:
@@ -308,7 +470,7 @@ class Matcher:
         summary: GroupSummary | None = None
         if p.number:
             key = number_key(p.number)
-            pts = group.by_number.get(key)
+            pts = _unambiguous(group.by_number.get(key), pc)
             if pts:
                 point = pts[0]
                 if len(pts) > 1:

@@ -469,7 +469,7 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     for line in record.address_lines:
         if line:
             if "," in line:
-                segments.extend(s.strip() for s in line.split(",") if s.strip())
+                segments.extend(_join_bare_numbers([s.strip() for s in line.split(",") if s.strip()]))
             else:
                 segments.append(line)
     country = resolve_country(record.country) if record.country else None
@@ -512,6 +512,7 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
 
     # lines: optional building/unit segments, the street segment, then last-line text
     tail: list[str] = []
+    skipped: list[str] = []  # unreadable segments before the street line
     street_done = out.street is not None or out.number is not None
     for idx, seg in enumerate(segments):
         if street_done:
@@ -523,13 +524,18 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
         line = parse_street_line(seg, code, len(segments) == 1)
         if line is None:
             if idx + 1 < len(segments):
+                skipped.append(seg)
                 continue  # unreadable leading segment, e.g. a building name
             tail.append(seg)
             continue
         if _secondary_only(line):
-            _merge_secondary(out, line)
+            if line.rest and not (line.unit_number or line.floor_number):
+                skipped.append(seg)  # "WA 98112" written before the street line
+            else:
+                _merge_secondary(out, line)
             continue
         if line.number is None and _has_number(segments[idx + 1 :]):
+            skipped.append(seg)
             continue  # "Rose Cottage, 12 High Street": the numbered segment is the street
         out.number = out.number or line.number
         out.street = out.street or line.street
@@ -542,12 +548,25 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     locality = region_text = postcode_text = None
     if tail:
         locality, region_text, postcode_text = parse_last_line(", ".join(tail), code)
+    elif skipped and (last := parse_last_line(", ".join(skipped), code))[2]:
+        locality, region_text, postcode_text = last  # the last line written before the street line
     out.locality = record.locality or (locality.title() if locality else None)
     out.region_text = record.region or region_text
     out.region = resolve_region(code, out.region_text) if out.region_text else None
     out.sub_region = record.sub_region
     out.postcode_text = record.postal_code or postcode_text
     out.postcode = standardize_postcode(out.postcode_text, code) if out.postcode_text else None
+    return out
+
+
+def _join_bare_numbers(segments: list[str]) -> list[str]:
+    """'24, High Street' written with a comma after the house number: one segment '24 High Street'."""
+    out: list[str] = []
+    for seg in segments:
+        if out and _NUMBER.match(out[-1].upper()) and not _NUMBER.match(seg.split()[0].upper()):
+            out[-1] = f"{out[-1]} {seg}"
+        else:
+            out.append(seg)
     return out
 
 

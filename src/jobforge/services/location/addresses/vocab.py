@@ -78,7 +78,7 @@ def _build_street_types(country: str) -> dict[str, str]:
             out = canonical.title()
         else:
             out = overrides.get(canonical, abbr)
-        for spelling in (canonical, abbr.upper(), *spellings):
+        for spelling in (canonical, abbr.upper(), out.upper(), *spellings):
             table[spelling] = out
     return table
 
@@ -183,3 +183,31 @@ FLOOR_DESIGNATORS: dict[str, dict[str, str]] = {
     "AU": {"LEVEL": "Level", "LVL": "Level", "L": "Level", "FLOOR": "Floor", "FL": "Floor"},
     "GB": {"FLOOR": "Floor", "FL": "Floor", "LEVEL": "Level"},
 }
+
+_ORDINAL_UNITS = ("", "FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH")
+_ORDINAL_TEENS = ("TENTH", "ELEVENTH", "TWELFTH", "THIRTEENTH", "FOURTEENTH", "FIFTEENTH", "SIXTEENTH",
+                  "SEVENTEENTH", "EIGHTEENTH", "NINETEENTH")  # fmt: skip
+_TENS_WORDS = ("", "", "TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY")
+
+
+def _numeric_ordinal(n: int) -> str:
+    suffix = "TH" if 10 <= n % 100 <= 20 else {1: "ST", 2: "ND", 3: "RD"}.get(n % 10, "TH")
+    return f"{n}{suffix}"
+
+
+def _spelled_ordinals() -> dict[str, str]:
+    """Spelled ordinals First..Hundredth (with and without a space/hyphen) -> '1ST'..'100TH'."""
+    table = {word: _numeric_ordinal(n) for n, word in enumerate(_ORDINAL_UNITS) if word}
+    table.update({word: _numeric_ordinal(10 + n) for n, word in enumerate(_ORDINAL_TEENS)})
+    for tens in range(2, 10):
+        word = _TENS_WORDS[tens]
+        table[word[:-1] + "IETH"] = _numeric_ordinal(10 * tens)
+        for units in range(1, 10):
+            for sep in (" ", ""):
+                table[f"{word}{sep}{_ORDINAL_UNITS[units]}"] = _numeric_ordinal(10 * tens + units)
+    table["HUNDREDTH"] = table["ONE HUNDREDTH"] = "100TH"
+    return table
+
+
+# match keys of spelled-out ordinals ("TWENTY FIRST") -> numeric form ("21ST")
+SPELLED_ORDINALS: dict[str, str] = _spelled_ordinals()
