@@ -205,6 +205,21 @@ class WallBlock:
     z0: float
     z1: float
 
+    @property
+    def extents(self) -> Extents:
+        x0, y0, x1, y1 = self.box
+        return (x0, y0, self.z0, x1, y1, self.z1)
+
+    def halves(self) -> tuple[Extents, Extents]:
+        """The (negative, positive) halves of the block across its wall's centre line."""
+        x0, y0, x1, y1 = self.box
+        wall, z0, z1 = self.wall, self.z0, self.z1
+        if abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1]):
+            mid = wall.start[1]
+            return (x0, y0, z0, x1, mid, z1), (x0, mid, z0, x1, y1, z1)
+        mid = wall.start[0]
+        return (x0, y0, z0, mid, y1, z1), (mid, y0, z0, x1, y1, z1)
+
 
 def wall_blocks(world: World) -> list[WallBlock]:
     """Every built wall block: full-height pieces, a lintel over every doorway, every window's
@@ -286,23 +301,15 @@ class WorldSdf:
         self.surfaces.add(("wall", material), material_colour(material, WALL_COLOURS), extents)
         return ""
 
-    def _wall_block(
-        self, name: str, wall: Wall, box: tuple[float, float, float, float], z0: float, z1: float
-    ) -> str:
+    def _wall_block(self, block: WallBlock) -> str:
         """One solid wall block: a full-thickness collision and a visual half per side."""
-        x0, y0, x1, y1 = box
-        negative, positive = side_materials(self.world, wall)
-        along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
-        parts = [_collision(name, x0, y0, z0, x1, y1, z1)]
-        if along_x:
-            mid = wall.start[1]
-            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, x1, mid, z1)))
-            parts.append(self._side(f"{name}_b", positive, (x0, mid, z0, x1, y1, z1)))
-        else:
-            mid = wall.start[0]
-            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, mid, y1, z1)))
-            parts.append(self._side(f"{name}_b", positive, (mid, y0, z0, x1, y1, z1)))
-        return "".join(parts)
+        negative, positive = side_materials(self.world, block.wall)
+        low, high = block.halves()
+        return (
+            _collision(block.name, *block.extents)
+            + self._side(f"{block.name}_a", negative, low)
+            + self._side(f"{block.name}_b", positive, high)
+        )
 
     def _textured_visuals(self, kind: str) -> str:
         """A mesh visual per texture of ``kind`` collected so far."""
@@ -324,7 +331,7 @@ class WorldSdf:
         blocks = []
         panes = {f"lintel_{sdf_name(window.id)}": window for window in self.world.windows}
         for block in wall_blocks(self.world):
-            blocks.append(self._wall_block(block.name, block.wall, block.box, block.z0, block.z1))
+            blocks.append(self._wall_block(block))
             window = panes.get(block.name)  # a window's glass follows its lintel
             if window is not None:
                 pane, name = glass_pane(window), f"glass_{sdf_name(window.id)}"
