@@ -46,8 +46,18 @@ def _wait(describe, arn: str, timeout: float = 600) -> dict:
     return job
 
 
-def server_peak(worlds: int) -> tuple[float, float, int]:
-    """(peak RSS MB during the export, baseline RSS MB before it, archive bytes)."""
+def descendants(pid: int) -> list[int]:
+    """The process ids under ``pid`` (the engine's worker processes), from ``/proc``."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in map(int, (task / "children").read_text().split()):
+            found += [child, *descendants(child)]
+    return found
+
+
+def server_peak(worlds: int, tags: dict[str, str] | None = None) -> tuple[float, float, int, float]:
+    """(the server's peak RSS MB during the export, its RSS MB before it, archive bytes, the largest
+    peak RSS MB of its worker processes during the export); ``tags`` are the export job's."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-export-"))
     argv = [PYTHON, "-m", "jobforge.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
@@ -66,16 +76,21 @@ def server_peak(worlds: int) -> tuple[float, float, int]:
         arns = done["finishedWorldsSummary"]["succeededWorlds"]
         LocalObjectStore(data_dir).create_bucket("bench")
         httpx.get(f"{url}/_jobforge/health")
-        Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak RSS to the current RSS
+        for process in (pid, *descendants(pid)):
+            Path(f"/proc/{process}/clear_refs").write_text("5")  # reset the peak RSS to the current RSS
         baseline = status_kb(pid, "VmHWM") / 1024
         export = robomaker.create_world_export_job(
-            worlds=arns, outputLocation={"s3Bucket": "bench"}, iamRole="arn:aws:iam::000000000000:role/bench"
+            worlds=arns,
+            outputLocation={"s3Bucket": "bench"},
+            iamRole="arn:aws:iam::000000000000:role/bench",
+            **({"tags": tags} if tags else {}),
         )
         finished = _wait(robomaker.describe_world_export_job, export["arn"])
         assert finished["status"] == "Completed", finished
         peak = status_kb(pid, "VmHWM") / 1024
+        workers = max((status_kb(p, "VmHWM") / 1024 for p in descendants(pid)), default=0.0)
         size = sum(p.stat().st_size for p in (data_dir / "buckets" / "bench").glob("*.zip"))
-        return peak, baseline, size
+        return peak, baseline, size, workers
 
 
 def _one(args: tuple[str, int, int]) -> tuple[str, str, bytes]:
@@ -145,8 +160,9 @@ def main() -> None:
     parser.add_argument("--worlds", type=int, default=50)
     parser.add_argument("--s3-endpoint-url", help="measure throughput against this S3 endpoint")
     args = parser.parse_args()
-    peak, baseline, size = server_peak(args.worlds)
+    peak, baseline, size, workers = server_peak(args.worlds)
     print(f"server peak RSS while exporting {args.worlds} worlds: {peak:.0f} MB (before: {baseline:.0f} MB)")
+    print(f"  largest worker process peak RSS: {workers:.0f} MB")
     print(f"  archive {size / MB:.1f} MB; ratio peak/target(300 MB): {peak / 300:.2f}")
     if args.s3_endpoint_url:
         store = make_object_store(".", args.s3_endpoint_url)

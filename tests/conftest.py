@@ -19,6 +19,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobforgeServer]
     # robomaker/test_world_export.py's buckets (and the missing one it exports to) belong to its own account;
     # every other bucket to the default one
     owners = {bucket: "100000000004" for bucket in ("exports-local", "exports-denied", "no-such-bucket")}
+    owners["exports-formats"] = "100000000017"  # robomaker/test_export_formats.py's
     data_dir = tmp_path_factory.mktemp("jobforge") / "data"
     running = JobforgeServer(data_dir, env={"JOBFORGE_BUCKET_OWNERS": json.dumps(owners)}).start()
     yield running

@@ -1,8 +1,9 @@
-"""``jobforge worlds generate TEMPLATE.json --count 2x3 [--export s3://bucket/prefix] [--wait]``:
-worlds from a template file through the RoboMaker API (boto3 with the project's model).
+"""``jobforge worlds generate TEMPLATE.json --count 2x3 [--export s3://bucket/prefix [--formats gz,mjcf]]
+[--wait]``: worlds from a template file through the RoboMaker API (boto3 with the project's model).
 
 The template is created, or one with the same body is reused; then a generation job starts. With
 ``--export`` the command waits for it and exports the worlds that succeeded to the S3 location;
+``--formats`` adds export formats to the zip (the export job's ``jobforge:formats`` tag);
 ``--wait`` waits for the last job started. The exit code is the last waited-for job's
 (:func:`jobforge.cli_jobs.outcome_code`), or 1 if the generation left no world to export.
 """
@@ -37,6 +38,18 @@ def parse_s3(text: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
+def parse_formats_option(text: str) -> dict[str, str]:
+    """``--formats gz,mjcf`` -> the export job's tags (``+``-separated: RoboMaker's tag values allow
+    no comma)."""
+    from jobforge.services.robomaker.export.formats import TAG, parse_formats
+
+    try:
+        formats = parse_formats(text)
+    except ValueError as exc:
+        raise CliError(f"--formats {text!r}: {exc}", 2) from None
+    return {TAG: "+".join(formats)} if formats else {}
+
+
 def _same_body(a: str, b: str) -> bool:
     try:
         return bool(json.loads(a) == json.loads(b))
@@ -62,6 +75,9 @@ def template_for(robomaker: Any, body: str, name: str) -> tuple[str, bool]:
 def _generate(args: argparse.Namespace) -> int:
     floorplans, interiors = parse_count(args.count)
     export_to = parse_s3(args.export) if args.export else None
+    if args.formats and export_to is None:
+        raise CliError("--formats needs --export", 2)
+    tags = parse_formats_option(args.formats) if args.formats else {}
     try:
         body = args.template.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -90,7 +106,14 @@ def _generate(args: argparse.Namespace) -> int:
     bucket, prefix = export_to
     role = args.iam_role or f"arn:aws:iam::{generated['accountId']}:role/WorldExport"
     location = {"s3Bucket": bucket, "s3Prefix": prefix} if prefix else {"s3Bucket": bucket}
-    export = call(robomaker, "CreateWorldExportJob", worlds=worlds, outputLocation=location, iamRole=role)
+    export = call(
+        robomaker,
+        "CreateWorldExportJob",
+        worlds=worlds,
+        outputLocation=location,
+        iamRole=role,
+        **({"tags": tags} if tags else {}),
+    )
     print(f"started world export job {export['arn']} ({len(worlds)} worlds to s3://{bucket}/{prefix})")
     if not args.wait:
         return code
@@ -110,6 +133,10 @@ def add_generate_parser(worlds_commands: Any) -> None:
     generate.add_argument("--count", default="1x1", help="FLOORPLANSxINTERIORS (default 1x1)")
     generate.add_argument("--name", help="the template's name when created (default: the file's stem)")
     generate.add_argument("--export", metavar="S3_URI", help="export the worlds to s3://bucket/prefix")
+    generate.add_argument(
+        "--formats",
+        help="extra export formats, comma-separated (gz, mjcf...; see docs/export-formats.md)",
+    )
     generate.add_argument(
         "--iam-role", help="the export job's role (default arn:aws:iam::<account>:role/WorldExport)"
     )

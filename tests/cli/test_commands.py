@@ -154,7 +154,7 @@ def test_worlds_generate_exports_the_worlds_to_the_bucket(server: JobforgeServer
     (server.data_dir / "buckets" / bucket).mkdir(parents=True)
     made = jobforge(
         "worlds", "generate", str(template), "--count", "1x2", "--export", f"s3://{bucket}/flat", "--wait",
-        "--endpoint-url", server.url,
+        "--formats", "mjcf", "--endpoint-url", server.url,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     out = made.stdout
@@ -164,6 +164,7 @@ def test_worlds_generate_exports_the_worlds_to_the_bucket(server: JobforgeServer
     archive = server.data_dir / "buckets" / exported.removeprefix("exported s3://")
     with zipfile.ZipFile(archive) as package:
         assert sum(name.endswith(".world") for name in package.namelist()) == 2
+        assert sum("/mjcf/" in name for name in package.namelist()) == 2  # --formats mjcf
 
     # the same body (formatted otherwise) reuses the template; without --wait nothing is waited for
     template.write_text(json.dumps(body))
@@ -176,6 +177,13 @@ def test_worlds_generate_exports_the_worlds_to_the_bucket(server: JobforgeServer
 
     bad = jobforge("worlds", "generate", str(template), "--count", "2by3", "--endpoint-url", server.url)
     assert bad.returncode == 2 and "FLOORPLANSxINTERIORS" in bad.stderr
+    for options, message in (
+        (["--formats", "gz,stl"], "Unknown export format"),
+        (["--formats", "gz"], "--export"),
+    ):
+        args = ["--export", f"s3://{bucket}/x"] if "stl" in options[1] else []
+        bad = jobforge("worlds", "generate", str(template), *options, *args, "--endpoint-url", server.url)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
 
 
 def test_location_validate_writes_what_the_job_writes(server: JobforgeServer, tmp_path: Path) -> None:

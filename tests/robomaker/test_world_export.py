@@ -42,11 +42,12 @@ def wait_export(robomaker: Any, arn: str, done: tuple[str, ...] = ENDED, timeout
         time.sleep(0.2)
 
 
-def generate_worlds(robomaker: Any) -> dict[str, Any]:
-    """A six-room V2 template (hinged doors), 2 floorplans x 2 interiors: four worlds."""
+def generate_worlds(robomaker: Any, floorplans: int = 2, interiors: int = 2) -> dict[str, Any]:
+    """A six-room V2 template (hinged doors), 2 floorplans x 2 interiors (four worlds) by default."""
     template = robomaker.create_world_template(name="export-source", templateBody=json.dumps(SIX_ROOMS_V2))
     job = robomaker.create_world_generation_job(
-        template=template["arn"], worldCount={"floorplanCount": 2, "interiorCountPerFloorplan": 2}
+        template=template["arn"],
+        worldCount={"floorplanCount": floorplans, "interiorCountPerFloorplan": interiors},
     )
     deadline = time.monotonic() + 180
     while (described := robomaker.describe_world_generation_job(job=job["arn"]))["status"] not in (

@@ -1,5 +1,8 @@
 """The world export job: streams the requested worlds as one zip of Gazebo ROS packages to S3.
 
+The ``jobforge:formats`` job tag adds formats (gz-sim, MuJoCo...) to every world of the zip
+(:mod:`~jobforge.services.robomaker.export.formats`).
+
 Each world is rendered by a piece of its own on the engine's worker processes
 (:func:`~jobforge.services.robomaker.export.render_stored_world`, given the world's stored
 document, description and preview); the job assembles the archive from their results in the
@@ -96,7 +99,8 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             with store.writer(bucket, key, CONTENT_TYPE) as out:
                 from jobforge.services.robomaker.export import ArchiveWriter
 
-                summary = self._assemble(ctx, ArchiveWriter(out), worlds)
+                archive = ArchiveWriter(out, formats=_formats(ctx))
+                summary = self._assemble(ctx, archive, worlds)
                 if self.engine.jobs.cancel_requested(job.pk):  # unthrottled, right before publishing
                     raise JobCanceled()
         except NoSuchBucket:
@@ -168,11 +172,12 @@ class WorldExportHandler(JobHandler[list[Resource]]):
                 following += 1
                 ctx.report(progress={"worldsWritten": written + following})
 
-        pieces = [self._piece(world) for world in worlds]
+        pieces = [self._piece(world, archive.formats) for world in worlds]
         ctx.run_bounded(pieces, self.parallelism, on_result=arrived, processes=True, wait_on_stop=False)
 
-    def _piece(self, world: Resource) -> partial[RenderedWorld]:
-        """The rendering piece of one world: its stored document, description and preview."""
+    def _piece(self, world: Resource, formats: tuple[str, ...] = ()) -> partial[RenderedWorld]:
+        """The rendering piece of one world: its stored document, description and preview, and the
+        extra export formats to render."""
         from jobforge.services.robomaker.export import render_stored_world
 
         document = self.engine.artifacts.get(world.arn, WORLD_DOCUMENT)
@@ -184,6 +189,7 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             document.data,
             world.data.get("worldDescriptionBody") or "{}",
             preview.data if preview is not None else None,
+            formats=formats,
         )
 
     def _output_store(self, ctx: JobContext) -> tuple[ObjectStore, str]:
@@ -195,6 +201,13 @@ class WorldExportHandler(JobHandler[list[Resource]]):
             self.store, endpoint, ctx.request["iamRole"], f"jobforge-{ctx.job.job_id}", ctx.job.region
         )
         return (self.store, "recorded") if store is None else (store, "assumed")
+
+
+def _formats(ctx: JobContext) -> tuple[str, ...]:
+    """The extra formats the job's ``jobforge:formats`` tag selected (checked at creation)."""
+    from jobforge.services.robomaker.export.formats import formats_from_tags
+
+    return formats_from_tags(ctx.request.get("tags"))
 
 
 def role_store(store: ObjectStore, endpoint: str, role: str, session: str, region: str) -> ObjectStore | None:

@@ -39,6 +39,7 @@ class ExportOperations(RoboMakerBase):
         self.store.policy.check(bucket, ctx.account_id)  # InvalidParameterException if refused
         prefix = location.get("s3Prefix")
         validate_key(archive_key(prefix, "export-" + "0" * 12), bucket=bucket)
+        _check_formats(request.get("tags") or {})
         output = {"s3Bucket": bucket, **({"s3Prefix": prefix} if prefix is not None else {})}
         params = {
             "worlds": worlds,
@@ -123,3 +124,13 @@ class ExportOperations(RoboMakerBase):
 
     def cancel_world_export_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         return self._cancel(self._export_job(ctx, request["job"]), EXPORT_STATUS, "world export job")
+
+
+def _check_formats(tags: dict[str, str]) -> None:
+    """InvalidParameterException for a ``jobforge:formats`` tag naming an unknown format."""
+    from jobforge.services.robomaker.export.formats import formats_from_tags
+
+    try:
+        formats_from_tags(tags)
+    except ValueError as exc:
+        raise invalid(str(exc)) from None

@@ -15,7 +15,8 @@ added later in the archive's order (:meth:`ArchiveWriter.add_rendered`): the arc
                                                launch/launch_world.launch  launch/launch_world.py
                                                worlds/<worldId>/{<worldId>.world, model.config, model.sdf,
                                                                  world_description.json, preview.png,
-                                                                 meshes/{floor,wall}_<type>.dae}
+                                                                 meshes/{floor,wall}_<type>.dae,
+                                                                 <format>/... (extra formats, see formats.py)}
 
 Textures are shipped once, in the shared ``jobforge_materials`` model: exactly those the
 archive's furniture meshes and worlds reference.
@@ -26,10 +27,11 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from jobforge.services.robomaker.export import launch, package
+from jobforge.services.robomaker.export.formats import selected
 from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.export.textures import MATERIALS_MODEL, TextureId, materials_model_files
@@ -61,8 +63,8 @@ class RenderedWorld:
     textures: tuple[TextureId, ...] = ()  # the shared textures its floors and walls reference, sorted
 
 
-def render_world(item: ExportWorld, *, ceilings: bool = True) -> RenderedWorld:
-    """The files of ``item``'s folder and the shared models it uses."""
+def render_world(item: ExportWorld, *, ceilings: bool = True, formats: tuple[str, ...] = ()) -> RenderedWorld:
+    """The files of ``item``'s folder (with those of the extra ``formats``) and the shared models it uses."""
     world_id = item.world.world_id
     writer = WorldSdf(item.world, ceilings=ceilings)
     files: list[tuple[str, str | bytes]] = [
@@ -75,16 +77,26 @@ def render_world(item: ExportWorld, *, ceilings: bool = True) -> RenderedWorld:
         files.append(("preview.png", item.preview))
     files += sorted(writer.meshes().items())
     encoded = tuple((name, data.encode() if isinstance(data, str) else data) for name, data in files)
-    return RenderedWorld(world_id, encoded, tuple(used_models(item.world)), tuple(writer.textures()))
+    base = RenderedWorld(world_id, encoded, tuple(used_models(item.world)), tuple(writer.textures()))
+    extra = tuple(
+        (f"{export_format.name}/{path}", data)
+        for export_format in selected(formats)
+        for path, data in sorted(export_format.render_world(item.world, base).items())
+    )
+    return replace(base, files=base.files + extra) if extra else base
 
 
 def render_stored_world(
-    document: bytes, description: str, preview: bytes | None, ceilings: bool = True
+    document: bytes,
+    description: str,
+    preview: bytes | None,
+    ceilings: bool = True,
+    formats: tuple[str, ...] = (),
 ) -> RenderedWorld:
     """A world as stored by generation (its ``world.json`` document, description and preview),
     rendered: the export job's per-world piece, a pure function of its arguments."""
     world = World.from_dict(json.loads(document))
-    return render_world(ExportWorld(world, description, preview), ceilings=ceilings)
+    return render_world(ExportWorld(world, description, preview), ceilings=ceilings, formats=formats)
 
 
 @dataclass
@@ -117,12 +129,20 @@ class _Counted:
 class ArchiveWriter:
     """Adds worlds one by one, then (on :meth:`close`) the shared models and package files."""
 
-    def __init__(self, out: IO[bytes], *, ceilings: bool = True, compresslevel: int = 6) -> None:
+    def __init__(
+        self,
+        out: IO[bytes],
+        *,
+        ceilings: bool = True,
+        compresslevel: int = 6,
+        formats: tuple[str, ...] = (),
+    ) -> None:
         self._out = _Counted(out)
         self._zip = zipfile.ZipFile(
             self._out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
         )
         self._ceilings = ceilings
+        self.formats = formats  # extra formats (see formats.py), rendered into every world
         self._models: set[str] = set()
         self._textures: set[TextureId] = set()
         self.summary = ArchiveSummary()
@@ -137,10 +157,11 @@ class ArchiveWriter:
 
     def add_world(self, item: ExportWorld) -> None:
         if item.world.world_id not in self.summary.worlds:
-            self.add_rendered(render_world(item, ceilings=self._ceilings))
+            self.add_rendered(render_world(item, ceilings=self._ceilings, formats=self.formats))
 
     def add_rendered(self, rendered: RenderedWorld) -> None:
-        """Write a world rendered elsewhere (with this writer's ``ceilings``) as :meth:`add_world` would."""
+        """Write a world rendered elsewhere (with this writer's ``ceilings`` and ``formats``) as
+        :meth:`add_world` would."""
         if rendered.world_id in self.summary.worlds:
             return  # a world listed twice is exported once
         folder = f"{WORLDS_DIR}/worlds/{rendered.world_id}"
@@ -165,6 +186,8 @@ class ArchiveWriter:
     def _add_packages(self) -> None:
         models, worlds = package.MODELS_PACKAGE, package.WORLDS_PACKAGE
         first = self.summary.worlds[0] if self.summary.worlds else ""
+        extra = selected(self.formats)
+        depends = (models, *(dep for export_format in extra for dep in export_format.ros_depends))
         self._add(
             f"{MODELS_DIR}/package.xml",
             package.package_xml(models, "Shared furniture and fixture models of WorldForge worlds", "models"),
@@ -176,7 +199,7 @@ class ArchiveWriter:
         self._add(f"{MODELS_DIR}/env-hooks/50.{models}.sh.em", package.ros1_env_hook(models, "models"))
         self._add(
             f"{WORLDS_DIR}/package.xml",
-            package.package_xml(worlds, "Exported AWS RoboMaker WorldForge worlds", "worlds", (models,)),
+            package.package_xml(worlds, "Exported AWS RoboMaker WorldForge worlds", "worlds", depends),
         )
         self._add(f"{WORLDS_DIR}/CMakeLists.txt", package.cmakelists(worlds, ("launch", "worlds"), "worlds"))
         self._add(f"{WORLDS_DIR}/README.md", package.worlds_readme(self.summary.worlds))
@@ -185,6 +208,9 @@ class ArchiveWriter:
         self._add(f"{WORLDS_DIR}/env-hooks/50.{worlds}.sh.em", package.ros1_env_hook(worlds, "worlds"))
         self._add(f"{WORLDS_DIR}/launch/launch_world.launch", launch.ros1_launch(first))
         self._add(f"{WORLDS_DIR}/launch/launch_world.py", launch.ros2_launch(first), 0o755)
+        for export_format in extra:
+            for path, data in sorted(export_format.render_package(self.summary.worlds).items()):
+                self._add(f"{WORLDS_DIR}/{path}", data, 0o755 if path.endswith(".py") else 0o644)
 
     def abandon(self) -> None:
         """Drop an unfinished archive without writing its directory (the output is discarded)."""
@@ -204,6 +230,7 @@ def write_archive(
     worlds: Iterable[ExportWorld],
     *,
     ceilings: bool = True,
+    formats: tuple[str, ...] = (),
     between_worlds: Callable[[], None] | None = None,
 ) -> ArchiveSummary:
     """Stream an export archive of ``worlds`` into ``out`` (which is not closed).
@@ -211,7 +238,7 @@ def write_archive(
     ``between_worlds`` runs before each world is fetched and written: a job checks for
     cancellation there (an exception stops the archive where it is).
     """
-    writer = ArchiveWriter(out, ceilings=ceilings)
+    writer = ArchiveWriter(out, ceilings=ceilings, formats=formats)
     iterator = iter(worlds)
     try:
         while True:

@@ -23,11 +23,16 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jobforge.services.robomaker.export.models import furniture_model
 from jobforge.services.robomaker.export.xml import fmt, text
+
+if TYPE_CHECKING:
+    from jobforge.services.robomaker.export.archive import RenderedWorld
+    from jobforge.services.robomaker.worldgen.world import World
 
 TIMESTEP = 0.002  # MuJoCo's default step; its soft contacts stay stable at it
 Transform = np.ndarray  # 4x4 homogeneous
@@ -242,3 +247,13 @@ def world_mjcf(world_sdf: str, furniture_static: bool = True, sleep: bool = True
         return furniture_model(name).files["model.sdf"].decode()
 
     return sdf_world_to_mjcf(world_sdf, resolve, furniture_static, sleep)
+
+
+def world_sdf_of(base: RenderedWorld) -> str:
+    """The ``<worldId>.world`` document among a rendered world's files."""
+    return dict(base.files)[f"{base.world_id}.world"].decode()
+
+
+def render_world(world: World, base: RenderedWorld) -> dict[str, bytes]:
+    """The ``mjcf`` export format: ``<worldId>.xml``, self-contained (no mesh or texture files)."""
+    return {f"{world.world_id}.xml": world_mjcf(world_sdf_of(base)).encode()}

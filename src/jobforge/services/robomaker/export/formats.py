@@ -1,0 +1,105 @@
+r"""The export formats a world export can add to its zip, by name, and the job tag that selects them.
+
+``CreateWorldExportJob`` always writes AWS's package (``sdf``: Gazebo classic, SDF 1.6). The job
+tag ``jobforge:formats`` (names separated by ``+``, spaces or commas) adds more: each format renders
+a world's extra files, written in ``worlds/<worldId>/<format>/`` next to the world's SDF files, and
+may add files once per archive to the worlds package (a launch file). Renderers are named as
+``module:function`` and imported only when a world is rendered, so this module stays light enough
+to validate tags at ``CreateWorldExportJob``. RoboMaker's model (on AWS as here) allows no comma in
+a tag value (``[a-zA-Z0-9 _.\-\/+=:]*``): over the API write ``gz+mjcf`` or ``gz mjcf``; commas are
+for the command line and the library.
+
+A format's renderer is ``(world: World, base: RenderedWorld) -> dict[str, bytes]``: ``base`` is the
+world's default rendering (its ``<worldId>.world`` among ``base.files``), the keys are paths inside
+the format's folder. A package renderer is ``(world_ids: list[str]) -> dict[str, bytes]``, keys
+relative to the worlds package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobforge.services.robomaker.export.archive import RenderedWorld
+    from jobforge.services.robomaker.worldgen.world import World
+
+TAG = "jobforge:formats"
+SEPARATORS = re.compile(r"[+,\s]+")
+DEFAULT = "sdf"  # AWS's package, always written
+
+WorldRenderer = Callable[["World", "RenderedWorld"], dict[str, bytes]]
+PackageRenderer = Callable[[list[str]], dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: ``world`` and ``package`` are ``module:function`` names (see the module doc)."""
+
+    name: str
+    description: str
+    world: str | None = None  # None for the default package, which the archive writes itself
+    package: str | None = None
+    ros_depends: tuple[str, ...] = ()  # exec_depend of the worlds package when the format is exported
+
+    def render_world(self, world: World, base: RenderedWorld) -> dict[str, bytes]:
+        return _load(self.world)(world, base) if self.world else {}
+
+    def render_package(self, world_ids: list[str]) -> dict[str, bytes]:
+        return _load(self.package)(world_ids) if self.package else {}
+
+
+def _load(target: str) -> Any:
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+_HERE = "jobforge.services.robomaker.export"
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def register(export_format: ExportFormat) -> None:
+    """Add (or replace) a format under its name."""
+    FORMATS[export_format.name] = export_format
+
+
+register(ExportFormat(DEFAULT, "Gazebo classic worlds in SDF 1.6 (AWS's package, always included)"))
+register(
+    ExportFormat(
+        "gz",
+        "gz-sim (Harmonic and later) worlds in SDF 1.9 with their system plugins, and a ros_gz launch file",
+        world=f"{_HERE}.gz:render_world",
+        package=f"{_HERE}.gz:render_package",
+        ros_depends=("ros_gz_sim", "ros_gz_bridge"),
+    )
+)
+register(
+    ExportFormat(
+        "mjcf",
+        "MuJoCo MJCF, one self-contained file per world",
+        world=f"{_HERE}.mjcf:render_world",
+    )
+)
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    """The extra formats a tag value names (registry order, without ``sdf``); ValueError if unknown."""
+    names = set(SEPARATORS.split(value.strip())) - {""}
+    unknown = sorted(names - FORMATS.keys())
+    if unknown:
+        known = ", ".join(FORMATS)
+        raise ValueError(f"Unknown export format(s) {', '.join(map(repr, unknown))} in {TAG}: use {known}")
+    return tuple(name for name in FORMATS if name in names and name != DEFAULT)
+
+
+def formats_from_tags(tags: Mapping[str, str] | None) -> tuple[str, ...]:
+    """The extra formats a job's tags select (none without the ``jobforge:formats`` tag)."""
+    value = (tags or {}).get(TAG)
+    return parse_formats(value) if value is not None else ()
+
+
+def selected(names: Iterable[str]) -> list[ExportFormat]:
+    return [FORMATS[name] for name in names]
