@@ -4,8 +4,10 @@ world model, the catalogue's physics and the SDF export's door poses."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import numpy as np
 import pytest
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics, UsdShade, UsdValidation
 
+from jobforge.services.robomaker.export import WORLDS_DIR
+from jobforge.services.robomaker.export.formats import TAG
 from jobforge.services.robomaker.export.models import _inertial, build_parts
 from jobforge.services.robomaker.export.sdf import wall_blocks
 from jobforge.services.robomaker.export.usd import (
@@ -26,8 +30,12 @@ from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
 from jobforge.services.robomaker.worldgen.catalog import ITEM_TYPES, PHYSICS
 from jobforge.services.robomaker.worldgen.geometry import polygon_area
+from jobforge.storage import LocalObjectStore
 from tests.robomaker.physics import furnished_six_rooms
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
+from tests.robomaker.test_export_formats import ACCOUNT_KEY, BUCKET, ROLE
+from tests.robomaker.test_world_export import generate_worlds, wait_export
+from tests.support import JobforgeServer, client
 
 BATCH = {
     "furnished_l_house": (furnished_six_rooms(), 3, 103),  # an L footprint, windows, hinged doors
@@ -258,3 +266,33 @@ def test_polygon_rectangles_tile_the_polygon(polygon: tuple) -> None:
     for i, (ax0, ay0, ax1, ay1) in enumerate(rectangles):
         for bx0, by0, bx1, by1 in rectangles[i + 1 :]:
             assert min(ax1, bx1) <= max(ax0, bx0) or min(ay1, by1) <= max(ay0, by0)
+
+
+def test_export_job_writes_usd_beside_each_world(server: JobforgeServer, tmp_path: Path) -> None:
+    """Through boto3: an export job tagged ``jobforge:formats: usd`` puts each world's stage and
+    textures in ``worlds/<worldId>/usd/``; the stage opens from the unzipped folder, its textures
+    resolve and its furniture keeps its physics."""
+    robomaker = client("robomaker", server.url, access_key=ACCOUNT_KEY)
+    LocalObjectStore(server.data_dir).create_bucket(BUCKET)
+    worlds = generate_worlds(robomaker, floorplans=1, interiors=1)["worlds"]
+    created = robomaker.create_world_export_job(
+        worlds=worlds, outputLocation={"s3Bucket": BUCKET, "s3Prefix": "usd"}, iamRole=ROLE, tags={TAG: "usd"}
+    )
+    job = wait_export(robomaker, created["arn"])
+    assert job["status"] == "Completed", job.get("failureReason")
+    key = "usd/aws-robomaker-worldforge-export-" + created["arn"].rsplit("/export-", 1)[1] + ".zip"
+    with zipfile.ZipFile(io.BytesIO(LocalObjectStore(server.data_dir).get_bytes(BUCKET, key))) as archive:
+        archive.extractall(tmp_path)
+    (world_id,) = (arn.rsplit("/", 1)[1] for arn in worlds)
+    folder = tmp_path / WORLDS_DIR / "worlds" / world_id
+    assert (folder / f"{world_id}.world").is_file()  # the default package is still there
+    stage = Usd.Stage.Open(str(folder / "usd" / f"{world_id}.usda"))
+    assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0 and UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z
+    files = [
+        Path(shader.GetInput("file").Get().resolvedPath)
+        for prim in stage.Traverse()
+        if (shader := UsdShade.Shader(prim)) and shader.GetIdAttr().Get() == "UsdUVTexture"
+    ]
+    assert files and all(path.is_file() and path.parent == folder / "usd" / TEXTURES_DIR for path in files)
+    items = stage.GetPrimAtPath("/World/Furniture").GetChildren()
+    assert items and any(item.HasAPI(UsdPhysics.RigidBodyAPI) for item in items)

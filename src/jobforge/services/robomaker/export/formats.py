@@ -83,6 +83,14 @@ register(
         world=f"{_HERE}.mjcf:render_world",
     )
 )
+register(
+    ExportFormat(
+        "usd",
+        "USD for Isaac Sim: one .usda stage per world (UsdPhysics colliders, rigid bodies, door hinges;"
+        " UsdPreviewSurface materials) with its textures",
+        world=f"{_HERE}.usd:render_world",
+    )
+)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:

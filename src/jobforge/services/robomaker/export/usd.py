@@ -36,6 +36,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -69,6 +70,9 @@ from jobforge.services.robomaker.export.textures import (
 from jobforge.services.robomaker.worldgen.catalog import PHYSICS
 from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, Point, World
 
+if TYPE_CHECKING:
+    from jobforge.services.robomaker.export.archive import RenderedWorld
+
 Colour = tuple[float, float, float]
 
 TEXTURES_DIR = "textures"
@@ -89,6 +93,12 @@ def usd_file(world: World) -> str:
 def render_usd(world: World) -> dict[str, bytes]:
     """The ``usd`` format of ``world``: its stage and the textures it references, by relative path."""
     return UsdWorld(world).files()
+
+
+def render_world(world: World, base: RenderedWorld) -> dict[str, bytes]:
+    """The ``usd`` export format's renderer (see formats.py): needs nothing of the SDF rendering."""
+    del base
+    return render_usd(world)
 
 
 # -- mesh arrays ----------------------------------------------------------------------------------
