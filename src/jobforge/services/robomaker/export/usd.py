@@ -66,6 +66,7 @@ from jobforge.services.robomaker.export.textures import (
     part_texture,
     texture,
     texture_name,
+    texture_repeat,
 )
 from jobforge.services.robomaker.worldgen.catalog import PHYSICS
 from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, Point, World
@@ -452,7 +453,7 @@ class UsdWorld:
             mesh = _define_mesh(
                 self.stage,
                 scope.AppendChild(prim_name(f"floor_{i}_{room.name}")),
-                boxes_mesh(np.array(rows), texture(ref).repeat),
+                boxes_mesh(np.array(rows), texture_repeat(ref)),
             )
             _collider(mesh, hidden=False)
             UsdPhysics.MeshCollisionAPI.Apply(mesh.GetPrim()).CreateApproximationAttr(UsdPhysics.Tokens.none)
@@ -477,7 +478,7 @@ class UsdWorld:
             ref = ("wall", material)
             name = prim_name(texture_name(ref))
             mesh = _define_mesh(
-                self.stage, visuals.AppendChild(name), boxes_mesh(np.array(rows), texture(ref).repeat)
+                self.stage, visuals.AppendChild(name), boxes_mesh(np.array(rows), texture_repeat(ref))
             )
             _bind(mesh.GetPrim(), self.looks.textured(ref, material_colour(material, WALL_COLOURS)))
 
