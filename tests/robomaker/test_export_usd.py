@@ -43,6 +43,8 @@ BATCH = {
     "one_bedroom_house": (sample_body("OneBedroomHouse"), 3, 4),
 }
 RENDER = [UsdGeom.Tokens.default_, UsdGeom.Tokens.render]
+# UsdPhysics' stage parser (renamed in usd-core 26)
+LOAD_PHYSICS = getattr(UsdPhysics, "UsdPhysicsLoadStageFromPrimRange", UsdPhysics.LoadUsdPhysicsFromRange)
 
 
 @dataclass
@@ -66,7 +68,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Exported]:
             (folder / path).parent.mkdir(parents=True, exist_ok=True)
             (folder / path).write_bytes(data)
         stage = Usd.Stage.Open(str(folder / usd_file(world)))
-        parsed = UsdPhysics.UsdPhysicsLoadStageFromPrimRange(stage, ["/World"])
+        parsed = LOAD_PHYSICS(stage, ["/World"])
         physics = {kind: dict(zip(paths, descs, strict=True)) for kind, (paths, descs) in parsed.items()}
         out[name] = Exported(world, folder, files, stage, physics)
     return out
