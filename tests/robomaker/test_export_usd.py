@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdPhysics, UsdShade, UsdValidation
 
-from jobforge.services.robomaker.export import WORLDS_DIR
+from jobforge.services.robomaker.export import MODELS_DIR, WORLDS_DIR
 from jobforge.services.robomaker.export.formats import TAG
 from jobforge.services.robomaker.export.models import _inertial, build_parts
 from jobforge.services.robomaker.export.sdf import wall_blocks
+from jobforge.services.robomaker.export.textures import MATERIALS_MODEL
+from jobforge.services.robomaker.export.textures import TEXTURES_DIR as MATERIALS_TEXTURES
 from jobforge.services.robomaker.export.usd import (
     TEXTURES_DIR,
     polygon_rectangles,
@@ -271,9 +273,9 @@ def test_polygon_rectangles_tile_the_polygon(polygon: tuple) -> None:
 
 
 def test_export_job_writes_usd_beside_each_world(server: JobforgeServer, tmp_path: Path) -> None:
-    """Through boto3: an export job tagged ``jobforge:formats: usd`` puts each world's stage and
-    textures in ``worlds/<worldId>/usd/``; the stage opens from the unzipped folder, its textures
-    resolve and its furniture keeps its physics."""
+    """Through boto3: an export job tagged ``jobforge:formats: usd`` puts each world's stage in
+    ``worlds/<worldId>/usd/``; the stage opens from the unzipped folder, its textures resolve to
+    the shared materials model's (shipped once) and its furniture keeps its physics."""
     robomaker = client("robomaker", server.url, access_key=ACCOUNT_KEY)
     LocalObjectStore(server.data_dir).create_bucket(BUCKET)
     worlds = generate_worlds(robomaker, floorplans=1, interiors=1)["worlds"]
@@ -295,6 +297,8 @@ def test_export_job_writes_usd_beside_each_world(server: JobforgeServer, tmp_pat
         for prim in stage.Traverse()
         if (shader := UsdShade.Shader(prim)) and shader.GetIdAttr().Get() == "UsdUVTexture"
     ]
-    assert files and all(path.is_file() and path.parent == folder / "usd" / TEXTURES_DIR for path in files)
+    shared = (tmp_path / MODELS_DIR / "models" / MATERIALS_MODEL / MATERIALS_TEXTURES).resolve()
+    assert files and all(path.is_file() and path.parent == shared for path in files)
+    assert sorted(p.name for p in (folder / "usd").iterdir()) == [f"{world_id}.usda"]  # no copies
     items = stage.GetPrimAtPath("/World/Furniture").GetChildren()
     assert items and any(item.HasAPI(UsdPhysics.RigidBodyAPI) for item in items)

@@ -45,6 +45,7 @@ from pxr import Gf, Sdf, Tf, Usd, UsdGeom, UsdLux, UsdPhysics, UsdShade, Vt
 
 from jobforge.services.robomaker.export.collada import box_uvs
 from jobforge.services.robomaker.export.models import FRICTION, PALETTE, Part, _inertial, build_parts
+from jobforge.services.robomaker.export.package import MODELS_PACKAGE
 from jobforge.services.robomaker.export.sdf import (
     DOOR_MASS,
     EXTERIOR,
@@ -61,6 +62,7 @@ from jobforge.services.robomaker.export.sdf import (
     wall_blocks,
 )
 from jobforge.services.robomaker.export.textures import (
+    MATERIALS_MODEL,
     Texture,
     TextureId,
     part_texture,
@@ -68,6 +70,7 @@ from jobforge.services.robomaker.export.textures import (
     texture_name,
     texture_repeat,
 )
+from jobforge.services.robomaker.export.textures import TEXTURES_DIR as MATERIALS_TEXTURES
 from jobforge.services.robomaker.worldgen.catalog import PHYSICS
 from jobforge.services.robomaker.worldgen.world import LEAF_THICKNESS, Doorway, Point, World
 
@@ -91,15 +94,23 @@ def usd_file(world: World) -> str:
     return f"{world.world_id}.usda"
 
 
-def render_usd(world: World) -> dict[str, bytes]:
-    """The ``usd`` format of ``world``: its stage and the textures it references, by relative path."""
-    return UsdWorld(world).files()
+def render_usd(world: World, shared_textures: str | None = None) -> dict[str, bytes]:
+    """The ``usd`` format of ``world``: its stage and the textures it references, by relative path
+    (``textures/...`` beside the stage); with ``shared_textures``, a folder relative to the stage
+    holding them already, the stage references them there and no PNG is returned."""
+    return UsdWorld(world, shared_textures).files()
+
+
+# From worlds/<worldId>/usd/ in the archive (or a colcon install's share/) to the textures the
+# default package ships once in its shared materials model.
+ARCHIVE_TEXTURES = f"../../../../{MODELS_PACKAGE}/models/{MATERIALS_MODEL}/{MATERIALS_TEXTURES}"
 
 
 def render_world(world: World, base: RenderedWorld) -> dict[str, bytes]:
-    """The ``usd`` export format's renderer (see formats.py): needs nothing of the SDF rendering."""
+    """The ``usd`` export format's renderer (see formats.py): the stage only, its textures those of
+    the archive's ``jobforge_materials`` model (the same set the world's SDF and models use)."""
     del base
-    return render_usd(world)
+    return render_usd(world, ARCHIVE_TEXTURES)
 
 
 # -- mesh arrays ----------------------------------------------------------------------------------
@@ -311,6 +322,7 @@ class Looks:
 
     stage: Usd.Stage
     scope: Sdf.Path
+    folder: str = f"./{TEXTURES_DIR}"  # where the stage finds the textures
     textures: dict[str, Texture] = field(default_factory=dict)
     _made: dict[str, UsdShade.Material] = field(default_factory=dict)
 
@@ -355,7 +367,7 @@ class Looks:
     def _image(self, path: Sdf.Path, file: str, colour_space: str, st: UsdShade.Output) -> UsdShade.Shader:
         shader = UsdShade.Shader.Define(self.stage, path)
         shader.CreateIdAttr("UsdUVTexture")
-        shader.CreateInput("file", _T.Asset).Set(Sdf.AssetPath(f"./{TEXTURES_DIR}/{file}"))
+        shader.CreateInput("file", _T.Asset).Set(Sdf.AssetPath(f"{self.folder}/{file}"))
         shader.CreateInput("sourceColorSpace", _T.Token).Set(colour_space)
         shader.CreateInput("wrapS", _T.Token).Set("repeat")
         shader.CreateInput("wrapT", _T.Token).Set("repeat")
@@ -367,11 +379,12 @@ class Looks:
 class UsdWorld:
     """Builds one world's stage in memory."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, shared_textures: str | None = None) -> None:
         self.world = world
         self.stage = Usd.Stage.CreateInMemory(usd_file(world))
         self.root = Sdf.Path("/World")
-        self.looks = Looks(self.stage, self.root.AppendChild("Looks"))
+        self.looks = Looks(self.stage, self.root.AppendChild("Looks"), shared_textures or f"./{TEXTURES_DIR}")
+        self.shared_textures = shared_textures is not None
 
     def _path(self, *names: str) -> Sdf.Path:
         path = self.root
@@ -417,6 +430,8 @@ class UsdWorld:
         """The stage document and every texture its materials reference."""
         document = self.build().GetRootLayer().ExportToString().encode()
         out = {usd_file(self.world): document}
+        if self.shared_textures:
+            return out
         for image in sorted(self.looks.textures.values(), key=lambda t: t.name):
             out[f"{TEXTURES_DIR}/{image.albedo_file}"] = image.albedo
             out[f"{TEXTURES_DIR}/{image.normal_file}"] = image.normal
