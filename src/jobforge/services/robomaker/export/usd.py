@@ -1,10 +1,13 @@
 """The ``usd`` export format: one USD stage (``.usda``) per world, written with usd-core, for Isaac
 Sim and any other USD tool.
 
-A world's files, by path relative to its folder::
+A world's files, by path relative to its folder (:func:`render_usd`)::
 
     <worldId>.usda
     textures/<texture>_albedo.png, textures/<texture>_normal.png   (referenced as ./textures/...)
+
+In the export archive (:func:`render_world`, ``worlds/<worldId>/usd/``) only the stage: it
+references the textures the archive ships once in its shared materials model.
 
 The stage is Z up in metres and kilograms (``metersPerUnit`` 1, ``kilogramsPerUnit`` 1) with
 ``/World`` as its default prim::
