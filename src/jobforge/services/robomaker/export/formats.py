@@ -87,7 +87,7 @@ register(
     ExportFormat(
         "usd",
         "USD for Isaac Sim: one .usda stage per world (UsdPhysics colliders, rigid bodies, door hinges;"
-        " UsdPreviewSurface materials) with its textures",
+        " UsdPreviewSurface materials textured from the shared materials model)",
         world=f"{_HERE}.usd:render_world",
     )
 )
