@@ -66,11 +66,9 @@ def timing(worlds: int, formats: tuple[str, ...]) -> None:
     reference = statistics.mean(times[DEFAULT])
     print(f"time per world ({worlds} six-room V2 worlds, one process):")
     for name, taken in times.items():
-        mean = statistics.mean(taken)
-        print(
-            f"  {name:6} mean {1000 * mean:7.1f} ms  max {1000 * max(taken):7.1f} ms  "
-            f"{sizes[name] / worlds / 1024:8.0f} kB/world  ratio to {DEFAULT}: {mean / reference:.2f}"
-        )
+        mean, size = statistics.mean(taken), sizes[name] / worlds / 1024
+        print(f"  {name:6} mean {1000 * mean:7.1f} ms  max {1000 * max(taken):7.1f} ms  ", end="")
+        print(f"{size:8.0f} kB/world  ratio to {DEFAULT}: {mean / reference:.2f}")
 
 
 def main() -> None:

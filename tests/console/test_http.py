@@ -89,3 +89,17 @@ def test_a_bucket_named_console_stays_s3s(plain: JobforgeServer) -> None:
     s3.create_bucket(Bucket="console")
     s3.put_object(Bucket="console", Key="jobs", Body=b"an object, not a page")
     assert s3.get_object(Bucket="console", Key="jobs")["Body"].read() == b"an object, not a page"
+
+
+def test_an_export_job_shows_its_formats(plain: JobforgeServer) -> None:
+    robomaker = client("robomaker", plain.url)
+    world = "arn:aws:robomaker:us-east-1:000000000000:world/generation_000000000000_world_1"
+    created = robomaker.create_world_export_job(
+        worlds=[world],
+        outputLocation={"s3Bucket": "console-formats"},
+        iamRole="arn:aws:iam::000000000000:role/export",
+        tags={"jobforge:formats": "mjcf+gz"},
+    )
+    with browser(plain) as http:
+        page = http.get("robomaker/job", params={"arn": created["arn"]})
+        assert page.status_code == 200 and '<dd class="formats">sdf, gz, mjcf</dd>' in page.text

@@ -4,6 +4,8 @@ furniture models a world includes, on disk."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,33 @@ def require_sdf_checker() -> list[str]:
             pytest.fail(message)
         pytest.skip(message)
     return command
+
+
+STRICT_CHECKER = r"""
+#include <sdf/sdf.hh>
+#include <iostream>
+// Load with unknown elements and warnings as errors (ign sdf -k lets an unknown element pass).
+int main(int argc, char **argv) {
+  sdf::ParserConfig config;
+  config.SetUnrecognizedElementsPolicy(sdf::EnforcementPolicy::ERR);
+  config.SetWarningsPolicy(sdf::EnforcementPolicy::ERR);
+  for (int i = 2; i < argc; ++i) config.AddURIPath("model://", argv[i]);
+  sdf::Root root;
+  sdf::Errors errors = root.Load(argv[1], config);
+  for (auto &e : errors)
+    std::cerr << argv[1] << ':' << e.LineNumber().value_or(-1) << ' ' << e.Message() << '\n';
+  return errors.empty() ? 0 : 1;
+}
+"""
+
+
+def build_strict_checker(directory: Path) -> Path:
+    """:data:`STRICT_CHECKER` compiled in ``directory`` (run as ``checker FILE [MODEL_DIR...]``);
+    skips the test without g++ or libsdformat12's development files (optional)."""
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "sdformat12"], capture_output=True, text=True)
+    if shutil.which("g++") is None or flags.returncode != 0:
+        pytest.skip("g++ or libsdformat12's development files are missing")
+    source, binary = directory / "strict.cc", directory / "strict"
+    source.write_text(STRICT_CHECKER)
+    subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
+    return binary

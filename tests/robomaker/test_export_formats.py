@@ -6,7 +6,11 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
+import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import mujoco
@@ -18,7 +22,7 @@ from jobforge.services.robomaker.export.check import check_export, check_sdf_fil
 from jobforge.services.robomaker.export.formats import FORMATS, TAG, formats_from_tags, parse_formats
 from jobforge.services.robomaker.export.gz import SYSTEMS
 from jobforge.storage import LocalObjectStore
-from tests.robomaker.helpers import require_sdf_checker
+from tests.robomaker.helpers import build_strict_checker, require_sdf_checker
 from tests.robomaker.physics import settle
 from tests.robomaker.test_world_export import generate_worlds, wait_export
 from tests.support import JobforgeServer, client
@@ -38,6 +42,16 @@ def test_parse_formats() -> None:
         with pytest.raises(ValueError, match="Unknown export format"):
             parse_formats(bad)
     assert {"sdf", "gz", "mjcf"} <= FORMATS.keys()
+
+
+def test_the_registry_loads_no_renderer() -> None:
+    """The API process validates the tag without loading the rendering libraries."""
+    code = (
+        "import sys; from jobforge.services.robomaker.export.formats import parse_formats; "
+        "parse_formats('gz+mjcf'); print(sorted({'numpy', 'trimesh', 'mujoco'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +124,8 @@ def test_layout_next_to_the_default_package(exported: dict) -> None:
     assert exported["modes"][f"{WORLDS_DIR}/launch/launch_world_gz.py"] & 0o111  # executable
     package_xml = (root / WORLDS_DIR / "package.xml").read_text()
     assert "<exec_depend>ros_gz_sim</exec_depend>" in package_xml
+    readme = (root / WORLDS_DIR / "README.md").read_text()
+    assert "launch_world_gz.py" in readme and "from_xml_path" in readme
     result = check_export(root, run_sdf_checker=False)  # the default package is still whole
     assert result.problems == [] and result.worlds == exported["ids"]
 
@@ -118,17 +134,31 @@ def test_gz_worlds_pass_libsdformat(exported: dict) -> None:
     command = require_sdf_checker()
     root = exported["root"]
     paths = [root / MODELS_DIR / "models", root / WORLDS_DIR / "worlds"]
-    for world_id in exported["ids"]:
-        world = root / WORLDS_DIR / "worlds" / world_id / "gz" / f"{world_id}.sdf"
+    worlds = [root / WORLDS_DIR / "worlds" / i / "gz" / f"{i}.sdf" for i in exported["ids"]]
+    with ThreadPoolExecutor(len(worlds)) as pool:  # ign sdf -k takes seconds per world
+        assert [
+            p for found in pool.map(lambda w: check_sdf_file(w, paths, command), worlds) for p in found
+        ] == []
+    for world in worlds:
         text = world.read_text()
         assert '<sdf version="1.9">' in text
         assert all(f'name="{system}"' in text for _, system, _ in SYSTEMS)
-        assert check_sdf_file(world, paths, command) == []
         # gz-sim resolves every model:// URI (includes, meshes, textures) on GZ_SIM_RESOURCE_PATH
         uris = re.findall(r"model://([^<\s]+)", text)
         assert any("/meshes/" in uri for uri in uris) and any(uri.endswith(".png") for uri in uris)
         unresolved = [uri for uri in uris if not any((path / uri).exists() for path in paths)]
         assert unresolved == []
+
+
+def test_gz_worlds_pass_a_strict_libsdformat_load(exported: dict, tmp_path: Path) -> None:
+    """Unknown elements and warnings as errors (optional: g++ and libsdformat12's headers)."""
+    binary = build_strict_checker(tmp_path)
+    root = exported["root"]
+    paths = [str(root / MODELS_DIR / "models"), str(root / WORLDS_DIR / "worlds")]
+    for world_id in exported["ids"]:
+        world = root / WORLDS_DIR / "worlds" / world_id / "gz" / f"{world_id}.sdf"
+        done = subprocess.run([str(binary), str(world), *paths], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
 
 def test_mjcf_worlds_settle_in_mujoco(exported: dict) -> None:
@@ -150,4 +180,6 @@ def test_without_the_tag_only_the_default_package(server: JobforgeServer, export
     data = LocalObjectStore(server.data_dir).get_bytes(BUCKET, key)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert not [n for n in names if "/gz/" in n or "/mjcf/" in n or n.endswith("launch_world_gz.py")]
-    assert "ros_gz_sim" not in zipfile.ZipFile(io.BytesIO(data)).read(f"{WORLDS_DIR}/package.xml").decode()
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert "ros_gz_sim" not in package.read(f"{WORLDS_DIR}/package.xml").decode()
+    assert "gz-sim (SDF 1.9" not in package.read(f"{WORLDS_DIR}/README.md").decode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,7 +15,7 @@ from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.export.textures import texture_name
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
-from tests.robomaker.helpers import require_sdf_checker, write_used_models
+from tests.robomaker.helpers import build_strict_checker, require_sdf_checker, write_used_models
 from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 
 
@@ -157,32 +156,9 @@ def test_worlds_and_world_models_pass_libsdformat(worlds: dict[str, World], tmp_
     assert check_sdf_file(broken, [models], command)
 
 
-STRICT_CHECKER = r"""
-#include <sdf/sdf.hh>
-#include <iostream>
-// Load with unknown elements and warnings as errors (ign sdf -k lets an unknown element pass).
-int main(int argc, char **argv) {
-  sdf::ParserConfig config;
-  config.SetUnrecognizedElementsPolicy(sdf::EnforcementPolicy::ERR);
-  config.SetWarningsPolicy(sdf::EnforcementPolicy::ERR);
-  for (int i = 2; i < argc; ++i) config.AddURIPath("model://", argv[i]);
-  sdf::Root root;
-  sdf::Errors errors = root.Load(argv[1], config);
-  for (auto &e : errors)
-    std::cerr << argv[1] << ':' << e.LineNumber().value_or(-1) << ' ' << e.Message() << '\n';
-  return errors.empty() ? 0 : 1;
-}
-"""
-
-
 def test_worlds_pass_a_strict_libsdformat_load(worlds: dict[str, World], tmp_path: Path) -> None:
     """Where the C++ toolchain and libsdformat12's headers are present (optional)."""
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "sdformat12"], capture_output=True, text=True)
-    if shutil.which("g++") is None or flags.returncode != 0:
-        pytest.skip("g++ or libsdformat12's development files are missing")
-    source, binary = tmp_path / "strict.cc", tmp_path / "strict"
-    source.write_text(STRICT_CHECKER)
-    subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
+    binary = build_strict_checker(tmp_path)
     models, world_dirs = tmp_path / "models", tmp_path / "worlds"
     for world in worlds.values():
         write_used_models(world, models)

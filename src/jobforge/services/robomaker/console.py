@@ -170,7 +170,12 @@ class RoboMakerConsole:
         export = job.kind == EXPORT_KIND
         operation = "DescribeWorldExportJob" if export else "DescribeWorldGenerationJob"
         described = request.call(SERVICE, operation, {"job": arn})
-        return Rendered("robomaker/job.html", {"job": job, "described": described, "export": export})
+        context = {"job": job, "described": described, "export": export}
+        if export:  # the formats the job writes: its jobforge:formats tag as created (checked then)
+            from jobforge.services.robomaker.export.formats import DEFAULT, formats_from_tags
+
+            context["formats"] = [DEFAULT, *formats_from_tags(job.request.get("tags"))]
+        return Rendered("robomaker/job.html", context)
 
     def download(self, request: PageRequest) -> Raw:
         """The export's zip, read with the signed-in account's rights on the output bucket."""

@@ -202,7 +202,10 @@ class ArchiveWriter:
             package.package_xml(worlds, "Exported AWS RoboMaker WorldForge worlds", "worlds", depends),
         )
         self._add(f"{WORLDS_DIR}/CMakeLists.txt", package.cmakelists(worlds, ("launch", "worlds"), "worlds"))
-        self._add(f"{WORLDS_DIR}/README.md", package.worlds_readme(self.summary.worlds))
+        readme = "\n".join(
+            [package.worlds_readme(self.summary.worlds), *(f.readme for f in extra if f.readme)]
+        )
+        self._add(f"{WORLDS_DIR}/README.md", readme)
         self._add(f"{WORLDS_DIR}/LICENSE", package.LICENSE)
         self._add(f"{WORLDS_DIR}/env-hooks/{worlds}.dsv.in", package.ros2_env_hook(worlds, "worlds"))
         self._add(f"{WORLDS_DIR}/env-hooks/50.{worlds}.sh.em", package.ros1_env_hook(worlds, "worlds"))

@@ -44,6 +44,7 @@ class ExportFormat:
     world: str | None = None  # None for the default package, which the archive writes itself
     package: str | None = None
     ros_depends: tuple[str, ...] = ()  # exec_depend of the worlds package when the format is exported
+    readme: str = ""  # a Markdown section added to the worlds package's README.md
 
     def render_world(self, world: World, base: RenderedWorld) -> dict[str, bytes]:
         return _load(self.world)(world, base) if self.world else {}
@@ -74,6 +75,12 @@ register(
         world=f"{_HERE}.gz:render_world",
         package=f"{_HERE}.gz:render_package",
         ros_depends=("ros_gz_sim", "ros_gz_bridge"),
+        readme="""## gz-sim (SDF 1.9, format `gz`)
+
+    export GZ_SIM_RESOURCE_PATH=$GAZEBO_MODEL_PATH  # both model directories, as above
+    gz sim aws_robomaker_worldforge_worlds/worlds/<worldId>/gz/<worldId>.sdf
+    # ROS 2 + ros_gz: ros2 launch aws_robomaker_worldforge_worlds launch_world_gz.py world_id:=<worldId>
+""",
     )
 )
 register(
@@ -81,6 +88,13 @@ register(
         "mjcf",
         "MuJoCo MJCF, one self-contained file per world",
         world=f"{_HERE}.mjcf:render_world",
+        readme="""## MuJoCo (MJCF, format `mjcf`)
+
+    cd aws_robomaker_worldforge_worlds/worlds/<worldId>/mjcf
+    python -c "import mujoco; mujoco.MjModel.from_xml_path('<worldId>.xml')"
+
+Each file is self-contained (no mesh or texture files).
+""",
     )
 )
 register(
