@@ -290,6 +290,7 @@ def test_export_job_writes_usd_beside_each_world(server: JobforgeServer, tmp_pat
     (world_id,) = (arn.rsplit("/", 1)[1] for arn in worlds)
     folder = tmp_path / WORLDS_DIR / "worlds" / world_id
     assert (folder / f"{world_id}.world").is_file()  # the default package is still there
+    assert "format `usd`" in (tmp_path / WORLDS_DIR / "README.md").read_text()
     stage = Usd.Stage.Open(str(folder / "usd" / f"{world_id}.usda"))
     assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0 and UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z
     files = [

@@ -103,6 +103,15 @@ register(
         "USD for Isaac Sim: one .usda stage per world (UsdPhysics colliders, rigid bodies, door hinges;"
         " UsdPreviewSurface materials textured from the shared materials model)",
         world=f"{_HERE}.usd:render_world",
+        readme="""## Isaac Sim (USD, format `usd`)
+
+    # Isaac Sim: File > Open; or from Python (usd-core or Isaac's own pxr):
+    cd aws_robomaker_worldforge_worlds/worlds/<worldId>/usd
+    python -c "from pxr import Usd; Usd.Stage.Open('<worldId>.usda')"
+
+Z up, metres, UsdPhysics colliders, rigid bodies and door hinges. Its textures are those of the
+shared models package (`jobforge_materials`): keep both packages side by side.
+""",
     )
 )
 
