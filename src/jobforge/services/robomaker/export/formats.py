@@ -104,6 +104,23 @@ register(
         world=f"{_HERE}.nav2:render_world",
     )
 )
+register(
+    ExportFormat(
+        "usd",
+        "USD for Isaac Sim: one .usda stage per world (UsdPhysics colliders, rigid bodies, door hinges;"
+        " UsdPreviewSurface materials textured from the shared materials model)",
+        world=f"{_HERE}.usd:render_world",
+        readme="""## Isaac Sim (USD, format `usd`)
+
+    # Isaac Sim: File > Open; or from Python (usd-core or Isaac's own pxr):
+    cd aws_robomaker_worldforge_worlds/worlds/<worldId>/usd
+    python -c "from pxr import Usd; Usd.Stage.Open('<worldId>.usda')"
+
+Z up, metres, UsdPhysics colliders, rigid bodies and door hinges. Its textures are those of the
+shared models package (`jobforge_materials`): keep both packages side by side.
+""",
+    )
+)
 
 
 def parse_formats(value: str) -> tuple[str, ...]:

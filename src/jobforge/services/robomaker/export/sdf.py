@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import trimesh
@@ -42,6 +43,7 @@ from jobforge.services.robomaker.worldgen.world import (
     Doorway,
     Point,
     Wall,
+    Window,
     World,
 )
 
@@ -180,6 +182,109 @@ def _span_box(center: Point, width: float, axis: str, thickness: float) -> tuple
     return (cx - half, cy - t, cx + half, cy + t) if axis == "x" else (cx - t, cy - half, cx + t, cy + half)
 
 
+def side_materials(world: World, wall: Wall) -> tuple[str | None, str | None]:
+    """Wall material types on the (negative, positive) side across the wall (None: outside)."""
+    along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
+    line = wall.start[1] if along_x else wall.start[0]
+    sides: list[str | None] = [None, None]
+    for name in wall.rooms:
+        room = world.room(name)
+        x0, y0, x1, y1 = room.bounds
+        centre = (y0 + y1) / 2 if along_x else (x0 + x1) / 2
+        sides[1 if centre > line else 0] = room.wall_material
+    return sides[0], sides[1]
+
+
+@dataclass(frozen=True)
+class WallBlock:
+    """One solid block of a wall: ``box`` (x0, y0, x1, y1) from ``z0`` to ``z1``."""
+
+    name: str
+    wall: Wall
+    box: tuple[float, float, float, float]
+    z0: float
+    z1: float
+
+    @property
+    def extents(self) -> Extents:
+        x0, y0, x1, y1 = self.box
+        return (x0, y0, self.z0, x1, y1, self.z1)
+
+    def halves(self) -> tuple[Extents, Extents]:
+        """The (negative, positive) halves of the block across its wall's centre line."""
+        x0, y0, x1, y1 = self.box
+        wall, z0, z1 = self.wall, self.z0, self.z1
+        if abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1]):
+            mid = wall.start[1]
+            return (x0, y0, z0, x1, mid, z1), (x0, mid, z0, x1, y1, z1)
+        mid = wall.start[0]
+        return (x0, y0, z0, mid, y1, z1), (mid, y0, z0, x1, y1, z1)
+
+
+def wall_blocks(world: World) -> list[WallBlock]:
+    """Every built wall block: full-height pieces, a lintel over every doorway, every window's
+    sill and lintel (the glass is :func:`glass_pane`)."""
+    blocks = []
+    walls = {wall.id: wall for wall in world.walls}
+    for wall in world.walls:
+        for i, box in enumerate(world.full_height(wall).solid_boxes()):
+            blocks.append(WallBlock(f"{sdf_name(wall.id)}_{i}", wall, box, 0.0, wall.height))
+    for door in world.doorways:
+        wall = walls.get(door.wall)
+        if door.kind != "Doorway" or wall is None or wall.height <= door.height:
+            continue
+        box = _span_box(door.center, door.width, door.axis, wall.thickness)
+        blocks.append(WallBlock(f"lintel_{sdf_name(door.id)}", wall, box, door.height, wall.height))
+    for window in world.windows:
+        wall = walls[window.wall]
+        name = sdf_name(window.id)
+        box = _span_box(window.center, window.width, window.axis, wall.thickness)
+        blocks.append(WallBlock(f"sill_{name}", wall, box, 0.0, window.sill))
+        blocks.append(WallBlock(f"lintel_{name}", wall, box, window.top, wall.height))
+    return blocks
+
+
+def glass_pane(window: Window) -> Extents:
+    """The (x0, y0, z0, x1, y1, z1) box of a window's glass pane, centred in the wall."""
+    x0, y0, x1, y1 = _span_box(window.center, window.width, window.axis, GLASS_THICKNESS)
+    return (x0, y0, window.sill, x1, y1, window.top)
+
+
+class DoorPose(NamedTuple):
+    """A door leaf's frame: the pivot (x, y) on the floor and the yaw of its initial opening, the
+    leaf's width and height, and the hinge's limits (radians) relative to that opening."""
+
+    x: float
+    y: float
+    yaw: float
+    width: float
+    height: float
+    lower: float
+    upper: float
+
+
+def door_pose(door: Doorway) -> DoorPose:
+    """Where the leaf of a hinged door stands at its initial opening (as :meth:`WorldSdf.door` poses it)."""
+    hx, hy = door.hinge or door.center
+    cx, cy = door.center
+    if door.axis == "x":
+        along, normal = (1.0 if cx > hx else -1.0, 0.0), (0.0, door.swing_sign or 1.0)
+    else:
+        along, normal = (0.0, 1.0 if cy > hy else -1.0), (door.swing_sign or 1.0, 0.0)
+    turn = along[0] * normal[1] - along[1] * normal[0]  # +1: opening turns counter-clockwise
+    opened = math.radians(90.0 * (door.open_percent or 0.0) / 100.0)
+    lower, upper = sorted((turn * -opened, turn * (math.pi / 2 - opened)))
+    return DoorPose(
+        hx + along[0] * HINGE_CLEARANCE,
+        hy + along[1] * HINGE_CLEARANCE,
+        math.atan2(along[1], along[0]) + turn * opened,
+        door.width - LEAF_INSET,
+        door.height - 0.02,
+        lower,
+        upper,
+    )
+
+
 @dataclass(frozen=True)
 class WorldSdf:
     """Writes one world's SDF. ``ceilings`` adds a ceiling slab over every room."""
@@ -188,18 +293,6 @@ class WorldSdf:
     ceilings: bool = True
 
     # -- pieces -----------------------------------------------------------------------------------
-    def _side_materials(self, wall: Wall) -> tuple[str | None, str | None]:
-        """Wall material types on the (negative, positive) side across the wall (None: outside)."""
-        along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
-        line = wall.start[1] if along_x else wall.start[0]
-        sides: list[str | None] = [None, None]
-        for name in wall.rooms:
-            room = self.world.room(name)
-            x0, y0, x1, y1 = room.bounds
-            centre = (y0 + y1) / 2 if along_x else (x0 + x1) / 2
-            sides[1 if centre > line else 0] = room.wall_material
-        return sides[0], sides[1]
-
     def _side(self, name: str, material: str | None, extents: Extents) -> str:
         """One side of a wall block: collected for its material's textured mesh, or (outside) a
         flat-coloured box visual."""
@@ -208,23 +301,15 @@ class WorldSdf:
         self.surfaces.add(("wall", material), material_colour(material, WALL_COLOURS), extents)
         return ""
 
-    def _wall_block(
-        self, name: str, wall: Wall, box: tuple[float, float, float, float], z0: float, z1: float
-    ) -> str:
+    def _wall_block(self, block: WallBlock) -> str:
         """One solid wall block: a full-thickness collision and a visual half per side."""
-        x0, y0, x1, y1 = box
-        negative, positive = self._side_materials(wall)
-        along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
-        parts = [_collision(name, x0, y0, z0, x1, y1, z1)]
-        if along_x:
-            mid = wall.start[1]
-            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, x1, mid, z1)))
-            parts.append(self._side(f"{name}_b", positive, (x0, mid, z0, x1, y1, z1)))
-        else:
-            mid = wall.start[0]
-            parts.append(self._side(f"{name}_a", negative, (x0, y0, z0, mid, y1, z1)))
-            parts.append(self._side(f"{name}_b", positive, (mid, y0, z0, x1, y1, z1)))
-        return "".join(parts)
+        negative, positive = side_materials(self.world, block.wall)
+        low, high = block.halves()
+        return (
+            _collision(block.name, *block.extents)
+            + self._side(f"{block.name}_a", negative, low)
+            + self._side(f"{block.name}_b", positive, high)
+        )
 
     def _textured_visuals(self, kind: str) -> str:
         """A mesh visual per texture of ``kind`` collected so far."""
@@ -242,30 +327,16 @@ class WorldSdf:
     def walls(self) -> str:
         """Full-height wall pieces, a lintel over every doorway, and every window's sill, lintel
         and glass pane (a thin box that collides, see-through)."""
-        blocks = []
         self.surfaces.clear("wall")
-        walls = {wall.id: wall for wall in self.world.walls}
-        for wall in self.world.walls:
-            for i, box in enumerate(self.world.full_height(wall).solid_boxes()):
-                blocks.append(self._wall_block(f"{sdf_name(wall.id)}_{i}", wall, box, 0.0, wall.height))
-        for door in self.world.doorways:
-            wall = walls.get(door.wall)
-            if door.kind != "Doorway" or wall is None or wall.height <= door.height:
-                continue
-            box = _span_box(door.center, door.width, door.axis, wall.thickness)
-            blocks.append(
-                self._wall_block(f"lintel_{sdf_name(door.id)}", wall, box, door.height, wall.height)
-            )
-        for window in self.world.windows:
-            wall = walls[window.wall]
-            name = sdf_name(window.id)
-            box = _span_box(window.center, window.width, window.axis, wall.thickness)
-            blocks.append(self._wall_block(f"sill_{name}", wall, box, 0.0, window.sill))
-            blocks.append(self._wall_block(f"lintel_{name}", wall, box, window.top, wall.height))
-            x0, y0, x1, y1 = _span_box(window.center, window.width, window.axis, GLASS_THICKNESS)
-            pane = (x0, y0, window.sill, x1, y1, window.top)
-            blocks.append(_collision(f"glass_{name}", *pane))
-            blocks.append(_visual(f"glass_{name}", GLASS, *pane, transparency=GLASS_TRANSPARENCY))
+        blocks = []
+        panes = {f"lintel_{sdf_name(window.id)}": window for window in self.world.windows}
+        for block in wall_blocks(self.world):
+            blocks.append(self._wall_block(block))
+            window = panes.get(block.name)  # a window's glass follows its lintel
+            if window is not None:
+                pane, name = glass_pane(window), f"glass_{sdf_name(window.id)}"
+                blocks.append(_collision(name, *pane))
+                blocks.append(_visual(name, GLASS, *pane, transparency=GLASS_TRANSPARENCY))
         return (
             '<model name="walls"><static>true</static><link name="link">'
             + "".join(blocks)
@@ -305,19 +376,7 @@ class WorldSdf:
 
     def door(self, door: Doorway) -> str:
         """A hinged door: a leaf on a revolute joint to the world, posed at its initial opening."""
-        hx, hy = door.hinge or door.center
-        cx, cy = door.center
-        if door.axis == "x":
-            along, normal = (1.0 if cx > hx else -1.0, 0.0), (0.0, door.swing_sign or 1.0)
-        else:
-            along, normal = (0.0, 1.0 if cy > hy else -1.0), (door.swing_sign or 1.0, 0.0)
-        turn = along[0] * normal[1] - along[1] * normal[0]  # +1: opening turns counter-clockwise
-        opened = math.radians(90.0 * (door.open_percent or 0.0) / 100.0)
-        yaw = math.atan2(along[1], along[0]) + turn * opened
-        px, py = hx + along[0] * HINGE_CLEARANCE, hy + along[1] * HINGE_CLEARANCE
-        width = door.width - LEAF_INSET
-        height = door.height - 0.02
-        lower, upper = sorted((turn * -opened, turn * (math.pi / 2 - opened)))
+        px, py, yaw, width, height, lower, upper = door_pose(door)
         leaf = (0.0, -LEAF_THICKNESS / 2, 0.01, width, LEAF_THICKNESS / 2, 0.01 + height)
         m = DOOR_MASS
         ixx = m * (LEAF_THICKNESS**2 + height**2) / 12
