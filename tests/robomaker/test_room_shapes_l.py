@@ -13,7 +13,7 @@ from shapely.geometry import LineString, box
 
 from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
-from jobforge.services.robomaker.worldgen import World, generate_world, quality_report
+from jobforge.services.robomaker.worldgen import World, generate_world, quality_report, world_description
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.geometry import polygon_area, rect_parts
 from jobforge.services.robomaker.worldgen.room_shapes import L_MIN_SIDE, l_plans
@@ -82,6 +82,8 @@ def test_l_polygons_are_valid_ccw_and_tile_the_outline(worlds: dict[str, World])
         assert abs(sum(p.area for p in polys) - outline.area) < 1e-3, name
         assert all(a.intersection(b).area < 1e-6 for a, b in itertools.combinations(polys, 2)), name
         assert shapely.union_all(polys).symmetric_difference(outline).area < 1e-3, name
+        shapes = {r["name"]: r["shape"] for r in world_description(world)["rooms"]}
+        assert shapes == {r.name: "L" if r is room else "rectangle" for r in world.rooms}, name
 
 
 def test_no_wall_inside_an_l_room(worlds: dict[str, World]) -> None:
