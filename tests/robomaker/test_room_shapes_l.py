@@ -16,7 +16,7 @@ from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world, quality_report, world_description
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.geometry import polygon_area, rect_parts
-from jobforge.services.robomaker.worldgen.room_shapes import L_MIN_SIDE, l_plans
+from jobforge.services.robomaker.worldgen.room_shapes import L_MIN_MAIN_SIDE, L_MIN_SIDE, l_plans
 from jobforge.services.robomaker.worldgen.shape import (
     ROOM_AREA_TOLERANCE,
     ROOM_ASPECT_TOLERANCE,
@@ -24,11 +24,11 @@ from jobforge.services.robomaker.worldgen.shape import (
 )
 from tests.robomaker.samples import navigation_templates, open_plan_body
 
-# Floor plan seeds whose living room wraps the kitchen (4) or the bedroom (8) in a corner.
+# Floor plan seeds whose living room wraps the kitchen (4) or the bedroom (8, 13) in a corner.
 L_WORLDS = {
     "open plan, kitchen corner": (open_plan_body(), 4),
     "open plan, bedroom corner": (open_plan_body(), 8),
-    "one-bedroom house": (navigation_templates()["one-bedroom house"], 4),
+    "open plan, thin wing": (open_plan_body(), 13),
 }
 
 
@@ -71,7 +71,10 @@ def test_l_polygons_are_valid_ccw_and_tile_the_outline(worlds: dict[str, World])
         poly = shapely.Polygon(room.polygon)
         assert poly.is_valid and polygon_area(room.polygon) > 0, name  # counter-clockwise
         parts = room.rects
-        assert len(parts) == 2 and all(min(b[2] - b[0], b[3] - b[1]) >= L_MIN_SIDE - 1e-3 for b in parts)
+        thickness = [min(b[2] - b[0], b[3] - b[1]) for b in parts]
+        assert (
+            len(parts) == 2 and min(thickness) >= L_MIN_SIDE - 1e-3 and thickness[0] >= L_MIN_MAIN_SIDE - 1e-3
+        )
         assert shapely.union_all([box(*b) for b in parts]).symmetric_difference(poly).area < 1e-6
         assert abs(room.area - sum((b[2] - b[0]) * (b[3] - b[1]) for b in parts)) < 1e-6
         # Requested shape checked on the polygon's area and its bounding box's aspect.

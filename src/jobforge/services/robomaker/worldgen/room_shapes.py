@@ -37,6 +37,7 @@ L_MIN_AREA = 12.0
 L_MAX_CORNER = 0.6  # the room in the corner has at most this share of the L room's area
 L_CORNER_ASPECT = 1.6  # and is compact: long side / short side at most this
 L_MIN_SIDE = 1.6  # each part of the L at least this thick (furnishable, a robot turns in it)
+L_MIN_MAIN_SIDE = 2.8  # and its larger part this thick (a dining table with chairs fits)
 L_TRIES = 3  # room pairs tried (a quick layout search each) before the rooms stay rectangles
 
 Parts = dict[str, tuple[Box, ...]]
@@ -153,7 +154,7 @@ def _split(spec: WorldTemplateSpec, plan: LPlan, layout: Layout) -> Parts | None
 
 def _l_parts(block: Box, corner: Box) -> tuple[Box, ...] | None:
     """``block`` minus ``corner`` as the L's two parts (:func:`rect_parts`), or None when a part is
-    thinner than L_MIN_SIDE."""
+    thinner than L_MIN_SIDE or the larger one than L_MIN_MAIN_SIDE."""
     x0, y0, x1, y1 = block
     cx0, cy0, cx1, cy1 = corner
     beside = (x0, y0, cx0, y1) if cx0 > x0 + 1e-9 else (cx1, y0, x1, y1)
@@ -162,6 +163,7 @@ def _l_parts(block: Box, corner: Box) -> tuple[Box, ...] | None:
     if len(loops) != 1 or len(loops[0]) != 6:
         return None
     out = rect_parts(loops[0])
-    if min(min(b[2] - b[0], b[3] - b[1]) for b in out) < L_MIN_SIDE:
+    thickness = [min(b[2] - b[0], b[3] - b[1]) for b in out]
+    if min(thickness) < L_MIN_SIDE or thickness[0] < L_MIN_MAIN_SIDE:
         return None
     return out
