@@ -4,13 +4,15 @@ furniture models a world includes, on disk."""
 from __future__ import annotations
 
 import os
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import shapely
 
 from jobforge.services.robomaker.export.check import sdf_checker
 from jobforge.services.robomaker.export.models import furniture_model
-from jobforge.services.robomaker.export.sdf import used_models
+from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.worldgen import World
 
 
@@ -33,3 +35,16 @@ def require_sdf_checker() -> list[str]:
             pytest.fail(message)
         pytest.skip(message)
     return command
+
+
+def sdf_slabs(world: World, model: str) -> list[shapely.Geometry]:
+    """The footprints of the collision boxes of one static model ("floors", "ceiling") of the
+    world's exported SDF."""
+    root = ET.fromstring(WorldSdf(world).world_document())
+    link = root.find(f"world/model[@name='{model}']/link")
+    out = []
+    for collision in link.findall("collision"):
+        x, y = (float(v) for v in collision.findtext("pose").split()[:2])
+        sx, sy = (float(v) for v in collision.findtext("geometry/box/size").split()[:2])
+        out.append(shapely.box(x - sx / 2, y - sy / 2, x + sx / 2, y + sy / 2))
+    return out

@@ -5,13 +5,11 @@ SDF floors and ceilings covering each room's polygon exactly, and rectangles lef
 from __future__ import annotations
 
 import itertools
-import xml.etree.ElementTree as ET
 
 import pytest
 import shapely
 from shapely.geometry import LineString, box
 
-from jobforge.services.robomaker.export.sdf import WorldSdf
 from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world, quality_report, world_description
 from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
@@ -22,6 +20,7 @@ from jobforge.services.robomaker.worldgen.shape import (
     ROOM_ASPECT_TOLERANCE,
     aspect_error,
 )
+from tests.robomaker.helpers import sdf_slabs
 from tests.robomaker.samples import navigation_templates, open_plan_body
 
 # Floor plan seeds whose living room wraps the kitchen (4) or the bedroom (8, 13) in a corner.
@@ -122,22 +121,11 @@ def _shared_edge(a: tuple, b: tuple) -> list[tuple[float, float]]:
     return [(x0, y0), (x1, y1)]
 
 
-def _slabs(world: World, model: str) -> list[shapely.Geometry]:
-    root = ET.fromstring(WorldSdf(world).world_document())
-    link = root.find(f"world/model[@name='{model}']/link")
-    out = []
-    for collision in link.findall("collision"):
-        x, y = (float(v) for v in collision.findtext("pose").split()[:2])
-        sx, sy = (float(v) for v in collision.findtext("geometry/box/size").split()[:2])
-        out.append(box(x - sx / 2, y - sy / 2, x + sx / 2, y + sy / 2))
-    return out
-
-
 def test_sdf_floors_and_ceilings_cover_each_polygon_exactly(worlds: dict[str, World]) -> None:
     for name, world in worlds.items():
         rooms = shapely.union_all([shapely.Polygon(r.polygon) for r in world.rooms])
         for model in ("floors", "ceiling"):
-            slabs = _slabs(world, model)
+            slabs = sdf_slabs(world, model)
             assert len(slabs) == len(world.rooms) + 1, (name, model)  # the L room: two slabs
             assert all(a.intersection(b).area < 1e-6 for a, b in itertools.combinations(slabs, 2))
             assert sum(s.difference(rooms).area for s in slabs) < 1e-6, (name, model)  # none outside
