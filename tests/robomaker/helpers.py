@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import shapely
 
 from jobforge.services.robomaker.export.check import sdf_checker
 from jobforge.services.robomaker.export.models import furniture_model
-from jobforge.services.robomaker.export.sdf import used_models
+from jobforge.services.robomaker.export.sdf import WorldSdf, used_models
 from jobforge.services.robomaker.worldgen import World
 
 
@@ -65,3 +67,16 @@ def build_strict_checker(directory: Path) -> Path:
     source.write_text(STRICT_CHECKER)
     subprocess.run(["g++", "-std=c++17", str(source), *flags.stdout.split(), "-o", str(binary)], check=True)
     return binary
+
+
+def sdf_slabs(world: World, model: str) -> list[shapely.Geometry]:
+    """The footprints of the collision boxes of one static model ("floors", "ceiling") of the
+    world's exported SDF."""
+    root = ET.fromstring(WorldSdf(world).world_document())
+    link = root.find(f"world/model[@name='{model}']/link")
+    out = []
+    for collision in link.findall("collision"):
+        x, y = (float(v) for v in collision.findtext("pose").split()[:2])
+        sx, sy = (float(v) for v in collision.findtext("geometry/box/size").split()[:2])
+        out.append(shapely.box(x - sx / 2, y - sy / 2, x + sx / 2, y + sy / 2))
+    return out

@@ -424,3 +424,20 @@ def navigation_templates() -> dict[str, str]:
         "unconnected house": unconnected_house_body(),
         "two rooms": without_door_rules(TWO_ROOMS),
     }
+
+
+def open_plan_body() -> str:
+    """Four rooms around a 1.3:1 living room open to its kitchen (L-shaped living rooms wrap the
+    kitchen on a share of the floor plan seeds)."""
+    rooms = [
+        shaped_room("Living", "Living", 26, 1.3, 1),
+        shaped_room("Kitchen", "Kitchen", 10, 1, 1),
+        shaped_room("Bedroom", "Bedroom", 14, 1, 1.2),
+        shaped_room("Bathroom", "Bath", 10, 1, 1.2),
+    ]
+    connections = [
+        {"Location": ["Living", "Kitchen"], "ConnectionType": "Opening"},
+        {"Location": ["Living", "Bedroom"], "ConnectionType": "Doorway"},
+        {"Location": ["Bedroom", "Bath"], "ConnectionType": "Doorway"},
+    ]
+    return floorplan_body(rooms, connections, (1.3, 1))

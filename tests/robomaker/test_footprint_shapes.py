@@ -4,7 +4,6 @@ under it, windows and the entrance door on exterior walls, and the quality repor
 from __future__ import annotations
 
 import collections
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from jobforge.services.robomaker.worldgen.floorplan import generate_floorplan
 from jobforge.services.robomaker.worldgen.geometry import polygon_area, union_outline
 from jobforge.services.robomaker.worldgen.room_layout import VOID, footprint_void, void_kind
 from jobforge.services.robomaker.worldgen.world import footprint_shape
-from tests.robomaker.helpers import require_sdf_checker, write_used_models
+from tests.robomaker.helpers import require_sdf_checker, sdf_slabs, write_used_models
 from tests.robomaker.samples import hallway_house_body, sample_body, unconnected_house_body
 
 # Floorplan seeds of these templates that come out L- or U-shaped (deterministic by seed).
@@ -156,22 +155,11 @@ def test_spawn_inside_the_house(worlds: dict[str, World]) -> None:
         assert shapely.Polygon(world.outline).contains(shapely.Point(world.spawn))
 
 
-def _floor_boxes(world: World) -> list[shapely.Geometry]:
-    root = ET.fromstring(WorldSdf(world).world_document())
-    floors = root.find("world/model[@name='floors']/link")
-    out = []
-    for collision in floors.findall("collision"):
-        x, y = (float(v) for v in collision.findtext("pose").split()[:2])
-        sx, sy = (float(v) for v in collision.findtext("geometry/box/size").split()[:2])
-        out.append(box(x - sx / 2, y - sy / 2, x + sx / 2, y + sy / 2))
-    return out
-
-
 def test_no_floor_under_the_void(worlds: dict[str, World]) -> None:
     for name, world in worlds.items():
         outline = shapely.Polygon(world.outline)
         void = box(*world.footprint).difference(outline)
-        floors = _floor_boxes(world)
+        floors = sdf_slabs(world, "floors")
         assert sum(f.intersection(void).area for f in floors) < 1e-6, name
         assert shapely.union_all(floors).symmetric_difference(outline).area < 1e-3, name
 

@@ -18,7 +18,7 @@ from jobforge.services.robomaker.template_format import parse_template_body
 from jobforge.services.robomaker.worldgen import World, generate_world
 from jobforge.services.robomaker.worldgen.catalog import PHYSICS
 from tests.robomaker.physics import furnished_six_rooms, overlaps, settle
-from tests.robomaker.samples import SIX_ROOMS_V2, hallway_house_body, sample_body
+from tests.robomaker.samples import SIX_ROOMS_V2, hallway_house_body, open_plan_body, sample_body
 
 BATCH = {
     "furnished_six_rooms_a": (furnished_six_rooms(), 21, 22),
@@ -27,6 +27,7 @@ BATCH = {
     "one_bedroom_house": (sample_body("OneBedroomHouse"), 3, 4),
     "two_rooms": (sample_body("TwoRooms"), 7, 8),
     "l_shaped_hallway_house": (hallway_house_body(), 3, 103),  # an L footprint (floorplan seed 3)
+    "l_shaped_living_room": (open_plan_body(), 4, 104),  # the living room wraps the kitchen
 }
 
 

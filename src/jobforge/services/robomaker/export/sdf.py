@@ -42,6 +42,7 @@ from jobforge.services.robomaker.worldgen.world import (
     LEAF_THICKNESS,
     Doorway,
     Point,
+    Room,
     Wall,
     Window,
     World,
@@ -184,14 +185,10 @@ def _span_box(center: Point, width: float, axis: str, thickness: float) -> tuple
 
 def side_materials(world: World, wall: Wall) -> tuple[str | None, str | None]:
     """Wall material types on the (negative, positive) side across the wall (None: outside)."""
-    along_x = abs(wall.end[0] - wall.start[0]) >= abs(wall.end[1] - wall.start[1])
-    line = wall.start[1] if along_x else wall.start[0]
     sides: list[str | None] = [None, None]
     for name in wall.rooms:
         room = world.room(name)
-        x0, y0, x1, y1 = room.bounds
-        centre = (y0 + y1) / 2 if along_x else (x0 + x1) / 2
-        sides[1 if centre > line else 0] = room.wall_material
+        sides[1 if room.side_of(wall.start, wall.end) > 0 else 0] = room.wall_material
     return sides[0], sides[1]
 
 
@@ -344,13 +341,20 @@ class WorldSdf:
             + "</link></model>"
         )
 
+    def _room_parts(self, kind: str) -> list[tuple[Room, str, tuple[float, float, float, float]]]:
+        """(room, slab name, rectangle) of every room's rectangle parts (an L room: two slabs, the
+        second named with ``_2``), so slabs cover each room's polygon exactly."""
+        return [
+            (room, f"{kind}_{i}_{sdf_name(room.name)}" + (f"_{k + 1}" if k else ""), part)
+            for i, room in enumerate(self.world.rooms)
+            for k, part in enumerate(room.rects)
+        ]
+
     def floors(self) -> str:
         slabs = []
         self.surfaces.clear("floor")
-        for i, room in enumerate(self.world.rooms):
-            x0, y0, x1, y1 = room.bounds
+        for room, name, (x0, y0, x1, y1) in self._room_parts("floor"):
             colour = material_colour(room.flooring, FLOORING_COLOURS)
-            name = f"floor_{i}_{sdf_name(room.name)}"
             slabs.append(_collision(name, x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
             self.surfaces.add(("floor", room.flooring), colour, (x0, y0, -FLOOR_THICKNESS, x1, y1, 0.0))
         return (
@@ -362,10 +366,8 @@ class WorldSdf:
 
     def ceiling(self) -> str:
         slabs = []
-        for i, room in enumerate(self.world.rooms):
-            x0, y0, x1, y1 = room.bounds
+        for _, name, (x0, y0, x1, y1) in self._room_parts("ceiling"):
             z0 = self.world.ceiling_height
-            name = f"ceiling_{i}_{sdf_name(room.name)}"
             slabs.append(_collision(name, x0, y0, z0, x1, y1, z0 + CEILING_THICKNESS))
             slabs.append(_visual(name, CEILING, x0, y0, z0, x1, y1, z0 + CEILING_THICKNESS))
         return (
@@ -428,7 +430,7 @@ class WorldSdf:
         )
         lamps = []
         for i, room in enumerate(self.world.rooms):
-            x0, y0, x1, y1 = room.bounds
+            x0, y0, x1, y1 = room.rects[0]  # an L room: its larger part
             reach = math.hypot(x1 - x0, y1 - y0) + 1.0
             lamps.append(
                 f'<light type="point" name="room_light_{i}"><cast_shadows>false</cast_shadows>'

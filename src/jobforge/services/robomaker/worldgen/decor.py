@@ -375,7 +375,7 @@ def decorate(
     ordered: list[FurnitureItem] = []
     decor: list[FurnitureItem] = []
     for room in rooms:
-        b = room.bounds
+        b = room.rects[0]  # an L room: rugs and plants in its larger part
         budget = BUDGETS[room.furniture_density]
         inner = (b[0] + inset, b[1] + inset, b[2] - inset, b[3] - inset)
         mine = [f for f in furniture if f.room == room.name]

@@ -17,6 +17,7 @@ floor at z = 0 and the robot spawn at the origin. Schema (``schemaVersion`` "1")
       "spawn": {"position": [0.0, 0.0, 0.0], "clearRadius": 0.5},
       "rooms": [{"name", "originalName" (V2, may be null), "type",
                  "polygon": [[x, y], ...] (counter-clockwise, wall centre lines),
+                 "shape": "rectangle" | "L" (the polygon's 4 or 6 corners),
                  "area", "requestedArea", "aspectRatio", "requestedAspectRatio" (both x / y),
                  "materials": {"flooring": str, "walls": str}, "furnitureDensity"}],
       "doors": [{"id", "type": "Doorway" | "Opening", "rooms": [a, b], "wall",
@@ -44,7 +45,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobforge.services.robomaker.worldgen.world import World
+from jobforge.services.robomaker.worldgen.world import World, footprint_shape
 
 SCHEMA_VERSION = "1"
 
@@ -73,6 +74,7 @@ def world_description(world: World) -> dict[str, Any]:
                 "originalName": r.original_name,
                 "type": r.type,
                 "polygon": [list(p) for p in r.polygon],
+                "shape": footprint_shape(r.polygon),
                 "area": round(r.area, 3),
                 "requestedArea": r.requested_area,
                 "aspectRatio": round(r.aspect, 3),

@@ -36,6 +36,7 @@ from jobforge.services.robomaker.worldgen.room_layout import (
     search_shaped_layout,
     shared_segment,
 )
+from jobforge.services.robomaker.worldgen.room_shapes import Parts, Segment, l_layout, pair_segments
 from jobforge.services.robomaker.worldgen.world import OUTSIDE, Doorway, Room, Wall, WorldGenerationError, _r
 
 EXTERIOR_WALL = 0.15
@@ -195,16 +196,16 @@ def _hierarchy_edges(
 
 
 def _make_doorways(
-    spec: WorldTemplateSpec, rects: dict[str, Box], rng: random.Random, root: str
+    spec: WorldTemplateSpec, parts: Parts, rng: random.Random, root: str
 ) -> tuple[list[Doorway], list[tuple[str, str, str]], dict[frozenset[str], tuple[str, float, float, float]]]:
     names = [r.name for r in spec.rooms]
     types = {r.name: r.type for r in spec.rooms}
     segments: dict[frozenset[str], tuple[str, float, float, float]] = {}
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            seg = shared_segment(rects[a], rects[b])
-            if seg is not None:
-                segments[frozenset((a, b))] = seg
+            segs = pair_segments(parts[a], parts[b])
+            if segs:
+                segments[frozenset((a, b))] = segs[0]
     requests: list[tuple[str, str, str, bool]] = [
         (c.room_a, c.room_b, c.connection_type, True) for c in spec.connections
     ]
@@ -268,9 +269,7 @@ def _make_doorways(
             # door or, fully open, stand in front of another doorway (then second best: another door).
             options = []
             for room, side in ((preferred, side0), (preferred, -side0), (other, side0), (other, -side0)):
-                box = rects[room]
-                mid = (box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2
-                side_sign = 1.0 if mid > fixed else -1.0
+                side_sign = _inward(parts[room], axis, fixed, c)
                 edge = c + side * width / 2
                 option_hinge = (edge, fixed) if axis == "x" else (fixed, edge)
                 swing = door_swing_box(axis, option_hinge, center, width, side_sign)
@@ -302,6 +301,31 @@ def _make_doorways(
     return out, unmet, segments
 
 
+def _inward(parts: tuple[Box, ...], axis: str, fixed: float, c: float) -> float:
+    """+1/-1: the side of a wall (at ``fixed`` across ``axis``) the room lies on at ``c`` along it."""
+    eps = 1e-6
+    for box in parts:
+        lo, hi, near, far = (
+            (box[0], box[2], box[1], box[3]) if axis == "x" else (box[1], box[3], box[0], box[2])
+        )
+        if lo - eps <= c <= hi + eps and min(abs(near - fixed), abs(far - fixed)) < eps:
+            return 1.0 if (near + far) / 2 > fixed else -1.0
+    box = parts[0]
+    return 1.0 if ((box[1] + box[3]) / 2 if axis == "x" else (box[0] + box[2]) / 2) > fixed else -1.0
+
+
+def _room_sides(
+    parts: tuple[Box, ...], width: float, height: float, voids: tuple[Box, ...] = ()
+) -> list[tuple[str, str, float, float, float, Box]]:
+    """:func:`_exterior_sides` of every part of a room with the part, the sides of an L's second
+    part named with a 2 ("s2": distinct wall ids)."""
+    return [
+        (side + (str(k + 1) if k else ""), axis, fixed, lo, hi, box)
+        for k, box in enumerate(parts)
+        for side, axis, fixed, lo, hi in _exterior_sides(box, width, height, voids)
+    ]
+
+
 def _exterior_sides(
     rect: Box, width: float, height: float, voids: tuple[Box, ...] = ()
 ) -> list[tuple[str, str, float, float, float]]:
@@ -324,14 +348,14 @@ def _exterior_sides(
 
 
 def _entrances(
-    spec: WorldTemplateSpec, rects: dict[str, Box], width: float, height: float, voids: tuple[Box, ...]
+    spec: WorldTemplateSpec, parts: Parts, width: float, height: float, voids: tuple[Box, ...]
 ) -> list[str]:
     """Rooms that may hold the exterior entrance door, best first: a hallway, else the living room,
     else another public room, with an exterior wall long enough for a door (larger rooms first)."""
 
     def fits(name: str) -> bool:
-        sides = _exterior_sides(rects[name], width, height, voids)
-        return any(hi - lo >= MIN_DOOR_SPAN for *_, lo, hi in sides)
+        sides = _room_sides(parts[name], width, height, voids)
+        return any(hi - lo >= MIN_DOOR_SPAN for *_, lo, hi, _ in sides)
 
     rooms = sorted(spec.rooms, key=lambda r: (_ENTRANCE_PREFERENCE.index(r.type), -r.area))
     return [r.name for r in rooms if fits(r.name)] + [r.name for r in rooms if not fits(r.name)]
@@ -339,7 +363,7 @@ def _entrances(
 
 def _exterior_door(
     spec: WorldTemplateSpec,
-    rects: dict[str, Box],
+    parts: Parts,
     size: tuple[float, float],
     entrances: list[str],
     doorways: list[Doorway],
@@ -351,10 +375,9 @@ def _exterior_door(
     taken = [k for d in doorways for k in doorway_keepouts(d)]
     index = {r.name: i for i, r in enumerate(spec.rooms)}
     for name in entrances:
-        rect = rects[name]
-        sides = _exterior_sides(rect, *size, voids)
+        sides = _room_sides(parts[name], *size, voids)
         rng.shuffle(sides)
-        for side, axis, fixed, lo, hi in sides:
+        for side, axis, fixed, lo, hi, rect in sides:
             centres = [c for _ in range(6) if (c := _door_center(lo, hi, rng, [])) is not None]
             a, b = lo + DOOR_END_MARGIN + DOOR_WIDTH / 2, hi - DOOR_END_MARGIN - DOOR_WIDTH / 2
             centres += [a + (b - a) * k / 8 for k in range(9)] if b >= a else []
@@ -404,7 +427,7 @@ def _wall_id(spec: WorldTemplateSpec, a: str, b: str) -> str:
 
 def _make_walls(
     spec: WorldTemplateSpec,
-    rects: dict[str, Box],
+    parts: Parts,
     width: float,
     height: float,
     doorways: list[Doorway],
@@ -418,9 +441,9 @@ def _make_walls(
         by_wall.setdefault(d.wall, []).append(d)
     walls: list[Wall] = []
     ext = EXTERIOR_WALL / 2
-    corners = {_key(p) for p in _outline(rects)}
+    corners = {_key(p) for p in _outline(parts)}
     for r in spec.rooms:
-        for side, axis, fixed, lo, hi in _exterior_sides(rects[r.name], width, height, voids):
+        for side, axis, fixed, lo, hi, _ in _room_sides(parts[r.name], width, height, voids):
             # Extended at the outline's corners (convex and reflex) so the exterior walls close.
             lo -= ext if _key((lo, fixed) if axis == "x" else (fixed, lo)) in corners else 0.0
             hi += ext if _key((hi, fixed) if axis == "x" else (fixed, hi)) in corners else 0.0
@@ -462,6 +485,29 @@ def _make_walls(
                 gaps=tuple(sorted(gaps)),
             )
         )
+    walls += _extra_walls(spec, parts, segments, ceiling)
+    return walls
+
+
+def _extra_walls(
+    spec: WorldTemplateSpec, parts: Parts, segments: dict[frozenset[str], Segment], ceiling: float
+) -> list[Wall]:
+    """The further walls an L room shares with a neighbour (the one in its inner corner) beside
+    the one its doorways go into: without doorways, lengthened by half a wall where they meet
+    that wall so the corner closes."""
+    walls = []
+    for key, main in segments.items():
+        a, b = sorted(key)
+        if len(parts[a]) == 1 and len(parts[b]) == 1:
+            continue
+        ends = {_key((e, main[1]) if main[0] == "x" else (main[1], e)) for e in main[2:]}
+        for k, (axis, fixed, lo, hi) in enumerate(pair_segments(parts[a], parts[b])[1:], start=1):
+            lo -= INTERIOR_WALL / 2 if _key((lo, fixed) if axis == "x" else (fixed, lo)) in ends else 0.0
+            hi += INTERIOR_WALL / 2 if _key((hi, fixed) if axis == "x" else (fixed, hi)) in ends else 0.0
+            start, end = ((lo, fixed), (hi, fixed)) if axis == "x" else ((fixed, lo), (fixed, hi))
+            walls.append(
+                Wall(f"{_wall_id(spec, a, b)}_{k}", start, end, INTERIOR_WALL, ceiling, (a, b), gaps=())
+            )
     return walls
 
 
@@ -469,9 +515,9 @@ def _key(p: tuple[float, float]) -> tuple[float, float]:
     return (round(p[0], 6), round(p[1], 6))
 
 
-def _outline(rects: dict[str, Box]) -> tuple[tuple[float, float], ...]:
+def _outline(parts: Parts) -> tuple[tuple[float, float], ...]:
     """The house outline: the union of the room rectangles, counter-clockwise."""
-    loops = union_outline(list(rects.values()))
+    loops = union_outline([box for boxes in parts.values() for box in boxes])
     if len(loops) != 1:
         raise WorldGenerationError("the rooms do not make one house outline")
     return loops[0]
@@ -488,11 +534,10 @@ def _layout(spec: WorldTemplateSpec, seed: int, rng: random.Random) -> Layout:
     return layout or search_layout(spec, rng)
 
 
-def _spawn(rooms: list[RoomSpec], rects: dict[str, Box], keepouts: list[Box]) -> tuple[float, float]:
+def _spawn(rooms: list[RoomSpec], parts: Parts, keepouts: list[Box]) -> tuple[float, float]:
     margin = SPAWN_CLEAR_RADIUS + EXTERIOR_WALL / 2 + 0.05
     ordered = sorted(rooms, key=lambda r: (_SPAWN_PREFERENCE.index(r.type), -r.area))
-    for r in ordered:
-        x0, y0, x1, y1 = rects[r.name]
+    for x0, y0, x1, y1 in (box for r in ordered for box in parts[r.name]):
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         points = []
         steps = 8
@@ -512,18 +557,20 @@ def _spawn(rooms: list[RoomSpec], rects: dict[str, Box], keepouts: list[Box]) ->
 def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
     """A deterministic floorplan for ``seed``: rooms, walls with gaps, doorways and the spawn point."""
     rng = random.Random(f"floorplan:{seed}")
-    layout = _layout(spec, seed, rng)
-    rects = {name: box for name, box in layout.rects.items() if name != VOID}
-    voids = tuple(box for name, box in layout.rects.items() if name == VOID)
-    entrances = _entrances(spec, rects, layout.width, layout.height, voids)
-    doorways, unmet, segments = _make_doorways(spec, rects, rng, entrances[0])
-    if spec.version == "2":  # Version 1 worlds have door-less doorways only
-        size = (layout.width, layout.height)
-        entrance = _exterior_door(spec, rects, size, entrances, doorways, rng, voids)
-        doorways += [entrance] if entrance is not None else []
-    walls = _make_walls(spec, rects, layout.width, layout.height, doorways, segments, voids)
-    keepouts = [k for d in doorways for k in doorway_keepouts(d)]
-    sx, sy = _spawn(list(spec.rooms), rects, keepouts)
+    built = None
+    shaped = None if footprint_void(spec, seed) is not None else l_layout(spec, seed)
+    if shaped is not None:
+        layout, parts = shaped
+        try:  # an L room whose doorways cannot all be placed: the rectangles' floor plan
+            built = _architecture(spec, layout, parts, (), random.Random(f"floorplan:{seed}"))
+        except WorldGenerationError:
+            built = None
+    if built is None:
+        layout = _layout(spec, seed, rng)
+        voids = tuple(box for name, box in layout.rects.items() if name == VOID)
+        parts = {name: (box,) for name, box in layout.rects.items() if name != VOID}
+        built = _architecture(spec, layout, parts, voids, rng)
+    parts, doorways, unmet, walls, (sx, sy) = built
 
     def shift(p: tuple[float, float]) -> tuple[float, float]:
         return (_r(p[0] - sx), _r(p[1] - sy))
@@ -546,7 +593,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
             name=r.name,
             type=r.type,
             original_name=r.original_name,
-            polygon=_polygon(shift_box(rects[r.name])),
+            polygon=_polygon([shift_box(box) for box in parts[r.name]]),
             requested_area=r.area,
             requested_aspect=_r(r.x_by_y),
         )
@@ -557,7 +604,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
         seed=seed,
         ceiling_height=spec.ceiling_height,
         footprint=shift_box((0.0, 0.0, layout.width, layout.height)),
-        outline=tuple(shift(p) for p in _outline(rects)),
+        outline=tuple(shift(p) for p in _outline(parts)),
         rooms=rooms,
         walls=tuple(walls),
         doorways=tuple(doorways),
@@ -568,6 +615,24 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
     )
 
 
-def _polygon(box: Box) -> tuple[tuple[float, float], ...]:
-    x0, y0, x1, y1 = box
+def _architecture(
+    spec: WorldTemplateSpec, layout: Layout, parts: Parts, voids: tuple[Box, ...], rng: random.Random
+) -> tuple[Parts, list[Doorway], list[tuple[str, str, str]], list[Wall], tuple[float, float]]:
+    """Doorways, walls and the spawn point of the rooms ``parts`` (before the shift to the spawn)."""
+    entrances = _entrances(spec, parts, layout.width, layout.height, voids)
+    doorways, unmet, segments = _make_doorways(spec, parts, rng, entrances[0])
+    if spec.version == "2":  # Version 1 worlds have door-less doorways only
+        size = (layout.width, layout.height)
+        entrance = _exterior_door(spec, parts, size, entrances, doorways, rng, voids)
+        doorways += [entrance] if entrance is not None else []
+    walls = _make_walls(spec, parts, layout.width, layout.height, doorways, segments, voids)
+    keepouts = [k for d in doorways for k in doorway_keepouts(d)]
+    return parts, doorways, unmet, walls, _spawn(list(spec.rooms), parts, keepouts)
+
+
+def _polygon(boxes: list[Box]) -> tuple[tuple[float, float], ...]:
+    """A room's counter-clockwise polygon: its rectangle, or the outline of an L's parts."""
+    if len(boxes) > 1:
+        return union_outline(boxes)[0]
+    x0, y0, x1, y1 = boxes[0]
     return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))

@@ -118,3 +118,32 @@ def polygon_area(polygon: tuple[Point, ...] | list[Point]) -> float:
     return 0.5 * sum(
         polygon[i][0] * polygon[(i + 1) % n][1] - polygon[(i + 1) % n][0] * polygon[i][1] for i in range(n)
     )
+
+
+def rect_parts(polygon: tuple[Point, ...] | list[Point]) -> tuple[Box, ...]:
+    """An axis-aligned room polygon as rectangles without a wall between them: a rectangle's own
+    box, or an L's two parts (the cut through its reflex corner that leaves the thicker parts,
+    the larger part first). Other shapes are not room shapes (ValueError)."""
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    if len(polygon) == 4:
+        return ((x0, y0, x1, y1),)
+    if len(polygon) != 6:
+        raise ValueError(f"a room polygon has 4 or 6 corners, not {len(polygon)}")
+    corners = {(round(x, 6), round(y, 6)) for x, y in polygon}
+    cx, cy = next(
+        c for c in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)) if (round(c[0], 6), round(c[1], 6)) not in corners
+    )
+    rx, ry = next((x, y) for x, y in polygon if x not in (x0, x1) and y not in (y0, y1))
+    away_x = (x0, rx) if cx == x1 else (rx, x1)  # the x-range clear of the notch
+    away_y = (y0, ry) if cy == y1 else (ry, y1)
+    notch_x = (rx, x1) if cx == x1 else (x0, rx)
+    notch_y = (ry, y1) if cy == y1 else (y0, ry)
+    vertical = ((away_x[0], y0, away_x[1], y1), (notch_x[0], away_y[0], notch_x[1], away_y[1]))
+    horizontal = ((x0, away_y[0], x1, away_y[1]), (away_x[0], notch_y[0], away_x[1], notch_y[1]))
+
+    def thinnest(parts: tuple[Box, Box]) -> float:
+        return min(min(b[2] - b[0], b[3] - b[1]) for b in parts)
+
+    best = vertical if thinnest(vertical) >= thinnest(horizontal) - EPS else horizontal
+    return tuple(sorted(best, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])))

@@ -53,6 +53,7 @@ from jobforge.services.robomaker.worldgen.quality import (
     reachable_space,
     rooms_left_open,
 )
+from jobforge.services.robomaker.worldgen.room_layout import shared_segment
 from jobforge.services.robomaker.worldgen.world import (
     FLOOR_CLEARANCE,
     LEAF_THICKNESS,
@@ -109,7 +110,7 @@ class _Group:
 @lru_cache(maxsize=16)
 def _navgrid(floorplan: Floorplan) -> NavGrid:
     boxes = [b for w in floorplan.walls for b in w.solid_boxes()]
-    return NavGrid(floorplan.footprint, [r.bounds for r in floorplan.rooms], boxes, floorplan.spawn)
+    return NavGrid(floorplan.footprint, [r.rects for r in floorplan.rooms], boxes, floorplan.spawn)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -366,8 +367,11 @@ class _RoomFurnisher:
         keepouts: np.ndarray,
         spawn: tuple[float, float],
         required: frozenset[int] = frozenset(),
+        part: Box | None = None,
+        open_sides: tuple[str, ...] = (),
     ) -> None:
-        b = room.bounds
+        b = part or room.bounds
+        self.open_sides = open_sides  # sides of an L room's part open to its other part: no wall
         self.room = room
         self.inner: Box = (b[0] + ROOM_INSET, b[1] + ROOM_INSET, b[2] - ROOM_INSET, b[3] - ROOM_INSET)
         self.rng = rng
@@ -444,9 +448,11 @@ class _RoomFurnisher:
         ``cluster`` tries positions next to items already on the wall first (kitchen runs).
         """
         e0, _, e1, _ = group.extent()
-        sides = ["s", "n", "w", "e"] if only is None else [only]
+        if only in self.open_sides:
+            return None
+        sides = [s for s in ("s", "n", "w", "e") if s not in self.open_sides] if only is None else [only]
         self.rng.shuffle(sides)
-        if prefer_side is not None and only is None:
+        if prefer_side is not None and only is None and prefer_side in sides:
             sides.remove(prefer_side)
             sides.insert(0, prefer_side)
         for side in sides:
@@ -671,6 +677,52 @@ def _repair_pockets(
     return furniture
 
 
+def room_parts(room: Room) -> list[tuple[Box, tuple[str, ...]]]:
+    """The rectangles a room is furnished as, each with its sides open to the other part (an L
+    room's shared edge: no wall there, so nothing stands with its back to it)."""
+    parts = room.rects
+    out = []
+    for part in parts:
+        open_sides = []
+        for other in parts:
+            seg = shared_segment(part, other) if other is not part else None
+            if seg is not None:
+                axis, fixed, _, _ = seg
+                near = abs(fixed - (part[1] if axis == "x" else part[0])) < 1e-6
+                open_sides.append(("s" if near else "n") if axis == "x" else ("w" if near else "e"))
+        out.append((part, tuple(open_sides)))
+    return out
+
+
+def _add_items(furniture: list[FurnitureItem], room: Room, f: _RoomFurnisher, counter: int) -> int:
+    """Append the furnisher's placed parts to ``furniture`` as items numbered from ``counter``
+    (a child points at its group's first item); returns the next number."""
+    group_ids: dict[int, str] = {}
+    for part, box, yaw, gi in f.parts:
+        item_id = f"furniture_{counter}"
+        counter += 1
+        parent = group_ids.get(gi) if part.child else None
+        if not part.child:
+            group_ids[gi] = item_id
+        furniture.append(
+            FurnitureItem(
+                id=item_id,
+                type=part.type,
+                model=part.variant.model,
+                room=room.name,
+                x=_r((box[0] + box[2]) / 2),
+                y=_r((box[1] + box[3]) / 2),
+                yaw=_r(yaw),
+                width=part.variant.width,
+                depth=part.variant.depth,
+                height=part.variant.height,
+                parent=parent,
+                z=part.z,
+            )
+        )
+    return counter
+
+
 # ----------------------------------------------------------------------------------------------
 # Public entry point
 
@@ -712,33 +764,14 @@ def furnish(floorplan: Floorplan, spec: WorldTemplateSpec, seed: int, world_id: 
         rooms.append(
             replace(room, flooring=flooring, wall_material=wall_mat, furniture_density=choice.density)
         )
-        f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn, required)
-        _furnish_room(f, choice.model_types, choice.density)
-        mask = f.mask
-        zones[room.name] = f.zones
-        group_ids: dict[int, str] = {}
-        for part, box, yaw, gi in f.parts:
-            item_id = f"furniture_{counter}"
-            counter += 1
-            parent = group_ids.get(gi) if part.child else None
-            if not part.child:
-                group_ids[gi] = item_id
-            furniture.append(
-                FurnitureItem(
-                    id=item_id,
-                    type=part.type,
-                    model=part.variant.model,
-                    room=room.name,
-                    x=_r((box[0] + box[2]) / 2),
-                    y=_r((box[1] + box[3]) / 2),
-                    yaw=_r(yaw),
-                    width=part.variant.width,
-                    depth=part.variant.depth,
-                    height=part.variant.height,
-                    parent=parent,
-                    z=part.z,
-                )
-            )
+        room_zones = []
+        for rect, open_sides in room_parts(room):
+            f = _RoomFurnisher(room, rng, nav, mask, keepouts, floorplan.spawn, required, rect, open_sides)
+            _furnish_room(f, choice.model_types, choice.density)
+            mask = f.mask
+            room_zones.append(f.zones)
+            counter = _add_items(furniture, room, f, counter)
+        zones[room.name] = np.vstack(room_zones)
     rules = FloorRules(keepouts, nav, mask, required, floorplan.spawn, SPAWN_FURNITURE_RADIUS)
     furniture = decorate(rooms, doorways, furniture, zones, rules, ROOM_INSET, seed)
     furniture = _repair_pockets(floorplan, doorways, furniture)

@@ -25,7 +25,7 @@ class NavGrid:
     def __init__(
         self,
         footprint: Box,
-        rooms: list[Box],
+        rooms: list[tuple[Box, ...]],
         wall_boxes: list[Box],
         spawn: tuple[float, float],
         robot_radius: float = ROBOT_RADIUS,
@@ -41,10 +41,11 @@ class NavGrid:
         self.cx = self.x0 + (np.arange(nx) + 0.5) * self.res
         self.cy = self.y0 + (np.arange(ny) + 0.5) * self.res
         self.room_id = np.full((ny, nx), -1, dtype=np.int16)
-        for i, (rx0, ry0, rx1, ry1) in enumerate(rooms):
-            xs = (self.cx > rx0) & (self.cx < rx1)
-            ys = (self.cy > ry0) & (self.cy < ry1)
-            self.room_id[np.ix_(ys, xs)] = i
+        for i, parts in enumerate(rooms):  # a room's rectangle parts (two for an L room)
+            for rx0, ry0, rx1, ry1 in parts:
+                xs = (self.cx > rx0) & (self.cx < rx1)
+                ys = (self.cy > ry0) & (self.cy < ry1)
+                self.room_id[np.ix_(ys, xs)] = i
         self.n_rooms = len(rooms)
         self.min_room_cells = max(1, int(0.05 / self.res**2))
         outside = self.room_id < 0

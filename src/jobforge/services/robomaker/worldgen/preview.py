@@ -156,7 +156,7 @@ def render_preview(world: World, long_side: int = LONG_SIDE_PX) -> bytes:
         lines = [(room.name, label_font), (f"{room.type} · {room.area:.1f} m2", small_font)]
         total = sum(f.size + 2 for _, f in lines) / scale
         widest = max(draw.textlength(t, font=f) for t, f in lines) / scale
-        cx, cy = _label_spot(room.bounds, widest, total, boxes, world.spawn, world.spawn_clear_radius)
+        cx, cy = _label_spot(room.rects[0], widest, total, boxes, world.spawn, world.spawn_clear_radius)
         tx, ty = px(cx, cy)
         y = ty - total * scale / 2
         for text, font in lines:

@@ -95,7 +95,7 @@ def rooms_left_open(
     graph.add_edges_from(d.rooms for d in doorways if not d.exterior and passable(d, robot_radius))
     sx, sy = spawn
     start = next(
-        (r.name for r in rooms if r.bounds[0] <= sx <= r.bounds[2] and r.bounds[1] <= sy <= r.bounds[3]),
+        (r.name for r in rooms for b in r.rects if b[0] <= sx <= b[2] and b[1] <= sy <= b[3]),
         None,
     )
     return set() if start is None else set(nx.node_connected_component(graph, start))

@@ -516,6 +516,12 @@ def _connection_misses(spec: WorldTemplateSpec, rects: dict[str, Box]) -> tuple[
     return len({find(n) for n in names}) > 1, unmet
 
 
+def search_oriented_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout | None:
+    """The quick search of :func:`search_layout` alone: its layout when complete, else None."""
+    kept = _search(spec, rng, quick=True)
+    return kept if kept is not None and layout_complete(spec, kept.rects, hierarchy=True) else None
+
+
 def search_layout(spec: WorldTemplateSpec, rng: random.Random) -> Layout:
     """The best layout for ``spec``: every room in its requested orientation when some layout has
     that with the desired connections and shapes; else the better of that search's best and one

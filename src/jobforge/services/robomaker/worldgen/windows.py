@@ -67,8 +67,7 @@ def _blocked(world: World, room: Room, wall: Wall, sill: float, placed: list[Win
             c = d.center[k]
             out.append((c - d.width / 2 - DOOR_MARGIN, c + d.width / 2 + DOOR_MARGIN))
     fixed = wall.start[1 - k]
-    x0, y0, x1, y1 = room.bounds
-    inward = 1.0 if ((y0 + y1) / 2 if axis == "x" else (x0 + x1) / 2) > fixed else -1.0
+    inward = room.side_of(wall.start, wall.end)
     face = fixed + inward * wall.thickness / 2
     for item in world.furniture:
         if item.room != room.name or item.top <= sill or ITEM_TYPES[item.type].placement == "surface":
@@ -113,11 +112,11 @@ def _room_windows(world: World, room: Room, rng: random.Random, first: int) -> l
         )
     widest = rng.choice(WIDTHS[3:] if room.type == "Bathroom" else WIDTHS[:3])
     widths = [w for w in WIDTHS if w <= widest]
-    x0, y0, x1, y1 = room.bounds
     placed: list[Window] = []
     for home, fraction in slots:
         fraction += rng.uniform(-0.08, 0.08)
         for wall in [home] + [w for w in walls if w is not home]:
+            x0, y0, x1, y1 = room.part_at(wall.start, wall.end)  # an L room: the part it bounds
             axis = _axis(wall)
             k = 0 if axis == "x" else 1
             # The room's side where the wall runs along all of it; only the wall where it does not

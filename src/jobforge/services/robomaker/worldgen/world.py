@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from jobforge.services.robomaker.worldgen.geometry import polygon_area
+from jobforge.services.robomaker.worldgen.geometry import polygon_area, rect_parts
 
 
 class WorldGenerationError(RuntimeError):
@@ -54,6 +54,32 @@ class Room:
         xs = [p[0] for p in self.polygon]
         ys = [p[1] for p in self.polygon]
         return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def rects(self) -> tuple[tuple[float, float, float, float], ...]:
+        """The room as rectangles with no wall between them: its box, or an L room's two parts."""
+        return rect_parts(self.polygon)
+
+    def part_at(self, start: Point, end: Point) -> tuple[float, float, float, float]:
+        """The rectangle part of the room that a wall from ``start`` to ``end`` bounds (the room's
+        box for a rectangle; the first part along the wall's line overlapping it for an L)."""
+        along_x = abs(end[0] - start[0]) >= abs(end[1] - start[1])
+        k = 1 if along_x else 0
+        line, a, b = start[k], min(start[1 - k], end[1 - k]), max(start[1 - k], end[1 - k])
+        parts = self.rects
+        for part in parts:
+            lo, hi, near, far = part[1 - k], part[3 - k], part[k], part[k + 2]
+            if min(hi, b) - max(lo, a) > 1e-6 and min(abs(near - line), abs(far - line)) < 1e-3:
+                return part
+        return parts[0]
+
+    def side_of(self, start: Point, end: Point) -> float:
+        """+1 when the room lies on the positive side of the wall from ``start`` to ``end`` (larger
+        y for a wall along x, larger x for one along y), else -1."""
+        along_x = abs(end[0] - start[0]) >= abs(end[1] - start[1])
+        x0, y0, x1, y1 = self.part_at(start, end)
+        centre, line = ((y0 + y1) / 2, start[1]) if along_x else ((x0 + x1) / 2, start[0])
+        return 1.0 if centre > line else -1.0
 
     @property
     def area(self) -> float:
