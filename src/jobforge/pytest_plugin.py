@@ -22,7 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import pytest
+try:
+    import pytest
+except ImportError as exc:  # only pytest loads this module; say which extra brings it
+    raise ImportError("jobforge.pytest_plugin needs pytest: pip install 'jobforge[pytest]'") from exc
 
 if TYPE_CHECKING:
     from jobforge.testing import JobforgeControl, JobforgeServer, ResetReport
