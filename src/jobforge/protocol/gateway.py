@@ -307,10 +307,7 @@ class AwsGateway:
                     raise service.binding.validation_error(
                         exc.message, [(exc.path, exc.message)] if exc.path else []
                     ) from None
-                if self.validate_requests:
-                    problems = validate(operation.model.input_shape, request)
-                    if problems is not None:
-                        raise service.binding.validation_error(*problems)
+                self._validate(service, operation, request)
                 ctx = RequestContext(
                     account_id=identity.account_id,
                     region=identity.region,
@@ -398,9 +395,7 @@ class AwsGateway:
         self, service: _Service, operation: _Operation, ctx: RequestContext, request: dict[str, Any]
     ) -> dict[str, Any] | None:
         """Call the provider method: coroutines on the loop, plain functions in the thread pool."""
-        method = getattr(service.binding.provider, operation.method_name, None)
-        if method is None:
-            raise NotImplementedOperation(service.name, operation.name)
+        method = self._method(service, operation)
         try:
             if _is_coroutine_function(method):
                 return await method(ctx, request)
@@ -442,21 +437,30 @@ class AwsGateway:
         """The model's validation of a parsed request (the service's validation error if it fails)."""
         service = next(service for service in self.services if service.name == service_name)
         operation = service.operations[operation_name]
+        self._validate(service, operation, request)
+        return service, operation
+
+    def _validate(self, service: _Service, operation: _Operation, request: dict[str, Any]) -> None:
+        """The model's validation of a parsed request: the service's validation error if it fails."""
         if self.validate_requests:
             problems = validate(operation.model.input_shape, request)
             if problems is not None:
                 raise service.binding.validation_error(*problems)
-        return service, operation
+
+    @staticmethod
+    def _method(service: _Service, operation: _Operation) -> Callable[..., Any]:
+        """The provider's method for an operation; NotImplementedOperation when it has none."""
+        method = getattr(service.binding.provider, operation.method_name, None)
+        if method is None:
+            raise NotImplementedOperation(service.name, operation.name)
+        return method
 
     def call(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         """Run ``ctx.operation`` of ``ctx.service`` as a parsed request would run: the model's
         validation, then the provider (blocking: call it from a worker thread). For in-process
         callers such as the console; raises the operation's :class:`ServiceError` as the API does."""
         service, operation = self.check(ctx.service, ctx.operation, request)
-        method = getattr(service.binding.provider, operation.method_name, None)
-        if method is None:
-            raise NotImplementedOperation(service.name, operation.name)
-        return method(ctx, request) or {}
+        return self._method(service, operation)(ctx, request) or {}
 
     def _serialize_error(self, service: _Service | None, error: ServiceError) -> tuple[int, Headers, bytes]:
         errors = service.errors if service else self._generic_errors
