@@ -104,7 +104,8 @@ class ValidateAddressHandler(JobHandler[Plan]):
             except BucketAccessDenied as exc:
                 raise _failed(f"{field}: {exc}") from None
         store, spec = self._job_store(ctx.job)
-        if ctx.job.attempt > 1 and (done := self._completed(ctx.job)) is not None:
+        output = (store, folder, spec.credentials is not None)
+        if ctx.job.attempt > 1 and (done := self._completed(ctx.job, output)) is not None:
             self.staging.discard(ctx.job.job_id)  # the dead attempt got as far as its manifest
             return done
         inputs = self._input_files(store, source)
@@ -180,9 +181,12 @@ class ValidateAddressHandler(JobHandler[Plan]):
             return self.store, folder, False
         return store, folder, spec.credentials is not None
 
-    def _completed(self, job: Job) -> JobOutcome | None:
-        """Succeeded, with the result a finished run reports, if the job's manifest exists."""
-        output = self._output(job)
+    def _completed(
+        self, job: Job, output: tuple[ObjectStore, S3Location, bool] | None = None
+    ) -> JobOutcome | None:
+        """Succeeded, with the result a finished run reports, if the job's manifest exists
+        (``output``: the job's store and folder when the caller has them, see :meth:`_output`)."""
+        output = output or self._output(job)
         if output is None:
             return None
         store, folder, assumed = output
