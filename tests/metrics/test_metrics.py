@@ -207,7 +207,10 @@ def test_a_running_job_shows_as_running_and_busy(node: Node) -> None:
 
 
 def test_no_account_ids_or_resource_names_in_the_metrics(node: Node) -> None:
-    text = scrape(node.url).text
+    # names, label names and label values of every sample (a value such as 0.0010000000000000002
+    # would hold twelve zeros by chance)
+    lines = scrape(node.url).text.splitlines()
+    text = "\n".join(line.rsplit(" ", 1)[0] if not line.startswith("#") else line for line in lines)
     for secret in ("000000000000", TEMPLATE_NAME, BUCKET, DATA_SET_NAME, "arn:aws", "metrics-in"):
         assert secret not in text
 
