@@ -41,6 +41,11 @@ INTL_AREAS: tuple[tuple[str, str, str, str, tuple[str, ...], float, float], ...]
     ("AU", "Melbourne", "VIC", "Victoria", ("3000", "3004"), 144.9631, -37.8136),
     ("AU", "Sydney", "NSW", "New South Wales", ("2000", "2010"), 151.2070, -33.8675),
 )
+# Two neighbouring towns whose streets run across the postcode boundary: city, postcode, lon, lat.
+BORDER_TOWNS: tuple[tuple[str, str, float, float], ...] = (
+    ("Minneapolis", "55414", -93.2199, 44.9779),
+    ("Saint Paul", "55114", -93.1981, 44.9680),
+)
 _SYLLABLES = (
     "quill brin lan orch mar this cop wren amb fox lark haz jun moss cind bram eld glim kest net "
     "oak peb rook sab tan umb vet wil yar zeph ash birch"
@@ -123,6 +128,9 @@ class Reference:
             self._area("US", city, state, state_name, zips, lon, lat, ordinals=True, directionals=True)
         for country, city, region, region_name, pcs, lon, lat in INTL_AREAS:
             self._area(country, city, region, region_name, pcs, lon, lat, False, country != "GB")
+        self.across: set[int] = set()  # ids of points on streets running across BORDER_TOWNS
+        self.apart: set[int] = set()  # ids of points on a same-named street that does not
+        self._border()
 
     def _name(self) -> str:
         while True:
@@ -172,6 +180,29 @@ class Reference:
                     self._add(street, place, (str(600 + 6 * k) for k in range(10)), lon, lat + z)
             numbered = Street("", self._name(), "Road" if country == "GB" else "Street", "")
             self._add(numbered, place, ("7", "7A", "7B", "9", "11A", "15C"), lon, lat)
+
+    def _border(self) -> None:
+        """Streets that run from one BORDER_TOWN into the other (a stretch in each postcode,
+        meeting at the boundary), and one name found in both towns 3 km apart."""
+        (city_a, pc_a, lon_a, lat_a), (city_b, pc_b, lon_b, lat_b) = BORDER_TOWNS
+        towns = [
+            Place("US", city, "MN", "Minnesota", pc, (pc,)) for city, pc in ((city_a, pc_a), (city_b, pc_b))
+        ]
+        for s in range(5):
+            street = Street("", self._name(), self.rng.choice(_TYPES), "")
+            for side, (place, first) in enumerate(zip(towns, (100, 2000), strict=True)):
+                for k in range(12):
+                    t = 0.2 + 0.3 * side + 0.025 * k  # along the line from one centroid to the other
+                    lon, lat = lon_a + t * (lon_b - lon_a), lat_a + t * (lat_b - lat_a) + 0.002 * s
+                    if s == 4 and side == 1:
+                        lon += 0.04  # the same name 3 km further east: another street
+                    p = RefPoint(lon, lat, str(first + 2 * k), street.text(full_type=True), "", place.city,
+                                 place.region, place.postcode)  # fmt: skip
+                    self.points["US"].append(p)
+                    self.street_of[id(p)] = street
+                    self.place_of[id(p)] = place
+                    (self.apart if s == 4 else self.across).add(id(p))
+        self.border_towns = towns
 
     def all_points(self) -> list[tuple[str, RefPoint]]:
         return [(c, p) for c, pts in self.points.items() for p in pts]
@@ -330,6 +361,16 @@ class Corpus:
             for q in self.ref.points[c]
         )
 
+    def _other_town(self, p: RefPoint, s: Street) -> dict[str, Any]:
+        own = self.ref.place_of[id(p)]
+        other = next(town for town in self.ref.border_towns if town.postcode != own.postcode)
+        return _row(p, other, s.text())
+
+    def neighbour_postcode(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
+        """The neighbouring town's locality and postcode for an address on a street running
+        across their boundary."""
+        return self._other_town(p, s) if id(p) in self.ref.across else None
+
     def postcode_format(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         if c not in ("CA", "GB"):
             return None
@@ -399,6 +440,13 @@ class Corpus:
                 if made >= per_kind:
                     break
         out += self._absent_numbers(per_kind)
+        out += [
+            Labelled(
+                f"{NEGATIVE}:same_name_not_continuing", self._other_town(p, self.ref.street_of[id(p)]), None
+            )
+            for _, p in points
+            if id(p) in self.ref.apart
+        ]
         out += self._streets_of_other_cities(per_kind)
         return out
 
@@ -414,11 +462,13 @@ class Corpus:
             other = places[self.rng.choice(sorted(places))]
             street = self.ref.street_of[id(p)]
             if any(
-                self.ref.place_of[id(q)].city == other.city and self.ref.street_of[id(q)] == street
+                self.ref.place_of[id(q)].city == other.city and self.ref.street_of[id(q)].base == street.base
                 for q in self.ref.points[c]
                 if q.number == p.number
             ):
-                continue  # the other city has that address too (numbered streets are everywhere)
+                continue  # the other city has that number on a street of that name (of any type)
+            if id(p) in self.ref.across and other in self.ref.border_towns:
+                continue  # the street runs on into the other town: a neighbour_postcode row
             row = _row(p, other, street.text())
             out.append(Labelled(f"{NEGATIVE}:street_of_other_city", row, None))
         return out
@@ -468,6 +518,7 @@ DEFECT_KINDS: tuple[str, ...] = (
     "postcode_format",
     "single_line",
     "swapped_lines",
+    "neighbour_postcode",
 )
 
 

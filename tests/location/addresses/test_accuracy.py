@@ -113,3 +113,17 @@ def test_loose_street_is_corrected(repaired: dict[str, tuple[dict, dict]], kind:
     assert fixed[f"{C}Street_StatusDetail"] == "Corrected"
     assert fixed["Output_Address_Street"] == exact["Output_Address_Street"]
     assert fixed["Output_ValidationResults_MatchConfidenceScore"] < 1.0
+
+
+def test_neighbour_postcode_corrects_postcode_and_locality(repaired: dict[str, tuple[dict, dict]]) -> None:
+    fixed, exact = repaired["neighbour_postcode"]
+    assert fixed["Output_ValidationResults_ValidationGranularity"] == "Premise"
+    assert fixed[f"{C}PostalCodeDetails_Base_StatusDetail"] == "Corrected"
+    assert fixed[f"{C}Locality_StatusDetail"] == "Corrected"
+    assert fixed[f"{C}Street_StatusDetail"] == "Exact"
+    for column in ("Output_Address_PostalCode", "Output_Address_Locality", "Output_Address_Street"):
+        assert fixed[column] == exact[column]
+    assert (
+        fixed["Output_ValidationResults_MatchConfidenceScore"]
+        < exact["Output_ValidationResults_MatchConfidenceScore"]
+    )

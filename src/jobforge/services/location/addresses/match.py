@@ -15,6 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .countries import Country, resolve_region
+from .neighbours import Neighbours, continues
 from .parse import ParsedAddress
 from .reference import (
     AddressPoint,
@@ -228,6 +229,7 @@ class Matcher:
         self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
         self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
         self.fuzzy_us_city = lru_cache(maxsize=32768)(self._fuzzy_us_city)
+        self.neighbours = Neighbours(reference) if reference is not None else None
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -363,14 +365,16 @@ class Matcher:
         group = block.streets.get(street.key)
         return ((group, 1.0),) if group is not None else ()
 
-    def _elsewhere_in_locality(
-        self, c: str, group: StreetGroup, number: str, loc_key: str
+    def _elsewhere(
+        self, c: str, group: StreetGroup, number: str, loc_key: str, pc: str | None
     ) -> StreetGroup | None:
-        """The same street across its locality's postcodes, when exactly one of them holds the number."""
+        """The same street holding the number elsewhere: across its locality's postcodes when
+        exactly one of them holds it, else, when none does, across the given postcode's boundary."""
         assert self.ref is not None
         loc = self.fuzzy_locality(c, loc_key) if loc_key else None
         cities = [loc[0]] if loc is not None else list(group.summary().city_keys)
         key = number_key(number)
+        held = False
         for city in cities:
             if not city:
                 continue
@@ -378,7 +382,24 @@ class Matcher:
             pts = wide.by_number.get(key) if wide is not None else None
             if pts and len({pt.postcode for pt in pts}) == 1:
                 return wide
-        return None
+            held = held or bool(pts)
+        return None if held or pc is None else self._across_border(c, group, number, pc)
+
+    def _across_border(self, c: str, group: StreetGroup, number: str, pc: str) -> StreetGroup | None:
+        """The same street in a neighbouring postcode (of any locality), when exactly one
+        neighbour holds the number on a street of that name and the street runs on into it."""
+        assert self.ref is not None and self.neighbours is not None
+        key = number_key(number)
+        street_key = group.points[0].street_key
+        found = None
+        for other in self.neighbours.of(c, pc):
+            near = self.ref.by_postcode(c, other).streets.get(street_key)
+            if near is None or near is group or key not in near.by_number:
+                continue
+            if found is not None:
+                return None  # two neighbours hold it: which one is meant is not known
+            found = near
+        return found if found is not None and continues(group, found) else None
 
     # -- exact premise matches -------------------------------------------------------------------
 
@@ -444,7 +465,7 @@ class Matcher:
             if hit is not None and hit[1] < 1.0 and hit[0].points[0].street_key == p.street.key:
                 hit = (hit[0], 1.0)  # the exact street, ranked level with a loose one
             if hit is not None and p.number and number_key(p.number) not in hit[0].by_number:
-                wide = self._elsewhere_in_locality(c, hit[0], p.number, loc_key)
+                wide = self._elsewhere(c, hit[0], p.number, loc_key, pc)
                 if wide is not None:
                     hit = (wide, hit[1])
         if hit is not None:
