@@ -44,3 +44,6 @@ def test_cookie_flags(sessions: Sessions) -> None:
     cookie = sessions.cookie(sessions.create("111111111111", "A"))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
     assert "Max-Age=0" in sessions.cookie(None)
+    assert "Secure" not in cookie and "Secure" not in sessions.login_cookie("n")
+    assert sessions.cookie(None, secure=True).endswith("; Secure")
+    assert sessions.login_cookie("n", secure=True).endswith("; Secure")

@@ -392,8 +392,9 @@ def test_recovery_deletes_what_an_export_it_ends_had_written(tmp_path: Path) -> 
         job = api.dx.create_job(Type="EXPORT_ASSETS_TO_S3", Details=details)["Id"]
         api.dx.start_job(JobId=job)
         server.control("advance", jobId=job, steps=4)  # claim, start, first and second copy
-        written = data_dir / "buckets" / DX_OUT / "first.bin"
-        _until(written.exists, "the export's second copy")
+        written, kept = (data_dir / "buckets" / DX_OUT / name for name in ("first.bin", "kept.bin"))
+        # the copies run in parallel processes: under load the second may land before the first
+        _until(lambda: written.exists() and kept.read_bytes() == SOURCE, "the export's first two copies")
         server.kill()
     finally:
         server.stop()

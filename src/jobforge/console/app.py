@@ -32,6 +32,7 @@ from jobforge.console.section import (
     Result,
 )
 from jobforge.console.session import COOKIE, LOGIN_COOKIE, Session, Sessions
+from jobforge.console.throttle import LoginThrottle
 from jobforge.engine import JobEngine, JobState
 from jobforge.internal import Receive, Send, read_body, respond
 from jobforge.protocol.auth import Authenticator
@@ -86,6 +87,7 @@ class ConsoleApp:
         self.sections = {section.name: section for section in sections}
         self.region = authenticator.default_region
         self._sessions: Sessions | None = None
+        self.login_throttle = LoginThrottle()
         self.templates = Environment(
             loader=ChoiceLoader(
                 [
@@ -120,12 +122,12 @@ class ConsoleApp:
         out_headers: list[tuple[str, str]] = []
         try:
             form = await self._form(scope, receive, headers)
-            session = self._session(headers, out_headers)
+            session = self._session(scope, headers, out_headers)
             if page == "static/console.css" or (page.startswith("static/") and session is not None):
                 return await self._static(page.removeprefix("static/"), send)
             if page == "login":
                 query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-                result = self._login(scope["method"], {**query, **form}, headers, out_headers)
+                result = self._login(scope, {**query, **form}, headers, out_headers)
             elif session is None:
                 raise self._to_login(scope, headers)
             else:
@@ -149,12 +151,14 @@ class ConsoleApp:
             raise _Response(415, b"Forms are application/x-www-form-urlencoded")
         return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
-    def _session(self, headers: dict[str, str], out_headers: list[tuple[str, str]]) -> Session | None:
+    def _session(
+        self, scope: dict[str, Any], headers: dict[str, str], out_headers: list[tuple[str, str]]
+    ) -> Session | None:
         """The request's session; without sigv4 one for the default account is made when missing."""
         session = self.sessions.read(_cookies(headers).get(COOKIE))
         if session is None and not self.signed_in_only:
             session = self.sessions.create(self.authenticator.default_account_id, "")
-            out_headers.append(("set-cookie", self.sessions.cookie(session)))
+            out_headers.append(("set-cookie", self.sessions.cookie(session, _over_https(scope))))
         return session
 
     def _to_login(self, scope: dict[str, Any], headers: dict[str, str]) -> _Response:
@@ -167,33 +171,46 @@ class ConsoleApp:
     # -- pages -------------------------------------------------------------------------------
 
     def _login(
-        self, method: str, form: dict[str, str], headers: dict[str, str], out_headers: list[tuple[str, str]]
+        self,
+        scope: dict[str, Any],
+        form: dict[str, str],
+        headers: dict[str, str],
+        out_headers: list[tuple[str, str]],
     ) -> Result:
         if not self.signed_in_only:
             return Redirect("jobs")
-        problem = ""
+        problem, status = "", 200
         next_page = form.get("next", "")
         nonce = _cookies(headers).get(LOGIN_COOKIE, "")
-        if method == "POST":
+        secure = _over_https(scope)
+        if scope["method"] == "POST":
             if not nonce or not self.sessions.login_ok(nonce, form.get("csrf")):
                 raise _Response(403, b"The sign-in form's CSRF token is missing or wrong: reload the page.")
             access_key, secret = form.get("access_key", "").strip(), form.get("secret_key", "")
-            if access_key and self.authenticator.check_secret(access_key, secret):
+            client = (scope.get("client") or ("", 0))[0]
+            if wait := self.login_throttle.retry_after(client, access_key):
+                out_headers.append(("retry-after", str(wait)))
+                problem = f"Too many failed sign-ins with this access key: try again in {wait} s."
+                status = 429
+            elif access_key and self.authenticator.check_secret(access_key, secret):
+                self.login_throttle.succeeded(client, access_key)
                 session = self.sessions.create(self.authenticator.account_for(access_key), access_key)
-                out_headers.append(("set-cookie", self.sessions.cookie(session)))
+                out_headers.append(("set-cookie", self.sessions.cookie(session, secure)))
                 safe = next_page.startswith(PREFIX + "/") and not next_page.startswith("//")
                 return Redirect(next_page.removeprefix(PREFIX + "/") if safe else "jobs")
-            problem = "The access key or secret is not right."
+            else:
+                self.login_throttle.failed(client, access_key)
+                problem, status = "The access key or secret is not right.", 401
         if not nonce:
             nonce = secrets.token_hex(16)
-            out_headers.append(("set-cookie", self.sessions.login_cookie(nonce)))
+            out_headers.append(("set-cookie", self.sessions.login_cookie(nonce, secure)))
         context = {
             "problem": problem,
             "next": next_page,
             "access_key": form.get("access_key", ""),
             "login_token": self.sessions.login_token(nonce),
         }
-        return Rendered("login.html", context, 401 if problem else 200)
+        return Rendered("login.html", context, status)
 
     async def _page(
         self,
@@ -206,7 +223,7 @@ class ConsoleApp:
         if page == "":
             return Redirect("jobs")
         if page == "logout" and scope["method"] == "POST":
-            out_headers.append(("set-cookie", self.sessions.cookie(None)))
+            out_headers.append(("set-cookie", self.sessions.cookie(None, _over_https(scope))))
             return Redirect("login" if self.signed_in_only else "jobs")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         section_name, _, rest = page.partition("/")
@@ -311,6 +328,16 @@ class ConsoleApp:
             raise _Response(404, b"No such file")
         body = (folder / name).read_bytes()
         await _send(send, 200, body, STATIC_TYPES[suffix], [("cache-control", "max-age=3600")])
+
+
+def _over_https(scope: dict[str, Any]) -> bool:
+    """Whether the browser reached us over HTTPS: directly, or through a proxy saying so."""
+    if scope.get("scheme") == "https":
+        return True
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-proto":
+            return value.split(b",")[0].strip().lower() == b"https"
+    return False
 
 
 def _cookies(headers: dict[str, str]) -> dict[str, str]:

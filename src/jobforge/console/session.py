@@ -1,7 +1,8 @@
 """The console's session cookie and CSRF tokens.
 
 A session is ``<account>.<access key>.<expiry>.<nonce>`` with an HMAC-SHA256 of it under a secret
-kept in the database (the same on every node); the cookie is HttpOnly and SameSite=Strict. Every
+kept in the database (the same on every node); the cookie is HttpOnly and SameSite=Strict, and
+Secure when the request came over HTTPS (directly or, per ``X-Forwarded-Proto``, through a proxy). Every
 POST form carries a CSRF token: an HMAC of the session, which another site can neither read nor make.
 """
 
@@ -34,9 +35,8 @@ def _b64(data: bytes) -> str:
 class Sessions:
     """Makes and checks session cookies and CSRF tokens with one secret."""
 
-    def __init__(self, secret: bytes, secure: bool = False) -> None:
+    def __init__(self, secret: bytes) -> None:
         self.secret = secret
-        self.secure = secure
 
     def _sign(self, purpose: str, text: str) -> str:
         return _b64(hmac.new(self.secret, f"{purpose}:{text}".encode(), hashlib.sha256).digest())
@@ -72,12 +72,12 @@ class Sessions:
     def login_ok(self, nonce: str, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(token or "", self.login_token(nonce))
 
-    def login_cookie(self, nonce: str) -> str:
-        secure = "; Secure" if self.secure else ""
-        return f"{LOGIN_COOKIE}={nonce}; Path=/console/login; HttpOnly; SameSite=Strict{secure}"
+    def login_cookie(self, nonce: str, secure: bool = False) -> str:
+        flag = "; Secure" if secure else ""
+        return f"{LOGIN_COOKIE}={nonce}; Path=/console/login; HttpOnly; SameSite=Strict{flag}"
 
-    def cookie(self, session: Session | None) -> str:
-        """The Set-Cookie value: the session, or (None) one that clears it."""
+    def cookie(self, session: Session | None, secure: bool = False) -> str:
+        """The Set-Cookie value: the session, or (None) one that clears it; ``secure`` over HTTPS."""
         value, age = (session.token, LIFETIME_SECONDS) if session else ("", 0)
-        secure = "; Secure" if self.secure else ""
-        return f"{COOKIE}={value}; Path=/console; Max-Age={age}; HttpOnly; SameSite=Strict{secure}"
+        flag = "; Secure" if secure else ""
+        return f"{COOKIE}={value}; Path=/console; Max-Age={age}; HttpOnly; SameSite=Strict{flag}"

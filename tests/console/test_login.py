@@ -1,0 +1,54 @@
+"""Signing in to the console over HTTP (httpx) against a real ``--auth sigv4`` server: the cookies'
+Secure flag behind HTTPS, and failed sign-ins throttled per (address, access key)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from jobforge.console.throttle import LIMIT
+from tests.server.test_internal_auth import ALICE
+from tests.support import JobforgeServer
+
+
+def _login_form(http: httpx.Client) -> str:
+    page = http.get("login")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and found is not None, page.text
+    return found.group(1)
+
+
+def _sign_in(http: httpx.Client, access_key: str, secret: str) -> httpx.Response:
+    form = {"csrf": _login_form(http), "access_key": access_key, "secret_key": secret, "next": ""}
+    return http.post("login", data=form)
+
+
+def test_cookies_are_secure_only_behind_https(console_server: JobforgeServer) -> None:
+    base = console_server.url + "/console/"
+    with httpx.Client(base_url=base, headers={"x-forwarded-proto": "https"}) as http:
+        page = http.get("login")
+        assert page.headers["set-cookie"].endswith("; Secure")
+        # httpx keeps a Secure cookie off plain http, as a browser would: the proxy's side is https
+        nonce = page.headers["set-cookie"].split(";")[0]
+        form = {"csrf": re.findall(r'name="csrf" value="([^"]+)"', page.text)[0], "next": ""}
+        signed_in = http.post(
+            "login", data={**form, "access_key": ALICE[0], "secret_key": ALICE[1]}, headers={"cookie": nonce}
+        )
+        assert signed_in.status_code == 303 and signed_in.headers["set-cookie"].endswith("; Secure")
+    with httpx.Client(base_url=base) as http:
+        assert "Secure" not in http.get("login").headers["set-cookie"]
+        signed_in = _sign_in(http, ALICE[0], ALICE[1])
+        assert signed_in.status_code == 303 and "Secure" not in signed_in.headers["set-cookie"]
+
+
+def test_failed_sign_ins_are_throttled_per_access_key(console_server: JobforgeServer) -> None:
+    with httpx.Client(base_url=console_server.url + "/console/") as http:
+        for _ in range(LIMIT):
+            refused = _sign_in(http, "AKIDGUESSED", "wrong")
+            assert refused.status_code == 401 and "not right" in refused.text
+        throttled = _sign_in(http, "AKIDGUESSED", "wrong")
+        assert throttled.status_code == 429 and "Too many failed sign-ins" in throttled.text
+        assert 800 < int(throttled.headers["retry-after"]) <= 900
+        # another access key from the same address is not locked out
+        assert _sign_in(http, ALICE[0], ALICE[1]).status_code == 303
