@@ -76,6 +76,7 @@ STRUCTURAL_SIM = 0.9  # similarity reported for a street found despite a missing
 LOCALITY_CUTOFF = 85.0
 POSITION_COUNTRIES = frozenset({"US", "CA", "AU"})
 _MISSING: Any = object()
+_NO_SIMS: dict[str, float] = {}
 
 
 def confidence_label(score: float) -> str:
@@ -113,13 +114,15 @@ class MatchResult:
     confidence: str = "Low"
     position: tuple[float, float] | None = None
     zip_valid: bool | None = None
-    _sims: dict[str, float] = field(default_factory=dict)
+    _sims: dict[str, float] | None = None  # similarity of components below 1.0 (made when one is)
     group: StreetGroup | None = None  # the reference street and point matched, if any
     point: AddressPoint | None = None
 
     def set(self, component: str, status: str, detail: str, similarity: float = 1.0) -> None:
         self.statuses[component] = (status, detail)
         if similarity != 1.0:
+            if self._sims is None:
+                self._sims = {}
             self._sims[component] = similarity
 
 
@@ -142,9 +145,14 @@ def _fuzzy(key: str, choices: list[str], cutoff: float) -> tuple[str, float] | N
     return (hit[0], hit[1] / 100.0) if hit else None
 
 
-@lru_cache(maxsize=32768)
 def _acceptable_keys(zi: ZipInfo) -> frozenset[str]:
-    return frozenset(name_key(a) for a in zi.acceptable)
+    return _name_keys(zi.acceptable)
+
+
+@lru_cache(maxsize=32768)
+def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
+    """Match keys of the names (cached by the names: a ZipInfo hashes slowly, field by field)."""
+    return frozenset(name_key(a) for a in names)
 
 
 def _ratio(a: str, b: str) -> float:
@@ -333,7 +341,10 @@ class Matcher:
                     return ((exact, 1.0),)
                 return ((exact, by_pc[0][1]), *by_pc)
         if by_pc:
-            cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
+            if len(by_pc) == 1:
+                cities = by_pc[0][0].summary().city_keys
+            else:
+                cities = frozenset().union(*(g.summary().city_keys for g, _ in by_pc))
             if not loc_key or loc_key in cities or not any(cities):
                 return by_pc
             if max(_ratio(loc_key, ck) for ck in cities) >= LOCALITY_CUTOFF / 100:
@@ -589,7 +600,7 @@ class Matcher:
         if resolved is None:
             r.region = p.region
             if p.region is not None and r.postcode and p.region[0] in postcode_regions(r.postcode, c):
-                r.set("Region", VALIDATED, EXACT)
+                r.statuses["Region"] = _V_EXACT
             elif c == "GB" and p.region is None and p.region_text is None:
                 pass  # GB addresses carry no postal region
             else:
@@ -597,11 +608,11 @@ class Matcher:
             return
         r.region = resolved
         if p.region is not None and p.region[0] == resolved[0]:
-            r.set("Region", VALIDATED, EXACT)
+            r.statuses["Region"] = _V_EXACT
         elif p.region_text:
             r.set("Region", VALIDATED, CORRECTED, 0.5)
         else:
-            r.set("Region", VALIDATED, APPENDED)
+            r.statuses["Region"] = _V_APPENDED
 
     def _apply_place(self, r: MatchResult, p: ParsedAddress, pc: str | None, loc_key: str) -> None:
         """No street match: validate locality/postcode/region only."""
@@ -763,7 +774,7 @@ class Matcher:
             r.position = None
         level = _LEVEL_COMPONENTS[granularity]
         score = _GRANULARITY_WEIGHT[granularity]
-        sims = r._sims
+        sims = r._sims or _NO_SIMS
         for comp, pair in r.statuses.items():
             detail = pair[1]
             if detail != EXACT and detail != NOT_FOUND and comp in level:

@@ -461,7 +461,11 @@ class StreetGroup:
 
     def add(self, point: AddressPoint) -> None:
         self.points.append(point)
-        self.by_number.setdefault(point.number_key, []).append(point)
+        same = self.by_number.get(point.number_key)
+        if same is None:
+            self.by_number[point.number_key] = [point]
+        else:
+            same.append(point)
 
     def summary(self) -> GroupSummary:
         if self._summary is None:
@@ -517,19 +521,38 @@ _POINT_COLUMNS = "number, number_key, street, street_key, unit, city, city_key, 
 
 
 def _block(rows: Iterable[tuple[Any, ...]]) -> Block:
-    block = Block()
-    # One object per distinct value: points of a street share their street, city, region and
-    # postcode strings, which keeps a block small and its lookups in fewer cache lines.
-    pool: dict[Any, Any] = {}
+    """The streets of the rows (_POINT_COLUMNS), in the order the rows first name them."""
+    # Points share their street, city, region, postcode and house number strings with the other
+    # points of the block: one object per distinct value keeps a block small. Units and
+    # positions, seldom repeated, are kept as they come.
+    pool: dict[str | None, str | None] = {}
     share = pool.setdefault
-    for row in rows:
-        point = AddressPoint(*(share(value, value) if type(value) is str else value for value in row))
-        group = block.streets.get(point.street_key)
+    streets: dict[str, StreetGroup] = {}
+    for number, num_key, street, street_key, unit, city, city_key, region, postcode, lon, lat in rows:
+        group = streets.get(street_key)
         if group is None:
-            group = block.streets[point.street_key] = StreetGroup(point.street)
+            group = streets[street_key] = StreetGroup(street)
+        else:  # the strings of the street's first point
+            first = group.points[0]
+            street_key = first.street_key
+            if street == first.street:
+                street = first.street
+        num_key = share(num_key, num_key)
+        point = AddressPoint(
+            num_key if number == num_key else share(number, number),
+            num_key,
+            street,
+            street_key,
+            unit,
+            share(city, city),
+            share(city_key, city_key),
+            share(region, region),
+            share(postcode, postcode),
+            lon,
+            lat,
+        )
         group.add(point)
-    block.keys = list(block.streets)
-    return block
+    return Block(streets, list(streets))
 
 
 class ReferenceIndex:

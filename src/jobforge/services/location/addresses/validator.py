@@ -296,13 +296,8 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
 
 
 _EXACT = (VALIDATED, EXACT)
-_EXACT_STATUSES = {
-    "Street": _EXACT,
-    "AddressNumber": _EXACT,
-    "PostalCodeDetails_Base": _EXACT,
-    "Locality": _EXACT,
-    "Region": _EXACT,
-}
+_EXACT_COMPONENTS = ("Street", "AddressNumber", "PostalCodeDetails_Base", "Locality", "Region")
+_ALL_EXACT = (_EXACT,) * len(_EXACT_COMPONENTS)
 
 
 _LINE1, _LABEL = _I["Output_AddressLines_1"], _I["Output_Address_Label"]
@@ -393,7 +388,7 @@ class ExactPremise:
             or result.postcode_ext is not None
             or len(statuses) != 6
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
-            or any(statuses.get(comp) != status for comp, status in _EXACT_STATUSES.items())
+            or tuple(map(statuses.get, _EXACT_COMPONENTS)) != _ALL_EXACT
             or not values[_LINE1]
             or values[_LINE1] != _first_line(result.number, values[_STREET])
             or not values[_LABEL].startswith(f"{values[_LINE1]}, ")
