@@ -3,8 +3,8 @@
 A row whose first line is ``<number> <rest>`` (digits, no leading zero) and which has no street,
 number or unit component has a *shape*: every cleaned input column with the number cut out (its
 length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
-country's spelling, so rows of one shape parse alike but for the number. A shape met a second time
-is learnt from one of its rows (validated per row): if that row reaches a street the matcher has
+country's spelling, so rows of one shape parse alike but for the number. A shape is learnt from
+the parse of its first row (validated per row): if that row reaches a street the matcher has
 memoized as an exact hit, the street gets a number table, filled as numbers are probed
 (``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
 of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
@@ -48,8 +48,7 @@ _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_P
 _MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
 _MAX_NUMBERS = 1_000_000
 _NO_SHAPE = -1
-_UNKNOWN = -2
-_SEEN = -3
+_UNLEARNT = -2
 _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
 
 OutcomeField = tuple[str, pa.DataType]
@@ -87,7 +86,7 @@ class ColumnarIndex:
         self.reset()
 
     def reset(self) -> None:
-        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, _NO_SHAPE or _SEEN
+        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, _NO_SHAPE or _UNLEARNT
         self._shapes: list[_Shape] = []
         self._shape_tables: list[int] = []
         self._tables: dict[tuple[str, str, str, str], tuple[int, StreetGroup]] = {}
@@ -107,14 +106,17 @@ class ColumnarIndex:
         if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
             self.reset()
 
-    def seen(self, shape: str) -> None:
-        """A shape met once: learnt when it comes again."""
-        self._shape_ids[shape] = _SEEN
-
-    def register(self, shape: str, key: tuple[str | None, ...], number: str) -> int:
-        """Learn ``shape`` from one of its rows (``key``, already validated per row)."""
-        shape_id = self._shape_ids[shape] = self._learn(shape, key, number)
-        return shape_id
+    def validate_and_learn(self, shape: str, key: tuple[str | None, ...], number: str) -> tuple[Any, ...]:
+        """Validate a row of a shape not learnt yet (its outcome values) and learn the shape from
+        the row's parse."""
+        try:
+            parsed = parse_key(key)
+        except AddressParseError:
+            self._shape_ids[shape] = _NO_SHAPE
+            return _validate(self.validator, key)
+        values = _validate(self.validator, key, parsed)
+        self._shape_ids[shape] = self._learn(shape, parsed, number)
+        return values
 
     def forget(self, shape_id: int) -> None:
         """Learn the shape again from its next row (its street was reloaded, or its first row's
@@ -123,20 +125,18 @@ class ColumnarIndex:
         if self._shape_ids.get(text) == shape_id:
             del self._shape_ids[text]
 
-    def _learn(self, text: str, key: tuple[str | None, ...], number: str) -> int:
-        matcher = self.validator.matcher
+    def _learn(self, text: str, parsed: ParsedAddress, number: str) -> int:
+        """The id of shape ``text`` learnt from the parse of a row just validated; _NO_SHAPE when
+        its rows cannot take the fast path, _UNLEARNT when this row's street or number was no
+        exact match (another row of the shape may be)."""
         if self.validator.exact_premises is None:
-            return _NO_SHAPE
-        try:
-            parsed = parse_key(key)
-        except AddressParseError:
             return _NO_SHAPE
         if parsed.number != number or parsed.street is None or parsed.postcode is None:
             return _NO_SHAPE
         loc_key = name_key(parsed.locality)
-        known = matcher.known_point(parsed, loc_key)
+        known = self.validator.matcher.known_point(parsed, loc_key)
         if known is None:
-            return _NO_SHAPE
+            return _UNLEARNT
         group = known[0]
         memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key)
         table = self._tables.get(memo)
@@ -226,8 +226,8 @@ class ColumnarIndex:
         return (parts[0][order], parts[1][order], *(a.take(take) for a in parts[2:]))  # type: ignore[return-value]
 
     def shape_id(self, shape: str) -> int:
-        """The shape's index; _NO_SHAPE without fast path, _SEEN met once, _UNKNOWN never met."""
-        return self._shape_ids.get(shape, _UNKNOWN)
+        """The shape's index; _NO_SHAPE without fast path, _UNLEARNT not learnt (yet)."""
+        return self._shape_ids.get(shape, _UNLEARNT)
 
     def shape_tables(self) -> np.ndarray:
         """The number table of each shape."""
@@ -338,10 +338,7 @@ def _resolve(
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     texts = encoded.dictionary.to_pylist()
     ids = np.array([index.shape_id(t) for t in texts], np.int64)
-    counts = np.bincount(codes, minlength=len(texts))
-    for code in np.flatnonzero((ids == _UNKNOWN) & (counts == 1)).tolist():
-        index.seen(texts[code])
-    learn = np.flatnonzero(((ids == _UNKNOWN) & (counts > 1)) | (ids == _SEEN))
+    learn = np.flatnonzero(ids == _UNLEARNT)
     first_rows = np.empty(0, np.int64)
     if learn.size:
         _, first = np.unique(codes, return_index=True)
@@ -349,8 +346,8 @@ def _resolve(
         keys = list(zip(*_keys(cleaned, first_rows), strict=True))
         numbers = number.take(pa.array(first[learn])).to_pylist()
         for code, row, key, num in zip(learn.tolist(), first_rows.tolist(), keys, numbers, strict=True):
-            validated[row] = _validate(index.validator, key)
-            ids[code] = index.register(texts[code], key, num)
+            validated[row] = index.validate_and_learn(texts[code], key, num)
+            ids[code] = index.shape_id(texts[code])
     shape_of_row = ids[codes]
     known = np.flatnonzero(shape_of_row >= 0)
     if first_rows.size:
@@ -387,9 +384,11 @@ def _resolve(
     )
 
 
-def _validate(validator: AddressValidator, key: tuple[str | None, ...]) -> tuple[Any, ...]:
+def _validate(
+    validator: AddressValidator, key: tuple[str | None, ...], parsed: ParsedAddress | None = None
+) -> tuple[Any, ...]:
     try:
-        return validator.validate_key(key).values
+        return validator.validate_key(key, parsed).values
     except Exception as exc:  # defensive, as in rowwise_columns
         return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}").values
 
