@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from .columns import ALWAYS_NULL, VALUE_INDEX
 from .countries import resolve_country
+from .match import EXACT, PREMISE
 from .parse import AddressParseError, ParsedAddress, parse_key
 from .reference import AddressPoint, StreetGroup
 from .standardize import name_key
@@ -43,6 +44,8 @@ _LEADING_NUMBER = r"^(?P<n>[1-9][0-9]{0,6}) (?P<s>.+)$"
 
 _V_LINE1, _V_LABEL = VALUE_INDEX["Output_AddressLines_1"], VALUE_INDEX["Output_Address_Label"]
 _V_STREET, _V_NUMBER = VALUE_INDEX["Output_Address_Street"], VALUE_INDEX["Output_Address_AddressNumber"]
+_V_GRANULARITY = VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]
+_V_STREET_DETAIL = VALUE_INDEX["Output_ValidationResults_Components_Address_Street_StatusDetail"]
 _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
 
 _MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
@@ -54,10 +57,8 @@ _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
 OutcomeField = tuple[str, pa.DataType]
 
 
-def rowwise_columns(validator: AddressValidator, keys: Sequence[Sequence[str | None]]) -> list[list[Any]]:
-    """The per-row path: validate each row (given as its cleaned input columns without Id, column
-    by column); the outcome values column by column (columns.VALUE_INDEX order)."""
-    rows = [_validate(validator, key) for key in zip(*keys, strict=True)]
+def _by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Outcome values given row by row, column by column (columns.VALUE_INDEX order)."""
     # Columns by strided slices of one flat list: sequential reads, unlike zip(*rows).
     width = len(VALUE_INDEX)
     flat = list(chain.from_iterable(rows))
@@ -107,15 +108,16 @@ class ColumnarIndex:
             self.reset()
 
     def validate_and_learn(self, shape: str, key: tuple[str | None, ...], number: str) -> tuple[Any, ...]:
-        """Validate a row of a shape not learnt yet (its outcome values) and learn the shape from
-        the row's parse."""
+        """Validate a row of a shape not learnt yet (its outcome values); learn the shape from the
+        row's parse when the row was an exact premise match (else another row's number may be)."""
         try:
             parsed = parse_key(key)
         except AddressParseError:
             self._shape_ids[shape] = _NO_SHAPE
             return _validate(self.validator, key)
         values = _validate(self.validator, key, parsed)
-        self._shape_ids[shape] = self._learn(shape, parsed, number)
+        if values[_V_GRANULARITY] == PREMISE and values[_V_STREET_DETAIL] == EXACT:
+            self._shape_ids[shape] = self._learn(shape, parsed, number)
         return values
 
     def forget(self, shape_id: int) -> None:
@@ -131,8 +133,15 @@ class ColumnarIndex:
         exact match (another row of the shape may be)."""
         if self.validator.exact_premises is None:
             return _NO_SHAPE
-        if parsed.number != number or parsed.street is None or parsed.postcode is None:
-            return _NO_SHAPE
+        if (
+            parsed.number != number
+            or parsed.street is None
+            or parsed.postcode is None
+            or parsed.postcode[1] is not None
+            or parsed.unit_number
+            or parsed.floor_number
+        ):
+            return _NO_SHAPE  # every row of the shape parses so: no exact premise match
         loc_key = name_key(parsed.locality)
         known = self.validator.matcher.known_point(parsed, loc_key)
         if known is None:
@@ -389,7 +398,7 @@ def _validate(
 ) -> tuple[Any, ...]:
     try:
         return validator.validate_key(key, parsed).values
-    except Exception as exc:  # defensive, as in rowwise_columns
+    except Exception as exc:  # defensive: a bug for one row must not fail the batch
         return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}").values
 
 
@@ -434,12 +443,11 @@ def outcome_arrays(
     if validated:
         done[list(validated)] = True
     rest = np.flatnonzero(~done)
-    columns = rowwise_columns(validator, _keys(cleaned, rest))
+    outcomes = [_validate(validator, key) for key in zip(*_keys(cleaned, rest), strict=True)]
     if validated:
-        first = np.fromiter(validated, np.int64, len(validated))
-        rest = np.concatenate([rest, first])
-        for j, column in enumerate(columns):
-            column.extend(values[j] for values in validated.values())
+        rest = np.concatenate([rest, np.fromiter(validated, np.int64, len(validated))])
+        outcomes.extend(validated.values())
+    columns = _by_column(outcomes)
     order = np.concatenate([rest, fast.rows]) if fast is not None else rest
     inverse = np.empty(n, np.int64)
     inverse[order] = np.arange(n)
