@@ -52,6 +52,7 @@ _MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh
 _MAX_NUMBERS = 1_000_000
 _NO_SHAPE = -1
 _UNLEARNT = -2
+_PENDING = -3  # met once: learnt from its first row's parse when met again
 _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
 
 OutcomeField = tuple[str, pa.DataType]
@@ -87,7 +88,8 @@ class ColumnarIndex:
         self.reset()
 
     def reset(self) -> None:
-        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, _NO_SHAPE or _UNLEARNT
+        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, or < 0 (_NO_SHAPE ...)
+        self._pending: dict[str, tuple[ParsedAddress, str]] = {}  # _PENDING shape -> (parse, number)
         self._shapes: list[_Shape] = []
         self._shape_tables: list[int] = []
         self._tables: dict[tuple[str, str, str, str], tuple[int, StreetGroup]] = {}
@@ -107,9 +109,12 @@ class ColumnarIndex:
         if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
             self.reset()
 
-    def validate_and_learn(self, shape: str, key: tuple[str | None, ...], number: str) -> tuple[Any, ...]:
-        """Validate a row of a shape not learnt yet (its outcome values); learn the shape from the
-        row's parse when the row was an exact premise match (else another row's number may be)."""
+    def validate_and_learn(
+        self, shape: str, key: tuple[str | None, ...], number: str, now: bool
+    ) -> tuple[Any, ...]:
+        """Validate a row of a shape not learnt yet (its outcome values). When the row was an
+        exact premise match (else another row's number may be), learn the shape from the row's
+        parse: ``now``, or else when the shape is met again (most shapes are met once)."""
         try:
             parsed = parse_key(key)
         except AddressParseError:
@@ -117,7 +122,11 @@ class ColumnarIndex:
             return _validate(self.validator, key)
         values = _validate(self.validator, key, parsed)
         if values[_V_GRANULARITY] == PREMISE and values[_V_STREET_DETAIL] == EXACT:
-            self._shape_ids[shape] = self._learn(shape, parsed, number)
+            if now:
+                self._shape_ids[shape] = self._learn(shape, parsed, number)
+            else:
+                self._shape_ids[shape] = _PENDING
+                self._pending[shape] = (parsed, number)
         return values
 
     def forget(self, shape_id: int) -> None:
@@ -128,9 +137,9 @@ class ColumnarIndex:
             del self._shape_ids[text]
 
     def _learn(self, text: str, parsed: ParsedAddress, number: str) -> int:
-        """The id of shape ``text`` learnt from the parse of a row just validated; _NO_SHAPE when
-        its rows cannot take the fast path, _UNLEARNT when this row's street or number was no
-        exact match (another row of the shape may be)."""
+        """The id of shape ``text`` learnt from the parse of one of its rows (validated per row);
+        _NO_SHAPE when its rows cannot take the fast path, _UNLEARNT when this row's street or
+        number was no exact match (another row of the shape may be)."""
         if self.validator.exact_premises is None:
             return _NO_SHAPE
         if (
@@ -235,8 +244,12 @@ class ColumnarIndex:
         return (parts[0][order], parts[1][order], *(a.take(take) for a in parts[2:]))  # type: ignore[return-value]
 
     def shape_id(self, shape: str) -> int:
-        """The shape's index; _NO_SHAPE without fast path, _UNLEARNT not learnt (yet)."""
-        return self._shape_ids.get(shape, _UNLEARNT)
+        """The shape's index; _NO_SHAPE without fast path, _UNLEARNT not learnt (yet). A shape
+        met once so far is learnt now."""
+        shape_id = self._shape_ids.get(shape, _UNLEARNT)
+        if shape_id == _PENDING:
+            shape_id = self._shape_ids[shape] = self._learn(shape, *self._pending.pop(shape))
+        return shape_id
 
     def shape_tables(self) -> np.ndarray:
         """The number table of each shape."""
@@ -354,9 +367,13 @@ def _resolve(
         first_rows = rows[first[learn]]
         keys = list(zip(*_keys(cleaned, first_rows), strict=True))
         numbers = number.take(pa.array(first[learn])).to_pylist()
-        for code, row, key, num in zip(learn.tolist(), first_rows.tolist(), keys, numbers, strict=True):
-            validated[row] = index.validate_and_learn(texts[code], key, num)
-            ids[code] = index.shape_id(texts[code])
+        again = (np.bincount(codes, minlength=len(texts))[learn] > 1).tolist()  # more rows to come
+        for code, row, key, num, now in zip(
+            learn.tolist(), first_rows.tolist(), keys, numbers, again, strict=True
+        ):
+            validated[row] = index.validate_and_learn(texts[code], key, num, now)
+            if now:
+                ids[code] = index.shape_id(texts[code])
     shape_of_row = ids[codes]
     known = np.flatnonzero(shape_of_row >= 0)
     if first_rows.size:
