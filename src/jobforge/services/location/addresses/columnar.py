@@ -174,8 +174,9 @@ class ColumnarIndex:
         """Add the probed (table, number) keys not looked up yet: each number with the point
         ``match`` would choose for it (``Matcher.known_point``), or nothing."""
         new = np.unique(keys)
-        if self._probed.size:
-            new = new[~np.isin(new, self._probed, assume_unique=True)]
+        if self._probed.size:  # binary searches: cheaper than np.isin's sort of both arrays
+            at = np.minimum(np.searchsorted(self._probed, new), self._probed.size - 1)
+            new = new[self._probed[at] != new]
         if new.size == 0:
             return
         known_point = self.validator.matcher.known_point
@@ -202,7 +203,7 @@ class ColumnarIndex:
                     point.lat if positioned else None,
                 )
             )
-        self._probed = np.union1d(self._probed, new)
+        self._probed = np.insert(self._probed, np.searchsorted(self._probed, new), new)  # a merge
 
     def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
         """Join (table, number) pairs against the number tables (a sort-merge join in numpy):
