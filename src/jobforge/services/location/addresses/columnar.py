@@ -3,8 +3,8 @@
 A row whose first line is ``<number> <rest>`` (digits, no leading zero) and which has no street,
 number or unit component has a *shape*: every cleaned input column with the number cut out (its
 length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
-country's spelling, so rows of one shape parse alike but for the number. A shape met a second time
-is learnt from one of its rows (validated per row): if that row reaches a street the matcher has
+country's spelling, so rows of one shape parse alike but for the number. A shape is learnt from
+the parse of its first row (validated per row): if that row reaches a street the matcher has
 memoized as an exact hit, the street gets a number table, filled as numbers are probed
 (``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
 of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from .columns import ALWAYS_NULL, VALUE_INDEX
 from .countries import resolve_country
+from .match import EXACT, PREMISE
 from .parse import AddressParseError, ParsedAddress, parse_key
 from .reference import AddressPoint, StreetGroup
 from .standardize import name_key
@@ -43,22 +44,22 @@ _LEADING_NUMBER = r"^(?P<n>[1-9][0-9]{0,6}) (?P<s>.+)$"
 
 _V_LINE1, _V_LABEL = VALUE_INDEX["Output_AddressLines_1"], VALUE_INDEX["Output_Address_Label"]
 _V_STREET, _V_NUMBER = VALUE_INDEX["Output_Address_Street"], VALUE_INDEX["Output_Address_AddressNumber"]
+_V_GRANULARITY = VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]
+_V_STREET_DETAIL = VALUE_INDEX["Output_ValidationResults_Components_Address_Street_StatusDetail"]
 _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
 
 _MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
 _MAX_NUMBERS = 1_000_000
 _NO_SHAPE = -1
-_UNKNOWN = -2
-_SEEN = -3
+_UNLEARNT = -2
+_PENDING = -3  # met once: learnt from its first row's parse when met again
 _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
 
 OutcomeField = tuple[str, pa.DataType]
 
 
-def rowwise_columns(validator: AddressValidator, keys: Sequence[Sequence[str | None]]) -> list[list[Any]]:
-    """The per-row path: validate each row (given as its cleaned input columns without Id, column
-    by column); the outcome values column by column (columns.VALUE_INDEX order)."""
-    rows = [_validate(validator, key) for key in zip(*keys, strict=True)]
+def _by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Outcome values given row by row, column by column (columns.VALUE_INDEX order)."""
     # Columns by strided slices of one flat list: sequential reads, unlike zip(*rows).
     width = len(VALUE_INDEX)
     flat = list(chain.from_iterable(rows))
@@ -87,7 +88,8 @@ class ColumnarIndex:
         self.reset()
 
     def reset(self) -> None:
-        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, _NO_SHAPE or _SEEN
+        self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, or < 0 (_NO_SHAPE ...)
+        self._pending: dict[str, tuple[ParsedAddress, str]] = {}  # _PENDING shape -> (parse, number)
         self._shapes: list[_Shape] = []
         self._shape_tables: list[int] = []
         self._tables: dict[tuple[str, str, str, str], tuple[int, StreetGroup]] = {}
@@ -107,14 +109,25 @@ class ColumnarIndex:
         if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
             self.reset()
 
-    def seen(self, shape: str) -> None:
-        """A shape met once: learnt when it comes again."""
-        self._shape_ids[shape] = _SEEN
-
-    def register(self, shape: str, key: tuple[str | None, ...], number: str) -> int:
-        """Learn ``shape`` from one of its rows (``key``, already validated per row)."""
-        shape_id = self._shape_ids[shape] = self._learn(shape, key, number)
-        return shape_id
+    def validate_and_learn(
+        self, shape: str, key: tuple[str | None, ...], number: str, now: bool
+    ) -> tuple[Any, ...]:
+        """Validate a row of a shape not learnt yet (its outcome values). When the row was an
+        exact premise match (else another row's number may be), learn the shape from the row's
+        parse: ``now``, or else when the shape is met again (most shapes are met once)."""
+        try:
+            parsed = parse_key(key)
+        except AddressParseError:
+            self._shape_ids[shape] = _NO_SHAPE
+            return _validate(self.validator, key)
+        values = _validate(self.validator, key, parsed)
+        if values[_V_GRANULARITY] == PREMISE and values[_V_STREET_DETAIL] == EXACT:
+            if now:
+                self._shape_ids[shape] = self._learn(shape, parsed, number)
+            else:
+                self._shape_ids[shape] = _PENDING
+                self._pending[shape] = (parsed, number)
+        return values
 
     def forget(self, shape_id: int) -> None:
         """Learn the shape again from its next row (its street was reloaded, or its first row's
@@ -123,20 +136,25 @@ class ColumnarIndex:
         if self._shape_ids.get(text) == shape_id:
             del self._shape_ids[text]
 
-    def _learn(self, text: str, key: tuple[str | None, ...], number: str) -> int:
-        matcher = self.validator.matcher
+    def _learn(self, text: str, parsed: ParsedAddress, number: str) -> int:
+        """The id of shape ``text`` learnt from the parse of one of its rows (validated per row);
+        _NO_SHAPE when its rows cannot take the fast path, _UNLEARNT when this row's street or
+        number was no exact match (another row of the shape may be)."""
         if self.validator.exact_premises is None:
             return _NO_SHAPE
-        try:
-            parsed = parse_key(key)
-        except AddressParseError:
-            return _NO_SHAPE
-        if parsed.number != number or parsed.street is None or parsed.postcode is None:
-            return _NO_SHAPE
+        if (
+            parsed.number != number
+            or parsed.street is None
+            or parsed.postcode is None
+            or parsed.postcode[1] is not None
+            or parsed.unit_number
+            or parsed.floor_number
+        ):
+            return _NO_SHAPE  # every row of the shape parses so: no exact premise match
         loc_key = name_key(parsed.locality)
-        known = matcher.known_point(parsed, loc_key)
+        known = self.validator.matcher.known_point(parsed, loc_key)
         if known is None:
-            return _NO_SHAPE
+            return _UNLEARNT
         group = known[0]
         memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key)
         table = self._tables.get(memo)
@@ -156,8 +174,9 @@ class ColumnarIndex:
         """Add the probed (table, number) keys not looked up yet: each number with the point
         ``match`` would choose for it (``Matcher.known_point``), or nothing."""
         new = np.unique(keys)
-        if self._probed.size:
-            new = new[~np.isin(new, self._probed, assume_unique=True)]
+        if self._probed.size:  # binary searches: cheaper than np.isin's sort of both arrays
+            at = np.minimum(np.searchsorted(self._probed, new), self._probed.size - 1)
+            new = new[self._probed[at] != new]
         if new.size == 0:
             return
         known_point = self.validator.matcher.known_point
@@ -184,7 +203,7 @@ class ColumnarIndex:
                     point.lat if positioned else None,
                 )
             )
-        self._probed = np.union1d(self._probed, new)
+        self._probed = np.insert(self._probed, np.searchsorted(self._probed, new), new)  # a merge
 
     def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
         """Join (table, number) pairs against the number tables (a sort-merge join in numpy):
@@ -226,8 +245,12 @@ class ColumnarIndex:
         return (parts[0][order], parts[1][order], *(a.take(take) for a in parts[2:]))  # type: ignore[return-value]
 
     def shape_id(self, shape: str) -> int:
-        """The shape's index; _NO_SHAPE without fast path, _SEEN met once, _UNKNOWN never met."""
-        return self._shape_ids.get(shape, _UNKNOWN)
+        """The shape's index; _NO_SHAPE without fast path, _UNLEARNT not learnt (yet). A shape
+        met once so far is learnt now."""
+        shape_id = self._shape_ids.get(shape, _UNLEARNT)
+        if shape_id == _PENDING:
+            shape_id = self._shape_ids[shape] = self._learn(shape, *self._pending.pop(shape))
+        return shape_id
 
     def shape_tables(self) -> np.ndarray:
         """The number table of each shape."""
@@ -338,19 +361,20 @@ def _resolve(
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     texts = encoded.dictionary.to_pylist()
     ids = np.array([index.shape_id(t) for t in texts], np.int64)
-    counts = np.bincount(codes, minlength=len(texts))
-    for code in np.flatnonzero((ids == _UNKNOWN) & (counts == 1)).tolist():
-        index.seen(texts[code])
-    learn = np.flatnonzero(((ids == _UNKNOWN) & (counts > 1)) | (ids == _SEEN))
+    learn = np.flatnonzero(ids == _UNLEARNT)
     first_rows = np.empty(0, np.int64)
     if learn.size:
         _, first = np.unique(codes, return_index=True)
         first_rows = rows[first[learn]]
         keys = list(zip(*_keys(cleaned, first_rows), strict=True))
         numbers = number.take(pa.array(first[learn])).to_pylist()
-        for code, row, key, num in zip(learn.tolist(), first_rows.tolist(), keys, numbers, strict=True):
-            validated[row] = _validate(index.validator, key)
-            ids[code] = index.register(texts[code], key, num)
+        again = (np.bincount(codes, minlength=len(texts))[learn] > 1).tolist()  # more rows to come
+        for code, row, key, num, now in zip(
+            learn.tolist(), first_rows.tolist(), keys, numbers, again, strict=True
+        ):
+            validated[row] = index.validate_and_learn(texts[code], key, num, now)
+            if now:
+                ids[code] = index.shape_id(texts[code])
     shape_of_row = ids[codes]
     known = np.flatnonzero(shape_of_row >= 0)
     if first_rows.size:
@@ -387,10 +411,12 @@ def _resolve(
     )
 
 
-def _validate(validator: AddressValidator, key: tuple[str | None, ...]) -> tuple[Any, ...]:
+def _validate(
+    validator: AddressValidator, key: tuple[str | None, ...], parsed: ParsedAddress | None = None
+) -> tuple[Any, ...]:
     try:
-        return validator.validate_key(key).values
-    except Exception as exc:  # defensive, as in rowwise_columns
+        return validator.validate_key(key, parsed).values
+    except Exception as exc:  # defensive: a bug for one row must not fail the batch
         return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}").values
 
 
@@ -435,12 +461,11 @@ def outcome_arrays(
     if validated:
         done[list(validated)] = True
     rest = np.flatnonzero(~done)
-    columns = rowwise_columns(validator, _keys(cleaned, rest))
+    outcomes = [_validate(validator, key) for key in zip(*_keys(cleaned, rest), strict=True)]
     if validated:
-        first = np.fromiter(validated, np.int64, len(validated))
-        rest = np.concatenate([rest, first])
-        for j, column in enumerate(columns):
-            column.extend(values[j] for values in validated.values())
+        rest = np.concatenate([rest, np.fromiter(validated, np.int64, len(validated))])
+        outcomes.extend(validated.values())
+    columns = _by_column(outcomes)
     order = np.concatenate([rest, fast.rows]) if fast is not None else rest
     inverse = np.empty(n, np.int64)
     inverse[order] = np.arange(n)

@@ -441,16 +441,18 @@ class AddressValidator:
         """
         return self.validate_key(record.cache_key())
 
-    def validate_key(self, key: tuple[str | None, ...]) -> ValidationOutcome:
+    def validate_key(
+        self, key: tuple[str | None, ...], parsed: ParsedAddress | None = None
+    ) -> ValidationOutcome:
         """Validate a row given as InputRecord.cache_key() (the input columns without Id, cleaned).
 
         The batch path: rows seen lately come from a cache, the common shape is parsed without
-        building a record.
+        building a record. ``parsed``: the row's ``parse_key(key)`` when the caller made it already.
         """
         outcome = self._cache.get(key)
         if outcome is not None:
             return outcome
-        outcome = self._validate(key) if any(key) else _EMPTY_ROW
+        outcome = self._validate(key, parsed) if any(key) else _EMPTY_ROW
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[key] = outcome
@@ -461,11 +463,12 @@ class AddressValidator:
     ) -> ValidationOutcome:
         return self.validate(InputRecord.from_mapping(row), options)
 
-    def _validate(self, key: tuple[str | None, ...]) -> ValidationOutcome:
-        try:
-            parsed = parse_key(key)
-        except AddressParseError as exc:
-            return error_outcome(ERROR_VALIDATION, str(exc))
+    def _validate(self, key: tuple[str | None, ...], parsed: ParsedAddress | None) -> ValidationOutcome:
+        if parsed is None:
+            try:
+                parsed = parse_key(key)
+            except AddressParseError as exc:
+                return error_outcome(ERROR_VALIDATION, str(exc))
         if (
             parsed.street is None
             and parsed.number is None
