@@ -332,6 +332,15 @@ def main() -> None:
                 f"= {stats.rows / per_row:,.0f} rows/s per core; columnar/per-row speed-up "
                 f"{per_row / cpu:.2f}x; ratio per-row/pyarrow-alone CPU time: {per_row / base:.1f}x"
             )
+            left = stats.rows - columnar_index(validator).fast_rows
+            mean = per_row / stats.rows
+            print(
+                f"rows left to the per-row matcher by the columnar path: {left:,} ({left / stats.rows:.0%}); "
+                f"at the per-row path's mean cost ({mean * 1e6:.0f} us/row) they alone take "
+                f"~{left * mean:.2f}s: "
+                f"a ceiling of ~{stats.rows / (left * mean + base):,.0f} rows/s for this input mix "
+                "until the per-row matcher gets faster (optimistic: the rows left are the costlier ones)"
+            )
             same = pq.read_table(work / "output.parquet").equals(pq.read_table(work / "per_row.parquet"))
             print(
                 f"differential run: columnar output {'IDENTICAL to' if same else 'DIFFERS from'} "
