@@ -407,28 +407,33 @@ def _parse_simple(
     postcode_text: str | None,
     has_components: bool,
 ) -> ParsedAddress | None:
-    """The common row shape, parsed without the general machinery: a supported country, one plain
-    street line ("123 Main St", "12 Oak Ave Apt 4") and the rest as components. None: not that shape
-    (``has_components``: street, number or unit components are given).
+    """The common row shapes, parsed without the general machinery: a supported country, one street
+    line the line rules read whole ("123 Main St", "12 Oak Ave Apt 4", "Bryfen Boulevard"), maybe lines
+    holding only a unit or floor ("Apt 4", "Level 2"), and the rest as components. None: not such a
+    shape (``has_components``: street, number or unit components are given).
 
     Gives exactly what the general path gives for such rows.
     """
-    if line is None or country_text is None or has_components or "," in line or any(other_lines):
+    if line is None or country_text is None or has_components or "," in line:
         return None
+    more = [text for text in other_lines if text] if any(other_lines) else None
     country = resolve_country(country_text)
     if country is None or not country.supported:
         return None
     code = country.code2
-    street = _simple_street_line(line, code, True)
-    if street is None:
+    street = _simple_street_line(line, code, not more)
+    if street is None and (street := _whole_street_line(line, code, more)) is None:
         return None
-    return ParsedAddress(
+    secondaries = _secondary_lines(more, code) if more else ()
+    if secondaries is None:
+        return None
+    parsed = ParsedAddress(
         country,
         True,
         street.number,
         street.street,
-        street.unit_designator,
-        street.unit_number,
+        None,
+        None,
         None,
         None,
         locality,
@@ -438,6 +443,37 @@ def _parse_simple(
         postcode_text,
         standardize_postcode(postcode_text, code) if postcode_text else None,
     )
+    if street.unit_number or street.floor_number:
+        _merge_secondary(parsed, street)
+    for secondary in secondaries:
+        _merge_secondary(parsed, secondary)
+    return parsed
+
+
+def _whole_street_line(line: str, country: str, more: list[str] | None) -> StreetLine | None:
+    """The rules' parse of a street line that is not plain, when the general path takes it whole as
+    the row's street line (no last-line text after it, not a lone unit); else None."""
+    if not more and _looks_like_country(line) is not None:
+        return None  # the general path takes a last segment naming the country off
+    parsed = _general_street_line(line, country, not more)
+    if parsed is None or _secondary_only(parsed) or parsed.rest:
+        return None
+    if parsed.number is None and more and _has_number(more):
+        return None  # the numbered line after it would be the street line
+    return parsed
+
+
+def _secondary_lines(lines: list[str], country: str) -> list[StreetLine] | None:
+    """The units/floors of the lines after the street line; None when one holds something else (or
+    the last reads as a country name, which the general path takes off)."""
+    if _looks_like_country(lines[-1]) is not None:
+        return None
+    secondaries = []
+    for text in lines:
+        if "," in text or (secondary := _secondary_segment(text, country)) is None:
+            return None
+        secondaries.append(secondary)
+    return secondaries
 
 
 def parse_key(key: tuple[str | None, ...]) -> ParsedAddress:
