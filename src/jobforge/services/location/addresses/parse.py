@@ -414,7 +414,12 @@ def _parse_simple(
 
     Gives exactly what the general path gives for such rows.
     """
-    if line is None or country_text is None or has_components or "," in line:
+    if line is None or has_components:
+        return None
+    if country_text is None:
+        components = (region_text, sub_region, locality, postcode_text)
+        return _parse_one_line(line) if not any(other_lines) and components.count(None) == 4 else None
+    if "," in line:
         return None
     more = [text for text in other_lines if text] if any(other_lines) else None
     country = resolve_country(country_text)
@@ -476,6 +481,92 @@ def _secondary_lines(lines: list[str], country: str) -> list[StreetLine] | None:
     return secondaries
 
 
+class _LineTail(NamedTuple):
+    """What the segments after the street segment of a one-line address give the general path."""
+
+    country: Country
+    country_given: bool
+    street_alone: bool  # no segment left after the street segment
+    secondaries: tuple[StreetLine, ...]
+    locality: str | None
+    region_text: str | None
+    region: tuple[str, str] | None
+    postcode_text: str | None
+    postcode: tuple[str, str | None] | None
+
+
+def _parse_one_line(line: str) -> ParsedAddress | None:
+    """A row that is one line "<plain street line>, <locality, region, postcode...>" and nothing
+    else, parsed as the general path does, with what follows the street cached; None: not that shape."""
+    street_text, _, rest = line.partition(",")
+    tail = _line_tail(rest)
+    if tail is None:
+        return None
+    street = _simple_street_line(street_text.strip(), tail.country.code2, tail.street_alone)
+    if street is None:
+        return None
+    parsed = ParsedAddress(
+        tail.country,
+        tail.country_given,
+        street.number,
+        street.street,
+        None,
+        None,
+        None,
+        None,
+        tail.locality,
+        tail.region_text,
+        tail.region,
+        None,
+        tail.postcode_text,
+        tail.postcode,
+    )
+    if street.unit_number or street.floor_number:
+        _merge_secondary(parsed, street)
+    for secondary in tail.secondaries:
+        _merge_secondary(parsed, secondary)
+    return parsed
+
+
+@lru_cache(maxsize=16384)
+def _line_tail(text: str) -> _LineTail | None:
+    """The _LineTail of the text after a one-line address's first comma; None when the general path
+    would read the street segment for it too (or fail on it)."""
+    segments = _comma_segments(text)
+    if not segments:
+        return None
+    country = _looks_like_country(segments[-1])
+    country_given = country is not None
+    if country is not None:
+        segments.pop()
+    elif len(segments) < 2:
+        return None  # the country is inferred from the last two segments
+    else:
+        country = _infer_country(segments[-2:])
+    if country is None or not country.supported:
+        return None
+    code = country.code2
+    secondaries: list[StreetLine] = []  # unit/floor segments right after the street
+    for segment in segments:
+        if (secondary := _secondary_segment(segment, code)) is None:
+            break
+        secondaries.append(secondary)
+    locality = region_text = postcode_text = None
+    if last_line := segments[len(secondaries) :]:
+        locality, region_text, postcode_text = parse_last_line(", ".join(last_line), code)
+    return _LineTail(
+        country,
+        country_given,
+        not segments,
+        tuple(secondaries),
+        locality.title() if locality else None,
+        region_text,
+        resolve_region(code, region_text) if region_text else None,
+        postcode_text,
+        standardize_postcode(postcode_text, code) if postcode_text else None,
+    )
+
+
 def parse_key(key: tuple[str | None, ...]) -> ParsedAddress:
     """``parse_record`` of the row whose InputRecord.cache_key() is ``key``; the common shape is
     parsed without building a record. Raises AddressParseError."""
@@ -505,7 +596,7 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     for line in record.address_lines:
         if line:
             if "," in line:
-                segments.extend(_join_bare_numbers([s.strip() for s in line.split(",") if s.strip()]))
+                segments.extend(_comma_segments(line))
             else:
                 segments.append(line)
     country = resolve_country(record.country) if record.country else None
@@ -593,6 +684,11 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     out.postcode_text = record.postal_code or postcode_text
     out.postcode = standardize_postcode(out.postcode_text, code) if out.postcode_text else None
     return out
+
+
+def _comma_segments(line: str) -> list[str]:
+    """The non-empty comma-separated segments of a line, a bare house number joined to the next."""
+    return _join_bare_numbers([segment.strip() for segment in line.split(",") if segment.strip()])
 
 
 def _join_bare_numbers(segments: list[str]) -> list[str]:
