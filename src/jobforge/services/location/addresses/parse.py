@@ -265,18 +265,23 @@ def _street_of_words(words: list[str], country: str, allow_rest: bool) -> Street
     return street
 
 
-def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
+# A street line's number, street, unit designator and number, floor designator and number: the
+# first six StreetLine fields in a plain tuple (much cheaper to build than a StreetLine).
+LineParts = tuple[str | None, StreetParts | None, str | None, str | None, str | None, str | None]
+
+
+def _simple_street_line(line: str, country: str, allow_rest: bool) -> LineParts | None:
     """Fast path for plain lines; None means 'use the general rules'."""
     upper = line.upper()
     m = _PLAIN_LINE.fullmatch(upper)
     if m is not None:
         street = _plain_street(m.group(2), country, allow_rest)
         if street is not _WORDS:
-            return StreetLine(m.group(1), street) if street is not None else None  # type: ignore[arg-type]
+            return (m.group(1), street, None, None, None, None) if street is not None else None  # type: ignore[return-value]
     return _simple_street_line_words(upper, country, allow_rest)
 
 
-def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> StreetLine | None:
+def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> LineParts | None:
     if not _SIMPLE_CHARS.issuperset(upper):
         return None
     words = upper.split()
@@ -302,14 +307,14 @@ def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> Str
         if w in _NOT_SIMPLE_WORDS or (w.isdigit() and len(w) == 5):
             return None
     street = _street_of_words(words, country, allow_rest)
-    return StreetLine(number, street, desig, unit) if street is not None else None
+    return (number, street, desig, unit, None, None) if street is not None else None
 
 
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
     """Parse a first address line for a supported country (the unusual shapes cached per line)."""
-    parsed = _simple_street_line(line, country, allow_rest)
-    if parsed is not None:
-        return parsed  # cheaper to recompute than to look up in a cache of mostly unique lines
+    simple = _simple_street_line(line, country, allow_rest)
+    if simple is not None:
+        return StreetLine(*simple)  # cheaper to recompute than to look up in a cache of mostly unique lines
     return _general_street_line(line, country, allow_rest)
 
 
@@ -422,12 +427,12 @@ def _parse_simple(
     if "," in line:
         return None
     more = [text for text in other_lines if text] if any(other_lines) else None
-    country = resolve_country(country_text)
-    if country is None or not country.supported:
+    country = _supported_country(country_text)
+    if country is None:
         return None
     code = country.code2
-    street = _simple_street_line(line, code, not more)
-    if street is None and (street := _whole_street_line(line, code, more)) is None:
+    street = _simple_street_line(line, code, not more) or _whole_street_line(line, code, more)
+    if street is None:
         return None
     secondaries = _secondary_lines(more, code) if more else ()
     if secondaries is None:
@@ -435,12 +440,7 @@ def _parse_simple(
     parsed = ParsedAddress(
         country,
         True,
-        street.number,
-        street.street,
-        None,
-        None,
-        None,
-        None,
+        *street,
         locality,
         region_text,
         resolve_region(code, region_text) if region_text else None,
@@ -448,16 +448,21 @@ def _parse_simple(
         postcode_text,
         standardize_postcode(postcode_text, code) if postcode_text else None,
     )
-    if street.unit_number or street.floor_number:
-        _merge_secondary(parsed, street)
     for secondary in secondaries:
         _merge_secondary(parsed, secondary)
     return parsed
 
 
-def _whole_street_line(line: str, country: str, more: list[str] | None) -> StreetLine | None:
-    """The rules' parse of a street line that is not plain, when the general path takes it whole as
-    the row's street line (no last-line text after it, not a lone unit); else None."""
+@lru_cache(maxsize=4096)
+def _supported_country(text: str) -> Country | None:
+    """The country ``text`` names when the parser supports it, else None."""
+    country = resolve_country(text)
+    return country if country is not None and country.supported else None
+
+
+def _whole_street_line(line: str, country: str, more: list[str] | None) -> LineParts | None:
+    """The parts of a street line that is not plain, when the general path takes the rules' parse of
+    it whole as the row's street line (no last-line text after it, not a lone unit); else None."""
     if not more and _looks_like_country(line) is not None:
         return None  # the general path takes a last segment naming the country off
     parsed = _general_street_line(line, country, not more)
@@ -465,7 +470,9 @@ def _whole_street_line(line: str, country: str, more: list[str] | None) -> Stree
         return None
     if parsed.number is None and more and _has_number(more):
         return None  # the numbered line after it would be the street line
-    return parsed
+    if parsed.unit_number or parsed.floor_number:
+        return parsed[:6]
+    return parsed.number, parsed.street, None, None, None, None  # the general path drops a lone designator
 
 
 def _secondary_lines(lines: list[str], country: str) -> list[StreetLine] | None:
@@ -508,12 +515,7 @@ def _parse_one_line(line: str) -> ParsedAddress | None:
     parsed = ParsedAddress(
         tail.country,
         tail.country_given,
-        street.number,
-        street.street,
-        None,
-        None,
-        None,
-        None,
+        *street,
         tail.locality,
         tail.region_text,
         tail.region,
@@ -521,8 +523,6 @@ def _parse_one_line(line: str) -> ParsedAddress | None:
         tail.postcode_text,
         tail.postcode,
     )
-    if street.unit_number or street.floor_number:
-        _merge_secondary(parsed, street)
     for secondary in tail.secondaries:
         _merge_secondary(parsed, secondary)
     return parsed

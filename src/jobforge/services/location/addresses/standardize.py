@@ -16,9 +16,18 @@ _KEY_STRIP = re.compile(r"[^0-9A-Z ]+")
 _KEY_WORDS: dict[str, str] = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT", "SAINTE": "STE"}
 
 
+def _letters_digits_spaces(text: str) -> bool:
+    """Only ASCII letters, digits and spaces: nothing for the punctuation patterns to strip (a cheap
+    test that spares the regex the common case)."""
+    return text.isascii() and text.replace(" ", "").isalnum()
+
+
 def tokens(text: str) -> list[str]:
     """Upper-case tokens with punctuation (except # / -) removed."""
-    return _PUNCT.sub(" ", text.upper()).split()  # split() takes the same whitespace as \s
+    upper = text.upper()
+    if not _letters_digits_spaces(upper):
+        upper = _PUNCT.sub(" ", upper)
+    return upper.split()  # split() takes the same whitespace as \s
 
 
 @lru_cache(maxsize=32768)
@@ -26,8 +35,10 @@ def name_key(text: str | None) -> str:
     """Match key for locality names: upper-case, no punctuation, common word forms unified."""
     if not text:
         return ""
-    words = _KEY_STRIP.sub(" ", text.upper().replace("'", "")).split()
-    return " ".join([_KEY_WORDS.get(w, w) for w in words])
+    upper = text.upper().replace("'", "")
+    if not _letters_digits_spaces(upper):
+        upper = _KEY_STRIP.sub(" ", upper)
+    return " ".join([_KEY_WORDS.get(w, w) for w in upper.split()])
 
 
 def smart_title(text: str) -> str:
