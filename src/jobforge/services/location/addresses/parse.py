@@ -282,13 +282,13 @@ def _simple_street_line(line: str, country: str, allow_rest: bool) -> LineParts 
 
 
 def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> LineParts | None:
-    if not _SIMPLE_CHARS.issuperset(upper):
-        return None
     words = upper.split()
     if len(words) < 2 or len(words) > 8:
         return None
     number = words[0]
     if not (number.isdigit() or (number[:-1].isdigit() and number[-1].isalpha())) or len(number) > 7:
+        return None
+    if not _SIMPLE_CHARS.issuperset(upper):  # after the cheaper tests: most lines here have no number
         return None
     desig = unit = None
     if len(words) >= 4 and words[-2].rstrip(".") in _SIMPLE_UNITS:
