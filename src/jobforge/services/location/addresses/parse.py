@@ -265,25 +265,30 @@ def _street_of_words(words: list[str], country: str, allow_rest: bool) -> Street
     return street
 
 
-def _simple_street_line(line: str, country: str, allow_rest: bool) -> StreetLine | None:
+# A street line's number, street, unit designator and number, floor designator and number: the
+# first six StreetLine fields in a plain tuple (much cheaper to build than a StreetLine).
+LineParts = tuple[str | None, StreetParts | None, str | None, str | None, str | None, str | None]
+
+
+def _simple_street_line(line: str, country: str, allow_rest: bool) -> LineParts | None:
     """Fast path for plain lines; None means 'use the general rules'."""
     upper = line.upper()
     m = _PLAIN_LINE.fullmatch(upper)
     if m is not None:
         street = _plain_street(m.group(2), country, allow_rest)
         if street is not _WORDS:
-            return StreetLine(m.group(1), street) if street is not None else None  # type: ignore[arg-type]
+            return (m.group(1), street, None, None, None, None) if street is not None else None  # type: ignore[return-value]
     return _simple_street_line_words(upper, country, allow_rest)
 
 
-def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> StreetLine | None:
-    if not _SIMPLE_CHARS.issuperset(upper):
-        return None
+def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> LineParts | None:
     words = upper.split()
     if len(words) < 2 or len(words) > 8:
         return None
     number = words[0]
     if not (number.isdigit() or (number[:-1].isdigit() and number[-1].isalpha())) or len(number) > 7:
+        return None
+    if not _SIMPLE_CHARS.issuperset(upper):  # after the cheaper tests: most lines here have no number
         return None
     desig = unit = None
     if len(words) >= 4 and words[-2].rstrip(".") in _SIMPLE_UNITS:
@@ -302,14 +307,14 @@ def _simple_street_line_words(upper: str, country: str, allow_rest: bool) -> Str
         if w in _NOT_SIMPLE_WORDS or (w.isdigit() and len(w) == 5):
             return None
     street = _street_of_words(words, country, allow_rest)
-    return StreetLine(number, street, desig, unit) if street is not None else None
+    return (number, street, desig, unit, None, None) if street is not None else None
 
 
 def parse_street_line(line: str, country: str, allow_rest: bool = False) -> StreetLine | None:
     """Parse a first address line for a supported country (the unusual shapes cached per line)."""
-    parsed = _simple_street_line(line, country, allow_rest)
-    if parsed is not None:
-        return parsed  # cheaper to recompute than to look up in a cache of mostly unique lines
+    simple = _simple_street_line(line, country, allow_rest)
+    if simple is not None:
+        return StreetLine(*simple)  # cheaper to recompute than to look up in a cache of mostly unique lines
     return _general_street_line(line, country, allow_rest)
 
 
@@ -407,34 +412,156 @@ def _parse_simple(
     postcode_text: str | None,
     has_components: bool,
 ) -> ParsedAddress | None:
-    """The common row shape, parsed without the general machinery: a supported country, one plain
-    street line ("123 Main St", "12 Oak Ave Apt 4") and the rest as components. None: not that shape
-    (``has_components``: street, number or unit components are given).
+    """The common row shapes, parsed without the general machinery: a supported country, one street
+    line the line rules read whole ("123 Main St", "12 Oak Ave Apt 4", "Bryfen Boulevard"), maybe lines
+    holding only a unit or floor ("Apt 4", "Level 2"), and the rest as components. None: not such a
+    shape (``has_components``: street, number or unit components are given).
 
     Gives exactly what the general path gives for such rows.
     """
-    if line is None or country_text is None or has_components or "," in line or any(other_lines):
+    if line is None or has_components:
         return None
-    country = resolve_country(country_text)
-    if country is None or not country.supported:
+    if country_text is None:
+        components = (region_text, sub_region, locality, postcode_text)
+        return _parse_one_line(line) if not any(other_lines) and components.count(None) == 4 else None
+    if "," in line:
+        return None
+    more = [text for text in other_lines if text] if any(other_lines) else None
+    country = _supported_country(country_text)
+    if country is None:
         return None
     code = country.code2
-    street = _simple_street_line(line, code, True)
+    street = _simple_street_line(line, code, not more) or _whole_street_line(line, code, more)
     if street is None:
         return None
-    return ParsedAddress(
+    secondaries = _secondary_lines(more, code) if more else ()
+    if secondaries is None:
+        return None
+    parsed = ParsedAddress(
         country,
         True,
-        street.number,
-        street.street,
-        street.unit_designator,
-        street.unit_number,
-        None,
-        None,
+        *street,
         locality,
         region_text,
         resolve_region(code, region_text) if region_text else None,
         sub_region,
+        postcode_text,
+        standardize_postcode(postcode_text, code) if postcode_text else None,
+    )
+    for secondary in secondaries:
+        _merge_secondary(parsed, secondary)
+    return parsed
+
+
+@lru_cache(maxsize=4096)
+def _supported_country(text: str) -> Country | None:
+    """The country ``text`` names when the parser supports it, else None."""
+    country = resolve_country(text)
+    return country if country is not None and country.supported else None
+
+
+def _whole_street_line(line: str, country: str, more: list[str] | None) -> LineParts | None:
+    """The parts of a street line that is not plain, when the general path takes the rules' parse of
+    it whole as the row's street line (no last-line text after it, not a lone unit); else None."""
+    if not more and _looks_like_country(line) is not None:
+        return None  # the general path takes a last segment naming the country off
+    parsed = _general_street_line(line, country, not more)
+    if parsed is None or _secondary_only(parsed) or parsed.rest:
+        return None
+    if parsed.number is None and more and _has_number(more):
+        return None  # the numbered line after it would be the street line
+    if parsed.unit_number or parsed.floor_number:
+        return parsed[:6]
+    return parsed.number, parsed.street, None, None, None, None  # the general path drops a lone designator
+
+
+def _secondary_lines(lines: list[str], country: str) -> list[StreetLine] | None:
+    """The units/floors of the lines after the street line; None when one holds something else (or
+    the last reads as a country name, which the general path takes off)."""
+    if _looks_like_country(lines[-1]) is not None:
+        return None
+    secondaries = []
+    for text in lines:
+        if "," in text or (secondary := _secondary_segment(text, country)) is None:
+            return None
+        secondaries.append(secondary)
+    return secondaries
+
+
+class _LineTail(NamedTuple):
+    """What the segments after the street segment of a one-line address give the general path."""
+
+    country: Country
+    country_given: bool
+    street_alone: bool  # no segment left after the street segment
+    secondaries: tuple[StreetLine, ...]
+    locality: str | None
+    region_text: str | None
+    region: tuple[str, str] | None
+    postcode_text: str | None
+    postcode: tuple[str, str | None] | None
+
+
+def _parse_one_line(line: str) -> ParsedAddress | None:
+    """A row that is one line "<plain street line>, <locality, region, postcode...>" and nothing
+    else, parsed as the general path does, with what follows the street cached; None: not that shape."""
+    street_text, _, rest = line.partition(",")
+    tail = _line_tail(rest)
+    if tail is None:
+        return None
+    street = _simple_street_line(street_text.strip(), tail.country.code2, tail.street_alone)
+    if street is None:
+        return None
+    parsed = ParsedAddress(
+        tail.country,
+        tail.country_given,
+        *street,
+        tail.locality,
+        tail.region_text,
+        tail.region,
+        None,
+        tail.postcode_text,
+        tail.postcode,
+    )
+    for secondary in tail.secondaries:
+        _merge_secondary(parsed, secondary)
+    return parsed
+
+
+@lru_cache(maxsize=16384)
+def _line_tail(text: str) -> _LineTail | None:
+    """The _LineTail of the text after a one-line address's first comma; None when the general path
+    would read the street segment for it too (or fail on it)."""
+    segments = _comma_segments(text)
+    if not segments:
+        return None
+    country = _looks_like_country(segments[-1])
+    country_given = country is not None
+    if country is not None:
+        segments.pop()
+    elif len(segments) < 2:
+        return None  # the country is inferred from the last two segments
+    else:
+        country = _infer_country(segments[-2:])
+    if country is None or not country.supported:
+        return None
+    code = country.code2
+    secondaries: list[StreetLine] = []  # unit/floor segments right after the street
+    for segment in segments:
+        if (secondary := _secondary_segment(segment, code)) is None:
+            break
+        secondaries.append(secondary)
+    locality = region_text = postcode_text = None
+    if last_line := segments[len(secondaries) :]:
+        locality, region_text, postcode_text = parse_last_line(", ".join(last_line), code)
+    return _LineTail(
+        country,
+        country_given,
+        not segments,
+        tuple(secondaries),
+        locality.title() if locality else None,
+        region_text,
+        resolve_region(code, region_text) if region_text else None,
         postcode_text,
         standardize_postcode(postcode_text, code) if postcode_text else None,
     )
@@ -469,7 +596,7 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     for line in record.address_lines:
         if line:
             if "," in line:
-                segments.extend(_join_bare_numbers([s.strip() for s in line.split(",") if s.strip()]))
+                segments.extend(_comma_segments(line))
             else:
                 segments.append(line)
     country = resolve_country(record.country) if record.country else None
@@ -557,6 +684,11 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
     out.postcode_text = record.postal_code or postcode_text
     out.postcode = standardize_postcode(out.postcode_text, code) if out.postcode_text else None
     return out
+
+
+def _comma_segments(line: str) -> list[str]:
+    """The non-empty comma-separated segments of a line, a bare house number joined to the next."""
+    return _join_bare_numbers([segment.strip() for segment in line.split(",") if segment.strip()])
 
 
 def _join_bare_numbers(segments: list[str]) -> list[str]:

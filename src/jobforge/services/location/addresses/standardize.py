@@ -16,9 +16,18 @@ _KEY_STRIP = re.compile(r"[^0-9A-Z ]+")
 _KEY_WORDS: dict[str, str] = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT", "SAINTE": "STE"}
 
 
+def _letters_digits_spaces(text: str) -> bool:
+    """Only ASCII letters, digits and spaces: nothing for the punctuation patterns to strip (a cheap
+    test that spares the regex the common case)."""
+    return text.isascii() and text.replace(" ", "").isalnum()
+
+
 def tokens(text: str) -> list[str]:
     """Upper-case tokens with punctuation (except # / -) removed."""
-    return _SPACES.sub(" ", _PUNCT.sub(" ", text.upper())).split()
+    upper = text.upper()
+    if not _letters_digits_spaces(upper):
+        upper = _PUNCT.sub(" ", upper)
+    return upper.split()  # split() takes the same whitespace as \s
 
 
 @lru_cache(maxsize=32768)
@@ -26,27 +35,25 @@ def name_key(text: str | None) -> str:
     """Match key for locality names: upper-case, no punctuation, common word forms unified."""
     if not text:
         return ""
-    words = _KEY_STRIP.sub(" ", text.upper().replace("'", "")).split()
-    return " ".join(_KEY_WORDS.get(w, w) for w in words)
+    upper = text.upper().replace("'", "")
+    if not _letters_digits_spaces(upper):
+        upper = _KEY_STRIP.sub(" ", upper)
+    return " ".join([_KEY_WORDS.get(w, w) for w in upper.split()])
 
 
 def smart_title(text: str) -> str:
     """Title-case words, but keep ordinals/mixed alphanumerics ('1st', '4B') sensible."""
-    out = []
-    for word in text.split(" "):
-        if not word:
-            continue
-        if word[0].isdigit():
-            out.append(
-                word.upper()
-                if len(word) <= 3 and word[-1].isalpha() and word[:-1].isdigit()
-                else word.lower()
-            )
-        elif word.isupper() and len(word) <= 3 and not word.isalpha():
-            out.append(word)
-        else:
-            out.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
-    return " ".join(out)
+    return " ".join([_title_word(word) for word in text.split(" ") if word])
+
+
+@lru_cache(maxsize=32768)
+def _title_word(word: str) -> str:
+    """smart_title of one non-empty word (street and city words repeat a lot)."""
+    if word[0].isdigit():
+        return word.upper() if len(word) <= 3 and word[-1].isalpha() and word[:-1].isdigit() else word.lower()
+    if word.isupper() and len(word) <= 3 and not word.isalpha():
+        return word
+    return "-".join([part[:1].upper() + part[1:].lower() for part in word.split("-")])
 
 
 def display_name(text: str) -> str:
@@ -120,7 +127,7 @@ def standardize_street(text: str, country: str) -> StreetParts | None:
         words.pop(0)
     if len(words) >= 2 and words[0] in dirs:
         prefix = dirs[words.pop(0)]
-    base = smart_title(" ".join(words))
+    base = " ".join([_title_word(word) for word in words])  # smart_title of the remaining words
     return make_street(base, st_type, placement, prefix, suffix)
 
 
