@@ -28,11 +28,15 @@ def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return _EARTH_KM * math.hypot(x, y)
 
 
+def _positions(group: StreetGroup) -> list[tuple[float, float]]:
+    """(lon, lat) of up to _SAMPLE positioned points of the street."""
+    return [(p.lon, p.lat) for p in islice(group.points, _SAMPLE) if p.lon is not None and p.lat is not None]
+
+
 def continues(a: StreetGroup, b: StreetGroup) -> bool:
     """Whether some positioned point of ``a`` lies within CONTINUE_KM of one of ``b``."""
-    first = [(p.lon, p.lat) for p in islice(a.points, _SAMPLE) if p.lon is not None and p.lat is not None]
-    second = [(p.lon, p.lat) for p in islice(b.points, _SAMPLE) if p.lon is not None and p.lat is not None]
-    return any(distance_km(x1, y1, x2, y2) <= CONTINUE_KM for x1, y1 in first for x2, y2 in second)
+    second = _positions(b)
+    return any(distance_km(x1, y1, x2, y2) <= CONTINUE_KM for x1, y1 in _positions(a) for x2, y2 in second)
 
 
 _CELL = 0.1  # degrees: postcodes are bucketed in a grid of this size, looked up cell by cell
