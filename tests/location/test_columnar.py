@@ -117,3 +117,44 @@ def test_columnar_rows_keep_their_order_across_batches(reference_index: Path) ->
     assert first.column("Input_AddressLines_1").equals(
         pq.read_table(io.BytesIO(data)).column("AddressLines_1")
     )
+
+
+def _unit_input(rows: int, seed: int) -> bytes:
+    """US rows with a second line "<designator> <unit>": plain points, the building whose number
+    holds units, and a first line holding a unit of its own (which the parse may keep)."""
+    rng = random.Random(seed)
+    points = us_points()
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    chunk = []
+    for _ in range(rows):
+        p = rng.choice(points)
+        row = _row("US", p, rng)
+        if "AddressComponents_Region" in row:
+            line1 = f"{p.number} {p.street}" + (" Apt 3" if rng.random() < 0.1 else "")
+            unit = str(rng.randrange(1, 120))
+            row.update(
+                AddressLines_1=line1, AddressLines_2=f"{rng.choice(('Apt', 'Unit', 'Ste', '#'))} {unit}"
+            )
+        chunk.append(row)
+    # A shape whose parse keeps the first line's unit, first met with the same unit on both lines.
+    p = points[0]
+    comps = {"AddressComponents_Locality": p.city, "AddressComponents_Region": p.region}
+    comps |= {"AddressComponents_PostalCode": p.postcode, "AddressComponents_Country": "US"}
+    for i, unit in enumerate(("3", "3", "5", "8", "5", "9")):
+        line1 = f"{p.number} {p.street} Apt 3"
+        chunk.insert(300 * i, {**comps, "AddressLines_1": line1, "AddressLines_2": f"Apt {unit}"})
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(chunk, schema=schema), buf, row_group_size=rows // 3)
+    return buf.getvalue()
+
+
+def test_columnar_units_equal_per_row_output(reference_index: Path) -> None:
+    data = _unit_input(4000, seed=11)
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    fast = _run(data, validator, columnar=True)
+    for name in per_row.column_names:
+        assert fast.column(name).equals(per_row.column(name)), name
+    units = per_row.column("Output_Address_SecondaryAddressComponents_Unit_Number").to_pylist()
+    assert sum(u is not None for u in units) > 2000
+    assert columnar_index(validator).fast_rows > 1500  # the unit rows of known shapes among them

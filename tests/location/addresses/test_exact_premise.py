@@ -58,3 +58,53 @@ def test_reused_outcomes_equal_fresh_matches(reference_index: Path) -> None:
             assert reusing.validate_mapping(row) == fresh.validate_mapping(row), row
     assert reusing.premise_reuses > len(rows)  # the second round at least came from templates
     assert fresh.premise_reuses == 0
+
+
+def _unit_rows(country: str, p: RefPoint, unit: str) -> list[dict[str, Any]]:
+    """One point with a unit: on a second line with several designators, after the street, one line."""
+    region = p.region or None
+    last = " ".join(x for x in (p.region, p.postcode) if x)
+    comps = {
+        "AddressComponents_Locality": p.city,
+        "AddressComponents_Region": region,
+        "AddressComponents_PostalCode": p.postcode,
+        "AddressComponents_Country": country,
+    }
+    rows = [
+        {**comps, "AddressLines_1": f"{p.number} {p.street}", "AddressLines_2": f"{designator} {unit}"}
+        for designator in ("Apt", "APT", "Unit", "Suite", "#", "Flat")
+    ]
+    rows.append({**comps, "AddressLines_1": f"{p.number} {p.street} Apt {unit}"})
+    rows.append(
+        {
+            "AddressLines_1": f"{p.number} {p.street} Apt {unit}, {p.city}, {last}",
+            "AddressComponents_Country": country,
+        }
+    )
+    return rows
+
+
+def test_reused_unit_outcomes_equal_fresh_matches(reference_index: Path) -> None:
+    """Units are reused only where the point records none (US, a designator other than "#"); a
+    building with units, and other countries' unit forms, are matched afresh and agree too."""
+    points = [("US", p) for p in us_points()] + [(c, p) for c, ps in intl_points().items() for p in ps]
+    rows = [
+        row
+        for country, p in points
+        for unit in ("7", "12", p.unit or "3")
+        for row in _unit_rows(country, p, unit)
+    ]
+    reusing = AddressValidator(reference_index, cache_size=1)
+    fresh = AddressValidator(reference_index, cache_size=1, reuse_exact_matches=False)
+    for _ in range(2):
+        for row in rows:
+            assert reusing.validate_mapping(row) == fresh.validate_mapping(row), row
+    assert reusing.premise_reuses > len(rows) // 4  # US second lines with a designator came from templates
+    building = [p for p in us_points() if p.unit]
+    assert building  # the units recorded at one number: matched, never from a template
+    for p in building:
+        outcome = reusing.validate_mapping(_unit_rows("US", p, p.unit)[0])
+        assert (
+            outcome["Output_ValidationResults_Components_Address_SecondaryAddressComponents_Unit_Status"]
+            == "Validated"
+        )

@@ -2,8 +2,10 @@
 
 A row whose first line is ``<number> <rest>`` (digits, no leading zero) and which has no street,
 number or unit component has a *shape*: every cleaned input column with the number cut out (its
-length kept) and the country as its code. Parsing looks neither at the digits' values nor at the
-country's spelling, so rows of one shape parse alike but for the number. A shape is learnt from
+length kept), a second line ``<designator> <unit>`` ("Apt 35") with the unit's digits cut out
+likewise, and the country as its code. Parsing looks neither at the digits' values nor at the
+country's spelling, so rows of one shape parse alike but for the number and unit (checked for the
+unit when a shape is learnt). A shape is learnt from
 the parse of its first row (validated per row): if that row reaches a street the matcher has
 memoized as an exact hit, the street gets a number table, filled as numbers are probed
 (``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
@@ -36,14 +38,17 @@ from .standardize import name_key
 from .validator import ERROR_INTERNAL, AddressValidator, error_outcome
 
 # Positions in the cleaned input columns (record.INPUT_COLUMNS without Id).
-_LINE1, _COUNTRY, _STREET_COMPONENT, _NUMBER_COMPONENT, _UNIT_COMPONENT = 0, 5, 10, 11, 12
-_SHAPE_COLUMNS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 13)  # lines 2..5, the place components, unit designator
+_LINE1, _LINE2, _COUNTRY, _STREET_COMPONENT, _NUMBER_COMPONENT, _UNIT_COMPONENT = 0, 1, 5, 10, 11, 12
+_SHAPE_COLUMNS = (2, 3, 4, 5, 6, 7, 8, 9, 13)  # lines 3..5, the place components, unit designator
 _SEP = "\x1f"
-_SHAPE_FIELDS = 2 + len(_SHAPE_COLUMNS)
+_SHAPE_FIELDS = 4 + len(_SHAPE_COLUMNS)
 _LEADING_NUMBER = r"^(?P<n>[1-9][0-9]{0,6}) (?P<s>.+)$"
+_UNIT_LINE = r"^(?P<d>[^0-9]*[^0-9 ] )(?P<u>[1-9][0-9]{0,5})$"  # "Apt 35": designator, unit
 
 _V_LINE1, _V_LABEL = VALUE_INDEX["Output_AddressLines_1"], VALUE_INDEX["Output_Address_Label"]
 _V_STREET, _V_NUMBER = VALUE_INDEX["Output_Address_Street"], VALUE_INDEX["Output_Address_AddressNumber"]
+_V_UNIT = VALUE_INDEX["Output_Address_SecondaryAddressComponents_Unit_Number"]
+_V_UNIT_DESIGNATOR = VALUE_INDEX["Output_Address_SecondaryAddressComponents_Unit_Designator"]
 _V_GRANULARITY = VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]
 _V_STREET_DETAIL = VALUE_INDEX["Output_ValidationResults_Components_Address_Street_StatusDetail"]
 _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
@@ -64,6 +69,30 @@ def _by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
     width = len(VALUE_INDEX)
     flat = list(chain.from_iterable(rows))
     return [flat[j::width] for j in range(width)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """The first row of a shape: its parse, house number and unit (with its key when it has one)."""
+
+    key: tuple[str | None, ...] | None
+    parsed: ParsedAddress
+    number: str
+    unit: str | None
+
+
+def _unit_follows(row: _Row) -> bool:
+    """Whether the row's parse takes the unit from the second line's digits: the same row with
+    other digits there parses to those digits."""
+    key, unit = row.key, row.unit
+    if key is None or unit is None or key[_LINE2] is None:
+        return False
+    other = "".join("2" if digit == "1" else "1" for digit in unit)
+    line2 = f"{key[_LINE2][: -len(unit)]}{other}"
+    try:
+        return parse_key((*key[:_LINE2], line2, *key[_LINE2 + 1 :])).unit_number == other
+    except AddressParseError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +118,10 @@ class ColumnarIndex:
 
     def reset(self) -> None:
         self._shape_ids: dict[str, int] = {}  # shape text -> index in _shapes, or < 0 (_NO_SHAPE ...)
-        self._pending: dict[str, tuple[ParsedAddress, str]] = {}  # _PENDING shape -> (parse, number)
+        self._pending: dict[str, _Row] = {}  # a _PENDING shape's first row
         self._shapes: list[_Shape] = []
         self._shape_tables: list[int] = []
-        self._tables: dict[tuple[str, str, str, str], tuple[int, StreetGroup]] = {}
+        self._tables: dict[tuple[str, str, str, str, bool], tuple[int, StreetGroup]] = {}
         self._table_count = 0
         self._facts: dict[tuple[Any, ...], int] = {}
         self._fact_points: list[AddressPoint] = []
@@ -110,7 +139,7 @@ class ColumnarIndex:
             self.reset()
 
     def validate_and_learn(
-        self, shape: str, key: tuple[str | None, ...], number: str, now: bool
+        self, shape: str, key: tuple[str | None, ...], number: str, unit: str | None, now: bool
     ) -> tuple[Any, ...]:
         """Validate a row of a shape not learnt yet (its outcome values). When the row was an
         exact premise match (else another row's number may be), learn the shape from the row's
@@ -122,11 +151,12 @@ class ColumnarIndex:
             return _validate(self.validator, key)
         values = _validate(self.validator, key, parsed)
         if values[_V_GRANULARITY] == PREMISE and values[_V_STREET_DETAIL] == EXACT:
+            row = _Row(key if unit is not None else None, parsed, number, unit)
             if now:
-                self._shape_ids[shape] = self._learn(shape, parsed, number)
+                self._shape_ids[shape] = self._learn(shape, row)
             else:
                 self._shape_ids[shape] = _PENDING
-                self._pending[shape] = (parsed, number)
+                self._pending[shape] = row
         return values
 
     def forget(self, shape_id: int) -> None:
@@ -136,19 +166,21 @@ class ColumnarIndex:
         if self._shape_ids.get(text) == shape_id:
             del self._shape_ids[text]
 
-    def _learn(self, text: str, parsed: ParsedAddress, number: str) -> int:
+    def _learn(self, text: str, row: _Row) -> int:
         """The id of shape ``text`` learnt from the parse of one of its rows (validated per row);
         _NO_SHAPE when its rows cannot take the fast path, _UNLEARNT when this row's street or
         number was no exact match (another row of the shape may be)."""
+        parsed = row.parsed
         if self.validator.exact_premises is None:
             return _NO_SHAPE
         if (
-            parsed.number != number
+            parsed.number != row.number
             or parsed.street is None
             or parsed.postcode is None
             or parsed.postcode[1] is not None
-            or parsed.unit_number
+            or parsed.unit_number != row.unit
             or parsed.floor_number
+            or (row.unit is not None and not _unit_follows(row))
         ):
             return _NO_SHAPE  # every row of the shape parses so: no exact premise match
         loc_key = name_key(parsed.locality)
@@ -156,7 +188,7 @@ class ColumnarIndex:
         if known is None:
             return _UNLEARNT
         group = known[0]
-        memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key)
+        memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key, row.unit is not None)
         table = self._tables.get(memo)
         if table is None or table[1] is not group:
             table = self._tables[memo] = (self._add_table(parsed, loc_key, group), group)
@@ -249,7 +281,7 @@ class ColumnarIndex:
         met once so far is learnt now."""
         shape_id = self._shape_ids.get(shape, _UNLEARNT)
         if shape_id == _PENDING:
-            shape_id = self._shape_ids[shape] = self._learn(shape, *self._pending.pop(shape))
+            shape_id = self._shape_ids[shape] = self._learn(shape, self._pending.pop(shape))
         return shape_id
 
     def shape_tables(self) -> np.ndarray:
@@ -289,6 +321,7 @@ class _Fast:
 
     rows: np.ndarray
     point_number: pa.Array
+    unit: pa.Array  # the unit cut from the second line, or null
     lon: pa.Array
     lat: pa.Array
     template: np.ndarray  # index into templates
@@ -301,8 +334,8 @@ class _Fast:
         self.columns = [flat[j::width] for j in range(width)]
 
 
-def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
-    """(candidate rows, their numbers, their shape texts), or None when no row has a shape."""
+def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array, pa.Array] | None:
+    """(candidate rows, their numbers, units and shape texts), or None when no row has a shape."""
     parts = pc.extract_regex(cleaned[_LINE1], _LEADING_NUMBER)
     mask = pc.and_kleene(
         pc.is_valid(parts),
@@ -318,7 +351,15 @@ def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array] | 
     parts = parts.take(take)
     number = pc.struct_field(parts, "n")
     rest = pc.struct_field(parts, "s")
-    fields = [rest, pc.cast(pc.utf8_length(number), pa.string())]
+    line2 = cleaned[_LINE2].take(take)
+    unit_parts = pc.extract_regex(line2, _UNIT_LINE)
+    unit = pc.struct_field(unit_parts, "u")
+    fields = [
+        rest,
+        pc.cast(pc.utf8_length(number), pa.string()),
+        pc.coalesce(pc.struct_field(unit_parts, "d"), line2),
+        pc.cast(pc.utf8_length(unit), pa.string()),
+    ]
     fields.extend(
         _country_codes(cleaned[i].take(take)) if i == _COUNTRY else cleaned[i].take(take)
         for i in _SHAPE_COLUMNS
@@ -327,8 +368,8 @@ def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array] | 
     plain = pc.equal(pc.count_substring(shape, _SEP), _SHAPE_FIELDS - 1).to_numpy(zero_copy_only=False)
     if not plain.all():  # a separator inside a value: such rows go per row
         keep = pa.array(np.flatnonzero(plain))
-        rows, number, shape = rows[plain], number.take(keep), shape.take(keep)
-    return rows, number, shape
+        rows, number, unit, shape = rows[plain], number.take(keep), unit.take(keep), shape.take(keep)
+    return rows, number, unit, shape
 
 
 def _country_codes(countries: pa.Array) -> pa.Array:
@@ -355,7 +396,7 @@ def _resolve(
     found = _shapes(cleaned)
     if found is None:
         return None
-    rows, number, shape = found
+    rows, number, unit, shape = found
     encoded = pc.dictionary_encode(shape)
     index.make_room(len(encoded.dictionary))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
@@ -367,12 +408,14 @@ def _resolve(
         _, first = np.unique(codes, return_index=True)
         first_rows = rows[first[learn]]
         keys = list(zip(*_keys(cleaned, first_rows), strict=True))
-        numbers = number.take(pa.array(first[learn])).to_pylist()
+        first_of_learnt = pa.array(first[learn])
+        numbers = number.take(first_of_learnt).to_pylist()
+        units = unit.take(first_of_learnt).to_pylist()
         again = (np.bincount(codes, minlength=len(texts))[learn] > 1).tolist()  # more rows to come
-        for code, row, key, num, now in zip(
-            learn.tolist(), first_rows.tolist(), keys, numbers, again, strict=True
+        for code, row, key, num, row_unit, now in zip(
+            learn.tolist(), first_rows.tolist(), keys, numbers, units, again, strict=True
         ):
-            validated[row] = index.validate_and_learn(texts[code], key, num, now)
+            validated[row] = index.validate_and_learn(texts[code], key, num, row_unit, now)
             if now:
                 ids[code] = index.shape_id(texts[code])
     shape_of_row = ids[codes]
@@ -404,6 +447,7 @@ def _resolve(
     return _Fast(
         rows[pos[ok]],
         point_numbers.take(keep),
+        unit.take(pa.array(pos[ok])),
         lons.take(keep),
         lats.take(keep),
         per_row[ok],
@@ -427,6 +471,9 @@ def _fast_column(fast: _Fast, value: int, dtype: pa.DataType) -> pa.Array:
     if value in (_V_LINE1, _V_LABEL):
         street = pa.array(fast.columns[_V_STREET], pa.string()).take(pick)
         line1 = pc.binary_join_element_wise(fast.point_number, street, " ")
+        if fast.unit.null_count < len(fast.unit):  # "<number> <street> <designator> <unit>"
+            designator = pa.array(fast.columns[_V_UNIT_DESIGNATOR], pa.string()).take(pick)
+            line1 = pc.binary_join_element_wise(line1, designator, fast.unit, " ", null_handling="skip")
         if value == _V_LINE1:
             return line1
         suffix = [
@@ -435,6 +482,8 @@ def _fast_column(fast: _Fast, value: int, dtype: pa.DataType) -> pa.Array:
         return pc.binary_join_element_wise(line1, pa.array(suffix, pa.string()).take(pick), "")
     if value == _V_NUMBER:
         return fast.point_number
+    if value == _V_UNIT:
+        return fast.unit.cast(dtype)
     if value in (_V_LON, _V_LAT):
         positioned = pa.array([t[1] for t in fast.templates], pa.bool_()).take(pick)
         coordinate = fast.lon if value == _V_LON else fast.lat

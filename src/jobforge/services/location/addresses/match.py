@@ -418,10 +418,12 @@ class Matcher:
         """The street group and address point ``match`` would settle on, found from its memo alone.
 
         Only for addresses whose outcome can be an exact premise match (see ExactPremise): a street
-        already matched exactly in this postcode and locality, a house number, no unit, floor or
-        postcode extension. None otherwise, or when the street is not memoized.
+        already matched exactly in this postcode and locality, a house number, no floor or postcode
+        extension. A unit qualifies when the number has a single point and no units are recorded
+        there, so that the unit changes neither the point nor its status (Unconfirmed, whatever
+        the unit). None otherwise, or when the street is not memoized.
         """
-        if not p.number or p.unit_number or p.floor_number or p.street is None or p.postcode is None:
+        if not p.number or p.floor_number or p.street is None or p.postcode is None:
             return None
         pc, ext = p.postcode
         if ext is not None:
@@ -433,6 +435,15 @@ class Matcher:
         pts = _unambiguous(group.by_number.get(number_key(p.number)), pc)
         if not pts:
             return None
+        if p.unit_number:
+            street = standardize_street(group.street, p.country.code2)
+            if (
+                len(pts) > 1
+                or street is None
+                or self._units_at(p.country.code2, pc, street.key, pts[0].number)
+            ):
+                return None
+            return group, pts[0]
         for pt in pts:  # the choice _apply_street makes for an address without unit
             if pt.postcode == pc:
                 return group, pt
@@ -746,7 +757,8 @@ class Matcher:
     def _secondary(self, r: MatchResult, p: ParsedAddress) -> None:
         if p.unit_number:
             if r.granularity == PREMISE and r.statuses.get("AddressNumber", ("",))[0] == VALIDATED:
-                units = self._units_at(r, p)
+                street_key = r.street.key if r.street is not None else None
+                units = self._units_at(p.country.code2, r.postcode, street_key, r.number)
                 if p.unit_number in units:
                     r.set("SecondaryAddressComponents_Unit", VALIDATED, EXACT)
                 else:
@@ -758,15 +770,17 @@ class Matcher:
         if r.postcode_ext:
             r.set("PostalCodeDetails_Extension", UNCONFIRMED, NO_MATCH)
 
-    def _units_at(self, r: MatchResult, p: ParsedAddress) -> set[str]:
-        assert self.ref is not None
-        block = self.ref.by_postcode(p.country.code2, r.postcode) if r.postcode else None
-        if block is None or r.street is None:
+    def _units_at(
+        self, country: str, postcode: str | None, street_key: str | None, number: str | None
+    ) -> set[str]:
+        """The units recorded at a house number of a street in a postcode."""
+        if self.ref is None or not postcode or street_key is None or not number:
             return set()
-        group = block.streets.get(r.street.key)
+        block = self.ref.by_postcode(country, postcode)
+        group = block.streets.get(street_key) if block is not None else None
         if group is None:
             return set()
-        return {pt.unit for pt in group.by_number.get(number_key(r.number), ()) if pt.unit}
+        return {pt.unit for pt in group.by_number.get(number_key(number), ()) if pt.unit}
 
     def _finish(self, r: MatchResult, country: str) -> None:
         granularity = r.granularity

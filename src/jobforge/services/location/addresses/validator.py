@@ -12,8 +12,10 @@ from .match import (
     APPENDED,
     COMPONENTS,
     EXACT,
+    NO_MATCH,
     POSITION_COUNTRIES,
     PREMISE,
+    UNCONFIRMED,
     VALIDATED,
     Matcher,
     MatchResult,
@@ -302,27 +304,50 @@ _ALL_EXACT = (_EXACT,) * len(_EXACT_COMPONENTS)
 
 _LINE1, _LABEL = _I["Output_AddressLines_1"], _I["Output_Address_Label"]
 _STREET, _NUMBER = _I["Output_Address_Street"], _I["Output_Address_AddressNumber"]
+_UNIT = _I["Output_Address_SecondaryAddressComponents_Unit_Number"]
+_UNIT_DESIGNATOR = _I["Output_Address_SecondaryAddressComponents_Unit_Designator"]
 _LON, _LAT = _I["Output_Position_Longitude"], _I["Output_Position_Latitude"]
+_UNIT_UNCONFIRMED = (UNCONFIRMED, NO_MATCH)
 
 
-def _first_line(number: str | None, street: str | None) -> str | None:
-    """_street_line of an address without unit or floor."""
+def _first_line(number: str | None, street: str | None, unit: tuple[str, str] | None = None) -> str | None:
+    """_street_line of an address without floor, and without unit or with a US ``unit``
+    (designator, number) after the street."""
+    if unit is not None:
+        return f"{number} {street} {unit[0]} {unit[1]}"
     if number and street:
         return f"{number} {street}"
     return street or number
+
+
+def _template_unit(parsed: ParsedAddress) -> str | None:
+    """The unit designator when a template may hold ``parsed``'s unit: a US unit with a designator
+    other than "#", written after the street; None without a unit."""
+    if not parsed.unit_number:
+        return None
+    designator = parsed.unit_designator
+    if parsed.country.code2 != "US" or not designator or designator == "#":
+        raise _NoTemplate
+    return designator
+
+
+class _NoTemplate(Exception):
+    """The address's outcome is never a template."""
 
 
 class ExactPremise:
     """Outcomes of exact premise matches, remembered per reference street as templates.
 
     When an address matched a point exactly in every component (street, number, postcode, locality,
-    region; no unit, floor or postcode extension), its outcome depends only on: the street matched;
-    the postcode, locality key and region code given (which all equalled the point's); whether the
-    country was given; the sub-region passed through; the point's own city, region, postcode and
-    city key; and, per point, its house number and position. So the outcome of one such match is a
-    template for every later address that reaches a point of the same street with the same facts:
-    only the first line, the label, the number and the position change. Entries hold the street
-    group itself, so an ``id`` is never reused while its entry lives.
+    region; no floor or postcode extension; a US unit only where the point records no units, so it
+    is Unconfirmed whatever it is), its outcome depends only on: the street matched; the postcode,
+    locality key and region code given (which all equalled the point's); whether the country was
+    given; the sub-region passed through; the unit designator; the point's own city, region,
+    postcode and city key; and, per point, its house number and position, and the unit's number.
+    So the outcome of one such match is a template for every later address that reaches a point of
+    the same street with the same facts: only the first line, the label, the number, the unit and
+    the position change. Entries hold the street group itself, so an ``id`` is never reused while
+    its entry lives.
     """
 
     def __init__(self, size: int = 50_000) -> None:
@@ -331,6 +356,7 @@ class ExactPremise:
 
     @staticmethod
     def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...]:
+        """Raises _NoTemplate for an address whose outcome is never a template."""
         region = parsed.region[0] if parsed.region else None
         pc = parsed.postcode[0] if parsed.postcode else None
         return (
@@ -339,6 +365,7 @@ class ExactPremise:
             region,
             parsed.country_given,
             parsed.sub_region,
+            _template_unit(parsed),
             point.city,
             point.region,
             point.postcode,
@@ -352,7 +379,10 @@ class ExactPremise:
         entry = self._entries.get(id(group))
         if entry is None or entry[0] is not group:
             return None
-        return entry[1].get(self._key(parsed, loc_key, point))
+        try:
+            return entry[1].get(self._key(parsed, loc_key, point))
+        except _NoTemplate:
+            return None
 
     def get(self, matcher: Matcher, parsed: ParsedAddress) -> ValidationOutcome | None:
         loc_key = name_key(parsed.locality)
@@ -365,8 +395,9 @@ class ExactPremise:
             return None
         values, positioned = template
         v = list(values)
-        line1 = _first_line(point.number, values[_STREET])
-        v[_LINE1], v[_NUMBER] = line1, point.number
+        unit = parsed.unit_number
+        line1 = _first_line(point.number, values[_STREET], (values[_UNIT_DESIGNATOR], unit) if unit else None)
+        v[_LINE1], v[_NUMBER], v[_UNIT] = line1, point.number, unit
         v[_LABEL] = f"{line1}{values[_LABEL][len(values[_LINE1]) :]}"
         if positioned and point.lon is not None and point.lat is not None:
             v[_LON], v[_LAT] = point.lon, point.lat
@@ -378,21 +409,27 @@ class ExactPremise:
         """Keep the outcome if the match was an exact premise match of an address without extras."""
         statuses = result.statuses
         values = outcome.values
+        unit = parsed.unit_number
         if (
             result.granularity != PREMISE
             or result.point is None
-            or parsed.unit_number
             or parsed.floor_number
-            or result.unit_number
+            or result.unit_number != unit
             or result.floor_number
             or result.postcode_ext is not None
-            or len(statuses) != 6
+            or len(statuses) != (7 if unit else 6)
+            or (unit and statuses.get("SecondaryAddressComponents_Unit") != _UNIT_UNCONFIRMED)
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
             or tuple(map(statuses.get, _EXACT_COMPONENTS)) != _ALL_EXACT
             or not values[_LINE1]
-            or values[_LINE1] != _first_line(result.number, values[_STREET])
+            or values[_LINE1]
+            != _first_line(result.number, values[_STREET], (values[_UNIT_DESIGNATOR], unit) if unit else None)
             or not values[_LABEL].startswith(f"{values[_LINE1]}, ")
         ):
+            return
+        try:
+            key = self._key(parsed, name_key(parsed.locality), result.point)
+        except _NoTemplate:
             return
         group = result.group
         entry = self._entries.get(id(group))
@@ -402,7 +439,6 @@ class ExactPremise:
             entry = self._entries[id(group)] = (group, {})
         elif len(entry[1]) >= 64:
             entry[1].clear()  # a street seen with many different facts: keep the newest few
-        key = self._key(parsed, name_key(parsed.locality), result.point)
         entry[1][key] = (values, parsed.country.code2 in POSITION_COUNTRIES)
 
 
