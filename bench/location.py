@@ -1,9 +1,10 @@
 """Benchmark the ValidateAddress pipeline: N input rows against a synthetic OpenAddresses reference.
 
-Usage: python bench/location.py [--rows 200000] [--points 100000] [--workdir DIR]
+Usage: python bench/location.py [--rows 200000] [--points 100000] [--mix crm|apartments] [--workdir DIR]
 
 Builds a fictional reference (street names invented, real US ZIPs/cities), imports it, writes an
-input Parquet file with a realistic mix of exact, typo'd, partial, free-form and invalid rows, then
+input Parquet file with a realistic mix of exact, typo'd, partial, free-form and invalid rows (or,
+with --mix apartments, apartment lines "Apt N" at 2,000 addresses), then
 times (a) pyarrow alone reading+writing the same file, (b) the full validation (the columnar path,
 addresses/columnar.py) and (c) unless --no-diff, the per-row path (columnar=False) on a fresh
 validator, whose output must be identical (a differential run). Prints rows/s, peak RSS during
@@ -195,11 +196,29 @@ def make_row(i: int, p: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return row
 
 
-def write_input(path: Path, pts: list[dict[str, Any]], rows: int, rng: random.Random, rg: int) -> None:
+def apartment_row(i: int, p: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One row of an apartment list: an address given by components, with "Apt N" on line 2."""
+    return {
+        "Id": f"apt-{i}",
+        "AddressLines_1": f"{p['number']} {p['street']}",
+        "AddressLines_2": f"Apt {rng.randrange(1, 300)}",
+        "AddressComponents_Locality": p["city"],
+        "AddressComponents_Region": p["state"],
+        "AddressComponents_PostalCode": p["zip"],
+        "AddressComponents_Country": "US",
+    }
+
+
+def write_input(
+    path: Path, pts: list[dict[str, Any]], rows: int, rng: random.Random, rg: int, mix: str = "crm"
+) -> None:
     schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    row = make_row
+    if mix == "apartments":
+        pts, row = rng.sample(pts, min(2_000, len(pts))), apartment_row
     with pq.ParquetWriter(path, schema) as w:
         for start in range(0, rows, rg):
-            chunk = [make_row(i, rng.choice(pts), rng) for i in range(start, min(rows, start + rg))]
+            chunk = [row(i, rng.choice(pts), rng) for i in range(start, min(rows, start + rg))]
             w.write_table(pa.Table.from_pylist(chunk, schema=schema))
 
 
@@ -230,7 +249,7 @@ def prepare(work: Path, args: argparse.Namespace) -> tuple[int, float, float, fl
     n_points = import_openaddresses(csv_path, index, "US")
     t_import = time.perf_counter() - t
     t = time.perf_counter()
-    write_input(work / "input.parquet", pts, args.rows, rng, args.row_group_size)
+    write_input(work / "input.parquet", pts, args.rows, rng, args.row_group_size, args.mix)
     return n_points, t_gen, t_import, time.perf_counter() - t
 
 
@@ -255,6 +274,7 @@ def main() -> None:
     ap.add_argument("--features", default="Position", help="comma list: Position,CountrySpecificAttributes")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--mix", choices=("crm", "apartments"), default="crm", help="the input's kind of rows")
     ap.add_argument("--no-diff", action="store_true", help="skip the per-row differential run")
     args = ap.parse_args()
 
