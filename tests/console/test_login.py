@@ -52,3 +52,30 @@ def test_failed_sign_ins_are_throttled_per_access_key(console_server: JobforgeSe
         assert 800 < int(throttled.headers["retry-after"]) <= 900
         # another access key from the same address is not locked out
         assert _sign_in(http, ALICE[0], ALICE[1]).status_code == 303
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_signing_out_revokes_the_session_on_the_server(console_server: JobforgeServer) -> None:
+    """A copy of the cookie taken before signing out (a stolen one) no longer opens a page; another
+    session of the same user stays signed in."""
+    base = console_server.url + "/console/"
+    with httpx.Client(base_url=base) as http, httpx.Client(base_url=base) as other:
+        assert _sign_in(http, ALICE[0], ALICE[1]).status_code == 303
+        assert _sign_in(other, ALICE[0], ALICE[1]).status_code == 303
+        stolen = http.cookies["jobforge_console"]
+        jobs = http.get("jobs")
+        assert jobs.status_code == 200
+        signed_out = http.post("logout", data={"csrf": _csrf(jobs)})
+        assert signed_out.status_code == 303 and signed_out.headers["location"].endswith("login")
+        assert "jobforge_console=;" in signed_out.headers["set-cookie"]
+        with httpx.Client(base_url=base, cookies={"jobforge_console": stolen}) as thief:
+            refused = thief.get("jobs")
+            assert refused.status_code == 303 and "/console/login" in refused.headers["location"]
+            assert thief.get("static/htmx.min.js").status_code == 303
+            assert thief.post("logout", data={"csrf": _csrf(jobs)}).status_code == 303  # to the sign-in
+        assert other.get("jobs").status_code == 200

@@ -1,7 +1,9 @@
-"""engine.reset.wipe on SQLite and PostgreSQL: jobs end first, every row but the settings goes, and
-the read caches forget what they held."""
+"""engine.reset.wipe on SQLite and PostgreSQL: jobs end first, every row but the settings and the
+revoked tokens goes, and the read caches forget what they held."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -33,6 +35,7 @@ def test_wipe_cancels_jobs_and_deletes_every_row(engine: JobEngine) -> None:
     create(engine, job_id="waiting", state=JobState.WAITING)
     engine.control.fail("test.count", "Forced")
     secret = engine.secret("page-token-secret")
+    engine.revocations.revoke("signed-out", int(time.time()) + 60)
 
     counts = wipe(engine, timeout=10)
 
@@ -45,6 +48,7 @@ def test_wipe_cancels_jobs_and_deletes_every_row(engine: JobEngine) -> None:
     assert store.find(scope, "thing", "t1") is None and engine.tags.list(scope.account_id, arn) == {}
     assert engine.jobs.find(scope, "test", "running") is None
     assert engine.secret("page-token-secret") == secret  # the settings stay
+    assert engine.revocations.revoked("signed-out")  # and a signed-out session stays signed out
     assert engine.control.snapshot() == {
         "pace": "step",
         "stepDelay": 0.0,

@@ -123,6 +123,9 @@ class ConsoleApp:
         try:
             form = await self._form(scope, receive, headers)
             session = self._session(scope, headers, out_headers)
+            if session is not None and self.signed_in_only:
+                if await asyncio.to_thread(self.engine.revocations.revoked, session.nonce):
+                    session = None  # signed out
             if page == "static/console.css" or (page.startswith("static/") and session is not None):
                 return await self._static(page.removeprefix("static/"), send)
             if page == "login":
@@ -223,6 +226,8 @@ class ConsoleApp:
         if page == "":
             return Redirect("jobs")
         if page == "logout" and scope["method"] == "POST":
+            if self.signed_in_only:
+                await asyncio.to_thread(self.engine.revocations.revoke, session.nonce, session.expires)
             out_headers.append(("set-cookie", self.sessions.cookie(None, _over_https(scope))))
             return Redirect("login" if self.signed_in_only else "jobs")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))

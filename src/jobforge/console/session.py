@@ -1,7 +1,8 @@
 """The console's session cookie and CSRF tokens.
 
 A session is ``<account>.<access key>.<expiry>.<nonce>`` with an HMAC-SHA256 of it under a secret
-kept in the database (the same on every node); the cookie is HttpOnly and SameSite=Strict, and
+kept in the database (the same on every node); signing out revokes its nonce there (every node
+then refuses it), the cookie is HttpOnly and SameSite=Strict, and
 Secure when the request came over HTTPS (directly or, per ``X-Forwarded-Proto``, through a proxy). Every
 POST form carries a CSRF token: an HMAC of the session, which another site can neither read nor make.
 """
@@ -26,6 +27,7 @@ class Session:
     access_key: str
     expires: int
     token: str  # the cookie's value
+    nonce: str  # the session's id: signing out revokes it (engine/revocations.py)
 
 
 def _b64(data: bytes) -> str:
@@ -43,9 +45,10 @@ class Sessions:
 
     def create(self, account_id: str, access_key: str) -> Session:
         expires = int(time.time()) + LIFETIME_SECONDS
-        payload = f"{account_id}.{_b64(access_key.encode())}.{expires}.{secrets.token_hex(8)}"
+        nonce = secrets.token_hex(16)
+        payload = f"{account_id}.{_b64(access_key.encode())}.{expires}.{nonce}"
         token = f"{payload}.{self._sign('session', payload)}"
-        return Session(account_id, access_key, expires, token)
+        return Session(account_id, access_key, expires, token, nonce)
 
     def read(self, token: str | None) -> Session | None:
         """The session a cookie holds, if its signature is ours and it has not expired."""
@@ -54,11 +57,11 @@ class Sessions:
         payload, signature = token.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._sign("session", payload)):
             return None
-        account_id, key, expires, _nonce = payload.split(".")
+        account_id, key, expires, nonce = payload.split(".")
         if not expires.isdigit() or int(expires) < time.time():
             return None
         padded = key + "=" * (-len(key) % 4)
-        return Session(account_id, base64.urlsafe_b64decode(padded).decode(), int(expires), token)
+        return Session(account_id, base64.urlsafe_b64decode(padded).decode(), int(expires), token, nonce)
 
     def csrf_token(self, session: Session) -> str:
         return self._sign("csrf", session.token)

@@ -18,6 +18,7 @@ from jobforge.engine.jobs import Job, JobStore
 from jobforge.engine.pagination import PageTokens
 from jobforge.engine.progress import JobProgress
 from jobforge.engine.resources import Resource, ResourceStore, Scope
+from jobforge.engine.revocations import Revocations
 from jobforge.engine.tags import TagStore
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class JobEngine:
         self.jobs = JobStore(self.db, self.tokens, self.tags)
         self.progress = JobProgress(self.jobs)  # the services declare their job kinds
         self.artifacts = ArtifactStore(self.db)
+        self.revocations = Revocations(self.db)
         self.control = control or JobControl()
         self.executor: InProcessExecutor | CeleryExecutor
         if celery is not None:

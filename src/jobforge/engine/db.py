@@ -154,6 +154,13 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+revoked_tokens = Table(  # signed tokens ended before their expiry (a console session signed out)
+    "revoked_tokens",
+    metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("expires_at", Integer, nullable=False),  # Unix seconds: the token is dead anyway after
+)
+
 
 def make_engine(url: str) -> Engine:
     """Create the SQLAlchemy engine; SQLite gets WAL, a busy timeout and immediate transactions."""

@@ -1,7 +1,8 @@
 """Wipe an engine back to empty (the control API's ``reset``, for test suites): every job ends
 first (canceled through the state machine, so handlers stop and clean up as on any cancel), then
-every row of every table but ``settings`` (the server's secrets) is deleted in one transaction
-and the read caches are cleared. Nothing here names a service: a table added later is wiped too.
+every row of every table but ``settings`` (the server's secrets) and ``revoked_tokens`` (signed
+tokens ended early must stay ended) is deleted in one transaction and the read caches are
+cleared. Nothing here names a service: a table added later is wiped too.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import time
 from sqlalchemy import delete, func, select
 
 from jobforge.engine.core import JobEngine
-from jobforge.engine.db import jobs, metadata, settings
+from jobforge.engine.db import jobs, metadata, revoked_tokens, settings
 from jobforge.engine.errors import IllegalTransition
 from jobforge.engine.jobs import Job
 from jobforge.engine.states import TERMINAL_STATES, JobState
 
-KEPT_TABLES = frozenset({settings.name})
+KEPT_TABLES = frozenset({settings.name, revoked_tokens.name})
 
 
 class JobsStillRunning(RuntimeError):
@@ -52,8 +53,8 @@ def end_all_jobs(engine: JobEngine, timeout: float) -> int:
 
 
 def wipe(engine: JobEngine, timeout: float = 60.0) -> dict[str, int]:
-    """End every job, then delete every row but the settings; rows deleted per table (and
-    ``jobsCanceled``). The control's pace returns to the one the server started with."""
+    """End every job, then delete every row but the settings and revoked tokens; rows deleted per
+    table (and ``jobsCanceled``). The control's pace returns to the one the server started with."""
     counts = {"jobsCanceled": end_all_jobs(engine, timeout)}
     with engine.db.begin() as conn:
         for table in reversed(metadata.sorted_tables):  # children before parents
