@@ -158,3 +158,40 @@ def test_columnar_units_equal_per_row_output(reference_index: Path) -> None:
     units = per_row.column("Output_Address_SecondaryAddressComponents_Unit_Number").to_pylist()
     assert sum(u is not None for u in units) > 2000
     assert columnar_index(validator).fast_rows > 1500  # the unit rows of known shapes among them
+
+
+def test_columnar_forgets_shapes_met_once_before_learnt_ones(
+    reference_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the shapes' bound, the shapes met once (a one-off second line) go and the learnt ones
+    stay; the output is the per-row path's."""
+    monkeypatch.setattr(columnar, "_MAX_SHAPES", 1000)
+    resets = []
+    reset = columnar.ColumnarIndex.reset
+    monkeypatch.setattr(columnar.ColumnarIndex, "reset", lambda index: (resets.append(1), reset(index))[1])
+    rng = random.Random(3)
+    points = [p for p in us_points() if not p.unit]
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    rows = []
+    for i in range(3000):
+        p = rng.choice(points[:40])
+        row = {
+            "AddressLines_1": f"{p.number} {p.street}",
+            "AddressComponents_Locality": p.city,
+            "AddressComponents_Region": p.region,
+            "AddressComponents_PostalCode": p.postcode,
+            "AddressComponents_Country": "US",
+        }
+        if i % 2:
+            row["AddressLines_2"] = "Attn " + "".join(rng.choice("bcdfghklmnprstvz") for _ in range(8))
+        rows.append(row)
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
+    data = buf.getvalue()
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    assert _run(data, validator, columnar=True).equals(per_row)
+    index = columnar_index(validator)
+    assert len(resets) == 1  # made once, never started afresh
+    assert len(index._shape_ids) < 1000  # though 1,500 one-off shapes were met
+    assert index.fast_rows > 1200  # the learnt shapes kept answering

@@ -53,7 +53,7 @@ _V_GRANULARITY = VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]
 _V_STREET_DETAIL = VALUE_INDEX["Output_ValidationResults_Components_Address_Street_StatusDetail"]
 _V_LON, _V_LAT = VALUE_INDEX["Output_Position_Longitude"], VALUE_INDEX["Output_Position_Latitude"]
 
-_MAX_SHAPES = 200_000  # beyond this, or _MAX_NUMBERS, every cache starts afresh (memory stays flat)
+_MAX_SHAPES = 100_000  # shapes remembered at most (see make_room): memory stays flat
 _MAX_NUMBERS = 1_000_000
 _NO_SHAPE = -1
 _UNLEARNT = -2
@@ -133,10 +133,14 @@ class ColumnarIndex:
     # -- registration ----------------------------------------------------------------------------
 
     def make_room(self, shapes: int) -> None:
-        """Start afresh before a batch that could take the caches past their bounds (never
-        within a batch: its shape ids stay valid)."""
-        if len(self._shape_ids) + shapes > _MAX_SHAPES or self._probed.size > _MAX_NUMBERS:
+        """Make room before a batch that could take the caches past their bounds (never within a
+        batch: its shape ids stay valid). Shapes not learnt (met once, most of them) go first;
+        when the learnt ones fill half the room, or the number tables theirs, all start afresh."""
+        if self._probed.size > _MAX_NUMBERS or len(self._shapes) + shapes > _MAX_SHAPES // 2:
             self.reset()
+        elif len(self._shape_ids) + shapes > _MAX_SHAPES:
+            self._shape_ids = {text: i for text, i in self._shape_ids.items() if i >= 0}
+            self._pending.clear()
 
     def validate_and_learn(
         self, shape: str, key: tuple[str | None, ...], number: str, unit: str | None, now: bool
