@@ -112,6 +112,8 @@ jobs = Table(
     Index("ix_jobs_listing", "service", "kind", "account_id", "region", "created_at", "pk"),
     Index("ix_jobs_state", "state", "created_at"),
     Index("ix_jobs_state_counts", "service", "kind", "state"),  # metrics: jobs by state (0003)
+    Index("ix_jobs_account_recent", "account_id", "created_at", "pk"),  # an account's jobs, newest first
+    Index("ix_jobs_recent", "created_at", "pk"),  # everyone's jobs, newest first (both: 0005)
 )
 
 tags = Table(
