@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, select
 from jobforge.config import Settings, SettingsError
 from jobforge.engine.db import jobs as jobs_table
 from jobforge.services.location.file_worker import FileTask, transform_file
-from jobforge.services.location.pieces import MergeTask, merge_pieces, row_id_seed, split_row_groups
+from jobforge.services.location.pieces import MergeTask, Staging, merge_pieces, row_id_seed, split_row_groups
 from jobforge.services.location.stop import StopSignal
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, location_server, parquet_bytes
@@ -254,3 +254,38 @@ def test_the_split_setting() -> None:
         Settings.from_env({"JOBFORGE_LOCATION_SPLIT_BYTES": "-1"}).validate()
     with pytest.raises(SettingsError, match="--location-split-bytes must be a whole number"):
         Settings.from_env({}, location_split_bytes="lots")
+
+
+def test_a_piece_committing_after_the_job_discarded_its_staging_deletes_itself(tmp_path: Path) -> None:
+    """A revoked piece on another node, or a task delivered twice, that commits after the job ended
+    leaves no orphan in the internal bucket: the job's live marker is gone, so the piece deletes
+    what it wrote."""
+    store = LocalObjectStore(tmp_path)
+    store.create_bucket("piece-in")
+    data = big_input(copies=2, row_group_size=20)
+    store.put_bytes("piece-in", "a.parquet", data)
+    spec, staging = StoreSpec(str(tmp_path)), Staging(store, STAGING)
+    flag = staging.stop_signal(spec, "job-9", 1)
+
+    def piece() -> dict[str, Any]:
+        target = (STAGING, staging.key("job-9", 0, 0))
+        task = FileTask(
+            spec,
+            None,
+            (),
+            ("piece-in", "a.parquet"),
+            target,
+            flag,
+            row_groups=(0, 1),
+            target_store=spec,
+            live=staging.live_marker("job-9"),
+        )
+        return transform_file(task)
+
+    staging.open_for("job-9")
+    assert piece()["cancelled"] is False
+    assert staging.keys("job-9") == ["pieces/job-9/00000/00000.parquet", "pieces/job-9/live"]
+    assert staging.discard("job-9") == 1  # the marker first, then the piece
+    late = piece()
+    assert late["cancelled"] is True and late["rows"] == 20
+    assert staging.keys("job-9") == []

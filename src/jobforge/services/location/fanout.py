@@ -87,7 +87,7 @@ class FileRun:
         self.counts = {file.index: _File() for file in files}
         self.ctx.report(progress={"pieces": len(pieces), "piecesDone": 0, "splitFiles": len(split)})
         if split:
-            self.workers.staging.ensure_bucket()
+            self.workers.staging.open_for(self.ctx.job.job_id)
             log.info(
                 "input files split into pieces",
                 extra={"job": self.ctx.job.arn, "files": len(split), "pieces": len(pieces)},
@@ -126,6 +126,7 @@ class FileRun:
             row_groups=None if whole else file.pieces[piece],
             id_seed=row_id_seed(job_id, file.index),
             target_store=None if whole else workers.server_store,
+            live=None if whole else workers.staging.live_marker(job_id),
         )
 
     def _merge_task(self, file: InputFile) -> MergeTask:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pyarrow and the address engine load in the worker processes
     from jobforge.services.location.addresses import AddressValidator
 
 from jobforge.services.location.stop import StopSignal
-from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, StorageError, StoreSpec
+from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectStore, StorageError, StoreSpec
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 VALIDATION_ERROR = "ValidationError"
@@ -45,6 +45,7 @@ class FileTask:
     row_groups: tuple[int, int] | None = None  # first, end (exclusive); None: the whole file
     id_seed: bytes | None = None  # fixes each row's Output_Id (None: random)
     target_store: StoreSpec | None = None  # where ``target`` is (None: ``store``)
+    live: tuple[str, str] | None = None  # a staged piece: the job's live marker in ``target_store``
 
 
 @lru_cache(maxsize=2)
@@ -103,6 +104,9 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                 writer.abort()  # a cut-short file must never look like a finished one
                 return {"cancelled": True, "rows": stats.rows}
             info = writer.commit()
+        if task.live is not None and not _exists(target_store, *task.live):
+            target_store.delete(*task.target)  # the job ended meanwhile: nobody will merge or delete it
+            return {"cancelled": True, "rows": stats.rows}
         return {"rows": stats.rows, "errorRows": stats.error_rows, "size": info.size, "cancelled": False}
     except ReferenceMissing as exc:
         return _error(INTERNAL_ERROR, f"The address index {exc} is missing on a validation worker")
@@ -118,6 +122,14 @@ def transform_file(task: FileTask) -> dict[str, Any]:
         return _error(INTERNAL_ERROR, f"Could not write s3://{task.target[0]}/{task.target[1]}: {exc}")
     except Exception as exc:  # a bug must fail this job clearly, not kill the worker
         return _error(INTERNAL_ERROR, f"Validating {source_uri} failed: {type(exc).__name__}: {exc}")
+
+
+def _exists(store: ObjectStore, bucket: str, key: str) -> bool:
+    try:
+        store.head(bucket, key)
+        return True
+    except (NoSuchBucket, NoSuchKey):
+        return False
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

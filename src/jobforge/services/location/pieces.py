@@ -8,7 +8,10 @@ of the internal bucket (:class:`Staging`), keyed by job id, file index and piece
 task delivered twice rewrites the same key. :func:`merge_pieces`, a worker task too, then streams
 the staged row groups in order into the file's part file (one row group in memory at a time) and
 publishes it atomically; the job deletes the staged objects when it ends, however it ends, and
-restart recovery's cleanup deletes those of a job that died.
+restart recovery's cleanup deletes those of a job that died. A piece that commits after that (a
+revoked task on another node, a task delivered twice) finds the job's *live* marker gone and
+deletes what it wrote: the marker is made before the pieces are sent and deleted first when the
+staged objects go, so a piece's object is either listed for deletion or deleted by the piece.
 
 Row ids are fixed by the job, the file and the row's index in the file, and output row groups
 never span input row groups, so the merged file holds exactly the rows, in the same order and row
@@ -24,7 +27,7 @@ from typing import Any, Protocol
 
 from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTENT_TYPE
 from jobforge.services.location.stop import StopSignal
-from jobforge.storage import NoSuchBucket, ObjectStore, StorageError, StoreSpec
+from jobforge.storage import NoSuchBucket, NoSuchKey, ObjectStore, StorageError, StoreSpec
 
 PIECES = "pieces/"  # the staging objects' prefix in the internal bucket
 
@@ -91,6 +94,15 @@ class Staging:
     def prefix(job_id: str) -> str:
         return f"{PIECES}{job_id}/"
 
+    def live_marker(self, job_id: str) -> tuple[str, str]:
+        """The object that exists while the job may stage pieces (bucket, key)."""
+        return self.bucket, f"{self.prefix(job_id)}live"
+
+    def open_for(self, job_id: str) -> None:
+        """Make the bucket and the job's live marker, before its pieces are sent."""
+        self.ensure_bucket()
+        self.store.put_bytes(*self.live_marker(job_id), b"")
+
     def stop_signal(self, spec: StoreSpec, job_id: str, attempt: int) -> StopSignal:
         """The signal that stops this attempt's pieces (``spec``: the server's access to the bucket)."""
         return StopSignal(spec, self.bucket, f"{self.prefix(job_id)}stop-{attempt}")
@@ -106,8 +118,15 @@ class Staging:
             return []
 
     def discard(self, job_id: str) -> int:
-        """Delete a job's staged objects; how many there were. Never raises: it runs while a job
-        ends for another reason, and a store that refuses is logged, not allowed to change that."""
+        """Delete a job's staged objects, its live marker first; how many there were. Never raises:
+        it runs while a job ends for another reason, and a store that refuses is logged, not allowed
+        to change that."""
+        try:
+            self.store.delete(*self.live_marker(job_id))
+        except (NoSuchBucket, NoSuchKey):
+            pass
+        except StorageError as exc:
+            log.warning("could not delete a live marker", extra={"job_id": job_id, "error": str(exc)})
         try:
             keys = self.keys(job_id)
         except StorageError as exc:
