@@ -1,6 +1,11 @@
 """Servers every area may use: ``server`` (one jobforge on the embedded defaults, SQLite + local
 buckets, shared by the session), ``fresh_server`` (one per test) and ``moto`` (moto's S3 server).
 An area that needs its servers set up otherwise overrides these names in its own conftest.py.
+
+Under pytest-xdist (scripts/test runs ``-n 2 --dist loadfile``) a test file goes to one worker as a
+whole, so its module-scoped fixtures start once; the folders in ``ONE_WORKER`` go to one worker as a
+whole, so their session-scoped servers start once (and the parametrized ``env`` of dataexchange/
+starts each of its servers once rather than once per file).
 """
 
 from __future__ import annotations
@@ -8,10 +13,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support import JobforgeServer, MotoServer
+
+# folders whose session-scoped servers are costly to start: all their files go to the same worker
+ONE_WORKER = ("tests/dataexchange/", "tests/location/", "tests/cli/", "tests/console/")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the files of each ``ONE_WORKER`` folder as one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FolderOrFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            folder = next((f for f in ONE_WORKER if nodeid.startswith(f)), None)
+            return folder or super()._split_scope(nodeid)
+
+    return FolderOrFileScheduling(config, log)
+
 
 # pytest's own fixture for running small test suites (tests/pytest_plugin); pytest accepts
 # pytest_plugins only in the top-level conftest.

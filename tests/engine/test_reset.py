@@ -11,6 +11,7 @@ from jobforge.engine import JobControl, JobEngine, JobState
 from jobforge.engine.reset import JobsStillRunning, wipe
 from tests.engine.helpers import Scope, wait_for
 from tests.engine.test_engine import CountingHandler, create
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -30,8 +31,11 @@ def test_wipe_cancels_jobs_and_deletes_every_row(engine: JobEngine) -> None:
     assert store.get(scope, "thing", "t1").data == {"n": 1}  # now in the read cache
     assert engine.tags.list(scope.account_id, arn) == {"team": "a"}
     running = create(engine, n=5, job_id="running")
-    engine.control.advance("running", 2)
+    engine.control.advance("running", 2)  # its start and one step; then it holds, Running
     wait_for(engine, running, {JobState.RUNNING})
+    # past the point where it takes a forced failure of its kind (under load, Running showed before
+    # it got there, and it took the one below and failed instead of being canceled by the wipe)
+    assert eventually(lambda: engine.jobs.load(running.pk).progress.get("done") == 1, 10)
     create(engine, job_id="waiting", state=JobState.WAITING)
     engine.control.fail("test.count", "Forced")
     secret = engine.secret("page-token-secret")
