@@ -604,7 +604,7 @@ def generate_floorplan(spec: WorldTemplateSpec, seed: int) -> Floorplan:
         seed=seed,
         ceiling_height=spec.ceiling_height,
         footprint=shift_box((0.0, 0.0, layout.width, layout.height)),
-        outline=tuple(shift(p) for p in _outline(parts)),
+        outline=_outline({name: tuple(shift_box(box) for box in boxes) for name, boxes in parts.items()}),
         rooms=rooms,
         walls=tuple(walls),
         doorways=tuple(doorways),
