@@ -11,7 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Self
 
-from jobforge.storage.errors import MultipartUnsupported, StorageError
+from jobforge.storage.errors import MultipartUnsupported, NoSuchBucket, NoSuchKey, StorageError
 from jobforge.storage.policy import BucketPolicy
 from jobforge.storage.roles import RoleCredentials
 
@@ -246,6 +246,14 @@ class ObjectStore(ABC):
     @abstractmethod
     def head(self, bucket: str, key: str) -> ObjectInfo:
         """Describe one object; raises NoSuchBucket or NoSuchKey."""
+
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether the object is there (False too when its bucket is not)."""
+        try:
+            self.head(bucket, key)
+        except (NoSuchBucket, NoSuchKey):
+            return False
+        return True
 
     @abstractmethod
     def open_read(self, bucket: str, key: str) -> BinaryIO:

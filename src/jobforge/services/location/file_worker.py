@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pyarrow and the address engine load in the worker processes
     from jobforge.services.location.addresses import AddressValidator
 
 from jobforge.services.location.stop import StopSignal
-from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, ObjectStore, StorageError, StoreSpec
+from jobforge.storage import AccessDenied, NoSuchBucket, NoSuchKey, StorageError, StoreSpec
 
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 VALIDATION_ERROR = "ValidationError"
@@ -104,7 +104,7 @@ def transform_file(task: FileTask) -> dict[str, Any]:
                 writer.abort()  # a cut-short file must never look like a finished one
                 return {"cancelled": True, "rows": stats.rows}
             info = writer.commit()
-        if task.live is not None and not _exists(target_store, *task.live):
+        if task.live is not None and not target_store.exists(*task.live):
             target_store.delete(*task.target)  # the job ended meanwhile: nobody will merge or delete it
             return {"cancelled": True, "rows": stats.rows}
         return {"rows": stats.rows, "errorRows": stats.error_rows, "size": info.size, "cancelled": False}
@@ -122,14 +122,6 @@ def transform_file(task: FileTask) -> dict[str, Any]:
         return _error(INTERNAL_ERROR, f"Could not write s3://{task.target[0]}/{task.target[1]}: {exc}")
     except Exception as exc:  # a bug must fail this job clearly, not kill the worker
         return _error(INTERNAL_ERROR, f"Validating {source_uri} failed: {type(exc).__name__}: {exc}")
-
-
-def _exists(store: ObjectStore, bucket: str, key: str) -> bool:
-    try:
-        store.head(bucket, key)
-        return True
-    except (NoSuchBucket, NoSuchKey):
-        return False
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

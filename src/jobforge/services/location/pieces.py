@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTENT_TYPE
 from jobforge.services.location.stop import StopSignal
-from jobforge.storage import NoSuchBucket, NoSuchKey, ObjectStore, StorageError, StoreSpec
+from jobforge.storage import NoSuchBucket, ObjectStore, StorageError, StoreSpec
 
 PIECES = "pieces/"  # the staging objects' prefix in the internal bucket
 
@@ -123,7 +123,7 @@ class Staging:
         to change that."""
         try:
             self.store.delete(*self.live_marker(job_id))
-        except (NoSuchBucket, NoSuchKey):
+        except NoSuchBucket:
             pass
         except StorageError as exc:
             log.warning("could not delete a live marker", extra={"job_id": job_id, "error": str(exc)})

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jobforge.storage import NoSuchBucket, NoSuchKey, StoreSpec
+from jobforge.storage import StoreSpec
 
 CHECK_INTERVAL = 0.5  # seconds between two looks of one piece (a HEAD on S3, a stat locally)
 
@@ -40,11 +40,7 @@ class StopSignal:
             nonlocal seen, next_look
             if not seen and time.monotonic() >= next_look:
                 next_look = time.monotonic() + interval
-                try:
-                    store.head(self.bucket, self.key)
-                    seen = True
-                except (NoSuchKey, NoSuchBucket):
-                    pass
+                seen = store.exists(self.bucket, self.key)
             return seen
 
         return stopped

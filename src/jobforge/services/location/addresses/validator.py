@@ -320,19 +320,11 @@ def _first_line(number: str | None, street: str | None, unit: tuple[str, str] | 
     return street or number
 
 
-def _template_unit(parsed: ParsedAddress) -> str | None:
-    """The unit designator when a template may hold ``parsed``'s unit: a US unit with a designator
-    other than "#", written after the street; None without a unit."""
-    if not parsed.unit_number:
-        return None
+def _templated_unit(parsed: ParsedAddress) -> bool:
+    """Whether a template may hold ``parsed``'s unit: a US unit with a designator other than "#",
+    written after the street."""
     designator = parsed.unit_designator
-    if parsed.country.code2 != "US" or not designator or designator == "#":
-        raise _NoTemplate
-    return designator
-
-
-class _NoTemplate(Exception):
-    """The address's outcome is never a template."""
+    return parsed.country.code2 == "US" and bool(designator) and designator != "#"
 
 
 class ExactPremise:
@@ -355,8 +347,10 @@ class ExactPremise:
         self._entries: dict[int, tuple[Any, dict[tuple[Any, ...], tuple[tuple[Any, ...], bool]]]] = {}
 
     @staticmethod
-    def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...]:
-        """Raises _NoTemplate for an address whose outcome is never a template."""
+    def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...] | None:
+        """None for an address whose outcome is never a template (a unit not templated)."""
+        if parsed.unit_number and not _templated_unit(parsed):
+            return None
         region = parsed.region[0] if parsed.region else None
         pc = parsed.postcode[0] if parsed.postcode else None
         return (
@@ -365,7 +359,7 @@ class ExactPremise:
             region,
             parsed.country_given,
             parsed.sub_region,
-            _template_unit(parsed),
+            parsed.unit_designator if parsed.unit_number else None,
             point.city,
             point.region,
             point.postcode,
@@ -379,10 +373,8 @@ class ExactPremise:
         entry = self._entries.get(id(group))
         if entry is None or entry[0] is not group:
             return None
-        try:
-            return entry[1].get(self._key(parsed, loc_key, point))
-        except _NoTemplate:
-            return None
+        key = self._key(parsed, loc_key, point)
+        return None if key is None else entry[1].get(key)
 
     def get(self, matcher: Matcher, parsed: ParsedAddress) -> ValidationOutcome | None:
         loc_key = name_key(parsed.locality)
@@ -427,9 +419,8 @@ class ExactPremise:
             or not values[_LABEL].startswith(f"{values[_LINE1]}, ")
         ):
             return
-        try:
-            key = self._key(parsed, name_key(parsed.locality), result.point)
-        except _NoTemplate:
+        key = self._key(parsed, name_key(parsed.locality), result.point)
+        if key is None:
             return
         group = result.group
         entry = self._entries.get(id(group))
