@@ -11,7 +11,7 @@ from typing import Any
 from jobforge.config import Settings
 from jobforge.console.app import ConsoleApp
 from jobforge.console.app import claims as console_claims
-from jobforge.engine import JobControl, JobEngine
+from jobforge.engine import JobEngine
 from jobforge.engine.diagnostics import DiagnosticJobHandler
 from jobforge.engine.reset import wipe
 from jobforge.internal import PREFIX, InternalRoutes, Receive, Send
@@ -158,7 +158,8 @@ def build_node(settings: Settings) -> tuple[JobEngine, ObjectStore, Services]:
         settings.resolved_database_url,
         workers=settings.workers,
         cpu_workers=settings.cpu_workers,
-        control=JobControl(settings.pace, settings.step_delay),  # type: ignore[arg-type]
+        pace=settings.pace,  # type: ignore[arg-type]
+        step_delay=settings.step_delay,
         celery=settings.celery_config(),
     )
     store = make_object_store(settings.data_dir, settings.s3_endpoint_url)

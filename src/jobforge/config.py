@@ -211,11 +211,6 @@ class Settings:
                 f"{where} must be a redis:// or amqp:// URL, not {self.broker_url!r}"
                 f" (schemes: {', '.join(BROKER_SCHEMES)})"
             )
-        if self.pace == "step":
-            raise SettingsError(
-                f"{self.where('pace')} step is for the in-process executor: on Celery workers no"
-                " control API advances a job (use instant or realistic)"
-            )
         backend = self.resolved_result_backend
         if urlsplit(backend).scheme in ("rpc", ""):
             raise SettingsError(

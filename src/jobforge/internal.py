@@ -154,10 +154,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _string(body: dict[str, Any], name: str, default: str | None = None) -> str:
+def _string(body: dict[str, Any], name: str, default: str | None = None, limit: int = 256) -> str:
     value = body.get(name, default)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name!r} must be a non-empty string")
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"{name!r} must be a non-empty string of at most {limit} characters")
     return value
 
 
@@ -300,7 +300,7 @@ class InternalRoutes:
             control.fail(
                 _string(body, "target"),
                 _string(body, "failureCode"),
-                _string(body, "reason", "Failure forced through the control API"),
+                _string(body, "reason", "Failure forced through the control API", limit=4096),
             )
         elif action == "advance":
             control.advance(_string(body, "jobId"), _count(body, "steps", 1, MAX_STEPS))

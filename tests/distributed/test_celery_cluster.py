@@ -182,6 +182,34 @@ def test_a_job_task_delivered_twice_runs_the_job_once(cluster: Cluster) -> None:
     assert logs.count("duplicate job task dropped") >= 2
 
 
+def test_the_control_api_of_either_api_node_reaches_jobs_on_the_workers(cluster: Cluster) -> None:
+    """Step mode, step credits and a forced failure set through one API node or the other act on
+    the jobs the workers run (the settings are the database's)."""
+    first, second = cluster.apis
+    first.control("pace", pace="step")
+    try:
+        job_id = second.control("diagnostic-job", seconds=0.3)["jobId"]  # three steps
+        arn = f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{job_id}"
+        time.sleep(1.5)
+        assert record(cluster, arn)["state"] == "PENDING"  # its task came and was dropped
+        second.control("advance", jobId=job_id, steps=2)  # its start and one step
+        assert eventually(lambda: record(cluster, arn)["progress"].get("steps") == 1, 20, interval=0.05)
+        time.sleep(1)
+        held = record(cluster, arn)
+        assert held["state"] == "RUNNING" and held["progress"] == {"steps": 1, "of": 3}
+        first.control("advance", jobId=job_id, steps=2)
+        assert eventually(lambda: record(cluster, arn)["state"] == "SUCCEEDED", 20, interval=0.05)
+    finally:
+        first.control("pace", pace="instant")
+    second.control("fail", target="jobforge.diagnostic", failureCode="LimitExceeded", reason="forced")
+    failed_id = first.control("diagnostic-job", seconds=5)["jobId"]
+    failed_arn = f"arn:aws:jobforge:us-east-1:000000000000:diagnostic-job/{failed_id}"
+    assert eventually(lambda: record(cluster, failed_arn)["state"] == "FAILED", 20, interval=0.05)
+    failed = record(cluster, failed_arn)
+    assert (failed["failure_code"], failed["failure_reason"]) == ("LimitExceeded", "forced")
+    assert first.control("pace", pace="instant")["forcedFailures"] == {}
+
+
 def test_a_data_exchange_job_started_through_the_other_node_runs_on_a_worker(cluster: Cluster) -> None:
     """Data Exchange StartJob (WAITING -> PENDING) sends the job's task like a creation does."""
     s3 = client("s3", cluster.apis[0].url)

@@ -47,10 +47,6 @@ def jobforge(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"JOBFORGE_BROKER_VISIBILITY_TIMEOUT": "0"}, "JOBFORGE_BROKER_VISIBILITY_TIMEOUT must be at least"),
         ({"JOBFORGE_BROKER_VISIBILITY_TIMEOUT": "5m"}, "JOBFORGE_BROKER_VISIBILITY_TIMEOUT must be a whole"),
         ({"JOBFORGE_PIECES_PER_JOB": "0"}, "JOBFORGE_PIECES_PER_JOB must be at least 1, not 0"),
-        (
-            {"JOBFORGE_EXECUTOR": "celery", "JOBFORGE_BROKER_URL": "redis://h/0", "JOBFORGE_PACE": "step"},
-            "JOBFORGE_PACE step is for the in-process executor",
-        ),
     ],
 )
 def test_impossible_celery_settings_are_refused(env: dict[str, str], message: str) -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from jobforge.engine import JobControl, JobEngine, JobState
+from jobforge.engine import JobEngine, JobState
 from jobforge.engine.reset import JobsStillRunning, wipe
 from tests.engine.helpers import Scope, wait_for
 from tests.engine.test_engine import CountingHandler, create
@@ -16,7 +16,7 @@ from tests.support import eventually
 
 @pytest.fixture
 def engine(database_url: str):
-    eng = JobEngine(database_url, workers=2, cpu_workers=1, control=JobControl("step"))
+    eng = JobEngine(database_url, workers=2, cpu_workers=1, pace="step")
     eng.register(CountingHandler())
     eng.start()
     yield eng

@@ -241,6 +241,9 @@ BAD_BODIES: list[tuple[str, bytes]] = [
     ("pace", b'{"pace": "realistic", "stepDelay": -1}'),
     ("pace", b'{"pace": ["step"]}'),
     ("fail", b'{"target": 1, "failureCode": "X"}'),
+    ("fail", b'{"target": "' + b"t" * 257 + b'", "failureCode": "X"}'),  # over a column's width
+    ("fail", b'{"target": "t", "failureCode": "X", "reason": "' + b"r" * 4097 + b'"}'),
+    ("advance", b'{"jobId": "' + b"x" * 257 + b'"}'),
     ("pace", b'["pace", "step"]'),
     ("pace", b'{"pace": "step"'),
     ("pace", b"\xff\xfe"),

@@ -3,7 +3,9 @@
 The database stays the truth about a job; a job task only says "look at job N":
 
 - a finished job: nothing to do;
-- a Pending job: claim it (Running, under this process's lease) and run it;
+- a Pending job: claim it (Running, under this process's lease) and run it; in the control API's
+  step mode only with a step credit, else the task is dropped and sent again when the control API
+  gives credits or changes the pace (:meth:`CeleryExecutor.wake`);
 - a Running/Canceling job whose lease expired (its worker died): settle it as restart recovery
   does (a resumable job runs again with its saved partial result, the others end Failed or
   Canceled, then the handler's cleanup);
@@ -219,7 +221,10 @@ class CeleryExecutor:
         return []
 
     def wake(self) -> None:
-        """Nothing to wake: jobs are sent when they become Pending."""
+        """After the control API changed the pace or gave step credits: send again the tasks of
+        Pending jobs, which a worker drops while step mode holds them (a duplicate is harmless)."""
+        for job in self.jobs.list_pending(list(self.handlers), limit=1000):
+            self.send(job)
 
     def start(self) -> None:
         """An API node sends tasks and runs nothing: no recovery (workers own running jobs)."""
@@ -282,6 +287,9 @@ class CeleryExecutor:
                 self._clean_up(handler, job)
                 return None
         if job.state is not JobState.PENDING:
+            return None
+        if not self.control.may_start(job.job_id):
+            log.info("job held in step mode", extra={"job": job.arn})  # sent again by wake()
             return None
         return self.jobs.claim(pk, self.owner, self.config.lease_seconds)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jobforge.engine.artifacts import ArtifactStore
-from jobforge.engine.control import JobControl
+from jobforge.engine.control import JobControl, Pace
 from jobforge.engine.db import Database, settings
 from jobforge.engine.executor import InProcessExecutor
 from jobforge.engine.handlers import JobHandler
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from jobforge.engine.celery_app import CeleryConfig
     from jobforge.engine.celery_executor import CeleryExecutor
 
+log = logging.getLogger("jobforge.jobs")
+
 
 class JobEngine:
     """Everything services share: durable records, tags, pagination, jobs and their execution."""
@@ -36,11 +39,13 @@ class JobEngine:
         workers: int = 4,
         cpu_workers: int | None = None,
         single_node: bool = True,
-        control: JobControl | None = None,
+        pace: Pace = "instant",
+        step_delay: float = 0.0,
         celery: CeleryConfig | None = None,
     ) -> None:
         """``single_node``: no other process writes this database (read caches are safe); never
-        with ``celery`` (the Celery executor: several API nodes and workers share the database)."""
+        with ``celery`` (the Celery executor: several API nodes and workers share the database).
+        ``pace``, ``step_delay``: how fast jobs advance unless the control API says otherwise."""
         self.db = Database(database_url)
         self.db.migrate()
         self.tokens = PageTokens(self._secret("page-token-secret"))
@@ -50,7 +55,12 @@ class JobEngine:
         self.progress = JobProgress(self.jobs)  # the services declare their job kinds
         self.artifacts = ArtifactStore(self.db)
         self.revocations = Revocations(self.db)
-        self.control = control or JobControl()
+        self.control = JobControl(self.db, pace, step_delay)
+        if (self.control.pace, self.control.step_delay) != (pace, step_delay):
+            log.warning(
+                "the pace set through the control API holds, not this node's own (reset to end it)",
+                extra={"pace": self.control.pace, "step_delay": self.control.step_delay},
+            )
         self.executor: InProcessExecutor | CeleryExecutor
         if celery is not None:
             from jobforge.engine.celery_executor import CeleryExecutor

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -161,6 +162,32 @@ revoked_tokens = Table(  # signed tokens ended before their expiry (a console se
     metadata,
     Column("token_id", String(64), primary_key=True),
     Column("expires_at", Integer, nullable=False),  # Unix seconds: the token is dead anyway after
+)
+
+# The control API's settings (engine/control.py), shared by every API node and worker: the pace
+# set through it (no row: each node keeps the pace it started with), failures forced on the next
+# job of an id or kind, and the steps each job may still take in step mode.
+control_pace = Table(
+    "control_pace",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: one row at most
+    Column("pace", String(16), nullable=False),
+    Column("step_delay", Float, nullable=False),
+)
+
+forced_failures = Table(
+    "forced_failures",
+    metadata,
+    Column("target", String(256), primary_key=True),  # a job id or a job kind
+    Column("failure_code", String(256), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+step_credits = Table(
+    "step_credits",
+    metadata,
+    Column("job_id", String(256), primary_key=True),
+    Column("credits", Integer, nullable=False),
 )
 
 
