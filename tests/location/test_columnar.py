@@ -195,3 +195,41 @@ def test_columnar_forgets_shapes_met_once_before_learnt_ones(
     assert len(resets) == 1  # made once, never started afresh
     assert len(index._shape_ids) < 1000  # though 1,500 one-off shapes were met
     assert index.fast_rows > 1200  # the learnt shapes kept answering
+
+
+def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
+    reference_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows giving no locality get it appended: no exact premise match, so their shapes are not
+    learnt (they were learnt, then forgotten at their first join and learnt again, over and over);
+    the output is the per-row path's."""
+    forgotten: list[int] = []
+    forget = columnar.ColumnarIndex.forget
+    monkeypatch.setattr(
+        columnar.ColumnarIndex,
+        "forget",
+        lambda index, shape: (forgotten.append(shape), forget(index, shape))[1],
+    )
+    rng = random.Random(4)
+    points = [p for p in us_points() if not p.unit][:30]
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    rows = []
+    for _ in range(1500):
+        p = rng.choice(points)
+        rows.append(
+            {
+                "AddressLines_1": f"{p.number} {p.street}",
+                "AddressComponents_Region": p.region,
+                "AddressComponents_PostalCode": p.postcode,
+                "AddressComponents_Country": "US",
+            }
+        )
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
+    data = buf.getvalue()
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    assert _run(data, validator, columnar=True).equals(per_row)
+    granularity = per_row.column("Output_ValidationResults_ValidationGranularity").to_pylist()
+    assert granularity.count("Premise") > 1400  # premise matches, the locality appended
+    assert forgotten == []

@@ -175,7 +175,8 @@ class ColumnarIndex:
         _NO_SHAPE when its rows cannot take the fast path, _UNLEARNT when this row's street or
         number was no exact match (another row of the shape may be)."""
         parsed = row.parsed
-        if self.validator.exact_premises is None:
+        premises = self.validator.exact_premises
+        if premises is None:
             return _NO_SHAPE
         if (
             parsed.number != row.number
@@ -192,6 +193,11 @@ class ColumnarIndex:
         if known is None:
             return _UNLEARNT
         group = known[0]
+        if premises.template(group, parsed, loc_key, known[1]) is None:
+            # The row was no exact match in every component (its postcode or locality was
+            # corrected or appended): the shape's other rows, which give the same ones, will
+            # hardly be, and learning it would only forget it at its first join.
+            return _NO_SHAPE
         memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key, row.unit is not None)
         table = self._tables.get(memo)
         if table is None or table[1] is not group:
