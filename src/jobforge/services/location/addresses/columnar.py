@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -95,6 +95,42 @@ def _unit_follows(row: _Row) -> bool:
         return False
 
 
+class _Templates:
+    """The ExactPremise templates the joins used, and their values as Arrow columns, each built
+    once per template (not per batch): a batch's fast rows take their values by template slot."""
+
+    _SUFFIX, _POSITIONED = -1, -2  # derived columns: the label after the first line; positioned
+
+    def __init__(self) -> None:
+        self._values: list[tuple[Any, ...]] = []
+        self._positioned: list[bool] = []
+        self._columns: dict[tuple[int, pa.DataType], pa.Array] = {}
+
+    def add(self, template: tuple[tuple[Any, ...], bool]) -> int:
+        """The new template's slot."""
+        self._values.append(template[0])
+        self._positioned.append(template[1])
+        return len(self._values) - 1
+
+    def column(self, value: int, dtype: pa.DataType) -> pa.Array:
+        """Column ``value`` (a VALUE_INDEX position, _SUFFIX or _POSITIONED) of every template."""
+        built = self._columns.get((value, dtype))
+        start = 0 if built is None else len(built)
+        if start < len(self._values):
+            new = pa.array(self._cells(value, start), dtype)
+            built = new if built is None else pa.concat_arrays([built, new])
+            self._columns[(value, dtype)] = built
+        assert built is not None
+        return built
+
+    def _cells(self, value: int, start: int) -> list[Any]:
+        if value == self._POSITIONED:
+            return self._positioned[start:]
+        if value == self._SUFFIX:
+            return [row[_V_LABEL][len(row[_V_LINE1]) :] for row in self._values[start:]]
+        return [row[value] for row in self._values[start:]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """A registered shape: the parse of its first row, the street reached and its number table."""
@@ -129,6 +165,8 @@ class ColumnarIndex:
         self._probed = np.empty(0, np.int64)  # (table, number) keys looked up, sorted
         self._rows: list[tuple[int, int, str | None, float | None, float | None]] = []
         self._sorted: tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array] | None = None
+        self.templates = _Templates()
+        self._slots: dict[tuple[int, int], int] = {}  # (shape, fact) -> template slot, -1 for none
 
     # -- registration ----------------------------------------------------------------------------
 
@@ -294,6 +332,14 @@ class ColumnarIndex:
             shape_id = self._shape_ids[shape] = self._learn(shape, self._pending.pop(shape))
         return shape_id
 
+    def shape_ids(self, texts: list[str]) -> np.ndarray:
+        """:meth:`shape_id` of each of ``texts``."""
+        get = self._shape_ids.get
+        ids = np.fromiter((get(text, _UNLEARNT) for text in texts), np.int64, len(texts))
+        for i in np.flatnonzero(ids == _PENDING).tolist():
+            ids[i] = self.shape_id(texts[i])
+        return ids
+
     def shape_tables(self) -> np.ndarray:
         """The number table of each shape."""
         return np.array(self._shape_tables, np.int32)
@@ -302,16 +348,25 @@ class ColumnarIndex:
     def fact_count(self) -> int:
         return len(self._fact_points)
 
-    def template(self, shape_id: int, fact_id: int) -> tuple[tuple[Any, ...], bool] | None:
-        """The ExactPremise template for rows of a shape reaching a point with these facts."""
+    def template_slot(self, shape_id: int, fact_id: int) -> int:
+        """The slot in :attr:`templates` of the ExactPremise template for rows of a shape reaching
+        a point with these facts; -1 when there is none (the shape is forgotten then)."""
+        slot = self._slots.get((shape_id, fact_id))
+        if slot is None:
+            slot = self._slots[(shape_id, fact_id)] = self._template_slot(shape_id, fact_id)
+            if slot < 0:
+                self.forget(shape_id)
+        return slot
+
+    def _template_slot(self, shape_id: int, fact_id: int) -> int:
         premises = self.validator.exact_premises
-        shape = self._shapes[shape_id]
         if premises is None:
-            return None
+            return -1
+        shape = self._shapes[shape_id]
         found = premises.template(shape.group, shape.parsed, shape.loc_key, self._fact_points[fact_id])
         if found is None or found[0][_V_STREET] is None:
-            return None
-        return found
+            return -1
+        return self.templates.add(found)
 
 
 _INDEXES: weakref.WeakKeyDictionary[AddressValidator, ColumnarIndex] = weakref.WeakKeyDictionary()
@@ -327,21 +382,16 @@ def columnar_index(validator: AddressValidator) -> ColumnarIndex:
 
 @dataclass(slots=True)
 class _Fast:
-    """Rows resolved by the join: their positions, point columns and template per row."""
+    """Rows resolved by the join: their positions, point columns and template slot per row."""
 
     rows: np.ndarray
     point_number: pa.Array
     unit: pa.Array  # the unit cut from the second line, or null
     lon: pa.Array
     lat: pa.Array
-    template: np.ndarray  # index into templates
-    templates: list[tuple[tuple[Any, ...], bool]]
-    columns: list[list[Any]] = field(default_factory=list)  # the templates' values, by column
-
-    def __post_init__(self) -> None:
-        width = len(VALUE_INDEX)
-        flat = list(chain.from_iterable(t[0] for t in self.templates))
-        self.columns = [flat[j::width] for j in range(width)]
+    slots: pa.Array  # into templates
+    templates: _Templates
+    line1: pa.Array | None = None  # made for the first line, kept for the label
 
 
 def _shapes(cleaned: list[pa.Array]) -> tuple[np.ndarray, pa.Array, pa.Array, pa.Array] | None:
@@ -411,7 +461,7 @@ def _resolve(
     index.make_room(len(encoded.dictionary))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     texts = encoded.dictionary.to_pylist()
-    ids = np.array([index.shape_id(t) for t in texts], np.int64)
+    ids = index.shape_ids(texts)
     learn = np.flatnonzero(ids == _UNLEARNT)
     first_rows = np.empty(0, np.int64)
     if learn.size:
@@ -442,15 +492,7 @@ def _resolve(
     pos = known[hit]
     width = index.fact_count + 1
     pairs, inverse = np.unique(shape_of_row[pos] * width + facts, return_inverse=True)
-    templates: list[tuple[tuple[Any, ...], bool]] = []
-    slot = np.full(len(pairs), -1, np.int64)
-    for k, value in enumerate(pairs.tolist()):
-        found_template = index.template(value // width, value % width)
-        if found_template is None:
-            index.forget(value // width)
-        else:
-            slot[k] = len(templates)
-            templates.append(found_template)
+    slot = np.array([index.template_slot(*divmod(pair, width)) for pair in pairs.tolist()], np.int64)
     per_row = slot[inverse]
     ok = per_row >= 0
     keep = pa.array(np.flatnonzero(ok))
@@ -460,8 +502,8 @@ def _resolve(
         unit.take(pa.array(pos[ok])),
         lons.take(keep),
         lats.take(keep),
-        per_row[ok],
-        templates,
+        pa.array(per_row[ok]),
+        index.templates,
     )
 
 
@@ -476,29 +518,29 @@ def _validate(
 
 def _fast_column(fast: _Fast, value: int, dtype: pa.DataType) -> pa.Array:
     """One outcome column of the fast rows: the template's value, or the per-point substitution."""
-    pick = pa.array(fast.template)
-    template_column = fast.columns[value]
+    templates, pick = fast.templates, fast.slots
     if value in (_V_LINE1, _V_LABEL):
-        street = pa.array(fast.columns[_V_STREET], pa.string()).take(pick)
-        line1 = pc.binary_join_element_wise(fast.point_number, street, " ")
-        if fast.unit.null_count < len(fast.unit):  # "<number> <street> <designator> <unit>"
-            designator = pa.array(fast.columns[_V_UNIT_DESIGNATOR], pa.string()).take(pick)
-            line1 = pc.binary_join_element_wise(line1, designator, fast.unit, " ", null_handling="skip")
+        if fast.line1 is None:
+            street = templates.column(_V_STREET, pa.string()).take(pick)
+            fast.line1 = pc.binary_join_element_wise(fast.point_number, street, " ")
+            if fast.unit.null_count < len(fast.unit):  # "<number> <street> <designator> <unit>"
+                designator = templates.column(_V_UNIT_DESIGNATOR, pa.string()).take(pick)
+                fast.line1 = pc.binary_join_element_wise(
+                    fast.line1, designator, fast.unit, " ", null_handling="skip"
+                )
         if value == _V_LINE1:
-            return line1
-        suffix = [
-            label[len(line) :] for label, line in zip(template_column, fast.columns[_V_LINE1], strict=True)
-        ]
-        return pc.binary_join_element_wise(line1, pa.array(suffix, pa.string()).take(pick), "")
+            return fast.line1
+        suffix = templates.column(_Templates._SUFFIX, pa.string()).take(pick)
+        return pc.binary_join_element_wise(fast.line1, suffix, "")
     if value == _V_NUMBER:
         return fast.point_number
     if value == _V_UNIT:
         return fast.unit.cast(dtype)
     if value in (_V_LON, _V_LAT):
-        positioned = pa.array([t[1] for t in fast.templates], pa.bool_()).take(pick)
+        positioned = templates.column(_Templates._POSITIONED, pa.bool_()).take(pick)
         coordinate = fast.lon if value == _V_LON else fast.lat
         return pc.if_else(positioned, coordinate, pa.scalar(None, pa.float64())).cast(dtype)
-    return pa.array(template_column, dtype).take(pick)
+    return templates.column(value, dtype).take(pick)
 
 
 def outcome_arrays(
