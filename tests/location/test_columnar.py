@@ -200,9 +200,9 @@ def test_columnar_forgets_shapes_met_once_before_learnt_ones(
 def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
     reference_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rows giving no locality get it appended: no exact premise match, so their shapes are not
-    learnt (they were learnt, then forgotten at their first join and learnt again, over and over);
-    the output is the per-row path's."""
+    """Rows giving a misspelt locality get it corrected: no exact premise match, so their shapes
+    are not learnt (they were learnt, then forgotten at their first join and learnt again, over and
+    over); the output is the per-row path's."""
     forgotten: list[int] = []
     forget = columnar.ColumnarIndex.forget
     monkeypatch.setattr(
@@ -219,6 +219,7 @@ def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
         rows.append(
             {
                 "AddressLines_1": f"{p.number} {p.street}",
+                "AddressComponents_Locality": p.city[:-1],
                 "AddressComponents_Region": p.region,
                 "AddressComponents_PostalCode": p.postcode,
                 "AddressComponents_Country": "US",
@@ -231,5 +232,5 @@ def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
     validator = AddressValidator(reference_index)
     assert _run(data, validator, columnar=True).equals(per_row)
     granularity = per_row.column("Output_ValidationResults_ValidationGranularity").to_pylist()
-    assert granularity.count("Premise") > 1400  # premise matches, the locality appended
+    assert granularity.count("Premise") > 1400  # premise matches, the locality corrected
     assert forgotten == []

@@ -13,7 +13,8 @@ _COUNTRY_SPELLINGS = {"US": ("US", "USA"), "CA": ("CA", "Canada"), "GB": ("GB", 
 
 
 def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
-    """Several spellings of one reference point: components, upper case, one line, no country."""
+    """Several spellings of one reference point: components, upper case, one line, no country, no
+    locality."""
     region = p.region or None
     last = " ".join(x for x in (p.region, p.postcode) if x)
     rows: list[dict[str, Any]] = []
@@ -34,6 +35,15 @@ def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
             }
         )
     rows.append({"AddressLines_1": f"{p.number} {p.street}, {p.city}, {last}"})
+    rows.append(  # no locality: appended from the point
+        {
+            "AddressLines_1": f"{p.number} {p.street}",
+            "AddressComponents_Region": region,
+            "AddressComponents_PostalCode": p.postcode,
+            "AddressComponents_Country": country,
+        }
+    )
+    rows.append({"AddressLines_1": f"{p.number} {p.street}, {last}", "AddressComponents_Country": country})
     rows.append(
         {
             "AddressComponents_AddressNumber": p.number,

@@ -300,6 +300,7 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
 _EXACT = (VALIDATED, EXACT)
 _EXACT_COMPONENTS = ("Street", "AddressNumber", "PostalCodeDetails_Base", "Locality", "Region")
 _ALL_EXACT = (_EXACT,) * len(_EXACT_COMPONENTS)
+_LOCALITY_APPENDED = (_EXACT, _EXACT, _EXACT, (VALIDATED, APPENDED), _EXACT)  # none was given
 
 
 _LINE1, _LABEL = _I["Output_AddressLines_1"], _I["Output_Address_Label"]
@@ -332,10 +333,12 @@ class ExactPremise:
 
     When an address matched a point exactly in every component (street, number, postcode, locality,
     region; no floor or postcode extension; a US unit only where the point records no units, so it
-    is Unconfirmed whatever it is), its outcome depends only on: the street matched; the postcode,
-    locality key and region code given (which all equalled the point's); whether the country was
-    given; the sub-region passed through; the unit designator; the point's own city, region,
-    postcode and city key; and, per point, its house number and position, and the unit's number.
+    is Unconfirmed whatever it is), or in all of them but a locality it did not give (appended from
+    the point), its outcome depends only on: the street matched; the postcode, locality key (empty
+    when none was given) and region code given (which all equalled the point's); whether the
+    country was given; the sub-region passed through; the unit designator; the point's own city,
+    region, postcode and city key; and, per point, its house number and position, and the unit's
+    number.
     So the outcome of one such match is a template for every later address that reaches a point of
     the same street with the same facts: only the first line, the label, the number, the unit and
     the position change. Entries hold the street group itself, so an ``id`` is never reused while
@@ -412,7 +415,8 @@ class ExactPremise:
             or len(statuses) != (7 if unit else 6)
             or (unit and statuses.get("SecondaryAddressComponents_Unit") != _UNIT_UNCONFIRMED)
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
-            or tuple(map(statuses.get, _EXACT_COMPONENTS)) != _ALL_EXACT
+            or tuple(map(statuses.get, _EXACT_COMPONENTS))
+            != (_ALL_EXACT if parsed.locality else _LOCALITY_APPENDED)
             or not values[_LINE1]
             or values[_LINE1]
             != _first_line(result.number, values[_STREET], (values[_UNIT_DESIGNATOR], unit) if unit else None)
