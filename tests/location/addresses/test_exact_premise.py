@@ -44,6 +44,7 @@ def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
         }
     )
     rows.append({"AddressLines_1": f"{p.number} {p.street}, {last}", "AddressComponents_Country": country})
+    rows.append({**rows[-2], "AddressComponents_Locality": "--"})  # given, but no name key: corrected
     rows.append(
         {
             "AddressComponents_AddressNumber": p.number,

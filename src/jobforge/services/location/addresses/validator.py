@@ -351,8 +351,9 @@ class ExactPremise:
 
     @staticmethod
     def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...] | None:
-        """None for an address whose outcome is never a template (a unit not templated)."""
-        if parsed.unit_number and not _templated_unit(parsed):
+        """None for an address whose outcome is never a template (a unit not templated, a locality
+        given whose name key is empty: it is corrected, not appended)."""
+        if (parsed.unit_number and not _templated_unit(parsed)) or (parsed.locality and not loc_key):
             return None
         region = parsed.region[0] if parsed.region else None
         pc = parsed.postcode[0] if parsed.postcode else None
