@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from jobforge.services.location.addresses import (
+    AddressValidator,
     ImportResult,
     ReferenceImportError,
     ReferenceIndex,
     import_openaddresses,
     import_reference,
 )
-from jobforge.services.location.addresses.reference import point_fingerprint, us_zip_table
+from jobforge.services.location.addresses.columns import VALUE_INDEX
+from jobforge.services.location.addresses.reference import KEYS_VERSION, point_fingerprint, us_zip_table
 
 from .refdata import RefPoint, intl_points, us_points, write_csv, write_geojson
 
@@ -218,3 +220,73 @@ def test_zip_table() -> None:
     info = zt.get("98112")
     assert (info.city, info.state) == ("Seattle", "WA")
     assert "98112" in zt.zips_for("WA", "SEATTLE")
+
+
+_QUEBEC = RefPoint(-73.5673, 45.5017, "1234", "Rue Saint-Jérôme", "", "Montréal", "QC", "H2X 1Y4")
+
+
+def _quebec_row(street: str, city: str) -> dict[str, str]:
+    return {
+        "AddressLines_1": f"1234 {street}",
+        "AddressComponents_Locality": city,
+        "AddressComponents_Region": "QC",
+        "AddressComponents_PostalCode": "H2X 1Y4",
+        "AddressComponents_Country": "CA",
+    }
+
+
+def _exact_match(validator: AddressValidator, street: str, city: str) -> bool:
+    values = validator.validate_mapping(_quebec_row(street, city)).values
+    status = "Output_ValidationResults_Components_Address_{}_StatusDetail"
+    return (
+        values[VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]] == "Premise"
+        and values[VALUE_INDEX[status.format("Street")]] == "Exact"
+        and values[VALUE_INDEX[status.format("Locality")]] == "Exact"
+        and values[VALUE_INDEX["Output_Address_Label"]]
+        == "1234 Rue Saint-Jérôme, Montréal QC H2X 1Y4, Canada"
+    )
+
+
+def test_names_match_with_or_without_their_accents(tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    import_reference(write_csv(tmp_path / "ca.csv", [_QUEBEC]), index, "CA")
+    validator = AddressValidator(index)
+    assert _exact_match(validator, "Rue Saint-Jerome", "Montreal")  # as CRM exports often write them
+    assert _exact_match(validator, "RUE SAINT-JÉRÔME", "MONTRÉAL")
+    assert _exact_match(validator, "Rue Saint-Jérôme", "Montréal")
+
+
+def test_an_index_with_keys_of_an_older_version_is_upgraded(tmp_path: Path) -> None:
+    """Keys made before diacritics were folded: opening the index brings them up to date, and the
+    next import makes the fingerprints anew, dropping a point that is now the same as another."""
+    index = tmp_path / "idx.sqlite"
+    plain = RefPoint(_QUEBEC.lon, _QUEBEC.lat, "1234", "Rue Saint-Jerome", "", "Montreal", "QC", "H2X 1Y4")
+    import_reference(write_csv(tmp_path / "ca.csv", [_QUEBEC, plain]), index, "CA")  # one point now
+    with sqlite3.connect(index) as conn:  # what the previous version wrote: two points
+        conn.execute("DELETE FROM points")
+        conn.execute("PRAGMA user_version = 0")
+        for street, street_key, city, city_key in (
+            ("Rue Saint-Jérôme", "RUE ST J R ME", "Montréal", "MONTR AL"),
+            ("Rue Saint-Jerome", "RUE ST JEROME", "Montreal", "MONTREAL"),
+        ):
+            fingerprint = point_fingerprint(
+                "CA", "1234", street_key, None, city_key, "H2X 1Y4", plain.lon, plain.lat
+            )
+            conn.execute(
+                "INSERT INTO points (country, number, number_key, street, street_key, city, city_key, region,"
+                " postcode, lon, lat, fingerprint) VALUES ('CA', '1234', '1234', ?, ?, ?, ?, 'QC', 'H2X 1Y4',"
+                " ?, ?, ?)",
+                (street, street_key, city, city_key, plain.lon, plain.lat, fingerprint),
+            )
+    conn.close()
+    validator = AddressValidator(index)  # upgrades the keys
+    assert _exact_match(validator, "Rue Saint-Jerome", "Montreal")
+    assert _exact_match(validator, "Rue Saint-Jérôme", "Montréal")
+    validator.close()
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (KEYS_VERSION,)
+        keys = conn.execute("SELECT DISTINCT street_key, city_key FROM points").fetchall()
+    conn.close()
+    assert keys == [("RUE ST JEROME", "MONTREAL")]
+    assert import_reference(tmp_path / "ca.csv", index, "CA") == ImportResult(added=0, present=2, removed=1)
+    assert ReferenceIndex(index).count("CA") == 1

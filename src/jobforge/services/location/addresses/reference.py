@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,8 @@ import zipcodes
 
 from .countries import SUPPORTED_COUNTRIES, resolve_country, resolve_region
 from .standardize import display_name, name_key, number_key, standardize_postcode, standardize_street
+
+log = logging.getLogger("jobforge.location")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS points (
@@ -56,6 +59,7 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS points_city ON points (country, city_key)",
 )
 _UNIQUE_INDEX = "points_fingerprint"
+KEYS_VERSION = 1  # PRAGMA user_version of an index whose match keys are current (1: no diacritics)
 _FINGERPRINT_COLUMNS = "country, number_key, street_key, unit, city_key, postcode, lon, lat"
 _FIELDS = ("LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE", "ID")
 _BATCH = 5000
@@ -266,16 +270,41 @@ def _iter_rows(path: Path) -> Iterator[dict[str, Any]]:
             yield from _iter_csv(fh)
 
 
+def _ascii(text: str | None) -> bool:
+    return text is None or text.isascii()
+
+
+def _upgrade_keys(conn: sqlite3.Connection) -> None:
+    """Bring the match keys of an index written by an older version up to KEYS_VERSION: the keys
+    of points whose street or city is not ASCII changed (diacritics are folded now), and so did
+    their fingerprints, which hash the keys: those are cleared to be made anew (see below)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= KEYS_VERSION:
+        return
+    conn.execute(_SCHEMA)
+    conn.create_function("jobforge_ascii", 1, _ascii, deterministic=True)
+    conn.create_function("jobforge_name_key", 1, name_key, deterministic=True)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(points)")}
+    clear = ", fingerprint = NULL" if "fingerprint" in columns else ""  # else none has one yet
+    # the street column holds the standardized name its key was made of (StreetParts.full)
+    conn.execute(
+        "UPDATE points SET street_key = jobforge_name_key(street), city_key = jobforge_name_key(city)"
+        f"{clear} WHERE NOT (jobforge_ascii(street) AND jobforge_ascii(city))"
+    )
+    conn.execute(f"PRAGMA user_version = {KEYS_VERSION}")
+
+
 def _prepare_index(conn: sqlite3.Connection) -> int:
     """Create the table, or bring an older one up to date; returns the duplicate points removed.
 
-    An index written before fingerprints existed (or by such a version since) has points without
-    one: they get theirs, duplicates are dropped keeping the lowest id, and the UNIQUE index is
-    (re)built. A current index only costs a lookup of NULL fingerprints through that index.
+    An index written before fingerprints existed (or by such a version since), or before its match
+    keys changed, has points without one: they get theirs, duplicates are dropped keeping the
+    lowest id, and the UNIQUE index is (re)built. A current index only costs a lookup of NULL
+    fingerprints through that index.
     """
     conn.execute(_SCHEMA)
     if "fingerprint" not in {row[1] for row in conn.execute("PRAGMA table_info(points)")}:
         conn.execute("ALTER TABLE points ADD COLUMN fingerprint BLOB")
+    _upgrade_keys(conn)
     if _UNIQUE_INDEX in {row[1] for row in conn.execute("PRAGMA index_list(points)")}:
         if conn.execute("SELECT 1 FROM points WHERE fingerprint IS NULL LIMIT 1").fetchone() is None:
             return 0
@@ -301,9 +330,8 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
     code = resolved.code2
     zips = us_zip_table() if code == "US" else None
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(index_path, isolation_level=None)  # transactions are explicit
+    conn = _writable(index_path)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MB: the UNIQUE index takes random inserts
         conn.execute("BEGIN IMMEDIATE")
@@ -335,6 +363,32 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         return ImportResult(added, read - added, removed)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def _writable(index_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(index_path, isolation_level=None, timeout=300)  # transactions are explicit
+    conn.execute("PRAGMA journal_mode=WAL")
+    return conn
+
+
+def upgrade_keys(index_path: Path) -> bool:
+    """Bring the match keys of an index written by an older version up to date in place, as the
+    next import would first (which also makes the fingerprints cleared here anew); whether it was
+    needed."""
+    conn = _writable(index_path)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= KEYS_VERSION:
+            return False
+        conn.execute("BEGIN IMMEDIATE")
+        _upgrade_keys(conn)
+        conn.execute("COMMIT")
+        return True
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -562,13 +616,26 @@ class ReferenceIndex:
         self.path = Path(index_path)
         if not self.path.exists():
             raise FileNotFoundError(f"reference index not found: {self.path}")
-        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._conn = self._open()
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] < KEYS_VERSION:
+            self._conn.close()
+            try:
+                if upgrade_keys(self.path):
+                    log.info("reference index keys upgraded", extra={"index": str(self.path)})
+            except sqlite3.Error as exc:  # a read-only copy: names with accents only match loosely
+                log.warning(
+                    "reference index not upgraded", extra={"index": str(self.path), "error": f"{exc}"}
+                )
+            self._conn = self._open()
         self._lock = threading.Lock()  # one connection shared by threads; loads are rare (cached)
         self.by_postcode = lru_cache(maxsize=cache_size)(self._load_postcode)
         self.by_locality = lru_cache(maxsize=cache_size)(self._load_locality)
         self.by_street = lru_cache(maxsize=cache_size)(self._load_street)
         self._postcodes: dict[str, dict[str, PlaceInfo]] = {}
         self._localities: dict[str, dict[str, PlaceInfo]] = {}
+
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def close(self) -> None:
         self._conn.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -14,6 +15,22 @@ _KEY_STRIP = re.compile(r"[^0-9A-Z ]+")
 
 # Words normalized only inside match keys so "Saint Louis" and "St. Louis" share one key.
 _KEY_WORDS: dict[str, str] = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT", "SAINTE": "STE"}
+
+
+# Letters that carry no combining mark to drop: written out as their ASCII forms.
+_ASCII_LETTERS = str.maketrans(
+    {"ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l"}
+    | {"Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "\u0131": "i"}  # dotless i
+)
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without diacritics ('Montréal' -> 'Montreal', 'Jérôme' -> 'Jerome'), so that names
+    written with and without their accents share one match key."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _letters_digits_spaces(text: str) -> bool:
@@ -32,10 +49,11 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=32768)
 def name_key(text: str | None) -> str:
-    """Match key for locality names: upper-case, no punctuation, common word forms unified."""
+    """Match key for locality names: upper-case, no diacritics or punctuation, common word forms
+    unified."""
     if not text:
         return ""
-    upper = text.upper().replace("'", "")
+    upper = fold_accents(text).upper().replace("'", "")
     if not _letters_digits_spaces(upper):
         upper = _KEY_STRIP.sub(" ", upper)
     return " ".join([_KEY_WORDS.get(w, w) for w in upper.split()])
