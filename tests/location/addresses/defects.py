@@ -14,6 +14,7 @@ precision (correct Premise matches / all Premise matches), per kind and overall.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ INTL_AREAS: tuple[tuple[str, str, str, str, tuple[str, ...], float, float], ...]
     ("GB", "Manchester", "", "", ("M1 1AE", "M2 5DB"), -2.2426, 53.4808),
     ("AU", "Melbourne", "VIC", "Victoria", ("3000", "3004"), 144.9631, -37.8136),
     ("AU", "Sydney", "NSW", "New South Wales", ("2000", "2010"), 151.2070, -33.8675),
+    ("CA", "Montréal", "QC", "Quebec", ("H2X 1Y4", "H3B 2Y5"), -73.5673, 45.5017),  # names with accents
 )
 # Two neighbouring towns whose streets run across the postcode boundary: city, postcode, lon, lat.
 BORDER_TOWNS: tuple[tuple[str, str, float, float], ...] = (
@@ -51,6 +53,8 @@ _SYLLABLES = (
     "oak peb rook sab tan umb vet wil yar zeph ash birch"
 ).split()
 _ENDINGS = "feather combe wick vale gate down beck hollow moor glen croft well field stone brook ley".split()
+_ACCENTED_SYLLABLES = "bé lé mè rô châ fré gué dé pè sé cô vé".split()
+_FRENCH_ENDINGS = "taille rière court ville mont lière ronne champ".split()
 _TYPES = ("Street", "Avenue", "Road", "Boulevard", "Drive", "Lane", "Court", "Place", "Way", "Terrace")
 _ABBREVIATIONS = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Boulevard": "Blvd", "Drive": "Dr",
                   "Lane": "Ln", "Court": "Ct", "Place": "Pl", "Way": "Way", "Terrace": "Ter"}  # fmt: skip
@@ -132,9 +136,10 @@ class Reference:
         self.apart: set[int] = set()  # ids of points on a same-named street that does not
         self._border()
 
-    def _name(self) -> str:
+    def _name(self, accented: bool = False) -> str:
+        syllables, endings = (_ACCENTED_SYLLABLES, _FRENCH_ENDINGS) if accented else (_SYLLABLES, _ENDINGS)
         while True:
-            name = (self.rng.choice(_SYLLABLES) + self.rng.choice(_ENDINGS)).title()
+            name = (self.rng.choice(syllables) + self.rng.choice(endings)).title()
             if name not in self._names:
                 self._names.add(name)
                 return name
@@ -153,20 +158,21 @@ class Reference:
               lon: float, lat: float, ordinals: bool, directionals: bool) -> None:  # fmt: skip
         rng = self.rng
         places = [Place(country, city, region, region_name, pc, pcs) for pc in pcs]
-        through = [Street("", self._name(), rng.choice(_TYPES), "") for _ in range(2)]
+        accented = not city.isascii()
+        through = [Street("", self._name(accented), rng.choice(_TYPES), "") for _ in range(2)]
         for z, place in enumerate(places):
             for s, street in enumerate(through):  # one street, a different stretch in every postcode
                 self._add(street, place, (str(1000 * (z + 1) + 2 * k) for k in range(12)), lon, lat + s)
             for _ in range(4):
                 prefix = rng.choice(("", "", "N", "S")) if directionals else ""
-                street = Street(prefix, self._name(), rng.choice(_TYPES), "")
+                street = Street(prefix, self._name(accented), rng.choice(_TYPES), "")
                 self._add(street, place, (str(100 + 4 * k) for k in range(12)), lon + z, lat)
             # same name, two types: "Foxglen St" and "Foxglen Ave" (one shared house number)
-            twin = self._name()
+            twin = self._name(accented)
             self._add(Street("", twin, "Street", ""), place, (str(10 + 2 * k) for k in range(8)), lon, lat)
             self._add(Street("", twin, "Avenue", ""), place, (str(24 + 2 * k) for k in range(8)), lon, lat)
             if directionals:  # an E/W pair with overlapping stretches
-                pair = self._name()
+                pair = self._name(accented)
                 self._add(
                     Street("E", pair, "Street", ""), place, (str(300 + 2 * k) for k in range(10)), lon, lat
                 )
@@ -178,7 +184,7 @@ class Reference:
                     suffix = rng.choice(("", "NE", "NW", "SE", "SW", "E", "W"))
                     street = Street("", _ordinal(n), rng.choice(("Avenue", "Street")), suffix, n)
                     self._add(street, place, (str(600 + 6 * k) for k in range(10)), lon, lat + z)
-            numbered = Street("", self._name(), "Road" if country == "GB" else "Street", "")
+            numbered = Street("", self._name(accented), "Road" if country == "GB" else "Street", "")
             self._add(numbered, place, ("7", "7A", "7B", "9", "11A", "15C"), lon, lat)
 
     def _border(self) -> None:
@@ -231,6 +237,11 @@ def _row(point: RefPoint, place: Place, street: str, **changes: Any) -> dict[str
     }
     row.update(changes)
     return row
+
+
+def _unaccented(text: str) -> str:
+    """``text`` as a keyboard without accents writes it ("Montréal" -> "Montreal")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def _typo(rng: random.Random, word: str) -> str:
@@ -336,6 +347,11 @@ class Corpus:
         if not p.number[-1].isalpha():
             return None
         return _row(p, pl, "", AddressLines_1=f"{p.number[:-1]}{p.number[-1].lower()} {s.text()}")
+
+    def accents_dropped(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
+        if s.text().isascii() and pl.city.isascii():
+            return None
+        return _row(p, pl, _unaccented(s.text()), AddressComponents_Locality=_unaccented(pl.city))
 
     def city_misspelled(self, c: str, p: RefPoint, s: Street, pl: Place) -> dict[str, Any] | None:
         if len(pl.city) < 6:
@@ -513,6 +529,7 @@ DEFECT_KINDS: tuple[str, ...] = (
     "unit_forms",
     "number_suffix",
     "city_misspelled",
+    "accents_dropped",
     "region_full_name",
     "postcode_missing",
     "postcode_format",
