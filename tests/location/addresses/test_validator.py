@@ -358,3 +358,19 @@ def test_malformed_postcode_is_a_row_result_not_an_internal_error(validator: Add
          "AddressComponents_AddressNumber": "0"}
     )  # fmt: skip
     assert out.error_type != "InternalServerError", out.error_message
+
+
+def test_rows_without_a_number_stay_cached_among_one_off_rows(reference_index: Any) -> None:
+    """A street given without a house number is validated once, however many one-off rows (each a
+    new number) come between its repeats; the one-off rows still take the row cache's turns."""
+    validator = AddressValidator(reference_index, cache_size=10)
+    validated: list[tuple[str | None, ...]] = []
+    validate = validator._validate
+    validator._validate = lambda key, parsed: (validated.append(key), validate(key, parsed))[1]  # type: ignore[method-assign]
+    street = {k: v for k, v in SEATTLE.items() if k != "AddressComponents_AddressNumber"}
+    outcomes = []
+    for n in range(200):
+        check(validator, {**SEATTLE, "AddressComponents_AddressNumber": str(1000 + n)})  # no such point
+        outcomes.append(check(validator, street))
+    assert all(out == outcomes[0] for out in outcomes) and outcomes[0][GRAN] == "Street"
+    assert len(validated) == 201  # 200 one-off rows, the street row once

@@ -309,6 +309,7 @@ _UNIT = _I["Output_Address_SecondaryAddressComponents_Unit_Number"]
 _UNIT_DESIGNATOR = _I["Output_Address_SecondaryAddressComponents_Unit_Designator"]
 _LON, _LAT = _I["Output_Position_Longitude"], _I["Output_Position_Latitude"]
 _UNIT_UNCONFIRMED = (UNCONFIRMED, NO_MATCH)
+_ERROR_TYPE = _I["ErrorType"]
 
 
 def _first_line(number: str | None, street: str | None, unit: tuple[str, str] | None = None) -> str | None:
@@ -453,6 +454,9 @@ class AddressValidator:
         self.reference = ReferenceIndex(reference_index_path) if reference_index_path else None
         self.matcher = Matcher(self.reference)
         self._cache: dict[tuple[str | None, ...], ValidationOutcome] = {}
+        # Outcomes without a house number or error (a street or place given, no number): a few
+        # distinct ones, met again and again, kept apart so that one-off rows do not flush them.
+        self._numberless: dict[tuple[str | None, ...], ValidationOutcome] = {}
         self._premises = ExactPremise() if reuse_exact_matches else None
         self._cache_size = cache_size
         self.premise_reuses = 0  # rows answered from an ExactPremise template
@@ -481,13 +485,15 @@ class AddressValidator:
         The batch path: rows seen lately come from a cache, the common shape is parsed without
         building a record. ``parsed``: the row's ``parse_key(key)`` when the caller made it already.
         """
-        outcome = self._cache.get(key)
+        outcome = self._cache.get(key) or self._numberless.get(key)
         if outcome is not None:
             return outcome
         outcome = self._validate(key, parsed) if any(key) else _EMPTY_ROW
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[key] = outcome
+        values = outcome.values
+        cache = self._cache if values[_NUMBER] or values[_ERROR_TYPE] else self._numberless
+        if len(cache) >= self._cache_size:
+            cache.clear()
+        cache[key] = outcome
         return outcome
 
     def validate_mapping(
