@@ -14,7 +14,7 @@ _COUNTRY_SPELLINGS = {"US": ("US", "USA"), "CA": ("CA", "Canada"), "GB": ("GB", 
 
 def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
     """Several spellings of one reference point: components, upper case, one line, no country, no
-    locality."""
+    locality, no postcode."""
     region = p.region or None
     last = " ".join(x for x in (p.region, p.postcode) if x)
     rows: list[dict[str, Any]] = []
@@ -45,6 +45,10 @@ def _rows(country: str, p: RefPoint) -> list[dict[str, Any]]:
     )
     rows.append({"AddressLines_1": f"{p.number} {p.street}, {last}", "AddressComponents_Country": country})
     rows.append({**rows[-2], "AddressComponents_Locality": "--"})  # given, but no name key: corrected
+    no_postcode = {**rows[-3], "AddressComponents_Locality": p.city, "AddressComponents_PostalCode": None}
+    rows.append(no_postcode)  # appended from the point
+    rows.append({**no_postcode, "AddressComponents_PostalCode": "ZZZ"})  # given, but not a postcode
+    rows.append({**no_postcode, "AddressComponents_Locality": None})  # neither: no template
     rows.append(
         {
             "AddressComponents_AddressNumber": p.number,

@@ -157,7 +157,7 @@ class ColumnarIndex:
         self._pending: dict[str, _Row] = {}  # a _PENDING shape's first row
         self._shapes: list[_Shape] = []
         self._shape_tables: list[int] = []
-        self._tables: dict[tuple[str, str, str, str, bool], tuple[int, StreetGroup]] = {}
+        self._tables: dict[tuple[str, str, str | None, str, bool], tuple[int, StreetGroup]] = {}
         self._table_count = 0
         self._facts: dict[tuple[Any, ...], int] = {}
         self._fact_points: list[AddressPoint] = []
@@ -219,8 +219,7 @@ class ColumnarIndex:
         if (
             parsed.number != row.number
             or parsed.street is None
-            or parsed.postcode is None
-            or parsed.postcode[1] is not None
+            or (parsed.postcode is not None and parsed.postcode[1] is not None)
             or parsed.unit_number != row.unit
             or parsed.floor_number
             or (row.unit is not None and not _unit_follows(row))
@@ -236,7 +235,8 @@ class ColumnarIndex:
             # corrected or appended): the shape's other rows, which give the same ones, will
             # hardly be, and learning it would only forget it at its first join.
             return _NO_SHAPE
-        memo = (parsed.country.code2, parsed.street.key, parsed.postcode[0], loc_key, row.unit is not None)
+        pc = parsed.postcode[0] if parsed.postcode else None
+        memo = (parsed.country.code2, parsed.street.key, pc, loc_key, row.unit is not None)
         table = self._tables.get(memo)
         if table is None or table[1] is not group:
             table = self._tables[memo] = (self._add_table(parsed, loc_key, group), group)

@@ -418,14 +418,14 @@ class Matcher:
         """The street group and address point ``match`` would settle on, found from its memo alone.
 
         Only for addresses whose outcome can be an exact premise match (see ExactPremise): a street
-        already matched exactly in this postcode and locality, a house number, no floor or postcode
-        extension. A unit qualifies when the number has a single point and no units are recorded
+        already matched exactly in this postcode (or none) and locality, a house number, no floor or
+        postcode extension. A unit qualifies when the number has a single point and no units are recorded
         there, so that the unit changes neither the point nor its status (Unconfirmed, whatever
         the unit). None otherwise, or when the street is not memoized.
         """
-        if not p.number or p.floor_number or p.street is None or p.postcode is None:
+        if not p.number or p.floor_number or p.street is None:
             return None
-        pc, ext = p.postcode
+        pc, ext = p.postcode or (None, None)
         if ext is not None:
             return None
         hit = self._street_memo.get((p.country.code2, p.street.key, pc, loc_key))

@@ -299,8 +299,13 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
 
 _EXACT = (VALIDATED, EXACT)
 _EXACT_COMPONENTS = ("Street", "AddressNumber", "PostalCodeDetails_Base", "Locality", "Region")
-_ALL_EXACT = (_EXACT,) * len(_EXACT_COMPONENTS)
-_LOCALITY_APPENDED = (_EXACT, _EXACT, _EXACT, (VALIDATED, APPENDED), _EXACT)  # none was given
+_APPENDED = (VALIDATED, APPENDED)
+# the statuses of _EXACT_COMPONENTS of a template: (postcode given, locality given) -> statuses
+_TEMPLATE_STATUSES = {
+    (True, True): (_EXACT,) * len(_EXACT_COMPONENTS),
+    (True, False): (_EXACT, _EXACT, _EXACT, _APPENDED, _EXACT),
+    (False, True): (_EXACT, _EXACT, _APPENDED, _EXACT, _EXACT),
+}
 
 
 _LINE1, _LABEL = _I["Output_AddressLines_1"], _I["Output_Address_Label"]
@@ -334,12 +339,12 @@ class ExactPremise:
 
     When an address matched a point exactly in every component (street, number, postcode, locality,
     region; no floor or postcode extension; a US unit only where the point records no units, so it
-    is Unconfirmed whatever it is), or in all of them but a locality it did not give (appended from
-    the point), its outcome depends only on: the street matched; the postcode, locality key (empty
-    when none was given) and region code given (which all equalled the point's); whether the
-    country was given; the sub-region passed through; the unit designator; the point's own city,
-    region, postcode and city key; and, per point, its house number and position, and the unit's
-    number.
+    is Unconfirmed whatever it is), or in all of them but a locality or a postcode it did not give
+    (appended from the point), its outcome depends only on: the street matched; the postcode (None
+    when none was given), locality key (empty when none was given) and region code given (which all
+    equalled the point's); whether the country was given; the sub-region passed through; the unit
+    designator; the point's own city, region, postcode and city key; and, per point, its house
+    number and position, and the unit's number.
     So the outcome of one such match is a template for every later address that reaches a point of
     the same street with the same facts: only the first line, the label, the number, the unit and
     the position change. Entries hold the street group itself, so an ``id`` is never reused while
@@ -352,9 +357,13 @@ class ExactPremise:
 
     @staticmethod
     def _key(parsed: ParsedAddress, loc_key: str, point: Any) -> tuple[Any, ...] | None:
-        """None for an address whose outcome is never a template (a unit not templated, a locality
-        given whose name key is empty: it is corrected, not appended)."""
-        if (parsed.unit_number and not _templated_unit(parsed)) or (parsed.locality and not loc_key):
+        """None for an address whose outcome is never a template: a unit not templated, a locality
+        or postcode given that has no key (it is corrected, not appended)."""
+        if (
+            (parsed.unit_number and not _templated_unit(parsed))
+            or (parsed.locality and not loc_key)
+            or (parsed.postcode is None and parsed.postcode_text)
+        ):
             return None
         region = parsed.region[0] if parsed.region else None
         pc = parsed.postcode[0] if parsed.postcode else None
@@ -418,7 +427,7 @@ class ExactPremise:
             or (unit and statuses.get("SecondaryAddressComponents_Unit") != _UNIT_UNCONFIRMED)
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
             or tuple(map(statuses.get, _EXACT_COMPONENTS))
-            != (_ALL_EXACT if parsed.locality else _LOCALITY_APPENDED)
+            != _TEMPLATE_STATUSES.get((parsed.postcode is not None, bool(parsed.locality)))
             or not values[_LINE1]
             or values[_LINE1]
             != _first_line(result.number, values[_STREET], (values[_UNIT_DESIGNATOR], unit) if unit else None)
