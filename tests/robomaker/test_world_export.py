@@ -273,7 +273,9 @@ def test_export_resumes_after_kill(tmp_path: Path) -> None:
         time.sleep(1.0)
         server.kill()  # mid-archive: nothing was published
         assert not list((server.data_dir / "buckets" / "exports").iterdir())
-        server.start()  # default pace: the job starts over and completes
+        server.start()  # the pace set through the API holds (it is the database's): back to instant
+        assert "the pace set through the control API holds" in server.log_path.read_text()
+        server.control("pace", pace="instant")  # the job starts over and completes
         robomaker = client("robomaker", server.url)
         assert wait_export(robomaker, job["arn"])["status"] == "Completed"
         store = LocalObjectStore(server.data_dir)
