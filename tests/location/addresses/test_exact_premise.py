@@ -75,6 +75,39 @@ def test_reused_outcomes_equal_fresh_matches(reference_index: Path) -> None:
     assert fresh.premise_reuses == 0
 
 
+def test_reused_outcomes_with_another_postcode_of_the_city_equal_fresh_matches(reference_index: Path) -> None:
+    """A postcode of the same city that does not hold the number: Premise with the postcode
+    corrected where one postcode of the street holds it (templates then), else fewer."""
+    points = [("US", p) for p in us_points()] + [(c, p) for c, ps in intl_points().items() for p in ps]
+    postcodes: dict[tuple[str, str], set[str]] = {}
+    for country, p in points:
+        postcodes.setdefault((country, p.city), set()).add(p.postcode)
+    rows = []
+    for country, p in points:
+        for postcode in [p.postcode, *sorted(postcodes[(country, p.city)] - {p.postcode})]:
+            rows.append(
+                {
+                    "AddressLines_1": f"{p.number} {p.street}",
+                    "AddressComponents_Locality": p.city,
+                    "AddressComponents_Region": p.region or None,
+                    "AddressComponents_PostalCode": postcode,
+                    "AddressComponents_Country": country,
+                }
+            )
+    reusing = AddressValidator(reference_index, cache_size=1)
+    fresh = AddressValidator(reference_index, cache_size=1, reuse_exact_matches=False)
+    corrected = 0
+    for _ in range(2):
+        for row in rows:
+            outcome = fresh.validate_mapping(row)
+            assert reusing.validate_mapping(row) == outcome, row
+            corrected += (
+                outcome.get("Output_ValidationResults_Components_Address_PostalCodeDetails_Base_StatusDetail")
+                == "Corrected"
+            )
+    assert corrected > 40 and reusing.premise_reuses > corrected // 4
+
+
 def _unit_rows(country: str, p: RefPoint, unit: str) -> list[dict[str, Any]]:
     """One point with a unit: on a second line with several designators, after the street, one line."""
     region = p.region or None

@@ -11,6 +11,7 @@ from .columns import ALWAYS_NULL, OUTCOME_NAMES, VALUE_INDEX, ZIP_VALID_COLUMN
 from .match import (
     APPENDED,
     COMPONENTS,
+    CORRECTED,
     EXACT,
     NO_MATCH,
     POSITION_COUNTRIES,
@@ -299,12 +300,15 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
 
 _EXACT = (VALIDATED, EXACT)
 _EXACT_COMPONENTS = ("Street", "AddressNumber", "PostalCodeDetails_Base", "Locality", "Region")
-_APPENDED = (VALIDATED, APPENDED)
-# the statuses of _EXACT_COMPONENTS of a template: (postcode given, locality given) -> statuses
+_APPENDED, _CORRECTED = (VALIDATED, APPENDED), (VALIDATED, CORRECTED)
+# the statuses of _EXACT_COMPONENTS a template may have: (postcode given, locality given) -> statuses
 _TEMPLATE_STATUSES = {
-    (True, True): (_EXACT,) * len(_EXACT_COMPONENTS),
-    (True, False): (_EXACT, _EXACT, _EXACT, _APPENDED, _EXACT),
-    (False, True): (_EXACT, _EXACT, _APPENDED, _EXACT, _EXACT),
+    (True, True): {
+        (_EXACT,) * len(_EXACT_COMPONENTS),
+        (_EXACT, _EXACT, _CORRECTED, _EXACT, _EXACT),  # another postcode of the street's stretch
+    },
+    (True, False): {(_EXACT, _EXACT, _EXACT, _APPENDED, _EXACT)},
+    (False, True): {(_EXACT, _EXACT, _APPENDED, _EXACT, _EXACT)},
 }
 
 
@@ -340,11 +344,11 @@ class ExactPremise:
     When an address matched a point exactly in every component (street, number, postcode, locality,
     region; no floor or postcode extension; a US unit only where the point records no units, so it
     is Unconfirmed whatever it is), or in all of them but a locality or a postcode it did not give
-    (appended from the point), its outcome depends only on: the street matched; the postcode (None
-    when none was given), locality key (empty when none was given) and region code given (which all
-    equalled the point's); whether the country was given; the sub-region passed through; the unit
-    designator; the point's own city, region, postcode and city key; and, per point, its house
-    number and position, and the unit's number.
+    (appended from the point) or a postcode of another stretch of the street (corrected to the
+    point's), its outcome depends only on: the street matched; the postcode (None when none was
+    given), locality key (empty when none was given) and region code given; whether the country
+    was given; the sub-region passed through; the unit designator; the point's own city, region,
+    postcode and city key; and, per point, its house number and position, and the unit's number.
     So the outcome of one such match is a template for every later address that reaches a point of
     the same street with the same facts: only the first line, the label, the number, the unit and
     the position change. Entries hold the street group itself, so an ``id`` is never reused while
@@ -427,7 +431,7 @@ class ExactPremise:
             or (unit and statuses.get("SecondaryAddressComponents_Unit") != _UNIT_UNCONFIRMED)
             or statuses.get("Country") not in (_EXACT, (VALIDATED, APPENDED))
             or tuple(map(statuses.get, _EXACT_COMPONENTS))
-            != _TEMPLATE_STATUSES.get((parsed.postcode is not None, bool(parsed.locality)))
+            not in _TEMPLATE_STATUSES.get((parsed.postcode is not None, bool(parsed.locality)), ())
             or not values[_LINE1]
             or values[_LINE1]
             != _first_line(result.number, values[_STREET], (values[_UNIT_DESIGNATOR], unit) if unit else None)
