@@ -20,6 +20,14 @@ from .addresses.refdata import RefPoint, intl_points, us_points
 _SPELLINGS = {"US": ("US", "USA"), "CA": ("CA", "Canada"), "GB": ("GB", "UK"), "AU": ("AU", "AUS")}
 
 
+def _parquet(rows: list[dict[str, Any]], row_group_size: int | None = None) -> bytes:
+    """The rows as an input file (every input column, as strings)."""
+    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf, row_group_size=row_group_size)
+    return buf.getvalue()
+
+
 def _typo(text: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(text) - 2)
     return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
@@ -60,11 +68,8 @@ def _input(rows: int, seed: int) -> bytes:
     rng = random.Random(seed)
     points = [("US", p) for p in us_points() if not p.unit]
     points += [(c, p) for c, ps in intl_points().items() for p in ps if not p.unit]
-    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
     chunk = [_row(*rng.choice(points), rng) for _ in range(rows)]
-    buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(chunk, schema=schema), buf, row_group_size=rows // 3)
-    return buf.getvalue()
+    return _parquet(chunk, row_group_size=rows // 3)
 
 
 def _run(data: bytes, validator: AddressValidator, columnar: bool) -> pa.Table:
@@ -124,7 +129,6 @@ def _unit_input(rows: int, seed: int) -> bytes:
     holds units, and a first line holding a unit of its own (which the parse may keep)."""
     rng = random.Random(seed)
     points = us_points()
-    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
     chunk = []
     for _ in range(rows):
         p = rng.choice(points)
@@ -143,9 +147,7 @@ def _unit_input(rows: int, seed: int) -> bytes:
     for i, unit in enumerate(("3", "3", "5", "8", "5", "9")):
         line1 = f"{p.number} {p.street} Apt 3"
         chunk.insert(300 * i, {**comps, "AddressLines_1": line1, "AddressLines_2": f"Apt {unit}"})
-    buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(chunk, schema=schema), buf, row_group_size=rows // 3)
-    return buf.getvalue()
+    return _parquet(chunk, row_group_size=rows // 3)
 
 
 def test_columnar_units_equal_per_row_output(reference_index: Path) -> None:
@@ -171,7 +173,6 @@ def test_columnar_forgets_shapes_met_once_before_learnt_ones(
     monkeypatch.setattr(columnar.ColumnarIndex, "reset", lambda index: (resets.append(1), reset(index))[1])
     rng = random.Random(3)
     points = [p for p in us_points() if not p.unit]
-    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
     rows = []
     for i in range(3000):
         p = rng.choice(points[:40])
@@ -185,9 +186,7 @@ def test_columnar_forgets_shapes_met_once_before_learnt_ones(
         if i % 2:
             row["AddressLines_2"] = "Attn " + "".join(rng.choice("bcdfghklmnprstvz") for _ in range(8))
         rows.append(row)
-    buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
-    data = buf.getvalue()
+    data = _parquet(rows)
     per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
     validator = AddressValidator(reference_index)
     assert _run(data, validator, columnar=True).equals(per_row)
@@ -212,7 +211,6 @@ def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
     )
     rng = random.Random(4)
     points = [p for p in us_points() if not p.unit][:30]
-    schema = pa.schema([pa.field(c, pa.string()) for c in INPUT_COLUMNS])
     rows = []
     for _ in range(1500):
         p = rng.choice(points)
@@ -225,9 +223,7 @@ def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
                 "AddressComponents_Country": "US",
             }
         )
-    buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
-    data = buf.getvalue()
+    data = _parquet(rows)
     per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
     validator = AddressValidator(reference_index)
     assert _run(data, validator, columnar=True).equals(per_row)

@@ -21,6 +21,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -274,12 +275,13 @@ def _ascii(text: str | None) -> bool:
     return text is None or text.isascii()
 
 
-def _upgrade_keys(conn: sqlite3.Connection) -> None:
-    """Bring the match keys of an index written by an older version up to KEYS_VERSION: the keys
-    of points whose street or city is not ASCII changed (diacritics are folded now), and so did
-    their fingerprints, which hash the keys: those are cleared to be made anew (see below)."""
+def _upgrade_keys(conn: sqlite3.Connection) -> bool:
+    """Bring the match keys of an index written by an older version up to KEYS_VERSION (whether
+    they were older): the keys of points whose street or city is not ASCII changed (diacritics are
+    folded now), and so did their fingerprints, which hash the keys: those are cleared to be made
+    anew (see below)."""
     if conn.execute("PRAGMA user_version").fetchone()[0] >= KEYS_VERSION:
-        return
+        return False
     conn.execute(_SCHEMA)
     conn.create_function("jobforge_ascii", 1, _ascii, deterministic=True)
     conn.create_function("jobforge_name_key", 1, name_key, deterministic=True)
@@ -291,6 +293,7 @@ def _upgrade_keys(conn: sqlite3.Connection) -> None:
         f"{clear} WHERE NOT (jobforge_ascii(street) AND jobforge_ascii(city))"
     )
     conn.execute(f"PRAGMA user_version = {KEYS_VERSION}")
+    return True
 
 
 def _prepare_index(conn: sqlite3.Connection) -> int:
@@ -330,11 +333,7 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
     code = resolved.code2
     zips = us_zip_table() if code == "US" else None
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = _writable(index_path)
-    try:
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("PRAGMA cache_size=-65536")  # 64 MB: the UNIQUE index takes random inserts
-        conn.execute("BEGIN IMMEDIATE")
+    with _writing(index_path, "synchronous=OFF", "cache_size=-65536") as conn:  # 64 MB: random inserts
         removed = _prepare_index(conn)
         sql = (
             "INSERT OR IGNORE INTO points (country, number, number_key, street, street_key, unit, city,"
@@ -360,41 +359,35 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
         added = conn.total_changes - changes
         for stmt in _INDEXES:
             conn.execute(stmt)
-        conn.execute("COMMIT")
         conn.execute("ANALYZE")
-        return ImportResult(added, read - added, removed)
+    return ImportResult(added, read - added, removed)
+
+
+@contextmanager
+def _writing(index_path: Path, *pragmas: str) -> Iterator[sqlite3.Connection]:
+    """A connection to the index (made if missing) in one write transaction, committed when the
+    block ends and rolled back if it raises; ``pragmas`` are set before it begins."""
+    conn = sqlite3.connect(index_path, isolation_level=None, timeout=300)  # transactions are explicit
+    try:
+        for pragma in ("journal_mode=WAL", *pragmas):
+            conn.execute(f"PRAGMA {pragma}")
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     finally:
         conn.close()
-
-
-def _writable(index_path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(index_path, isolation_level=None, timeout=300)  # transactions are explicit
-    conn.execute("PRAGMA journal_mode=WAL")
-    return conn
 
 
 def upgrade_keys(index_path: Path) -> bool:
     """Bring the match keys of an index written by an older version up to date in place, as the
     next import would first (which also makes the fingerprints cleared here anew); whether it was
     needed."""
-    conn = _writable(index_path)
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] >= KEYS_VERSION:
-            return False
-        conn.execute("BEGIN IMMEDIATE")
-        _upgrade_keys(conn)
-        conn.execute("COMMIT")
-        return True
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
+    with _writing(index_path) as conn:
+        return _upgrade_keys(conn)
 
 
 def import_openaddresses(path: Path, index_path: Path, country: str) -> int:
