@@ -231,9 +231,9 @@ class ColumnarIndex:
             return _UNLEARNT
         group = known[0]
         if premises.template(group, parsed, loc_key, known[1]) is None:
-            # The row was no exact match in every component (its postcode or locality was
-            # corrected or appended): the shape's other rows, which give the same ones, will
-            # hardly be, and learning it would only forget it at its first join.
+            # The row's outcome is no ExactPremise template (say, its locality was corrected):
+            # the shape's other rows, which give the same components, will hardly have one, and
+            # learning it would only forget it at its first join.
             return _NO_SHAPE
         pc = parsed.postcode[0] if parsed.postcode else None
         memo = (parsed.country.code2, parsed.street.key, pc, loc_key, row.unit is not None)
