@@ -163,7 +163,8 @@ class ColumnarIndex:
         self._fact_points: list[AddressPoint] = []
         self._table_sources: list[tuple[ParsedAddress, str, StreetGroup]] = []
         self._probed = np.empty(0, np.int64)  # (table, number) keys looked up, sorted
-        self._rows: list[tuple[int, int, str | None, float | None, float | None]] = []
+        # (table, number) keys found since the last join, with their points: merged into _sorted
+        self._new_rows: list[tuple[int, int, str | None, float | None, float | None]] = []
         self._sorted: tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array] | None = None
         self.templates = _Templates()
         self._slots: dict[tuple[int, int], int] = {}  # (shape, fact) -> template slot, -1 for none
@@ -274,7 +275,7 @@ class ColumnarIndex:
                 fact_id = self._facts[fact] = len(self._fact_points)
                 self._fact_points.append(point)
             positioned = point.lon is not None and point.lat is not None
-            self._rows.append(
+            self._new_rows.append(
                 (
                     key,
                     fact_id,
@@ -290,10 +291,10 @@ class ColumnarIndex:
         (positions found, fact ids, point numbers, lons, lats)."""
         probe = tables.astype(np.int64) * _NUMBER_SPAN + numbers
         self._fill(probe)
-        if not self._rows:
-            return None
-        if self._sorted is None or len(self._sorted[0]) < len(self._rows):
+        if self._new_rows:
             self._sorted = self._merge_new_rows()
+        if self._sorted is None:
+            return None
         keys, facts, point_numbers, lons, lats = self._sorted
         at = np.searchsorted(keys, probe)
         at[at == len(keys)] = 0
@@ -303,9 +304,9 @@ class ColumnarIndex:
         return found, facts[hit], point_numbers.take(take), lons.take(take), lats.take(take)
 
     def _merge_new_rows(self) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array]:
-        """The sorted lookup arrays with the rows added since the last join merged in."""
-        done = len(self._sorted[0]) if self._sorted is not None else 0
-        column = list(zip(*self._rows[done:], strict=True))
+        """The sorted lookup arrays with the rows found since the last join merged in."""
+        column = list(zip(*self._new_rows, strict=True))
+        self._new_rows.clear()
         parts = [
             np.asarray(column[0], np.int64),
             np.asarray(column[1], np.int64),
