@@ -41,7 +41,7 @@ INTL_AREAS: tuple[tuple[str, str, str, str, tuple[str, ...], float, float], ...]
     ("GB", "Manchester", "", "", ("M1 1AE", "M2 5DB"), -2.2426, 53.4808),
     ("AU", "Melbourne", "VIC", "Victoria", ("3000", "3004"), 144.9631, -37.8136),
     ("AU", "Sydney", "NSW", "New South Wales", ("2000", "2010"), 151.2070, -33.8675),
-    ("CA", "Montréal", "QC", "Quebec", ("H2X 1Y4", "H3B 2Y5"), -73.5673, 45.5017),  # names with accents
+    ("CA", "Montréal", "QC", "Québec", ("H2X 1Y4", "H3B 2Y5"), -73.5673, 45.5017),  # names with accents
 )
 # Two neighbouring towns whose streets run across the postcode boundary: city, postcode, lon, lat.
 BORDER_TOWNS: tuple[tuple[str, str, float, float], ...] = (

@@ -290,3 +290,26 @@ def test_an_index_with_keys_of_an_older_version_is_upgraded(tmp_path: Path) -> N
     assert keys == [("RUE ST JEROME", "MONTREAL")]
     assert import_reference(tmp_path / "ca.csv", index, "CA") == ImportResult(added=0, present=2, removed=1)
     assert ReferenceIndex(index).count("CA") == 1
+
+
+def test_a_region_written_with_its_accents_resolves(tmp_path: Path) -> None:
+    index = tmp_path / "idx.sqlite"
+    import_reference(write_csv(tmp_path / "ca.csv", [_QUEBEC]), index, "CA")
+    validator = AddressValidator(index)
+    one_line = {
+        "AddressLines_1": "1234 Rue Saint-Jérôme, Montréal, Québec H2X 1Y4",
+        "AddressComponents_Country": "CA",
+    }
+    for row in (
+        one_line,
+        {**_quebec_row("Rue Saint-Jérôme", "Montréal"), "AddressComponents_Region": "Québec"},
+    ):
+        values = validator.validate_mapping(row).values
+        assert (
+            values[VALUE_INDEX["Output_Address_Label"]]
+            == "1234 Rue Saint-Jérôme, Montréal QC H2X 1Y4, Canada"
+        )
+        assert (
+            values[VALUE_INDEX["Output_ValidationResults_Components_Address_Region_StatusDetail"]] == "Exact"
+        )
+        assert values[VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]] == "Premise"

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import pycountry
 
+from .standardize import fold_accents
+
 SUPPORTED_COUNTRIES: frozenset[str] = frozenset({"US", "CA", "GB", "AU"})
 
 # Extra spellings people actually type that pycountry does not carry.
@@ -33,7 +35,7 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
 def _key(text: str) -> str:
-    return _NON_ALNUM.sub(" ", text.upper()).strip()
+    return _NON_ALNUM.sub(" ", fold_accents(text).upper()).strip()
 
 
 @dataclass(frozen=True, slots=True)

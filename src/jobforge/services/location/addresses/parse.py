@@ -19,6 +19,7 @@ from .record import InputRecord
 from .standardize import (
     StreetParts,
     floor_designator,
+    fold_accents,
     standardize_postcode,
     standardize_street,
     tokens,
@@ -350,7 +351,7 @@ def parse_last_line(text: str, country: str) -> tuple[str | None, str | None, st
         words = tokens(work)
         keys = region_keys(country)
         for size in (4, 3, 2, 1):
-            if len(words) >= size and " ".join(words[-size:]) in keys:
+            if len(words) >= size and fold_accents(" ".join(words[-size:])) in keys:
                 # keep a lone token that is the whole text as locality only if it is not a region code
                 region = " ".join(words[-size:])
                 cut = work.upper().rfind(words[-size])
