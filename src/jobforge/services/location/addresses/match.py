@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -215,6 +216,36 @@ def _unambiguous(points: list[AddressPoint] | None, pc: str | None) -> list[Addr
     return points
 
 
+class _Memo:
+    """A bounded memo in two parts: a look-up met once goes to ``new``, which starts afresh when
+    full; met again, it moves to ``kept``, which drops its older half when full. One-off keys (a
+    typo'd street) thus never push out the ones met again and again (a street that exact-premise
+    templates and learnt shapes rely on)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.new: dict[Any, Any] = {}
+        self.kept: dict[Any, Any] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = self.kept.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        found = self.new.pop(key, _MISSING)
+        if found is _MISSING:
+            return default
+        if len(self.kept) >= self._size:
+            for old in list(islice(self.kept, len(self.kept) // 2)):  # dicts keep insertion order
+                del self.kept[old]
+        self.kept[key] = found
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.new) >= self._size // 2:
+            self.new.clear()
+        self.new[key] = value
+
+
 def _pick(candidates: Candidates, number: str | None) -> tuple[StreetGroup, float] | None:
     """The best-ranked candidate holding the house number, else the best-ranked one; None on a tie."""
     if len(candidates) == 1:
@@ -234,7 +265,7 @@ class Matcher:
         self.ref = reference
         self._street_fuzzy: dict[tuple[int, str, int], Candidates] = {}
         self._loose_blocks: dict[int, _LooseBlock] = {}
-        self._street_memo: dict[tuple[str, str, str | None, str], Any] = {}
+        self._street_memo = _Memo(32_768)  # (country, street key, postcode, locality key) -> candidates
         self.fuzzy_locality = lru_cache(maxsize=32768)(self._fuzzy_locality)
         self.fuzzy_us_city = lru_cache(maxsize=32768)(self._fuzzy_us_city)
         self.neighbours = Neighbours(reference) if reference is not None else None
@@ -480,9 +511,7 @@ class Matcher:
             candidates = self._street_memo.get(memo_key, _MISSING)
             if candidates is _MISSING:
                 candidates = self._find_street(p, c, pc, loc_key)
-                if len(self._street_memo) >= 32_768:
-                    self._street_memo.clear()
-                self._street_memo[memo_key] = candidates
+                self._street_memo.put(memo_key, candidates)
             hit = _pick(candidates, p.number)
             if hit is not None and hit[1] < 1.0 and hit[0].points[0].street_key == p.street.key:
                 hit = (hit[0], 1.0)  # the exact street, ranked level with a loose one
