@@ -59,6 +59,7 @@ _NO_SHAPE = -1
 _UNLEARNT = -2
 _PENDING = -3  # met once: learnt from its first row's parse when met again
 _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
+_PAIR_SPAN = 2**31  # (shape, fact) pairs as shape * _PAIR_SPAN + fact
 
 OutcomeField = tuple[str, pa.DataType]
 
@@ -167,7 +168,9 @@ class ColumnarIndex:
         self._new_rows: list[tuple[int, int, str | None, float | None, float | None]] = []
         self._sorted: tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, pa.Array] | None = None
         self.templates = _Templates()
-        self._slots: dict[tuple[int, int], int] = {}  # (shape, fact) -> template slot, -1 for none
+        # (shape, fact) pairs (shape * _PAIR_SPAN + fact), sorted, and their template slots (-1: none)
+        self._slot_keys = np.empty(0, np.int64)
+        self._slot_values = np.empty(0, np.int64)
 
     # -- registration ----------------------------------------------------------------------------
 
@@ -260,30 +263,35 @@ class ColumnarIndex:
             new = new[self._probed[at] != new]
         if new.size == 0:
             return
-        known_point = self.validator.matcher.known_point
-        for key in new.tolist():
-            table, number = divmod(key, _NUMBER_SPAN)
+        matcher = self.validator.matcher
+        tables, numbers = np.divmod(new, _NUMBER_SPAN)
+        starts = np.flatnonzero(np.diff(tables, prepend=-1))  # runs of one table (``new`` is sorted)
+        for table, start, stop in zip(
+            tables[starts].tolist(), starts.tolist(), [*starts[1:].tolist(), len(new)], strict=True
+        ):
             probe, loc_key, group = self._table_sources[table]
-            probe.number = str(number)
-            known = known_point(probe, loc_key)
-            if known is None or known[0] is not group:
+            # one memo look-up per table: Matcher.known_point(probe, loc_key) for each number
+            if matcher.known_street(probe, loc_key) is not group:
                 continue
-            point = known[1]
-            fact = (point.city, point.region, point.postcode, point.city_key)
-            fact_id = self._facts.get(fact)
-            if fact_id is None:
-                fact_id = self._facts[fact] = len(self._fact_points)
-                self._fact_points.append(point)
-            positioned = point.lon is not None and point.lat is not None
-            self._new_rows.append(
-                (
-                    key,
-                    fact_id,
-                    point.number,
-                    point.lon if positioned else None,
-                    point.lat if positioned else None,
+            for key, number in zip(new[start:stop].tolist(), numbers[start:stop].tolist(), strict=True):
+                point = matcher.point_at(group, probe, str(number))
+                if point is None:
+                    continue
+                fact = (point.city, point.region, point.postcode, point.city_key)
+                fact_id = self._facts.get(fact)
+                if fact_id is None:
+                    fact_id = self._facts[fact] = len(self._fact_points)
+                    self._fact_points.append(point)
+                positioned = point.lon is not None and point.lat is not None
+                self._new_rows.append(
+                    (
+                        key,
+                        fact_id,
+                        point.number,
+                        point.lon if positioned else None,
+                        point.lat if positioned else None,
+                    )
                 )
-            )
         self._probed = np.insert(self._probed, np.searchsorted(self._probed, new), new)  # a merge
 
     def join(self, tables: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, ...] | None:
@@ -345,27 +353,36 @@ class ColumnarIndex:
         """The number table of each shape."""
         return np.array(self._shape_tables, np.int32)
 
-    @property
-    def fact_count(self) -> int:
-        return len(self._fact_points)
-
-    def template_slot(self, shape_id: int, fact_id: int) -> int:
+    def template_slots(self, pairs: np.ndarray) -> np.ndarray:
         """The slot in :attr:`templates` of the ExactPremise template for rows of a shape reaching
-        a point with these facts; -1 when there is none (the shape is forgotten then)."""
-        slot = self._slots.get((shape_id, fact_id))
-        if slot is None:
-            slot = self._slots[(shape_id, fact_id)] = self._template_slot(shape_id, fact_id)
-            if slot < 0:
-                self.forget(shape_id)
-        return slot
+        a point with these facts, for each (shape, fact) pair given as ``shape * _PAIR_SPAN +
+        fact`` (sorted, distinct); -1 where there is none (the shape is forgotten then)."""
+        keys, values = self._slot_keys, self._slot_values
+        slots = np.full(pairs.size, -1, np.int64)
+        known = np.zeros(pairs.size, bool)
+        if keys.size:
+            at = np.minimum(np.searchsorted(keys, pairs), keys.size - 1)
+            known = keys[at] == pairs
+            slots[known] = values[at[known]]
+        new = np.flatnonzero(~known)
+        if new.size:
+            fresh = [self._template_slot(*divmod(pair, _PAIR_SPAN)) for pair in pairs[new].tolist()]
+            slots[new] = fresh
+            where = np.searchsorted(keys, pairs[new])
+            self._slot_keys = np.insert(keys, where, pairs[new])
+            self._slot_values = np.insert(values, where, fresh)
+        return slots
 
     def _template_slot(self, shape_id: int, fact_id: int) -> int:
         premises = self.validator.exact_premises
-        if premises is None:
-            return -1
         shape = self._shapes[shape_id]
-        found = premises.template(shape.group, shape.parsed, shape.loc_key, self._fact_points[fact_id])
+        found = (
+            premises.template(shape.group, shape.parsed, shape.loc_key, self._fact_points[fact_id])
+            if premises is not None
+            else None
+        )
         if found is None or found[0][_V_STREET] is None:
+            self.forget(shape_id)
             return -1
         return self.templates.add(found)
 
@@ -491,10 +508,8 @@ def _resolve(
         return None
     hit, facts, point_numbers, lons, lats = joined
     pos = known[hit]
-    width = index.fact_count + 1
-    pairs, inverse = np.unique(shape_of_row[pos] * width + facts, return_inverse=True)
-    slot = np.array([index.template_slot(*divmod(pair, width)) for pair in pairs.tolist()], np.int64)
-    per_row = slot[inverse]
+    pairs, inverse = np.unique(shape_of_row[pos] * _PAIR_SPAN + facts, return_inverse=True)
+    per_row = index.template_slots(pairs)[inverse]
     ok = per_row >= 0
     keep = pa.array(np.flatnonzero(ok))
     return _Fast(

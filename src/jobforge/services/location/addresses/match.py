@@ -454,7 +454,19 @@ class Matcher:
         there, so that the unit changes neither the point nor its status (Unconfirmed, whatever
         the unit). None otherwise, or when the street is not memoized.
         """
-        if not p.number or p.floor_number or p.street is None:
+        if not p.number:
+            return None
+        group = self.known_street(p, loc_key)
+        if group is None:
+            return None
+        point = self.point_at(group, p, p.number)
+        return None if point is None else (group, point)
+
+    def known_street(self, p: ParsedAddress, loc_key: str) -> StreetGroup | None:
+        """The street of :meth:`known_point`, whatever the house number: the one street memoized as
+        an exact hit for ``p``'s street, postcode and locality; None when there is none or ``p``
+        has a floor or postcode extension."""
+        if p.floor_number or p.street is None:
             return None
         pc, ext = p.postcode or (None, None)
         if ext is not None:
@@ -462,23 +474,24 @@ class Matcher:
         hit = self._street_memo.get((p.country.code2, p.street.key, pc, loc_key))
         if hit is None or hit is _MISSING or len(hit) != 1 or hit[0][1] < 1.0:
             return None
-        group = hit[0][0]
-        pts = _unambiguous(group.by_number.get(number_key(p.number)), pc)
+        return hit[0][0]
+
+    def point_at(self, group: StreetGroup, p: ParsedAddress, number: str) -> AddressPoint | None:
+        """The point of :meth:`known_point` at house ``number`` of ``group`` (the street
+        :meth:`known_street` gave for ``p``), or None."""
+        pc = p.postcode[0] if p.postcode else None
+        pts = _unambiguous(group.by_number.get(number_key(number)), pc)
         if not pts:
             return None
         if p.unit_number:
             street = standardize_street(group.street, p.country.code2)
-            if (
-                len(pts) > 1
-                or street is None
-                or self._units_at(p.country.code2, pc, street.key, pts[0].number)
-            ):
+            if len(pts) > 1 or street is None or self._units_at(p.country.code2, pc, street.key, pts[0].number):
                 return None
-            return group, pts[0]
+            return pts[0]
         for pt in pts:  # the choice _apply_street makes for an address without unit
             if pt.postcode == pc:
-                return group, pt
-        return group, pts[0]
+                return pt
+        return pts[0]
 
     # -- main ---------------------------------------------------------------------------------
 
