@@ -22,14 +22,13 @@ import weakref
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import ALWAYS_NULL, VALUE_INDEX
+from .columns import ALWAYS_NULL, VALUE_INDEX, VALUE_TYPE
 from .countries import resolve_country
 from .match import EXACT, PREMISE
 from .parse import AddressParseError, ParsedAddress, parse_key
@@ -62,14 +61,6 @@ _NUMBER_SPAN = 10**7  # house numbers on this path have at most 7 digits
 _PAIR_SPAN = 2**31  # (shape, fact) pairs as shape * _PAIR_SPAN + fact
 
 OutcomeField = tuple[str, pa.DataType]
-
-
-def _by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """Outcome values given row by row, column by column (columns.VALUE_INDEX order)."""
-    # Columns by strided slices of one flat list: sequential reads, unlike zip(*rows).
-    width = len(VALUE_INDEX)
-    flat = list(chain.from_iterable(rows))
-    return [flat[j::width] for j in range(width)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,7 +573,8 @@ def outcome_arrays(
     if validated:
         rest = np.concatenate([rest, np.fromiter(validated, np.int64, len(validated))])
         outcomes.extend(validated.values())
-    columns = _by_column(outcomes)
+    # values row by row -> one struct array (Arrow converts the tuples) -> a column per value
+    columns = pa.array(outcomes, VALUE_TYPE).flatten()
     order = np.concatenate([rest, fast.rows]) if fast is not None else rest
     inverse = np.empty(n, np.int64)
     inverse[order] = np.arange(n)
@@ -593,7 +585,7 @@ def outcome_arrays(
             arrays.append(pa.nulls(n, dtype))
             continue
         value = VALUE_INDEX[name]
-        part = pa.array(columns[value], dtype)
+        part = columns[value] if columns[value].type == dtype else columns[value].cast(dtype)
         if fast is not None:
             part = pa.concat_arrays([part, _fast_column(fast, value, dtype)])
         arrays.append(part if back is None else part.take(back))

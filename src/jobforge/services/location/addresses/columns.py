@@ -139,3 +139,5 @@ OUTCOME_INDEX: dict[str, int] = {name: i for i, name in enumerate(OUTCOME_NAMES)
 # The columns a ValidationOutcome stores a value for (all but ALWAYS_NULL), in output order.
 VALUE_NAMES: tuple[str, ...] = tuple(name for name in OUTCOME_NAMES if name not in ALWAYS_NULL)
 VALUE_INDEX: dict[str, int] = {name: i for i, name in enumerate(VALUE_NAMES)}
+# The Arrow type of a ValidationOutcome's values: one struct field per VALUE_NAMES column.
+VALUE_TYPE = pa.struct([pa.field(name, dtype) for name, dtype in OUTCOME_COLUMNS if name not in ALWAYS_NULL])

@@ -327,7 +327,7 @@ class Matcher:
         if not key:
             return ()
         sim = STRUCTURAL_SIM
-        numbered = any(ch.isdigit() for ch in key)
+        numbered = not key.replace(" ", "").isalpha() and any(ch.isdigit() for ch in key)
         found = loose.by_base.get(key)
         if found is None:
             if numbered:
@@ -484,8 +484,9 @@ class Matcher:
         if not pts:
             return None
         if p.unit_number:
-            street = standardize_street(group.street, p.country.code2)
-            if len(pts) > 1 or street is None or self._units_at(p.country.code2, pc, street.key, pts[0].number):
+            c = p.country.code2
+            street = standardize_street(group.street, c)
+            if len(pts) > 1 or street is None or self._units_at(c, pc, street.key, pts[0].number):
                 return None
             return pts[0]
         for pt in pts:  # the choice _apply_street makes for an address without unit
