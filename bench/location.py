@@ -1,6 +1,7 @@
 """Benchmark the ValidateAddress pipeline: N input rows against a synthetic OpenAddresses reference.
 
 Usage: python bench/location.py [--rows 200000] [--points 100000] [--mix crm|apartments] [--workdir DIR]
+                                [--no-diff] [--by-kind]
 
 Builds a fictional reference (street names invented, real US ZIPs/cities), imports it, writes an
 input Parquet file with a realistic mix of exact, typo'd, partial, free-form and invalid rows (or,
@@ -9,7 +10,8 @@ times (a) pyarrow alone reading+writing the same file, (b) the full validation (
 addresses/columnar.py) and (c) unless --no-diff, the per-row path (columnar=False) on a fresh
 validator, whose output must be identical (a differential run). Prints rows/s, peak RSS during
 validation, RSS growth across the run, and the ratios against pyarrow alone and the per-row path,
-and what reading the input and writing the (wider) output alone costs.
+and what reading the input and writing the (wider) output alone costs. ``--by-kind`` adds a
+timed run that tells, per kind of input row, how many rows were validated per row and their CPU.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zipcodes
 
-from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions
+from jobforge.services.location.addresses import INPUT_COLUMNS, AddressValidator, ValidationOptions, columnar
 from jobforge.services.location.addresses.columnar import columnar_index
 from jobforge.services.location.addresses.reference import import_openaddresses, us_zip_table
 from jobforge.services.location.parquet_io import OutputWriter, iter_input_batches, process_file
@@ -157,10 +160,34 @@ def _typo(text: str, rng: random.Random) -> str:
     )
 
 
+# The CRM mix's kinds of rows and the share of the input up to each (make_row draws one number).
+KINDS = (
+    ("exact (components)", 0.55),
+    ("one line", 0.70),
+    ("street typo", 0.76),
+    ("city typo", 0.80),
+    ("wrong ZIP", 0.84),
+    ("no city or no ZIP", 0.88),
+    ("street, no number", 0.92),
+    ("number not on street", 0.95),
+    ("place only", 0.975),
+    ("France", 0.99),
+    ("PO box", 0.995),
+    ("empty", 1.0),
+)
+APARTMENT_KIND = len(KINDS)  # every row of --mix apartments
+
+
+def row_kind(r: float) -> int:
+    """The KINDS index of a row whose draw was ``r``."""
+    return next(i for i, (_name, bound) in enumerate(KINDS) if r < bound or i == len(KINDS) - 1)
+
+
 def make_row(i: int, p: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """One input row: a realistic mix of clean, typo'd, partial, free-form and invalid records."""
+    """One input row: a realistic mix of clean, typo'd, partial, free-form and invalid records
+    (its KINDS index under the key "kind", which is no input column)."""
     r = rng.random()
-    row: dict[str, Any] = {"Id": f"rec-{i}"}
+    row: dict[str, Any] = {"Id": f"rec-{i}", "kind": row_kind(r)}
     num, street, city, state, zip5 = p["number"], p["street"], p["city"], p["state"], p["zip"]
     comps = {
         "AddressComponents_Locality": city,
@@ -202,6 +229,7 @@ def apartment_row(i: int, p: dict[str, Any], rng: random.Random) -> dict[str, An
     """One row of an apartment list: an address given by components, with "Apt N" on line 2."""
     return {
         "Id": f"apt-{i}",
+        "kind": APARTMENT_KIND,
         "AddressLines_1": f"{p['number']} {p['street']}",
         "AddressLines_2": f"Apt {rng.randrange(1, 300)}",
         "AddressComponents_Locality": p["city"],
@@ -218,10 +246,13 @@ def write_input(
     row = make_row
     if mix == "apartments":
         pts, row = rng.sample(pts, min(2_000, len(pts))), apartment_row
+    kinds = []
     with pq.ParquetWriter(path, schema) as w:
         for start in range(0, rows, rg):
             chunk = [row(i, rng.choice(pts), rng) for i in range(start, min(rows, start + rg))]
+            kinds.extend(r.pop("kind") for r in chunk)
             w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+    np.save(path.with_name("kinds.npy"), np.array(kinds, np.int8))  # for --by-kind
 
 
 def pyarrow_baseline(path: Path, out: Path, batch_size: int) -> tuple[float, float]:
@@ -279,6 +310,61 @@ def per_row_run(work: Path, options: ValidationOptions, batch_size: int) -> floa
     return time.process_time() - cpu
 
 
+def by_kind_run(work: Path, options: ValidationOptions, batch_size: int) -> None:
+    """Validate the input again (columnar, a fresh validator) timing each row validated per row,
+    and print per kind of row: rows, rows validated per row and their CPU (parse, match, outcome;
+    with learning a shape where the row is a shape's first)."""
+    names = [name for name, _ in KINDS] + ["apartment"]
+    kinds = np.load(work / "kinds.npy")
+    table = pq.read_table(work / "input.parquet")
+    at = [INPUT_COLUMNS.index(c) - 1 for c in ("AddressLines_1", "AddressComponents_Locality")]
+    at.append(INPUT_COLUMNS.index("AddressComponents_PostalCode") - 1)
+    ids = table.column("Id").to_pylist()
+    text = [table.column(INPUT_COLUMNS[i + 1]).to_pylist() for i in at]
+    kind_of = {tuple(key): kinds[int(row_id.split("-")[1])] for row_id, *key in zip(ids, *text, strict=True)}
+    rows = np.bincount(kinds, minlength=len(names))
+    seconds, counts = np.zeros(len(names)), np.zeros(len(names), np.int64)
+    depth = 0
+
+    def timed(function: Any, key_at: int) -> Any:
+        def call(*args: Any) -> Any:
+            nonlocal depth
+            depth += 1
+            start = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                depth -= 1
+                if depth == 0:  # validate_and_learn's own _validate is counted in it
+                    key = args[key_at]
+                    kind = kind_of.get((key[at[0]], key[at[1]], key[at[2]]), len(names) - 1)
+                    seconds[kind] += time.perf_counter() - start
+                    counts[kind] += 1
+
+        return call
+
+    saved = columnar._validate, columnar.ColumnarIndex.validate_and_learn
+    columnar._validate = timed(saved[0], 1)  # type: ignore[assignment]
+    columnar.ColumnarIndex.validate_and_learn = timed(saved[1], 2)  # type: ignore[method-assign]
+    try:
+        validator = AddressValidator(work / "ref.sqlite")
+        cpu = time.process_time()
+        with (work / "input.parquet").open("rb") as fh, io.BytesIO() as oh:
+            process_file(fh, oh, validator, options, batch_size=batch_size, id_seed=_SEED)
+        cpu = time.process_time() - cpu
+    finally:
+        columnar._validate, columnar.ColumnarIndex.validate_and_learn = saved  # type: ignore[method-assign]
+    print(f"by kind of row (a second, timed run: CPU {cpu:.2f}s, of which {seconds.sum():.2f}s per row):")
+    print(f"  {'kind':22s} {'rows':>9s} {'per row':>9s} {'CPU s':>7s} {'us/row':>7s} {'of run':>7s}")
+    for i in np.argsort(-seconds).tolist():
+        if rows[i] or counts[i]:
+            per = 1e6 * seconds[i] / max(1, counts[i])
+            print(
+                f"  {names[i]:22s} {rows[i]:9,d} {counts[i]:9,d} {seconds[i]:7.2f} {per:7.1f} "
+                f"{seconds[i] / cpu:7.1%}"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=200_000)
@@ -290,6 +376,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--mix", choices=("crm", "apartments"), default="crm", help="the input's kind of rows")
     ap.add_argument("--no-diff", action="store_true", help="skip the per-row differential run")
+    ap.add_argument(
+        "--by-kind", action="store_true", help="time the rows validated per row by kind of row (one more run)"
+    )
     args = ap.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jobforge-locbench-"))
@@ -385,6 +474,8 @@ def main() -> None:
                 f"differential run: columnar output {'IDENTICAL to' if same else 'DIFFERS from'} "
                 "the per-row output"
             )
+        if args.by_kind:
+            by_kind_run(work, options, args.batch_size)
         calib = calibrate()
         print(
             f"calibration loop: {calib:.2f}s CPU (about 0.5s on an idle core; higher = contended machine); "
