@@ -54,6 +54,19 @@ def test_failed_sign_ins_are_throttled_per_access_key(console_server: JobforgeSe
         assert _sign_in(http, ALICE[0], ALICE[1]).status_code == 303
 
 
+def test_behind_a_proxy_sign_ins_are_throttled_per_forwarded_address(console_server: JobforgeServer) -> None:
+    """Through a proxy the server trusts (FORWARDED_ALLOW_IPS: the test client's 127.0.0.1 by
+    default), the address counted is the one the proxy forwards: a stranger failing to sign in
+    with a user's key through the same proxy does not lock that user out."""
+    base = console_server.url + "/console/"
+    with httpx.Client(base_url=base, headers={"x-forwarded-for": "203.0.113.5"}) as stranger:
+        for _ in range(LIMIT):
+            assert _sign_in(stranger, ALICE[0], "guessed").status_code == 401
+        assert _sign_in(stranger, ALICE[0], "guessed").status_code == 429
+    with httpx.Client(base_url=base, headers={"x-forwarded-for": "198.51.100.9"}) as alice:
+        assert _sign_in(alice, ALICE[0], ALICE[1]).status_code == 303
+
+
 def _csrf(page: httpx.Response) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found is not None, page.text

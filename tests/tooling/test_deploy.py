@@ -156,6 +156,16 @@ def test_api_nodes_sit_behind_the_load_balancer() -> None:
     assert [port.rsplit(":", 1)[1] for port in lb["ports"]] == [bind[1].lstrip(":")]
 
 
+def test_api_nodes_see_the_client_address_the_load_balancer_forwards() -> None:
+    """HAProxy adds X-Forwarded-For and the API nodes trust it (the sign-in throttle counts per
+    client address), which is safe only while no API node publishes a port of its own."""
+    assert ["option", "forwardfor"] in haproxy_sections()["defaults"]
+    for name, service in jobforge_services(compose()).items():
+        if command(service)[0] == "serve":
+            assert _environment(service).get("FORWARDED_ALLOW_IPS") == "*", name
+            assert not service.get("ports"), name
+
+
 def test_api_2_and_workers_wait_for_api_1_to_migrate_the_database() -> None:
     services = compose()["services"]
     for name in ("api-2", "worker"):

@@ -1,14 +1,17 @@
 """deploy/haproxy.cfg run by a real HAProxy in front of two real ``jobforge serve`` nodes (its
 ``api-1:4580``/``api-2:4580`` pointed at them, its port at a free one; nothing else changed):
 requests are spread over both nodes, SigV4 signatures made for the balancer's address verify on the
-nodes (the Host header passes through), and requests keep succeeding when a node dies.
+nodes (the Host header passes through), requests keep succeeding when a node dies, and failed
+console sign-ins count on both nodes, per the client address HAProxy forwards.
 scripts/test-services.sh installs HAProxy; skipped where it is missing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -17,6 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from jobforge.console.throttle import LIMIT
 from tests.support import JobforgeServer, client, eventually, free_port
 from tests.tooling.deploy_files import HAPROXY
 
@@ -27,9 +31,9 @@ pytestmark = pytest.mark.skipif(
 KEY, SECRET = "AKIDBALANCER", "balancer-secret"
 
 
-@pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[list[JobforgeServer]]:
-    env = {"JOBFORGE_CREDENTIALS": f"{KEY}:{SECRET}:123456789012"}
+@contextmanager
+def _nodes(tmp_path: Path, env: dict[str, str]) -> Iterator[list[JobforgeServer]]:
+    env = {"JOBFORGE_CREDENTIALS": f"{KEY}:{SECRET}:123456789012", **env}
     started = [JobforgeServer(tmp_path / name, "--auth", "sigv4", env=env) for name in ("api-1", "api-2")]
     try:
         for node in started:
@@ -40,8 +44,8 @@ def nodes(tmp_path: Path) -> Iterator[list[JobforgeServer]]:
             node.stop()
 
 
-@pytest.fixture
-def balancer(nodes: list[JobforgeServer], tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def _balancer(nodes: list[JobforgeServer], tmp_path: Path) -> Iterator[str]:
     port = free_port()
     text = HAPROXY.read_text()
     replacements = {
@@ -64,6 +68,19 @@ def balancer(nodes: list[JobforgeServer], tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> Iterator[list[JobforgeServer]]:
+    """Two nodes with a database each: which node served a request shows in its database."""
+    with _nodes(tmp_path, {}) as started:
+        yield started
+
+
+@pytest.fixture
+def balancer(nodes: list[JobforgeServer], tmp_path: Path) -> Iterator[str]:
+    with _balancer(nodes, tmp_path) as url:
+        yield url
 
 
 def _healthy(url: str) -> bool:
@@ -108,3 +125,25 @@ def test_requests_spread_over_both_nodes_signed_and_survive_a_dead_node(
     after = [f"after-{number}" for number in range(4)]
     _create(balancer, after)  # a refused connection is retried on the other node, not answered 503
     assert set(after) <= _data_sets(nodes[1].url)
+
+
+def test_sign_in_failures_through_the_balancer_count_on_both_nodes(tmp_path: Path) -> None:
+    """Two nodes sharing one database, as deployed: failed console sign-ins spread over both nodes
+    are counted together, per the client address HAProxy forwards (X-Forwarded-For); another
+    client signing in with the same key is not locked out."""
+    shared = {"JOBFORGE_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+    with _nodes(tmp_path, shared) as started, _balancer(started, tmp_path) as url:
+
+        def sign_in(client: str, secret: str) -> int:
+            with httpx.Client(base_url=f"{url}/console/", headers={"x-forwarded-for": client}) as http:
+                page = http.get("login")
+                csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                assert page.status_code == 200 and csrf is not None, page.text
+                form = {"csrf": csrf.group(1), "access_key": KEY, "secret_key": secret, "next": ""}
+                status = http.post("login", data=form).status_code
+                http.get("login")  # three requests a sign-in: the sign-ins alternate between the nodes
+                return status
+
+        assert [sign_in("203.0.113.5", "guessed") for _ in range(LIMIT)] == [401] * LIMIT
+        assert sign_in("203.0.113.5", "guessed") == 429  # ~LIMIT / 2 failures on each node
+        assert sign_in("198.51.100.9", SECRET) == 303

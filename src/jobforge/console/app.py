@@ -87,7 +87,7 @@ class ConsoleApp:
         self.sections = {section.name: section for section in sections}
         self.region = authenticator.default_region
         self._sessions: Sessions | None = None
-        self.login_throttle = LoginThrottle()
+        self.login_throttle = LoginThrottle(engine.db)
         self.templates = Environment(
             loader=ChoiceLoader(
                 [
@@ -130,7 +130,7 @@ class ConsoleApp:
                 return await self._static(page.removeprefix("static/"), send)
             if page == "login":
                 query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-                result = self._login(scope, {**query, **form}, headers, out_headers)
+                result = await asyncio.to_thread(self._login, scope, {**query, **form}, headers, out_headers)
             elif session is None:
                 raise self._to_login(scope, headers)
             else:

@@ -1,69 +1,85 @@
-"""Failed console sign-ins, counted per (client address, access key).
+"""Failed console sign-ins, counted per (client address, access key) on every API node alike.
 
 After :data:`LIMIT` failures within :data:`WINDOW_SECONDS`, further sign-ins of that access key from
-that address are refused until the oldest failure leaves the window. Other addresses are not
-affected (a stranger cannot lock a user out), and a success forgets the pair's failures. Counts live
-in the node's memory, bounded to :data:`MAX_PAIRS` pairs.
+that address are refused until the oldest of those failures leaves the window. Other addresses are
+not affected (a stranger cannot lock a user out), and a success forgets the pair's failures. The
+failures live in the database (``login_failures``), so a deployment of several nodes behind one
+address counts them once, whichever node a sign-in reaches; behind a proxy, the client address is
+the one the proxy forwards (``X-Forwarded-For``, from the peers ``FORWARDED_ALLOW_IPS`` trusts).
+Rows go once they leave the window, and a pair keeps its newest :data:`LIMIT` at most.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from collections import deque
 from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, and_, delete, insert, select
+
+from jobforge.engine.db import Database, login_failures
 
 LIMIT = 5
 WINDOW_SECONDS = 900.0
-MAX_PAIRS = 10_000
+_CLIENT_CHARS = 64  # the column's width; an address is at most 45 characters (IPv6)
 
 
 class LoginThrottle:
-    """Failures per (client, access key) in a sliding window."""
+    """Failures per (client, access key) in a sliding window, shared through the database."""
 
     def __init__(
         self,
+        db: Database,
         limit: int = LIMIT,
         window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        max_pairs: int = MAX_PAIRS,
+        clock: Callable[[], float] = time.time,  # wall time: the nodes share it, not a monotonic one
     ) -> None:
-        self.limit, self.window, self.clock, self.max_pairs = limit, window, clock, max_pairs
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self.db, self.limit, self.window, self.clock = db, limit, window, clock
 
-    def _recent(self, pair: tuple[str, str], now: float) -> deque[float] | None:
-        times = self._failures.get(pair)
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if times is not None and not times:
-            del self._failures[pair]
-            return None
-        return times
+    @staticmethod
+    def _row(client: str, access_key: str) -> dict[str, str]:
+        """The pair's columns: the address (cut to the column's width) and the key's SHA-256."""
+        digest = hashlib.sha256(access_key.encode("utf-8", "surrogatepass")).hexdigest()
+        return {"client": client[:_CLIENT_CHARS], "key_hash": digest}
+
+    @classmethod
+    def _pair(cls, client: str, access_key: str) -> ColumnElement[bool]:
+        row = cls._row(client, access_key)
+        return and_(login_failures.c.client == row["client"], login_failures.c.key_hash == row["key_hash"])
 
     def retry_after(self, client: str, access_key: str) -> int:
         """Seconds until this pair may try again; 0 when it may now."""
         now = self.clock()
-        times = self._recent((client, access_key), now)
-        if times is None or len(times) < self.limit:
+        query = (
+            select(login_failures.c.failed_at)
+            .where(self._pair(client, access_key), login_failures.c.failed_at > now - self.window)
+            .order_by(login_failures.c.failed_at.desc())
+            .limit(self.limit)
+        )
+        with self.db.read() as conn:
+            times = conn.execute(query).scalars().all()
+        if len(times) < self.limit:
             return 0
-        return max(1, math.ceil(times[0] + self.window - now))
+        return max(1, math.ceil(min(times) + self.window - now))
 
     def failed(self, client: str, access_key: str) -> None:
         now = self.clock()
-        pair = (client, access_key)
-        times = self._recent(pair, now)
-        if times is None:
-            if len(self._failures) >= self.max_pairs:
-                self._prune(now)
-            times = self._failures[pair] = deque(maxlen=self.limit)
-        times.append(now)
+        pair = self._pair(client, access_key)
+        newest = (
+            select(login_failures.c.id)
+            .where(pair)
+            .order_by(login_failures.c.failed_at.desc(), login_failures.c.id.desc())
+            .limit(self.limit)
+        )
+        with self.db.begin() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.failed_at <= now - self.window))
+            conn.execute(insert(login_failures).values(**self._row(client, access_key), failed_at=now))
+            # the pair's older failures no longer count: retry_after reads its newest `limit`
+            conn.execute(
+                delete(login_failures).where(pair, login_failures.c.id.not_in(newest.scalar_subquery()))
+            )
 
     def succeeded(self, client: str, access_key: str) -> None:
-        self._failures.pop((client, access_key), None)
-
-    def _prune(self, now: float) -> None:
-        """Drop pairs whose failures all left the window; then, if still full, the oldest pairs."""
-        for pair in list(self._failures):
-            self._recent(pair, now)
-        while len(self._failures) >= self.max_pairs:
-            del self._failures[next(iter(self._failures))]
+        with self.db.begin() as conn:
+            conn.execute(delete(login_failures).where(self._pair(client, access_key)))

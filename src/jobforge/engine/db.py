@@ -164,6 +164,20 @@ revoked_tokens = Table(  # signed tokens ended before their expiry (a console se
     Column("expires_at", Integer, nullable=False),  # Unix seconds: the token is dead anyway after
 )
 
+# Failed console sign-ins (console/throttle.py), counted by every API node alike: a row per failure
+# still within the throttle's window, at most its limit per (client address, access key); the key
+# as typed is kept only as its SHA-256.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("failed_at", Float, nullable=False),  # Unix seconds
+    Index("ix_login_failures_pair", "client", "key_hash", "failed_at"),
+    Index("ix_login_failures_failed_at", "failed_at"),
+)
+
 # The control API's settings (engine/control.py), shared by every API node and worker: the pace
 # set through it (no row: each node keeps the pace it started with), failures forced on the next
 # job of an id or kind, and the steps each job may still take in step mode.
