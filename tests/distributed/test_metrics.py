@@ -1,6 +1,7 @@
 """``/metrics`` of an API node on the Celery executor (Redis broker started here, SQLite shared with
 one worker): jobs queued while no worker runs show in the queue depth and the broker's jobs queue;
-once a worker ran them, jobs by state say so and no job slot is busy."""
+once a worker ran them, jobs by state say so, their durations are in the histogram (the worker
+recorded them) and no job slot is busy."""
 
 from __future__ import annotations
 
@@ -57,3 +58,8 @@ def test_queue_depth_broker_queue_and_jobs_by_state_on_celery(
     assert ended.value("jobforge_broker_queue_length", queue="jobs") == 0
     assert ended.value("jobforge_workers_busy", executor="celery") == 0
     assert ended.value("jobforge_jobs", service="jobforge", kind=DIAGNOSTIC, state="RUNNING") == 0
+    # run on the worker, which serves no /metrics: their durations are the API node's to tell
+    assert ended.value("jobforge_job_duration_seconds_count", **succeeded) == len(jobs)
+    assert ended.value("jobforge_job_duration_seconds_bucket", **succeeded, le="0.1") == 0
+    assert ended.value("jobforge_job_duration_seconds_bucket", **succeeded, le="+Inf") == len(jobs)
+    assert ended.value("jobforge_job_duration_seconds_sum", **succeeded) >= 0.2 * len(jobs)

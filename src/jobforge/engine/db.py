@@ -164,6 +164,20 @@ revoked_tokens = Table(  # signed tokens ended before their expiry (a console se
     Column("expires_at", Integer, nullable=False),  # Unix seconds: the token is dead anyway after
 )
 
+# Run times of the jobs that ended (engine/durations.py), recorded in the transaction that ends each
+# job, in whichever process ends it (an API node, a Celery worker): per service, kind, final state
+# and histogram bucket, the jobs and their seconds. /metrics reads them (the whole deployment's).
+job_durations = Table(
+    "job_durations",
+    metadata,
+    Column("service", String(32), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("state", String(32), primary_key=True),
+    Column("bucket", Integer, primary_key=True),  # index into DURATION_BUCKETS; its length: above all
+    Column("jobs", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+)
+
 # Failed console sign-ins (console/throttle.py), counted by every API node alike: a row per failure
 # still within the throttle's window, at most its limit per (client address, access key); the key
 # as typed is kept only as its SHA-256.

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from jobforge.engine.db import Database, jobs
+from jobforge.engine.durations import record_duration
 from jobforge.engine.errors import IllegalTransition, NotFound, QuotaExceeded
 from jobforge.engine.idempotency import ClientToken, IdempotencyTokens
 from jobforge.engine.listing import Page, keyset_page
@@ -288,6 +289,8 @@ class JobStore:
                 latest = self._get_pk(tx, pk)
                 raise IllegalTransition(latest.job_id, latest.state.value, target.value)
             updated = self._get_pk(tx, pk)
+            if target.terminal:  # its run time, in the transaction that ends it (engine/durations.py)
+                record_duration(tx, updated)
         if conn is None:
             self._notify(updated)
         if target.terminal:  # every job's end passes here (in the process that ran or ended it)

@@ -2,8 +2,8 @@
 
 - :mod:`.requests`: requests by service, operation and status, with latency histograms, told by
   the protocol gateways (:class:`~jobforge.protocol.gateway.AwsGateway`'s ``observe`` hook);
-- :mod:`.jobs`: jobs by service, kind and state, queue depth and busy workers, read at scrape time,
-  and job durations, observed when a job ends (``JobStore.on_ended``);
+- :mod:`.jobs`: jobs by service, kind and state, queue depth, busy workers and the durations of
+  ended jobs (recorded as each job ends: engine/durations.py), read at scrape time;
 - :mod:`.endpoint`: the ``/metrics`` ASGI endpoint and who may read it.
 
 Label values are names from the service models and the engine (services, operations, job kinds

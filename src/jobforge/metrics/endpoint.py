@@ -23,7 +23,7 @@ from prometheus_client import (
 
 from jobforge.engine import JobEngine
 from jobforge.internal import Receive, Send, _headers, error, read_body, respond, verified_caller
-from jobforge.metrics.jobs import JobDurations, JobsCollector
+from jobforge.metrics.jobs import JobsCollector
 from jobforge.metrics.requests import RequestMetrics
 from jobforge.protocol.auth import Authenticator
 from jobforge.protocol.errors import ServiceError
@@ -35,7 +35,7 @@ _BEARER = "bearer "
 
 class NodeMetrics:
     """One node's registry: request metrics told by ``gateway`` (and the S3 gateway through it),
-    job durations told by ``engine``'s job store, job gauges read from it at scrape time."""
+    job metrics (gauges and the durations of ended jobs) read from ``engine``'s store at scrape time."""
 
     def __init__(self, engine: JobEngine, gateway: AwsGateway) -> None:
         self.registry = CollectorRegistry()  # collectors run at scrapes only
@@ -43,10 +43,8 @@ class NodeMetrics:
             standard(registry=self.registry)
         self.requests = RequestMetrics(self.registry)
         names = api_service_names(gateway)
-        self.durations = JobDurations(self.registry, names)
         self.registry.register(JobsCollector(engine, names))
         gateway.observe = self.requests
-        engine.jobs.on_ended.append(self.durations)
 
     def scrape(self) -> bytes:
         """The text exposition of every metric (runs the job store query: call it off the loop)."""

@@ -1,67 +1,65 @@
-"""Job metrics. Read from the job store at scrape time (one grouped query, so every API node
-reports the same cluster-wide numbers): jobs by service, kind and state, the queue depth and, on
-Celery, the busy job slots; read from this node: its in-process executor's busy slots and the
-broker's queue lengths. Observed as jobs end: their durations."""
+"""Job metrics. Read from the job store at scrape time (so every API node reports the same
+cluster-wide numbers): jobs by service, kind and state, the queue depth, on Celery the busy job
+slots, and the run times of the jobs that ended (recorded where each ended: engine/durations.py);
+read from this node: its in-process executor's busy slots and the broker's queue lengths."""
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from jobforge.engine import JobEngine
-from jobforge.engine.jobs import Job
+from jobforge.engine.durations import DURATION_BUCKETS, read_durations
 from jobforge.engine.states import JobState
 
 log = logging.getLogger("jobforge.metrics")
 
-# seconds: from instant test jobs to hours-long Location validations and large exports
-DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600)
 BUSY_STATES = (JobState.RUNNING.value, JobState.CANCELING.value)  # a job holding a job slot
 BROKER_TIMEOUT = 2.0  # seconds a scrape waits for the broker before it leaves its queues out
 
 
-class JobDurations:
-    """``jobforge_job_duration_seconds``: from a job's start to its end, observed where it ends
-    (a ``JobStore.on_ended`` listener); jobs that ended without starting are not observed.
-    ``service_names``: the job store's service names -> the API's (``geo`` -> ``location``)."""
-
-    def __init__(self, registry: CollectorRegistry, service_names: dict[str, str]) -> None:
-        self.service_names = service_names
-        self.histogram = Histogram(
-            "jobforge_job_duration_seconds",
-            "Run time of jobs that ended on this node, by service, kind and final state",
-            ["service", "kind", "state"],
-            buckets=DURATION_BUCKETS,
-            registry=registry,
-        )
-
-    def __call__(self, job: Job) -> None:
-        if job.started_at is not None and job.ended_at is not None:
-            seconds = (job.ended_at - job.started_at).total_seconds()
-            service = self.service_names.get(job.service, job.service)
-            self.histogram.labels(service, job.kind, job.state.value).observe(max(seconds, 0.0))
+def duration_histogram(engine: JobEngine, service_names: dict[str, str]) -> HistogramMetricFamily:
+    """``jobforge_job_duration_seconds``: from a job's start to its end, of every job the
+    deployment ended, by service (as the API names it: ``geo`` -> ``location``), kind and final
+    state; jobs that ended without starting are not in it."""
+    histogram = HistogramMetricFamily(
+        "jobforge_job_duration_seconds",
+        "Run time of ended jobs (all nodes and workers), by service, kind and final state",
+        labels=["service", "kind", "state"],
+    )
+    for recorded in read_durations(engine.db):
+        running = 0
+        buckets = []
+        for bound, count in zip([*DURATION_BUCKETS, math.inf], recorded.counts, strict=True):
+            running += count
+            buckets.append((floatToGoString(bound), running))
+        service = service_names.get(recorded.service, recorded.service)
+        histogram.add_metric([service, recorded.kind, recorded.state], buckets, recorded.seconds)
+    return histogram
 
 
 class JobsCollector(Collector):
-    """The scrape-time job gauges of one node (see the module doc); services named as the API
-    names them (``service_names``, as :class:`JobDurations`)."""
+    """The scrape-time job metrics of one node (see the module doc); services named as the API
+    names them (``service_names``, as :func:`duration_histogram`)."""
 
     def __init__(self, engine: JobEngine, service_names: dict[str, str]) -> None:
         self.engine = engine
         self.service_names = service_names
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         names = self.service_names
         try:
             counts = [
                 (names.get(service, service), kind, state, count)
                 for service, kind, state, count in self.engine.jobs.count_by_state()
             ]
+            durations = duration_histogram(self.engine, names)
         except Exception:  # a database hiccup: this scrape has the request metrics only
             log.warning("reading the job counts for the metrics failed", exc_info=True)
             return
@@ -75,6 +73,7 @@ class JobsCollector(Collector):
             for state in JobState:  # every state, so a state that emptied reads 0
                 jobs.add_metric([service, kind, state.value], by_key.get((service, kind, state.value), 0))
         yield jobs
+        yield durations
         pending = sum(count for _, _, state, count in counts if state == JobState.PENDING.value)
         yield GaugeMetricFamily(
             "jobforge_queue_depth", "Jobs waiting for a worker (Pending, all nodes)", value=pending
