@@ -77,7 +77,6 @@ class JobStore:
         self.tags = tags
         self.idempotency = IdempotencyTokens()
         self.on_created: list[Callable[[Job], None]] = []  # the executor listens to wake up
-        self.on_ended: list[Callable[[Job], None]] = []  # told of each job reaching a terminal state
 
     # -- creation ----------------------------------------------------------------------------
 
@@ -289,13 +288,10 @@ class JobStore:
                 latest = self._get_pk(tx, pk)
                 raise IllegalTransition(latest.job_id, latest.state.value, target.value)
             updated = self._get_pk(tx, pk)
-            if target.terminal:  # its run time, in the transaction that ends it (engine/durations.py)
-                record_duration(tx, updated)
+            if target.terminal:  # every job's end passes here, in the process that ran or ended it
+                record_duration(tx, updated)  # its run time, with its end (engine/durations.py)
         if conn is None:
             self._notify(updated)
-        if target.terminal:  # every job's end passes here (in the process that ran or ended it)
-            for listener in self.on_ended:
-                listener(updated)
         return updated
 
     def start(self, scope: Scope, job: Job, quotas: Iterable[Quota] = ()) -> Job:
