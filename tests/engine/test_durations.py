@@ -3,7 +3,6 @@ whichever engine (node or worker) ends it, and read back as one histogram, on SQ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,20 +12,7 @@ from jobforge.engine import JobEngine, JobState
 from jobforge.engine.db import jobs
 from jobforge.engine.durations import DURATION_BUCKETS, bucket_of, read_durations
 from tests.engine.helpers import wait_for
-from tests.engine.test_engine import CountingHandler, create
-
-
-@pytest.fixture
-def nodes(database_url: str) -> Iterator[tuple[JobEngine, JobEngine]]:
-    """An API node that runs nothing and a worker that runs the jobs, on one database."""
-    api = JobEngine(database_url, workers=1, cpu_workers=1, single_node=False)
-    worker = JobEngine(database_url, workers=2, cpu_workers=1, single_node=False)
-    worker.register(CountingHandler())
-    api.start()
-    worker.start()
-    yield api, worker
-    worker.stop()
-    api.stop()
+from tests.engine.test_engine import create
 
 
 def _counts(engine: JobEngine) -> dict[tuple[str, str, str], tuple[tuple[int, ...], float]]:

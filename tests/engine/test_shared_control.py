@@ -4,27 +4,11 @@ see the pace, forced failures and step credits that the other one set, on SQLite
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from jobforge.engine import JobEngine, JobState
 from jobforge.engine.control import PACE_TTL
 from tests.engine.helpers import wait_for
-from tests.engine.test_engine import CountingHandler, create
-
-
-@pytest.fixture
-def nodes(database_url: str) -> Iterator[tuple[JobEngine, JobEngine]]:
-    """A node that only takes control calls (no handler: it runs nothing) and one that runs jobs."""
-    api = JobEngine(database_url, workers=1, cpu_workers=1, single_node=False)
-    runner = JobEngine(database_url, workers=2, cpu_workers=1, single_node=False)
-    runner.register(CountingHandler())
-    api.start()
-    runner.start()
-    yield api, runner
-    runner.stop()
-    api.stop()
+from tests.engine.test_engine import create
 
 
 def test_step_mode_set_on_one_node_holds_jobs_run_by_another(nodes: tuple[JobEngine, JobEngine]) -> None:
