@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,7 +240,7 @@ class ColumnarIndex:
 
     def _add_table(self, parsed: ParsedAddress, loc_key: str, group: StreetGroup) -> int:
         """A new (empty) number table of ``group``, filled as its numbers are probed."""
-        self._table_sources.append((copy(parsed), loc_key, group))
+        self._table_sources.append((parsed, loc_key, group))  # parses are never changed once made
         self._table_count += 1
         return self._table_count - 1
 
