@@ -295,7 +295,7 @@ class InternalRoutes:
             if pace not in PACES:
                 raise ValueError(f"'pace' must be one of {', '.join(PACES)}")
             control.set_pace(pace, _number(body, "stepDelay", None, MAX_SECONDS))
-            self.engine.executor.wake()
+            await asyncio.to_thread(self.engine.executor.wake)
         elif action == "fail":
             control.fail(
                 _string(body, "target"),
@@ -303,8 +303,9 @@ class InternalRoutes:
                 _string(body, "reason", "Failure forced through the control API", limit=4096),
             )
         elif action == "advance":
-            control.advance(_string(body, "jobId"), _count(body, "steps", 1, MAX_STEPS))
-            self.engine.executor.wake()
+            job_id = _string(body, "jobId")
+            control.advance(job_id, _count(body, "steps", 1, MAX_STEPS))
+            await asyncio.to_thread(self.engine.executor.wake, job_id)  # its task again, if Pending
         elif action == "diagnostic-job" and diagnostics.KIND in self.engine.executor.handlers:
             job_id = new_diagnostic_id()
             job, _ = self.engine.jobs.create(

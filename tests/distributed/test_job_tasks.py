@@ -124,3 +124,20 @@ def test_the_sweep_sends_again_the_tasks_of_dead_workers_and_long_pending_jobs(w
     sent.clear()
     assert executor.sweep() == 2 and sorted(sent) == sorted([orphan.pk, waiting.pk])
     assert executor.sweep() == 0  # not again within the lease (1 s), nor the visibility timeout
+
+
+def test_step_credits_send_again_the_task_of_that_job_only(worker: tuple) -> None:
+    """A control call giving step credits to one job re-sends that job's task (a worker dropped
+    it while step mode held the job); a pace change re-sends every Pending job's."""
+    engine, executor, sent = worker
+    pending = [create(engine, job_id=f"held-{i}") for i in range(3)]
+    running = engine.jobs.claim(create(engine, job_id="busy").pk, "some-worker", 60)
+    assert running is not None
+    sent.clear()
+    executor.wake("held-1")
+    assert sent == [pending[1].pk]
+    executor.wake("busy")  # Running: its worker waits for the credits itself
+    assert sent == [pending[1].pk]
+    sent.clear()
+    executor.wake()
+    assert sent == [job.pk for job in pending]

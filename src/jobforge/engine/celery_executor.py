@@ -220,10 +220,11 @@ class CeleryExecutor:
     def problems(self) -> list[dict[str, str]]:
         return []
 
-    def wake(self) -> None:
-        """After the control API changed the pace or gave step credits: send again the tasks of
-        Pending jobs, which a worker drops while step mode holds them (a duplicate is harmless)."""
-        for job in self.jobs.list_pending(list(self.handlers), limit=1000):
+    def wake(self, job_id: str | None = None) -> None:
+        """After the control API changed the pace or gave step credits (to the jobs called
+        ``job_id``): send again the tasks of those Pending jobs, which a worker drops while step
+        mode holds them (a duplicate is harmless)."""
+        for job in self.jobs.list_pending(list(self.handlers), limit=1000, job_id=job_id):
             self.send(job)
 
     def start(self) -> None:

@@ -373,7 +373,8 @@ class InProcessExecutor:
                 self._cpu.shutdown(wait=wait, cancel_futures=True)
                 self._cpu = None
 
-    def wake(self) -> None:
+    def wake(self, job_id: str | None = None) -> None:
+        """Look for runnable jobs now (the pace changed, or ``job_id`` got step credits)."""
         self._wake.set()
 
     # -- recovery ----------------------------------------------------------------------------

@@ -340,14 +340,13 @@ class JobStore:
 
     # -- executor support --------------------------------------------------------------------
 
-    def list_pending(self, kinds: Iterable[str], limit: int = 20) -> list[Job]:
+    def list_pending(self, kinds: Iterable[str], limit: int = 20, job_id: str | None = None) -> list[Job]:
+        """Pending jobs of ``kinds``, oldest first (only those called ``job_id``, when given)."""
+        query = select(jobs).where(jobs.c.state == JobState.PENDING.value, jobs.c.kind.in_(list(kinds)))
+        if job_id is not None:
+            query = query.where(jobs.c.job_id == job_id)
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(jobs)
-                .where(jobs.c.state == JobState.PENDING.value, jobs.c.kind.in_(list(kinds)))
-                .order_by(jobs.c.created_at, jobs.c.pk)
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query.order_by(jobs.c.created_at, jobs.c.pk).limit(limit)).all()
         return [Job.from_row(row) for row in rows]
 
     def claim(self, pk: int, owner: str, lease_seconds: float) -> Job | None:
