@@ -69,9 +69,10 @@ def read_durations(db: Database) -> list[Durations]:
     """Every (service, kind, final state) recorded, with its jobs per bucket."""
     with db.read() as conn:
         rows = conn.execute(select(job_durations)).all()
-    grouped: dict[tuple[str, str, str], tuple[list[int], list[float]]] = {}
-    for service, kind, state, bucket, jobs, seconds in rows:
-        counts, total = grouped.setdefault((service, kind, state), ([0] * (len(DURATION_BUCKETS) + 1), [0.0]))
-        counts[min(bucket, len(DURATION_BUCKETS))] += jobs
-        total[0] += seconds
-    return [Durations(*key, tuple(counts), total[0]) for key, (counts, total) in sorted(grouped.items())]
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    seconds: dict[tuple[str, str, str], float] = {}
+    for service, kind, state, bucket, jobs, total in rows:
+        key = (service, kind, state)
+        counts.setdefault(key, [0] * (len(DURATION_BUCKETS) + 1))[min(bucket, len(DURATION_BUCKETS))] += jobs
+        seconds[key] = seconds.get(key, 0.0) + total
+    return [Durations(*key, tuple(counts[key]), seconds[key]) for key in sorted(counts)]
