@@ -43,9 +43,9 @@ class LoginThrottle:
         digest = hashlib.sha256(access_key.encode("utf-8", "surrogatepass")).hexdigest()
         return {"client": client[:_CLIENT_CHARS], "key_hash": digest}
 
-    @classmethod
-    def _pair(cls, client: str, access_key: str) -> ColumnElement[bool]:
-        row = cls._row(client, access_key)
+    @staticmethod
+    def _pair(row: dict[str, str]) -> ColumnElement[bool]:
+        """The rows of the pair whose columns are ``row`` (see :meth:`_row`)."""
         return and_(login_failures.c.client == row["client"], login_failures.c.key_hash == row["key_hash"])
 
     def retry_after(self, client: str, access_key: str) -> int:
@@ -53,7 +53,7 @@ class LoginThrottle:
         now = self.clock()
         query = (
             select(login_failures.c.failed_at)
-            .where(self._pair(client, access_key), login_failures.c.failed_at > now - self.window)
+            .where(self._pair(self._row(client, access_key)), login_failures.c.failed_at > now - self.window)
             .order_by(login_failures.c.failed_at.desc())
             .limit(self.limit)
         )
@@ -65,7 +65,8 @@ class LoginThrottle:
 
     def failed(self, client: str, access_key: str) -> None:
         now = self.clock()
-        pair = self._pair(client, access_key)
+        row = self._row(client, access_key)
+        pair = self._pair(row)
         newest = (
             select(login_failures.c.id)
             .where(pair)
@@ -74,7 +75,7 @@ class LoginThrottle:
         )
         with self.db.begin() as conn:
             conn.execute(delete(login_failures).where(login_failures.c.failed_at <= now - self.window))
-            conn.execute(insert(login_failures).values(**self._row(client, access_key), failed_at=now))
+            conn.execute(insert(login_failures).values(**row, failed_at=now))
             # the pair's older failures no longer count: retry_after reads its newest `limit`
             conn.execute(
                 delete(login_failures).where(pair, login_failures.c.id.not_in(newest.scalar_subquery()))
@@ -82,4 +83,4 @@ class LoginThrottle:
 
     def succeeded(self, client: str, access_key: str) -> None:
         with self.db.begin() as conn:
-            conn.execute(delete(login_failures).where(self._pair(client, access_key)))
+            conn.execute(delete(login_failures).where(self._pair(self._row(client, access_key))))

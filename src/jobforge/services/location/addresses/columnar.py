@@ -8,7 +8,7 @@ country's spelling, so rows of one shape parse alike but for the number and unit
 unit when a shape is learnt). A shape is learnt from
 the parse of its first row (validated per row): if that row reaches a street the matcher has
 memoized as an exact hit, the street gets a number table, filled as numbers are probed
-(``Matcher.known_point`` for each, so the point is the one ``match`` would choose). The other rows
+(what ``Matcher.known_point`` gives for each, so the point is the one ``match`` would choose). The other rows
 of known shapes are resolved per batch by a vectorized sort-merge join of (table, number) against
 those tables (numpy ``searchsorted``), and their outcomes built with Arrow compute from the
 validator's :class:`~.validator.ExactPremise` templates: the very templates and substitutions
@@ -246,7 +246,8 @@ class ColumnarIndex:
 
     def _fill(self, keys: np.ndarray) -> None:
         """Add the probed (table, number) keys not looked up yet: each number with the point
-        ``match`` would choose for it (``Matcher.known_point``), or nothing."""
+        ``match`` would choose for it (``Matcher.known_point``: its street looked up once per table,
+        ``known_street``, then ``point_at`` each number), or nothing."""
         new = np.unique(keys)
         if self._probed.size:  # binary searches: cheaper than np.isin's sort of both arrays
             at = np.minimum(np.searchsorted(self._probed, new), self._probed.size - 1)

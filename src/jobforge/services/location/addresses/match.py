@@ -327,7 +327,7 @@ class Matcher:
         if not key:
             return ()
         sim = STRUCTURAL_SIM
-        numbered = not key.replace(" ", "").isalpha() and any(ch.isdigit() for ch in key)
+        numbered = any(ch.isdigit() for ch in key)
         found = loose.by_base.get(key)
         if found is None:
             if numbered:
