@@ -28,14 +28,15 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium >&2
 fi
 
-# Node.js and the JavaScript SDK (tests/s3/js: `npm ci` of its pinned package-lock.json) ----------
+# Node.js and the JavaScript SDK (tests/s3/js, tests/server/js: `npm ci` of their pinned locks) ---
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm >&2
 fi
-js_tests="$(dirname "$0")/../tests/s3/js"
-if [ ! -d "$js_tests/node_modules/@aws-sdk/client-s3" ]; then
-  (cd "$js_tests" && npm ci --no-audit --no-fund) >&2
-fi
+for js_tests in "$(dirname "$0")/../tests/s3/js" "$(dirname "$0")/../tests/server/js"; do
+  if [ ! -d "$js_tests/node_modules/@aws-sdk" ]; then
+    (cd "$js_tests" && npm ci --no-audit --no-fund) >&2
+  fi
+done
 
 # HAProxy, for tests/tooling/test_load_balancer.py (deploy/haproxy.cfg in front of two servers) -----
 if ! command -v haproxy >/dev/null 2>&1; then
