@@ -325,6 +325,39 @@ def test_another_accounts_bucket_refuses_its_uploads(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_a_deleted_buckets_uploads_go_with_it(tmp_path: Path) -> None:
+    """An unfinished upload neither keeps its bucket alive nor passes to the account that makes a
+    bucket of the same name next (it would read and complete the first account's parts)."""
+    alice, bob = ("AKIDALICE", "alice-secret", "111111111111"), ("AKIDBOB", "bob-secret", "222222222222")
+    credentials = ",".join(":".join(person) for person in (alice, bob))
+    server = JobforgeServer(
+        tmp_path / "data", "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}
+    ).start()
+    try:
+        as_alice = client("s3", server.url, access_key=alice[0], secret_key=alice[1])
+        as_bob = client("s3", server.url, access_key=bob[0], secret_key=bob[1])
+        as_alice.create_bucket(Bucket="handover")
+        key = {"Bucket": "handover", "Key": "payroll.csv"}
+        ids = {**key, "UploadId": as_alice.create_multipart_upload(**key)["UploadId"]}
+        etag = as_alice.upload_part(**ids, PartNumber=1, Body=b"alice,100000\n")["ETag"]
+        as_alice.delete_bucket(Bucket="handover")
+        assert _staged(server) == []
+
+        as_bob.create_bucket(Bucket="handover")
+        assert "Uploads" not in as_bob.list_multipart_uploads(Bucket="handover")
+        parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+        for call, kwargs in (
+            (as_bob.list_parts, ids),
+            (as_bob.upload_part, {**ids, "PartNumber": 2, "Body": b"bob"}),
+            (as_bob.complete_multipart_upload, {**ids, "MultipartUpload": parts}),
+            (as_bob.abort_multipart_upload, ids),
+        ):
+            assert error_of(call, **kwargs) == ("NoSuchUpload", 404), call
+        assert error_of(as_bob.get_object, **key) == ("NoSuchKey", 404)
+    finally:
+        server.stop()
+
+
 def test_aws_cli_copies_a_large_file_up_and_down(server: JobforgeServer, tmp_path: Path) -> None:
     if not AWS_CLI.exists():
         pytest.skip(f"the AWS CLI is not installed at {AWS_CLI}")

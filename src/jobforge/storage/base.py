@@ -312,7 +312,8 @@ class ObjectStore(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot list buckets")
 
     def delete_bucket(self, bucket: str) -> None:
-        """Remove an empty bucket; raises NoSuchBucket, or BucketNotEmpty while it holds objects."""
+        """Remove an empty bucket and its unfinished multipart uploads; raises NoSuchBucket, or
+        BucketNotEmpty while it holds objects."""
         raise NotImplementedError(f"{type(self).__name__} cannot delete buckets")
 
     # -- multipart uploads (the S3 API's); backends that cannot stage them raise MultipartUnsupported

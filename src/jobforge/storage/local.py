@@ -16,6 +16,7 @@ Temp files without that ownership (older versions, filesystems without locks) ar
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -49,6 +50,7 @@ from jobforge.storage.errors import (
     KeyConflict,
     NoSuchBucket,
     NoSuchKey,
+    NoSuchUpload,
     NotSupported,
     StorageError,
 )
@@ -134,9 +136,14 @@ class LocalObjectStore(ObjectStore):
         return found
 
     def delete_bucket(self, bucket: str) -> None:
+        """Remove an empty bucket with its unfinished multipart uploads (as S3 does for a general
+        purpose bucket): a bucket made again under the name starts with none."""
         path = self._bucket_dir(bucket)
         if next(self.list_objects(bucket), None) is not None:
             raise BucketNotEmpty(f"The bucket {bucket!r} is not empty", bucket)
+        for upload in self._multipart.uploads(bucket):
+            with contextlib.suppress(NoSuchUpload):  # completed or aborted meanwhile
+                self._multipart.remove(upload)
         # Only empty directories are left (deletes prune the ones they empty): remove bottom-up.
         for dirpath, _dirs, _files in sorted(os.walk(path), key=lambda w: -len(w[0])):
             try:

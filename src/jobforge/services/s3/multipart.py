@@ -85,7 +85,10 @@ class MultipartS3Provider(S3Provider):
 
     def _upload(self, ctx: RequestContext, request: dict[str, Any]) -> MultipartUpload:
         bucket, key = self._object(ctx, request)
-        return self.store.multipart_upload(bucket, key, request["UploadId"])
+        upload = self.store.multipart_upload(bucket, key, request["UploadId"])
+        if not _initiated_by(upload, ctx.account_id):
+            raise NoSuchUpload(f"No upload {request['UploadId']} of {bucket}/{key}", bucket, key)
+        return upload
 
     @_upload_errors
     def create_multipart_upload(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -222,7 +225,7 @@ class MultipartS3Provider(S3Provider):
         truncated = False
         last: tuple[str, str] | None = None
         for upload in _after(self.store.list_multipart_uploads(bucket), key_marker, id_marker):
-            if not upload.key.startswith(prefix):
+            if not upload.key.startswith(prefix) or not _initiated_by(upload, ctx.account_id):
                 continue
             common = None
             if delimiter:
@@ -296,6 +299,12 @@ def _object_checksum(
             "BadDigest", f"The {algorithm.upper()} you specified did not match the calculated checksum."
         )
     return checksum
+
+
+def _initiated_by(upload: MultipartUpload, account: str) -> bool:
+    """Whether ``account`` started the upload: a bucket has one owner, so its own uploads are all
+    its owner's; another's is one left from an earlier bucket of the name, never to be handed over."""
+    return upload.initiator in (None, account)
 
 
 def _after(uploads: list[MultipartUpload], key_marker: str, id_marker: str) -> list[MultipartUpload]:
