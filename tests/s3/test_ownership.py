@@ -3,9 +3,13 @@ for S3 requests (header-signed payload hashes included); with ``--s3-endpoint-ur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -79,16 +83,75 @@ def test_signatures_are_verified(signed: JobforgeServer) -> None:
     assert error_of(alice.head_object, Bucket="alice-signed", Key="tampered") == ("404", 404)
 
 
-def signed_headers(s3: Any, url: str, body: bytes) -> dict[str, str]:
-    """Headers boto3's signer gives a PUT of ``body`` to ``url`` (payload SHA-256 signed)."""
-    from botocore.auth import S3SigV4Auth
+def test_a_header_signature_must_bind_the_body(signed: JobforgeServer) -> None:
+    """Without x-amz-content-sha256 a SigV4 header signature covers no body: such a request is
+    refused (S3's InvalidRequest), else a captured signed PUT could be replayed with any bytes."""
+    alice = as_person(signed, ALICE)
+    alice.create_bucket(Bucket="alice-bound")
+    url = f"{signed.url}/alice-bound/marker"
+    headers = signed_headers(alice, url, b"", payload_hash=None)
+    assert "x-amz-content-sha256" not in {name.lower() for name in headers}
+    for body in (b"", b"replayed with other bytes"):
+        response = httpx.put(url, content=body, headers=headers)
+        assert response.status_code == 400, response.text
+        assert "<Code>InvalidRequest</Code>" in response.text and "x-amz-content-sha256" in response.text
+    assert error_of(alice.head_object, Bucket="alice-bound", Key="marker") == ("404", 404)
+
+
+def test_time_and_digest_refusals_carry_s3s_codes(signed: JobforgeServer) -> None:
+    """A header signature off by more than the skew is RequestTimeTooSkewed (SDKs correct their
+    clock on it); an expired presigned URL AccessDenied; a malformed Content-MD5 InvalidDigest."""
+    alice = as_person(signed, ALICE)
+    alice.create_bucket(Bucket="alice-clock")
+    url = f"{signed.url}/alice-clock/k"
+    for skew in (-20, 20):
+        headers = signed_headers(alice, url, b"x", at=datetime.now(UTC) + timedelta(minutes=skew))
+        response = httpx.put(url, content=b"x", headers=headers)
+        assert response.status_code == 403 and "<Code>RequestTimeTooSkewed</Code>" in response.text
+    expired = httpx.get(presigned_url(alice, url, expires=60, at=datetime.now(UTC) - timedelta(hours=2)))
+    assert expired.status_code == 403 and "<Code>AccessDenied</Code>" in expired.text
+    assert "Request has expired" in expired.text
+    headers = signed_headers(alice, url, b"x")
+    response = httpx.put(url, content=b"x", headers={**headers, "Content-MD5": "zz"})
+    assert response.status_code == 400 and "<Code>InvalidDigest</Code>" in response.text
+
+
+def signed_headers(
+    s3: Any, url: str, body: bytes, *, payload_hash: str | None = "sha256", at: datetime | None = None
+) -> dict[str, str]:
+    """Headers boto3's signer gives a PUT of ``body`` to ``url``: its SHA-256 signed and sent as
+    x-amz-content-sha256 (``payload_hash=None``: the empty body's hash signed, no such header), dated
+    ``at`` (default now)."""
+    from botocore.auth import S3SigV4Auth, SigV4Auth
     from botocore.awsrequest import AWSRequest
 
     request = AWSRequest(method="PUT", url=url, data=body)
-    request.headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
     credentials = s3._request_signer._credentials
-    S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+    signer = S3SigV4Auth if payload_hash else SigV4Auth  # SigV4Auth sends no payload header
+    if payload_hash:
+        request.headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
+    with freeze_signing_clock(at or datetime.now(UTC)):
+        signer(credentials, "s3", "us-east-1").add_auth(request)
     return dict(request.headers)
+
+
+def presigned_url(s3: Any, url: str, *, expires: int, at: datetime) -> str:
+    """A SigV4 query-signed GET of ``url`` made ``at``, valid ``expires`` seconds from then."""
+    from botocore.auth import S3SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method="GET", url=url)
+    signer = S3SigV4QueryAuth(s3._request_signer._credentials, "s3", "us-east-1", expires=expires)
+    with freeze_signing_clock(at):
+        signer.add_auth(request)
+    return str(request.url)
+
+
+@contextlib.contextmanager
+def freeze_signing_clock(at: datetime) -> Iterator[None]:
+    """botocore's signers date what they sign ``at``."""
+    with mock.patch("botocore.auth.get_current_datetime", return_value=at.replace(tzinfo=None)):
+        yield
 
 
 def test_s3_api_is_off_with_an_s3_endpoint(moto: MotoServer, tmp_path: Path) -> None:

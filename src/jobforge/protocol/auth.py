@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
-from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.errors import ServiceError, SignatureTimeError
 
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
@@ -67,6 +67,9 @@ class _Signature:
 
 def _auth_error(code: str, message: str) -> ServiceError:
     return ServiceError(code, message, status=403)
+
+
+_SKEWED = "The difference between the request time and the current time is too large."
 
 
 def missing_token() -> ServiceError:
@@ -446,29 +449,32 @@ class Authenticator:
         if sig.presigned:
             expires = timedelta(seconds=sig.expires or 0)
             if age > expires:
-                raise _auth_error(
-                    "InvalidSignatureException",
+                raise SignatureTimeError(
                     f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
                     f"{(now - expires).strftime(fmt)}",
+                    "AccessDenied",
+                    "Request has expired",
                 )
             if -age > self.max_clock_skew:
-                raise _auth_error(
-                    "InvalidSignatureException",
+                raise SignatureTimeError(
                     f"Signature not yet current: {signed_at.strftime(fmt)} is still later than "
                     f"{(now + self.max_clock_skew).strftime(fmt)}",
+                    "AccessDenied",
+                    "Request is not valid yet",
                 )
             return
+        minutes = int(self.max_clock_skew.total_seconds() // 60)
         if age > self.max_clock_skew:
-            minutes = int(self.max_clock_skew.total_seconds() // 60)
-            raise _auth_error(
-                "InvalidSignatureException",
+            raise SignatureTimeError(
                 f"Signature expired: {signed_at.strftime(fmt)} is now earlier than "
                 f"{(now - self.max_clock_skew).strftime(fmt)} ({now.strftime(fmt)} - {minutes} min.)",
+                "RequestTimeTooSkewed",
+                _SKEWED,
             )
         if -age > self.max_clock_skew:
-            minutes = int(self.max_clock_skew.total_seconds() // 60)
-            raise _auth_error(
-                "InvalidSignatureException",
+            raise SignatureTimeError(
                 f"Signature not yet current: {signed_at.strftime(fmt)} is still later than "
                 f"{(now + self.max_clock_skew).strftime(fmt)} ({now.strftime(fmt)} + {minutes} min.)",
+                "RequestTimeTooSkewed",
+                _SKEWED,
             )

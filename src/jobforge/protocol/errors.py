@@ -24,6 +24,17 @@ class ServiceError(Exception):
         return f"ServiceError({self.code!r}, {self.message!r})"
 
 
+class SignatureTimeError(ServiceError):
+    """A signature dated outside its window: ``InvalidSignatureException`` to the JSON services,
+    ``s3_code`` / ``s3_message`` to S3 (``RequestTimeTooSkewed`` for a header signature, by which
+    SDKs correct their clock; ``AccessDenied`` for a presigned URL expired or not yet valid)."""
+
+    def __init__(self, message: str, s3_code: str, s3_message: str) -> None:
+        super().__init__("InvalidSignatureException", message, status=403)
+        self.s3_code = s3_code
+        self.s3_message = s3_message
+
+
 class NotImplementedOperation(ServiceError):
     """An operation of the model that jobforge does not implement (yet): answered with 501."""
 

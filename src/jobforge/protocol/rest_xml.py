@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, Shape, StructureShape
 
-from jobforge.protocol.errors import ServiceError
+from jobforge.protocol.errors import ServiceError, SignatureTimeError
 from jobforge.protocol.parser import InputParser, RequestParseError, parse_text_value
 from jobforge.protocol.serializer import Headers, OutputSerializer, format_timestamp
 
@@ -88,12 +88,14 @@ def s3_error(
 
 def serialize_error(error: ServiceError, request_id: str, resource: str) -> tuple[int, Headers, bytes]:
     """S3's XML error document; the protocol layer's own codes become S3's."""
-    code = _S3_CODES.get(error.code, error.code)
+    code, message = _S3_CODES.get(error.code, error.code), error.message
+    if isinstance(error, SignatureTimeError):
+        code, message = error.s3_code, error.s3_message
     status = error.status or ERROR_STATUS.get(code, 400)
     where = error.fields.get("resource") or resource
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{escape(code)}</Code><Message>{escape(error.message)}</Message>"
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
         f"<Resource>{escape(where)}</Resource><RequestId>{request_id}</RequestId></Error>"
     ).encode("utf-8", "replace")
     extra = [

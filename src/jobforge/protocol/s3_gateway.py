@@ -233,6 +233,30 @@ def _strip_aws_chunked(request: dict[str, Any]) -> None:
         request.pop("ContentEncoding", None)
 
 
+def _require_payload_hash(headers: dict[str, str], authenticator: Authenticator) -> None:
+    """Under ``--auth sigv4`` a header-signed S3 request must say what its body hashes to (S3
+    refuses it otherwise): a signature made without ``x-amz-content-sha256`` binds no body."""
+    if (
+        authenticator.mode == "sigv4"
+        and headers.get("authorization", "").startswith("AWS4-HMAC-SHA256")
+        and "x-amz-content-sha256" not in headers
+    ):
+        raise s3_error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+
+
+def _check_md5_form(headers: dict[str, str]) -> None:
+    """``Content-MD5``, when sent, must be the base64 of 16 bytes (``InvalidDigest``, as on S3)."""
+    claimed = headers.get("content-md5")
+    if claimed is None:
+        return
+    try:
+        valid = len(base64.b64decode(claimed, validate=True)) == 16
+    except ValueError:
+        valid = False
+    if not valid:
+        raise s3_error("InvalidDigest", "The Content-MD5 you specified is not valid.")
+
+
 def _check_content_md5(headers: dict[str, str], body: bytes) -> None:
     """A small body's ``Content-MD5`` (DeleteObjects and other XML requests send one)."""
     claimed = headers.get("content-md5")
@@ -326,6 +350,8 @@ class S3Gateway:
                 sigv2 = is_sigv2_query(query)
                 if not sigv2:
                     self.authenticator.precheck(headers, query)
+                    _require_payload_hash(headers, self.authenticator)
+                _check_md5_form(headers)
                 bucket = virtual_host_bucket(headers.get("host", ""))
                 path = raw_path if bucket is None else f"/{quote(bucket)}{raw_path}"
                 resource = path
