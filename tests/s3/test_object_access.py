@@ -52,3 +52,13 @@ def test_presigned_get_is_verified(signed: JobforgeServer, version: str | None) 
     expired = alice.generate_presigned_url("get_object", Params=params, ExpiresIn=1)
     time.sleep(2.1)
     assert httpx.get(expired).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "expires", ["%C2%B2", "9" * 5000, "-1", ""], ids=["superscript", "5000-digits", "neg", "empty"]
+)
+def test_a_malformed_sigv2_expires_is_access_denied(signed: JobforgeServer, expires: str) -> None:
+    """Query-string (SigV2) Expires must be ASCII digits, few enough to read: never a 500."""
+    url = f"{signed.url}/any-bucket/k?AWSAccessKeyId={ALICE[0]}&Expires={expires}&Signature=x"
+    response = httpx.get(url)
+    assert response.status_code == 403 and "<Code>AccessDenied</Code>" in response.text, response.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from urllib.parse import unquote
@@ -18,6 +19,7 @@ from jobforge.protocol.auth import S3_SIGNING_NAME, Authenticator, Identity
 from jobforge.protocol.rest_xml import s3_error
 
 # Query parameters that are part of the signed resource (botocore's auth.HmacV1Auth.QSAOfInterest).
+_EXPIRES = re.compile(r"[0-9]{1,12}")  # Unix seconds: up to the year 33658
 _SUBRESOURCES = frozenset(
     (
         "accelerate acl cors defaultObjectAcl location logging partNumber policy requestPayment "
@@ -77,7 +79,7 @@ def authenticate_sigv2(
     access_key = query["AWSAccessKeyId"][-1]
     expires = (query.get("Expires") or [""])[-1]
     if authenticator.mode == "sigv4":
-        if not expires.isdigit():
+        if not _EXPIRES.fullmatch(expires):  # ASCII digits only, and few enough for int()
             raise s3_error("AccessDenied", "Query-string authentication requires the Expires parameter")
         if int(expires) < (time.time() if now is None else now):
             raise s3_error("AccessDenied", "Request has expired")
