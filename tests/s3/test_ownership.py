@@ -53,6 +53,18 @@ def test_ownership_survives_a_restart(signed: JobforgeServer) -> None:
     assert error_of(alice.list_objects_v2, Bucket="alice-durable") == ("AccessDenied", 403)
 
 
+def test_a_missing_bucket_is_no_such_bucket_to_every_account(signed: JobforgeServer) -> None:
+    """Not "AccessDenied, it belongs to another account": SDK code that creates a bucket it finds
+    missing (404) works for every account, as on S3."""
+    alice = as_person(signed, ALICE)
+    assert error_of(alice.list_objects_v2, Bucket="nobody-has-this") == ("NoSuchBucket", 404)
+    assert error_of(alice.head_bucket, Bucket="nobody-has-this") == ("404", 404)
+    alice.create_bucket(Bucket="alice-brief")
+    alice.delete_bucket(Bucket="alice-brief")
+    assert error_of(alice.get_object, Bucket="alice-brief", Key="k") == ("NoSuchBucket", 404)
+    assert error_of(alice.delete_bucket, Bucket="alice-brief") == ("NoSuchBucket", 404)
+
+
 def test_signatures_are_verified(signed: JobforgeServer) -> None:
     alice = as_person(signed, ALICE)
     alice.create_bucket(Bucket="alice-signed")

@@ -93,7 +93,7 @@ def _refused(
     error = info.value.response["Error"]
     assert error["Code"] == code, error
     message = error["Message"]
-    why = "reserved" if bucket == INTERNAL else "belongs to another account"
+    why = "reserved" if bucket == INTERNAL else "is not a bucket of this account"
     assert f"Access to bucket {bucket} is denied" in message and why in message, message
     for secret in secrets:
         assert secret not in message, message
@@ -217,7 +217,7 @@ def test_robomaker_export_and_template_on_internal_bucket_are_refused(
     ("setting", "value", "why"),
     [
         ("JOBFORGE_DATAEXCHANGE_BUCKET", "zone-b", "reserved"),
-        ("JOBFORGE_BUCKET_OWNERS", json.dumps({"zone-b": A}), "belongs to another account"),
+        ("JOBFORGE_BUCKET_OWNERS", json.dumps({"zone-b": A}), "is not a bucket of this account"),
     ],
 )
 def test_jobs_check_the_policy_again_when_they_run(tmp_path: Any, setting: str, value: str, why: str) -> None:

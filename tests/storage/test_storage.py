@@ -777,8 +777,8 @@ def test_bucket_policy_reserves_and_checks_owners() -> None:
     assert policy.check("other", "000000000000") == "other"
     for bucket, account, why in (
         ("internal", "000000000000", "reserved"),
-        ("a-bucket", "000000000000", "belongs to another account"),
-        ("other", "111111111111", "belongs to another account"),
+        ("a-bucket", "000000000000", "is not a bucket of this account"),
+        ("other", "111111111111", "is not a bucket of this account"),
     ):
         with pytest.raises(BucketAccessDenied, match=why) as info:
             policy.check(bucket, account)

@@ -76,6 +76,6 @@ class BucketPolicy:
         owner = self.owner(bucket)
         if account is not None and owner is not None and owner != account:
             raise BucketAccessDenied(
-                f"Access to bucket {bucket} is denied: it belongs to another account", bucket=bucket
+                f"Access to bucket {bucket} is denied: it is not a bucket of this account", bucket=bucket
             )
         return bucket

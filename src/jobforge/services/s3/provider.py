@@ -159,11 +159,13 @@ class S3Provider(ObjectFeatures):
 
     # -- access ----------------------------------------------------------------------------------
     def _bucket(self, ctx: RequestContext, bucket: str, *, must_exist: bool = True) -> str:
-        """``bucket`` if its name is valid and the caller may use it (and it exists)."""
+        """``bucket`` if its name is valid and the caller may use it (and it exists). As on S3, a
+        bucket that does not exist is ``NoSuchBucket`` to every account (names are global, and
+        CreateBucket tells who holds one anyway), another account's ``AccessDenied``."""
         validate_bucket_name(bucket)
-        self.policy.check(bucket, ctx.account_id)
-        if must_exist and not self.store.bucket_exists(bucket):
+        if must_exist and not self.policy.is_reserved(bucket) and not self.store.bucket_exists(bucket):
             raise NoSuchBucket(f"The bucket {bucket!r} does not exist", bucket)
+        self.policy.check(bucket, ctx.account_id)
         return bucket
 
     def _object(self, ctx: RequestContext, request: dict[str, Any]) -> tuple[str, str]:
