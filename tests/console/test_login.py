@@ -3,12 +3,14 @@ Secure flag behind HTTPS, and failed sign-ins throttled per (address, access key
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import httpx
 
 from jobforge.console.throttle import LIMIT
-from tests.server.test_internal_auth import ALICE
+from tests.server.test_internal_auth import ALICE, BOB
 from tests.support import JobforgeServer
 
 
@@ -92,3 +94,28 @@ def test_signing_out_revokes_the_session_on_the_server(console_server: JobforgeS
             assert thief.get("static/htmx.min.js").status_code == 303
             assert thief.post("logout", data={"csrf": _csrf(jobs)}).status_code == 303  # to the sign-in
         assert other.get("jobs").status_code == 200
+
+
+def test_a_key_taken_out_of_the_credentials_ends_its_sessions(tmp_path: Path) -> None:
+    """The cookie is signed, but a session is only as good as its key: restarted without that key
+    (or with it moved to another account), the server refuses the old cookie at once."""
+    credentials = tmp_path / "credentials.json"
+    alice = {"secret": ALICE[1], "account": ALICE[2]}
+    credentials.write_text(json.dumps({ALICE[0]: alice, BOB[0]: {"secret": BOB[1], "account": BOB[2]}}))
+    server = JobforgeServer(tmp_path / "data", "--auth", "sigv4", "--credentials-file", str(credentials))
+    base = server.start().url + "/console/"
+    try:
+        with httpx.Client(base_url=base) as http, httpx.Client(base_url=base) as bob:
+            assert _sign_in(http, ALICE[0], ALICE[1]).status_code == 303
+            assert _sign_in(bob, BOB[0], BOB[1]).status_code == 303
+            assert http.get("jobs").status_code == 200
+            for remaining in ({BOB[0]: {"secret": BOB[1], "account": BOB[2]}},
+                              {ALICE[0]: {**alice, "account": "333333333333"}}):  # fmt: skip
+                server.stop()
+                credentials.write_text(json.dumps(remaining))
+                server.start()
+                refused = http.get("jobs")
+                assert refused.status_code == 303 and "/console/login" in refused.headers["location"]
+            assert bob.get("jobs").status_code == 303  # bob's key is gone from the last set too
+    finally:
+        server.stop()

@@ -62,8 +62,9 @@ class RoboMakerConsole:
 
     def worlds(self, request: PageRequest) -> Rendered:
         filters = []
-        if request.query.get("job"):
-            filters.append({"name": "generationJob", "values": [request.query["job"]]})
+        if request.query.get("job"):  # the job's ARN (or id): ListWorlds filters by the id alone
+            job_id = request.query["job"].rsplit("/", 1)[-1]
+            filters.append({"name": "generationJobId", "values": [job_id]})
         listed = request.call(
             SERVICE,
             "ListWorlds",
