@@ -267,3 +267,25 @@ def test_presigned_url_expires_and_is_not_dated_in_the_future(strict: LiveServer
     for extreme in (datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)):
         response = httpx.get(_presigned(strict, 604800, extreme))
         assert response.status_code == 403, response.text  # no datetime overflow: a 500
+
+
+@pytest.mark.parametrize("region", ["", "eu-west-9x", "mars", "US-EAST-1"])
+def test_a_scope_must_name_a_region(strict: LiveServer, live: LiveServer, region: str) -> None:
+    """Resources are made in the signature's region (their ARNs name it): a scope without a
+    well-formed region is refused under sigv4; without auth the default region is used instead."""
+    client = make_client(strict.url, "location", region=region or "us-east-1")
+    if not region:  # botocore will not sign for an empty region: say it by hand
+        response = httpx.post(
+            f"{strict.url}/tracking/v0/list-trackers",
+            headers={
+                "Authorization": f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/20240101//geo/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+                "x-amz-date": "20240101T000000Z",
+            },
+        )
+        assert response.status_code == 403 and "valid region" in response.json()["message"]
+    else:
+        code, status, message = _code(lambda: client.list_trackers())
+        assert (code, status) == ("IncompleteSignatureException", 403) and "valid region" in message
+        make_client(live.url, "location", region=region).list_trackers()
+        assert live.providers["location"].last.ctx.region == "us-east-1"

@@ -27,6 +27,7 @@ _TWELVE_DIGITS = re.compile(r"\d{12}")
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _AUTH_FIELDS = re.compile(r"(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]+)")
 _ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}")  # us-east-1, us-gov-west-1, us-isob-east-1
 S3_SIGNING_NAME = "s3"
 MAX_PRESIGNED_EXPIRES = 604800  # seconds: a week, as AWS allows
 
@@ -82,9 +83,11 @@ def _unrecognized_client() -> ServiceError:
     )
 
 
-def _parse_credential(credential: str) -> tuple[str, str, str, str]:
+def _parse_credential(credential: str, *, check_region: bool = True) -> tuple[str, str, str, str]:
+    """(access key, day, region, service) of a credential scope; the region must look like one
+    (``us-east-1``, ``us-gov-west-1``...): resources and ARNs are made in it."""
     parts = credential.split("/")
-    if len(parts) != 5 or parts[4] != "aws4_request":
+    if len(parts) != 5 or parts[4] != "aws4_request" or (check_region and not _REGION.fullmatch(parts[2])):
         raise _auth_error(
             "IncompleteSignatureException",
             f"Credential should be scoped to a valid region, not '{credential}'.",
@@ -375,12 +378,12 @@ class Authenticator:
         identity = self._identities.get(credential)
         if identity is None:
             try:
-                access_key, _, region, service = _parse_credential(credential)
+                access_key, _, region, service = _parse_credential(credential, check_region=False)
             except ServiceError:
                 return self._anonymous  # anything goes in this mode
-            identity = Identity(
-                access_key, self.account_for(access_key), region or self.default_region, service, signed=True
-            )
+            if not _REGION.fullmatch(region):
+                region = self.default_region  # but no resource is made in a region like "<b>"
+            identity = Identity(access_key, self.account_for(access_key), region, service, signed=True)
             if len(self._identities) < 10_000:
                 self._identities[credential] = identity
         return identity
