@@ -229,3 +229,14 @@ def test_digests_are_checked_as_the_body_streams(s3: Any, server: JobforgeServer
     headers = {**S3_SCOPED, "x-amz-checksum-crc32": crc, "content-md5": md5}
     assert httpx.put(url, content=body, headers=headers).status_code == 200
     assert s3.get_object(Bucket=bucket, Key="digest")["Body"].read() == body
+
+
+def test_a_long_key_and_a_negative_page_size_get_s3s_codes(s3: Any) -> None:
+    s3.create_bucket(Bucket="limits")
+    longest = "/".join(["k" * 200] * 5) + "/" + "k" * 19  # 1,024 bytes, in segments the disk takes
+    assert len(longest) == 1024
+    too_long = longest + "k"
+    assert error_of(s3.put_object, Bucket="limits", Key=too_long, Body=b"x") == ("KeyTooLongError", 400)
+    s3.put_object(Bucket="limits", Key=longest, Body=b"x")  # the limit itself is fine
+    assert error_of(s3.list_objects_v2, Bucket="limits", MaxKeys=-1) == ("InvalidArgument", 400)
+    assert s3.list_objects_v2(Bucket="limits", MaxKeys=0)["KeyCount"] == 0

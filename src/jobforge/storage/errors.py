@@ -17,6 +17,10 @@ class InvalidObjectName(StorageError):
     """A bucket name, key or prefix that is malformed or could escape the store root."""
 
 
+class KeyTooLong(InvalidObjectName):
+    """A key or prefix longer than S3's 1,024 bytes of UTF-8."""
+
+
 class InvalidBucketName(InvalidObjectName):
     """A bucket name that breaks S3's naming rules (an :class:`InvalidObjectName` too)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from jobforge.storage.errors import InvalidBucketName, InvalidObjectName
+from jobforge.storage.errors import InvalidBucketName, InvalidObjectName, KeyTooLong
 
 MAX_KEY_BYTES = 1024
 MAX_SEGMENT_BYTES = 255  # NAME_MAX of common filesystems: the local backend's limit per segment
@@ -83,7 +83,8 @@ def _check_text(
     except UnicodeEncodeError:
         raise bad("is not valid UTF-8") from None
     if size > MAX_KEY_BYTES:
-        raise bad(f"is {size} bytes long, the limit is {MAX_KEY_BYTES} bytes of UTF-8")
+        reason = f"is {size} bytes long, the limit is {MAX_KEY_BYTES} bytes of UTF-8"
+        raise KeyTooLong(f"Invalid {what} {text!r}: {reason}", bucket, text)
     decoded = _fully_unquoted(text)
     for form in (text, decoded):
         if _CONTROL_RE.search(form):

@@ -35,6 +35,7 @@ from jobforge.storage import (
     InvalidBucketName,
     InvalidObjectName,
     KeyConflict,
+    KeyTooLong,
     NoSuchBucket,
     NoSuchKey,
     NotSupported,
@@ -67,6 +68,8 @@ def _storage_errors(method: Handler) -> Handler:
             ) from None
         except InvalidBucketName as exc:
             raise s3_error("InvalidBucketName", str(exc), exc.bucket) from None
+        except KeyTooLong as exc:
+            raise s3_error("KeyTooLongError", f"Your key is too long: {exc}", exc.key) from None
         except InvalidObjectName as exc:
             raise s3_error("InvalidArgument", str(exc), exc.key) from None
         except KeyConflict as exc:
@@ -100,7 +103,11 @@ class _Window:
 
 
 def _max_keys(request: dict[str, Any]) -> int:
-    return min(max(request.get("MaxKeys", DEFAULT_MAX_KEYS), 0), DEFAULT_MAX_KEYS)
+    """The page size asked for, at most 1,000 (a negative one is S3's InvalidArgument)."""
+    asked = request.get("MaxKeys", DEFAULT_MAX_KEYS)
+    if asked < 0:
+        raise s3_error("InvalidArgument", "Argument max-keys must be an integer between 0 and 2147483647")
+    return min(asked, DEFAULT_MAX_KEYS)
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
