@@ -124,8 +124,10 @@ class ConsoleApp:
             form = await self._form(scope, receive, headers)
             session = self._session(scope, headers, out_headers)
             if session is not None and self.signed_in_only:
-                if await asyncio.to_thread(self.engine.revocations.revoked, session.nonce):
-                    session = None  # signed out
+                if not self._key_current(session) or await asyncio.to_thread(
+                    self.engine.revocations.revoked, session.nonce
+                ):
+                    session = None  # signed out, or its key is gone
             if page == "static/console.css" or (page.startswith("static/") and session is not None):
                 return await self._static(page.removeprefix("static/"), send)
             if page == "login":
@@ -163,6 +165,13 @@ class ConsoleApp:
             session = self.sessions.create(self.authenticator.default_account_id, "")
             out_headers.append(("set-cookie", self.sessions.cookie(session, _over_https(scope))))
         return session
+
+    def _key_current(self, session: Session) -> bool:
+        """Whether the session's access key still signs in to the session's account: taking a key
+        out of the credentials (or moving it to another account) ends its sessions at once."""
+        authenticator, key = self.authenticator, session.access_key
+        known = key in authenticator.accounts or authenticator.default_secret is not None
+        return known and authenticator.account_for(key) == session.account_id
 
     def _to_login(self, scope: dict[str, Any], headers: dict[str, str]) -> _Response:
         target = scope["path"] + ("?" + scope["query_string"].decode() if scope.get("query_string") else "")
