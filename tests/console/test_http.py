@@ -103,3 +103,19 @@ def test_an_export_job_shows_its_formats(plain: JobforgeServer) -> None:
     with browser(plain) as http:
         page = http.get("robomaker/job", params={"arn": created["arn"]})
         assert page.status_code == 200 and '<dd class="formats">sdf, gz, mjcf</dd>' in page.text
+
+
+def test_the_template_check_refuses_bodies_json_cannot_read(plain: JobforgeServer) -> None:
+    """Too deep, or an integer over Python's digit limit: the editor shows the API's refusal (was a 500)."""
+    huge = MINIMAL_BODY.replace("}", ', "Huge": 1' + "0" * 5000 + "}", 1)
+    with browser(plain) as http:
+        editor = http.get("robomaker/template")
+        for body, message in [
+            ("[" * 1100 + "]" * 1100, "nests arrays and objects deeper than 32 levels"),
+            (huge, "has a number of 5001 digits, too long to read"),
+        ]:
+            form = {"action": "check", "arn": "", "name": "", "body": body, "csrf": csrf(editor)}
+            checked = http.post("robomaker/template", data=form)
+            assert checked.status_code == 400, checked.text
+            refusal = "<b>InvalidParameterException</b>: Invalid template body: template body "
+            assert refusal + message in checked.text

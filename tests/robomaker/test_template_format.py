@@ -435,3 +435,25 @@ def test_each_rule_broken_once(case: str, mutate: Callable[[dict], object], mess
 def test_not_an_object(body: str) -> None:
     with pytest.raises(TemplateFormatError):
         parse_template_body(body)
+
+
+TOO_DEEP = "nests arrays and objects deeper than 32 levels"
+HUGE_AREA = json.dumps(SIX_ROOMS_V2).replace('"Area": 20', '"Area": 1' + "0" * 5000, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 1100 + "]" * 1100, TOO_DEEP),  # past Python's recursion limit
+        ('{"Buildings": ' + "[" * 40 + "]" * 40 + "}", TOO_DEEP),
+        (HUGE_AREA, "has a number of 5001 digits, too long to read"),
+    ],
+    ids=["1100-deep", "41-deep", "5001-digit-integer"],
+)
+def test_bodies_python_cannot_read_are_format_errors(body: str, message: str) -> None:
+    """Deep nesting and over-long integers are template errors, not RecursionError or ValueError."""
+    assert '"Area": 1' + "0" * 5000 in HUGE_AREA
+    for check in (parse_template_body, template_version):
+        with pytest.raises(TemplateFormatError) as info:
+            check(body)
+        assert message in str(info.value)

@@ -16,6 +16,7 @@ from tests.robomaker.samples import SIX_ROOMS_V2, sample_body
 from tests.support import AWS_MODELS, JobforgeServer, client
 
 BODY = sample_body("OneBedroomHouse")
+HUGE_AREA = BODY.replace('"Area": 25', '"Area": 1' + "0" * 5000)  # an integer of 5001 digits
 
 
 def error_code(info: pytest.ExceptionInfo[ClientError]) -> str:
@@ -114,6 +115,29 @@ def test_invalid_bodies_are_named(robomaker, body: str, fragment: str) -> None:
         robomaker.create_world_template(templateBody=body)
     assert error_code(info) == "InvalidParameterException"
     assert fragment in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 1100 + "]" * 1100, "nests arrays and objects deeper than 32 levels"),
+        (HUGE_AREA, "has a number of 5001 digits, too long to read"),
+    ],
+    ids=["1100-deep", "5001-digit-area"],
+)
+def test_bodies_json_cannot_read_are_invalid_parameters(robomaker, body: str, message: str) -> None:
+    """Well under the 262,144-character limit, these once crashed the JSON reader (500)."""
+    assert len(body) < 10_000
+    arn = robomaker.create_world_template(templateBody=BODY)["arn"]
+    for call in (
+        lambda: robomaker.create_world_template(templateBody=body),
+        lambda: robomaker.update_world_template(template=arn, templateBody=body),
+    ):
+        with pytest.raises(ClientError) as info:
+            call()
+        assert error_code(info) == "InvalidParameterException"
+        assert info.value.response["Error"]["Message"] == f"Invalid template body: template body {message}"
+    assert robomaker.get_world_template_body(template=arn)["templateBody"] == BODY
 
 
 @pytest.mark.parametrize(

@@ -374,6 +374,11 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# The deepest a template nests is 12 (Buildings ... Door.InitialState.OpenPosition); anything deeper
+# than this is refused before it is walked.
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = f"template body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
+
 # Keys only Version "2" bodies may carry: a Version "1" body that uses one is told so.
 _V2_ONLY_KEYS = frozenset({"OriginalName", "Doorways"})
 _NEEDS_V2 = 'is a Version "2" feature: put "Version": "2" in the template body'
@@ -442,12 +447,41 @@ def template_version(body: str) -> str:
 
 
 def _load(body: str) -> Any:
+    """The body's JSON value; TemplateFormatError for text that is not JSON, nests deeper than any
+    template can, or holds an integer too long to read."""
     if not isinstance(body, str):
         raise TemplateFormatError("template body must be a JSON string")
     try:
-        return json.loads(body)
+        data = json.loads(body, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise TemplateFormatError(f"template body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise TemplateFormatError(_TOO_DEEP) from None
+    except ValueError as exc:  # from _parse_int
+        raise TemplateFormatError(f"template body {exc}") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise TemplateFormatError(_TOO_DEEP)
+    return data
+
+
+def _parse_int(text: str) -> int:
+    """A JSON integer; ValueError for one over Python's digit limit (4300 by default)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"has a number of {len(text.lstrip('-'))} digits, too long to read") from None
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value``'s arrays and objects nest (without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, level = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _version(data: Any) -> str:
