@@ -154,6 +154,22 @@ def test_batch_delete_worlds(server: JobforgeServer, generated: dict[str, dict])
         assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_batch_delete_a_world_listed_twice(server: JobforgeServer) -> None:
+    """Deleted once and not reported unprocessed (which tells a client to retry it forever)."""
+    robomaker = client("robomaker", server.url, access_key="100000000019")
+    template = robomaker.create_world_template(templateBody=sample_body("OneRoom"))["arn"]
+    job = robomaker.create_world_generation_job(
+        template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
+    )
+    [world] = wait_for_job(robomaker, job["arn"])["finishedWorldsSummary"]["succeededWorlds"]
+    missing = world.replace("_world_1", "_world_2")
+    result = robomaker.batch_delete_worlds(worlds=[world, missing, world, missing])
+    assert result["unprocessedWorlds"] == [missing]
+    with pytest.raises(ClientError) as info:
+        robomaker.describe_world(world=world)
+    assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def test_bad_requests(server: JobforgeServer) -> None:
     robomaker = client("robomaker", server.url, access_key="100000000002")
     template = robomaker.create_world_template(templateBody=sample_body("OneBedroomHouse"))["arn"]

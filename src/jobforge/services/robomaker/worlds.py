@@ -68,7 +68,7 @@ class WorldOperations(RoboMakerBase):
 
     def batch_delete_worlds(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         unprocessed = []
-        for arn in request["worlds"]:
+        for arn in dict.fromkeys(request["worlds"]):  # a world listed twice is deleted once, not unprocessed
             world = self.resources.find_by_arn(ctx, arn, kinds=(WORLD,))
             if world is None:
                 unprocessed.append(arn)
