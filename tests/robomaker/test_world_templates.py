@@ -208,6 +208,50 @@ def test_template_location_reads_the_object_store(server: JobforgeServer, roboma
         )
 
 
+def test_template_location_is_held_to_the_inline_body_limit(server: JobforgeServer, robomaker) -> None:
+    """262,144 characters (the model's Json), however the body is given: GetWorldTemplateBody
+    never answers more than its model allows."""
+    folder = server.data_dir / "buckets" / "templates" / "limit"
+    folder.mkdir(parents=True, exist_ok=True)
+    padded = {n: '{"Version": "1"' + " " * (n - 16) + "}" for n in (262_144, 262_145, 1_048_577)}
+    for n, body in padded.items():
+        assert len(body) == n
+        (folder / f"{n}.json").write_text(body)
+    fits = robomaker.create_world_template(
+        templateLocation={"s3Bucket": "templates", "s3Key": "limit/262144.json"}
+    )
+    assert robomaker.get_world_template_body(template=fits["arn"])["templateBody"] == padded[262_144]
+    for n in (262_145, 1_048_577):
+        with pytest.raises(ClientError) as info:
+            robomaker.create_world_template(
+                templateLocation={"s3Bucket": "templates", "s3Key": f"limit/{n}.json"}
+            )
+        assert error_code(info) == "InvalidParameterException"
+        assert info.value.response["Error"]["Message"] == (
+            f"The template body at s3://templates/limit/{n}.json is longer than 262,144 characters, "
+            "the most a template body may have"
+        )
+        with pytest.raises(ClientError) as info:
+            robomaker.update_world_template(
+                template=fits["arn"], templateLocation={"s3Bucket": "templates", "s3Key": f"limit/{n}.json"}
+            )
+        assert error_code(info) == "InvalidParameterException"
+    # characters, not bytes: 262,144 characters of which some take two bytes in UTF-8
+    wide = (
+        '{"Version": "2", "Buildings": [{"Floors": [{"Floorplan": {"Rooms": [{"Type": "Living", "Name": "L", '
+        '"OriginalName": "'
+        + "é" * 1000
+        + '", "DesiredShape": {"Area": 20, "AspectRatio": {"x": 1, "y": 1}}}]}}]}]}'
+    )
+    wide = wide[:-1] + " " * (262_144 - len(wide)) + "}"
+    (folder / "wide.json").write_text(wide, encoding="utf-8")
+    assert len(wide) == 262_144 and len(wide.encode()) > 262_144
+    made = robomaker.create_world_template(
+        templateLocation={"s3Bucket": "templates", "s3Key": "limit/wide.json"}
+    )
+    assert robomaker.get_world_template_body(template=made["arn"])["templateBody"] == wide
+
+
 @pytest.mark.skipif(
     not (AWS_MODELS / "robomaker").is_dir(), reason="AWS's RoboMaker model (../shared) is absent"
 )

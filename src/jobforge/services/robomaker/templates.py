@@ -21,6 +21,8 @@ from jobforge.services.robomaker.template_format import (
 )
 from jobforge.storage import BucketAccessDenied, InvalidObjectName, StorageError
 
+MAX_TEMPLATE_BODY = 262_144  # characters: the model's Json shape, for templateBody given inline
+
 
 def check_template_body(body: str) -> None:
     """The template body parses as a WorldForge template (InvalidParameterException if not)."""
@@ -38,23 +40,38 @@ class TemplateOperations(RoboMakerBase):
         if body is not None and location is not None:
             raise invalid("Specify either templateBody or templateLocation, not both")
         if location is not None:
-            where = f"s3://{location['s3Bucket']}/{location['s3Key']}"
-            try:
-                self.store.policy.check(location["s3Bucket"], ctx.account_id)
-                raw = self.store.get_bytes(location["s3Bucket"], location["s3Key"])
-            except (InvalidObjectName, BucketAccessDenied) as exc:
-                raise invalid(f"Invalid templateLocation {where}: {exc}") from exc
-            except StorageError as exc:
-                raise not_found(f"Cannot read the template body from {where}: {exc}") from exc
-            try:
-                body = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise invalid("The template body at templateLocation is not UTF-8 text") from exc
+            body = self._read_location(ctx, location["s3Bucket"], location["s3Key"])
         if body is None:
             if required:
                 raise invalid("A template body is required: give templateBody or templateLocation")
             return None
         check_template_body(body)
+        return body
+
+    def _read_location(self, ctx: RequestContext, bucket: str, key: str) -> str:
+        """The body stored at ``templateLocation``, held to the inline body's limit: reading stops
+        past the most bytes ``MAX_TEMPLATE_BODY`` characters can take in UTF-8."""
+        where = f"s3://{bucket}/{key}"
+        try:
+            self.store.policy.check(bucket, ctx.account_id)
+            with self.store.open_read(bucket, key) as stream:
+                raw = stream.read(4 * MAX_TEMPLATE_BODY + 1)
+        except (InvalidObjectName, BucketAccessDenied) as exc:
+            raise invalid(f"Invalid templateLocation {where}: {exc}") from exc
+        except StorageError as exc:
+            raise not_found(f"Cannot read the template body from {where}: {exc}") from exc
+        too_long = invalid(
+            f"The template body at {where} is longer than {MAX_TEMPLATE_BODY:,} characters, "
+            "the most a template body may have"
+        )
+        if len(raw) > 4 * MAX_TEMPLATE_BODY:
+            raise too_long
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise invalid("The template body at templateLocation is not UTF-8 text") from exc
+        if len(body) > MAX_TEMPLATE_BODY:
+            raise too_long
         return body
 
     @staticmethod
