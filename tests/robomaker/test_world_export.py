@@ -222,6 +222,22 @@ def test_export_failures_and_request_errors(server: JobforgeServer, local: dict,
         assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_a_long_failure_reason_is_clipped_to_the_model(server: JobforgeServer) -> None:
+    """failureReason is a GenericString (at most 1,024 characters): a longer reason keeps its
+    start and its end, the middle of the over-long ARN cut."""
+    robomaker = client("robomaker", server.url)  # the default account, which owns unclaimed buckets
+    world = "arn:aws:robomaker:us-east-1:000000000000:world/" + "x" * 1150
+    job = robomaker.create_world_export_job(
+        worlds=[world], outputLocation={"s3Bucket": "clipped-reasons"}, iamRole=ROLE
+    )
+    failed = wait_export(robomaker, job["arn"])
+    assert (failed["status"], failed["failureCode"]) == ("Failed", "ResourceNotFound")
+    reason = failed["failureReason"]
+    assert len(reason) == 1024 and " ... " in reason
+    assert reason.startswith("The world arn:aws:robomaker:us-east-1:000000000000:world/xxx")
+    assert reason.endswith("xxx does not exist")
+
+
 def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
     server = JobforgeServer(tmp_path / "data").start()
     try:

@@ -35,6 +35,19 @@ GENERATION_STATUS = StatusWords(
 )
 EXPORT_STATUS = StatusWords({**GENERATION_STATUS.words, JobState.PARTIALLY_SUCCEEDED: "Failed"})
 
+MAX_REASON = 1024  # characters of failureReason and sampleFailureReason (the model's GenericString)
+_ELIDED = " ... "
+
+
+def clip_reason(reason: str | None) -> str | None:
+    """``reason`` within :data:`MAX_REASON` characters: a longer one keeps its start (what failed)
+    and its end (why), with `` ... `` where the middle (a long ARN or key) was cut."""
+    if reason is None or len(reason) <= MAX_REASON:
+        return reason
+    head = (MAX_REASON - len(_ELIDED)) // 2
+    tail = MAX_REASON - len(_ELIDED) - head
+    return reason[:head] + _ELIDED + reason[-tail:]
+
 
 def list_filters(request: dict[str, Any]) -> list[tuple[str, str]]:
     """The request's ``filters`` as (name, first value) pairs.
@@ -137,7 +150,7 @@ class RoboMakerBase(ServiceProvider):
             "tags": self.engine.tags.list(ctx.account_id, job.arn),
         }
         if detailed:
-            fields["failureReason"] = job.failure_reason
+            fields["failureReason"] = clip_reason(job.failure_reason)
         return fields
 
     @staticmethod

@@ -12,6 +12,7 @@ from jobforge.services.robomaker.common import (
     GENERATION_JOB,
     GENERATION_STATUS,
     RoboMakerBase,
+    clip_reason,
     invalid,
     list_filters,
 )
@@ -135,7 +136,7 @@ def finished_worlds_summary(job: Job) -> dict[str, Any]:
             "failures": [
                 {
                     "failureCode": code,
-                    "sampleFailureReason": group["sample"][:1024],
+                    "sampleFailureReason": clip_reason(group["sample"]),
                     "failureCount": group["count"],
                 }
                 for code, group in failures.items()
