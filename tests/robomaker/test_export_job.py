@@ -26,6 +26,9 @@ def test_archive_key() -> None:
         == "exports/aws-robomaker-worldforge-export-47kzhtt2yf3g.zip"
     )
     assert archive_key("a/b/", "export-x") == "a/b/aws-robomaker-worldforge-export-x.zip"
+    # a leading "/" stays, for the key check to refuse: no silent move to "lead/"
+    assert archive_key("/lead", "export-x") == "/lead/aws-robomaker-worldforge-export-x.zip"
+    assert archive_key("/", "export-x") == "/aws-robomaker-worldforge-export-x.zip"
     assert (
         archive_key(None, "export-x")
         == archive_key("", "export-x")

@@ -238,6 +238,32 @@ def test_a_long_failure_reason_is_clipped_to_the_model(server: JobforgeServer) -
     assert reason.endswith("xxx does not exist")
 
 
+def test_a_prefix_with_a_leading_slash_is_refused(server: JobforgeServer) -> None:
+    """As docs/buckets.md says: the archive never lands under another key than the job reports."""
+    robomaker = client("robomaker", server.url)
+    world = "arn:aws:robomaker:us-east-1:000000000000:world/generation_000000000000_world_1"
+    role = "arn:aws:iam::000000000000:role/export"
+    for prefix in ("/lead", "/", "//lead/"):
+        with pytest.raises(ClientError) as info:
+            robomaker.create_world_export_job(
+                worlds=[world],
+                outputLocation={"s3Bucket": "slash-prefixes", "s3Prefix": prefix},
+                iamRole=role,
+            )
+        assert info.value.response["Error"]["Code"] == "InvalidParameterException"
+        message = info.value.response["Error"]["Message"]
+        assert message.startswith(f"Invalid outputLocation.s3Prefix {prefix!r}: Invalid object key '/")
+        assert message.endswith("must not start with '/'")
+    listed = robomaker.get_paginator("list_world_export_jobs").paginate().build_full_result()
+    assert all(
+        job["outputLocation"]["s3Bucket"] != "slash-prefixes" for job in listed["worldExportJobSummaries"]
+    )
+    accepted = robomaker.create_world_export_job(  # a trailing "/" is only the separator
+        worlds=[world], outputLocation={"s3Bucket": "slash-prefixes", "s3Prefix": "lead/"}, iamRole=role
+    )
+    assert accepted["outputLocation"] == {"s3Bucket": "slash-prefixes", "s3Prefix": "lead/"}
+
+
 def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
     server = JobforgeServer(tmp_path / "data").start()
     try:

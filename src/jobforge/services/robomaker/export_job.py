@@ -52,10 +52,13 @@ WINDOW_PER_WORKER = 2  # worlds read and rendered ahead of the writer, per worke
 
 
 def archive_key(prefix: str | None, job_id: str) -> str:
-    """``<s3Prefix>/aws-robomaker-worldforge-export-<id>.zip`` (the id without ``export-``)."""
+    """``<s3Prefix>/aws-robomaker-worldforge-export-<id>.zip`` (the id without ``export-``).
+
+    Trailing ``/`` of the prefix are dropped; a leading one is kept, as S3 would keep it, so the
+    key check refuses it (a key cannot start with ``/`` in jobforge's stores) rather than the
+    archive landing under another key than the job reports."""
     name = f"aws-robomaker-worldforge-export-{job_id.removeprefix('export-')}.zip"
-    prefix = (prefix or "").strip("/")
-    return f"{prefix}/{name}" if prefix else name
+    return f"{prefix.rstrip('/')}/{name}" if prefix else name
 
 
 def _may_exist(store: ObjectStore, bucket: str) -> bool:

@@ -18,7 +18,7 @@ from jobforge.services.robomaker.common import (
     list_filters,
 )
 from jobforge.services.robomaker.export_job import KIND, archive_key
-from jobforge.storage import validate_bucket_name, validate_key
+from jobforge.storage import InvalidObjectName, validate_bucket_name, validate_key
 
 
 class ExportOperations(RoboMakerBase):
@@ -38,7 +38,10 @@ class ExportOperations(RoboMakerBase):
         validate_bucket_name(bucket)
         self.store.policy.check(bucket, ctx.account_id)  # InvalidParameterException if refused
         prefix = location.get("s3Prefix")
-        validate_key(archive_key(prefix, "export-" + "0" * 12), bucket=bucket)
+        try:
+            validate_key(archive_key(prefix, "export-" + "0" * 12), bucket=bucket)
+        except InvalidObjectName as exc:
+            raise invalid(f"Invalid outputLocation.s3Prefix {prefix!r}: {exc}") from None
         _check_formats(request.get("tags") or {})
         output = {"s3Bucket": bucket, **({"s3Prefix": prefix} if prefix is not None else {})}
         params = {
