@@ -119,3 +119,27 @@ def test_the_template_check_refuses_bodies_json_cannot_read(plain: JobforgeServe
             assert checked.status_code == 400, checked.text
             refusal = "<b>InvalidParameterException</b>: Invalid template body: template body "
             assert refusal + message in checked.text
+
+
+def test_the_job_pages_gallery_link_shows_that_jobs_worlds(plain: JobforgeServer) -> None:
+    """The generation job page links to ``worlds?job=<ARN>``, which lists that job's worlds only."""
+    robomaker = client("robomaker", plain.url)
+    template = robomaker.create_world_template(templateBody=MINIMAL_BODY)["arn"]
+    count = {"floorplanCount": 1, "interiorCountPerFloorplan": 1}
+    jobs = [
+        robomaker.create_world_generation_job(template=template, worldCount=count)["arn"] for _ in range(2)
+    ]
+    assert eventually(
+        lambda: all(
+            robomaker.describe_world_generation_job(job=job)["status"] == "Completed" for job in jobs
+        ),
+        timeout=120,
+    )
+    with browser(plain) as http:
+        page = http.get("robomaker/job", params={"arn": jobs[0]})
+        link = re.search(r'href="/console/(robomaker/worlds\?job=[^"]+)">gallery</a>', page.text)
+        assert link is not None, page.text
+        gallery = http.get(link.group(1).replace("&amp;", "&"))
+        assert gallery.status_code == 200, gallery.text
+        own, other = (f"generation_{job.rsplit('/', 1)[1]}_world_1" for job in jobs)
+        assert f"Preview of {own}" in gallery.text and other not in gallery.text
