@@ -288,6 +288,21 @@ class InternalRoutes:
             },
         )
 
+    def _check_failure_code(self, target: str, code: str) -> None:
+        """ValueError (400) for a code that jobs of the target's kind (a declared kind, or the kind
+        of the job whose id it is) cannot end with: a value outside their model's enum."""
+        progress = self.engine.progress
+        kind = progress.kinds.get(target)
+        if kind is None:
+            job = progress.find(target)
+            kind = progress.kinds.get(job.kind) if job is not None else None
+        if kind is None or kind.failure_codes is None or code in kind.failure_codes:
+            return
+        raise ValueError(
+            f"'failureCode' {code!r} is not a failure code of {kind.kind} jobs; "
+            f"use one of {', '.join(sorted(kind.failure_codes))}"
+        )
+
     async def _control(self, action: str, body: dict[str, Any], send: Send) -> None:
         control = self.engine.control
         if action == "pace":
@@ -297,11 +312,10 @@ class InternalRoutes:
             control.set_pace(pace, _number(body, "stepDelay", None, MAX_SECONDS))
             await asyncio.to_thread(self.engine.executor.wake)
         elif action == "fail":
-            control.fail(
-                _string(body, "target"),
-                _string(body, "failureCode"),
-                _string(body, "reason", "Failure forced through the control API", limit=4096),
-            )
+            target, code = _string(body, "target"), _string(body, "failureCode")
+            reason = _string(body, "reason", "Failure forced through the control API", limit=4096)
+            await asyncio.to_thread(self._check_failure_code, target, code)
+            control.fail(target, code, reason)
         elif action == "advance":
             job_id = _string(body, "jobId")
             control.advance(job_id, _count(body, "steps", 1, MAX_STEPS))

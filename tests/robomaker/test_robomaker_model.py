@@ -162,6 +162,15 @@ def test_operation_set_is_exactly_world_plus_tagging(ours: dict[str, Any]) -> No
     assert len(ours["operations"]) == 20
 
 
+def test_declared_failure_codes_are_the_models_enums(ours: dict[str, Any]) -> None:
+    """The codes a job may end with (also through the control API) are exactly the model's."""
+    from jobforge.services.robomaker.errors import EXPORT_FAILURE_CODES, GENERATION_FAILURE_CODES
+
+    shapes = ours["shapes"]
+    assert set(shapes["WorldGenerationJobErrorCode"]["enum"]) == GENERATION_FAILURE_CODES
+    assert set(shapes["WorldExportJobErrorCode"]["enum"]) == EXPORT_FAILURE_CODES
+
+
 def test_no_prose_anywhere() -> None:
     for path in OUR_MODEL_DIR.glob("*.json"):
         keys = set(_walk_keys(json.loads(path.read_text(encoding="utf-8"))))

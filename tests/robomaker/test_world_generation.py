@@ -274,3 +274,35 @@ def test_generation_resumes_after_kill(tmp_path: Path) -> None:
         assert len(listed["worldSummaries"]) == 20
     finally:
         server.stop()
+
+
+def test_the_control_api_forces_only_failure_codes_of_the_model(tmp_path: Path) -> None:
+    """POST /_jobforge/control/fail takes a code of the target's WorldGenerationJobErrorCode or
+    WorldExportJobErrorCode (by kind or job id); any other is a 400 and nothing is forced."""
+    server = JobforgeServer(tmp_path / "data", "--pace", "step").start()
+    try:
+        robomaker = client("robomaker", server.url)
+        template = robomaker.create_world_template(templateBody=sample_body("OneRoom"))["arn"]
+        job = robomaker.create_world_generation_job(
+            template=template, worldCount={"floorplanCount": 1, "interiorCountPerFloorplan": 1}
+        )["arn"]
+        job_id = job.rsplit("/", 1)[1]
+        fail = f"{server.url}/_jobforge/control/fail"
+        for target, code, kind in (
+            (job_id, "NotACode", "world-generation"),
+            ("robomaker.world-generation", "AccessDenied", "world-generation"),  # an export code
+            ("robomaker.world-export", "AllWorldGenerationFailed", "world-export"),  # a generation code
+        ):
+            refused = httpx.post(fail, json={"target": target, "failureCode": code})
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["message"].startswith(
+                f"'failureCode' {code!r} is not a failure code of robomaker.{kind} jobs; use one of "
+            )
+        assert httpx.get(f"{server.url}/_jobforge/control").json()["forcedFailures"] == {}
+        server.control("fail", target=job_id, failureCode="RequestThrottled", reason="forced by the test")
+        server.control("advance", jobId=job_id, steps=5)
+        failed = wait_for_job(robomaker, job)
+        assert (failed["status"], failed["failureCode"]) == ("Failed", "RequestThrottled")
+        assert failed["failureReason"] == "forced by the test"
+    finally:
+        server.stop()

@@ -11,7 +11,7 @@ other kinds (the control API's diagnostic jobs) are not shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +50,9 @@ class JobKind:
     statuses: StatusWords  # the service's status words
     counts: Counts
     cancel: CancelCall | None = None  # None: the service cannot cancel such jobs
+    # the failure codes such a job may end with (its model's enum), for the control API's
+    # forced failures; None: not declared, any code is taken
+    failure_codes: Collection[str] | None = None
 
 
 def counter(progress_key: str, total: Callable[[Job], float | None]) -> Counts:

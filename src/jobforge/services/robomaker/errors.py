@@ -21,8 +21,29 @@ INTERNAL_SERVICE_ERROR = "InternalServiceError"
 INVALID_INPUT = "InvalidInput"
 ACCESS_DENIED = "AccessDenied"
 RESOURCE_NOT_FOUND = "ResourceNotFound"
-GENERATION_FAILURE_CODES = frozenset({INTERNAL_SERVICE_ERROR, INVALID_INPUT})
-EXPORT_FAILURE_CODES = frozenset({INTERNAL_SERVICE_ERROR, ACCESS_DENIED, RESOURCE_NOT_FOUND})
+ALL_WORLD_GENERATION_FAILED = "AllWorldGenerationFailed"
+# Every value of the model's enums: what a job ends with when it fails by itself (the codes above,
+# AllWorldGenerationFailed) or through the control API's forced failures, which may name any of them.
+GENERATION_FAILURE_CODES = frozenset(
+    {
+        INTERNAL_SERVICE_ERROR,
+        "LimitExceeded",
+        RESOURCE_NOT_FOUND,
+        "RequestThrottled",
+        INVALID_INPUT,
+        ALL_WORLD_GENERATION_FAILED,
+    }
+)
+EXPORT_FAILURE_CODES = frozenset(
+    {
+        INTERNAL_SERVICE_ERROR,
+        "LimitExceeded",
+        RESOURCE_NOT_FOUND,
+        "RequestThrottled",
+        INVALID_INPUT,
+        ACCESS_DENIED,
+    }
+)
 
 
 def invalid(message: str) -> ServiceError:

@@ -15,7 +15,11 @@ from typing import Any
 
 from jobforge.engine import Job, JobCanceled, JobContext, JobEngine, JobHandler, JobOutcome, JobState
 from jobforge.services.robomaker.common import SERVICE, WORLD
-from jobforge.services.robomaker.errors import INTERNAL_SERVICE_ERROR, INVALID_INPUT
+from jobforge.services.robomaker.errors import (
+    ALL_WORLD_GENERATION_FAILED,
+    INTERNAL_SERVICE_ERROR,
+    INVALID_INPUT,
+)
 from jobforge.services.robomaker.template_format import (
     WorldTemplateSpec,
     parse_template_body,
@@ -188,5 +192,5 @@ class WorldGenerationHandler(JobHandler[list[tuple[int, int, int]]]):
             return JobOutcome(JobState.SUCCEEDED, result)
         if succeeded == 0:
             sample = next(iter(summary["failures"].values()), {}).get("sample", "no world could be generated")
-            return JobOutcome(JobState.FAILED, result, "AllWorldGenerationFailed", sample)
+            return JobOutcome(JobState.FAILED, result, ALL_WORLD_GENERATION_FAILED, sample)
         return JobOutcome(JobState.PARTIALLY_SUCCEEDED, result)

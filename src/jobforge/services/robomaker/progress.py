@@ -6,6 +6,7 @@ from jobforge.engine import Job
 from jobforge.engine.progress import JobKind, counter
 from jobforge.services.robomaker import export_job, generation_job
 from jobforge.services.robomaker.common import EXPORT_STATUS, GENERATION_STATUS
+from jobforge.services.robomaker.errors import EXPORT_FAILURE_CODES, GENERATION_FAILURE_CODES
 
 
 def _worlds_requested(job: Job) -> int:
@@ -26,6 +27,7 @@ JOB_KINDS = (
         GENERATION_STATUS,
         counter("finishedCount", _worlds_requested),
         lambda job: ("CancelWorldGenerationJob", {"job": job.arn}),
+        failure_codes=GENERATION_FAILURE_CODES,
     ),
     JobKind(
         export_job.KIND,
@@ -35,5 +37,6 @@ JOB_KINDS = (
         EXPORT_STATUS,
         counter("worldsWritten", _worlds_exported),
         lambda job: ("CancelWorldExportJob", {"job": job.arn}),
+        failure_codes=EXPORT_FAILURE_CODES,
     ),
 )
