@@ -99,6 +99,21 @@ def test_idempotent_create_with_client_token(robomaker) -> None:
     assert error_code(info) == "IdempotentParameterMismatchException"
 
 
+def test_a_client_token_retried_after_the_delete_makes_a_new_template(robomaker) -> None:
+    """Its template is gone, so the token is free: a new template, not NotFound for an ARN the
+    request never named; the token then stands for the new one."""
+    first = robomaker.create_world_template(clientRequestToken="tok-after-delete", templateBody="{}")
+    robomaker.delete_world_template(template=first["arn"])
+    second = robomaker.create_world_template(clientRequestToken="tok-after-delete", templateBody="{}")
+    assert second["arn"] != first["arn"] and second["clientRequestToken"] == "tok-after-delete"
+    assert robomaker.describe_world_template(template=second["arn"])["arn"] == second["arn"]
+    again = robomaker.create_world_template(clientRequestToken="tok-after-delete", templateBody="{}")
+    assert again["arn"] == second["arn"]
+    with pytest.raises(ClientError) as info:
+        robomaker.create_world_template(clientRequestToken="tok-after-delete", templateBody=BODY)
+    assert error_code(info) == "IdempotentParameterMismatchException"
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from jobforge.engine.db import idempotency_tokens
@@ -82,6 +82,18 @@ class IdempotencyTokens:
     def earlier(self, conn: Connection, scope: _Scope, token: ClientToken) -> str | None:
         """:meth:`lookup` for a :class:`ClientToken` in the caller's account and region."""
         return self.lookup(conn, scope.account_id, scope.region, token.scope, token.token, token.params)
+
+    def forget(self, conn: Connection, scope: _Scope, token: ClientToken) -> None:
+        """Free a :class:`ClientToken` in the caller's account and region (its resource is gone)."""
+        table = idempotency_tokens
+        conn.execute(
+            delete(table).where(
+                table.c.account_id == scope.account_id,
+                table.c.region == scope.region,
+                table.c.scope == token.scope,
+                table.c.token == token.token,
+            )
+        )
 
     def remember(self, conn: Connection, scope: _Scope, token: ClientToken, target_arn: str) -> None:
         """:meth:`record` for a :class:`ClientToken` in the caller's account and region."""

@@ -139,12 +139,18 @@ class ResourceStore:
     ) -> Resource:
         """Insert a resource and its ``tags`` in one transaction, once the ``quotas`` allow it
         (checked under a lock, so concurrent creates cannot both take the last place). With a
-        ``client_token`` used before with the same parameters, the earlier resource is returned."""
+        ``client_token`` used before with the same parameters, the earlier resource is returned;
+        if that resource was deleted since, the token is taken afresh for a new one."""
         with transaction(self.db, conn) as tx:
             if client_token is not None:
                 earlier = self.idempotency.earlier(tx, scope, client_token)
                 if earlier is not None:
-                    return self.get_by_arn(scope, earlier, tx)
+                    query = select(resources).where(*self._where_scope(scope), resources.c.arn == earlier)
+                    row = first_row(self.db, query, tx)
+                    if row is not None:
+                        return Resource.from_row(row)
+                    # the resource it made was deleted: the token is free, this request makes a new one
+                    self.idempotency.forget(tx, scope, client_token)
             self.check_quotas(tx, scope, quotas)
             now = created_at or datetime.now(UTC)
             values = {
