@@ -264,6 +264,34 @@ def test_a_prefix_with_a_leading_slash_is_refused(server: JobforgeServer) -> Non
     assert accepted["outputLocation"] == {"s3Bucket": "slash-prefixes", "s3Prefix": "lead/"}
 
 
+def test_an_export_over_the_concurrency_limit_fails_with_limit_exceeded(tmp_path: Path) -> None:
+    """The model lists no LimitExceededException for CreateWorldExportJob, but LimitExceeded as an
+    export failure code: the fourth concurrent export is accepted and ends Failed at once."""
+    server = JobforgeServer(tmp_path / "data", "--pace", "step").start()  # the first three stay Pending
+    try:
+        robomaker = client("robomaker", server.url)
+        request = {
+            "worlds": ["arn:aws:robomaker:us-east-1:000000000000:world/generation_000000000000_world_1"],
+            "outputLocation": {"s3Bucket": "limited"},
+            "iamRole": "arn:aws:iam::000000000000:role/export",
+        }
+        queued = [robomaker.create_world_export_job(**request)["arn"] for _ in range(3)]
+        over = robomaker.create_world_export_job(**request, clientRequestToken="over-the-limit")
+        assert over["status"] == "Failed" and over["failureCode"] == "LimitExceeded"
+        described = robomaker.describe_world_export_job(job=over["arn"])
+        assert described["failureReason"] == (
+            "The limit of 3 concurrent world export jobs was reached: this job was not run"
+        )
+        again = robomaker.create_world_export_job(**request, clientRequestToken="over-the-limit")
+        assert again["arn"] == over["arn"]  # the token stands for the failed job
+        assert [robomaker.describe_world_export_job(job=arn)["status"] for arn in queued] == ["Pending"] * 3
+        robomaker.cancel_world_export_job(job=queued[0])
+        freed = robomaker.create_world_export_job(**request)
+        assert freed["status"] == "Pending"
+    finally:
+        server.stop()
+
+
 def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
     server = JobforgeServer(tmp_path / "data").start()
     try:
@@ -277,9 +305,8 @@ def test_quota_and_cancel_mid_export_leave_nothing(tmp_path: Path) -> None:
             robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
             for _ in range(3)
         ]
-        with pytest.raises(ClientError) as info:
-            robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
-        assert info.value.response["Error"]["Code"] == "LimitExceededException"
+        over = robomaker.create_world_export_job(worlds=worlds, outputLocation=out, iamRole=ROLE)
+        assert robomaker.describe_world_export_job(job=over["arn"])["failureCode"] == "LimitExceeded"
         running = jobs[0]["arn"]
         server.control("advance", jobId=running.rsplit("/", 1)[1], steps=3)  # start, then two worlds
         wait_export(robomaker, running, ("Running",))

@@ -97,8 +97,11 @@ class JobStore:
         quotas: Iterable[Quota] = (),
         tags: dict[str, str] | None = None,
         on_insert: Callable[[Connection, Job], None] | None = None,
+        failure: tuple[str, str] | None = None,
     ) -> tuple[Job, bool]:
-        """Create a job, or return the one an identical earlier request made: ``(job, created)``."""
+        """Create a job, or return the one an identical earlier request made: ``(job, created)``.
+        With ``state`` FAILED and ``failure`` (code, reason), the job is created already ended: a
+        request the service accepts but fails at once, as its model documents (no handler runs)."""
         with self.db.begin() as conn:
             if client_token is not None:
                 existing_arn = self.idempotency.earlier(conn, scope, client_token)
@@ -125,6 +128,8 @@ class JobStore:
                 "attempt": 0,
                 "timeout_seconds": timeout_seconds,
             }
+            if failure is not None:
+                values.update(failure_code=failure[0], failure_reason=failure[1], ended_at=now)
             pk = conn.execute(insert(jobs).values(**values)).inserted_primary_key[0]  # type: ignore[index]
             job = self._get_pk(conn, pk)
             if client_token is not None:

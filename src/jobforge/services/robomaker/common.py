@@ -94,11 +94,13 @@ class RoboMakerBase(ServiceProvider):
         arn_type: str,
         params: dict[str, Any],
         stored: dict[str, Any],
-        quota: Quota,
+        quota: Quota | None,
         parent_id: str | None = None,
+        failure: tuple[str, str] | None = None,
     ) -> Job:
         """A new job of ``kind`` for ``params`` (the request's meaning, with ``stored`` kept beside
-        them), or the one an earlier request with the same ``clientRequestToken`` made."""
+        them), or the one an earlier request with the same ``clientRequestToken`` made; with
+        ``failure`` (code, reason), created Failed."""
         token = request.get("clientRequestToken")
         job, _ = self.engine.jobs.create(
             ctx,
@@ -109,8 +111,10 @@ class RoboMakerBase(ServiceProvider):
             request={**params, **stored, "clientRequestToken": token},
             parent_id=parent_id,
             client_token=ClientToken(f"robomaker:{operation}", token, params) if token else None,
-            quotas=[quota],
+            quotas=[quota] if quota is not None else [],
             tags=params["tags"],
+            state=JobState.FAILED if failure is not None else JobState.PENDING,
+            failure=failure,
         )
         return job
 

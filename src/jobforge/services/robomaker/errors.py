@@ -22,12 +22,13 @@ INVALID_INPUT = "InvalidInput"
 ACCESS_DENIED = "AccessDenied"
 RESOURCE_NOT_FOUND = "ResourceNotFound"
 ALL_WORLD_GENERATION_FAILED = "AllWorldGenerationFailed"
+LIMIT_EXCEEDED = "LimitExceeded"
 # Every value of the model's enums: what a job ends with when it fails by itself (the codes above,
 # AllWorldGenerationFailed) or through the control API's forced failures, which may name any of them.
 GENERATION_FAILURE_CODES = frozenset(
     {
         INTERNAL_SERVICE_ERROR,
-        "LimitExceeded",
+        LIMIT_EXCEEDED,
         RESOURCE_NOT_FOUND,
         "RequestThrottled",
         INVALID_INPUT,
@@ -37,7 +38,7 @@ GENERATION_FAILURE_CODES = frozenset(
 EXPORT_FAILURE_CODES = frozenset(
     {
         INTERNAL_SERVICE_ERROR,
-        "LimitExceeded",
+        LIMIT_EXCEEDED,
         RESOURCE_NOT_FOUND,
         "RequestThrottled",
         INVALID_INPUT,

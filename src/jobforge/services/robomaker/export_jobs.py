@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from jobforge.engine import Job, Quota
+from jobforge.engine import Job, Quota, QuotaExceeded
 from jobforge.protocol.context import RequestContext
 from jobforge.services.arns import parse_arn
 from jobforge.services.base import new_id
@@ -17,6 +18,7 @@ from jobforge.services.robomaker.common import (
     invalid,
     list_filters,
 )
+from jobforge.services.robomaker.errors import LIMIT_EXCEEDED
 from jobforge.services.robomaker.export_job import KIND, archive_key
 from jobforge.storage import InvalidObjectName, validate_bucket_name, validate_key
 
@@ -50,8 +52,8 @@ class ExportOperations(RoboMakerBase):
             "iamRole": request["iamRole"],
             "tags": request.get("tags") or {},
         }
-        origins = self._origins(ctx, worlds)
-        job = self._create_job(
+        create = partial(
+            self._create_job,
             ctx,
             request,
             operation="CreateWorldExportJob",
@@ -59,9 +61,12 @@ class ExportOperations(RoboMakerBase):
             job_id="export-" + new_id(),
             arn_type=EXPORT_JOB,
             params=params,
-            stored=origins,
-            quota=self._export_quota(),
+            stored=self._origins(ctx, worlds),
         )
+        try:
+            job = create(quota=self._export_quota())
+        except QuotaExceeded as exc:  # the model has no LimitExceededException here: a Failed job
+            job = create(quota=None, failure=(LIMIT_EXCEEDED, f"{exc}: this job was not run"))
         return self._export_view(ctx, job, detailed=False)
 
     def _export_view(self, ctx: RequestContext, job: Job, *, detailed: bool) -> dict[str, Any]:
