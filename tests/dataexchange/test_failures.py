@@ -281,3 +281,68 @@ def test_malformed_signed_url_parameters_are_access_denied(env: DataExchangeEnv)
     assert env.dx.get_job(JobId=job["Id"])["State"] == "WAITING"
     assert _staged(env, ds, rev) == []
     env.dx.cancel_job(JobId=job["Id"])
+
+
+def test_revoked_revision_is_not_exported_by_earlier_jobs(env: DataExchangeEnv) -> None:
+    """Jobs created before RevokeRevision end ERROR when they run; download URLs stop serving."""
+    dx = env.dx
+    source, target = env.bucket(), env.bucket()
+    env.buckets.put(source, "a.csv", b"a,b\n")
+    ds = env.data_set()
+    rev = env.revision(ds)
+    imported = env.run(
+        "IMPORT_ASSETS_FROM_S3",
+        {
+            "ImportAssetsFromS3": {
+                "DataSetId": ds,
+                "RevisionId": rev,
+                "AssetSources": [{"Bucket": source, "Key": "a.csv"}],
+            }
+        },
+    )
+    assert imported["State"] == "COMPLETED"
+    [asset] = _assets(env, ds, rev)
+    signed = {"ExportAssetToSignedUrl": {"DataSetId": ds, "RevisionId": rev, "AssetId": asset["Id"]}}
+    url = env.run("EXPORT_ASSET_TO_SIGNED_URL", signed)["Details"]["ExportAssetToSignedUrl"]["SignedUrl"]
+    assert httpx.get(url).status_code == 200
+    waiting = [
+        dx.create_job(Type=job_type, Details=details)["Id"]
+        for job_type, details in (
+            (
+                "EXPORT_ASSETS_TO_S3",
+                {
+                    "ExportAssetsToS3": {
+                        "DataSetId": ds,
+                        "RevisionId": rev,
+                        "AssetDestinations": [{"AssetId": asset["Id"], "Bucket": target, "Key": "one"}],
+                    }
+                },
+            ),
+            (
+                "EXPORT_REVISIONS_TO_S3",
+                {
+                    "ExportRevisionsToS3": {
+                        "DataSetId": ds,
+                        "RevisionDestinations": [{"Bucket": target, "RevisionId": rev}],
+                    }
+                },
+            ),
+            ("EXPORT_ASSET_TO_SIGNED_URL", signed),
+        )
+    ]
+    dx.update_revision(DataSetId=ds, RevisionId=rev, Finalized=True)
+    dx.revoke_revision(DataSetId=ds, RevisionId=rev, RevocationComment="revoked: bad data")
+    for job_id in waiting:
+        dx.start_job(JobId=job_id)
+        done = env.wait(job_id)
+        assert done["State"] == "ERROR", done
+        [error] = done["Errors"]
+        assert error["Code"] == "VALIDATION_EXCEPTION"
+        assert (error["ResourceType"], error["ResourceId"]) == ("REVISION", rev)
+        assert "revoked: bad data" in error["Message"]
+        assert "SignedUrl" not in done["Details"].get("ExportAssetToSignedUrl", {})
+    assert env.buckets.keys(target) == []
+    for method in ("GET", "HEAD"):  # the URL of an export made before the revocation
+        refused = httpx.request(method, url)
+        assert refused.status_code == 403, refused.text
+    assert b"revoked" in httpx.get(url).content

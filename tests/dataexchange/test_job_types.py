@@ -89,6 +89,10 @@ def test_api_gateway_api_with_specification_upload(env: DataExchangeEnv) -> None
     assert done["State"] == "ERROR" and "not usable" in done["Errors"][0]["Message"]
     assert done["Errors"][0]["Code"] == "VALIDATION_EXCEPTION"
     assert len(_assets(env, ds, rev)) == 1
+    # a revoked revision's specification is no longer served, even through a URL issued before
+    dx.update_revision(DataSetId=ds, RevisionId=rev, Finalized=True)
+    dx.revoke_revision(DataSetId=ds, RevisionId=rev, RevocationComment="withdrawn API")
+    assert httpx.get(api["ApiSpecificationDownloadUrl"]).status_code == 403
 
 
 def test_s3_data_access(env: DataExchangeEnv) -> None:

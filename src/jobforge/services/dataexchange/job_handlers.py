@@ -178,6 +178,23 @@ class DataExchangeJobHandler(JobHandler[dict[str, Any]]):
             )
         return revision
 
+    def exportable_revision(self, ctx: JobContext, revision_id: str) -> Resource:
+        """The revision, unless it was revoked since CreateJob: a revoked revision is never exported."""
+        revision = self.revision(ctx, revision_id)
+        if revision.data.get("Revoked"):
+            raise JobProblem(
+                [
+                    job_error(
+                        JOB_INVALID,
+                        f"Revision {revision_id} was revoked ({revision.data.get('RevocationComment')}); "
+                        "a revoked revision cannot be exported",
+                        resource_id=revision_id,
+                        resource_type="REVISION",
+                    )
+                ]
+            )
+        return revision
+
     def open_revision(self, ctx: JobContext, revision_id: str, conn: Any = None) -> Resource:
         revision = self.revision(ctx, revision_id, conn)
         if revision.data.get("Finalized") or revision.data.get("Revoked"):
@@ -682,7 +699,7 @@ class S3ExportHandler(DataExchangeJobHandler):
 
 class ExportAssetsToS3Handler(S3ExportHandler):
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
-        self.revision(ctx, details["RevisionId"])
+        self.exportable_revision(ctx, details["RevisionId"])
         destinations = []
         for entry in details["AssetDestinations"]:
             asset = self.asset(ctx, entry["AssetId"], details["RevisionId"])
@@ -711,7 +728,7 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
             )
         destinations = []
         for entry in details["RevisionDestinations"]:
-            revision = self.revision(ctx, entry["RevisionId"])
+            revision = self.exportable_revision(ctx, entry["RevisionId"])
             try:
                 pattern = KeyPattern(entry.get("KeyPattern") or "${Asset.Name}")
             except KeyPatternError as exc:
@@ -739,6 +756,7 @@ class ExportAssetToSignedUrlHandler(S3ExportHandler):
     def execute(self, ctx: JobContext, details: dict[str, Any], work: Work) -> dict[str, Any] | None:
         from jobforge.services.dataexchange.signed_urls import EXPORT_ACTION, expires_at  # imports job_types
 
+        self.exportable_revision(ctx, details["RevisionId"])
         self.asset(ctx, details["AssetId"], details["RevisionId"])
         expires = expires_at(self.runtime.limits["Export signed URL lifetime in seconds"])
         url = self.runtime.signer.url(ctx.request["BaseUrl"], EXPORT_ACTION, ctx.job, ctx.job.job_id, expires)

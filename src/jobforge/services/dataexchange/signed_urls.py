@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote
 from xml.sax.saxutils import escape
 
 from jobforge.engine import AlreadyExists, Job, JobState, Scope
-from jobforge.services.dataexchange.common import ASSET, SERVICE, UPLOAD
+from jobforge.services.dataexchange.common import ASSET, REVISION, SERVICE, UPLOAD
 from jobforge.services.dataexchange.job_types import upload_target
 from jobforge.services.dataexchange.transfer import UPLOAD_PARTS_IN_FLIGHT
 from jobforge.storage import StorageError
@@ -219,6 +219,8 @@ class SignedUrlApp:
         ):
             return await _error(send, 403, "AccessDenied", "The URL does not belong to a finished export job")
         details = job.request["Details"]["ExportAssetToSignedUrl"]
+        if await asyncio.to_thread(self._revoked, owner, details["RevisionId"]):
+            return await _error(send, 403, "AccessDenied", "The asset's revision was revoked")
         asset = await asyncio.to_thread(runtime.resources.find, owner, ASSET, details["AssetId"])
         if asset is None or asset.parent_id != details["RevisionId"]:
             return await _error(send, 404, "NoSuchKey", "The asset no longer exists")
@@ -231,7 +233,14 @@ class SignedUrlApp:
         asset = await asyncio.to_thread(self.runtime.resources.find, owner, ASSET, pieces[2])
         if asset is None or asset.parent_id != pieces[1] or not asset.data.get("StorageKey"):
             return await _error(send, 404, "NoSuchKey", "The asset no longer exists")
+        if await asyncio.to_thread(self._revoked, owner, pieces[1]):
+            return await _error(send, 403, "AccessDenied", "The asset's revision was revoked")
         await self._send_object(asset.data["StorageKey"], "openapi.json", method, send)
+
+    def _revoked(self, owner: _Owner, revision_id: str) -> bool:
+        """A revoked revision's bytes are served by no download URL, old or new."""
+        revision = self.runtime.resources.find(owner, REVISION, revision_id)
+        return revision is not None and bool(revision.data.get("Revoked"))
 
     async def _send_object(self, key: str, name: str, method: str, send: Send) -> None:
         store, bucket = self.runtime.store, self.runtime.storage.bucket
