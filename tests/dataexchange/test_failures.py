@@ -346,3 +346,36 @@ def test_revoked_revision_is_not_exported_by_earlier_jobs(env: DataExchangeEnv) 
         refused = httpx.request(method, url)
         assert refused.status_code == 403, refused.text
     assert b"revoked" in httpx.get(url).content
+
+
+def test_upload_is_discarded_when_the_job_fails_before_waiting_for_it(env: DataExchangeEnv) -> None:
+    """Bytes that arrived at the upload URL of a job that then fails (its revision finalized, or
+    deleted) are deleted with the job's failure, not left in the internal bucket."""
+    dx = env.dx
+    body = b"UPLOADED-BUT-NEVER-AN-ASSET"
+    source = env.bucket()
+    env.buckets.put(source, "a.csv", b"a")
+    ds = env.data_set()
+    finalized, deleted = env.revision(ds), env.revision(ds)
+    jobs = {}
+    for rev in (finalized, deleted):
+        job = _signed_import(env, ds, rev, body, "late.txt")
+        put = httpx.put(
+            job["Details"]["ImportAssetFromSignedUrl"]["SignedUrl"],
+            content=body,
+            headers={"Content-MD5": md5_b64(body)},
+        )
+        assert put.status_code == 200
+        assert len(_staged(env, ds, rev)) == 1
+        jobs[rev] = job["Id"]
+    details = {"DataSetId": ds, "RevisionId": finalized, "AssetSources": [{"Bucket": source, "Key": "a.csv"}]}
+    assert env.run("IMPORT_ASSETS_FROM_S3", {"ImportAssetsFromS3": details})["State"] == "COMPLETED"
+    dx.update_revision(DataSetId=ds, RevisionId=finalized, Finalized=True)
+    dx.delete_revision(DataSetId=ds, RevisionId=deleted)
+    for rev, message in ((finalized, "finalized"), (deleted, "no longer exists")):
+        dx.start_job(JobId=jobs[rev])
+        done = env.wait(jobs[rev])
+        assert done["State"] == "ERROR" and message in done["Errors"][0]["Message"]
+    assert [a["Name"] for a in _assets(env, ds, finalized)] == ["a.csv"]
+    assert len(_staged(env, ds, finalized)) == 1  # the imported asset's bytes only
+    assert _staged(env, ds, deleted) == []

@@ -351,10 +351,23 @@ class UploadImportHandler(DataExchangeJobHandler):
 
     expires_field = "SignedUrlExpiresAt"
 
+    def undo(self, ctx: JobContext, work: Work) -> None:
+        """Any failure, from the run's first check on, discards what arrived at the URL."""
+        super().undo(ctx, work)
+        self.drop_upload(ctx.job)
+
+    def drop_upload(self, job: Job) -> None:
+        """The upload's bytes and record (its bytes are never an asset once the job failed)."""
+        runtime = self.runtime
+        if runtime.resources.find(job, ASSET, job.request["AssetIds"][0]) is not None:
+            return  # committed: the bytes are the asset's now
+        runtime.storage.discard(job.request["StorageKeys"][0])
+        if runtime.resources.find(job, UPLOAD, job.job_id) is not None:
+            runtime.resources.delete(job, UPLOAD, job.job_id)
+
     def wait_for_upload(self, ctx: JobContext, details: dict[str, Any], work: Work) -> ObjectInfo:
         job, runtime = ctx.job, self.runtime
         key = ctx.request["StorageKeys"][0]
-        work.staged.append(key)
         deadline = datetime.fromisoformat(details[self.expires_field].replace("Z", "+00:00")).timestamp()
         while True:
             upload = runtime.resources.find(job, UPLOAD, job.job_id)
