@@ -281,3 +281,23 @@ def test_event_action_crud(env: DataExchangeEnv) -> None:
         "ResourceType": "EVENT_ACTION",
         "ResourceId": created["Id"],
     }
+
+
+def test_event_actions_only_watch_s3_snapshot_data_sets(env: DataExchangeEnv) -> None:
+    """Auto-export runs EXPORT_REVISIONS_TO_S3, which only S3_SNAPSHOT data sets allow."""
+    target = env.bucket()
+    for asset_type in (
+        "REDSHIFT_DATA_SHARE",
+        "API_GATEWAY_API",
+        "S3_DATA_ACCESS",
+        "LAKE_FORMATION_DATA_PERMISSION",
+    ):
+        ds = env.data_set(asset_type=asset_type)
+        with pytest.raises(ClientError) as caught:
+            env.dx.create_event_action(
+                Event={"RevisionPublished": {"DataSetId": ds}},
+                Action={"ExportRevisionToS3": {"RevisionDestination": {"Bucket": target}}},
+            )
+        assert caught.value.response["Error"]["Code"] == "ValidationException"
+        assert asset_type in caught.value.response["Error"]["Message"]
+        assert env.dx.list_event_actions(EventSourceId=ds)["EventActions"] == []

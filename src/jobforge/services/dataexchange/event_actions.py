@@ -96,6 +96,11 @@ class EventActionOperations(DataExchangeBase):
         if not published:
             raise invalid("Event.RevisionPublished is required")
         data_set = self._data_set(ctx, published["DataSetId"])
+        if data_set.data["AssetType"] != "S3_SNAPSHOT":
+            raise invalid(
+                "Only S3_SNAPSHOT data sets can be exported automatically; "
+                f"data set {data_set.resource_id} is {data_set.data['AssetType']}"
+            )
         action = self._checked_action(ctx, request["Action"])
         event_action_id = new_dx_id()
         tags = request.get("Tags") or {}

@@ -748,7 +748,17 @@ class ExportRevisionsToS3Handler(S3ExportHandler):
                 raise JobProblem([job_error(JOB_INVALID, str(exc))]) from None
             for asset in runtime.children(job, ASSET, revision.resource_id):
                 if not asset.data.get("StorageKey"):
-                    continue  # only S3 snapshot assets have bytes to export
+                    raise JobProblem(
+                        [
+                            job_error(
+                                JOB_INVALID,
+                                f"Asset {asset.resource_id} is a {asset.data['AssetType']} asset; "
+                                "only S3_SNAPSHOT assets can be exported",
+                                resource_id=asset.resource_id,
+                                resource_type="ASSET",
+                            )
+                        ]
+                    )
                 key = pattern.render(
                     KeyContext(
                         asset_id=asset.resource_id,
