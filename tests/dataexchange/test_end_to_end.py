@@ -214,3 +214,55 @@ def test_large_upload_and_download_stream_in_parts(env: DataExchangeEnv) -> None
         assert download.headers["content-length"] == str(len(body))
         received = b"".join(download.iter_bytes())
     assert hashlib.md5(received).digest() == hashlib.md5(body).digest()
+
+
+def test_auto_exports_queue_behind_the_concurrent_export_quota(env: DataExchangeEnv) -> None:
+    """5 EXPORT_REVISIONS_TO_S3 jobs in progress (the quota): a revision published meanwhile gets
+    its auto-export WAITING, not a sixth in progress; it starts when one of them ends."""
+    dx = env.dx
+    source, target = env.bucket(), env.bucket()
+    env.buckets.put(source, "a.csv", b"queued")
+    ds = env.data_set("quota")
+    revisions = [env.revision(ds), env.revision(ds)]
+    for rev in revisions:
+        sources = [{"Bucket": source, "Key": "a.csv"}]
+        job = env.run(
+            "IMPORT_ASSETS_FROM_S3",
+            {"ImportAssetsFromS3": {"DataSetId": ds, "RevisionId": rev, "AssetSources": sources}},
+        )
+        assert job["State"] == "COMPLETED"
+    action = dx.create_event_action(
+        Event={"RevisionPublished": {"DataSetId": ds}},
+        Action={"ExportRevisionToS3": {"RevisionDestination": {"Bucket": target}}},
+    )
+    manual = []
+    env.server.control("pace", pace="step")
+    try:
+        for i in range(5):
+            destination = {
+                "Bucket": target,
+                "RevisionId": revisions[0],
+                "KeyPattern": f"m{i}/${{Asset.Name}}",
+            }
+            job = dx.create_job(
+                Type="EXPORT_REVISIONS_TO_S3",
+                Details={"ExportRevisionsToS3": {"DataSetId": ds, "RevisionDestinations": [destination]}},
+            )
+            dx.start_job(JobId=job["Id"])
+            manual.append(job["Id"])
+        dx.update_revision(DataSetId=ds, RevisionId=revisions[1], Finalized=True)
+        [auto] = [
+            j
+            for j in dx.list_jobs(DataSetId=ds, RevisionId=revisions[1])["Jobs"]
+            if j["Type"] == "EXPORT_REVISIONS_TO_S3"
+        ]
+        assert auto["Details"]["ExportRevisionsToS3"]["EventActionArn"] == action["Arn"]
+        time.sleep(0.5)
+        states = [dx.get_job(JobId=j)["State"] for j in [*manual, auto["Id"]]]
+        assert states == ["IN_PROGRESS"] * 5 + ["WAITING"]
+    finally:
+        env.server.control("pace", pace="instant")
+    assert all(env.wait(j)["State"] == "COMPLETED" for j in manual)
+    assert env.wait(auto["Id"])["State"] == "COMPLETED"
+    assert [k.split("/")[-1] for k in env.buckets.keys(target) if not k.startswith("m")] == ["a.csv"]
+    dx.delete_event_action(EventActionId=action["Id"])

@@ -77,6 +77,7 @@ class JobStore:
         self.tags = tags
         self.idempotency = IdempotencyTokens()
         self.on_created: list[Callable[[Job], None]] = []  # the executor listens to wake up
+        self.on_ended: list[Callable[[Job], None]] = []  # services listen to start queued jobs
 
     # -- creation ----------------------------------------------------------------------------
 
@@ -161,6 +162,9 @@ class JobStore:
     def _notify(self, job: Job) -> None:
         if job.state is JobState.PENDING:
             for listener in self.on_created:
+                listener(job)
+        elif job.state.terminal:
+            for listener in self.on_ended:
                 listener(job)
 
     # -- reads ------------------------------------------------------------------------------

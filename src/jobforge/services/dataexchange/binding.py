@@ -13,11 +13,13 @@ def build(engine: JobEngine, store: ObjectStore, settings: DataExchangeSettings)
     from jobforge.services.dataexchange import console
     from jobforge.services.dataexchange.common import DataExchangeRuntime
     from jobforge.services.dataexchange.job_types import build_handlers
+    from jobforge.services.dataexchange.jobs import auto_export_listener
     from jobforge.services.dataexchange.progress import JOB_KINDS
     from jobforge.services.dataexchange.provider import DataExchangeProvider
     from jobforge.services.dataexchange.signed_urls import PREFIX, SignedUrlApp
 
     runtime = DataExchangeRuntime(engine, store, settings)
+    engine.jobs.on_ended.append(auto_export_listener(runtime))  # queued auto-exports start
     return ServiceBinding(
         DataExchangeProvider(runtime),
         handlers=build_handlers(runtime),

@@ -8,10 +8,12 @@ IN_PROGRESS under the per-type concurrency quota; the handlers in :mod:`job_hand
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from jobforge.engine import IllegalTransition, Job, JobState, Quota, Scope, check_tags
+from jobforge.engine import IllegalTransition, Job, JobState, Quota, QuotaExceeded, Scope, check_tags
 from jobforge.protocol.context import RequestContext
 from jobforge.services.dataexchange.common import (
     JOB_STATES,
@@ -30,6 +32,9 @@ from jobforge.services.dataexchange.job_plans import Planning
 from jobforge.services.dataexchange.job_types import JOB_TYPES, KINDS
 
 _TIMESTAMP_FIELDS = ("SignedUrlExpiresAt", "ApiSpecificationUploadUrlExpiresAt")
+AUTO_START = "AutoStart"  # job request: an event action's export, started as soon as the quota allows
+
+log = logging.getLogger("jobforge.dataexchange")
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -64,7 +69,9 @@ def create_revision_export_job(
     encryption: dict[str, Any] | None,
     event_action_arn: str,
 ) -> Job:
-    """An EXPORT_REVISIONS_TO_S3 job started at once on behalf of an event action."""
+    """An EXPORT_REVISIONS_TO_S3 job on behalf of an event action, queued WAITING; it starts at
+    once if the concurrent export quota allows, else when an export ends
+    (:func:`start_queued_auto_exports`)."""
     details: dict[str, Any] = {
         "DataSetId": data_set_id,
         "RevisionDestinations": [{**destination, "RevisionId": revision_id}],
@@ -85,12 +92,55 @@ def create_revision_export_job(
             "Details": {spec.member: details},
             "DataSetId": data_set_id,
             "RevisionIds": [revision_id],
+            AUTO_START: True,
         },
-        state=JobState.PENDING,
+        state=JobState.WAITING,
         parent_id=data_set_id,
         timeout_seconds=int(runtime.limits["Job time limit in seconds"]),
     )
+    start_queued_auto_exports(runtime, scope)
     return job
+
+
+def start_queued_auto_exports(runtime: DataExchangeRuntime, scope: Scope) -> None:
+    """Start the scope's queued auto-exports, oldest first, while the concurrent export quota allows."""
+    spec = JOB_TYPES["EXPORT_REVISIONS_TO_S3"]
+    quota = Quota(spec.concurrency_limit, runtime.limits.count(spec.concurrency_limit), (spec.kind,))
+    token: str | None = None
+    while True:
+        page = runtime.engine.jobs.list(
+            scope,
+            SERVICE,
+            [spec.kind],
+            states=[JobState.WAITING],
+            keep=lambda job: bool(job.request.get(AUTO_START)),
+            next_token=token,
+        )
+        for job in page.items:
+            try:
+                runtime.engine.jobs.start(scope, job, [quota])
+            except QuotaExceeded:
+                return
+            except IllegalTransition:
+                continue  # cancelled, or started by another process
+        if not page.next_token:
+            return
+        token = page.next_token
+
+
+def auto_export_listener(runtime: DataExchangeRuntime) -> Callable[[Job], None]:
+    """For the job store's ``on_ended``: an export that ends frees a slot for a queued auto-export."""
+    kind = JOB_TYPES["EXPORT_REVISIONS_TO_S3"].kind
+
+    def ended(job: Job) -> None:
+        if job.kind != kind:
+            return
+        try:
+            start_queued_auto_exports(runtime, job)
+        except Exception:  # the job's own end is recorded already; the next end retries
+            log.exception("queued auto-exports could not be started", extra={"job": job.arn})
+
+    return ended
 
 
 class JobOperations(DataExchangeBase):
