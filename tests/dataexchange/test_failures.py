@@ -379,3 +379,35 @@ def test_upload_is_discarded_when_the_job_fails_before_waiting_for_it(env: DataE
     assert [a["Name"] for a in _assets(env, ds, finalized)] == ["a.csv"]
     assert len(_staged(env, ds, finalized)) == 1  # the imported asset's bytes only
     assert _staged(env, ds, deleted) == []
+
+
+def test_export_onto_a_key_that_holds_other_objects_is_a_validation_error(env: DataExchangeEnv) -> None:
+    """Locally 'd' cannot be stored beside 'd/inner.txt' (nor 'a.csv/under' beside 'a.csv'): the
+    client's choice of key, so VALIDATION_EXCEPTION, not a retryable internal error. S3 holds both."""
+    source, target = env.bucket(), env.bucket()
+    env.buckets.put(source, "a.csv", b"a")
+    env.buckets.put(target, "d/inner.txt", b"inner")
+    env.buckets.put(target, "a.csv", b"file")
+    ds = env.data_set()
+    rev = env.revision(ds)
+    sources = [{"Bucket": source, "Key": "a.csv"}]
+    job = env.run(
+        "IMPORT_ASSETS_FROM_S3",
+        {"ImportAssetsFromS3": {"DataSetId": ds, "RevisionId": rev, "AssetSources": sources}},
+    )
+    [asset] = _assets(env, ds, rev)
+    for key in ("d", "a.csv/under"):
+        destination = {"AssetId": asset["Id"], "Bucket": target, "Key": key}
+        job = env.run(
+            "EXPORT_ASSETS_TO_S3",
+            {"ExportAssetsToS3": {"DataSetId": ds, "RevisionId": rev, "AssetDestinations": [destination]}},
+        )
+        if env.kind == "s3":
+            assert job["State"] == "COMPLETED"
+            continue
+        assert job["State"] == "ERROR"
+        [error] = job["Errors"]
+        assert error["Code"] == "VALIDATION_EXCEPTION", error
+        assert (error["ResourceType"], error["ResourceId"]) == ("ASSET", asset["Id"])
+        assert f"s3://{target}/{key}" in error["Message"]
+    assert env.buckets.get(target, "d/inner.txt") == b"inner"

@@ -10,7 +10,14 @@ from jobforge.engine import JobState, NotFound, QuotaExceeded
 from jobforge.protocol.errors import ServiceError
 from jobforge.services.base import ErrorNames
 from jobforge.services.binding import ServiceErrors
-from jobforge.storage import AccessDenied, InvalidObjectName, NoSuchBucket, NoSuchKey, StorageError
+from jobforge.storage import (
+    AccessDenied,
+    InvalidObjectName,
+    KeyConflict,
+    NoSuchBucket,
+    NoSuchKey,
+    StorageError,
+)
 
 
 def _refine(exc: Exception) -> ServiceError | None:
@@ -144,7 +151,7 @@ def storage_error_code(exc: StorageError) -> str:
         return JOB_NOT_FOUND
     if isinstance(exc, AccessDenied):
         return JOB_ACCESS_DENIED
-    if isinstance(exc, InvalidObjectName):
+    if isinstance(exc, InvalidObjectName | KeyConflict):  # the client's names: retrying cannot help
         return JOB_INVALID
     return JOB_INTERNAL_ERROR
 
