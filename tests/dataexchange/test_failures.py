@@ -248,6 +248,9 @@ def test_missing_source_object(env: DataExchangeEnv) -> None:
     assert job["State"] == "ERROR"
     assert [e["Code"] for e in job["Errors"]] == ["RESOURCE_NOT_FOUND_EXCEPTION"]
     assert job["Errors"][0]["Details"]["ImportAssetsFromS3JobErrorDetails"] == sources[1:]
+    message = job["Errors"][0]["Message"]
+    assert "The bucket 'dx-no-such-bucket-anywhere' does not exist" in message
+    assert str(env.server.data_dir) not in message and "directory" not in message  # no host path
     assert job["Details"]["ImportAssetsFromS3"]["AssetSources"] == sources
     assert _assets(env, ds, rev) == [] and _staged(env, ds, rev) == []
 

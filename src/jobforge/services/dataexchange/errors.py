@@ -4,6 +4,7 @@ the registry checks every one against the model at start."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jobforge.engine import JobState, NotFound, QuotaExceeded
@@ -154,6 +155,24 @@ def storage_error_code(exc: StorageError) -> str:
     if isinstance(exc, InvalidObjectName | KeyConflict):  # the client's names: retrying cannot help
         return JOB_INVALID
     return JOB_INTERNAL_ERROR
+
+
+# An OSError's text ("[Errno 13] Permission denied: '/srv/data/buckets/b/k'") keeps its reason only;
+# an absolute path standing free in a message (keys are always quoted) is a host path.
+_OS_ERROR_FILENAME = re.compile(r"(\[Errno -?\d+\] [^:\]]+): '[^']*'(?: -> '[^']*')?")
+_HOST_PATH = re.compile(r"(?:(?<=\s)|(?<=\()|^)/[^\s'\"()]+")
+
+
+def public_message(text: str) -> str:
+    """``text`` without paths of the server's filesystem (its data directory, temp files)."""
+    return _HOST_PATH.sub("<server path>", _OS_ERROR_FILENAME.sub(r"\1", text))
+
+
+def storage_message(exc: StorageError) -> str:
+    """A storage failure as a job reports it: buckets and keys, never a host path."""
+    if isinstance(exc, NoSuchBucket) and exc.bucket:
+        return f"The bucket {exc.bucket!r} does not exist"
+    return public_message(str(exc))
 
 
 ERRORS = ServiceErrors(

@@ -36,7 +36,9 @@ from jobforge.services.dataexchange.errors import (
     JOB_QUOTA_EXCEEDED,
     JobProblem,
     job_error,
+    public_message,
     storage_error_code,
+    storage_message,
 )
 from jobforge.services.dataexchange.key_patterns import KeyContext, KeyPattern, KeyPatternError
 from jobforge.services.dataexchange.transfer import copy_piece
@@ -280,7 +282,7 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
                 runtime.store.policy.check(source["Bucket"], ctx.job.account_id)
                 size = runtime.store.size(source["Bucket"], source["Key"])
             except StorageError as exc:
-                failures.append((source, storage_error_code(exc), str(exc)))
+                failures.append((source, storage_error_code(exc), storage_message(exc)))
                 sizes.append(None)
                 continue
             sizes.append(size)
@@ -300,9 +302,9 @@ class ImportAssetsFromS3Handler(DataExchangeJobHandler):
         results = ctx.run_bounded(pieces, COPY_PARALLELISM, on_result=copy_counter(ctx), processes=True)
         for source, result in zip(sources, results, strict=True):
             if isinstance(result, StorageError):
-                failures.append((source, storage_error_code(result), str(result)))
+                failures.append((source, storage_error_code(result), storage_message(result)))
             elif isinstance(result, Exception):
-                failures.append((source, JOB_INTERNAL_ERROR, f"Copy failed: {result}"))
+                failures.append((source, JOB_INTERNAL_ERROR, public_message(f"Copy failed: {result}")))
         if failures:
             raise JobProblem(self._errors(failures, size_limit))
         ctx.step()
@@ -510,7 +512,7 @@ class CreateS3DataAccessHandler(DataExchangeJobHandler):
                     if next(iter(store.list_objects(bucket, prefix)), None) is None:
                         missing.append(f"prefix {prefix}")
         except StorageError as exc:
-            raise JobProblem([job_error(storage_error_code(exc), str(exc))]) from None
+            raise JobProblem([job_error(storage_error_code(exc), storage_message(exc))]) from None
         if missing:
             raise JobProblem([job_error(JOB_NOT_FOUND, f"Not found in the source: {', '.join(missing)}")])
         asset_id = ctx.request["AssetIds"][0]
@@ -587,7 +589,7 @@ class S3ExportHandler(DataExchangeJobHandler):
                 if not store.bucket_exists(bucket):
                     problems.append(job_error(JOB_NOT_FOUND, f"Destination bucket {bucket} does not exist"))
             except StorageError as exc:
-                problems.append(job_error(storage_error_code(exc), str(exc)))
+                problems.append(job_error(storage_error_code(exc), storage_message(exc)))
         if problems:
             raise JobProblem(problems)
         self._record_created(ctx, destinations, work)
@@ -642,11 +644,14 @@ class S3ExportHandler(DataExchangeJobHandler):
 
     @staticmethod
     def _copy_error(destination: Destination, exc: Exception) -> dict[str, Any]:
-        code = storage_error_code(exc) if isinstance(exc, StorageError) else JOB_INTERNAL_ERROR
+        if isinstance(exc, StorageError):
+            code, reason = storage_error_code(exc), storage_message(exc)
+        else:
+            code, reason = JOB_INTERNAL_ERROR, public_message(str(exc))
         return job_error(
             code,
             f"Export of asset {destination.asset.resource_id} to "
-            f"s3://{destination.bucket}/{destination.key} failed: {exc}",
+            f"s3://{destination.bucket}/{destination.key} failed: {reason}",
             resource_id=destination.asset.resource_id,
             resource_type="ASSET",
         )

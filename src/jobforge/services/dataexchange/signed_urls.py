@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 from jobforge.engine import AlreadyExists, Job, JobState, Scope
 from jobforge.services.dataexchange.common import ASSET, REVISION, SERVICE, UPLOAD
+from jobforge.services.dataexchange.errors import storage_message
 from jobforge.services.dataexchange.job_types import upload_target
 from jobforge.services.dataexchange.transfer import UPLOAD_PARTS_IN_FLIGHT
 from jobforge.storage import StorageError
@@ -121,7 +122,7 @@ class SignedUrlApp:
                 return await self._api_spec(owner, ident, method, send)
         except StorageError as exc:
             log.warning("signed URL storage error", exc_info=True)
-            return await _error(send, 500, "InternalError", str(exc))
+            return await _error(send, 500, "InternalError", storage_message(exc))
         await _error(send, 405, "MethodNotAllowed", f"{method} is not allowed on this URL")
 
     # -- uploads ----------------------------------------------------------------------------------
