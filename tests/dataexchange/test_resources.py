@@ -301,3 +301,29 @@ def test_event_actions_only_watch_s3_snapshot_data_sets(env: DataExchangeEnv) ->
         assert caught.value.response["Error"]["Code"] == "ValidationException"
         assert asset_type in caught.value.response["Error"]["Message"]
         assert env.dx.list_event_actions(EventSourceId=ds)["EventActions"] == []
+
+
+def test_tagging_an_unknown_arn_names_its_resource_type(env: DataExchangeEnv) -> None:
+    """ResourceNotFoundException's ResourceType fits the ARN, and is left out when none does."""
+    dx = env.dx
+    ds, rev, _ = _with_asset(env)
+    base = "arn:aws:dataexchange:us-east-1:111122223333"
+    missing = "f" * 32
+    job = dx.list_jobs(DataSetId=ds)["Jobs"][0]["Arn"]  # jobs exist, but are not taggable
+    cases = {
+        f"{base}:data-sets/{missing}": "DATA_SET",
+        f"{base}:data-sets/{ds}/revisions/{missing}": "REVISION",
+        f"{base}:data-sets/{ds}/revisions/{rev}/assets/{missing}": "ASSET",
+        f"{base}:event-actions/{missing}": "EVENT_ACTION",
+        job: "JOB",
+        f"{base}:data-grants/{missing}": "DATA_GRANT",
+        "arn:aws:s3:::some-bucket": None,
+        f"{base}:something-else/{missing}": None,
+    }
+    for arn, resource_type in cases.items():
+        with pytest.raises(ClientError) as caught:
+            dx.list_tags_for_resource(ResourceArn=arn)
+        response = caught.value.response
+        assert response["Error"]["Code"] == "ResourceNotFoundException", arn
+        assert response.get("ResourceType") == resource_type, arn
+        assert response["ResourceId"] == arn

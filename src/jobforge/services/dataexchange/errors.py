@@ -89,6 +89,31 @@ def not_found(kind: str, resource_id: str, message: str | None = None) -> Servic
     )
 
 
+# The last "<collection>/<id>" of a Data Exchange ARN's resource -> its ResourceType.
+_ARN_COLLECTIONS = {
+    "data-sets": "DATA_SET",
+    "revisions": "REVISION",
+    "assets": "ASSET",
+    "jobs": "JOB",
+    "event-actions": "EVENT_ACTION",
+    "data-grants": "DATA_GRANT",
+}
+
+
+def arn_not_found(arn: str) -> ServiceError:
+    """No resource at ``arn``: ResourceType as the ARN names it, left out for a foreign ARN."""
+    parts = arn.split(":", 5)
+    path = parts[5].split("/") if len(parts) == 6 and parts[2] == "dataexchange" else []
+    collection = path[-2] if len(path) >= 2 and len(path) % 2 == 0 else ""
+    fields = {"ResourceType": _ARN_COLLECTIONS[collection]} if collection in _ARN_COLLECTIONS else {}
+    return ServiceError(
+        NAMES.not_found,
+        f"No Data Exchange resource {arn} in this account and Region",
+        ResourceId=arn,
+        **fields,
+    )
+
+
 def conflict(message: str, kind: str, resource_id: str) -> ServiceError:
     return ServiceError(NAMES.conflict, message, ResourceId=resource_id, ResourceType=RESOURCE_TYPES[kind])
 

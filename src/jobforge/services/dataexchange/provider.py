@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from jobforge.services.dataexchange.assets import AssetOperations
-from jobforge.services.dataexchange.common import ASSET, DATA_SET, EVENT_ACTION, REVISION, SERVICE, not_found
+from jobforge.services.dataexchange.common import ASSET, DATA_SET, EVENT_ACTION, REVISION, SERVICE
 from jobforge.services.dataexchange.datasets import DataSetOperations
+from jobforge.services.dataexchange.errors import arn_not_found
 from jobforge.services.dataexchange.event_actions import EventActionOperations
 from jobforge.services.dataexchange.jobs import JobOperations
 from jobforge.services.dataexchange.notifications import NotificationOperations
@@ -27,7 +28,5 @@ class DataExchangeProvider(
     tagging = TagResolver(
         SERVICE,
         kinds=(DATA_SET, REVISION, ASSET, EVENT_ACTION),
-        not_found=lambda arn: not_found(
-            DATA_SET, arn, f"No Data Exchange resource {arn} in this account and Region"
-        ),
+        not_found=arn_not_found,
     )
