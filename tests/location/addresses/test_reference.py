@@ -313,3 +313,68 @@ def test_a_region_written_with_its_accents_resolves(tmp_path: Path) -> None:
             values[VALUE_INDEX["Output_ValidationResults_Components_Address_Region_StatusDetail"]] == "Exact"
         )
         assert values[VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]] == "Premise"
+
+
+IMPOSSIBLE_POSITIONS = [
+    ("999", "999"),
+    ("-181", "40"),
+    ("-105", "90.5"),
+    ("nan", "inf"),
+    ("-1e308", "1e308"),
+    ("inf", "40"),
+    ("abc", "def"),
+    ("-105.27", ""),  # half a position
+]
+
+
+def test_points_at_impossible_positions_are_counted_and_not_imported(tmp_path: Path) -> None:
+    rows = [
+        f"{lon},{lat},{10 + 2 * i},Zzyzx Rd,,Boulder,,CO,80302"
+        for i, (lon, lat) in enumerate(IMPOSSIBLE_POSITIONS)
+    ]
+    rows += ["-105.27,40.01,100,Zzyzx Rd,,Boulder,,CO,80302", ",,102,Zzyzx Rd,,Boulder,,CO,80302"]
+    rows += ["180,-90,104,Zzyzx Rd,,Boulder,,CO,80302"]  # the edges are on Earth
+    src = tmp_path / "coords.csv"
+    src.write_text("LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE\n" + "\n".join(rows) + "\n")
+    index = tmp_path / "idx.sqlite"
+    assert import_reference(src, index, "US") == ImportResult(3, 0, 0, rejected=len(IMPOSSIBLE_POSITIONS))
+    with sqlite3.connect(index) as conn:
+        stored = sorted(conn.execute("SELECT number, lon, lat FROM points").fetchall())
+    conn.close()
+    assert stored == [("100", -105.27, 40.01), ("102", None, None), ("104", 180.0, -90.0)]
+    # the same in GeoJSON: an impossible Point geometry is rejected too
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e308, 45]},
+               "properties": {"number": "7", "street": "Zzyzx Rd", "postcode": "80302"}}  # fmt: skip
+    geojson = tmp_path / "p.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert import_reference(geojson, index, "US").rejected == 1
+
+
+def test_impossible_positions_of_an_older_index_are_read_as_none(tmp_path: Path) -> None:
+    """An index an earlier version filled with any coordinates: no point or centroid is off Earth."""
+    index = tmp_path / "idx.sqlite"
+    pts = [RefPoint(-105.27, 40.01, "100", "Zzyzx Rd", "", "Boulder", "CO", "80302")]
+    import_openaddresses(write_csv(tmp_path / "a.csv", pts), index, "US")
+    with sqlite3.connect(index) as conn:
+        conn.execute(
+            "INSERT INTO points (country, number, number_key, street, street_key, city, city_key, region,"
+            " postcode, lon, lat) SELECT country, '102', '102', street, street_key, city, city_key, region,"
+            " postcode, 1e308, 9e999 FROM points"
+        )
+    conn.close()
+    ref = ReferenceIndex(index)
+    by_number = ref.by_postcode("US", "80302").streets["ZZYZX RD"].by_number
+    assert (by_number["102"][0].lon, by_number["102"][0].lat) == (None, None)
+    assert (by_number["100"][0].lon, by_number["100"][0].lat) == (-105.27, 40.01)
+    assert ref.by_postcode("US", "80302").streets["ZZYZX RD"].summary().centroid == (-105.27, 40.01)
+    centroid = ref.postcodes("US")["80302"]
+    assert (centroid.lon, centroid.lat) == pytest.approx((-105.27, 40.01))
+    validator = AddressValidator(index)
+    for number, position in (("102", [None, None]), ("100", [-105.27, 40.01])):
+        row = {"AddressLines_1": f"{number} Zzyzx Rd", "AddressComponents_Locality": "Boulder",
+               "AddressComponents_Region": "CO", "AddressComponents_PostalCode": "80302",
+               "AddressComponents_Country": "US"}  # fmt: skip
+        values = validator.validate_mapping(row).values
+        assert values[VALUE_INDEX["Output_ValidationResults_ValidationGranularity"]] == "Premise"
+        lon_lat = [values[VALUE_INDEX[f"Output_Position_{axis}"]] for axis in ("Longitude", "Latitude")]
+        assert lon_lat == position

@@ -78,6 +78,7 @@ class ImportResult:
     added: int  # new points
     present: int  # points skipped: already in the index, or repeated in the file
     removed: int = 0  # duplicates dropped while upgrading an index written without fingerprints
+    rejected: int = 0  # points not imported: a position that is not a WGS 84 longitude/latitude
 
 
 def _micro(value: float | None) -> int | str:
@@ -199,6 +200,27 @@ def _to_float(value: Any) -> float | None:
     return out if out == out else None
 
 
+def _coordinate(value: Any, limit: float) -> float | None:
+    """A longitude (``limit`` 180) or latitude (90); None when ``value`` is not a number within it."""
+    number = _to_float(value)
+    return number if number is not None and -limit <= number <= limit else None
+
+
+_IMPOSSIBLE = object()  # a point whose position is no place on Earth: not imported
+
+
+def _position(lon_raw: Any, lat_raw: Any) -> tuple[float | None, float | None] | object:
+    """A point's (lon, lat); (None, None) when it has none; :data:`_IMPOSSIBLE` when one is given
+    that is not a WGS 84 position (text, NaN, Inf, out of range, or only one of the two)."""
+    given = [v is not None and str(v).strip() != "" for v in (lon_raw, lat_raw)]
+    if not any(given):
+        return None, None
+    lon, lat = _coordinate(lon_raw, 180.0), _coordinate(lat_raw, 90.0)
+    if lon is None or lat is None:
+        return _IMPOSSIBLE
+    return lon, lat
+
+
 _Place = tuple[str | None, str, str | None, str | None]  # city, city_key, region, postcode
 
 
@@ -223,12 +245,17 @@ def _place(
 
 def _point_row(
     raw: dict[str, Any], country: str, zips: UsZipTable | None, places: dict[tuple[str, ...], _Place]
-) -> tuple[Any, ...] | None:
-    """One ``points`` row (fingerprint last); ``places`` memoizes :func:`_place` across rows."""
+) -> tuple[Any, ...] | object | None:
+    """One ``points`` row (fingerprint last), None for a row without a street, or
+    :data:`_IMPOSSIBLE`; ``places`` memoizes :func:`_place` across rows."""
     get = raw.get
     street_text = str(get("STREET") or "").strip()
     if not street_text:
         return None
+    position = _position(get("LON"), get("LAT"))
+    if position is _IMPOSSIBLE:
+        return _IMPOSSIBLE
+    lon, lat = position  # type: ignore[misc]
     parts = standardize_street(street_text, country)
     if parts is None:
         return None
@@ -242,7 +269,6 @@ def _point_row(
     city, city_key, region, postcode = place
     unit = str(get("UNIT") or "").strip().upper() or None
     num_key = number_key(number)
-    lon, lat = _to_float(get("LON")), _to_float(get("LAT"))
     return (
         country,
         number,
@@ -340,7 +366,7 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
             " city_key, district, region, postcode, lon, lat, source_id, fingerprint)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
-        read = 0
+        read = rejected = 0
         changes = conn.total_changes
         batch: list[tuple[Any, ...]] = []
         places: dict[tuple[str, ...], _Place] = {}
@@ -348,7 +374,10 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
             row = _point_row(raw, code, zips, places)
             if row is None:
                 continue
-            batch.append(row)
+            if row is _IMPOSSIBLE:
+                rejected += 1
+                continue
+            batch.append(row)  # type: ignore[arg-type]
             if len(batch) >= _BATCH:
                 conn.executemany(sql, batch)
                 read += len(batch)
@@ -360,7 +389,7 @@ def import_reference(path: Path, index_path: Path, country: str) -> ImportResult
         for stmt in _INDEXES:
             conn.execute(stmt)
         conn.execute("ANALYZE")
-    return ImportResult(added, read - added, removed)
+    return ImportResult(added, read - added, removed, rejected)
 
 
 @contextmanager
@@ -564,7 +593,10 @@ class PlaceInfo:
     lat: float | None = None
 
 
-_POINT_COLUMNS = "number, number_key, street, street_key, unit, city, city_key, region, postcode, lon, lat"
+# An index imported by a version that took any coordinates may hold impossible ones: read as none.
+_ON_EARTH = "lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90"
+_LON_LAT = f"CASE WHEN {_ON_EARTH} THEN lon END, CASE WHEN {_ON_EARTH} THEN lat END"
+_POINT_COLUMNS = f"number, number_key, street, street_key, unit, city, city_key, region, postcode, {_LON_LAT}"
 
 
 def _block(rows: Iterable[tuple[Any, ...]]) -> Block:
@@ -660,7 +692,8 @@ class ReferenceIndex:
         postcodes: dict[str, PlaceInfo] = {}
         localities: dict[str, PlaceInfo] = {}
         sql = (
-            "SELECT postcode, city, city_key, region, avg(lon), avg(lat) FROM points WHERE country=?"
+            f"SELECT postcode, city, city_key, region, avg(CASE WHEN {_ON_EARTH} THEN lon END),"
+            f" avg(CASE WHEN {_ON_EARTH} THEN lat END) FROM points WHERE country=?"
             " GROUP BY postcode, city_key, region"
         )
         pc_sums: dict[str, list[float]] = {}
