@@ -22,7 +22,7 @@ from jobforge.cli_common import (
     node_settings,
 )
 from jobforge.cli_jobs import add_jobs_parser
-from jobforge.cli_location import add_reference_arguments, add_validate_parser
+from jobforge.cli_location import add_import_parser, add_validate_parser
 from jobforge.cli_worker import add_worker_parser
 from jobforge.cli_worlds import add_generate_parser
 from jobforge.config import AUTH_MODES, EXECUTORS, PACES, SettingsError
@@ -118,37 +118,6 @@ def _worlds_preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _location_import(args: argparse.Namespace) -> int:
-    import sqlite3
-
-    from jobforge.config import Settings
-    from jobforge.services.location.addresses import ReferenceImportError, import_reference
-
-    settings = Settings.from_env(data_dir=args.data_dir, location_reference=args.reference)
-    index = settings.resolved_location_reference
-    if not args.file.is_file():
-        raise CliError(f"{args.file}: no such file")
-    try:
-        result = import_reference(args.file, index, args.country)
-    except ReferenceImportError as exc:
-        raise CliError(str(exc)) from exc
-    except OSError as exc:
-        if exc.filename is None or Path(exc.filename) == args.file:
-            raise CliError(f"{args.file}: cannot read it ({_os_reason(exc)})") from exc
-        raise CliError(f"cannot write the index {index}: {exc.filename}: {_os_reason(exc)}") from exc
-    except sqlite3.Error as exc:
-        raise CliError(f"cannot write the index {index}: {exc}") from exc
-    except (ValueError, KeyError) as exc:  # a file that is not OpenAddresses CSV/GeoJSON
-        raise CliError(f"{args.file}: cannot read it as OpenAddresses CSV or GeoJSON ({exc})") from exc
-    if result.removed:
-        print(f"upgraded {index}: removed {result.removed} duplicate address points")
-    print(
-        f"imported {result.added} new {args.country} address points into {index}"
-        f" ({result.present} already present)"
-    )
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="jobforge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -206,13 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     location = commands.add_parser("location", help="Amazon Location Service address validation")
     location_commands = location.add_subparsers(dest="location_command", required=True)
-    load = location_commands.add_parser(
-        "import", help="add OpenAddresses points (CSV or GeoJSON, optionally .gz) to the reference index"
-    )
-    load.add_argument("file", type=Path, help="an OpenAddresses CSV/GeoJSON file")
-    load.add_argument("--country", default="US", help="AU, CA, GB or US (default US)")
-    add_reference_arguments(load)
-    load.set_defaults(func=_location_import)
+    add_import_parser(location_commands)
     add_validate_parser(location_commands)
     add_jobs_parser(commands)
     return parser
