@@ -5,6 +5,10 @@ message, and no output left behind)."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -12,9 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
+from jobforge.services.location.file_worker import FileTask, transform_file
+from jobforge.services.location.pieces import MergeTask, merge_pieces
+from jobforge.services.location.stop import StopSignal
+from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, input_table, parquet_bytes
 from tests.location.helpers import ROLE, files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client
+from tests.support import JobforgeServer, client, eventually
 
 GOOD = {"Location": "s3://loc-fail-in/good/", "Format": "Parquet"}
 OUT = {"Location": "s3://loc-fail-out/out/", "Format": "Parquet"}
@@ -175,6 +183,56 @@ def test_job_level_failures_leave_no_output(server: JobforgeServer) -> None:
     assert set(started.values()) <= {entry["JobId"] for entry in failed}
     assert all(entry["Error"]["Code"] == "ValidationError" for entry in failed)
     assert not list((server.data_dir / "location" / "cancel").glob("*"))
+
+
+@pytest.fixture
+def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
+    """Jobs wait for /_jobforge/control/advance before starting and between steps."""
+    server.control("pace", pace="step")
+    yield server
+    server.control("pace", pace="instant")
+
+
+def test_output_bucket_removed_while_the_job_runs_is_named(stepping: JobforgeServer) -> None:
+    server = stepping
+    files = (os.cpu_count() or 1) + 2  # more files than worker processes: the job steps between
+    for n in range(files):
+        put_local(server, "loc-gone-in", f"many/{n:03d}.parquet", parquet_bytes(cases_table()))
+    out = make_bucket(server, "loc-gone-out")
+    location = client("location", server.url)
+    job_id = start(location, "s3://loc-gone-in/many/", "s3://loc-gone-out/x/")["JobId"]
+    server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
+    assert eventually(lambda: "part-00000.parquet" in files_under(out / "x" / job_id), 60)
+    shutil.rmtree(out)  # emptied and deleted
+    server.control("advance", jobId=job_id, steps=50)
+    job = wait_job(location, job_id)
+    assert job["Status"] == "Failed" and job["Error"]["Code"] == "ValidationError", job
+    message = " ".join(job["Error"]["Messages"])
+    assert "output bucket loc-gone-out does not exist" in message and "loc-gone-in" not in message, message
+
+
+def test_file_task_names_the_missing_bucket(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    store.create_bucket("in-bucket")
+    store.put_bytes("in-bucket", "a.parquet", parquet_bytes(cases_table()))
+    flag = StopSignal(StoreSpec(str(tmp_path)), "signals", "stop")
+    task = FileTask(
+        StoreSpec(str(tmp_path)), None, (), ("in-bucket", "a.parquet"), ("gone", "o.parquet"), flag
+    )
+    error = transform_file(task)["error"]
+    assert error == {"code": "ValidationError", "message": error["message"]}
+    assert error["message"].startswith("The output bucket gone does not exist"), error
+    # input and output in one bucket, or the input gone: the input is named
+    gone = FileTask(task.store, None, (), ("in-bucket", "b.parquet"), ("in-bucket", "o.parquet"), flag)
+    error = transform_file(gone)["error"]
+    assert error["message"].startswith("s3://in-bucket/b.parquet does not exist"), error
+    # the merge of a split file's pieces into the output
+    store.create_bucket("staging")
+    piece = FileTask(task.store, None, (), task.source, ("staging", "piece-0"), flag)
+    assert transform_file(piece)["cancelled"] is False
+    merge = MergeTask(task.store, (("staging", "piece-0"),), task.store, ("gone", "part-00000.parquet"), flag)
+    error = merge_pieces(merge)["error"]
+    assert error["code"] == "ValidationError" and error["message"].startswith("The output bucket gone"), error
 
 
 def test_tags_follow_aws_rules(server: JobforgeServer) -> None:

@@ -112,8 +112,8 @@ def transform_file(task: FileTask) -> dict[str, Any]:
         return _error(INTERNAL_ERROR, f"The address index {exc} is missing on a validation worker")
     except InputSchemaError as exc:
         return _error(VALIDATION_ERROR, f"{source_uri}: {exc}")
-    except (NoSuchBucket, NoSuchKey):
-        return _error(VALIDATION_ERROR, f"{source_uri} does not exist (it was removed while the job ran)")
+    except (NoSuchBucket, NoSuchKey) as exc:
+        return _error(VALIDATION_ERROR, _missing(task, exc))
     except AccessDenied as exc:
         return _error(VALIDATION_ERROR, f"Access to {source_uri} or the output location was denied: {exc}")
     except (pa.ArrowInvalid, pa.ArrowIOError) as exc:
@@ -122,6 +122,16 @@ def transform_file(task: FileTask) -> dict[str, Any]:
         return _error(INTERNAL_ERROR, f"Could not write s3://{task.target[0]}/{task.target[1]}: {exc}")
     except Exception as exc:  # a bug must fail this job clearly, not kill the worker
         return _error(INTERNAL_ERROR, f"Validating {source_uri} failed: {type(exc).__name__}: {exc}")
+
+
+def _missing(task: FileTask, exc: NoSuchBucket | NoSuchKey) -> str:
+    """What was removed while the job ran: the output bucket (when the error names it and it is not
+    also the input's), else the input file."""
+    source_bucket, target_bucket = task.source[0], task.target[0]
+    if isinstance(exc, NoSuchBucket) and exc.bucket == target_bucket != source_bucket:
+        what = "output" if task.live is None else "staging"  # a piece is staged in the internal bucket
+        return f"The {what} bucket {target_bucket} does not exist (it was removed while the job ran)"
+    return f"s3://{source_bucket}/{task.source[1]} does not exist (it was removed while the job ran)"
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any, Protocol
 
-from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTENT_TYPE
+from jobforge.services.location.file_worker import INTERNAL_ERROR, PARQUET_CONTENT_TYPE, VALIDATION_ERROR
 from jobforge.services.location.stop import StopSignal
 from jobforge.storage import NoSuchBucket, ObjectStore, StorageError, StoreSpec
 
@@ -170,6 +170,11 @@ def merge_pieces(task: MergeTask) -> dict[str, Any]:
             return {"cancelled": True, "rows": rows}
         writer.commit()
         return {"rows": rows, "errorRows": error_rows, "cancelled": False}
+    except NoSuchBucket as exc:
+        if exc.bucket != task.target[0]:
+            return _error(f"Could not merge the pieces of {target_uri}: {exc}")
+        message = f"The output bucket {exc.bucket} does not exist (it was removed while the job ran)"
+        return _error(message, VALIDATION_ERROR)
     except (StorageError, pa.ArrowInvalid, pa.ArrowIOError) as exc:
         return _error(f"Could not merge the pieces of {target_uri}: {exc}")
     except Exception as exc:  # a bug must fail this job clearly, not kill the worker
@@ -204,5 +209,5 @@ def _copy_row_groups(staging: ObjectStore, task: MergeTask, out: Any) -> tuple[i
     return rows, error_rows, False
 
 
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"code": INTERNAL_ERROR, "message": message}}
+def _error(message: str, code: str = INTERNAL_ERROR) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
