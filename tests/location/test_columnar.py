@@ -230,3 +230,25 @@ def test_columnar_does_not_learn_shapes_whose_rows_are_corrected(
     granularity = per_row.column("Output_ValidationResults_ValidationGranularity").to_pylist()
     assert granularity.count("Premise") > 1400  # premise matches, the locality corrected
     assert forgotten == []
+
+
+def test_columnar_keeps_po_box_lines_as_the_per_row_path(reference_index: Path) -> None:
+    """Rows of one shape whose second line is a box: the templates carry no box, so none is learnt."""
+    rng = random.Random(3)
+    points = [p for p in us_points() if not p.unit]
+    rows = []
+    for _ in range(1500):
+        p = rng.choice(points)
+        box = rng.choice(("PO Box 5", "PO Box 5, Seattle", "RR 2 Box 7", "Apt 4"))
+        place = {"AddressComponents_Locality": p.city, "AddressComponents_Region": p.region,
+                 "AddressComponents_PostalCode": p.postcode, "AddressComponents_Country": "US"}  # fmt: skip
+        rows.append({"AddressLines_1": f"{p.number} {p.street}", "AddressLines_2": box, **place})
+    data = _parquet(rows, row_group_size=500)
+    per_row = _run(data, AddressValidator(reference_index, reuse_exact_matches=False), columnar=False)
+    validator = AddressValidator(reference_index)
+    assert _run(data, validator, columnar=True).equals(per_row)
+    labels = per_row.column("Output_Address_Label").to_pylist()
+    for row, label in zip(rows, labels, strict=True):
+        box = row["AddressLines_2"].split(",")[0]
+        assert box in label, (row, label)
+    assert columnar_index(validator).fast_rows > 100  # the "Apt 4" rows

@@ -374,3 +374,41 @@ def test_rows_without_a_number_stay_cached_among_one_off_rows(reference_index: A
         outcomes.append(check(validator, street))
     assert all(out == outcomes[0] for out in outcomes) and outcomes[0][GRAN] == "Street"
     assert len(validated) == 201  # 200 one-off rows, the street row once
+
+
+@pytest.mark.parametrize(
+    ("lines", "box"),
+    [
+        (["PO Box 123"], "PO Box 123"),
+        (["P.O. Box 77"], "PO Box 77"),
+        (["Post Office Box 9"], "PO Box 9"),
+        (["RR 2 Box 5"], "RR 2 Box 5"),
+        (["HC 1 Box 3"], "HC 1 Box 3"),
+        (["PO Box 123, Seattle, WA 98112"], "PO Box 123"),
+    ],
+)
+def test_po_box_and_rural_route_lines_are_kept(
+    validator: AddressValidator, lines: list[str], box: str
+) -> None:
+    """A box is no street: it is not validated, but it stays in the lines and label, above the
+    locality line, never silently dropped."""
+    row = {f"AddressLines_{i}": line for i, line in enumerate(lines, 1)}
+    if len(lines) == 1 and "," not in lines[0]:
+        row.update({k: v for k, v in SEATTLE.items() if "Street" not in k and "Number" not in k})
+    out = check(validator, {**row, "AddressComponents_Country": "US"})
+    assert out["Output_AddressLines_1"] == box
+    assert out["Output_AddressLines_2"] == "Seattle, WA 98112"
+    assert out["Output_Address_Label"] == f"{box}, Seattle, WA 98112, United States"
+    assert out[GRAN] == "LocalityAndPostalCode" and out["Output_Address_Street"] is None
+
+
+def test_po_box_after_a_street_line_is_kept(validator: AddressValidator) -> None:
+    out = check(validator, {**SEATTLE, "AddressLines_2": "PO Box 5"})
+    assert out[GRAN] == "Premise"  # the street address still validates
+    lines = [out[f"Output_AddressLines_{i}"] for i in range(1, 4)]
+    assert lines == ["120 E Quillfeather St", "PO Box 5", "Seattle, WA 98112"]
+    assert out["Output_Address_Label"] == "120 E Quillfeather St, PO Box 5, Seattle, WA 98112, United States"
+    lines = {"AddressLines_1": "120 E Quillfeather St", "AddressLines_2": "PO Box 5",
+             "AddressLines_3": "Seattle, WA 98112", "AddressComponents_Country": "US"}  # fmt: skip
+    lines_only = check(validator, lines)
+    assert lines_only["Output_Address_Label"] == out["Output_Address_Label"]

@@ -216,6 +216,7 @@ class ColumnarIndex:
             or (parsed.postcode is not None and parsed.postcode[1] is not None)
             or parsed.unit_number != row.unit
             or parsed.floor_number
+            or parsed.delivery is not None  # a PO box line the templates do not carry
             or (row.unit is not None and not _unit_follows(row))
         ):
             return _NO_SHAPE  # every row of the shape parses so: no exact premise match

@@ -42,6 +42,7 @@ class StreetLine(NamedTuple):
     floor_designator: str | None = None
     floor_number: str | None = None
     rest: str | None = None  # trailing text the rules took for a last line (single-line input)
+    delivery: str | None = None  # a US PO box / rural route / highway contract box ("RR 2 Box 5")
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class ParsedAddress:
     sub_region: str | None = None
     postcode_text: str | None = None
     postcode: tuple[str, str | None] | None = None
+    delivery: str | None = None  # StreetLine.delivery: kept in the output lines, not matched
 
     def cache_key(self) -> tuple[Any, ...]:
         """Everything matching depends on; equal keys give equal outcomes."""
@@ -171,6 +173,8 @@ def _rules_street_line(line: str, country: str, allow_rest: bool) -> StreetLine 
             return None
         if street_words and street_words[0] in ("PO", "P", "BOX", "POBOX", "RR", "HC"):
             return None
+        if number is None and street_words[:3] == ["POST", "OFFICE", "BOX"]:
+            return None
     if not street_words and number is None and unit_n is None and floor_n is None:
         return None
     street = standardize_street(" ".join(street_words), country) if street_words else None
@@ -227,8 +231,40 @@ def _usaddress_street_line(line: str) -> StreetLine:
     rest = " ".join(p for p in (parts.get("PlaceName"), parts.get("StateName"), parts.get("ZipCode")) if p)
     street = standardize_street(street_text, "US") if street_text else None
     return StreetLine(
-        number.upper() or None, street, unit_d, unit_n, floor_d, floor_n, rest.replace(",", " ") or None
+        number.upper() or None,
+        street,
+        unit_d,
+        unit_n,
+        floor_d,
+        floor_n,
+        rest.replace(",", " ") or None,
+        _delivery(parts),
     )
+
+
+_BOX_GROUPS = {"RR": "RR", "RURALROUTE": "RR", "RURALRTE": "RR", "RTE": "RR", "HC": "HC"}
+_BOX_GROUPS["HIGHWAYCONTRACT"] = "HC"
+_BOX_WORDS = frozenset({"PO", "P", "BOX", "POBOX", "POB", "POST", "RR", "HC", "RURAL", "HIGHWAY"})
+
+
+def _box_line(segment: str, country: str) -> StreetLine | None:
+    """A US segment holding only a box ("PO Box 5" after the street line), else None."""
+    if country != "US" or segment.split()[0].upper().replace(".", "") not in _BOX_WORDS:
+        return None
+    line = parse_street_line(segment, country)
+    return line if line is not None and line.delivery is not None and _secondary_only(line) else None
+
+
+def _delivery(parts: dict[str, str]) -> str | None:
+    """The US box line usaddress tagged, in USPS form: "PO Box 123", "RR 2 Box 5", "HC 1 Box 3"."""
+    box_id = (parts.get("USPSBoxID") or "").lstrip("#").upper()
+    group_id = (parts.get("USPSBoxGroupID") or "").upper()
+    if not box_id and not group_id:
+        return None
+    group_type = re.sub(r"[^A-Z]", "", (parts.get("USPSBoxGroupType") or "").upper())
+    group = f"{_BOX_GROUPS.get(group_type, group_type or 'RR')} {group_id}" if group_id else None
+    box = f"{'Box' if group else 'PO Box'} {box_id}" if box_id else None
+    return " ".join(x for x in (group, box) if x)
 
 
 # "123 Main St" / "123 E Main St Apt 4": the overwhelmingly common shape, parsed with plain splits.
@@ -647,6 +683,11 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
             if not tail and (sec := _secondary_segment(seg, code)) is not None:
                 _merge_secondary(out, sec)
                 continue
+            if not tail and out.delivery is None and (box := _box_line(seg, code)) is not None:
+                out.delivery = box.delivery
+                if box.rest:
+                    tail.append(box.rest)
+                continue
             tail.append(seg)
             continue
         line = parse_street_line(seg, code, len(segments) == 1)
@@ -656,6 +697,14 @@ def _parse_general(record: InputRecord) -> ParsedAddress:
                 continue  # unreadable leading segment, e.g. a building name
             tail.append(seg)
             continue
+        if line.delivery is not None:
+            out.delivery = out.delivery or line.delivery
+            if _secondary_only(line):  # a box line stands for the street line: the last line follows
+                _merge_secondary(out, line)
+                if line.rest:
+                    tail.append(line.rest)
+                street_done = True
+                continue
         if _secondary_only(line):
             if line.rest and not (line.unit_number or line.floor_number):
                 skipped.append(seg)  # "WA 98112" written before the street line

@@ -298,6 +298,22 @@ def outcome_from_match(r: MatchResult) -> ValidationOutcome:
     )
 
 
+_LINES = tuple(_I[f"Output_AddressLines_{i}"] for i in range(1, 6))
+
+
+def with_delivery(outcome: ValidationOutcome, delivery: str) -> ValidationOutcome:
+    """``outcome`` with a PO box / rural route line kept as given (standardized, not validated): the
+    line above the locality line, as USPS writes it, in the address lines and the label."""
+    values = list(outcome.values)
+    lines = [values[i] for i in _LINES if values[i] is not None]
+    street_line = values[_STREET] is not None or values[_NUMBER] is not None
+    lines.insert(1 if street_line and lines else 0, delivery)
+    for i, line in zip(_LINES, (*lines, *_NO_LINES), strict=False):
+        values[i] = line
+    values[_I["Output_Address_Label"]] = ", ".join([*lines, values[_I["Output_Address_Country_Name"]]])
+    return ValidationOutcome(tuple(values))
+
+
 _EXACT = (VALIDATED, EXACT)
 _EXACT_COMPONENTS = ("Street", "AddressNumber", "PostalCodeDetails_Base", "Locality", "Region")
 _APPENDED, _CORRECTED = (VALIDATED, APPENDED), (VALIDATED, CORRECTED)
@@ -533,12 +549,12 @@ class AddressValidator:
             outcome = premises.get(self.matcher, parsed)
             if outcome is not None:
                 self.premise_reuses += 1
-                return outcome
+                return outcome if parsed.delivery is None else with_delivery(outcome, parsed.delivery)
         try:
             result = self.matcher.match(parsed)
             outcome = outcome_from_match(result)
         except Exception as exc:  # a bug for one row must not fail the job
             return error_outcome(ERROR_INTERNAL, f"{type(exc).__name__}: {exc}")
         if premises is not None:
-            premises.remember(parsed, result, outcome)
-        return outcome
+            premises.remember(parsed, result, outcome)  # the templates carry no box line
+        return outcome if parsed.delivery is None else with_delivery(outcome, parsed.delivery)
