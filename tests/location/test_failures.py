@@ -74,6 +74,20 @@ def test_malformed_start_job(server: JobforgeServer, changes: dict[str, Any], fi
     assert all(item["Message"] for item in response["FieldList"])
 
 
+def test_execution_role_of_another_account_is_refused(server: JobforgeServer) -> None:
+    """The model: "The IAM role must be created in the same Amazon Web Services account where you
+    plan to run your job"; a 12-digit key is account 111111111111 on a server without auth. (The
+    role of the caller's own account is what every other test starts jobs with.)"""
+    for key, role in (("test", "arn:aws:iam::111111111111:role/R"), ("111111111111", ROLE)):
+        location = client("location", server.url, access_key=key)
+        status, error, response = error_of(location.start_job, **request(ExecutionRoleArn=role))
+        assert (status, error["Code"]) == (400, "ValidationException")
+        assert response["Reason"] == "FieldValidationFailed"
+        assert [item["Name"] for item in response["FieldList"]] == ["ExecutionRoleArn"]
+        assert "must be in the account that runs the job" in error["Message"], error
+        assert location.list_jobs()["Entries"] == [] or key == "test"
+
+
 def test_malformed_list_and_unknown_jobs(server: JobforgeServer) -> None:
     location = client("location", server.url)
     status, error, response = error_of(location.list_jobs, Filter={"JobStatus": "Done"})

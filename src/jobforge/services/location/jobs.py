@@ -23,7 +23,7 @@ from jobforge.services.location.job_handler import KIND
 from jobforge.services.location.locations import LocationError, parse_location, parse_output_location
 from jobforge.storage import BucketAccessDenied
 
-_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}")
 _JOB_ID = re.compile(r"[-._\w]{1,200}")
 _MESSAGE_CHARS = 200
 _MAX_MESSAGES = 4
@@ -93,14 +93,26 @@ class JobOperations(LocationBase):
             raise not_found(f"Job {job_id} was not found")
         return job
 
-    def start_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        self._throttle(ctx)
-        if not _ROLE_ARN.fullmatch(request["ExecutionRoleArn"]):
+    @staticmethod
+    def _check_role(ctx: RequestContext, role: str) -> None:
+        """An IAM role ARN of the caller's account: the model's "The IAM role must be created in the
+        same Amazon Web Services account where you plan to run your job"."""
+        match = _ROLE_ARN.fullmatch(role)
+        if match is None:
             raise invalid(
-                f"ExecutionRoleArn {request['ExecutionRoleArn']!r} is not an IAM role ARN "
-                "(arn:aws:iam::<account>:role/<name>)",
+                f"ExecutionRoleArn {role!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
                 "ExecutionRoleArn",
             )
+        if match["account"] != ctx.account_id:
+            raise invalid(
+                f"ExecutionRoleArn {role!r} is a role of account {match['account']}: the role must be in"
+                f" the account that runs the job ({ctx.account_id})",
+                "ExecutionRoleArn",
+            )
+
+    def start_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+        self._throttle(ctx)
+        self._check_role(ctx, request["ExecutionRoleArn"])
         for field, parse in (("InputOptions", parse_location), ("OutputOptions", parse_output_location)):
             try:
                 location = parse(request[field]["Location"])
