@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -100,3 +101,15 @@ def test_job_running_when_the_server_dies_is_resumed(tmp_path: Path) -> None:
         assert manifest["rows"] == len(rows) == 1
     finally:
         restarted.stop()
+
+
+def test_documented_quota_names_are_the_ones_the_server_takes() -> None:
+    """Every quota name docs/location.md gives in ``JOBFORGE_LOCATION_LIMITS`` is a key it accepts."""
+    from jobforge.services.location.limits import DEFAULT_LIMITS, LocationLimits
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "location.md").read_text()
+    quotas = docs[docs.index("**Quotas**") :].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([^`]+)`", " ".join(quotas.split())))
+    named -= {"JOBFORGE_LOCATION_LIMITS", '{"Concurrent jobs": 4}', "ThrottlingException"}
+    assert named == set(DEFAULT_LIMITS)
+    LocationLimits.parse(json.dumps(dict.fromkeys(named, 1)))  # refused names raise ValueError
