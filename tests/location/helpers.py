@@ -29,10 +29,10 @@ def make_bucket(server: JobforgeServer, bucket: str) -> Path:
     return path
 
 
-def start(location: Any, source: str, output: str, **extra: Any) -> dict[str, Any]:
+def start(location: Any, source: str, output: str, role: str = ROLE, **extra: Any) -> dict[str, Any]:
     return location.start_job(
         Action="ValidateAddress",
-        ExecutionRoleArn=ROLE,
+        ExecutionRoleArn=role,
         InputOptions={"Location": source, "Format": "Parquet"},
         OutputOptions={"Location": output, "Format": "Parquet"},
         **extra,

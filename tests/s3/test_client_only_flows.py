@@ -38,7 +38,8 @@ def test_validate_address_through_s3(server: JobforgeServer, s3: Any) -> None:
     s3.create_bucket(Bucket="flow-loc-out")
     s3.put_object(Bucket="flow-loc-in", Key="batch/cases.parquet", Body=parquet_bytes(cases_table()))
     location = client("location", server.url, access_key=ACCOUNT)
-    job_id = start(location, "s3://flow-loc-in/batch/", "s3://flow-loc-out/results/")["JobId"]
+    role = f"arn:aws:iam::{ACCOUNT}:role/LocationServiceJobExecutionRole"  # a role of the caller's account
+    job_id = start(location, "s3://flow-loc-in/batch/", "s3://flow-loc-out/results/", role)["JobId"]
     job = wait_job(location, job_id)
     assert job["Status"] == "Completed", job.get("Error")
     folder = f"results/{job_id}/"

@@ -28,6 +28,7 @@ NAMES = ErrorNames(
             "InvalidPart",
             "InvalidPartOrder",
             "InvalidRange",
+            "KeyTooLongError",
             "MalformedXML",
             "MetadataTooLarge",
             "NoSuchBucket",
