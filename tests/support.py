@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -150,6 +151,22 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def node_with_packages(directory: Path, package: str) -> str:
+    """The ``node`` executable, once ``directory``'s pinned packages are installed (``npm ci``, when
+    ``package`` is missing); the test is skipped without Node.js and npm."""
+    import pytest  # only the tests that run node use it (bench scripts import this module too)
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (the JavaScript SDK tests need Node.js 18+ and npm)")
+    if not (directory / "node_modules" / package).is_dir():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip(f"npm is not installed (needed to install {directory.name}'s packages)")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=directory, check=True, timeout=600)
+    return node
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30, interval: float = 0.1) -> bool:

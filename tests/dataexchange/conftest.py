@@ -102,6 +102,19 @@ class DataExchangeEnv:
     def revision(self, data_set_id: str) -> str:
         return self.dx.create_revision(DataSetId=data_set_id, Comment="r")["Id"]
 
+    def with_asset(self, name: str = "a.csv", data: bytes = b"abc") -> tuple[str, str, str]:
+        """(data set, revision, asset) ids: a new revision holding ``data`` imported from S3 as ``name``."""
+        source = self.bucket()
+        self.buckets.put(source, name, data)
+        ds = self.data_set()
+        rev = self.revision(ds)
+        sources = [{"Bucket": source, "Key": name}]
+        details = {"ImportAssetsFromS3": {"DataSetId": ds, "RevisionId": rev, "AssetSources": sources}}
+        job = self.run("IMPORT_ASSETS_FROM_S3", details)
+        assert job["State"] == "COMPLETED", job["Errors"]
+        asset = self.dx.list_revision_assets(DataSetId=ds, RevisionId=rev)["Assets"][0]
+        return ds, rev, asset["Id"]
+
     def run(self, job_type: str, details: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
         job = self.dx.create_job(Type=job_type, Details=details)
         assert job["State"] == "WAITING"

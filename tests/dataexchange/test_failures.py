@@ -289,23 +289,10 @@ def test_malformed_signed_url_parameters_are_access_denied(env: DataExchangeEnv)
 def test_revoked_revision_is_not_exported_by_earlier_jobs(env: DataExchangeEnv) -> None:
     """Jobs created before RevokeRevision end ERROR when they run; download URLs stop serving."""
     dx = env.dx
-    source, target = env.bucket(), env.bucket()
-    env.buckets.put(source, "a.csv", b"a,b\n")
-    ds = env.data_set()
-    rev = env.revision(ds)
-    imported = env.run(
-        "IMPORT_ASSETS_FROM_S3",
-        {
-            "ImportAssetsFromS3": {
-                "DataSetId": ds,
-                "RevisionId": rev,
-                "AssetSources": [{"Bucket": source, "Key": "a.csv"}],
-            }
-        },
-    )
-    assert imported["State"] == "COMPLETED"
-    [asset] = _assets(env, ds, rev)
-    signed = {"ExportAssetToSignedUrl": {"DataSetId": ds, "RevisionId": rev, "AssetId": asset["Id"]}}
+    target = env.bucket()
+    ds, rev, asset_id = env.with_asset("a.csv", b"a,b\n")
+    asset = {"Id": asset_id}
+    signed = {"ExportAssetToSignedUrl": {"DataSetId": ds, "RevisionId": rev, "AssetId": asset_id}}
     url = env.run("EXPORT_ASSET_TO_SIGNED_URL", signed)["Details"]["ExportAssetToSignedUrl"]["SignedUrl"]
     assert httpx.get(url).status_code == 200
     waiting = [

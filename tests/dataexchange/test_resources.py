@@ -15,26 +15,6 @@ def _error(caught: pytest.ExceptionInfo[ClientError]) -> dict:
     return {"Code": response["Error"]["Code"], **{k: response.get(k) for k in ("ResourceType", "ResourceId")}}
 
 
-def _with_asset(env: DataExchangeEnv, name: str = "a.csv") -> tuple[str, str, str]:
-    source = env.bucket()
-    env.buckets.put(source, name, b"abc")
-    ds = env.data_set()
-    rev = env.revision(ds)
-    job = env.run(
-        "IMPORT_ASSETS_FROM_S3",
-        {
-            "ImportAssetsFromS3": {
-                "DataSetId": ds,
-                "RevisionId": rev,
-                "AssetSources": [{"Bucket": source, "Key": name}],
-            }
-        },
-    )
-    assert job["State"] == "COMPLETED", job["Errors"]
-    asset = env.dx.list_revision_assets(DataSetId=ds, RevisionId=rev)["Assets"][0]
-    return ds, rev, asset["Id"]
-
-
 def test_data_set_lifecycle(env: DataExchangeEnv) -> None:
     dx = env.dx
     created = dx.create_data_set(AssetType="S3_SNAPSHOT", Name="ds", Description="d", Tags={"k": "v"})
@@ -142,7 +122,7 @@ def test_bad_input_is_a_validation_exception(env: DataExchangeEnv) -> None:
 
 def test_revision_rules(env: DataExchangeEnv) -> None:
     dx = env.dx
-    ds, rev, asset = _with_asset(env)
+    ds, rev, asset = env.with_asset()
     final = dx.update_revision(DataSetId=ds, RevisionId=rev, Finalized=True)
     assert final["Finalized"] and not final["Revoked"]
     conflicts = [
@@ -192,7 +172,7 @@ def test_revision_rules(env: DataExchangeEnv) -> None:
 
 
 def test_deleting_a_revision_deletes_its_assets_and_bytes(env: DataExchangeEnv) -> None:
-    ds, rev, asset = _with_asset(env)
+    ds, rev, asset = env.with_asset()
     assert any(key.endswith(f"/{rev}/{asset}") for key in env.internal_keys())
     env.dx.delete_revision(DataSetId=ds, RevisionId=rev)
     assert not any(f"/{rev}/" in key for key in env.internal_keys())
@@ -203,7 +183,7 @@ def test_deleting_a_revision_deletes_its_assets_and_bytes(env: DataExchangeEnv) 
 
 def test_tags(env: DataExchangeEnv) -> None:
     dx = env.dx
-    ds, rev, _ = _with_asset(env)
+    ds, rev, _ = env.with_asset()
     data_set_arn = dx.get_data_set(DataSetId=ds)["Arn"]
     revision_arn = dx.get_revision(DataSetId=ds, RevisionId=rev)["Arn"]
     assert revision_arn == f"{data_set_arn}/revisions/{rev}"
@@ -306,7 +286,7 @@ def test_event_actions_only_watch_s3_snapshot_data_sets(env: DataExchangeEnv) ->
 def test_tagging_an_unknown_arn_names_its_resource_type(env: DataExchangeEnv) -> None:
     """ResourceNotFoundException's ResourceType fits the ARN, and is left out when none does."""
     dx = env.dx
-    ds, rev, _ = _with_asset(env)
+    ds, rev, _ = env.with_asset()
     base = "arn:aws:dataexchange:us-east-1:111122223333"
     missing = "f" * 32
     job = dx.list_jobs(DataSetId=ds)["Jobs"][0]["Arn"]  # jobs exist, but are not taggable

@@ -50,3 +50,11 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory, moto: MotoServer) -> Ite
     running = location_server(tmp_path_factory.mktemp("location-s3"), *args, env=env)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
+    """Jobs wait for /_jobforge/control/advance before starting and between steps."""
+    server.control("pace", pace="step")
+    yield server
+    server.control("pace", pace="instant")

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 from jobforge.services.location.file_worker import FileTask, transform_file
 from jobforge.services.location.stop import StopSignal
@@ -19,14 +17,6 @@ from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, parquet_bytes
 from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
 from tests.support import JobforgeServer, client, eventually
-
-
-@pytest.fixture
-def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
-    """Jobs wait for /_jobforge/control/advance before starting and between steps."""
-    server.control("pace", pace="step")
-    yield server
-    server.control("pace", pace="instant")
 
 
 def test_cancel_pending_and_running(stepping: JobforgeServer) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -197,14 +196,6 @@ def test_job_level_failures_leave_no_output(server: JobforgeServer) -> None:
     assert set(started.values()) <= {entry["JobId"] for entry in failed}
     assert all(entry["Error"]["Code"] == "ValidationError" for entry in failed)
     assert not list((server.data_dir / "location" / "cancel").glob("*"))
-
-
-@pytest.fixture
-def stepping(server: JobforgeServer) -> Iterator[JobforgeServer]:
-    """Jobs wait for /_jobforge/control/advance before starting and between steps."""
-    server.control("pace", pace="step")
-    yield server
-    server.control("pace", pace="instant")
 
 
 def test_output_bucket_removed_while_the_job_runs_is_named(stepping: JobforgeServer) -> None:

@@ -26,7 +26,7 @@ from jobforge.storage import (
 )
 from jobforge.storage.local import _LocalWriter
 from jobforge.storage.local_multipart import MANIFEST_NAME, MAX_UPLOAD_AGE_SECONDS
-from tests.s3.conftest import S3_SCOPED, error_of
+from tests.s3.conftest import ALICE, BOB, S3_SCOPED, as_person, error_of
 from tests.s3.test_streaming import _status_kib
 from tests.support import JobforgeServer, client, eventually
 
@@ -293,69 +293,51 @@ def test_uploads_survive_a_crash_and_half_written_parts_are_swept(fresh_server: 
     assert _staged(server) == []
 
 
-def test_another_accounts_bucket_refuses_its_uploads(tmp_path: Path) -> None:
-    alice, bob = ("AKIDALICE", "alice-secret", "111111111111"), ("AKIDBOB", "bob-secret", "222222222222")
-    credentials = ",".join(":".join(person) for person in (alice, bob))
-    server = JobforgeServer(
-        tmp_path / "data", "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}
-    ).start()
-    try:
-        as_alice = client("s3", server.url, access_key=alice[0], secret_key=alice[1])
-        as_bob = client("s3", server.url, access_key=bob[0], secret_key=bob[1])
-        as_alice.create_bucket(Bucket="alice-mp")
-        key = {"Bucket": "alice-mp", "Key": "k"}
-        upload_id = as_alice.create_multipart_upload(**key)["UploadId"]
-        etag = as_alice.upload_part(**key, UploadId=upload_id, PartNumber=1, Body=b"alice")["ETag"]
-        ids = {**key, "UploadId": upload_id}
-        parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
-        for call, kwargs in (
-            (as_bob.create_multipart_upload, key),
-            (as_bob.upload_part, {**ids, "PartNumber": 1, "Body": b"bob"}),
-            (as_bob.list_parts, ids),
-            (as_bob.complete_multipart_upload, {**ids, "MultipartUpload": parts}),
-            (as_bob.abort_multipart_upload, ids),
-            (as_bob.list_multipart_uploads, {"Bucket": "alice-mp"}),
-        ):
-            assert error_of(call, **kwargs) == ("AccessDenied", 403), call
-        uploads = as_alice.list_multipart_uploads(Bucket="alice-mp")["Uploads"]
-        assert [(u["UploadId"], u["Initiator"]["ID"]) for u in uploads] == [(upload_id, alice[2])]
-        as_alice.complete_multipart_upload(**ids, MultipartUpload=parts)
-        assert as_alice.get_object(**key)["Body"].read() == b"alice"
-    finally:
-        server.stop()
+def test_another_accounts_bucket_refuses_its_uploads(signed: JobforgeServer) -> None:
+    as_alice, as_bob = as_person(signed, ALICE), as_person(signed, BOB)
+    as_alice.create_bucket(Bucket="alice-mp")
+    key = {"Bucket": "alice-mp", "Key": "k"}
+    upload_id = as_alice.create_multipart_upload(**key)["UploadId"]
+    etag = as_alice.upload_part(**key, UploadId=upload_id, PartNumber=1, Body=b"alice")["ETag"]
+    ids = {**key, "UploadId": upload_id}
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    for call, kwargs in (
+        (as_bob.create_multipart_upload, key),
+        (as_bob.upload_part, {**ids, "PartNumber": 1, "Body": b"bob"}),
+        (as_bob.list_parts, ids),
+        (as_bob.complete_multipart_upload, {**ids, "MultipartUpload": parts}),
+        (as_bob.abort_multipart_upload, ids),
+        (as_bob.list_multipart_uploads, {"Bucket": "alice-mp"}),
+    ):
+        assert error_of(call, **kwargs) == ("AccessDenied", 403), call
+    uploads = as_alice.list_multipart_uploads(Bucket="alice-mp")["Uploads"]
+    assert [(u["UploadId"], u["Initiator"]["ID"]) for u in uploads] == [(upload_id, ALICE[2])]
+    as_alice.complete_multipart_upload(**ids, MultipartUpload=parts)
+    assert as_alice.get_object(**key)["Body"].read() == b"alice"
 
 
-def test_a_deleted_buckets_uploads_go_with_it(tmp_path: Path) -> None:
+def test_a_deleted_buckets_uploads_go_with_it(signed: JobforgeServer) -> None:
     """An unfinished upload neither keeps its bucket alive nor passes to the account that makes a
     bucket of the same name next (it would read and complete the first account's parts)."""
-    alice, bob = ("AKIDALICE", "alice-secret", "111111111111"), ("AKIDBOB", "bob-secret", "222222222222")
-    credentials = ",".join(":".join(person) for person in (alice, bob))
-    server = JobforgeServer(
-        tmp_path / "data", "--auth", "sigv4", env={"JOBFORGE_CREDENTIALS": credentials}
-    ).start()
-    try:
-        as_alice = client("s3", server.url, access_key=alice[0], secret_key=alice[1])
-        as_bob = client("s3", server.url, access_key=bob[0], secret_key=bob[1])
-        as_alice.create_bucket(Bucket="handover")
-        key = {"Bucket": "handover", "Key": "payroll.csv"}
-        ids = {**key, "UploadId": as_alice.create_multipart_upload(**key)["UploadId"]}
-        etag = as_alice.upload_part(**ids, PartNumber=1, Body=b"alice,100000\n")["ETag"]
-        as_alice.delete_bucket(Bucket="handover")
-        assert _staged(server) == []
+    as_alice, as_bob = as_person(signed, ALICE), as_person(signed, BOB)
+    as_alice.create_bucket(Bucket="handover")
+    key = {"Bucket": "handover", "Key": "payroll.csv"}
+    ids = {**key, "UploadId": as_alice.create_multipart_upload(**key)["UploadId"]}
+    etag = as_alice.upload_part(**ids, PartNumber=1, Body=b"alice,100000\n")["ETag"]
+    as_alice.delete_bucket(Bucket="handover")
+    assert ids["UploadId"] not in _staged(signed)
 
-        as_bob.create_bucket(Bucket="handover")
-        assert "Uploads" not in as_bob.list_multipart_uploads(Bucket="handover")
-        parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
-        for call, kwargs in (
-            (as_bob.list_parts, ids),
-            (as_bob.upload_part, {**ids, "PartNumber": 2, "Body": b"bob"}),
-            (as_bob.complete_multipart_upload, {**ids, "MultipartUpload": parts}),
-            (as_bob.abort_multipart_upload, ids),
-        ):
-            assert error_of(call, **kwargs) == ("NoSuchUpload", 404), call
-        assert error_of(as_bob.get_object, **key) == ("NoSuchKey", 404)
-    finally:
-        server.stop()
+    as_bob.create_bucket(Bucket="handover")
+    assert "Uploads" not in as_bob.list_multipart_uploads(Bucket="handover")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    for call, kwargs in (
+        (as_bob.list_parts, ids),
+        (as_bob.upload_part, {**ids, "PartNumber": 2, "Body": b"bob"}),
+        (as_bob.complete_multipart_upload, {**ids, "MultipartUpload": parts}),
+        (as_bob.abort_multipart_upload, ids),
+    ):
+        assert error_of(call, **kwargs) == ("NoSuchUpload", 404), call
+    assert error_of(as_bob.get_object, **key) == ("NoSuchKey", 404)
 
 
 def test_aws_cli_copies_a_large_file_up_and_down(server: JobforgeServer, tmp_path: Path) -> None:

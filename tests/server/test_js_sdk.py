@@ -6,34 +6,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.support import JobforgeServer
+from tests.support import JobforgeServer, node_with_packages
 
 JS = Path(__file__).parent / "js"
 REPOSITORY = Path(__file__).resolve().parents[2]
 KEYS = [["AKIDJSOWNER", "owner-secret", "123456789012"], ["AKIDJSOTHER", "other-secret", "210987654321"]]
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (the JavaScript SDK tests need Node.js 18+ and npm)")
-    if not (JS / "node_modules" / "@aws-sdk" / "client-robomaker").is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("npm is not installed (needed to install tests/server/js's packages)")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, timeout=600)
-    return node
-
-
 def test_js_sdk(tmp_path: Path) -> None:
-    node = _node()
+    node = node_with_packages(JS, "@aws-sdk/client-robomaker")
     credentials = tmp_path / "credentials.json"
     accounts = {key: {"secret": secret, "account": account} for key, secret, account in KEYS}
     credentials.write_text(json.dumps(accounts))
