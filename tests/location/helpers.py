@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from tests.support import JobforgeServer
+from tests.location.fixtures import cases_table, parquet_bytes
+from tests.support import JobforgeServer, client, eventually
 
 ROLE = "arn:aws:iam::000000000000:role/LocationServiceJobExecutionRole"
 TERMINAL = ("Completed", "Failed", "Cancelled")
@@ -102,3 +104,19 @@ def whole_file_part(data: bytes, job_id: str, reference: Path, work: Path) -> tu
     )
     rows = transform_file(task)["rows"]
     return local.get_bytes("whole-out", "a.parquet"), rows
+
+
+def start_past_first_file(
+    server: JobforgeServer, source: str, output: str, prefix: str
+) -> tuple[Any, str, Path]:
+    """On a stepping server: a job over more input files (in bucket ``source``) than worker
+    processes, advanced until its first part is published under ``output``/``prefix``:
+    (location client, job id, the output bucket's folder)."""
+    for n in range((os.cpu_count() or 1) + 2):
+        put_local(server, source, f"many/{n:03d}.parquet", parquet_bytes(cases_table()))
+    out = make_bucket(server, output)
+    location = client("location", server.url)
+    job_id = start(location, f"s3://{source}/many/", f"s3://{output}/{prefix}")["JobId"]
+    server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
+    assert eventually(lambda: "part-00000.parquet" in files_under(out / prefix / job_id), 60)
+    return location, job_id, out

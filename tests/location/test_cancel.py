@@ -4,7 +4,6 @@ removed; a worker told to stop mid-file publishes nothing."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -15,8 +14,15 @@ from jobforge.services.location.file_worker import FileTask, transform_file
 from jobforge.services.location.stop import StopSignal
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, parquet_bytes
-from tests.location.helpers import files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client, eventually
+from tests.location.helpers import (
+    files_under,
+    make_bucket,
+    put_local,
+    start,
+    start_past_first_file,
+    wait_job,
+)
+from tests.support import JobforgeServer, client
 
 
 def test_cancel_pending_and_running(stepping: JobforgeServer) -> None:
@@ -51,15 +57,8 @@ def test_cancel_pending_and_running(stepping: JobforgeServer) -> None:
 
 def test_cancel_after_some_files_removes_published_parts(stepping: JobforgeServer) -> None:
     server = stepping
-    files = (os.cpu_count() or 1) + 2  # more files than worker processes: the job steps between
-    for n in range(files):
-        put_local(server, "loc-cancel-in", f"many/{n:03d}.parquet", parquet_bytes(cases_table()))
-    out = make_bucket(server, "loc-cancel-out")
-    location = client("location", server.url)
-    job_id = start(location, "s3://loc-cancel-in/many/", "s3://loc-cancel-out/parts/")["JobId"]
-    server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
+    location, job_id, out = start_past_first_file(server, "loc-cancel-in", "loc-cancel-out", "parts/")
     folder = out / "parts" / job_id
-    assert eventually(lambda: "part-00000.parquet" in files_under(folder), 60)
     assert "manifest.json" not in files_under(folder)  # not complete: no manifest
     assert location.cancel_job(JobId=job_id)["Status"] == "Cancelling"
     assert wait_job(location, job_id)["Status"] == "Cancelled"

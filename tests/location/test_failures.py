@@ -5,7 +5,6 @@ message, and no output left behind)."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,16 @@ from jobforge.services.location.pieces import MergeTask, merge_pieces
 from jobforge.services.location.stop import StopSignal
 from jobforge.storage import LocalObjectStore, StoreSpec
 from tests.location.fixtures import cases_table, input_table, parquet_bytes
-from tests.location.helpers import ROLE, files_under, make_bucket, put_local, start, wait_job
-from tests.support import JobforgeServer, client, eventually
+from tests.location.helpers import (
+    ROLE,
+    files_under,
+    make_bucket,
+    put_local,
+    start,
+    start_past_first_file,
+    wait_job,
+)
+from tests.support import JobforgeServer, client
 
 GOOD = {"Location": "s3://loc-fail-in/good/", "Format": "Parquet"}
 OUT = {"Location": "s3://loc-fail-out/out/", "Format": "Parquet"}
@@ -200,14 +207,7 @@ def test_job_level_failures_leave_no_output(server: JobforgeServer) -> None:
 
 def test_output_bucket_removed_while_the_job_runs_is_named(stepping: JobforgeServer) -> None:
     server = stepping
-    files = (os.cpu_count() or 1) + 2  # more files than worker processes: the job steps between
-    for n in range(files):
-        put_local(server, "loc-gone-in", f"many/{n:03d}.parquet", parquet_bytes(cases_table()))
-    out = make_bucket(server, "loc-gone-out")
-    location = client("location", server.url)
-    job_id = start(location, "s3://loc-gone-in/many/", "s3://loc-gone-out/x/")["JobId"]
-    server.control("advance", jobId=job_id, steps=2)  # start, then run the first files
-    assert eventually(lambda: "part-00000.parquet" in files_under(out / "x" / job_id), 60)
+    location, job_id, out = start_past_first_file(server, "loc-gone-in", "loc-gone-out", "x/")
     shutil.rmtree(out)  # emptied and deleted
     server.control("advance", jobId=job_id, steps=50)
     job = wait_job(location, job_id)
