@@ -27,6 +27,7 @@ def test_validate_on_s3(s3_server: JobforgeServer, moto: MotoServer) -> None:
         location,
         "arn:aws:s3:::loc-s3-in/batch/",
         "s3://loc-s3-out/results/",
+        "arn:aws:iam::123456789012:role/EndpointRole",  # the endpoint's account, not the caller's
         ActionOptions={"ValidateAddress": {"AdditionalFeatures": ["Position"]}},
     )
     job = wait_job(location, started["JobId"])
