@@ -117,10 +117,10 @@ class LocalObjectStore(ObjectStore):
             path.mkdir(exist_ok=True)
         except FileExistsError:
             raise StorageError(
-                f"Cannot create bucket {bucket!r}: {path} is not a directory", bucket
+                f"Cannot create bucket {bucket!r}: a file of that name is in the way", bucket
             ) from None
         except PermissionError as exc:
-            raise AccessDenied(f"Cannot create bucket {bucket!r}: {exc}", bucket) from exc
+            raise AccessDenied(f"Cannot create bucket {bucket!r}: {_reason(exc)}", bucket) from exc
 
     def bucket_exists(self, bucket: str) -> bool:
         return (self.root / validate_bucket_name(bucket)).is_dir()
@@ -155,7 +155,7 @@ class LocalObjectStore(ObjectStore):
         """The bucket's resolved directory (a bucket may be a symlink to another directory)."""
         path = self.root / validate_bucket_name(bucket)
         if not path.is_dir():
-            raise NoSuchBucket(f"The bucket {bucket!r} does not exist (no directory {path})", bucket)
+            raise NoSuchBucket(f"The bucket {bucket!r} does not exist", bucket)
         return path.resolve()
 
     def _object_path(self, bucket: str, key: str) -> tuple[Path, Path]:
@@ -187,7 +187,7 @@ class LocalObjectStore(ObjectStore):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise _no_such_key(bucket, key) from None
         except PermissionError as exc:
-            raise AccessDenied(f"Cannot read {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+            raise _denied("read", bucket, key, exc) from exc
 
     def list_objects(
         self, bucket: str, prefix: str = "", start_after: str | None = None
@@ -262,7 +262,7 @@ class LocalObjectStore(ObjectStore):
         except (FileNotFoundError, NotADirectoryError):
             raise _no_such_key(bucket, key) from None
         except PermissionError as exc:
-            raise AccessDenied(f"Cannot access {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+            raise _denied("access", bucket, key, exc) from exc
         if not stat.S_ISREG(st.st_mode):
             raise _no_such_key(bucket, key)
         return st
@@ -340,7 +340,7 @@ class LocalObjectStore(ObjectStore):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return
         except PermissionError as exc:
-            raise AccessDenied(f"Cannot delete {key!r} in bucket {bucket!r}: {exc}", bucket, key) from exc
+            raise _denied("delete", bucket, key, exc) from exc
         # S3 has no directories: drop the ones this delete emptied, so 'a' can be stored later.
         for parent in path.parents:
             if parent == bucket_dir or not parent.is_relative_to(bucket_dir):
@@ -445,8 +445,8 @@ class LocalObjectStore(ObjectStore):
         if not _write_meta(tmp, etag, st, content_type, kept):
             if any(kept.values()):
                 raise NotSupported(
-                    f"Cannot keep the metadata of {key!r}: the filesystem of "
-                    f"{self.root} does not support extended attributes",
+                    f"Cannot keep the metadata of {key!r}: the store's filesystem does not support "
+                    "extended attributes",
                     bucket,
                     key,
                 )
@@ -482,7 +482,7 @@ class LocalObjectStore(ObjectStore):
                         key,
                     ) from exc
                 if isinstance(exc, PermissionError):
-                    raise AccessDenied(f"Cannot store {key!r} in {bucket!r}: {exc}", bucket, key) from exc
+                    raise _denied("store", bucket, key, exc) from exc
                 raise
             if self.fsync:
                 fsync_dir(path.parent)
@@ -663,6 +663,16 @@ def _info(
         content_type=content_type,
         **kept,  # type: ignore[arg-type]
     )
+
+
+def _denied(action: str, bucket: str, key: str, exc: OSError) -> AccessDenied:
+    return AccessDenied(f"Cannot {action} {key!r} in bucket {bucket!r}: {_reason(exc)}", bucket, key)
+
+
+def _reason(exc: OSError) -> str:
+    """Why the filesystem refused, without the host path an OSError's text carries (messages reach
+    users: the store's directories are the operator's business)."""
+    return exc.strerror or type(exc).__name__
 
 
 def _no_such_key(bucket: str, key: str) -> NoSuchKey:

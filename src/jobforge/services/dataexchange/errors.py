@@ -194,9 +194,8 @@ def public_message(text: str) -> str:
 
 
 def storage_message(exc: StorageError) -> str:
-    """A storage failure as a job reports it: buckets and keys, never a host path."""
-    if isinstance(exc, NoSuchBucket) and exc.bucket:
-        return f"The bucket {exc.bucket!r} does not exist"
+    """A storage failure as a job reports it: buckets and keys, never a host path (the stores name
+    none; an error text from elsewhere in the chain still might)."""
     return public_message(str(exc))
 
 
