@@ -169,9 +169,8 @@ class ConsoleApp:
     def _key_current(self, session: Session) -> bool:
         """Whether the session's access key still signs in to the session's account: taking a key
         out of the credentials (or moving it to another account) ends its sessions at once."""
-        authenticator, key = self.authenticator, session.access_key
-        known = key in authenticator.accounts or authenticator.default_secret is not None
-        return known and authenticator.account_for(key) == session.account_id
+        key = session.access_key
+        return self.authenticator.knows(key) and self.authenticator.account_for(key) == session.account_id
 
     def _to_login(self, scope: dict[str, Any], headers: dict[str, str]) -> _Response:
         target = scope["path"] + ("?" + scope["query_string"].decode() if scope.get("query_string") else "")

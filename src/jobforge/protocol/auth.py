@@ -273,6 +273,10 @@ class Authenticator:
             return access_key
         return self.default_account_id
 
+    def knows(self, access_key: str) -> bool:
+        """Whether sigv4 mode has a secret to verify ``access_key``'s signatures with."""
+        return access_key in self.accounts or self.default_secret is not None
+
     def check_secret(self, access_key: str, secret_key: str) -> bool:
         """Whether ``secret_key`` is the secret sigv4 mode verifies ``access_key``'s signatures
         with (the configured one, else ``default_secret``); for the console's login form."""
@@ -330,7 +334,7 @@ class Authenticator:
         sig = _read_signature(headers, query)
         if sig is None:
             raise missing_token()
-        if sig.access_key not in self.accounts and self.default_secret is None:
+        if not self.knows(sig.access_key):
             raise _unrecognized_client()
 
     def chunk_signer(self, headers: Mapping[str, str]) -> tuple[bytes, str, str, str] | None:
